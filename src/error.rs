@@ -1,0 +1,142 @@
+//! Load errors: what went wrong ([`ErrorKind`]) and where ([`Error`]).
+//!
+//! Every error a pickle can cause carries the byte offset of the opcode that failed and
+//! that opcode, so a message reads `offset 166 (REDUCE): stack underflow`.
+
+use crate::opcode::Opcode;
+
+/// What went wrong while loading a pickle.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input ended inside an opcode or its argument, or before `STOP`.
+    #[error("pickle data was truncated (needed {needed} more bytes)")]
+    Truncated {
+        /// How many bytes were missing.
+        needed: u64,
+    },
+    /// The input ended where a new pickle would start: no `STOP` was read at all.
+    #[error("no pickle here: the input is empty")]
+    Empty,
+    /// A byte that no protocol defines as an opcode.
+    #[error("invalid load key {0:#04x}")]
+    UnknownOpcode(u8),
+    /// `PROTO` named a protocol newer than 5.
+    #[error("unsupported pickle protocol: {0}")]
+    UnsupportedProtocol(u8),
+    /// An opcode needed more items than the stack holds above the topmost mark.
+    #[error("unpickling stack underflow")]
+    StackUnderflow,
+    /// An opcode that reads up to a MARK found none.
+    #[error("could not find MARK")]
+    MissingMark,
+    /// A memo key was read that no `PUT`, `BINPUT`, `LONG_BINPUT` or `MEMOIZE` stored.
+    #[error("memo value not found at index {0}")]
+    MissingMemo(u64),
+    /// `PUT` with a negative key.
+    #[error("negative PUT argument")]
+    NegativePut,
+    /// A length field below zero.
+    #[error("negative byte count {0}")]
+    NegativeLength(i64),
+    /// A text argument that does not parse (`INT`, `LONG`, `FLOAT`, `STRING`, `GET`, …).
+    #[error("malformed {what} argument: {detail}")]
+    MalformedText {
+        /// Which kind of argument.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A UTF-8 payload that is not UTF-8 (encoded surrogates are accepted, as
+    /// CPython's `surrogatepass` accepts them).
+    #[error("invalid UTF-8 in string at byte {position} of its payload")]
+    InvalidUtf8 {
+        /// Where in the payload decoding failed.
+        position: usize,
+    },
+    /// An 8-bit Python 2 string that the chosen encoding cannot decode.
+    #[error("8-bit string is not valid {encoding} at byte {position} (load with latin1 or bytes)")]
+    Undecodable8Bit {
+        /// The encoding that was asked for.
+        encoding: &'static str,
+        /// Where decoding failed.
+        position: usize,
+    },
+    /// An opcode or its argument ran past the end of the frame that holds it.
+    #[error("pickle exhausted before end of frame")]
+    FrameOverrun,
+    /// A `FRAME` opcode inside a frame that is not finished.
+    #[error("beginning of a new frame before end of current frame")]
+    FrameInsideFrame,
+    /// An extension code of zero or below.
+    #[error("EXT specifies code <= 0")]
+    BadExtensionCode,
+    /// A dict key or set member that Python cannot hash.
+    #[error("unhashable type: '{0}'")]
+    Unhashable(&'static str),
+    /// An operation that Python would certainly reject on this kind of object.
+    #[error("{operation} on {type_name}: {detail}")]
+    WrongType {
+        /// The operation (`APPENDS`, `SETITEMS`, `BUILD`, …).
+        operation: &'static str,
+        /// The Python type of the target.
+        type_name: &'static str,
+        /// Why Python rejects it.
+        detail: &'static str,
+    },
+    /// `NEXT_BUFFER` with every out-of-band buffer already taken.
+    #[error("not enough out-of-band buffers")]
+    NotEnoughBuffers,
+    /// One of the [`LoadOptions`](crate::LoadOptions) limits was reached.
+    #[error("{limit} limit of {max} exceeded (raise it in LoadOptions if the pickle is trusted to be this large)")]
+    LimitExceeded {
+        /// Which limit.
+        limit: &'static str,
+        /// Its value.
+        max: u64,
+    },
+}
+
+/// A load error: what went wrong, at which byte offset, in which opcode.
+/// ```
+/// let err = picklegraph::load(b"R.").unwrap_err();
+/// assert_eq!(err.to_string(), "offset 0 (REDUCE): unpickling stack underflow");
+/// assert_eq!(err.offset(), 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("offset {offset} ({}): {kind}", opcode_label(*.opcode))]
+pub struct Error {
+    offset: u64,
+    opcode: Option<Opcode>,
+    kind: ErrorKind,
+}
+
+fn opcode_label(opcode: Option<Opcode>) -> &'static str {
+    opcode.map_or("no opcode", Opcode::name)
+}
+
+impl Error {
+    /// An error of `kind` at `offset`, in `opcode` (None where no opcode was read).
+    pub fn new(offset: u64, opcode: Option<Opcode>, kind: ErrorKind) -> Error {
+        Error {
+            offset,
+            opcode,
+            kind,
+        }
+    }
+
+    /// The byte offset of the opcode that failed (or of the unreadable byte).
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The opcode that failed, if one was read.
+    pub fn opcode(&self) -> Option<Opcode> {
+        self.opcode
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+}

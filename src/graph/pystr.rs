@@ -1,0 +1,173 @@
+//! [`PyStr`]: a Python `str` as the bytes of its code points in UTF-8, where lone
+//! surrogates are allowed (CPython's `surrogatepass`).
+//!
+//! Python strings may hold lone surrogates (`'\ud800'`), which Rust's `str` cannot, and
+//! pickles carry text as UTF-8 with `surrogatepass`. Keeping exactly those bytes lets a
+//! `BINUNICODE` payload be borrowed from the input untouched.
+
+use std::borrow::Cow;
+
+/// A Python `str`: code points encoded as UTF-8, surrogates included.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PyStr<'a>(Cow<'a, [u8]>);
+
+impl<'a> PyStr<'a> {
+    /// Wraps bytes that are UTF-8 with surrogates allowed.
+    ///
+    /// # Errors
+    /// The byte position where the bytes stop being such UTF-8.
+    /// ```
+    /// use picklegraph::PyStr;
+    /// assert!(PyStr::from_utf8_surrogatepass(b"\xed\xa0\x80".as_slice()).is_ok());
+    /// assert_eq!(PyStr::from_utf8_surrogatepass(b"a\xff".as_slice()).unwrap_err(), 1);
+    /// ```
+    pub fn from_utf8_surrogatepass(bytes: impl Into<Cow<'a, [u8]>>) -> Result<PyStr<'a>, usize> {
+        let bytes = bytes.into();
+        validate(&bytes)?;
+        Ok(PyStr(bytes))
+    }
+
+    /// A string from Rust text.
+    pub fn from_text(text: &'a str) -> PyStr<'a> {
+        PyStr(Cow::Borrowed(text.as_bytes()))
+    }
+
+    /// A string from code points, each below 0x110000 (surrogates allowed).
+    pub fn from_code_points(points: impl IntoIterator<Item = u32>) -> PyStr<'static> {
+        let mut out = Vec::new();
+        for cp in points {
+            push_code_point(&mut out, cp);
+        }
+        PyStr(Cow::Owned(out))
+    }
+
+    /// The string's bytes: UTF-8 with surrogates encoded as three bytes each.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Whether the bytes are still borrowed from the input.
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self.0, Cow::Borrowed(_))
+    }
+
+    /// The text as Rust `str`, unless it holds a lone surrogate.
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.0).ok()
+    }
+
+    /// The text with each lone surrogate replaced by U+FFFD.
+    pub fn to_string_lossy(&self) -> Cow<'_, str> {
+        match self.as_str() {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(
+                self.code_points()
+                    .map(|cp| char::from_u32(cp).unwrap_or('\u{fffd}'))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The code points, in order.
+    pub fn code_points(&self) -> CodePoints<'_> {
+        CodePoints { bytes: &self.0 }
+    }
+
+    /// The number of code points, as Python's `len()` counts them.
+    pub fn char_count(&self) -> usize {
+        self.0.iter().filter(|&&b| b & 0xc0 != 0x80).count()
+    }
+
+    /// Detaches the string from the input it borrows.
+    pub fn into_owned(self) -> PyStr<'static> {
+        PyStr(Cow::Owned(self.0.into_owned()))
+    }
+}
+
+/// Iterator over a [`PyStr`]'s code points.
+#[derive(Debug, Clone)]
+pub struct CodePoints<'s> {
+    bytes: &'s [u8],
+}
+
+impl Iterator for CodePoints<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let (&first, rest) = self.bytes.split_first()?;
+        let (len, init) = match first {
+            0x00..=0x7f => (1, u32::from(first)),
+            0xc0..=0xdf => (2, u32::from(first & 0x1f)),
+            0xe0..=0xef => (3, u32::from(first & 0x0f)),
+            _ => (4, u32::from(first & 0x07)),
+        };
+        debug_assert!(rest.len() + 1 >= len, "PyStr bytes were validated");
+        let take = (len - 1).min(rest.len());
+        let cp = rest[..take]
+            .iter()
+            .fold(init, |acc, &b| (acc << 6) | u32::from(b & 0x3f));
+        self.bytes = &rest[take..];
+        Some(cp)
+    }
+}
+
+/// Appends one code point in UTF-8, encoding surrogates as `surrogatepass` does.
+pub fn push_code_point(out: &mut Vec<u8>, cp: u32) {
+    match cp {
+        0..=0x7f => out.push(cp as u8),
+        0x80..=0x7ff => out.extend_from_slice(&[0xc0 | (cp >> 6) as u8, 0x80 | (cp & 0x3f) as u8]),
+        0x800..=0xffff => out.extend_from_slice(&[
+            0xe0 | (cp >> 12) as u8,
+            0x80 | ((cp >> 6) & 0x3f) as u8,
+            0x80 | (cp & 0x3f) as u8,
+        ]),
+        _ => out.extend_from_slice(&[
+            0xf0 | (cp >> 18) as u8,
+            0x80 | ((cp >> 12) & 0x3f) as u8,
+            0x80 | ((cp >> 6) & 0x3f) as u8,
+            0x80 | (cp & 0x3f) as u8,
+        ]),
+    }
+}
+
+/// Checks UTF-8 with surrogates allowed; on failure, the position of the first bad byte.
+fn validate(bytes: &[u8]) -> Result<(), usize> {
+    let mut start = 0;
+    loop {
+        match std::str::from_utf8(&bytes[start..]) {
+            Ok(_) => return Ok(()),
+            Err(err) => {
+                let at = start + err.valid_up_to();
+                // Rust rejects encoded surrogates (ED A0..BF xx); CPython's surrogatepass
+                // accepts them, so step over them and go on.
+                match bytes.get(at..at + 3) {
+                    Some([0xed, 0xa0..=0xbf, 0x80..=0xbf]) => start = at + 3,
+                    _ => return Err(at),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surrogates_round_trip_through_code_points() {
+        let text = PyStr::from_code_points([0x61, 0xd800, 0x1f600, 0xdfff]);
+        assert_eq!(
+            text.code_points().collect::<Vec<_>>(),
+            [0x61, 0xd800, 0x1f600, 0xdfff]
+        );
+        assert!(PyStr::from_utf8_surrogatepass(text.as_bytes().to_vec()).is_ok());
+        assert_eq!(text.char_count(), 4);
+        assert_eq!(text.as_str(), None);
+    }
+
+    #[test]
+    fn overlong_and_truncated_sequences_are_rejected() {
+        assert_eq!(PyStr::from_utf8_surrogatepass(&b"ab\xc0\x80"[..]), Err(2));
+        assert_eq!(PyStr::from_utf8_surrogatepass(&b"\xed\xa0"[..]), Err(0));
+    }
+}

@@ -1,0 +1,105 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod builtins;
+pub mod error;
+pub mod graph;
+pub mod limits;
+pub mod machine;
+pub mod opcode;
+pub mod python;
+pub mod reader;
+pub mod render;
+pub mod text;
+
+pub use error::{Error, ErrorKind};
+pub use graph::{Effect, Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
+pub use limits::{LoadOptions, StringEncoding};
+pub use machine::Failure;
+pub use opcode::{ArgKind, Opcode, StackItem};
+
+/// Loads the first pickle in `input` into an inert graph; nothing it names is imported
+/// or called. Bytes after the pickle's `STOP` are ignored, as `pickle.loads` ignores them.
+/// ```
+/// let pickle = picklegraph::load(b"K\x2a.")?; // BININT1 42, STOP
+/// assert_eq!(pickle.root(), picklegraph::Value::Int(42));
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
+///
+/// # Errors
+/// The first malformed opcode, with its offset.
+pub fn load(input: &[u8]) -> Result<Pickle<'_>, Error> {
+    load_with(input, &LoadOptions::default())
+}
+
+/// Loads the first pickle in `input` with the given limits and decoding choices.
+///
+/// # Errors
+/// The first malformed opcode, with its offset, or the first limit reached.
+pub fn load_with<'a>(input: &'a [u8], options: &LoadOptions) -> Result<Pickle<'a>, Error> {
+    load_at(input, 0, options).map_err(|failure| failure.error)
+}
+
+/// Loads the pickle that starts at byte `start` of `input`; on failure, also returns what
+/// had been rebuilt when the error struck.
+///
+/// # Errors
+/// A [`Failure`]: the error and the partial graph, stack and memo.
+pub fn load_at<'a>(input: &'a [u8], start: usize, options: &LoadOptions) -> Result<Pickle<'a>, Box<Failure<'a>>> {
+    if start >= input.len() {
+        let error = Error::new(start as u64, None, ErrorKind::Empty);
+        return Err(machine::Machine::new(input, start, options).fail_empty(error));
+    }
+    machine::Machine::new(input, start, options).run()
+}
+
+/// Iterates over the pickles written one after another into `input`, as repeated
+/// `pickle.load` calls on one file read them. Iteration ends after the last pickle, or
+/// after the first error.
+/// ```
+/// let stream = b"K\x01.K\x02.";
+/// let roots: Vec<_> = picklegraph::load_all(stream).map(|p| p.unwrap().root()).collect();
+/// assert_eq!(roots, [picklegraph::Value::Int(1), picklegraph::Value::Int(2)]);
+/// ```
+pub fn load_all(input: &[u8]) -> LoadAll<'_> {
+    LoadAll {
+        input,
+        position: 0,
+        options: LoadOptions::default(),
+        failed: false,
+    }
+}
+
+/// Iterator returned by [`load_all`].
+#[derive(Debug)]
+pub struct LoadAll<'a> {
+    input: &'a [u8],
+    position: usize,
+    options: LoadOptions,
+    failed: bool,
+}
+
+impl<'a> LoadAll<'a> {
+    /// The same iteration with other options.
+    pub fn with_options(mut self, options: LoadOptions) -> LoadAll<'a> {
+        self.options = options;
+        self
+    }
+}
+
+impl<'a> Iterator for LoadAll<'a> {
+    type Item = Result<Pickle<'a>, Box<Failure<'a>>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.position >= self.input.len() {
+            return None;
+        }
+        let result = load_at(self.input, self.position, &self.options);
+        match &result {
+            Ok(pickle) => self.position = pickle.span().1,
+            Err(_) => self.failed = true,
+        }
+        Some(result)
+    }
+}

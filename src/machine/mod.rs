@@ -1,0 +1,981 @@
+//! The inert pickle machine: one dispatch loop over the opcode table, a stack with marks,
+//! a memo, and an arena that every opcode builds into. Nothing a pickle names is
+//! imported or called; see DESIGN.md for the invariants kept here.
+
+mod keys;
+mod memo;
+mod stack;
+
+use std::borrow::Cow;
+
+use crate::error::{Error, ErrorKind};
+use crate::graph::{Effect, Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
+use crate::limits::{LoadOptions, StringEncoding};
+use crate::opcode::Opcode;
+use crate::reader::Reader;
+use crate::text::{self, ParsedInt};
+
+use keys::Keys;
+use memo::Memo;
+use stack::Stack;
+
+/// The highest protocol this machine reads, as CPython 3.11's `pickle.HIGHEST_PROTOCOL`.
+pub const HIGHEST_PROTOCOL: u8 = 5;
+
+/// What a failed load leaves: the error, and the objects rebuilt until it struck.
+#[derive(Debug)]
+pub struct Failure<'a> {
+    /// What went wrong and where.
+    pub error: Error,
+    /// The graph as it stood: its root is `None`, and its effects are the discarded calls
+    /// read so far.
+    pub partial: Pickle<'a>,
+    /// The stack as it stood, bottom first.
+    pub stack: Vec<Value>,
+    /// The memo as it stood, by key.
+    pub memo: Vec<(u64, Value)>,
+}
+
+/// Bytes a node costs in the arena, for [`LoadOptions::max_alloc_bytes`].
+const NODE_COST: u64 = std::mem::size_of::<Node<'static>>() as u64;
+/// Bytes a container slot costs.
+const SLOT_COST: u64 = std::mem::size_of::<Value>() as u64;
+
+/// Runs one pickle starting at a reader's position.
+pub struct Machine<'a, 'o> {
+    reader: Reader<'a>,
+    options: &'o LoadOptions,
+    nodes: Vec<Node<'a>>,
+    stack: Stack,
+    memo: Memo,
+    keys: Keys,
+    effects: Vec<Effect>,
+    protocol: u8,
+    allocated: u64,
+    next_buffer: u64,
+    offset: u64,
+}
+
+impl<'a, 'o> Machine<'a, 'o> {
+    /// A machine that will read a pickle from `input` at byte `start`.
+    pub fn new(input: &'a [u8], start: usize, options: &'o LoadOptions) -> Machine<'a, 'o> {
+        Machine {
+            reader: Reader::at(input, start),
+            options,
+            nodes: Vec::new(),
+            stack: Stack::new(options.max_stack),
+            memo: Memo::default(),
+            keys: Keys::default(),
+            effects: Vec::new(),
+            protocol: 0,
+            allocated: 0,
+            next_buffer: 0,
+            offset: start as u64,
+        }
+    }
+
+    /// Runs opcodes up to and including `STOP`.
+    ///
+    /// # Errors
+    /// The first malformed opcode, with what had been rebuilt until then.
+    pub fn run(mut self) -> Result<Pickle<'a>, Box<Failure<'a>>> {
+        let start = self.reader.position();
+        loop {
+            self.offset = self.reader.position() as u64;
+            let byte = match self.reader.u8() {
+                Ok(byte) => byte,
+                Err(kind) => return Err(self.fail(None, kind)),
+            };
+            let Some(op) = Opcode::from_byte(byte) else {
+                return Err(self.fail(None, ErrorKind::UnknownOpcode(byte)));
+            };
+            match self.step(op) {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(kind) => return Err(self.fail(Some(op), kind)),
+            }
+        }
+        let root = self.stack_root();
+        let span = (start, self.reader.position());
+        Ok(self.finish(root, span))
+    }
+
+    /// Pops the root at `STOP`; whatever else stays on the stack is kept as effects.
+    fn stack_root(&mut self) -> Value {
+        let mut leftover = self.stack.take_values();
+        let root = leftover.pop().unwrap_or(Value::None);
+        for value in leftover {
+            self.discard(value, Opcode::Stop);
+        }
+        root
+    }
+
+    fn finish(self, root: Value, span: (usize, usize)) -> Pickle<'a> {
+        Pickle {
+            nodes: self.nodes,
+            root,
+            effects: self.effects,
+            protocol: self.protocol,
+            span,
+            memo_len: self.memo.len(),
+        }
+    }
+
+    /// The failure for an input with no pickle at all.
+    pub(crate) fn fail_empty(self, error: Error) -> Box<Failure<'a>> {
+        let start = self.offset as usize;
+        Box::new(Failure {
+            error,
+            partial: self.finish(Value::None, (start, start)),
+            stack: Vec::new(),
+            memo: Vec::new(),
+        })
+    }
+
+    fn fail(mut self, op: Option<Opcode>, kind: ErrorKind) -> Box<Failure<'a>> {
+        let error = Error::new(self.offset, op, kind);
+        let stack = self.stack.take_values();
+        let memo = self.memo.entries();
+        let start = self.offset as usize;
+        Box::new(Failure {
+            error,
+            partial: self.finish(Value::None, (start, start)),
+            stack,
+            memo,
+        })
+    }
+
+    /// Runs one opcode; true at `STOP`.
+    fn step(&mut self, op: Opcode) -> Result<bool, ErrorKind> {
+        match op {
+            Opcode::Int => self.op_int(),
+            Opcode::BinInt => self.op_binint(),
+            Opcode::BinInt1 => self.op_binint1(),
+            Opcode::BinInt2 => self.op_binint2(),
+            Opcode::Long => self.op_long(),
+            Opcode::Long1 => self.op_long1(),
+            Opcode::Long4 => self.op_long4(),
+            Opcode::String => self.op_string(),
+            Opcode::BinString => self.op_binstring(),
+            Opcode::ShortBinString => self.op_short_binstring(),
+            Opcode::BinBytes => self.op_binbytes(),
+            Opcode::ShortBinBytes => self.op_short_binbytes(),
+            Opcode::BinBytes8 => self.op_binbytes8(),
+            Opcode::ByteArray8 => self.op_bytearray8(),
+            Opcode::NextBuffer => self.op_next_buffer(),
+            Opcode::ReadonlyBuffer => self.op_readonly_buffer(),
+            Opcode::None => self.stack.push(Value::None),
+            Opcode::NewTrue => self.stack.push(Value::Bool(true)),
+            Opcode::NewFalse => self.stack.push(Value::Bool(false)),
+            Opcode::Unicode => self.op_unicode(),
+            Opcode::ShortBinUnicode => self.op_short_binunicode(),
+            Opcode::BinUnicode => self.op_binunicode(),
+            Opcode::BinUnicode8 => self.op_binunicode8(),
+            Opcode::Float => self.op_float(),
+            Opcode::BinFloat => self.op_binfloat(),
+            Opcode::EmptyList => self.push_node(Node::List(Vec::new())),
+            Opcode::Append => self.op_append(),
+            Opcode::Appends => self.op_appends(),
+            Opcode::List => self.op_list(),
+            Opcode::EmptyTuple => self.push_node(Node::Tuple(Vec::new())),
+            Opcode::Tuple => self.op_tuple(),
+            Opcode::Tuple1 => self.op_tuple_n(1),
+            Opcode::Tuple2 => self.op_tuple_n(2),
+            Opcode::Tuple3 => self.op_tuple_n(3),
+            Opcode::EmptyDict => self.push_node(Node::Dict(Vec::new())),
+            Opcode::Dict => self.op_dict(),
+            Opcode::SetItem => self.op_setitem(),
+            Opcode::SetItems => self.op_setitems(),
+            Opcode::EmptySet => self.push_node(Node::Set(Vec::new())),
+            Opcode::AddItems => self.op_additems(),
+            Opcode::FrozenSet => self.op_frozenset(),
+            Opcode::Pop => self.op_pop(),
+            Opcode::Dup => self.op_dup(),
+            Opcode::Mark => self.stack.push_mark(),
+            Opcode::PopMark => self.op_pop_mark(),
+            Opcode::Get => self.op_get(),
+            Opcode::BinGet => self.op_binget(),
+            Opcode::LongBinGet => self.op_long_binget(),
+            Opcode::Put => self.op_put(),
+            Opcode::BinPut => self.op_binput(),
+            Opcode::LongBinPut => self.op_long_binput(),
+            Opcode::Memoize => self.op_memoize(),
+            Opcode::Ext1 => self.op_ext1(),
+            Opcode::Ext2 => self.op_ext2(),
+            Opcode::Ext4 => self.op_ext4(),
+            Opcode::Global => self.op_global(),
+            Opcode::StackGlobal => self.op_stack_global(),
+            Opcode::Reduce => self.op_reduce(),
+            Opcode::Build => self.op_build(),
+            Opcode::Inst => self.op_inst(),
+            Opcode::Obj => self.op_obj(),
+            Opcode::NewObj => self.op_newobj(),
+            Opcode::NewObjEx => self.op_newobj_ex(),
+            Opcode::Proto => self.op_proto(),
+            Opcode::Stop => return self.op_stop().map(|()| true),
+            Opcode::Frame => self.op_frame(),
+            Opcode::PersId => self.op_persid(),
+            Opcode::BinPersId => self.op_binpersid(),
+        }
+        .map(|()| false)
+    }
+
+    // ---- arena ----------------------------------------------------------------------
+
+    fn charge(&mut self, bytes: u64) -> Result<(), ErrorKind> {
+        self.allocated = self.allocated.saturating_add(bytes);
+        if self.allocated > self.options.max_alloc_bytes {
+            return Err(ErrorKind::LimitExceeded {
+                limit: "allocation",
+                max: self.options.max_alloc_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    fn add_node(&mut self, node: Node<'a>) -> Result<NodeId, ErrorKind> {
+        if self.nodes.len() >= self.options.max_nodes {
+            return Err(ErrorKind::LimitExceeded {
+                limit: "node",
+                max: self.options.max_nodes as u64,
+            });
+        }
+        let owned = match &node {
+            Node::Str(text) if !text.is_borrowed() => text.as_bytes().len() as u64,
+            Node::Bytes(Cow::Owned(bytes)) | Node::ByteArray(Cow::Owned(bytes)) => bytes.len() as u64,
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                items.len() as u64 * SLOT_COST
+            }
+            Node::Dict(entries) => entries.len() as u64 * 2 * SLOT_COST,
+            _ => 0,
+        };
+        self.charge(NODE_COST + owned)?;
+        let id = NodeId::from_index(self.nodes.len());
+        self.nodes.push(node);
+        Ok(id)
+    }
+
+    fn push_node(&mut self, node: Node<'a>) -> Result<(), ErrorKind> {
+        let id = self.add_node(node)?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn inert(&mut self, kind: InertKind) -> Result<NodeId, ErrorKind> {
+        self.add_node(Node::Inert(Box::new(Inert {
+            kind,
+            offset: self.offset,
+            mutations: Vec::new(),
+        })))
+    }
+
+    fn push_int(&mut self, value: ParsedInt) -> Result<(), ErrorKind> {
+        match value {
+            ParsedInt::Small(v) => self.stack.push(Value::Int(v)),
+            ParsedInt::Big(v) => self.push_node(Node::BigInt(v)),
+        }
+    }
+
+    fn type_name_of(&self, value: Value) -> &'static str {
+        match value {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Node(id) => self.nodes[id.index()].type_name().unwrap_or("object"),
+        }
+    }
+
+    /// Keeps a discarded inert object as an effect; discarded data has none.
+    fn discard(&mut self, value: Value, opcode: Opcode) {
+        if let Some(id) = value.node() {
+            if matches!(self.nodes[id.index()], Node::Inert(_)) {
+                self.effects.push(Effect {
+                    value,
+                    offset: self.offset,
+                    opcode,
+                });
+            }
+        }
+    }
+
+    // ---- numbers --------------------------------------------------------------------
+
+    fn malformed(what: &'static str) -> impl FnOnce(String) -> ErrorKind {
+        move |detail| ErrorKind::MalformedText { what, detail }
+    }
+
+    fn check_digits(&self, line: &[u8]) -> Result<(), ErrorKind> {
+        let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
+        if digits > self.options.max_int_digits && !line.iter().any(|&b| matches!(b, b'x' | b'X' | b'o' | b'O' | b'b' | b'B')) {
+            return Err(ErrorKind::MalformedText {
+                what: "integer",
+                detail: format!(
+                    "Exceeds the limit ({} digits) for integer string conversion: value has {digits} digits",
+                    self.options.max_int_digits
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn op_int(&mut self) -> Result<(), ErrorKind> {
+        let line = self.reader.line()?;
+        match line {
+            b"00" => self.stack.push(Value::Bool(false)),
+            b"01" => self.stack.push(Value::Bool(true)),
+            _ => {
+                self.check_digits(line)?;
+                let value = text::parse_int(line, true).map_err(Self::malformed("INT"))?;
+                self.push_int(value)
+            }
+        }
+    }
+
+    fn op_binint(&mut self) -> Result<(), ErrorKind> {
+        let value = self.reader.i32_le()?;
+        self.stack.push(Value::Int(i64::from(value)))
+    }
+
+    fn op_binint1(&mut self) -> Result<(), ErrorKind> {
+        let value = self.reader.u8()?;
+        self.stack.push(Value::Int(i64::from(value)))
+    }
+
+    fn op_binint2(&mut self) -> Result<(), ErrorKind> {
+        let value = self.reader.u16_le()?;
+        self.stack.push(Value::Int(i64::from(value)))
+    }
+
+    fn op_long(&mut self) -> Result<(), ErrorKind> {
+        let line = self.reader.line()?;
+        let digits = line.strip_suffix(b"L").unwrap_or(line);
+        self.check_digits(digits)?;
+        let value = text::parse_int(digits, true).map_err(Self::malformed("LONG"))?;
+        self.push_int(value)
+    }
+
+    fn op_long1(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u8()?;
+        let bytes = self.reader.take(usize::from(len))?;
+        self.push_int(text::decode_long(bytes))
+    }
+
+    fn op_long4(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.i32_le()?;
+        if len < 0 {
+            return Err(ErrorKind::NegativeLength(i64::from(len)));
+        }
+        let bytes = self.reader.take_len(len as u64)?;
+        self.charge(bytes.len() as u64)?;
+        self.push_int(text::decode_long(bytes))
+    }
+
+    fn op_float(&mut self) -> Result<(), ErrorKind> {
+        let line = self.reader.line()?;
+        let value = text::parse_float(line).map_err(Self::malformed("FLOAT"))?;
+        self.stack.push(Value::Float(value))
+    }
+
+    fn op_binfloat(&mut self) -> Result<(), ErrorKind> {
+        let value = self.reader.f64_be()?;
+        self.stack.push(Value::Float(value))
+    }
+
+    // ---- strings and bytes ----------------------------------------------------------
+
+    /// Pushes a Python 2 8-bit string, decoded as the options say.
+    fn push_8bit(&mut self, bytes: Cow<'a, [u8]>) -> Result<(), ErrorKind> {
+        let encoding = self.options.string_encoding;
+        let undecodable = |name, position| ErrorKind::Undecodable8Bit {
+            encoding: name,
+            position,
+        };
+        let node = match encoding {
+            StringEncoding::Bytes => Node::Bytes(bytes),
+            StringEncoding::Ascii => match bytes.iter().position(|b| !b.is_ascii()) {
+                Some(position) => return Err(undecodable("ASCII", position)),
+                None => Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("ASCII", p))?),
+            },
+            StringEncoding::Utf8 => match std::str::from_utf8(&bytes) {
+                Ok(_) => Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("UTF-8", p))?),
+                Err(err) => return Err(undecodable("UTF-8", err.valid_up_to())),
+            },
+            StringEncoding::Latin1 if bytes.is_ascii() => {
+                Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("latin1", p))?)
+            }
+            StringEncoding::Latin1 => Node::Str(PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b)))),
+        };
+        self.push_node(node)
+    }
+
+    fn op_string(&mut self) -> Result<(), ErrorKind> {
+        let line = self.reader.line()?;
+        let quoted = line.len() >= 2 && line[0] == line[line.len() - 1] && matches!(line[0], b'"' | b'\'');
+        if !quoted {
+            return Err(ErrorKind::MalformedText {
+                what: "STRING",
+                detail: "the STRING opcode argument must be quoted".to_string(),
+            });
+        }
+        let bytes = text::escape_decode(&line[1..line.len() - 1]).map_err(Self::malformed("STRING"))?;
+        self.push_8bit(Cow::Owned(bytes))
+    }
+
+    fn op_binstring(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.i32_le()?;
+        if len < 0 {
+            return Err(ErrorKind::NegativeLength(i64::from(len)));
+        }
+        let bytes = self.reader.take_len(len as u64)?;
+        self.push_8bit(Cow::Borrowed(bytes))
+    }
+
+    fn op_short_binstring(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u8()?;
+        let bytes = self.reader.take(usize::from(len))?;
+        self.push_8bit(Cow::Borrowed(bytes))
+    }
+
+    fn push_bytes(&mut self, len: u64) -> Result<(), ErrorKind> {
+        let bytes = self.reader.take_len(len)?;
+        self.push_node(Node::Bytes(Cow::Borrowed(bytes)))
+    }
+
+    fn op_binbytes(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u32_le()?;
+        self.push_bytes(u64::from(len))
+    }
+
+    fn op_short_binbytes(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u8()?;
+        self.push_bytes(u64::from(len))
+    }
+
+    fn op_binbytes8(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u64_le()?;
+        self.push_bytes(len)
+    }
+
+    fn op_bytearray8(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u64_le()?;
+        let bytes = self.reader.take_len(len)?;
+        self.push_node(Node::ByteArray(Cow::Borrowed(bytes)))
+    }
+
+    fn op_next_buffer(&mut self) -> Result<(), ErrorKind> {
+        let index = self.next_buffer;
+        self.next_buffer += 1;
+        let id = self.inert(InertKind::Buffer { index, readonly: false })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_readonly_buffer(&mut self) -> Result<(), ErrorKind> {
+        let target = self.stack.top()?;
+        if let Some(id) = target.node() {
+            if let Node::Inert(inert) = &mut self.nodes[id.index()] {
+                if let InertKind::Buffer { readonly, .. } = &mut inert.kind {
+                    *readonly = true;
+                    return Ok(());
+                }
+            }
+        }
+        let id = self.inert(InertKind::ReadOnly { target })?;
+        self.stack.replace_top(Value::Node(id))
+    }
+
+    fn push_utf8(&mut self, bytes: &'a [u8]) -> Result<(), ErrorKind> {
+        let text = PyStr::from_utf8_surrogatepass(bytes).map_err(|position| ErrorKind::InvalidUtf8 { position })?;
+        self.push_node(Node::Str(text))
+    }
+
+    fn op_unicode(&mut self) -> Result<(), ErrorKind> {
+        let line = self.reader.line()?;
+        let utf8 = text::raw_unicode_escape_decode(line).map_err(Self::malformed("UNICODE"))?;
+        let text = PyStr::from_utf8_surrogatepass(utf8).map_err(|position| ErrorKind::InvalidUtf8 { position })?;
+        self.push_node(Node::Str(text))
+    }
+
+    fn op_short_binunicode(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u8()?;
+        let bytes = self.reader.take(usize::from(len))?;
+        self.push_utf8(bytes)
+    }
+
+    fn op_binunicode(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u32_le()?;
+        let bytes = self.reader.take_len(u64::from(len))?;
+        self.push_utf8(bytes)
+    }
+
+    fn op_binunicode8(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u64_le()?;
+        let bytes = self.reader.take_len(len)?;
+        self.push_utf8(bytes)
+    }
+
+    // ---- containers -----------------------------------------------------------------
+
+    fn pop_mark_items(&mut self) -> Result<Vec<Value>, ErrorKind> {
+        let items: Vec<Value> = self.stack.pop_mark()?.collect();
+        self.charge(items.len() as u64 * SLOT_COST)?;
+        Ok(items)
+    }
+
+    fn op_append(&mut self) -> Result<(), ErrorKind> {
+        let item = self.stack.pop()?;
+        self.extend_target(vec![item], "APPEND")
+    }
+
+    fn op_appends(&mut self) -> Result<(), ErrorKind> {
+        let items = self.pop_mark_items()?;
+        self.extend_target(items, "APPENDS")
+    }
+
+    fn extend_target(&mut self, items: Vec<Value>, operation: &'static str) -> Result<(), ErrorKind> {
+        let target = self.stack.top()?;
+        let Some(id) = target.node() else {
+            return Err(self.wrong_type(operation, target, "it has no append or extend"));
+        };
+        match &mut self.nodes[id.index()] {
+            Node::List(list) => list.extend(items),
+            Node::Inert(inert) => inert.mutations.push(Mutation::Append(items)),
+            _ => return Err(self.wrong_type(operation, target, "it has no append or extend")),
+        }
+        Ok(())
+    }
+
+    fn wrong_type(&self, operation: &'static str, target: Value, detail: &'static str) -> ErrorKind {
+        ErrorKind::WrongType {
+            operation,
+            type_name: self.type_name_of(target),
+            detail,
+        }
+    }
+
+    fn op_list(&mut self) -> Result<(), ErrorKind> {
+        let items = self.pop_mark_items()?;
+        self.push_node(Node::List(items))
+    }
+
+    fn op_tuple(&mut self) -> Result<(), ErrorKind> {
+        let items = self.pop_mark_items()?;
+        self.push_node(Node::Tuple(items))
+    }
+
+    fn op_tuple_n(&mut self, n: usize) -> Result<(), ErrorKind> {
+        let mut items = vec![Value::None; n];
+        for slot in items.iter_mut().rev() {
+            *slot = self.stack.pop()?;
+        }
+        self.push_node(Node::Tuple(items))
+    }
+
+    fn op_dict(&mut self) -> Result<(), ErrorKind> {
+        let items = self.pop_mark_items()?;
+        if items.len() % 2 != 0 {
+            return Err(ErrorKind::WrongType {
+                operation: "DICT",
+                type_name: "dict",
+                detail: "odd number of items",
+            });
+        }
+        let id = self.add_node(Node::Dict(Vec::with_capacity(items.len() / 2)))?;
+        self.set_items(id, pairs(&items))?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_setitem(&mut self) -> Result<(), ErrorKind> {
+        let value = self.stack.pop()?;
+        let key = self.stack.pop()?;
+        self.store_items(vec![(key, value)], "SETITEM")
+    }
+
+    fn op_setitems(&mut self) -> Result<(), ErrorKind> {
+        let items = self.pop_mark_items()?;
+        if items.len() % 2 != 0 {
+            return Err(ErrorKind::WrongType {
+                operation: "SETITEMS",
+                type_name: "dict",
+                detail: "odd number of items",
+            });
+        }
+        self.store_items(pairs(&items).collect(), "SETITEMS")
+    }
+
+    fn store_items(&mut self, pairs: Vec<(Value, Value)>, operation: &'static str) -> Result<(), ErrorKind> {
+        let target = self.stack.top()?;
+        let Some(id) = target.node() else {
+            return Err(self.wrong_type(operation, target, "it does not support item assignment"));
+        };
+        match &mut self.nodes[id.index()] {
+            Node::Dict(_) => self.set_items(id, pairs.into_iter()),
+            Node::Inert(inert) => {
+                inert.mutations.push(Mutation::SetItems(pairs));
+                Ok(())
+            }
+            _ => Err(self.wrong_type(operation, target, "it does not support item assignment")),
+        }
+    }
+
+    /// Stores pairs into dict `id` as Python does: an equal key keeps its place and first
+    /// spelling, and takes the new value.
+    fn set_items(&mut self, id: NodeId, pairs: impl Iterator<Item = (Value, Value)>) -> Result<(), ErrorKind> {
+        for (key, value) in pairs {
+            let Node::Dict(entries) = &self.nodes[id.index()] else {
+                unreachable!("set_items is called on dicts");
+            };
+            let found = self.keys.find(&self.nodes, id, entries.iter().map(|e| e.0), key)?;
+            let Node::Dict(entries) = &mut self.nodes[id.index()] else {
+                unreachable!("set_items is called on dicts");
+            };
+            match found {
+                Some(position) => entries[position].1 = value,
+                None => {
+                    entries.push((key, value));
+                    let position = entries.len() - 1;
+                    self.keys.record(&self.nodes, id, position, key)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds members to set or frozenset `id`, skipping those equal to a member already there.
+    fn add_members(&mut self, id: NodeId, items: impl IntoIterator<Item = Value>) -> Result<(), ErrorKind> {
+        for item in items {
+            let (Node::Set(members) | Node::FrozenSet(members)) = &self.nodes[id.index()] else {
+                unreachable!("add_members is called on sets");
+            };
+            if self.keys.find(&self.nodes, id, members.iter().copied(), item)?.is_some() {
+                continue;
+            }
+            let (Node::Set(members) | Node::FrozenSet(members)) = &mut self.nodes[id.index()] else {
+                unreachable!("add_members is called on sets");
+            };
+            members.push(item);
+            let position = members.len() - 1;
+            self.keys.record(&self.nodes, id, position, item)?;
+        }
+        Ok(())
+    }
+
+    fn op_additems(&mut self) -> Result<(), ErrorKind> {
+        let items = self.pop_mark_items()?;
+        let target = self.stack.top()?;
+        let Some(id) = target.node() else {
+            return Err(self.wrong_type("ADDITEMS", target, "it has no add"));
+        };
+        match &mut self.nodes[id.index()] {
+            Node::Set(_) => self.add_members(id, items),
+            Node::Inert(inert) => {
+                inert.mutations.push(Mutation::AddItems(items));
+                Ok(())
+            }
+            _ => Err(self.wrong_type("ADDITEMS", target, "it has no add")),
+        }
+    }
+
+    fn op_frozenset(&mut self) -> Result<(), ErrorKind> {
+        let items = self.pop_mark_items()?;
+        let id = self.add_node(Node::FrozenSet(Vec::with_capacity(items.len())))?;
+        self.add_members(id, items)?;
+        self.stack.push(Value::Node(id))
+    }
+
+    // ---- stack and memo -------------------------------------------------------------
+
+    fn op_pop(&mut self) -> Result<(), ErrorKind> {
+        if let Some(value) = self.stack.pop_or_unmark()? {
+            self.discard(value, Opcode::Pop);
+        }
+        Ok(())
+    }
+
+    fn op_dup(&mut self) -> Result<(), ErrorKind> {
+        let top = self.stack.top()?;
+        self.stack.push(top)
+    }
+
+    fn op_pop_mark(&mut self) -> Result<(), ErrorKind> {
+        let items: Vec<Value> = self.stack.pop_mark()?.collect();
+        for value in items {
+            self.discard(value, Opcode::PopMark);
+        }
+        Ok(())
+    }
+
+    fn memo_get(&mut self, key: u64) -> Result<(), ErrorKind> {
+        let value = self.memo.get(key).ok_or(ErrorKind::MissingMemo(key))?;
+        self.stack.push(value)
+    }
+
+    fn memo_put(&mut self, key: u64) -> Result<(), ErrorKind> {
+        if key > self.options.max_memo_key {
+            return Err(ErrorKind::LimitExceeded {
+                limit: "memo key",
+                max: self.options.max_memo_key,
+            });
+        }
+        let top = self.stack.top()?;
+        self.memo.put(key, top);
+        Ok(())
+    }
+
+    fn decimal_key(&mut self, what: &'static str) -> Result<Option<u64>, ErrorKind> {
+        let line = self.reader.line()?;
+        match text::parse_int(line, false).map_err(Self::malformed(what))? {
+            ParsedInt::Small(key) if key >= 0 => Ok(Some(key as u64)),
+            ParsedInt::Small(_) => Ok(None),
+            ParsedInt::Big(key) if key.sign() == num_bigint::Sign::Minus => Ok(None),
+            ParsedInt::Big(_) => Ok(Some(u64::MAX)),
+        }
+    }
+
+    fn op_get(&mut self) -> Result<(), ErrorKind> {
+        let key = self.decimal_key("GET")?;
+        // A negative key is simply absent from the memo.
+        self.memo_get(key.unwrap_or(u64::MAX))
+    }
+
+    fn op_binget(&mut self) -> Result<(), ErrorKind> {
+        let key = self.reader.u8()?;
+        self.memo_get(u64::from(key))
+    }
+
+    fn op_long_binget(&mut self) -> Result<(), ErrorKind> {
+        let key = self.reader.u32_le()?;
+        self.memo_get(u64::from(key))
+    }
+
+    fn op_put(&mut self) -> Result<(), ErrorKind> {
+        let key = self.decimal_key("PUT")?.ok_or(ErrorKind::NegativePut)?;
+        self.memo_put(key)
+    }
+
+    fn op_binput(&mut self) -> Result<(), ErrorKind> {
+        let key = self.reader.u8()?;
+        self.memo_put(u64::from(key))
+    }
+
+    fn op_long_binput(&mut self) -> Result<(), ErrorKind> {
+        let key = self.reader.u32_le()?;
+        self.memo_put(u64::from(key))
+    }
+
+    fn op_memoize(&mut self) -> Result<(), ErrorKind> {
+        let key = self.memo.len() as u64;
+        self.memo_put(key)
+    }
+
+    // ---- globals, calls and instances -----------------------------------------------
+
+    fn push_ext(&mut self, code: i32) -> Result<(), ErrorKind> {
+        if code <= 0 {
+            return Err(ErrorKind::BadExtensionCode);
+        }
+        let id = self.inert(InertKind::Extension { code })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_ext1(&mut self) -> Result<(), ErrorKind> {
+        let code = self.reader.u8()?;
+        self.push_ext(i32::from(code))
+    }
+
+    fn op_ext2(&mut self) -> Result<(), ErrorKind> {
+        let code = self.reader.u16_le()?;
+        self.push_ext(i32::from(code))
+    }
+
+    fn op_ext4(&mut self) -> Result<(), ErrorKind> {
+        let code = self.reader.i32_le()?;
+        self.push_ext(code)
+    }
+
+    /// Reads a line that must be UTF-8 (module and class names; pickle.py decodes them so).
+    fn utf8_line(&mut self) -> Result<Value, ErrorKind> {
+        let line = self.reader.line()?;
+        let text = std::str::from_utf8(line).map_err(|err| ErrorKind::InvalidUtf8 {
+            position: err.valid_up_to(),
+        })?;
+        let id = self.add_node(Node::Str(PyStr::from_text(text)))?;
+        Ok(Value::Node(id))
+    }
+
+    fn read_global(&mut self, opcode: Opcode) -> Result<Value, ErrorKind> {
+        let module = self.utf8_line()?;
+        let name = self.utf8_line()?;
+        let id = self.inert(InertKind::Global { module, name, opcode })?;
+        Ok(Value::Node(id))
+    }
+
+    fn op_global(&mut self) -> Result<(), ErrorKind> {
+        let global = self.read_global(Opcode::Global)?;
+        self.stack.push(global)
+    }
+
+    fn op_stack_global(&mut self) -> Result<(), ErrorKind> {
+        let name = self.stack.pop()?;
+        let module = self.stack.pop()?;
+        // Operands that are not strs make CPython fail; kept inert, they are visible to
+        // `scan` as the attempt they are.
+        let id = self.inert(InertKind::Global {
+            module,
+            name,
+            opcode: Opcode::StackGlobal,
+        })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_reduce(&mut self) -> Result<(), ErrorKind> {
+        let args = self.stack.pop()?;
+        let func = self.stack.pop()?;
+        if let Some(folded) = crate::builtins::fold(&self.nodes, func, args) {
+            let folded = self.build_folded(folded)?;
+            return self.stack.push(folded);
+        }
+        let id = self.inert(InertKind::Call { func, args })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn build_folded(&mut self, folded: crate::builtins::Folded<'a>) -> Result<Value, ErrorKind> {
+        use crate::builtins::Folded;
+        Ok(Value::Node(match folded {
+            Folded::Bytes(bytes) => self.add_node(Node::Bytes(bytes))?,
+            Folded::ByteArray(bytes) => self.add_node(Node::ByteArray(bytes))?,
+            Folded::Set(items) => {
+                let id = self.add_node(Node::Set(Vec::with_capacity(items.len())))?;
+                self.add_members(id, items)?;
+                id
+            }
+            Folded::FrozenSet(items) => {
+                let id = self.add_node(Node::FrozenSet(Vec::with_capacity(items.len())))?;
+                self.add_members(id, items)?;
+                id
+            }
+        }))
+    }
+
+    fn op_build(&mut self) -> Result<(), ErrorKind> {
+        let state = self.stack.pop()?;
+        let target = self.stack.top()?;
+        if let Some(id) = target.node() {
+            if let Node::Inert(inert) = &mut self.nodes[id.index()] {
+                inert.mutations.push(Mutation::Build(state));
+                return Ok(());
+            }
+        }
+        // A native object has no __setstate__ and no __dict__: CPython ignores an empty
+        // state and fails on any other.
+        let empty = match state {
+            Value::None => true,
+            Value::Node(sid) => matches!(&self.nodes[sid.index()], Node::Dict(entries) if entries.is_empty()),
+            _ => false,
+        };
+        if empty {
+            return Ok(());
+        }
+        Err(self.wrong_type("BUILD", target, "it has no __dict__ to set state on"))
+    }
+
+    fn op_inst(&mut self) -> Result<(), ErrorKind> {
+        let class = self.read_global(Opcode::Inst)?;
+        let items = self.pop_mark_items()?;
+        let args = Value::Node(self.add_node(Node::Tuple(items))?);
+        let id = self.inert(InertKind::Instance {
+            class,
+            args,
+            kwargs: None,
+            opcode: Opcode::Inst,
+        })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_obj(&mut self) -> Result<(), ErrorKind> {
+        let mut items = self.pop_mark_items()?;
+        if items.is_empty() {
+            return Err(ErrorKind::StackUnderflow);
+        }
+        let class = items.remove(0);
+        let args = Value::Node(self.add_node(Node::Tuple(items))?);
+        let id = self.inert(InertKind::Instance {
+            class,
+            args,
+            kwargs: None,
+            opcode: Opcode::Obj,
+        })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_newobj(&mut self) -> Result<(), ErrorKind> {
+        let args = self.stack.pop()?;
+        let class = self.stack.pop()?;
+        let id = self.inert(InertKind::Instance {
+            class,
+            args,
+            kwargs: None,
+            opcode: Opcode::NewObj,
+        })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_newobj_ex(&mut self) -> Result<(), ErrorKind> {
+        let kwargs = self.stack.pop()?;
+        let args = self.stack.pop()?;
+        let class = self.stack.pop()?;
+        let id = self.inert(InertKind::Instance {
+            class,
+            args,
+            kwargs: Some(kwargs),
+            opcode: Opcode::NewObjEx,
+        })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_persid(&mut self) -> Result<(), ErrorKind> {
+        let line = self.reader.line()?;
+        if !line.is_ascii() {
+            return Err(ErrorKind::MalformedText {
+                what: "PERSID",
+                detail: "persistent IDs in protocol 0 must be ASCII strings".to_string(),
+            });
+        }
+        let pid = Value::Node(self.add_node(Node::Str(PyStr::from_utf8_surrogatepass(line).map_err(|position| ErrorKind::InvalidUtf8 { position })?))?);
+        let id = self.inert(InertKind::Persistent { pid })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    fn op_binpersid(&mut self) -> Result<(), ErrorKind> {
+        let pid = self.stack.pop()?;
+        let id = self.inert(InertKind::Persistent { pid })?;
+        self.stack.push(Value::Node(id))
+    }
+
+    // ---- framing --------------------------------------------------------------------
+
+    fn op_proto(&mut self) -> Result<(), ErrorKind> {
+        let protocol = self.reader.u8()?;
+        if protocol > HIGHEST_PROTOCOL {
+            return Err(ErrorKind::UnsupportedProtocol(protocol));
+        }
+        self.protocol = self.protocol.max(protocol);
+        Ok(())
+    }
+
+    fn op_frame(&mut self) -> Result<(), ErrorKind> {
+        let len = self.reader.u64_le()?;
+        self.reader.start_frame(len)
+    }
+
+    fn op_stop(&mut self) -> Result<(), ErrorKind> {
+        let root = self.stack.top()?;
+        // The root stays on the stack for `stack_root`, which keeps the rest as effects.
+        debug_assert!(self.stack.values().last() == Some(&root));
+        Ok(())
+    }
+}
+
+fn pairs(items: &[Value]) -> impl Iterator<Item = (Value, Value)> + '_ {
+    items.chunks_exact(2).map(|pair| (pair[0], pair[1]))
+}
+

@@ -1,0 +1,108 @@
+//! The machine's stack and mark stack.
+//!
+//! A mark is the stack height when `MARK` ran; the topmost mark is a fence that no
+//! opcode may pop below, exactly as CPython's C unpickler keeps it.
+
+use crate::error::ErrorKind;
+use crate::graph::Value;
+
+/// The value stack with its marks.
+#[derive(Debug, Default)]
+pub struct Stack {
+    values: Vec<Value>,
+    marks: Vec<usize>,
+    max: usize,
+}
+
+impl Stack {
+    /// An empty stack that refuses to hold more than `max` values and marks together.
+    pub fn new(max: usize) -> Stack {
+        Stack {
+            values: Vec::new(),
+            marks: Vec::new(),
+            max,
+        }
+    }
+
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    fn check_room(&self) -> Result<(), ErrorKind> {
+        if self.values.len() + self.marks.len() >= self.max {
+            return Err(ErrorKind::LimitExceeded {
+                limit: "stack",
+                max: self.max as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Pushes a value.
+    pub fn push(&mut self, value: Value) -> Result<(), ErrorKind> {
+        self.check_room()?;
+        self.values.push(value);
+        Ok(())
+    }
+
+    /// Pops the top value, which must lie above the topmost mark.
+    pub fn pop(&mut self) -> Result<Value, ErrorKind> {
+        if self.values.len() <= self.fence() {
+            return Err(ErrorKind::StackUnderflow);
+        }
+        self.values.pop().ok_or(ErrorKind::StackUnderflow)
+    }
+
+    /// The top value, which must lie above the topmost mark.
+    pub fn top(&self) -> Result<Value, ErrorKind> {
+        if self.values.len() <= self.fence() {
+            return Err(ErrorKind::StackUnderflow);
+        }
+        self.values.last().copied().ok_or(ErrorKind::StackUnderflow)
+    }
+
+    /// Replaces the top value.
+    pub fn replace_top(&mut self, value: Value) -> Result<(), ErrorKind> {
+        self.top()?;
+        if let Some(top) = self.values.last_mut() {
+            *top = value;
+        }
+        Ok(())
+    }
+
+    /// Pushes a mark at the current height.
+    pub fn push_mark(&mut self) -> Result<(), ErrorKind> {
+        self.check_room()?;
+        self.marks.push(self.values.len());
+        Ok(())
+    }
+
+    /// Removes the topmost mark and returns the values above it, bottom first.
+    pub fn pop_mark(&mut self) -> Result<std::vec::Drain<'_, Value>, ErrorKind> {
+        let mark = self.marks.pop().ok_or(ErrorKind::MissingMark)?;
+        debug_assert!(mark <= self.values.len(), "mark above the stack top");
+        Ok(self.values.drain(mark..))
+    }
+
+    /// `POP` with nothing above the topmost mark removes that mark (CPython does so).
+    pub fn pop_or_unmark(&mut self) -> Result<Option<Value>, ErrorKind> {
+        match self.marks.last() {
+            Some(&mark) if mark == self.values.len() => {
+                self.marks.pop();
+                Ok(None)
+            }
+            _ => self.pop().map(Some),
+        }
+    }
+
+    /// The values, bottom first (marks are not among them).
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    /// Takes every value, leaving the stack empty.
+    pub fn take_values(&mut self) -> Vec<Value> {
+        self.marks.clear();
+        std::mem::take(&mut self.values)
+    }
+}

@@ -1,0 +1,199 @@
+//! [`Reader`]: bounds-checked, zero-copy decoding of opcode arguments.
+//!
+//! Every read checks the bytes that remain before it takes any, so a length field of
+//! 2^62 costs nothing but an error. Reads inside a `FRAME` follow `pickle.py`: an
+//! argument may not run past the frame's end, and a new frame may not start before the
+//! current one is used up.
+
+use crate::error::ErrorKind;
+
+/// A cursor over the input with the frame that is being read, if any.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    frame_end: Option<usize>,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `input`.
+    pub fn new(input: &'a [u8]) -> Reader<'a> {
+        Reader::at(input, 0)
+    }
+
+    /// A reader at `pos` of `input`, outside any frame.
+    pub fn at(input: &'a [u8], pos: usize) -> Reader<'a> {
+        Reader {
+            input,
+            pos: pos.min(input.len()),
+            frame_end: None,
+        }
+    }
+
+    /// The offset of the next byte to read.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The whole input this reader reads.
+    pub fn input(&self) -> &'a [u8] {
+        self.input
+    }
+
+    /// Whether every byte of the input has been read.
+    pub fn is_at_end(&self) -> bool {
+        self.pos >= self.input.len()
+    }
+
+    /// How many bytes remain in the input.
+    pub fn remaining(&self) -> usize {
+        self.input.len() - self.pos
+    }
+
+    /// The end of the region a read may reach: the frame's end, or the input's.
+    fn limit(&mut self) -> usize {
+        if let Some(end) = self.frame_end {
+            if self.pos < end {
+                return end;
+            }
+            // A frame that is used up ends; reading goes on outside it, as in pickle.py.
+            self.frame_end = None;
+        }
+        self.input.len()
+    }
+
+    /// Takes `len` bytes, borrowed from the input.
+    pub fn take(&mut self, len: usize) -> Result<&'a [u8], ErrorKind> {
+        let limit = self.limit();
+        let available = limit - self.pos;
+        if len > available {
+            return Err(if limit < self.input.len() {
+                ErrorKind::FrameOverrun
+            } else {
+                ErrorKind::Truncated {
+                    needed: (len - available) as u64,
+                }
+            });
+        }
+        let bytes = &self.input[self.pos..self.pos + len];
+        self.pos += len;
+        Ok(bytes)
+    }
+
+    /// Takes a length-prefixed payload after checking the length against what remains,
+    /// so that no declared length is ever trusted.
+    pub fn take_len(&mut self, len: u64) -> Result<&'a [u8], ErrorKind> {
+        let len = usize::try_from(len).map_err(|_| ErrorKind::Truncated { needed: len })?;
+        self.take(len)
+    }
+
+    /// Takes a fixed-size array.
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N], ErrorKind> {
+        let bytes = self.take(N)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    /// Reads one byte.
+    pub fn u8(&mut self) -> Result<u8, ErrorKind> {
+        Ok(self.take(1)?[0])
+    }
+
+    /// Reads an unsigned little-endian 16-bit integer.
+    pub fn u16_le(&mut self) -> Result<u16, ErrorKind> {
+        self.array().map(u16::from_le_bytes)
+    }
+
+    /// Reads an unsigned little-endian 32-bit integer.
+    pub fn u32_le(&mut self) -> Result<u32, ErrorKind> {
+        self.array().map(u32::from_le_bytes)
+    }
+
+    /// Reads a signed little-endian 32-bit integer.
+    pub fn i32_le(&mut self) -> Result<i32, ErrorKind> {
+        self.array().map(i32::from_le_bytes)
+    }
+
+    /// Reads an unsigned little-endian 64-bit integer.
+    pub fn u64_le(&mut self) -> Result<u64, ErrorKind> {
+        self.array().map(u64::from_le_bytes)
+    }
+
+    /// Reads a big-endian IEEE-754 double.
+    pub fn f64_be(&mut self) -> Result<f64, ErrorKind> {
+        self.array().map(f64::from_be_bytes)
+    }
+
+    /// Reads a line and returns it without its `\n`; a line with no newline is truncated
+    /// input, as in CPython's C unpickler.
+    pub fn line(&mut self) -> Result<&'a [u8], ErrorKind> {
+        let limit = self.limit();
+        let region = &self.input[self.pos..limit];
+        match region.iter().position(|&b| b == b'\n') {
+            Some(len) => {
+                let line = &region[..len];
+                self.pos += len + 1;
+                Ok(line)
+            }
+            None if limit < self.input.len() => Err(ErrorKind::FrameOverrun),
+            None => Err(ErrorKind::Truncated { needed: 1 }),
+        }
+    }
+
+    /// Starts a frame of `len` bytes at the current position.
+    pub fn start_frame(&mut self, len: u64) -> Result<(), ErrorKind> {
+        if let Some(end) = self.frame_end {
+            if self.pos < end {
+                return Err(ErrorKind::FrameInsideFrame);
+            }
+        }
+        let remaining = self.remaining() as u64;
+        if len > remaining {
+            return Err(ErrorKind::Truncated {
+                needed: len - remaining,
+            });
+        }
+        self.frame_end = Some(self.pos + len as usize);
+        Ok(())
+    }
+
+    /// Forgets any frame, as a new `pickle.load` call does.
+    pub fn leave_frame(&mut self) {
+        self.frame_end = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn take_checks_before_it_takes() {
+        let mut reader = Reader::new(b"abc");
+        assert_eq!(
+            reader.take_len(1 << 62),
+            Err(ErrorKind::Truncated {
+                needed: (1 << 62) - 3
+            })
+        );
+        assert_eq!(reader.take(2), Ok(&b"ab"[..]));
+        assert_eq!(reader.position(), 2);
+    }
+
+    #[test]
+    fn reads_may_not_cross_a_frame_end() {
+        let mut reader = Reader::new(b"abcdef");
+        reader.start_frame(2).unwrap();
+        assert_eq!(reader.take(3), Err(ErrorKind::FrameOverrun));
+        assert_eq!(reader.take(2), Ok(&b"ab"[..]));
+        assert_eq!(reader.take(3), Ok(&b"cde"[..]));
+    }
+
+    #[test]
+    fn a_frame_may_not_start_inside_another() {
+        let mut reader = Reader::new(b"abcdef");
+        reader.start_frame(2).unwrap();
+        assert_eq!(reader.start_frame(1), Err(ErrorKind::FrameInsideFrame));
+    }
+}

@@ -1,0 +1,200 @@
+//! Python's `repr` of scalars: floats, ints, str and bytes, byte for byte as CPython
+//! writes them.
+
+use num_bigint::BigInt;
+
+use super::printable::NON_PRINTABLE;
+use crate::graph::PyStr;
+
+/// Ints with more bits than this are written in hex: CPython refuses to write more than
+/// 4300 decimal digits (about 14,284 bits), and decimal conversion is quadratic.
+pub const MAX_DECIMAL_INT_BITS: u64 = 14_000;
+
+/// Python's `repr(float)`: the shortest text that reads back to the same double,
+/// in CPython's choice of fixed or exponent form.
+/// ```
+/// use picklegraph::render::scalar::float_repr;
+/// assert_eq!(float_repr(1e16), "1e+16");
+/// assert_eq!(float_repr(1e-5), "1e-05");
+/// assert_eq!(float_repr(-0.0), "-0.0");
+/// assert_eq!(float_repr(0.1), "0.1");
+/// assert_eq!(float_repr(123456789.0), "123456789.0");
+/// ```
+pub fn float_repr(value: f64) -> String {
+    if value.is_nan() {
+        return "nan".to_string();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let scientific = format!("{value:e}");
+    let (sign, unsigned) = match scientific.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", scientific.as_str()),
+    };
+    let (mantissa, exponent) = unsigned.split_once('e').unwrap_or((unsigned, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // The value is 0.DIGITS × 10^point.
+    let point = exponent + 1;
+    let mut out = String::from(sign);
+    if point <= -4 || point > 16 {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let shown = point - 1;
+        out.push_str(&format!("e{}{:02}", if shown < 0 { '-' } else { '+' }, shown.abs()));
+    } else if point <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat('0').take((-point) as usize));
+        out.push_str(&digits);
+    } else if point as usize >= digits.len() {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat('0').take(point as usize - digits.len()));
+        out.push_str(".0");
+    } else {
+        out.push_str(&digits[..point as usize]);
+        out.push('.');
+        out.push_str(&digits[point as usize..]);
+    }
+    out
+}
+
+/// Python's `repr(int)` for an int beyond 64 bits; past [`MAX_DECIMAL_INT_BITS`], a hex
+/// literal of the same value (CPython itself would refuse to write it).
+pub fn bigint_repr(value: &BigInt) -> String {
+    if value.bits() <= MAX_DECIMAL_INT_BITS {
+        return value.to_string();
+    }
+    let (sign, magnitude) = value.to_bytes_be();
+    let hex: String = magnitude.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex.trim_start_matches('0');
+    let minus = if sign == num_bigint::Sign::Minus { "-" } else { "" };
+    format!("{minus}0x{hex}")
+}
+
+/// Whether Python's `str.isprintable()` holds for this code point.
+pub fn is_printable(cp: u32) -> bool {
+    NON_PRINTABLE
+        .binary_search_by(|&(lo, hi)| {
+            if hi < cp {
+                std::cmp::Ordering::Less
+            } else if lo > cp {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_err()
+}
+
+fn choose_quote(has_single: bool, has_double: bool) -> u8 {
+    if has_single && !has_double {
+        b'"'
+    } else {
+        b'\''
+    }
+}
+
+/// Python's `repr(str)`, appended to `out`.
+/// ```
+/// let mut out = String::new();
+/// picklegraph::render::scalar::write_str_repr(&mut out, &picklegraph::PyStr::from_text("it's\u{200b}"));
+/// assert_eq!(out, r#""it's\u200b""#);
+/// ```
+pub fn write_str_repr(out: &mut String, text: &PyStr<'_>) {
+    let bytes = text.as_bytes();
+    let quote = choose_quote(bytes.contains(&b'\''), bytes.contains(&b'"'));
+    out.reserve(bytes.len() + 2);
+    out.push(quote as char);
+    for cp in text.code_points() {
+        match cp {
+            0x5c => out.push_str("\\\\"),
+            _ if cp == u32::from(quote) => {
+                out.push('\\');
+                out.push(quote as char);
+            }
+            0x09 => out.push_str("\\t"),
+            0x0a => out.push_str("\\n"),
+            0x0d => out.push_str("\\r"),
+            0x00..=0x1f | 0x7f => out.push_str(&format!("\\x{cp:02x}")),
+            0x20..=0x7e => out.push(cp as u8 as char),
+            _ if is_printable(cp) => out.push(char::from_u32(cp).unwrap_or('\u{fffd}')),
+            0x80..=0xff => out.push_str(&format!("\\x{cp:02x}")),
+            0x100..=0xffff => out.push_str(&format!("\\u{cp:04x}")),
+            _ => out.push_str(&format!("\\U{cp:08x}")),
+        }
+    }
+    out.push(quote as char);
+}
+
+/// Python's `repr(bytes)`, appended to `out`.
+/// ```
+/// let mut out = String::new();
+/// picklegraph::render::scalar::write_bytes_repr(&mut out, b"\x00'a\x7f");
+/// assert_eq!(out, r#"b"\x00'a\x7f""#);
+/// ```
+pub fn write_bytes_repr(out: &mut String, bytes: &[u8]) {
+    let quote = choose_quote(bytes.contains(&b'\''), bytes.contains(&b'"'));
+    out.reserve(bytes.len() + 3);
+    out.push('b');
+    out.push(quote as char);
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            _ if b == quote => {
+                out.push('\\');
+                out.push(quote as char);
+            }
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            0x20..=0x7e => out.push(b as char),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\x");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0xf)] as char);
+            }
+        }
+    }
+    out.push(quote as char);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_match_cpython_forms() {
+        for (value, text) in [
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (1e15, "1000000000000000.0"),
+            (0.0001, "0.0001"),
+            (1.5, "1.5"),
+            (-2.5e-7, "-2.5e-07"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(float_repr(value), text);
+        }
+    }
+
+    #[test]
+    fn printability_follows_python() {
+        assert!(is_printable(u32::from('a')));
+        assert!(!is_printable(0xa0));
+        assert!(!is_printable(0x200b));
+        assert!(!is_printable(0xd800));
+        assert!(is_printable(0x1f600));
+    }
+}
+
+/// Python's `repr(bytes)` as a new string.
+pub fn bytes_repr(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    write_bytes_repr(&mut out, bytes);
+    out
+}

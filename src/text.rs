@@ -1,0 +1,314 @@
+//! Parsing of the text arguments that protocol 0 carries (`INT`, `LONG`, `FLOAT`,
+//! `STRING`, `UNICODE`, `GET`/`PUT`), with the rules of the Python functions that
+//! CPython's unpickler hands them to (`int`, `float`, `codecs.escape_decode`,
+//! `raw_unicode_escape`). The machine and the disassembler both use them.
+
+use num_bigint::BigInt;
+use num_traits::ToPrimitive;
+
+use crate::graph::pystr::push_code_point;
+
+/// CPython's default `sys.get_int_max_str_digits()`: decimal text longer than this is
+/// refused by `int()`, and so by the unpickler. It also keeps parsing linear.
+pub const INT_MAX_STR_DIGITS: usize = 4300;
+
+/// An integer parsed from text: machine-size when it fits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsedInt {
+    /// Fits in an `i64`.
+    Small(i64),
+    /// Does not.
+    Big(BigInt),
+}
+
+impl ParsedInt {
+    /// Normalizes a big integer to `Small` when it fits.
+    pub fn from_big(value: BigInt) -> ParsedInt {
+        match value.to_i64() {
+            Some(small) => ParsedInt::Small(small),
+            None => ParsedInt::Big(value),
+        }
+    }
+}
+
+fn trim_ascii_whitespace(text: &[u8]) -> &[u8] {
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let start = text.iter().position(|b| !is_space(b)).unwrap_or(text.len());
+    let end = text.iter().rposition(|b| !is_space(b)).map_or(start, |i| i + 1);
+    &text[start..end]
+}
+
+/// Parses an integer as Python's `int(text, 0)` (`base0`) or `int(text)` does.
+///
+/// # Errors
+/// A message in the words of Python's `ValueError`.
+/// ```
+/// use picklegraph::text::{parse_int, ParsedInt};
+/// assert_eq!(parse_int(b" -0x1_f", true), Ok(ParsedInt::Small(-31)));
+/// assert!(parse_int(b"007", true).is_err());
+/// assert_eq!(parse_int(b"007", false), Ok(ParsedInt::Small(7)));
+/// ```
+pub fn parse_int(text: &[u8], base0: bool) -> Result<ParsedInt, String> {
+    let invalid = || {
+        format!(
+            "invalid literal for int() with base {}: {}",
+            if base0 { 0 } else { 10 },
+            crate::render::scalar::bytes_repr(text)
+        )
+    };
+    let body = trim_ascii_whitespace(text);
+    let (negative, body) = match body.first() {
+        Some(b'-') => (true, &body[1..]),
+        Some(b'+') => (false, &body[1..]),
+        _ => (false, body),
+    };
+    let (radix, digits) = match body {
+        [b'0', b'x' | b'X', rest @ ..] if base0 => (16, rest),
+        [b'0', b'o' | b'O', rest @ ..] if base0 => (8, rest),
+        [b'0', b'b' | b'B', rest @ ..] if base0 => (2, rest),
+        _ => (10, body),
+    };
+    // After a base prefix one underscore may come first (`0x_1f`); elsewhere underscores
+    // only stand between two digits.
+    let digits = match digits {
+        [b'_', rest @ ..] if radix != 10 => rest,
+        _ => digits,
+    };
+    let mut clean = Vec::with_capacity(digits.len());
+    let mut last_was_digit = false;
+    for &b in digits {
+        if b == b'_' && last_was_digit {
+            last_was_digit = false;
+            continue;
+        }
+        if !(b as char).is_digit(radix) {
+            return Err(invalid());
+        }
+        clean.push(b);
+        last_was_digit = true;
+    }
+    if clean.is_empty() || !last_was_digit {
+        return Err(invalid());
+    }
+    if radix == 10 && base0 && clean.len() > 1 && clean[0] == b'0' && clean.iter().any(|&b| b != b'0') {
+        return Err(invalid());
+    }
+    if radix == 10 && clean.len() > INT_MAX_STR_DIGITS {
+        return Err(format!(
+            "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion: value has {} digits",
+            clean.len()
+        ));
+    }
+    let magnitude = BigInt::parse_bytes(&clean, radix).ok_or_else(invalid)?;
+    Ok(ParsedInt::from_big(if negative { -magnitude } else { magnitude }))
+}
+
+/// Parses a float as Python's `float(text)` does for ASCII text.
+///
+/// # Errors
+/// A message in the words of Python's `ValueError`.
+/// ```
+/// assert_eq!(picklegraph::text::parse_float(b"1_0.5"), Ok(10.5));
+/// assert!(picklegraph::text::parse_float(b"-inf").unwrap().is_infinite());
+/// ```
+pub fn parse_float(text: &[u8]) -> Result<f64, String> {
+    let invalid = || {
+        format!(
+            "could not convert string to float: {}",
+            crate::render::scalar::bytes_repr(text)
+        )
+    };
+    let body = trim_ascii_whitespace(text);
+    let mut clean = String::with_capacity(body.len());
+    let mut previous = 0u8;
+    for (i, &b) in body.iter().enumerate() {
+        if b == b'_' {
+            let next = body.get(i + 1).copied().unwrap_or(0);
+            if !(previous.is_ascii_digit() && next.is_ascii_digit()) {
+                return Err(invalid());
+            }
+        } else if b.is_ascii() {
+            clean.push(b as char);
+        } else {
+            return Err(invalid());
+        }
+        previous = b;
+    }
+    // Rust also accepts forms Python does not: reject them before parsing.
+    let unsigned = clean.trim_start_matches(['+', '-']);
+    let lower = unsigned.to_ascii_lowercase();
+    let named = matches!(lower.as_str(), "inf" | "infinity" | "nan");
+    if !named && !unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        return Err(invalid());
+    }
+    if clean.len() - unsigned.len() > 1 {
+        return Err(invalid());
+    }
+    clean.parse::<f64>().map_err(|_| invalid())
+}
+
+/// Decodes backslash escapes as `codecs.escape_decode` does (the `STRING` opcode).
+///
+/// # Errors
+/// A message in the words of Python's `ValueError`.
+/// ```
+/// assert_eq!(picklegraph::text::escape_decode(br"a\x41\101\n\q"), Ok(b"aAA\n\\q".to_vec()));
+/// ```
+pub fn escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        i += 1;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let Some(&escape) = text.get(i) else {
+            return Err("Trailing \\ in string".to_string());
+        };
+        i += 1;
+        match escape {
+            b'\n' => {}
+            b'\\' | b'\'' | b'"' => out.push(escape),
+            b'b' => out.push(0x08),
+            b'f' => out.push(0x0c),
+            b't' => out.push(b'\t'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b'v' => out.push(0x0b),
+            b'a' => out.push(0x07),
+            b'0'..=b'7' => {
+                let mut value = u32::from(escape - b'0');
+                for _ in 0..2 {
+                    match text.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            value = value * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                // CPython keeps the low byte of an escape above \377 (with a warning).
+                out.push(value as u8);
+            }
+            b'x' => {
+                let hex = text.get(i..i + 2).and_then(|h| {
+                    std::str::from_utf8(h)
+                        .ok()
+                        .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                });
+                match hex {
+                    Some(value) => {
+                        out.push(value);
+                        i += 2;
+                    }
+                    None => return Err(format!("invalid \\x escape at position {}", i - 2)),
+                }
+            }
+            other => {
+                out.push(b'\\');
+                out.push(other);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes `raw_unicode_escape` text (the `UNICODE` opcode) into surrogate-passing UTF-8:
+/// bytes are Latin-1 code points except `\uXXXX` and `\UXXXXXXXX`.
+///
+/// # Errors
+/// A message in the words of Python's `UnicodeDecodeError`.
+/// ```
+/// let utf8 = picklegraph::text::raw_unicode_escape_decode(br"caf\u00e9\ud800").unwrap();
+/// assert_eq!(utf8, b"caf\xc3\xa9\xed\xa0\x80");
+/// ```
+pub fn raw_unicode_escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        i += 1;
+        let width = match (b, text.get(i)) {
+            (b'\\', Some(b'u')) => 4,
+            (b'\\', Some(b'U')) => 8,
+            (b'\\', Some(&other)) => {
+                out.push(b'\\');
+                push_code_point(&mut out, u32::from(other));
+                i += 1;
+                continue;
+            }
+            _ => {
+                push_code_point(&mut out, u32::from(b));
+                continue;
+            }
+        };
+        let start = i - 1;
+        let digits = text.get(i + 1..i + 1 + width).filter(|d| d.iter().all(u8::is_ascii_hexdigit));
+        let Some(digits) = digits else {
+            let name = if width == 4 { "\\uXXXX" } else { "\\UXXXXXXXX" };
+            return Err(format!("can't decode bytes in position {start}: truncated {name} escape"));
+        };
+        let value = digits
+            .iter()
+            .fold(0u64, |acc, &d| acc * 16 + u64::from((d as char).to_digit(16).unwrap_or(0)));
+        if value > 0x10ffff {
+            return Err(format!("can't decode bytes in position {start}: \\Uxxxxxxxx out of range"));
+        }
+        push_code_point(&mut out, value as u32);
+        i += 1 + width;
+    }
+    Ok(out)
+}
+
+/// Reads a little-endian two's-complement integer (`LONG1`, `LONG4`).
+/// ```
+/// use picklegraph::text::{decode_long, ParsedInt};
+/// assert_eq!(decode_long(&[0xff, 0x00]), ParsedInt::Small(255));
+/// assert_eq!(decode_long(&[]), ParsedInt::Small(0));
+/// ```
+pub fn decode_long(bytes: &[u8]) -> ParsedInt {
+    if bytes.len() <= 8 {
+        let fill = if bytes.last().is_some_and(|&b| b & 0x80 != 0) { 0xff } else { 0 };
+        let mut buf = [fill; 8];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        return ParsedInt::Small(i64::from_le_bytes(buf));
+    }
+    ParsedInt::from_big(BigInt::from_signed_bytes_le(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_text_follows_python_int() {
+        assert_eq!(parse_int(b"00", true), Ok(ParsedInt::Small(0)));
+        assert_eq!(parse_int(b"1_000", true), Ok(ParsedInt::Small(1000)));
+        assert!(parse_int(b"1__0", true).is_err());
+        assert!(parse_int(b"_1", true).is_err());
+        assert!(parse_int(b"", true).is_err());
+        assert_eq!(
+            parse_int(b"-9223372036854775809", true),
+            Ok(ParsedInt::Big(BigInt::from(i64::MIN) - 1))
+        );
+        assert!(parse_int(&vec![b'9'; INT_MAX_STR_DIGITS + 1], true).is_err());
+    }
+
+    #[test]
+    fn float_text_follows_python_float() {
+        assert_eq!(parse_float(b" 1e5\n"), Ok(100000.0));
+        assert!(parse_float(b"1__0").is_err());
+        assert!(parse_float(b"0x10").is_err());
+        assert!(parse_float(b"+-1").is_err());
+        assert!(parse_float(b"-nan").unwrap().is_nan());
+    }
+
+    #[test]
+    fn escape_decode_rejects_a_short_hex_escape() {
+        assert!(escape_decode(br"\x4").is_err());
+        assert!(escape_decode(b"\\").is_err());
+    }
+}

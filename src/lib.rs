@@ -11,6 +11,8 @@ pub mod opcode;
 pub mod python;
 pub mod reader;
 pub mod render;
+pub mod scan;
+pub mod stats;
 pub mod text;
 
 pub use error::{Error, ErrorKind};

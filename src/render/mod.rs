@@ -3,3 +3,6 @@
 mod printable;
 pub mod repr;
 pub mod scalar;
+pub mod dis;
+pub mod json;
+pub mod show;

@@ -1,11 +1,89 @@
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let data = std::fs::read(&args[2]).unwrap();
-    match picklegraph::load(&data) {
-        Ok(p) => println!("{p}"),
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(1)
+//! The `picklegraph` command: views of pickle files, none of which runs the pickle.
+
+mod dis;
+mod input;
+mod json;
+mod repr;
+mod scan;
+mod show;
+mod stats;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit status for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit status when a pickle is malformed.
+pub const EXIT_MALFORMED: u8 = 1;
+/// Exit status for a usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status of `scan` when something dangerous was found.
+pub const EXIT_DANGEROUS: u8 = 3;
+
+const EXAMPLES: &str = "\
+Examples:
+  picklegraph show payload.pkl          the objects, shared references named, effects last
+  picklegraph show --depth 3 big.pkl    elide below three levels
+  picklegraph repr data.pkl             Python's repr() of what the pickle holds
+  picklegraph dis data.pkl              the opcodes, as python3 -m pickletools prints them
+  picklegraph json data.pkl | jq .root  the graph as JSON
+  picklegraph scan *.pkl                what a pickle would import and call (exit 3: dangerous)
+  cat data.pkl | picklegraph show -     read standard input
+
+Nothing a pickle names is imported or called: picklegraph only reads it.
+Exit status: 0 success, 1 malformed pickle, 2 usage or I/O error, 3 dangerous (scan).";
+
+/// Open any Python pickle without running it.
+#[derive(Debug, Parser)]
+#[command(name = "picklegraph", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The objects as indented Python-like text: shared references labelled, effects last.
+    Show(show::ShowArgs),
+    /// Python's repr() of each pickle's root object.
+    Repr(repr::ReprArgs),
+    /// The opcodes, byte for byte as `python3 -m pickletools` lists them.
+    Dis(dis::DisArgs),
+    /// The graph as JSON: a table of nodes, the root and the effects.
+    Json(json::JsonArgs),
+    /// Every global the pickle names and every call it would make, classed by danger.
+    Scan(scan::ScanArgs),
+    /// What takes the space: nodes and bytes by kind, the largest payloads, globals.
+    Stats(stats::StatsArgs),
+}
+
+/// The files every subcommand reads.
+#[derive(Debug, Args, Clone)]
+pub struct Files {
+    /// Pickle files to read; `-` or none reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = err.print();
+            return ExitCode::from(code);
         }
-    }
+    };
+    let code = match cli.command {
+        Command::Show(args) => show::run(&args),
+        Command::Repr(args) => repr::run(&args),
+        Command::Dis(args) => dis::run(&args),
+        Command::Json(args) => json::run(&args),
+        Command::Scan(args) => scan::run(&args),
+        Command::Stats(args) => stats::run(&args),
+    };
+    let _ = std::io::stdout().flush();
+    ExitCode::from(code)
 }

@@ -1,0 +1,2 @@
+//! Benchmarks of `load` (to be written).
+fn main() {}

@@ -1,0 +1,112 @@
+//! Reading the inputs: files are memory-mapped so a multi-gigabyte pickle opens at once
+//! and its payloads stay borrowed from the page cache; `-` or no file reads stdin.
+
+use std::io::{Read, Write};
+
+use crate::{Files, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE};
+
+/// One input's bytes: mapped from a file or read from standard input.
+pub enum Bytes {
+    /// A memory-mapped file.
+    Mapped(memmap2::Mmap),
+    /// Bytes read into memory (standard input, or an empty file, which cannot be mapped).
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
+/// An input: its display name and its bytes.
+pub struct Input {
+    /// The name shown in headers and errors (`<stdin>` for standard input).
+    pub name: String,
+    /// The bytes.
+    pub bytes: Bytes,
+}
+
+/// Opens a file (or `-` for standard input).
+pub fn open(path: &str) -> std::io::Result<Input> {
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut bytes)?;
+        return Ok(Input {
+            name: "<stdin>".to_string(),
+            bytes: Bytes::Owned(bytes),
+        });
+    }
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    // Mapping is the one unsafe-adjacent step and lives in memmap2: the file is only read,
+    // and picklegraph's library never sees anything but a byte slice.
+    let bytes = if len == 0 {
+        Bytes::Owned(Vec::new())
+    } else {
+        Bytes::Mapped(map_file(&file)?)
+    };
+    Ok(Input {
+        name: path.to_string(),
+        bytes,
+    })
+}
+
+#[allow(unsafe_code)]
+fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
+    // SAFETY: the map is read-only; if another process truncates the file while it is
+    // mapped, reads may fault, as with any memory-mapped reader (`less`, `rg`).
+    unsafe { memmap2::Mmap::map(file) }
+}
+
+/// Runs `each` on every input, with `==> NAME <==` headers when there are several, and
+/// returns the worst exit status: I/O errors give 2, a malformed pickle 1.
+pub fn for_each(files: &Files, mut each: impl FnMut(&Input, &mut dyn Write) -> u8) -> u8 {
+    let paths: Vec<String> = if files.files.is_empty() { vec!["-".to_string()] } else { files.files.clone() };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut worst = EXIT_OK;
+    for (i, path) in paths.iter().enumerate() {
+        if paths.len() > 1 {
+            let _ = writeln!(out, "{}==> {} <==", if i > 0 { "\n" } else { "" }, if path == "-" { "<stdin>" } else { path });
+        }
+        let code = match open(path) {
+            Ok(input) => each(&input, &mut out),
+            Err(err) => {
+                let _ = out.flush();
+                eprintln!("picklegraph: {path}: {err}");
+                EXIT_USAGE
+            }
+        };
+        worst = worse(worst, code);
+    }
+    let _ = out.flush();
+    worst
+}
+
+/// The more serious of two exit statuses (usage > dangerous > malformed > ok).
+pub fn worse(a: u8, b: u8) -> u8 {
+    let rank = |code: u8| match code {
+        EXIT_OK => 0,
+        EXIT_MALFORMED => 1,
+        crate::EXIT_DANGEROUS => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// Reports a load error as `NAME: offset N (OPCODE): what went wrong` on stderr.
+pub fn report(name: &str, error: &picklegraph::Error, out: &mut dyn Write) -> u8 {
+    let _ = out.flush();
+    eprintln!("{name}: {error}");
+    EXIT_MALFORMED
+}

@@ -1,0 +1,1 @@
+//! The `dis` view (to be written).

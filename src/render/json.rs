@@ -1,0 +1,1 @@
+//! The `json` view (to be written).

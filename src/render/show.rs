@@ -1,0 +1,1 @@
+//! The `show` view (to be written).

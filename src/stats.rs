@@ -1,0 +1,1 @@
+//! `stats`: what takes the space in a pickle (to be written).

@@ -1,0 +1,1 @@
+//! Tests of adversarial (to be written).

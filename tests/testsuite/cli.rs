@@ -1,0 +1,1 @@
+//! Tests of cli (to be written).

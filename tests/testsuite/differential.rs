@@ -1,0 +1,1 @@
+//! Tests of differential (to be written).

@@ -1,0 +1,1 @@
+//! Tests of json (to be written).

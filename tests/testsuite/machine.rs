@@ -1,0 +1,1 @@
+//! Tests of machine (to be written).

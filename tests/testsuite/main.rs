@@ -1,0 +1,18 @@
+//! The one integration test binary: a module per area.
+
+mod common;
+
+mod adversarial;
+mod cli;
+mod differential;
+mod dis;
+mod errors;
+mod json;
+mod machine;
+mod models;
+mod pickletester;
+mod properties;
+mod recognizers;
+mod scan;
+mod show;
+mod stats;

@@ -1,0 +1,1 @@
+//! Tests of pickletester (to be written).

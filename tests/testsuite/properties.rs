@@ -1,0 +1,1 @@
+//! Tests of properties (to be written).

@@ -1,0 +1,1 @@
+//! Tests of recognizers (to be written).

@@ -1,0 +1,1 @@
+//! Tests of scan (to be written).

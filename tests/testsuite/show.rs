@@ -1,0 +1,1 @@
+//! Tests of show (to be written).

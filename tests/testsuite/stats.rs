@@ -1,0 +1,1 @@
+//! Tests of stats (to be written).

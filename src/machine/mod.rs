@@ -304,28 +304,13 @@ impl<'a, 'o> Machine<'a, 'o> {
         move |detail| ErrorKind::MalformedText { what, detail }
     }
 
-    fn check_digits(&self, line: &[u8]) -> Result<(), ErrorKind> {
-        let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
-        if digits > self.options.max_int_digits && !line.iter().any(|&b| matches!(b, b'x' | b'X' | b'o' | b'O' | b'b' | b'B')) {
-            return Err(ErrorKind::MalformedText {
-                what: "integer",
-                detail: format!(
-                    "Exceeds the limit ({} digits) for integer string conversion: value has {digits} digits",
-                    self.options.max_int_digits
-                ),
-            });
-        }
-        Ok(())
-    }
-
     fn op_int(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
         match line {
             b"00" => self.stack.push(Value::Bool(false)),
             b"01" => self.stack.push(Value::Bool(true)),
             _ => {
-                self.check_digits(line)?;
-                let value = text::parse_int(line, true).map_err(Self::malformed("INT"))?;
+                let value = text::parse_int_with_limit(line, true, self.options.max_int_digits).map_err(Self::malformed("INT"))?;
                 self.push_int(value)
             }
         }
@@ -349,8 +334,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_long(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
         let digits = line.strip_suffix(b"L").unwrap_or(line);
-        self.check_digits(digits)?;
-        let value = text::parse_int(digits, true).map_err(Self::malformed("LONG"))?;
+        let value = text::parse_int_with_limit(digits, true, self.options.max_int_digits).map_err(Self::malformed("LONG"))?;
         self.push_int(value)
     }
 

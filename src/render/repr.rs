@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use super::scalar::{bigint_repr, float_repr, write_bytes_repr, write_str_repr};
+use super::scalar::{bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr};
 use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
 
 /// Default output budget of [`repr`]: 256 MiB of text.
@@ -108,11 +108,7 @@ impl ReprWriter<'_, '_> {
             Node::BigInt(v) => return self.out.push_str(&bigint_repr(v)),
             Node::Str(text) => return write_str_repr(&mut self.out, text),
             Node::Bytes(bytes) => return write_bytes_repr(&mut self.out, bytes),
-            Node::ByteArray(bytes) => {
-                self.out.push_str("bytearray(");
-                write_bytes_repr(&mut self.out, bytes);
-                return self.out.push(')');
-            }
+            Node::ByteArray(bytes) => return write_bytearray_repr(&mut self.out, bytes),
             _ => {}
         }
         if self.on_path[id.index()] {

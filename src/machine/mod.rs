@@ -891,9 +891,31 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.stack.push(Value::Node(id))
     }
 
+    /// CPython checks NEWOBJ's operands before calling anything; where an operand is
+    /// native data its type is certain, so the same check applies here. A class that is a
+    /// global stays unchecked: knowing whether it is a type would mean importing it.
+    fn check_new_operands(&self, operation: &'static str, class: Value, args: Value, kwargs: Option<Value>) -> Result<(), ErrorKind> {
+        let native = |value: Value| match value {
+            Value::Node(id) => self.nodes[id.index()].type_name(),
+            other => Some(self.type_name_of(other)),
+        };
+        let wrong = |expected, found| Err(ErrorKind::BadOperand { operation, expected, found });
+        if let Some(found) = native(class) {
+            return wrong("class argument must be a type", found);
+        }
+        if let Some(found) = native(args).filter(|&name| name != "tuple") {
+            return wrong("args argument must be a tuple", found);
+        }
+        if let Some(found) = kwargs.and_then(native).filter(|&name| name != "dict") {
+            return wrong("kwargs argument must be a dict", found);
+        }
+        Ok(())
+    }
+
     fn op_newobj(&mut self) -> Result<(), ErrorKind> {
         let args = self.stack.pop()?;
         let class = self.stack.pop()?;
+        self.check_new_operands("NEWOBJ", class, args, None)?;
         let id = self.inert(InertKind::Instance {
             class,
             args,
@@ -907,6 +929,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let kwargs = self.stack.pop()?;
         let args = self.stack.pop()?;
         let class = self.stack.pop()?;
+        self.check_new_operands("NEWOBJ_EX", class, args, Some(kwargs))?;
         let id = self.inert(InertKind::Instance {
             class,
             args,

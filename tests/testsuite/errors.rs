@@ -104,7 +104,7 @@ fn newobj_operands_of_certain_wrong_type_are_refused() {
     let err = load(b"cbuiltins\nint\nN\x81.").unwrap_err();
     assert_eq!(err.to_string(), "offset 15 (NEWOBJ): NEWOBJ args argument must be a tuple, not NoneType");
     let err = load(b"cbuiltins\nint\n)N\x92.").unwrap_err();
-    assert_eq!(err.to_string(), "offset 17 (NEWOBJ_EX): NEWOBJ_EX kwargs argument must be a dict, not NoneType");
+    assert_eq!(err.to_string(), "offset 16 (NEWOBJ_EX): NEWOBJ_EX kwargs argument must be a dict, not NoneType");
     let err = load(b"K\x01)\x81.").unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::BadOperand { operation: "NEWOBJ", expected: "class argument must be a type", found: "int" });
 }

@@ -231,3 +231,19 @@ fn a_million_nested_lists_load_render_and_drop() {
     assert!(text.starts_with("[[[") && text.ends_with("]]]"));
     drop(pickle);
 }
+
+#[test]
+fn the_opcode_table_matches_pickletools() {
+    let script = "import pickletools\nfor o in pickletools.opcodes:\n    print(ord(o.code), o.name, o.arg.name if o.arg else '', o.proto, ','.join(s.name for s in o.stack_before), ','.join(s.name for s in o.stack_after))";
+    let output = std::process::Command::new("python3").args(["-c", script]).output().expect("python3 is on every machine");
+    assert!(output.status.success());
+    let theirs = String::from_utf8(output.stdout).unwrap();
+    let ours: String = Opcode::ALL
+        .iter()
+        .map(|op| {
+            let names = |items: &[picklegraph::StackItem]| items.iter().map(|s| s.pickletools_name()).collect::<Vec<_>>().join(",");
+            format!("{} {} {} {} {} {}\n", op.byte(), op.name(), op.arg().pickletools_name(), op.protocol(), names(op.stack_before()), names(op.stack_after()))
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+}

@@ -192,6 +192,55 @@ def out_of_band(r):
     return [data]
 
 
+def counted(r, size_bytes, payloads):
+    data = r.choice(payloads)
+    n = len(data) if r.random() < 0.9 else len(data) + r.randrange(1, 3)
+    return n.to_bytes(size_bytes, "little") + data
+
+
+TEXT_LINES = {
+    "decimalnl_short": [b"0", b"1", b"2", b"00", b"01", b"-1", b" 3", b"x", b"1_0", b""],
+    "decimalnl_long": [b"12L", b"0", b"-5L", b"1", b"L", b"99999999999999999999L"],
+    "floatnl": [b"1.5", b"nan", b"-0.0", b"1e309", b"bad", b"1_0.5"],
+    "stringnl": [b"'a'", b'"b"', b"'\\x41\\n'", b"noquote", b"'", b"'\\x4'", b"'\xe9'"],
+    "stringnl_noescape": [b"mod", b"a\\x41", b"\xe9", b"builtins"],
+    "unicodestringnl": [b"abc", b"\\u00e9\xe9", b"\\u12", b"\\ud800"],
+}
+PAYLOADS = [b"", b"a", b"'\"", b"caf\xc3\xa9", b"\xed\xa0\x80", b"\xff", b"\xe2\x82"]
+
+
+def rand_arg(r, arg):
+    """A plausible (sometimes broken) argument for an opcode argument descriptor."""
+    name = arg.name
+    small = r.choice([0, 0, 1, 1, 2, 3, 255])
+    if name in TEXT_LINES:
+        return r.choice(TEXT_LINES[name]) + b"\n"
+    if name == "stringnl_noescape_pair":
+        return rand_arg(r, pickletools.stringnl_noescape) + rand_arg(r, pickletools.stringnl_noescape)
+    fixed = {"uint1": 1, "uint2": 2, "int4": 4, "uint4": 4, "uint8": 8}
+    if name in fixed:
+        return small.to_bytes(fixed[name], "little")
+    if name == "float8":
+        return r.randbytes(8)
+    for suffix, size in (("1", 1), ("4", 4), ("8", 8)):
+        if name.endswith(suffix):
+            return counted(r, size, PAYLOADS)
+    raise ValueError(name)
+
+
+def opcode_soup(r):
+    """Random opcodes with plausible arguments: every check of pickletools' model."""
+    weighted = [op for op in pickletools.opcodes for _ in range(4 if op.name in
+                ("MARK", "POP", "DUP", "MEMOIZE", "BINPUT", "BINGET", "APPENDS", "TUPLE", "NONE") else 1)]
+    parts = []
+    for _ in range(r.randrange(1, 30)):
+        op = r.choice(weighted)
+        parts.append(op.code.encode("latin-1") + (rand_arg(r, op.arg) if op.arg else b""))
+    if r.random() < 0.8:
+        parts.append(b".")
+    return b"".join(parts)
+
+
 def mutate(r, data):
     data = bytearray(data)
     for _ in range(r.randrange(1, 4)):
@@ -239,6 +288,8 @@ def main():
             cases.add(data)
         if r.random() < 0.3:
             cases.add(mutate(r, data))
+    for _ in range(400):
+        cases.add(opcode_soup(r), *(other_options(r) if r.random() < 0.2 else (4, 0)))
     for _ in range(20):
         stream = b"".join(r.sample(made, r.randrange(2, 4)))
         cases.add(stream, mode="all")

@@ -35,19 +35,25 @@ pub fn run(args: &DisArgs) -> u8 {
     let options = DisOptions {
         // pickletools multiplies a string by it: a negative level indents nothing.
         indentlevel: usize::try_from(args.indentlevel.max(0)).unwrap_or(usize::MAX),
-        annotate: if args.annotate { PICKLETOOLS_ANNOTATE_COLUMN } else { 0 },
+        annotate: if args.annotate {
+            PICKLETOOLS_ANNOTATE_COLUMN
+        } else {
+            0
+        },
     };
-    crate::input::for_each(&args.files, |input, out| match dis_all(&input.bytes, &options, out) {
-        Ok(()) => EXIT_OK,
-        Err(DisError::Malformed { message, .. }) => {
-            let _ = out.flush();
-            eprintln!("{}: {message}", input.name);
-            EXIT_MALFORMED
-        }
-        Err(DisError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(err) => {
-            eprintln!("picklegraph: {}: {err}", input.name);
-            EXIT_USAGE
+    crate::input::for_each(&args.files, |input, out| {
+        match dis_all(&input.bytes, &options, out) {
+            Ok(()) => EXIT_OK,
+            Err(DisError::Malformed { message, .. }) => {
+                let _ = out.flush();
+                eprintln!("{}: {message}", input.name);
+                EXIT_MALFORMED
+            }
+            Err(DisError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+            Err(err) => {
+                eprintln!("picklegraph: {}: {err}", input.name);
+                EXIT_USAGE
+            }
         }
     })
 }

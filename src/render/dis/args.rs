@@ -12,7 +12,7 @@ use super::messages;
 use crate::graph::PyStr;
 use crate::opcode::ArgKind;
 use crate::reader::Reader;
-use crate::render::scalar::{float_repr, write_bytes_repr, write_str_repr};
+use crate::render::scalar::{float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr};
 use crate::text::{self, ParsedInt};
 
 /// Decimal digits CPython's `repr(int)` writes at most (`sys.get_int_max_str_digits()`).
@@ -57,7 +57,10 @@ impl Arg<'_> {
     pub(super) fn memo_key(&self) -> Option<MemoKey> {
         match self {
             Arg::Int(value) => Some(MemoKey::Small(*value)),
-            Arg::UInt(value) => Some(i64::try_from(*value).map_or_else(|_| MemoKey::Big(BigInt::from(*value)), MemoKey::Small)),
+            Arg::UInt(value) => Some(
+                i64::try_from(*value)
+                    .map_or_else(|_| MemoKey::Big(BigInt::from(*value)), MemoKey::Small),
+            ),
             Arg::Bool(value) => Some(MemoKey::Small(i64::from(*value))),
             Arg::Big(value) => Some(MemoKey::Big(value.clone())),
             _ => None,
@@ -79,11 +82,7 @@ impl Arg<'_> {
             Arg::Float(value) => line.push_str(&float_repr(*value)),
             Arg::Str(value) => write_str_repr(line, value),
             Arg::Bytes(bytes) => write_bytes_repr(line, bytes),
-            Arg::ByteArray(bytes) => {
-                line.push_str("bytearray(");
-                write_bytes_repr(line, bytes);
-                line.push(')');
-            }
+            Arg::ByteArray(bytes) => write_bytearray_repr(line, bytes),
         }
         Ok(())
     }
@@ -136,7 +135,12 @@ pub(super) fn push_i64(line: &mut String, value: i64) {
 /// value too long to write is refused without being converted.
 fn write_long_repr(line: &mut String, bytes: &[u8]) -> Result<(), String> {
     let mut len = bytes.len();
-    while len >= 2 && matches!((bytes[len - 1], bytes[len - 2] & 0x80), (0x00, 0) | (0xff, 0x80)) {
+    while len >= 2
+        && matches!(
+            (bytes[len - 1], bytes[len - 2] & 0x80),
+            (0x00, 0) | (0xff, 0x80)
+        )
+    {
         len -= 1;
     }
     // 2000 significant bytes hold at least 2^15991, which has more than 4800 digits.
@@ -182,7 +186,9 @@ pub(super) fn read<'a>(kind: ArgKind, reader: &mut Reader<'a>) -> Result<Arg<'a>
             let text = line(reader, "stringnl")?;
             Arg::Float(text::parse_float(text)?)
         }
-        ArgKind::Long1 => long(reader, "long1", |r| Ok(u64::from(fixed(r, "uint1", Reader::u8)?)))?,
+        ArgKind::Long1 => long(reader, "long1", |r| {
+            Ok(u64::from(fixed(r, "uint1", Reader::u8)?))
+        })?,
         ArgKind::Long4 => long(reader, "long4", |r| signed_len(r, "long4"))?,
         ArgKind::Stringnl => Arg::Str(stringnl(reader, true)?),
         ArgKind::StringnlNoescape => Arg::Str(stringnl(reader, false)?),
@@ -195,25 +201,41 @@ pub(super) fn read<'a>(kind: ArgKind, reader: &mut Reader<'a>) -> Result<Arg<'a>
             pair.extend_from_slice(name.as_bytes());
             Arg::Str(ascii_str(Cow::Owned(pair))?)
         }
-        ArgKind::String1 => Arg::Str(latin1(counted(reader, "string1", |r| Ok(u64::from(fixed(r, "uint1", Reader::u8)?)))?)),
-        ArgKind::String4 => Arg::Str(latin1(counted(reader, "string4", |r| signed_len(r, "string4"))?)),
-        ArgKind::Bytes1 => Arg::Bytes(counted(reader, "bytes1", |r| Ok(u64::from(fixed(r, "uint1", Reader::u8)?)))?),
-        ArgKind::Bytes4 => Arg::Bytes(counted(reader, "bytes4", |r| Ok(u64::from(fixed(r, "uint4", Reader::u32_le)?)))?),
+        ArgKind::String1 => Arg::Str(latin1(counted(reader, "string1", |r| {
+            Ok(u64::from(fixed(r, "uint1", Reader::u8)?))
+        })?)),
+        ArgKind::String4 => Arg::Str(latin1(counted(reader, "string4", |r| {
+            signed_len(r, "string4")
+        })?)),
+        ArgKind::Bytes1 => Arg::Bytes(counted(reader, "bytes1", |r| {
+            Ok(u64::from(fixed(r, "uint1", Reader::u8)?))
+        })?),
+        ArgKind::Bytes4 => Arg::Bytes(counted(reader, "bytes4", |r| {
+            Ok(u64::from(fixed(r, "uint4", Reader::u32_le)?))
+        })?),
         ArgKind::Bytes8 => Arg::Bytes(counted(reader, "bytes8", |r| unsigned8_len(r, "bytes8"))?),
-        ArgKind::Bytearray8 => Arg::ByteArray(counted(reader, "bytearray8", |r| unsigned8_len(r, "bytearray8"))?),
+        ArgKind::Bytearray8 => Arg::ByteArray(counted(reader, "bytearray8", |r| {
+            unsigned8_len(r, "bytearray8")
+        })?),
         ArgKind::Unicodestringnl => Arg::Str(unicodestringnl(reader)?),
-        ArgKind::Unicodestring1 => {
-            Arg::Str(utf8(counted(reader, "unicodestring1", |r| Ok(u64::from(fixed(r, "uint1", Reader::u8)?)))?)?)
-        }
+        ArgKind::Unicodestring1 => Arg::Str(utf8(counted(reader, "unicodestring1", |r| {
+            Ok(u64::from(fixed(r, "uint1", Reader::u8)?))
+        })?)?),
         ArgKind::Unicodestring4 => Arg::Str(utf8(counted(reader, "unicodestring4", |r| {
             Ok(u64::from(fixed(r, "uint4", Reader::u32_le)?))
         })?)?),
-        ArgKind::Unicodestring8 => Arg::Str(utf8(counted(reader, "unicodestring8", |r| unsigned8_len(r, "unicodestring8"))?)?),
+        ArgKind::Unicodestring8 => Arg::Str(utf8(counted(reader, "unicodestring8", |r| {
+            unsigned8_len(r, "unicodestring8")
+        })?)?),
     })
 }
 
 /// A fixed-size read, refused as `read_uint1` and its kin refuse it.
-fn fixed<'a, T>(reader: &mut Reader<'a>, name: &str, read: impl FnOnce(&mut Reader<'a>) -> Result<T, crate::ErrorKind>) -> Result<T, String> {
+fn fixed<'a, T>(
+    reader: &mut Reader<'a>,
+    name: &str,
+    read: impl FnOnce(&mut Reader<'a>) -> Result<T, crate::ErrorKind>,
+) -> Result<T, String> {
     read(reader).map_err(|_| format!("not enough data in stream to read {name}"))
 }
 
@@ -233,7 +255,11 @@ fn unsigned8_len(reader: &mut Reader<'_>, name: &str) -> Result<u64, String> {
 }
 
 /// A length, then that many bytes.
-fn counted<'a>(reader: &mut Reader<'a>, name: &str, read_len: impl FnOnce(&mut Reader<'a>) -> Result<u64, String>) -> Result<&'a [u8], String> {
+fn counted<'a>(
+    reader: &mut Reader<'a>,
+    name: &str,
+    read_len: impl FnOnce(&mut Reader<'a>) -> Result<u64, String>,
+) -> Result<&'a [u8], String> {
     let len = read_len(reader)?;
     let remaining = reader.remaining();
     reader
@@ -242,7 +268,11 @@ fn counted<'a>(reader: &mut Reader<'a>, name: &str, read_len: impl FnOnce(&mut R
 }
 
 /// `LONG1`/`LONG4`: a length, then that many two's-complement bytes.
-fn long<'a>(reader: &mut Reader<'a>, name: &str, read_len: impl FnOnce(&mut Reader<'a>) -> Result<u64, String>) -> Result<Arg<'a>, String> {
+fn long<'a>(
+    reader: &mut Reader<'a>,
+    name: &str,
+    read_len: impl FnOnce(&mut Reader<'a>) -> Result<u64, String>,
+) -> Result<Arg<'a>, String> {
     let len = read_len(reader)?;
     let bytes = reader
         .take_len(len)
@@ -316,7 +346,8 @@ fn ascii_str(bytes: Cow<'_, [u8]>) -> Result<PyStr<'_>, String> {
 /// `bytes.decode('latin-1')`: each byte is a code point.
 fn latin1(bytes: &[u8]) -> PyStr<'_> {
     if bytes.is_ascii() {
-        return PyStr::from_utf8_surrogatepass(bytes).unwrap_or_else(|_| PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b))));
+        return PyStr::from_utf8_surrogatepass(bytes)
+            .unwrap_or_else(|_| PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b))));
     }
     PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b)))
 }
@@ -332,6 +363,7 @@ fn unicodestringnl<'a>(reader: &mut Reader<'a>) -> Result<PyStr<'a>, String> {
     if !data.contains(&b'\\') && data.is_ascii() {
         return ascii_str(Cow::Borrowed(data));
     }
-    let decoded = text::raw_unicode_escape_decode(data).map_err(|_| messages::raw_unicode_escape_error(data))?;
+    let decoded = text::raw_unicode_escape_decode(data)
+        .map_err(|_| messages::raw_unicode_escape_error(data))?;
     PyStr::from_utf8_surrogatepass(decoded).map_err(|_| messages::raw_unicode_escape_error(data))
 }

@@ -40,7 +40,10 @@ impl Memo {
 
     /// Stores `item` under a key that is not stored yet.
     pub(super) fn insert(&mut self, key: MemoKey, item: StackItem) {
-        debug_assert!(self.get(&key).is_none(), "memo keys are checked before they are stored");
+        debug_assert!(
+            self.get(&key).is_none(),
+            "memo keys are checked before they are stored"
+        );
         self.len += 1;
         match self.dense_index(&key) {
             Some(index) if index < self.dense.len() => self.dense[index] = Some(item),

@@ -34,11 +34,18 @@ pub const MAX_INDENT_LEVELS: usize = 64;
 pub const PICKLETOOLS_ANNOTATE_COLUMN: usize = 30;
 
 /// The line `dis` writes, once, before the first line it indents less than pickletools.
-pub const INDENT_CAPPED_NOTE: &str = "[picklegraph: more than 64 MARKs are open; indentation stays at 64 levels from here on]";
+pub const INDENT_CAPPED_NOTE: &str =
+    "[picklegraph: more than 64 MARKs are open; indentation stays at 64 levels from here on]";
 
 const BLANKS: &str = "                                                                ";
 
 /// The options of `pickletools.dis` that change what it writes.
+/// ```
+/// use picklegraph::render::dis::{dis_to_string, DisOptions};
+/// let options = DisOptions { indentlevel: 1, annotate: 30 };
+/// let (text, _) = dis_to_string(b"(t.", &options);
+/// assert!(text.contains("    1: t     TUPLE      (MARK at 0)   Build a tuple out of"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DisOptions {
     /// Blanks per MARK level (pickletools' `indentlevel`, 4 by default).
@@ -103,7 +110,12 @@ impl DisError {
 /// Where pickletools raises, [`DisError::Malformed`] with its message, after writing
 /// everything pickletools writes before it raises (which may end in an unfinished line);
 /// [`DisError::Io`] when `out` fails.
-pub fn dis<W: Write + ?Sized>(input: &[u8], start: usize, options: &DisOptions, out: &mut W) -> Result<usize, DisError> {
+pub fn dis<W: Write + ?Sized>(
+    input: &[u8],
+    start: usize,
+    options: &DisOptions,
+    out: &mut W,
+) -> Result<usize, DisError> {
     let mut listing = Listing::new(options);
     let mut reader = Reader::at(input, start);
     loop {
@@ -129,7 +141,11 @@ pub fn dis<W: Write + ?Sized>(input: &[u8], start: usize, options: &DisOptions, 
 /// # Errors
 /// As [`dis`], for the first pickle that fails (an empty input fails as pickletools
 /// does: `pickle exhausted before seeing STOP`).
-pub fn dis_all<W: Write + ?Sized>(input: &[u8], options: &DisOptions, out: &mut W) -> Result<(), DisError> {
+pub fn dis_all<W: Write + ?Sized>(
+    input: &[u8],
+    options: &DisOptions,
+    out: &mut W,
+) -> Result<(), DisError> {
     let mut position = 0;
     loop {
         position = dis(input, position, options, out)?;
@@ -159,6 +175,17 @@ enum Note {
     MarkAt(usize),
     MemoizedAs(usize),
     NoMark,
+}
+
+/// What pickletools' checks found for one opcode.
+struct Checks {
+    /// How many items the opcode pops after any MARK handling.
+    pops: usize,
+    note: Note,
+    /// The complaint pickletools raises once the line is written.
+    complaint: Option<String>,
+    /// What a memo fetch pushes: the kind of object stored.
+    pushed: Option<StackItem>,
 }
 
 /// pickletools' model of the unpickler, and the line being written.
@@ -205,16 +232,13 @@ impl Listing {
     }
 
     /// Reads, checks and lists one opcode; true after `STOP`.
-    fn step<W: Write + ?Sized>(&mut self, reader: &mut Reader<'_>, out: &mut W) -> Result<bool, DisError> {
+    fn step<W: Write + ?Sized>(
+        &mut self,
+        reader: &mut Reader<'_>,
+        out: &mut W,
+    ) -> Result<bool, DisError> {
         let pos = reader.position();
-        let Ok(byte) = reader.u8() else {
-            return Err(DisError::at(pos, "pickle exhausted before seeing STOP"));
-        };
-        let Some(op) = Opcode::from_byte(byte) else {
-            let code = crate::render::scalar::bytes_repr(&[byte]);
-            return Err(DisError::at(pos, format!("at position {pos}, opcode {code} unknown")));
-        };
-        let arg = args::read(op.arg(), reader).map_err(|message| DisError::at(pos, message))?;
+        let (op, arg) = read_instruction(reader)?;
         if self.marks.len() > MAX_INDENT_LEVELS && !self.capped {
             self.capped = true;
             out.write_all(INDENT_CAPPED_NOTE.as_bytes())?;
@@ -222,36 +246,55 @@ impl Listing {
         }
         self.start_line(pos, op);
         self.max_proto = self.max_proto.max(op.protocol());
-        let before = op.stack_before();
-        let mut pops = before.len();
-        let mut note = Note::None;
-        let mut complaint = None;
-        if before.contains(&StackItem::Mark) || (op == Opcode::Pop && self.stack.last() == Some(&StackItem::Mark)) {
-            match self.marks.pop() {
-                Some(mark) => {
-                    note = Note::MarkAt(mark);
-                    if !self.pop_through_mark() {
-                        // pickletools' `while stack[-1] is not markobject` runs off the
-                        // stack when other opcodes have already popped the MARK.
-                        return Err(self.fail_mid_line(pos, "list index out of range", out));
-                    }
-                    pops = before.iter().position(|&item| item == StackItem::Mark).unwrap_or(0);
-                }
-                None => {
-                    note = Note::NoMark;
-                    complaint = Some("no MARK exists on stack".to_string());
-                }
-            }
-        }
-        let mut pushed = None;
-        self.check_memo(op, &arg, &mut note, &mut complaint, &mut pushed);
-        self.finish_line(op, &arg, &note).map_err(|message| self.fail_mid_line(pos, &message, out))?;
+        let mut checks = match self.consume_mark(op) {
+            Ok(checks) => checks,
+            Err(message) => return Err(self.fail_mid_line(pos, message, out)),
+        };
+        self.check_memo(op, &arg, &mut checks);
+        self.finish_line(op, &arg, &checks.note)
+            .map_err(|message| self.fail_mid_line(pos, &message, out))?;
         out.write_all(self.line.as_bytes())?;
-        if let Some(message) = complaint {
+        if let Some(message) = checks.complaint {
             return Err(DisError::at(pos, message));
         }
-        self.apply(op, pos, pops, pushed)?;
+        self.apply(op, pos, checks.pops, checks.pushed)?;
         Ok(op == Opcode::Stop)
+    }
+
+    /// pickletools' MARK handling: an opcode that reads up to a MARK (or a `POP` with a
+    /// MARK on top) pops the stack through the topmost MARK and names its offset.
+    ///
+    /// # Errors
+    /// pickletools' `while stack[-1] is not markobject` runs off the stack when other
+    /// opcodes have already popped the MARK: Python's `IndexError`.
+    fn consume_mark(&mut self, op: Opcode) -> Result<Checks, &'static str> {
+        let before = op.stack_before();
+        let mut checks = Checks {
+            pops: before.len(),
+            note: Note::None,
+            complaint: None,
+            pushed: None,
+        };
+        let pops_mark = before.contains(&StackItem::Mark)
+            || (op == Opcode::Pop && self.stack.last() == Some(&StackItem::Mark));
+        if !pops_mark {
+            return Ok(checks);
+        }
+        let Some(mark) = self.marks.pop() else {
+            checks.note = Note::NoMark;
+            checks.complaint = Some("no MARK exists on stack".to_string());
+            return Ok(checks);
+        };
+        checks.note = Note::MarkAt(mark);
+        if !self.pop_through_mark() {
+            return Err("list index out of range");
+        }
+        // What lies below the MARK in the stack effect is popped as usual.
+        checks.pops = before
+            .iter()
+            .position(|&item| item == StackItem::Mark)
+            .unwrap_or(0);
+        Ok(checks)
     }
 
     /// Writes `%5d: `, the opcode's byte as the repr of a 1-char str padded to 4, the
@@ -331,7 +374,12 @@ impl Listing {
     }
 
     /// pickletools has printed `%5d: ` and raises before the rest of the line.
-    fn fail_mid_line<W: Write + ?Sized>(&mut self, pos: usize, message: &str, out: &mut W) -> DisError {
+    fn fail_mid_line<W: Write + ?Sized>(
+        &mut self,
+        pos: usize,
+        message: &str,
+        out: &mut W,
+    ) -> DisError {
         if let Err(err) = out.write_all(&self.line.as_bytes()[..self.body]) {
             return DisError::Io(err);
         }
@@ -350,31 +398,39 @@ impl Listing {
 
     /// pickletools' memo checks: a key stored twice, a store from an empty stack or of a
     /// MARK, a fetch of a key never stored.
-    fn check_memo(&mut self, op: Opcode, arg: &Arg<'_>, note: &mut Note, complaint: &mut Option<String>, pushed: &mut Option<StackItem>) {
+    fn check_memo(&mut self, op: Opcode, arg: &Arg<'_>, checks: &mut Checks) {
         match op {
             Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
                 let key = if op == Opcode::Memoize {
-                    *note = Note::MemoizedAs(self.memo.len());
+                    checks.note = Note::MemoizedAs(self.memo.len());
                     MemoKey::Small(self.memo.len() as i64)
                 } else {
                     arg.memo_key().unwrap_or(MemoKey::Small(-1))
                 };
-                if self.memo.get(&key).is_some() {
-                    *complaint = Some(format!("memo key {} already defined", arg_repr(arg)));
+                checks.complaint = if self.memo.get(&key).is_some() {
+                    Some(format!("memo key {} already defined", arg_repr(arg)))
                 } else {
                     match self.stack.last() {
-                        None => *complaint = Some("stack is empty -- can't store into memo".to_string()),
-                        Some(StackItem::Mark) => *complaint = Some("can't store markobject in the memo".to_string()),
+                        None => Some("stack is empty -- can't store into memo".to_string()),
+                        Some(StackItem::Mark) => {
+                            Some("can't store markobject in the memo".to_string())
+                        }
                         Some(&top) => {
                             self.memo.insert(key, top);
+                            None
                         }
                     }
-                }
+                };
             }
             Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
                 match arg.memo_key().and_then(|key| self.memo.get(&key)) {
-                    Some(item) => *pushed = Some(item),
-                    None => *complaint = Some(format!("memo key {} has never been stored into", arg_repr(arg))),
+                    Some(item) => checks.pushed = Some(item),
+                    None => {
+                        checks.complaint = Some(format!(
+                            "memo key {} has never been stored into",
+                            arg_repr(arg)
+                        ));
+                    }
                 }
             }
             _ => {}
@@ -382,11 +438,20 @@ impl Listing {
     }
 
     /// The opcode's stack effect, after the checks pickletools makes before it.
-    fn apply(&mut self, op: Opcode, pos: usize, pops: usize, pushed: Option<StackItem>) -> Result<(), DisError> {
+    fn apply(
+        &mut self,
+        op: Opcode,
+        pos: usize,
+        pops: usize,
+        pushed: Option<StackItem>,
+    ) -> Result<(), DisError> {
         if self.stack.len() < pops {
             return Err(DisError::at(
                 pos,
-                format!("tries to pop {pops} items from stack with only {} items", self.stack.len()),
+                format!(
+                    "tries to pop {pops} items from stack with only {} items",
+                    self.stack.len()
+                ),
             ));
         }
         self.stack.truncate(self.stack.len() - pops);
@@ -410,11 +475,38 @@ impl Listing {
         self.line.push('\n');
         out.write_all(self.line.as_bytes())?;
         if !self.stack.is_empty() {
-            let names: Vec<&str> = self.stack.iter().map(|item| item.pickletools_name()).collect();
-            return Err(DisError::at(end.saturating_sub(1), format!("stack not empty after STOP: [{}]", names.join(", "))));
+            let names: Vec<&str> = self
+                .stack
+                .iter()
+                .map(|item| item.pickletools_name())
+                .collect();
+            return Err(DisError::at(
+                end.saturating_sub(1),
+                format!("stack not empty after STOP: [{}]", names.join(", ")),
+            ));
         }
         Ok(end)
     }
+}
+
+/// Reads an opcode and its argument, as pickletools' `genops` does.
+///
+/// # Errors
+/// At the end of the input, at a byte that is no opcode, or in a malformed argument.
+fn read_instruction<'a>(reader: &mut Reader<'a>) -> Result<(Opcode, Arg<'a>), DisError> {
+    let pos = reader.position();
+    let Ok(byte) = reader.u8() else {
+        return Err(DisError::at(pos, "pickle exhausted before seeing STOP"));
+    };
+    let Some(op) = Opcode::from_byte(byte) else {
+        let code = crate::render::scalar::bytes_repr(&[byte]);
+        return Err(DisError::at(
+            pos,
+            format!("at position {pos}, opcode {code} unknown"),
+        ));
+    };
+    let arg = args::read(op.arg(), reader).map_err(|message| DisError::at(pos, message))?;
+    Ok((op, arg))
 }
 
 fn arg_repr(arg: &Arg<'_>) -> String {

@@ -119,7 +119,7 @@ pub(super) fn push_u64_padded(line: &mut String, mut value: u64, width: usize) {
         line.push(' ');
     }
     let start = start.min(digits.len().saturating_sub(width));
-    line.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    line.extend(digits[start..].iter().map(|&b| char::from(b)));
 }
 
 /// Appends an `i64` in decimal.

@@ -493,6 +493,7 @@ impl Listing {
 ///
 /// # Errors
 /// At the end of the input, at a byte that is no opcode, or in a malformed argument.
+#[inline]
 fn read_instruction<'a>(reader: &mut Reader<'a>) -> Result<(Opcode, Arg<'a>), DisError> {
     let pos = reader.position();
     let Ok(byte) = reader.u8() else {

@@ -13,6 +13,8 @@ The output is byte for byte what `python3 -m pickletools FILE` writes, with two 
     are not a pickle are reported as an error.
   * pickletools indents one level per open MARK; dis stops at 64 levels and says so on
     a line of its own, so hostile input cannot make it write terabytes.
+With several files, each listing follows a `==> FILE <==` header as in pickletools,
+with a blank line between them, and a malformed file does not stop the others.
 Where pickletools stops with an exception, dis prints the same lines, then
 `FILE: <pickletools' message>` on standard error, and exits with status 1.";
 
@@ -25,8 +27,9 @@ pub struct DisArgs {
     /// Annotate each line with a short description of the opcode (pickletools' -a).
     #[arg(short, long)]
     annotate: bool,
-    /// The number of blanks by which to indent a new MARK level (pickletools' -l).
-    #[arg(short = 'l', long, default_value_t = 4, allow_negative_numbers = true)]
+    /// The number of blanks by which to indent a new MARK level (pickletools' -l; at most 1024).
+    #[arg(short = 'l', long, default_value_t = 4, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i64).range(..=1024))]
     indentlevel: i64,
 }
 

@@ -48,7 +48,8 @@ const BLANKS: &str = "                                                          
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DisOptions {
-    /// Blanks per MARK level (pickletools' `indentlevel`, 4 by default).
+    /// Blanks per MARK level (pickletools' `indentlevel`, 4 by default). A line holds at
+    /// most [`MAX_INDENT_LEVELS`] times this many blanks.
     pub indentlevel: usize,
     /// pickletools' `annotate`: 0 for none, else the column hint where each opcode's
     /// one-line description starts (its command line uses 30).
@@ -239,7 +240,8 @@ impl Listing {
     ) -> Result<bool, DisError> {
         let pos = reader.position();
         let (op, arg) = read_instruction(reader)?;
-        if self.marks.len() > MAX_INDENT_LEVELS && !self.capped {
+        // With no blanks per level there is nothing to cap, and nothing to say.
+        if self.marks.len() > MAX_INDENT_LEVELS && !self.capped && self.options.indentlevel > 0 {
             self.capped = true;
             out.write_all(INDENT_CAPPED_NOTE.as_bytes())?;
             out.write_all(b"\n")?;
@@ -515,4 +517,40 @@ fn arg_repr(arg: &Arg<'_>) -> String {
     // Memo keys are ints, bools or None, whose repr cannot fail.
     let _ = arg.write_repr(&mut text);
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_opcode_has_its_pickletools_annotation() {
+        let listing = Listing::new(&DisOptions {
+            indentlevel: 4,
+            annotate: PICKLETOOLS_ANNOTATE_COLUMN,
+        });
+        let docs = listing.docs.expect("annotations are loaded when asked for");
+        for op in Opcode::ALL {
+            assert!(!docs[usize::from(op.byte())].is_empty(), "{op}");
+        }
+    }
+
+    #[test]
+    fn the_capped_indentation_note_names_the_cap() {
+        assert!(INDENT_CAPPED_NOTE.contains(&format!(" {MAX_INDENT_LEVELS} ")));
+    }
+
+    #[test]
+    fn no_note_when_no_blanks_are_written() {
+        let mut input = vec![b'('; MAX_INDENT_LEVELS + 2];
+        input.push(b'.');
+        let options = DisOptions {
+            indentlevel: 0,
+            annotate: 0,
+        };
+        let (text, _) = dis_to_string(&input, &options);
+        assert!(!text.contains(INDENT_CAPPED_NOTE));
+        let (text, _) = dis_to_string(&input, &DisOptions::default());
+        assert_eq!(text.matches(INDENT_CAPPED_NOTE).count(), 1);
+    }
 }

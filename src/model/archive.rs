@@ -21,6 +21,9 @@ pub const MAX_INFLATED_BYTES: u64 = 4 << 30;
 /// Most bytes of a small text record (`byteorder`, `version`) that are read.
 const MAX_TEXT_RECORD: u64 = 64;
 
+/// A pickle record: its full name and its bytes (borrowed, or inflated).
+pub type PickleRecord<'a> = (String, Cow<'a, [u8]>);
+
 /// One record of the archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -49,7 +52,7 @@ impl Record {
 pub struct TorchZip<'a> {
     records: Vec<Record>,
     prefix: String,
-    pickles: Vec<(String, Cow<'a, [u8]>)>,
+    pickles: Vec<PickleRecord<'a>>,
     byteorder: Option<String>,
     version: Option<String>,
 }
@@ -102,7 +105,7 @@ impl<'a> TorchZip<'a> {
     }
 
     /// The pickles under the folder, `data.pkl` first, with their full names.
-    pub fn pickles(&self) -> &[(String, Cow<'a, [u8]>)] {
+    pub fn pickles(&self) -> &[PickleRecord<'a>] {
         &self.pickles
     }
 
@@ -137,7 +140,7 @@ impl<'a> TorchZip<'a> {
         &self,
         archive: &mut zip::ZipArchive<std::io::Cursor<&'a [u8]>>,
         bytes: &'a [u8],
-    ) -> Result<Vec<(String, Cow<'a, [u8]>)>, ModelError> {
+    ) -> Result<Vec<PickleRecord<'a>>, ModelError> {
         let data_pkl = format!("{}data.pkl", self.prefix);
         let mut names: Vec<&Record> = self
             .records

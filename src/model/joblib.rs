@@ -24,8 +24,6 @@ use crate::python::numpy::{self, Array, ArrayData};
 use crate::python::reads;
 use crate::{ErrorKind, LoadOptions};
 
-const WRAPPER: &[&str] = &["joblib.numpy_pickle.NumpyArrayWrapper"];
-
 /// Where one array's data lies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamArray {
@@ -50,13 +48,15 @@ pub struct JoblibStream<'a> {
 }
 
 impl JoblibStream<'_> {
-    /// The array a wrapper stands for, its data read from the file.
+    /// The array a wrapper stands for: its data read from the file, or, for an array of
+    /// objects, the array its own pickle holds.
     pub fn array(&self, array: &StreamArray) -> Option<Array<'_>> {
-        let mut found = wrapper_array(&self.pickle, array.wrapper)?;
-        found.data = match array.nested {
-            Some(_) => ArrayData::Other(Value::Node(array.wrapper)),
-            None => ArrayData::Bytes(self.bytes.get(array.data.clone())?),
-        };
+        if let Some(index) = array.nested {
+            let nested = self.nested.get(index)?;
+            return numpy::array(nested, nested.root().node()?);
+        }
+        let mut found = numpy::array(&self.pickle, array.wrapper)?;
+        found.data = ArrayData::Bytes(self.bytes.get(array.data.clone())?);
         Some(found)
     }
 
@@ -80,50 +80,36 @@ pub fn load<'a>(
     start: usize,
     options: &LoadOptions,
 ) -> Result<JoblibStream<'a>, Box<Failure<'a>>> {
+    load_with_buffers(bytes, start, options, &[])
+}
+
+/// [`load`], with out-of-band buffers for the main pickle (see
+/// [`load_with_buffers`](crate::load_with_buffers)).
+///
+/// # Errors
+/// As [`load`], and a `NEXT_BUFFER` beyond the last buffer when buffers are given.
+pub fn load_with_buffers<'a>(
+    bytes: &'a [u8],
+    start: usize,
+    options: &LoadOptions,
+    buffers: &[&'a [u8]],
+) -> Result<JoblibStream<'a>, Box<Failure<'a>>> {
     let mut reader = WrapperReader {
         bytes,
         options,
         arrays: Vec::new(),
         nested: Vec::new(),
     };
-    let pickle = Machine::new(bytes, start, options)
-        .with_raw_reader(&mut reader)
-        .run()?;
+    let mut machine = Machine::new(bytes, start, options).with_raw_reader(&mut reader);
+    if !buffers.is_empty() {
+        machine = machine.with_buffers(buffers);
+    }
+    let pickle = machine.run()?;
     Ok(JoblibStream {
         pickle,
         arrays: reader.arrays,
         nested: reader.nested,
         bytes,
-    })
-}
-
-/// Whether a node is a `NumpyArrayWrapper`, which no plain unpickler can read: a pickle
-/// holding one is a joblib file.
-pub fn is_wrapper(pickle: &Pickle<'_>, id: NodeId) -> bool {
-    reads::made(pickle, Value::Node(id)).is_some_and(|made| made.is(WRAPPER))
-}
-
-/// The array a `NumpyArrayWrapper`'s state describes (its data left as the wrapper:
-/// the bytes are in the file, not in the graph).
-pub fn wrapper_array<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Array<'p>> {
-    let made = reads::made(pickle, Value::Node(id))?;
-    if !made.is(WRAPPER) {
-        return None;
-    }
-    let state = made.state()?;
-    let field = |key| reads::field(pickle, state, key);
-    let dtype = numpy::dtype(pickle, field("dtype")?.node()?)?;
-    let shape = match field("shape")? {
-        Value::Int(n) => vec![u64::try_from(n).ok()?],
-        shape => reads::counts(pickle, shape)?,
-    };
-    let class = field("subclass").and_then(|c| pickle.global_name(c));
-    Some(Array {
-        class: class.filter(|&c| c != ("numpy", "ndarray")),
-        shape,
-        dtype,
-        fortran: field("order").and_then(|o| reads::text(pickle, o)) == Some("F"),
-        data: ArrayData::Other(Value::Node(id)),
     })
 }
 
@@ -141,7 +127,8 @@ impl<'a> RawReader<'a> for WrapperReader<'a, '_> {
         target: NodeId,
         position: usize,
     ) -> Result<usize, ErrorKind> {
-        let Some(array) = wrapper_array(graph, target) else {
+        let Some(array) = numpy::array(graph, target).filter(|a| a.data == ArrayData::Joblib)
+        else {
             return Ok(0);
         };
         if has_objects(&array.dtype) {

@@ -40,6 +40,7 @@ const FROMBUFFER: &[&str] = &[
     "numpy._core.numeric._frombuffer",
 ];
 const DTYPE: &[&str] = &["numpy.dtype"];
+const JOBLIB_WRAPPER: &[&str] = &["joblib.numpy_pickle.NumpyArrayWrapper"];
 const SCALAR: &[&str] = &[
     "numpy.core.multiarray.scalar",
     "numpy._core.multiarray.scalar",
@@ -272,6 +273,9 @@ pub enum ArrayData<'p> {
     Objects(&'p [Value]),
     /// Out-of-band buffer `index`, which was not given to the load.
     OutOfBand(u64),
+    /// In a joblib file, right after the `NumpyArrayWrapper` in the stream (see
+    /// [`crate::model::joblib`]): not in the graph.
+    Joblib,
     /// Something else (a str from Python 2, a hostile value).
     Other(Value),
 }
@@ -362,6 +366,7 @@ impl fmt::Display for Array<'_> {
         )?;
         match &self.data {
             ArrayData::OutOfBand(index) => write!(f, " data in out-of-band buffer {index}"),
+            ArrayData::Joblib => f.write_str(" data after it in the joblib stream"),
             ArrayData::Objects(items) => write!(f, " {} objects", items.len()),
             ArrayData::Other(_) => f.write_str(" data not bytes"),
             ArrayData::Bytes(_) => match self.first_values(SHOWN_VALUES) {
@@ -387,10 +392,14 @@ pub fn shape_tuple(shape: &[u64]) -> String {
     format!("({}{comma})", dims.join(", "))
 }
 
-/// The array a node rebuilds: a `_reconstruct` call with its `BUILD` state, or a
-/// `_frombuffer` call.
+/// The array a node rebuilds: a `_reconstruct` call with its `BUILD` state, a
+/// `_frombuffer` call, or joblib's `NumpyArrayWrapper` (whose bytes follow it in the
+/// file, [`ArrayData::Joblib`]).
 pub fn array<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Array<'p>> {
     let made = reads::made(pickle, Value::Node(id))?;
+    if made.is(JOBLIB_WRAPPER) {
+        return joblib_wrapper(pickle, &made);
+    }
     if made.is(RECONSTRUCT) {
         let class = pickle.global_name(*made.args.first()?);
         let state = reads::tuple(pickle, made.state()?)?;
@@ -421,6 +430,25 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Array<'p>> {
         });
     }
     None
+}
+
+/// The array a `NumpyArrayWrapper`'s state `{'subclass', 'shape', 'order', 'dtype', …}`
+/// describes.
+fn joblib_wrapper<'p>(pickle: &'p Pickle<'_>, made: &reads::Made<'p>) -> Option<Array<'p>> {
+    let state = made.state()?;
+    let field = |key| reads::field(pickle, state, key);
+    let shape = match field("shape")? {
+        Value::Int(n) => vec![u64::try_from(n).ok()?],
+        shape => reads::counts(pickle, shape)?,
+    };
+    let class = field("subclass").and_then(|c| pickle.global_name(c));
+    Some(Array {
+        class: class.filter(|&c| c != ("numpy", "ndarray")),
+        shape,
+        dtype: dtype_value(pickle, field("dtype")?)?,
+        fortran: field("order").and_then(|o| reads::text(pickle, o)) == Some("F"),
+        data: ArrayData::Joblib,
+    })
 }
 
 fn array_data<'p>(pickle: &'p Pickle<'_>, value: Value) -> ArrayData<'p> {

@@ -114,24 +114,37 @@ pub fn frame(pickle: &Pickle<'_>, id: NodeId) -> Option<Frame> {
         });
         return Some(frame);
     }
-    let labels = index_labels(pickle, *axes.first()?)?;
     frame.rows = axes.get(1).and_then(|&index| index_len(pickle, index));
-    frame.columns = labels
-        .into_iter()
-        .map(|name| Column {
-            name,
+    let mut dtypes: Vec<(i64, String)> = Vec::new();
+    for (values, placement) in blocks {
+        let dtype = values_dtype(pickle, values);
+        let positions = placement_positions(pickle, placement)?;
+        dtypes.extend(positions.into_iter().map(|p| (p, dtype.clone())));
+    }
+    // Labels the pickle does not hold (a joblib file keeps them in an object array's
+    // own pickle) are written by position, `#0`.
+    let labels = axes
+        .first()
+        .and_then(|&columns| index_labels(pickle, columns));
+    let count = labels.as_ref().map_or_else(
+        || dtypes.iter().map(|&(p, _)| p + 1).max().unwrap_or(0).max(0) as usize,
+        Vec::len,
+    );
+    frame.columns = (0..count.min(MAX_COLUMNS))
+        .map(|i| Column {
+            name: labels
+                .as_ref()
+                .and_then(|l| l.get(i).cloned())
+                .unwrap_or_else(|| format!("#{i}")),
             dtype: "?".to_string(),
         })
         .collect();
-    for (values, placement) in blocks {
-        let dtype = values_dtype(pickle, values);
-        for position in placement_positions(pickle, placement)? {
-            if let Some(column) = usize::try_from(position)
-                .ok()
-                .and_then(|p| frame.columns.get_mut(p))
-            {
-                column.dtype = dtype.clone();
-            }
+    for (position, dtype) in dtypes {
+        if let Some(column) = usize::try_from(position)
+            .ok()
+            .and_then(|p| frame.columns.get_mut(p))
+        {
+            column.dtype = dtype;
         }
     }
     Some(frame)

@@ -195,7 +195,9 @@ pub fn storage<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Storage<'p>> 
         return None;
     }
     let (module, class) = pickle.global_name(items[1])?;
-    if module != "torch" && module != "torch.cuda" {
+    // torch.FloatStorage, torch.cuda.FloatStorage (legacy GPU files), and
+    // torch.storage.UntypedStorage as torch 2 writes it.
+    if !matches!(module, "torch" | "torch.cuda" | "torch.storage") {
         return None;
     }
     Some(Storage {

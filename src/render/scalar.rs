@@ -45,11 +45,7 @@ pub fn float_repr(value: f64) -> String {
             out.push_str(&digits[1..]);
         }
         let shown = point - 1;
-        out.push_str(&format!(
-            "e{}{:02}",
-            if shown < 0 { '-' } else { '+' },
-            shown.abs()
-        ));
+        out.push_str(&format!("e{}{:02}", if shown < 0 { '-' } else { '+' }, shown.abs()));
     } else if point <= 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat('0').take((-point) as usize));
@@ -75,11 +71,7 @@ pub fn bigint_repr(value: &BigInt) -> String {
     let (sign, magnitude) = value.to_bytes_be();
     let hex: String = magnitude.iter().map(|b| format!("{b:02x}")).collect();
     let hex = hex.trim_start_matches('0');
-    let minus = if sign == num_bigint::Sign::Minus {
-        "-"
-    } else {
-        ""
-    };
+    let minus = if sign == num_bigint::Sign::Minus { "-" } else { "" };
     format!("{minus}0x{hex}")
 }
 

@@ -52,6 +52,18 @@ fn trim_ascii_whitespace(text: &[u8]) -> &[u8] {
 /// assert_eq!(parse_int(b"007", false), Ok(ParsedInt::Small(7)));
 /// ```
 pub fn parse_int(text: &[u8], base0: bool) -> Result<ParsedInt, String> {
+    parse_int_with_limit(text, base0, INT_MAX_STR_DIGITS)
+}
+
+/// [`parse_int`] with another limit on decimal digits than CPython's default.
+///
+/// # Errors
+/// A message in the words of Python's `ValueError`.
+pub fn parse_int_with_limit(
+    text: &[u8],
+    base0: bool,
+    max_digits: usize,
+) -> Result<ParsedInt, String> {
     let invalid = || {
         format!(
             "invalid literal for int() with base {}: {}",
@@ -101,9 +113,9 @@ pub fn parse_int(text: &[u8], base0: bool) -> Result<ParsedInt, String> {
     {
         return Err(invalid());
     }
-    if radix == 10 && clean.len() > INT_MAX_STR_DIGITS {
+    if radix == 10 && clean.len() > max_digits {
         return Err(format!(
-            "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion: value has {} digits",
+            "Exceeds the limit ({max_digits} digits) for integer string conversion: value has {} digits",
             clean.len()
         ));
     }

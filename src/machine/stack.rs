@@ -95,11 +95,6 @@ impl Stack {
         }
     }
 
-    /// The values, bottom first (marks are not among them).
-    pub fn values(&self) -> &[Value] {
-        &self.values
-    }
-
     /// Takes every value, leaving the stack empty.
     pub fn take_values(&mut self) -> Vec<Value> {
         self.marks.clear();

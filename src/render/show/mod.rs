@@ -18,7 +18,7 @@
 //! - Long containers break one item per line; `max_depth` and `max_items` elide with a
 //!   count (`… 999,990 more items`); long str and bytes show a head and their size.
 //!
-//! Two steps make the text, kept apart: [`walker`] turns the graph into a stream of layout
+//! Two steps make the text, kept apart: the walker turns the graph into a stream of layout
 //! tokens (labels, elision, [`Recognizer`]s), and [`layout`] fits that stream to the
 //! width. Both run on heap stacks, so a million nested lists print in bounded call stack.
 

@@ -211,7 +211,12 @@ impl Iterator for Walker<'_, '_> {
                 Source::Items(items) => items.next(),
                 Source::Native { node, step } => {
                     *step += 1;
-                    native_item(self.pickle.node(*node), *step - 1, self.options.max_items)
+                    native_item(
+                        self.pickle,
+                        self.pickle.node(*node),
+                        *step - 1,
+                        self.options.max_items,
+                    )
                 }
             };
             match item {
@@ -228,7 +233,12 @@ impl Iterator for Walker<'_, '_> {
 /// The items of a container with at least one item, by step: `[`, then per item a
 /// break, the item (a dict's key, `: `, value) and a comma, then the count of items left
 /// out, then `]`.
-fn native_item(node: &Node<'_>, step: usize, max_items: usize) -> Option<Item> {
+fn native_item(
+    pickle: &Pickle<'_>,
+    node: &Node<'_>,
+    step: usize,
+    max_items: usize,
+) -> Option<Item> {
     let (open, close, len) = delimiters(node);
     let per_entry = if matches!(node, Node::Dict(_)) { 5 } else { 3 };
     let shown = len.min(max_items);
@@ -236,7 +246,7 @@ fn native_item(node: &Node<'_>, step: usize, max_items: usize) -> Option<Item> {
     let entries_end = 3 + shown * per_entry;
     let more_end = entries_end + if more > 0 { 2 } else { 0 };
     let token = match step {
-        0 if fills(node) => Token::BeginFill,
+        0 if fills(pickle, node) => Token::BeginFill,
         0 => Token::Begin,
         1 => Token::text(open),
         2 => Token::Indent,
@@ -262,12 +272,23 @@ fn native_item(node: &Node<'_>, step: usize, max_items: usize) -> Option<Item> {
     Some(Item::Token(token))
 }
 
-/// Whether a container is all inline scalars (numbers, bools, None): such items are short
-/// and alike, so when they do not fit on one line they fill lines rather than take one each.
-fn fills(node: &Node<'_>) -> bool {
+/// Longest str or bytes payload that still counts as a short item for [`fills`].
+const SHORT_LEAF: usize = 16;
+
+/// Whether a list, tuple or set holds only short items (numbers, bools, None, short str
+/// and bytes, ints up to 128 bits): such items are alike, so when they do not fit on one line they fill
+/// lines rather than take one each.
+fn fills(pickle: &Pickle<'_>, node: &Node<'_>) -> bool {
+    let short = |item: &Value| match item.node().map(|id| pickle.node(id)) {
+        None => true,
+        Some(Node::Str(text)) => text.as_bytes().len() <= SHORT_LEAF,
+        Some(Node::Bytes(bytes)) => bytes.len() <= SHORT_LEAF,
+        Some(Node::BigInt(value)) => value.bits() <= 128,
+        Some(_) => false,
+    };
     match node {
         Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
-            items.iter().all(|item| item.node().is_none())
+            items.iter().all(short)
         }
         _ => false,
     }

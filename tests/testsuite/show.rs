@@ -294,6 +294,8 @@ fn depth_and_item_limits_elide_with_a_count() {
     options.max_depth = 1;
     let pickle = load(b"(K\x01(K\x02K\x03ll.").unwrap();
     assert_eq!(to_text(&pickle, &options), "[1, [… 2 items]]\n");
+    let pickle = load(b"(cm\nf\nK\x01\x85Rl.").unwrap();
+    assert_eq!(to_text(&pickle, &options), "[m.f(…)]\n");
 
     let mut million = b"(".to_vec();
     million.extend(std::iter::repeat(b"K\x07").take(1_000_000).flatten());

@@ -336,6 +336,19 @@ mod tests {
     }
 
     #[test]
+    fn colour_codes_take_no_columns() {
+        let mut tokens = list(&["1", "2"]);
+        tokens[4] = Token::Text("1".into(), Style::Number);
+        let mut layout = Layout::new(6);
+        layout.color = true;
+        let mut out = Vec::new();
+        Printer::new(&mut out, layout)
+            .print(tokens.into_iter())
+            .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "[\x1b[36m1\x1b[0m, 2]");
+    }
+
+    #[test]
     fn a_hard_line_breaks_its_group() {
         let tokens = vec![
             Token::Begin,

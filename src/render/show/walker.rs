@@ -123,7 +123,7 @@ impl<'p, 'a> Walker<'p, 'a> {
             label => return self.text(format!("*{label}"), Style::Label),
         }
         if depth > self.options.max_depth {
-            let elided = elided(self.pickle.node(id));
+            let elided = elided(&self.context(), self.pickle.node(id));
             return self.text(elided, Style::Comment);
         }
         if self.counts[id.index()] > 1 {
@@ -349,11 +349,24 @@ fn empty(node: &Node<'_>) -> &'static str {
     }
 }
 
-/// A node below the depth limit: its brackets and how many items it holds.
-fn elided(node: &Node<'_>) -> String {
+/// A node below the depth limit: its brackets and how many items it holds, or for an
+/// inert node its callee or class when that is a global (`collections.OrderedDict(…)`).
+fn elided(context: &Context<'_, '_>, node: &Node<'_>) -> String {
     let (open, close, len) = delimiters(node);
     match node {
-        Node::Inert(_) => "…".to_string(),
+        Node::Inert(inert) => match inert.kind {
+            InertKind::Call { func, .. } => {
+                context.plain_global(func).map(|name| format!("{name}(…)"))
+            }
+            InertKind::Instance { class, opcode, .. } => {
+                context.plain_global(class).map(|name| match opcode {
+                    Opcode::NewObj | Opcode::NewObjEx => format!("{name}.__new__(…)"),
+                    _ => format!("{name}(…)"),
+                })
+            }
+            _ => None,
+        }
+        .unwrap_or_else(|| "…".to_string()),
         _ if len == 0 => empty(node).to_string(),
         _ => format!(
             "{open}… {} item{}{close}",

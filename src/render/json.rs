@@ -305,26 +305,23 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
     }
 
     fn inert(&mut self, inert: &Inert) -> io::Result<()> {
-        match &inert.kind {
+        self.inert_kind(&inert.kind)?;
+        self.raw(&format!(",\"offset\":{},\"mutations\":[", inert.offset))?;
+        for (i, mutation) in inert.mutations.iter().enumerate() {
+            self.separator(i, "")?;
+            self.mutation(mutation)?;
+        }
+        self.raw("]")
+    }
+
+    /// The type and the fields particular to each kind of inert node.
+    fn inert_kind(&mut self, kind: &InertKind) -> io::Result<()> {
+        match kind {
             InertKind::Global {
                 module,
                 name,
                 opcode,
-            } => {
-                self.raw(&format!(
-                    "\"type\":\"global\",\"opcode\":\"{}\"",
-                    opcode.name()
-                ))?;
-                self.field("module", *module)?;
-                self.field("name", *name)?;
-                let dotted = self.pickle.as_str(*module).zip(self.pickle.as_str(*name));
-                if let Some((module, name)) =
-                    dotted.map(|(m, n)| crate::python::compat::python3_name(m, n))
-                {
-                    self.raw(",\"qualified_name\":")?;
-                    self.string(&format!("{module}.{name}"))?;
-                }
-            }
+            } => self.global(*module, *name, *opcode)?,
             InertKind::Call { func, args } => {
                 self.raw("\"type\":\"call\"")?;
                 self.field("func", *func)?;
@@ -363,12 +360,25 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
                 self.field("target", *target)?;
             }
         }
-        self.raw(&format!(",\"offset\":{},\"mutations\":[", inert.offset))?;
-        for (i, mutation) in inert.mutations.iter().enumerate() {
-            self.separator(i, "")?;
-            self.mutation(mutation)?;
+        Ok(())
+    }
+
+    /// A global, with its `qualified_name` when module and name are strs.
+    fn global(&mut self, module: Value, name: Value, opcode: crate::Opcode) -> io::Result<()> {
+        self.raw(&format!(
+            "\"type\":\"global\",\"opcode\":\"{}\"",
+            opcode.name()
+        ))?;
+        self.field("module", module)?;
+        self.field("name", name)?;
+        let dotted = self.pickle.as_str(module).zip(self.pickle.as_str(name));
+        match dotted.map(|(m, n)| crate::python::compat::python3_name(m, n)) {
+            Some((module, name)) => {
+                self.raw(",\"qualified_name\":")?;
+                self.string(&format!("{module}.{name}"))
+            }
+            None => Ok(()),
         }
-        self.raw("]")
     }
 
     fn mutation(&mut self, mutation: &Mutation) -> io::Result<()> {

@@ -269,8 +269,13 @@ fn datetime_unit(pickle: &Pickle<'_>, metadata: Value) -> Option<(String, i64)> 
 pub enum ArrayData<'p> {
     /// Raw bytes, in the pickle or in a given out-of-band buffer.
     Bytes(&'p [u8]),
-    /// The elements of an object array (a list in the pickle).
-    Objects(&'p [Value]),
+    /// The elements of an object array: a list in the pickle.
+    Objects {
+        /// The list.
+        list: Value,
+        /// Its items.
+        items: &'p [Value],
+    },
     /// Out-of-band buffer `index`, which was not given to the load.
     OutOfBand(u64),
     /// In a joblib file, right after the `NumpyArrayWrapper` in the stream (see
@@ -367,7 +372,7 @@ impl fmt::Display for Array<'_> {
         match &self.data {
             ArrayData::OutOfBand(index) => write!(f, " data in out-of-band buffer {index}"),
             ArrayData::Joblib => f.write_str(" data after it in the joblib stream"),
-            ArrayData::Objects(items) => write!(f, " {} objects", items.len()),
+            ArrayData::Objects { items, .. } => write!(f, " {} objects", items.len()),
             ArrayData::Other(_) => f.write_str(" data not bytes"),
             ArrayData::Bytes(_) => match self.first_values(SHOWN_VALUES) {
                 Some(values) => {
@@ -456,7 +461,7 @@ fn array_data<'p>(pickle: &'p Pickle<'_>, value: Value) -> ArrayData<'p> {
         return ArrayData::Bytes(bytes);
     }
     if let Some(Node::List(items)) = pickle.get(value) {
-        return ArrayData::Objects(items);
+        return ArrayData::Objects { list: value, items };
     }
     let buffer = reads::inert(pickle, value).and_then(|inert| match inert.kind {
         InertKind::Buffer { index, .. } => Some(index),

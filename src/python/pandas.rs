@@ -247,7 +247,7 @@ fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
     }
     let array = index_array(pickle, reads::field(pickle, state, "data")?)?;
     match array.data {
-        ArrayData::Objects(items) => Some(
+        ArrayData::Objects { items, .. } => Some(
             items
                 .iter()
                 .take(MAX_COLUMNS)

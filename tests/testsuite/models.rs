@@ -531,3 +531,70 @@ fn the_command_refuses_compressed_joblib_files_with_a_reason() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("compressed with gzip"));
 }
+
+/// `picklegraph show` over every file of a fixture group, as one text.
+fn show_group(group: &str, suffix: &str) -> String {
+    let files = common::files_with_suffix(&common::fixtures().join(group), suffix);
+    let output = picklegraph()
+        .args(["show", "--width", "100", "--color", "never"])
+        .args(&files)
+        .current_dir(common::fixtures())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let root = common::fixtures().display().to_string();
+    format!(
+        "{text}\n--- exit {:?}, stderr ---\n{stderr}",
+        output.status.code()
+    )
+    .replace(&root, "tests/fixtures")
+}
+
+#[test]
+fn show_prints_checkpoints_as_tensor_tables() {
+    insta::assert_snapshot!("show_torch", show_group("torch", ""));
+}
+
+#[test]
+fn show_prints_numpy_pandas_and_joblib_objects_plainly() {
+    for group in ["numpy", "pandas", "joblib"] {
+        insta::assert_snapshot!(format!("show_{group}_models"), show_group(group, ".pkl"));
+    }
+}
+
+#[test]
+fn show_gives_out_of_band_buffers_to_numpy_arrays() {
+    let dir = tempfile::tempdir().unwrap();
+    let buffer = dir.path().join("buffer0");
+    std::fs::write(&buffer, [0u8, 1, 2, 3]).unwrap();
+    let pickle = common::fixtures().join("numpy/array_out_of_band.p5.pkl");
+    let output = picklegraph()
+        .args(["show", "--color", "never", "--buffer"])
+        .arg(&buffer)
+        .arg(&pickle)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("ndarray(uint8, (4,), C order, 4 B) [0, 1, 2, 3]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_reads_the_pickle_inside_a_checkpoint() {
+    let path = common::fixtures().join("torch/state_dict.pt");
+    let output = picklegraph().arg("json").arg(&path).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = document.to_string();
+    assert!(
+        text.contains("_rebuild_tensor_v2") && text.contains("FloatStorage"),
+        "{text:.300}"
+    );
+}

@@ -57,7 +57,6 @@ struct Part<'a> {
 /// The pickles of one input, and what holds them.
 pub struct Contents<'a> {
     /// A line saying what the file is, for a model file (`PyTorch zip checkpoint: …`).
-    #[allow(dead_code)] // for show, which is not on main yet
     pub description: Option<String>,
     parts: Vec<Part<'a>>,
 }
@@ -175,7 +174,7 @@ fn legacy_contents(bytes: &[u8]) -> Result<Contents<'_>, String> {
 }
 
 /// One pickle of an input, with the label of the part it starts, if any.
-pub type Loaded<'s> = (Option<&'s str>, Result<Pickle<'s>, Box<Failure<'s>>>);
+pub type Loaded<'s> = (Option<Cow<'s, str>>, Result<Pickle<'s>, Box<Failure<'s>>>);
 
 impl<'a> Contents<'a> {
     /// Every pickle of the input in order, each given the out-of-band buffers, loaded
@@ -211,7 +210,11 @@ impl<'s> Iterator for Pickles<'s, '_> {
 
     fn next(&mut self) -> Option<Loaded<'s>> {
         if let Some(pickle) = self.nested.pop_front() {
-            return Some((None, Ok(pickle)));
+            let label = format!(
+                "# joblib: the array of objects that follows its NumpyArrayWrapper, a pickle of its own at byte {}",
+                pickle.span().0
+            );
+            return Some((Some(Cow::Owned(label)), Ok(pickle)));
         }
         loop {
             if self.failed {
@@ -220,7 +223,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
             let part = self.contents.parts.get(self.part)?;
             let bytes: &'s [u8] = &part.bytes;
             let (label, position) = match self.position {
-                None => (part.label.as_deref(), part.start),
+                None => (part.label.as_deref().map(Cow::Borrowed), part.start),
                 Some(position) if position < bytes.len() && !part.single => (None, position),
                 Some(_) => {
                     self.part += 1;

@@ -45,8 +45,8 @@ pub trait Recognizer {
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc>;
 }
 
-/// The recognizers `show` asks unless `--raw` is given. None are written yet: the
-/// recognizers of [`crate::python`] will be listed here.
+/// The recognizers `show` asks unless `--raw` is given: so far those of model data
+/// (torch state dicts and tensors, numpy, pandas; see [`super::models`]).
 pub fn default_recognizers() -> Vec<Box<dyn Recognizer>> {
-    Vec::new()
+    super::models::recognizers()
 }

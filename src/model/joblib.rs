@@ -154,16 +154,15 @@ impl<'a> RawReader<'a> for WrapperReader<'a, '_> {
         } else {
             0
         };
-        let start = position + padding;
-        let len = usize::try_from(array.nbytes()).map_err(|_| ErrorKind::Truncated {
-            needed: array.nbytes(),
-        })?;
-        let available = self.bytes.len().saturating_sub(start);
-        if len > available || padding > self.bytes.len() - position {
+        let len = usize::try_from(array.nbytes()).unwrap_or(usize::MAX);
+        let total = padding.saturating_add(len);
+        let remaining = self.bytes.len().saturating_sub(position);
+        if total > remaining {
             return Err(ErrorKind::Truncated {
-                needed: (len.saturating_add(padding) - available.min(len)) as u64,
+                needed: (total - remaining) as u64,
             });
         }
+        let start = position + padding;
         self.arrays.push(StreamArray {
             wrapper: target,
             data: start..start + len,

@@ -9,13 +9,14 @@
 //!   names, fields, elsize, alignment, flags[, metadata])` by `BUILD`.
 //! - A scalar is `numpy.core.multiarray.scalar(dtype, bytes)`.
 //!
-//! [`array`], [`dtype`] and [`scalar`] read them; their `Display` says what they are,
+//! [`array()`], [`dtype()`] and [`scalar()`] read them; their `Display` says what they are,
 //! with the first values of numeric arrays decoded.
 //!
 //! ```
 //! use picklegraph::python::numpy;
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/numpy/array_float64.p4.pkl");
-//! let pickle = picklegraph::load(&std::fs::read(path).unwrap())?;
+//! let bytes = std::fs::read(path).unwrap();
+//! let pickle = picklegraph::load(&bytes)?;
 //! let array = numpy::array(&pickle, pickle.root().node().unwrap()).unwrap();
 //! assert_eq!(array.to_string(), "ndarray(float64, (6,), C order, 48 B) [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]");
 //! # Ok::<(), picklegraph::Error>(())

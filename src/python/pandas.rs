@@ -11,7 +11,8 @@
 //! ```
 //! use picklegraph::python::pandas;
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pandas/dataframe.p4.pkl");
-//! let pickle = picklegraph::load(&std::fs::read(path).unwrap())?;
+//! let bytes = std::fs::read(path).unwrap();
+//! let pickle = picklegraph::load(&bytes)?;
 //! let frame = pandas::frame(&pickle, pickle.root().node().unwrap()).unwrap();
 //! assert_eq!(frame.to_string(), "DataFrame(2 rows × 3 columns: n int64, x float64, s str)");
 //! # Ok::<(), picklegraph::Error>(())
@@ -204,10 +205,12 @@ fn placement_positions(pickle: &Pickle<'_>, placement: Value) -> Option<Vec<i64>
         };
         let (start, stop) = (reads::int(*start)?, reads::int(*stop)?);
         let step = reads::int(*step).unwrap_or(1).max(1);
-        let count = usize::try_from((stop - start).max(0) / step)
+        let count = usize::try_from(stop.saturating_sub(start).max(0) / step)
             .ok()?
             .min(MAX_COLUMNS);
-        return Some((0..count as i64).map(|i| start + i * step).collect());
+        return (0..count as i64)
+            .map(|i| i.checked_mul(step)?.checked_add(start))
+            .collect();
     }
     let array = numpy::array(pickle, placement.node()?)?;
     let values = array.first_values(MAX_COLUMNS)?;
@@ -224,6 +227,8 @@ fn index_len(pickle: &Pickle<'_>, index: Value) -> Option<u64> {
         if step == 0 {
             return None;
         }
+        // i128: a hostile RangeIndex may name any two 64-bit bounds.
+        let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
         let span = if step > 0 { stop - start } else { start - stop };
         return Some(u64::try_from((span + step.abs() - 1) / step.abs()).unwrap_or(0));
     }
@@ -239,11 +244,9 @@ fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
         let len = usize::try_from(index_len(pickle, index)?)
             .ok()?
             .min(MAX_COLUMNS);
-        return Some(
-            (0..len as i64)
-                .map(|i| (start + i * step).to_string())
-                .collect(),
-        );
+        return (0..len as i64)
+            .map(|i| Some(i.checked_mul(step)?.checked_add(start)?.to_string()))
+            .collect();
     }
     let array = index_array(pickle, reads::field(pickle, state, "data")?)?;
     match array.data {

@@ -13,7 +13,7 @@
 //! use picklegraph::python::torch;
 //! // torch._utils._rebuild_tensor_v2(<storage ('storage', torch.FloatStorage, '0', 'cpu', 6)>,
 //! //                                  0, (2, 3), (3, 1), False, collections.OrderedDict())
-//! let data = b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n(X\x07\x00\x00\x00storage\
+//! let data = b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage\
 //! ctorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x06tQK\x00K\x02K\x03\x86\
 //! K\x03K\x01\x86\x89ccollections\nOrderedDict\n)RtR.";
 //! let pickle = picklegraph::load(data)?;

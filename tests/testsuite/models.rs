@@ -598,3 +598,65 @@ fn json_reads_the_pickle_inside_a_checkpoint() {
         "{text:.300}"
     );
 }
+
+/// Every model recognizer and its rendering, on every node.
+fn recognize_everything(pickle: &Pickle<'_>) {
+    for index in 0..pickle.nodes().len() {
+        let id = NodeId::from_index(index);
+        if let Some(tensor) = torch::tensor(pickle, id) {
+            let _ = (
+                tensor.to_string(),
+                tensor.extent_bytes(),
+                tensor.fits_storage(),
+            );
+        }
+        if let Some(entries) = torch::state_dict(pickle, picklegraph::Value::Node(id)) {
+            let _ = torch::table(entries.iter().map(|(n, t)| (*n, t)));
+        }
+        if let Some(array) = numpy::array(pickle, id) {
+            let _ = (array.to_string(), array.first_values(usize::MAX));
+        }
+        let _ = numpy::dtype(pickle, id).map(|d| d.to_string());
+        let _ = numpy::scalar(pickle, id).map(|s| s.to_string());
+        let _ = pandas::frame(pickle, id).map(|f| f.to_string());
+    }
+    let _ = torch::find_tensors(pickle);
+    let options = picklegraph::render::show::ShowOptions::default();
+    let _ = picklegraph::render::show::to_text(pickle, &options);
+}
+
+#[test]
+fn recognizers_never_panic_on_any_fixture_or_a_mutation_of_one() {
+    let strict = LoadOptions::strict();
+    for path in common::fixture_pickles() {
+        let bytes = std::fs::read(&path).unwrap();
+        if let Ok(stream) = model::joblib::load(&bytes, 0, &strict) {
+            recognize_everything(&stream.pickle);
+        }
+    }
+    let mut inputs: Vec<Vec<u8>> = ["numpy", "pandas", "joblib"]
+        .iter()
+        .flat_map(|group| common::files_with_suffix(&common::fixtures().join(group), ".pkl"))
+        .map(|path| std::fs::read(path).unwrap())
+        .collect();
+    for path in torch_fixtures() {
+        let bytes = std::fs::read(&path).unwrap();
+        if let Ok(checkpoint) = Checkpoint::open(&bytes) {
+            inputs.push(checkpoint.pickle_bytes().0.to_vec());
+        }
+    }
+    let mut loaded = 0;
+    for bytes in &inputs {
+        for at in (0..bytes.len()).step_by(3) {
+            for flip in [0x01u8, 0x80] {
+                let mut mutated = bytes.clone();
+                mutated[at] ^= flip;
+                if let Ok(stream) = model::joblib::load(&mutated, 0, &strict) {
+                    recognize_everything(&stream.pickle);
+                    loaded += 1;
+                }
+            }
+        }
+    }
+    assert!(loaded > 1000, "only {loaded} mutated pickles loaded");
+}

@@ -74,16 +74,15 @@ pub struct Global {
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
 pub fn stats(pickle: &Pickle<'_>, largest: usize) -> Stats {
-    let mut stats = Stats {
-        nodes: pickle.nodes().len() as u64,
-        memo_len: pickle.memo_len() as u64,
-        effects: pickle.effects().len() as u64,
-        ..Stats::default()
-    };
-    count_value(&mut stats, pickle, pickle.root());
+    let mut counter = Counter::new(pickle);
+    counter.value(pickle.root());
     for (index, node) in pickle.nodes().iter().enumerate() {
-        count_node(&mut stats, pickle, NodeId::from_index(index), node);
+        counter.node(NodeId::from_index(index), node);
     }
+    let mut stats = counter.finish();
+    stats.nodes = pickle.nodes().len() as u64;
+    stats.memo_len = pickle.memo_len() as u64;
+    stats.effects = pickle.effects().len() as u64;
     stats.largest = largest_payloads(pickle, largest);
     let (max_depth, paths) = walk_depth_and_paths(pickle, &stats.largest);
     stats.max_depth = max_depth;
@@ -93,33 +92,140 @@ pub fn stats(pickle: &Pickle<'_>, largest: usize) -> Stats {
     stats
 }
 
-fn bump<K: Ord>(map: &mut BTreeMap<K, u64>, key: K, by: u64) {
-    *map.entry(key).or_insert(0) += by;
+/// Every kind [`Stats::kinds`] may count, in the order of the counters.
+const KINDS: [&str; 19] = [
+    "None",
+    "bool",
+    "int",
+    "float",
+    "str",
+    "bytes",
+    "bytearray",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "frozenset",
+    "global",
+    "call",
+    "instance",
+    "persistent",
+    "extension",
+    "buffer",
+    "readonly",
+];
+/// Every kind [`Stats::bytes`] may count.
+const BYTE_KINDS: [&str; 4] = ["strings", "bytes", "numbers", "containers"];
+const STRINGS: usize = 0;
+const BYTES: usize = 1;
+const NUMBERS: usize = 2;
+const CONTAINERS: usize = 3;
+
+/// Counts in plain arrays (one slot per kind) while scanning every node and slot once;
+/// a map lookup per slot made the scan of two million ints cost more than their load.
+struct Counter<'p, 'a> {
+    pickle: &'p Pickle<'a>,
+    kinds: [u64; KINDS.len()],
+    bytes: [u64; BYTE_KINDS.len()],
+    /// One bit per node: is it a global? Slots refer to globals far less often than
+    /// to anything else, and this answers without touching the node.
+    is_global: Vec<u64>,
+    /// Per global node, its entry's name and reference count.
+    globals: std::collections::HashMap<NodeId, u64>,
 }
 
-/// Counts an inline scalar, or a reference to a global.
-fn count_value(stats: &mut Stats, pickle: &Pickle<'_>, value: Value) {
-    let kind = match value {
-        Value::None => "None",
-        Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
-        Value::Float(_) => "float",
-        Value::Node(id) => {
-            if let Node::Inert(inert) = pickle.node(id) {
-                if let InertKind::Global { .. } = inert.kind {
-                    stats
-                        .globals
-                        .entry(global_key(pickle, id))
-                        .or_default()
-                        .references += 1;
-                }
+impl<'p, 'a> Counter<'p, 'a> {
+    fn new(pickle: &'p Pickle<'a>) -> Counter<'p, 'a> {
+        let mut is_global = vec![0u64; pickle.nodes().len().div_ceil(64)];
+        for (index, node) in pickle.nodes().iter().enumerate() {
+            if matches!(node, Node::Inert(inert) if matches!(inert.kind, InertKind::Global { .. }))
+            {
+                is_global[index / 64] |= 1 << (index % 64);
             }
-            return;
         }
-    };
-    bump(&mut stats.kinds, kind, 1);
-    if matches!(value, Value::Int(_) | Value::Float(_)) {
-        bump(&mut stats.bytes, "numbers", 8);
+        Counter {
+            pickle,
+            kinds: [0; KINDS.len()],
+            bytes: [0; BYTE_KINDS.len()],
+            is_global,
+            globals: Default::default(),
+        }
+    }
+
+    /// Counts an inline scalar, or a reference to a global.
+    fn value(&mut self, value: Value) {
+        let index = match value {
+            Value::None => 0,
+            Value::Bool(_) => 1,
+            Value::Int(_) => 2,
+            Value::Float(_) => 3,
+            Value::Node(id) => {
+                if self.is_global[id.index() / 64] & (1 << (id.index() % 64)) != 0 {
+                    *self.globals.entry(id).or_insert(0) += 1;
+                }
+                return;
+            }
+        };
+        self.kinds[index] += 1;
+        if index >= 2 {
+            self.bytes[NUMBERS] += 8;
+        }
+    }
+
+    fn slots(&mut self, values: impl Iterator<Item = Value>, len: usize) {
+        self.bytes[CONTAINERS] += (len * std::mem::size_of::<Value>()) as u64;
+        for value in values {
+            self.value(value);
+        }
+    }
+
+    fn node(&mut self, id: NodeId, node: &Node<'_>) {
+        self.kinds[kind_index(node)] += 1;
+        match node {
+            Node::Str(text) => self.bytes[STRINGS] += text.as_bytes().len() as u64,
+            Node::Bytes(bytes) | Node::ByteArray(bytes) => self.bytes[BYTES] += bytes.len() as u64,
+            Node::BigInt(value) => self.bytes[NUMBERS] += value.bits().div_ceil(8),
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                self.slots(items.iter().copied(), items.len());
+            }
+            Node::Dict(entries) => {
+                self.slots(
+                    entries.iter().flat_map(|&(key, value)| [key, value]),
+                    entries.len() * 2,
+                );
+            }
+            Node::Inert(_) => {
+                self.globals.entry(id).or_insert(0);
+                let count = node.child_count();
+                self.slots((0..count).filter_map(|i| node.child(i)), count);
+            }
+        }
+    }
+
+    fn finish(self) -> Stats {
+        let nonzero = |names: &[&'static str], counts: &[u64]| -> BTreeMap<&'static str, u64> {
+            names
+                .iter()
+                .zip(counts)
+                .filter(|(_, &n)| n > 0)
+                .map(|(&k, &n)| (k, n))
+                .collect()
+        };
+        let mut globals: BTreeMap<String, Global> = BTreeMap::new();
+        for (&id, &references) in &self.globals {
+            if self.is_global[id.index() / 64] & (1 << (id.index() % 64)) == 0 {
+                continue;
+            }
+            let entry = globals.entry(global_key(self.pickle, id)).or_default();
+            entry.nodes += 1;
+            entry.references += references;
+        }
+        Stats {
+            kinds: nonzero(&KINDS, &self.kinds),
+            bytes: nonzero(&BYTE_KINDS, &self.bytes),
+            globals,
+            ..Stats::default()
+        }
     }
 }
 
@@ -130,70 +236,37 @@ fn global_key(pickle: &Pickle<'_>, id: NodeId) -> String {
     }
 }
 
-fn count_node(stats: &mut Stats, pickle: &Pickle<'_>, id: NodeId, node: &Node<'_>) {
-    let kind = node_kind(node);
-    bump(&mut stats.kinds, kind, 1);
-    match node {
-        Node::Str(text) => bump(&mut stats.bytes, "strings", text.as_bytes().len() as u64),
-        Node::Bytes(bytes) | Node::ByteArray(bytes) => {
-            bump(&mut stats.bytes, "bytes", bytes.len() as u64)
-        }
-        Node::BigInt(value) => bump(&mut stats.bytes, "numbers", value.bits().div_ceil(8)),
-        Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
-            count_slots(stats, pickle, items.iter().copied(), items.len());
-        }
-        Node::Dict(entries) => {
-            let values = entries.iter().flat_map(|&(key, value)| [key, value]);
-            count_slots(stats, pickle, values, entries.len() * 2);
-        }
-        Node::Inert(inert) => {
-            if let InertKind::Global { .. } = inert.kind {
-                stats
-                    .globals
-                    .entry(global_key(pickle, id))
-                    .or_default()
-                    .nodes += 1;
-            }
-            let count = node.child_count();
-            count_slots(
-                stats,
-                pickle,
-                (0..count).filter_map(|i| node.child(i)),
-                count,
-            );
-        }
-    }
-}
-
-fn count_slots(
-    stats: &mut Stats,
-    pickle: &Pickle<'_>,
-    values: impl Iterator<Item = Value>,
-    len: usize,
-) {
-    bump(
-        &mut stats.bytes,
-        "containers",
-        (len * std::mem::size_of::<Value>()) as u64,
-    );
-    for value in values {
-        count_value(stats, pickle, value);
-    }
-}
-
 /// The kind name [`Stats::kinds`] counts a node under.
+/// ```
+/// let pickle = picklegraph::load(b"cos\nsystem\n.")?;
+/// let root = pickle.get(pickle.root()).unwrap();
+/// assert_eq!(picklegraph::stats::node_kind(root), "global");
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
 pub fn node_kind(node: &Node<'_>) -> &'static str {
+    KINDS[kind_index(node)]
+}
+
+fn kind_index(node: &Node<'_>) -> usize {
     match node {
+        Node::BigInt(_) => 2,
+        Node::Str(_) => 4,
+        Node::Bytes(_) => 5,
+        Node::ByteArray(_) => 6,
+        Node::List(_) => 7,
+        Node::Tuple(_) => 8,
+        Node::Dict(_) => 9,
+        Node::Set(_) => 10,
+        Node::FrozenSet(_) => 11,
         Node::Inert(inert) => match inert.kind {
-            InertKind::Global { .. } => "global",
-            InertKind::Call { .. } => "call",
-            InertKind::Instance { .. } => "instance",
-            InertKind::Persistent { .. } => "persistent",
-            InertKind::Extension { .. } => "extension",
-            InertKind::Buffer { .. } => "buffer",
-            InertKind::ReadOnly { .. } => "readonly",
+            InertKind::Global { .. } => 12,
+            InertKind::Call { .. } => 13,
+            InertKind::Instance { .. } => 14,
+            InertKind::Persistent { .. } => 15,
+            InertKind::Extension { .. } => 16,
+            InertKind::Buffer { .. } => 17,
+            InertKind::ReadOnly { .. } => 18,
         },
-        other => other.type_name().unwrap_or("object"),
     }
 }
 

@@ -68,6 +68,13 @@ pub fn parse_int(text: &[u8], base0: bool) -> Result<ParsedInt, String> {
         [b'0', b'b' | b'B', rest @ ..] if base0 => (2, rest),
         _ => (10, body),
     };
+    // The usual case, a short plain decimal, skips the general parse (and its bignum):
+    // protocol 0 writes every int this way.
+    let plain = radix == 10 && (1..=18).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit);
+    if plain && (digits.len() == 1 || digits[0] != b'0') {
+        let magnitude = digits.iter().fold(0i64, |acc, &d| acc * 10 + i64::from(d - b'0'));
+        return Ok(ParsedInt::Small(if negative { -magnitude } else { magnitude }));
+    }
     // After a base prefix one underscore may come first (`0x_1f`); elsewhere underscores
     // only stand between two digits.
     let digits = match digits {

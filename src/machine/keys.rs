@@ -56,6 +56,13 @@ pub struct Keys {
     canon_of_node: HashMap<NodeId, u32>,
     /// For dicts and sets past [`LINEAR_SEARCH_MAX`]: key hash to first position.
     indexes: HashMap<NodeId, HashMap<u64, u32>>,
+    /// The small container searched last and its keys with their fingerprints: filling
+    /// a six-key dict then reduces each key once instead of once per later key, and
+    /// compares fingerprints before bytes.
+    recent_owner: Option<NodeId>,
+    recent: Vec<(Key, u64)>,
+    /// The key that the last `find` did not find, for the `record` that follows it.
+    pending: Option<(Value, Key, u64)>,
 }
 
 impl Default for Keys {
@@ -66,6 +73,9 @@ impl Default for Keys {
             canon_by_hash: HashMap::new(),
             canon_of_node: HashMap::new(),
             indexes: HashMap::new(),
+            recent_owner: None,
+            recent: Vec::new(),
+            pending: None,
         }
     }
 }
@@ -78,11 +88,41 @@ fn payload<'n>(nodes: &'n [Node<'_>], id: NodeId) -> &'n [u8] {
     }
 }
 
+/// A cheap hash of a key: equal keys have equal fingerprints, so two keys whose
+/// fingerprints differ need no closer look.
+fn fingerprint(nodes: &[Node<'_>], key: Key) -> u64 {
+    match key {
+        Key::Str(id) | Key::Bytes(id) => bytes_fingerprint(payload(nodes, id)),
+        Key::None => 1,
+        Key::Int(v) => (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        Key::Float(bits) => bits,
+        Key::Nan => 2,
+        Key::Canon(c) => u64::from(c) ^ 0x5555_5555_0000_0000,
+        Key::Identity(id) => u64::from(id.0) ^ 0xaaaa_aaaa_0000_0000,
+    }
+}
+
+fn bytes_fingerprint(bytes: &[u8]) -> u64 {
+    let mut hash = bytes.len() as u64;
+    for chunk in bytes.chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    hash
+}
+
+/// Byte equality that settles the usual case, keys of different length or first byte,
+/// without a call to `memcmp`: the keys of a small dict are compared pairwise.
+fn payload_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
 impl Keys {
     fn key_eq(&self, nodes: &[Node<'_>], a: Key, b: Key) -> bool {
         match (a, b) {
             (Key::Str(x), Key::Str(y)) | (Key::Bytes(x), Key::Bytes(y)) => {
-                x == y || payload(nodes, x) == payload(nodes, y)
+                x == y || payload_eq(payload(nodes, x), payload(nodes, y))
             }
             (Key::Nan, _) => false,
             (Key::Canon(x), Key::Canon(y)) => x == y,
@@ -225,16 +265,24 @@ impl Keys {
         existing: impl ExactSizeIterator<Item = Value>,
         key: Value,
     ) -> Result<Option<usize>, ErrorKind> {
+        let value = key;
         let key = self.key_of(nodes, key)?;
         let len = existing.len();
         if len < LINEAR_SEARCH_MAX {
-            for (position, other) in existing.enumerate() {
-                let other = self.key_of(nodes, other)?;
-                if self.key_eq(nodes, key, other) {
-                    return Ok(Some(position));
+            if self.recent_owner != Some(owner) || self.recent.len() != len {
+                self.recent.clear();
+                for other in existing {
+                    let other = self.key_of(nodes, other)?;
+                    self.recent.push((other, fingerprint(nodes, other)));
                 }
+                self.recent_owner = Some(owner);
             }
-            return Ok(None);
+            let print = fingerprint(nodes, key);
+            let found = self.recent.iter().position(|&(other, other_print)| other_print == print && self.key_eq(nodes, key, other));
+            if found.is_none() {
+                self.pending = Some((value, key, print));
+            }
+            return Ok(found);
         }
         let hash = self.key_hash(nodes, key);
         if !self.indexes.contains_key(&owner) {
@@ -271,7 +319,16 @@ impl Keys {
 
     /// Notes that `key` now stands at `position` of container `owner`.
     pub fn record(&mut self, nodes: &[Node<'_>], owner: NodeId, position: usize, key: Value) -> Result<(), ErrorKind> {
-        if !self.indexes.contains_key(&owner) {
+        if self.recent_owner == Some(owner) && self.recent.len() == position {
+            match self.pending.take() {
+                Some((value, reduced, print)) if value == key => self.recent.push((reduced, print)),
+                _ => {
+                    let reduced = self.key_of(nodes, key)?;
+                    self.recent.push((reduced, fingerprint(nodes, reduced)));
+                }
+            }
+        }
+        if self.indexes.is_empty() || !self.indexes.contains_key(&owner) {
             return Ok(());
         }
         let key = self.key_of(nodes, key)?;

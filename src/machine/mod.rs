@@ -523,12 +523,35 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn op_append(&mut self) -> Result<(), ErrorKind> {
         let item = self.stack.pop()?;
+        if let Ok(Value::Node(id)) = self.stack.top() {
+            if let Node::List(list) = &mut self.nodes[id.index()] {
+                list.push(item);
+                return Ok(());
+            }
+        }
         self.extend_target(vec![item], "APPEND")
     }
 
     fn op_appends(&mut self) -> Result<(), ErrorKind> {
+        if let Some(id) = self.below_mark_is(|node| matches!(node, Node::List(_))) {
+            // The common case, a list: the items go straight from the stack into it.
+            let count = self.stack.above_mark()?.len();
+            let charged = self.charge(count as u64 * SLOT_COST);
+            let items = self.stack.pop_mark()?;
+            charged?;
+            if let Node::List(list) = &mut self.nodes[id.index()] {
+                list.extend(items);
+            }
+            return Ok(());
+        }
         let items = self.pop_mark_items()?;
         self.extend_target(items, "APPENDS")
+    }
+
+    /// The node below the topmost mark, if there is one and `is` holds for it.
+    fn below_mark_is(&self, is: impl Fn(&Node<'a>) -> bool) -> Option<NodeId> {
+        let id = self.stack.below_mark()?.node()?;
+        is(&self.nodes[id.index()]).then_some(id)
     }
 
     fn extend_target(&mut self, items: Vec<Value>, operation: &'static str) -> Result<(), ErrorKind> {
@@ -591,6 +614,19 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_setitems(&mut self) -> Result<(), ErrorKind> {
+        let target = self.below_mark_is(|node| matches!(node, Node::Dict(_)));
+        let even = self.stack.above_mark().is_ok_and(|items| items.len() % 2 == 0);
+        if let (Some(id), true) = (target, even) {
+            // The common case, a dict: the pairs are read in place on the stack.
+            let count = self.stack.above_mark()?.len();
+            let charged = self.charge(count as u64 * SLOT_COST);
+            let stored = charged.and_then(|()| {
+                let items = self.stack.above_mark()?;
+                set_items(&mut self.nodes, &mut self.keys, id, pairs(items))
+            });
+            drop(self.stack.pop_mark()?);
+            return stored;
+        }
         let items = self.pop_mark_items()?;
         if items.len() % 2 != 0 {
             return Err(ErrorKind::WrongType {
@@ -617,27 +653,8 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
     }
 
-    /// Stores pairs into dict `id` as Python does: an equal key keeps its place and first
-    /// spelling, and takes the new value.
-    fn set_items(&mut self, id: NodeId, pairs: impl Iterator<Item = (Value, Value)>) -> Result<(), ErrorKind> {
-        for (key, value) in pairs {
-            let Node::Dict(entries) = &self.nodes[id.index()] else {
-                unreachable!("set_items is called on dicts");
-            };
-            let found = self.keys.find(&self.nodes, id, entries.iter().map(|e| e.0), key)?;
-            let Node::Dict(entries) = &mut self.nodes[id.index()] else {
-                unreachable!("set_items is called on dicts");
-            };
-            match found {
-                Some(position) => entries[position].1 = value,
-                None => {
-                    entries.push((key, value));
-                    let position = entries.len() - 1;
-                    self.keys.record(&self.nodes, id, position, key)?;
-                }
-            }
-        }
-        Ok(())
+    fn set_items(&mut self, id: NodeId, pairs: impl ExactSizeIterator<Item = (Value, Value)>) -> Result<(), ErrorKind> {
+        set_items(&mut self.nodes, &mut self.keys, id, pairs)
     }
 
     /// Adds members to set or frozenset `id`, skipping those equal to a member already there.
@@ -975,7 +992,34 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 }
 
-fn pairs(items: &[Value]) -> impl Iterator<Item = (Value, Value)> + '_ {
+/// Stores pairs into dict `id` as Python does: an equal key keeps its place and first
+/// spelling, and takes the new value. A free function so that the pairs may be read
+/// from the stack in place while the arena changes.
+fn set_items(nodes: &mut [Node<'_>], keys: &mut Keys, id: NodeId, pairs: impl ExactSizeIterator<Item = (Value, Value)>) -> Result<(), ErrorKind> {
+    if let Node::Dict(entries) = &mut nodes[id.index()] {
+        entries.reserve(pairs.len());
+    }
+    for (key, value) in pairs {
+        let Node::Dict(entries) = &nodes[id.index()] else {
+            unreachable!("set_items is called on dicts");
+        };
+        let found = keys.find(nodes, id, entries.iter().map(|e| e.0), key)?;
+        let Node::Dict(entries) = &mut nodes[id.index()] else {
+            unreachable!("set_items is called on dicts");
+        };
+        match found {
+            Some(position) => entries[position].1 = value,
+            None => {
+                entries.push((key, value));
+                let position = entries.len() - 1;
+                keys.record(nodes, id, position, key)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn pairs(items: &[Value]) -> impl ExactSizeIterator<Item = (Value, Value)> + '_ {
     items.chunks_exact(2).map(|pair| (pair[0], pair[1]))
 }
 

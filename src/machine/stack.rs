@@ -84,6 +84,24 @@ impl Stack {
         Ok(self.values.drain(mark..))
     }
 
+    /// The value just below the topmost mark, if there is a mark and the value lies above
+    /// the mark before it: the target of `APPENDS` and `SETITEMS`.
+    pub fn below_mark(&self) -> Option<Value> {
+        let (&mark, lower) = self.marks.split_last()?;
+        let fence = lower.last().copied().unwrap_or(0);
+        if mark > fence {
+            self.values.get(mark - 1).copied()
+        } else {
+            None
+        }
+    }
+
+    /// The values above the topmost mark, bottom first, without removing them.
+    pub fn above_mark(&self) -> Result<&[Value], ErrorKind> {
+        let &mark = self.marks.last().ok_or(ErrorKind::MissingMark)?;
+        Ok(&self.values[mark..])
+    }
+
     /// `POP` with nothing above the topmost mark removes that mark (CPython does so).
     pub fn pop_or_unmark(&mut self) -> Result<Option<Value>, ErrorKind> {
         match self.marks.last() {

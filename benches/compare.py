@@ -11,8 +11,11 @@ How each number is taken (medians of --repeat runs, default 5):
   `load` took (measured around the call, on the memory-mapped file): no process start,
   no output in it; both wall time and the thread's CPU time (CLOCK_THREAD_CPUTIME_ID).
 * CPython: a child `python3` reads the file into a bytes object, then times
-  `pickle.loads(data)` with the garbage collector on and, separately, off, by
-  `time.thread_time()` (the same clock) and `time.perf_counter()`.
+  `pickle.loads(data)` by `time.thread_time()` (the same clock) and
+  `time.perf_counter()`: the first load of a fresh process with the garbage collector
+  on, the same with it off (both like picklegraph's one load per process: memory
+  that is new to the process costs a page fault per 4 KiB), and "warm": loads 2..N in
+  one process with gc off, which reuse the memory the earlier loads freed.
 * Ratios use CPU time: on a shared machine the wall time of a 50 ms load mostly measures
   the other processes. The wall-time ratio is printed beside it. numpy_big
   needs numpy: it runs under target/bench-venv/bin/python when the system python3 has
@@ -20,10 +23,11 @@ How each number is taken (medians of --repeat runs, default 5):
 * Peak RSS: `/usr/bin/time -f %M` of `picklegraph stats FILE` and for
   a child python3 that reads the file and runs `pickle.loads` once (gc off). Both include
   the file's bytes (mapped pages for picklegraph, a bytes object for CPython).
-* dis: `pickletools.dis(data, out)` to /dev/null against `picklegraph dis FILE >/dev/null`
-  (wall time of the command), on the small inputs only (pickletools reads 1-4 MB/s).
-  Skipped while `picklegraph dis` is not built.
-* views: wall time of `picklegraph repr|show FILE >/dev/null` against the load time.
+* dis: `pickletools.dis(data, out)` to /dev/null (CPU time) against
+  `picklegraph dis FILE >/dev/null` (CPU time of the whole command), on the small
+  inputs only (pickletools reads 1-4 MB/s). Skipped while `picklegraph dis` is not built.
+* views: CPU time of the whole `picklegraph repr|show|json FILE >/dev/null` command
+  (load, render, write, exit) against the CPU time of the load alone.
 
 Ratios are CPython / picklegraph: above 1 means picklegraph is faster or smaller.
 """
@@ -49,22 +53,19 @@ VIEW_NAMES = ["records", "cloud"]
 CPYTHON_TIMER = r"""
 import gc, json, pickle, sys, time
 data = open(sys.argv[1], "rb").read()
-repeat = int(sys.argv[2])
+mode, loads = sys.argv[2], int(sys.argv[3])
 sys.setrecursionlimit(100_000)
-out = {}
-for mode in ("gc_on", "gc_off"):
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        if mode == "gc_off":
-            gc.disable()
-        start, cpu = time.perf_counter(), time.thread_time()
-        obj = pickle.loads(data)
-        times.append((time.perf_counter() - start, time.thread_time() - cpu))
-        del obj
-        gc.enable()
-    out[mode] = times
-print(json.dumps(out))
+times = []
+for _ in range(loads):
+    gc.collect()
+    if mode == "gc_off":
+        gc.disable()
+    start, cpu = time.perf_counter(), time.thread_time()
+    obj = pickle.loads(data)
+    times.append((time.perf_counter() - start, time.thread_time() - cpu))
+    del obj
+    gc.enable()
+print(json.dumps(times))
 """
 
 CPYTHON_PEAK = r"""
@@ -79,22 +80,21 @@ CPYTHON_DIS = r"""
 import os, pickletools, sys, time
 data = open(sys.argv[1], "rb").read()
 with open(os.devnull, "w") as out:
-    start = time.perf_counter()
+    start = time.thread_time()
     pickletools.dis(data, out)
-    print(time.perf_counter() - start)
+    print(time.thread_time() - start)
 """
 
 
 def run_child(cmd, stdout=subprocess.PIPE):
-    """Runs a command under /usr/bin/time; returns (stdout bytes, wall seconds, peak RSS
-    in KiB, exit code). The child's own ru_maxrss from os.wait4 would start at this
-    script's RSS, which a fork copies; /usr/bin/time is small."""
-    with tempfile.NamedTemporaryFile("r") as rss_file:
-        start = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + cmd, stdout=stdout, stderr=subprocess.DEVNULL)
-        wall = time.perf_counter() - start
-        rss = int(rss_file.read().split()[-1] or 0)
-    return proc.stdout or b"", wall, rss, proc.returncode
+    """Runs a command under /usr/bin/time; returns (stdout bytes, seconds, peak RSS in
+    KiB, exit code), where seconds is the child's CPU time (user + system, 10 ms
+    resolution). The child's own ru_maxrss from os.wait4 would start at this script's
+    RSS, which a fork copies; /usr/bin/time is small."""
+    with tempfile.NamedTemporaryFile("r") as usage_file:
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", usage_file.name] + cmd, stdout=stdout, stderr=subprocess.DEVNULL)
+        rss, user, system = usage_file.read().split()[-3:]
+    return proc.stdout or b"", float(user) + float(system), int(rss), proc.returncode
 
 
 def python_for(name):
@@ -123,16 +123,26 @@ def picklegraph_load(path, repeat):
 
 
 def cpython_load(python, path, repeat):
-    out, _, _, code = run_child([python, "-c", CPYTHON_TIMER, path, str(repeat)])
-    if code != 0:
+    """Medians of (wall, CPU) seconds of `pickle.loads`: the first load in a fresh
+    process with gc on, the same with gc off (as picklegraph is timed: one load per
+    process), and gc off warm (loads 2..N in one process, which reuse the memory the
+    earlier ones freed, as `timeit` measures); and the peak RSS of one load."""
+
+    def timed(mode, loads, children):
+        runs = []
+        for _ in range(children):
+            out, _, _, code = run_child([python, "-c", CPYTHON_TIMER, path, mode, str(loads)])
+            if code != 0:
+                return None
+            runs += json.loads(out)[1:] if loads > 1 else json.loads(out)
+        return tuple(statistics.median(run[i] for run in runs) for i in (0, 1))
+
+    on, off = timed("gc_on", 1, repeat), timed("gc_off", 1, repeat)
+    warm = timed("gc_off", repeat + 1, 1)
+    if on is None:
         return None
-    times = json.loads(out)
     _, _, peak, _ = run_child([python, "-c", CPYTHON_PEAK, path])
-
-    def median(mode):
-        return tuple(statistics.median(t[i] for t in times[mode]) for i in (0, 1))
-
-    return median("gc_on"), median("gc_off"), peak
+    return on, off, warm, peak
 
 
 def command_works(args):
@@ -152,7 +162,8 @@ def ratio(a, b):
 def load_table(names, repeat):
     header = (
         "| input | MB | picklegraph CPU ms | wall ms | MB/s (CPU) | pickle.loads gc on CPU ms | gc off CPU ms "
-        "| ratio gc on | ratio gc off | ratio gc off (wall) | RSS picklegraph MB | RSS CPython MB | RSS ratio |"
+        "| gc off warm CPU ms | ratio gc on | ratio gc off | ratio gc off warm | ratio gc off (wall) "
+        "| RSS picklegraph MB | RSS CPython MB | RSS ratio |"
     )
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
@@ -164,10 +175,11 @@ def load_table(names, repeat):
             continue
         size = os.path.getsize(path)
         (wall, cpu), our_rss = picklegraph_load(path, repeat)
-        loads[name] = wall
+        loads[name] = cpu
         python = python_for(name)
         theirs = cpython_load(python, path, repeat) if python else None
-        (on_wall, on), (off_wall, off), their_rss = theirs if theirs else ((None, None), (None, None), None)
+        none = (None, None)
+        (_, on), (off_wall, off), (_, warm), their_rss = theirs if theirs else (none, none, none, None)
         row = [
             name,
             "%.1f" % (size / 1e6),
@@ -176,8 +188,10 @@ def load_table(names, repeat):
             "%.0f" % (size / max(cpu, 1e-9) / 1e6),
             ms(on) if on else "-",
             ms(off) if off else "-",
+            ms(warm) if warm else "-",
             ratio(on, cpu),
             ratio(off, cpu),
+            ratio(warm, cpu),
             ratio(off_wall, wall),
             "%.1f" % (our_rss / 1024),
             "%.1f" % (their_rss / 1024) if their_rss else "-",
@@ -204,7 +218,7 @@ def dis_table(names, repeat):
 
 def views_table(names, loads, repeat):
     views = [view for view in ("repr", "show", "json") if command_works([view])]
-    print("\n| input | load ms | " + " | ".join("%s ms (whole command) | / load" % v for v in views) + " |")
+    print("\n| input | load CPU ms | " + " | ".join("%s CPU ms (whole command) | / load" % v for v in views) + " |")
     print("|---|---|" + "---|---|" * len(views))
     for name in names:
         path = os.path.join(INPUTS, name + ".pkl")
@@ -241,6 +255,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--only", nargs="*", default=None, help="inputs to measure")
     parser.add_argument("--growth", action="store_true", help="also load each input at 1x, 4x, 16x")
+    parser.add_argument("--growth-only", action="store_true", help="only the 1x, 4x, 16x table")
     args = parser.parse_args()
     if not os.path.exists(BINARY):
         raise SystemExit("build it first: cargo build --release")
@@ -248,6 +263,9 @@ def main():
     load1 = os.getloadavg()[0]
     print("machine: %s, %d cores, %s; python %s; load average %.1f" % (platform.processor() or platform.machine(), os.cpu_count(), platform.platform(), platform.python_version(), load1))
     print("date: %s; median of %d runs\n" % (time.strftime("%Y-%m-%d %H:%M"), args.repeat))
+    if args.growth_only:
+        growth_table([n for n in ("ints", "strs", "records", "nested", "memo_bomb") if n in names], args.repeat)
+        return
     loads = load_table(names, args.repeat)
     dis_table([n for n in DIS_NAMES if n in names], args.repeat)
     views_table([n for n in VIEW_NAMES if n in names], loads, args.repeat)

@@ -339,3 +339,61 @@ impl Keys {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::render::repr::to_repr;
+
+    fn repr_of(bytes: &[u8]) -> String {
+        let pickle = crate::load(bytes).unwrap();
+        to_repr(&pickle, pickle.root())
+    }
+
+    #[test]
+    fn equal_numbers_merge_keeping_the_first_key_and_the_last_value() {
+        // {1: 'a', 1.0: 'b', True: 'c'} written without the pickler's own merging.
+        let bytes = b"\x80\x02}(K\x01X\x01\x00\x00\x00aG?\xf0\x00\x00\x00\x00\x00\x00X\x01\x00\x00\x00b\x88X\x01\x00\x00\x00cu.";
+        assert_eq!(repr_of(bytes), "{1: 'c'}");
+    }
+
+    #[test]
+    fn equal_strs_in_different_nodes_are_one_key() {
+        let bytes = b"\x80\x02}(X\x02\x00\x00\x00abK\x01X\x02\x00\x00\x00abK\x02u.";
+        assert_eq!(repr_of(bytes), "{'ab': 2}");
+    }
+
+    #[test]
+    fn a_second_setitems_on_the_same_dict_sees_the_first_keys() {
+        let bytes = b"\x80\x02}(X\x01\x00\x00\x00aK\x01u(X\x01\x00\x00\x00bK\x02X\x01\x00\x00\x00aK\x03u.";
+        assert_eq!(repr_of(bytes), "{'a': 3, 'b': 2}");
+    }
+
+    #[test]
+    fn filling_another_dict_in_between_does_not_confuse_the_keys() {
+        // d0 = {'a': 1}; d1 = {'a': 2} (then popped); d0['a'] = 3.
+        let bytes = b"\x80\x02}q\x00(X\x01\x00\x00\x00aK\x01u}q\x01(X\x01\x00\x00\x00aK\x02u0h\x00(X\x01\x00\x00\x00aK\x03u0h\x00.";
+        assert_eq!(repr_of(bytes), "{'a': 3}");
+    }
+
+    #[test]
+    fn a_nan_key_is_never_merged() {
+        let nan = b"G\x7f\xf8\x00\x00\x00\x00\x00\x00";
+        let mut bytes = b"\x80\x02}(".to_vec();
+        bytes.extend_from_slice(nan);
+        bytes.extend_from_slice(b"K\x01");
+        bytes.extend_from_slice(nan);
+        bytes.extend_from_slice(b"K\x02u.");
+        assert_eq!(repr_of(&bytes), "{nan: 1, nan: 2}");
+    }
+
+    #[test]
+    fn a_large_dict_merges_through_its_index() {
+        let mut bytes = b"\x80\x02}(".to_vec();
+        for i in 0..40u8 {
+            bytes.extend_from_slice(&[b'K', i % 20, b'K', i]);
+        }
+        bytes.extend_from_slice(b"u.");
+        let expected: Vec<String> = (0..20).map(|i| format!("{i}: {}", i + 20)).collect();
+        assert_eq!(repr_of(&bytes), format!("{{{}}}", expected.join(", ")));
+    }
+}

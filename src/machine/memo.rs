@@ -30,6 +30,7 @@ pub struct Memo {
 
 impl Memo {
     /// Stores `value` under `key`, replacing what was there.
+    #[inline]
     pub fn put(&mut self, key: u64, value: Value) {
         let dense_len = self.dense.len() as u64;
         if key < dense_len || key <= self.len as u64 * 2 + DENSE_SLACK {
@@ -58,6 +59,7 @@ impl Memo {
     }
 
     /// The value under `key`.
+    #[inline]
     pub fn get(&self, key: u64) -> Option<Value> {
         match usize::try_from(key).ok().and_then(|i| self.dense.get(i)) {
             Some(&EMPTY) | None => self.sparse.get(&key).copied(),
@@ -67,6 +69,7 @@ impl Memo {
     }
 
     /// How many keys hold a value: `MEMOIZE` stores under this key, as in CPython.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }

@@ -24,10 +24,12 @@ impl Stack {
         }
     }
 
+    #[inline]
     fn fence(&self) -> usize {
         self.marks.last().copied().unwrap_or(0)
     }
 
+    #[inline]
     fn check_room(&self) -> Result<(), ErrorKind> {
         if self.values.len() + self.marks.len() >= self.max {
             return Err(ErrorKind::LimitExceeded {
@@ -39,6 +41,7 @@ impl Stack {
     }
 
     /// Pushes a value.
+    #[inline]
     pub fn push(&mut self, value: Value) -> Result<(), ErrorKind> {
         self.check_room()?;
         self.values.push(value);
@@ -46,6 +49,7 @@ impl Stack {
     }
 
     /// Pops the top value, which must lie above the topmost mark.
+    #[inline]
     pub fn pop(&mut self) -> Result<Value, ErrorKind> {
         if self.values.len() <= self.fence() {
             return Err(ErrorKind::StackUnderflow);
@@ -54,6 +58,7 @@ impl Stack {
     }
 
     /// The top value, which must lie above the topmost mark.
+    #[inline]
     pub fn top(&self) -> Result<Value, ErrorKind> {
         if self.values.len() <= self.fence() {
             return Err(ErrorKind::StackUnderflow);
@@ -71,6 +76,7 @@ impl Stack {
     }
 
     /// Pushes a mark at the current height.
+    #[inline]
     pub fn push_mark(&mut self) -> Result<(), ErrorKind> {
         self.check_room()?;
         self.marks.push(self.values.len());
@@ -78,6 +84,7 @@ impl Stack {
     }
 
     /// Removes the topmost mark and returns the values above it, bottom first.
+    #[inline]
     pub fn pop_mark(&mut self) -> Result<std::vec::Drain<'_, Value>, ErrorKind> {
         let mark = self.marks.pop().ok_or(ErrorKind::MissingMark)?;
         debug_assert!(mark <= self.values.len(), "mark above the stack top");
@@ -86,6 +93,7 @@ impl Stack {
 
     /// The value just below the topmost mark, if there is a mark and the value lies above
     /// the mark before it: the target of `APPENDS` and `SETITEMS`.
+    #[inline]
     pub fn below_mark(&self) -> Option<Value> {
         let (&mark, lower) = self.marks.split_last()?;
         let fence = lower.last().copied().unwrap_or(0);
@@ -97,6 +105,7 @@ impl Stack {
     }
 
     /// The values above the topmost mark, bottom first, without removing them.
+    #[inline]
     pub fn above_mark(&self) -> Result<&[Value], ErrorKind> {
         let &mark = self.marks.last().ok_or(ErrorKind::MissingMark)?;
         Ok(&self.values[mark..])

@@ -60,8 +60,11 @@ const MODULE_RENAMES: &[(&str, &str)] = &[
     ("cStringIO", "io"),
 ];
 
+/// A global's module and name.
+type QualifiedName = (&'static str, &'static str);
+
 /// Globals that Python 3 moved, as `((module, name) in Python 2, (module, name) in Python 3)`.
-const NAME_RENAMES: &[((&str, &str), (&str, &str))] = &[
+const NAME_RENAMES: &[(QualifiedName, QualifiedName)] = &[
     (("__builtin__", "xrange"), ("builtins", "range")),
     (("__builtin__", "reduce"), ("functools", "reduce")),
     (("__builtin__", "intern"), ("sys", "intern")),

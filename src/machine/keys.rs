@@ -20,7 +20,7 @@ use crate::error::ErrorKind;
 use crate::graph::{Node, NodeId, Value};
 
 /// Dicts and sets with fewer entries than this are searched linearly.
-const LINEAR_SEARCH_MAX: usize = 16;
+pub const LINEAR_SEARCH_MAX: usize = 16;
 
 /// A key reduced to what Python's `==` looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,6 +317,37 @@ impl Keys {
         Ok(None)
     }
 
+    /// Fills the empty dict `owner` with fewer than [`LINEAR_SEARCH_MAX`] pairs, merging
+    /// equal keys as [`Keys::find`] would, with each key reduced and fingerprinted once:
+    /// the one-batch small dict (a record) is the commonest dict in a pickle. On an
+    /// unhashable key, `entries` holds the pairs before it, as pair-by-pair storing
+    /// would have left them.
+    pub fn fill_small(
+        &mut self,
+        nodes: &[Node<'_>],
+        owner: NodeId,
+        pairs: impl Iterator<Item = (Value, Value)>,
+        entries: &mut Vec<(Value, Value)>,
+    ) -> Result<(), ErrorKind> {
+        debug_assert!(entries.is_empty(), "fill_small starts from an empty dict");
+        self.recent.clear();
+        self.recent_owner = Some(owner);
+        self.pending = None;
+        for (key, value) in pairs {
+            let reduced = self.key_of(nodes, key)?;
+            let print = fingerprint(nodes, reduced);
+            let found = self.recent.iter().position(|&(other, other_print)| other_print == print && self.key_eq(nodes, reduced, other));
+            match found {
+                Some(position) => entries[position].1 = value,
+                None => {
+                    entries.push((key, value));
+                    self.recent.push((reduced, print));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Notes that `key` now stands at `position` of container `owner`.
     pub fn record(&mut self, nodes: &[Node<'_>], owner: NodeId, position: usize, key: Value) -> Result<(), ErrorKind> {
         if self.recent_owner == Some(owner) && self.recent.len() == position {
@@ -384,6 +415,19 @@ mod tests {
         bytes.extend_from_slice(nan);
         bytes.extend_from_slice(b"K\x02u.");
         assert_eq!(repr_of(&bytes), "{nan: 1, nan: 2}");
+    }
+
+    #[test]
+    fn an_unhashable_key_leaves_the_pairs_before_it_stored() {
+        // {1: 2, []: 3}: SETITEMS fails on the list, after storing 1: 2.
+        let bytes = b"\x80\x02}(K\x01K\x02]K\x03u.";
+        let failure = crate::load_at(bytes, 0, &crate::LoadOptions::default()).unwrap_err();
+        assert_eq!(failure.error.to_string(), "offset 11 (SETITEMS): unhashable type: 'list'");
+        let dict = failure.partial.nodes().iter().find_map(|node| match node {
+            crate::Node::Dict(entries) => Some(entries.clone()),
+            _ => None,
+        });
+        assert_eq!(dict, Some(vec![(crate::Value::Int(1), crate::Value::Int(2))]));
     }
 
     #[test]

@@ -1008,8 +1008,20 @@ impl<'a, 'o> Machine<'a, 'o> {
 /// spelling, and takes the new value. A free function so that the pairs may be read
 /// from the stack in place while the arena changes.
 fn set_items(nodes: &mut [Node<'_>], keys: &mut Keys, id: NodeId, pairs: impl ExactSizeIterator<Item = (Value, Value)>) -> Result<(), ErrorKind> {
+    let count = pairs.len();
     if let Node::Dict(entries) = &mut nodes[id.index()] {
-        entries.reserve(pairs.len());
+        if entries.is_empty() && count < keys::LINEAR_SEARCH_MAX {
+            // Taken out while it fills: no key can look into a dict (dicts are
+            // unhashable), so the other nodes are all that the keys are compared with.
+            let mut filled = std::mem::take(entries);
+            filled.reserve_exact(count);
+            let result = keys.fill_small(nodes, id, pairs, &mut filled);
+            if let Node::Dict(entries) = &mut nodes[id.index()] {
+                *entries = filled;
+            }
+            return result;
+        }
+        entries.reserve(count);
     }
     for (key, value) in pairs {
         let Node::Dict(entries) = &nodes[id.index()] else {

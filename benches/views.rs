@@ -1,8 +1,7 @@
 //! Every view on `records` and `cloud`, rendered from an already loaded graph, in bytes
 //! per second of pickle: the targets compare each with `load` alone.
 //!
-//! `cargo bench --bench views`. A view is one row of [`VIEWS`]; `show`, `dis` and `json`
-//! join it as one line each once their renderers are on this branch.
+//! `cargo bench --bench views`, or `cargo bench --bench views -- show` for one view.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use picklegraph::Pickle;
@@ -29,11 +28,49 @@ fn stats_view(pickle: &Pickle<'_>, _bytes: &[u8]) -> usize {
         .len()
 }
 
-// To enable a view once it has landed, add its row, e.g.
-//   ("show", |p, _| picklegraph::render::show::show(p, &Default::default()).len()),
-//   ("json", |p, _| picklegraph::render::json::to_json(p).len()),
-//   ("dis", |_, bytes| picklegraph::render::dis::dis(bytes).len()),
-const VIEWS: &[(&str, View)] = &[("repr", repr_view), ("stats", stats_view)];
+fn show_view(pickle: &Pickle<'_>, _bytes: &[u8]) -> usize {
+    let options = picklegraph::render::show::ShowOptions::default();
+    let mut out = Counted(0);
+    picklegraph::render::show::show(pickle, &options, &mut out).expect("writing to memory");
+    out.0
+}
+
+fn json_view(pickle: &Pickle<'_>, _bytes: &[u8]) -> usize {
+    let mut out = Counted(0);
+    picklegraph::render::json::write_json(pickle, None, &mut out).expect("writing to memory");
+    out.0
+}
+
+fn dis_view(_pickle: &Pickle<'_>, bytes: &[u8]) -> usize {
+    let options = picklegraph::render::dis::DisOptions::default();
+    let mut out = Counted(0);
+    picklegraph::render::dis::dis(bytes, 0, &options, &mut out)
+        .expect("generated inputs disassemble");
+    out.0
+}
+
+/// A writer that only counts, so a view's time is its rendering, not a copy of its text.
+struct Counted(usize);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every view: `dis` reads the bytes, the others the loaded graph.
+const VIEWS: &[(&str, View)] = &[
+    ("repr", repr_view),
+    ("show", show_view),
+    ("json", json_view),
+    ("dis", dis_view),
+    ("stats", stats_view),
+];
 
 fn bench_views(c: &mut Criterion) {
     let mut group = c.benchmark_group("views");

@@ -84,6 +84,17 @@ pub enum ErrorKind {
         /// Why Python rejects it.
         detail: &'static str,
     },
+    /// An operand of certain type that CPython checks and refuses before calling anything
+    /// (`NEWOBJ args argument must be a tuple, not NoneType`).
+    #[error("{operation} {expected}, not {found}")]
+    BadOperand {
+        /// The opcode's name.
+        operation: &'static str,
+        /// What CPython requires (`args argument must be a tuple`).
+        expected: &'static str,
+        /// The Python type found.
+        found: &'static str,
+    },
     /// `NEXT_BUFFER` with every out-of-band buffer already taken.
     #[error("not enough out-of-band buffers")]
     NotEnoughBuffers,

@@ -178,7 +178,9 @@ impl Keys {
                 x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(nodes, p, q))
             }
             (Canon::FrozenSet(x), Canon::FrozenSet(y)) => {
-                x.len() == y.len() && x.iter().all(|&p| y.iter().any(|&q| self.key_eq(nodes, p, q)))
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|&p| y.iter().any(|&q| self.key_eq(nodes, p, q)))
             }
             _ => false,
         }
@@ -248,7 +250,11 @@ impl Keys {
             for &item in items {
                 keys.push(self.key_of(nodes, item)?);
             }
-            let canon = if frozen { Canon::FrozenSet(keys) } else { Canon::Tuple(keys) };
+            let canon = if frozen {
+                Canon::FrozenSet(keys)
+            } else {
+                Canon::Tuple(keys)
+            };
             let canon_id = self.intern(nodes, canon);
             self.canon_of_node.insert(id, canon_id);
             pending.pop();
@@ -278,7 +284,9 @@ impl Keys {
                 self.recent_owner = Some(owner);
             }
             let print = fingerprint(nodes, key);
-            let found = self.recent.iter().position(|&(other, other_print)| other_print == print && self.key_eq(nodes, key, other));
+            let found = self.recent.iter().position(|&(other, other_print)| {
+                other_print == print && self.key_eq(nodes, key, other)
+            });
             if found.is_none() {
                 self.pending = Some((value, key, print));
             }
@@ -291,7 +299,9 @@ impl Keys {
                 .collect::<Result<_, _>>()?;
             let mut index = HashMap::with_capacity(len * 2);
             for (position, &k) in keys.iter().enumerate() {
-                index.entry(self.key_hash(nodes, k)).or_insert(position as u32);
+                index
+                    .entry(self.key_hash(nodes, k))
+                    .or_insert(position as u32);
             }
             self.indexes.insert(owner, index);
             return Ok(keys.iter().position(|&k| self.key_eq(nodes, key, k)));
@@ -336,7 +346,9 @@ impl Keys {
         for (key, value) in pairs {
             let reduced = self.key_of(nodes, key)?;
             let print = fingerprint(nodes, reduced);
-            let found = self.recent.iter().position(|&(other, other_print)| other_print == print && self.key_eq(nodes, reduced, other));
+            let found = self.recent.iter().position(|&(other, other_print)| {
+                other_print == print && self.key_eq(nodes, reduced, other)
+            });
             match found {
                 Some(position) => entries[position].1 = value,
                 None => {
@@ -349,7 +361,13 @@ impl Keys {
     }
 
     /// Notes that `key` now stands at `position` of container `owner`.
-    pub fn record(&mut self, nodes: &[Node<'_>], owner: NodeId, position: usize, key: Value) -> Result<(), ErrorKind> {
+    pub fn record(
+        &mut self,
+        nodes: &[Node<'_>],
+        owner: NodeId,
+        position: usize,
+        key: Value,
+    ) -> Result<(), ErrorKind> {
         if self.recent_owner == Some(owner) && self.recent.len() == position {
             match self.pending.take() {
                 Some((value, reduced, print)) if value == key => self.recent.push((reduced, print)),
@@ -395,7 +413,8 @@ mod tests {
 
     #[test]
     fn a_second_setitems_on_the_same_dict_sees_the_first_keys() {
-        let bytes = b"\x80\x02}(X\x01\x00\x00\x00aK\x01u(X\x01\x00\x00\x00bK\x02X\x01\x00\x00\x00aK\x03u.";
+        let bytes =
+            b"\x80\x02}(X\x01\x00\x00\x00aK\x01u(X\x01\x00\x00\x00bK\x02X\x01\x00\x00\x00aK\x03u.";
         assert_eq!(repr_of(bytes), "{'a': 3, 'b': 2}");
     }
 
@@ -422,12 +441,18 @@ mod tests {
         // {1: 2, []: 3}: SETITEMS fails on the list, after storing 1: 2.
         let bytes = b"\x80\x02}(K\x01K\x02]K\x03u.";
         let failure = crate::load_at(bytes, 0, &crate::LoadOptions::default()).unwrap_err();
-        assert_eq!(failure.error.to_string(), "offset 11 (SETITEMS): unhashable type: 'list'");
+        assert_eq!(
+            failure.error.to_string(),
+            "offset 11 (SETITEMS): unhashable type: 'list'"
+        );
         let dict = failure.partial.nodes().iter().find_map(|node| match node {
             crate::Node::Dict(entries) => Some(entries.clone()),
             _ => None,
         });
-        assert_eq!(dict, Some(vec![(crate::Value::Int(1), crate::Value::Int(2))]));
+        assert_eq!(
+            dict,
+            Some(vec![(crate::Value::Int(1), crate::Value::Int(2))])
+        );
     }
 
     #[test]

@@ -101,6 +101,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             let Some(op) = OPCODE_OF_BYTE[usize::from(byte)] else {
                 return Err(self.fail(None, ErrorKind::UnknownOpcode(byte)));
             };
+            self.stack.begin_opcode();
             match self.step(op) {
                 Ok(true) => break,
                 Ok(false) => {}
@@ -146,6 +147,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn fail(mut self, op: Option<Opcode>, kind: ErrorKind) -> Box<Failure<'a>> {
         let error = Error::new(self.offset, op, kind);
+        self.stack.restore_popped();
         let stack = self.stack.take_values();
         let memo = self.memo.entries();
         let start = self.offset as usize;
@@ -254,7 +256,9 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
         let owned = match &node {
             Node::Str(text) if !text.is_borrowed() => text.as_bytes().len() as u64,
-            Node::Bytes(Cow::Owned(bytes)) | Node::ByteArray(Cow::Owned(bytes)) => bytes.len() as u64,
+            Node::Bytes(Cow::Owned(bytes)) | Node::ByteArray(Cow::Owned(bytes)) => {
+                bytes.len() as u64
+            }
             Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
                 items.len() as u64 * SLOT_COST
             }
@@ -316,28 +320,14 @@ impl<'a, 'o> Machine<'a, 'o> {
         move |detail| ErrorKind::MalformedText { what, detail }
     }
 
-    fn check_digits(&self, line: &[u8]) -> Result<(), ErrorKind> {
-        let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
-        if digits > self.options.max_int_digits && !line.iter().any(|&b| matches!(b, b'x' | b'X' | b'o' | b'O' | b'b' | b'B')) {
-            return Err(ErrorKind::MalformedText {
-                what: "integer",
-                detail: format!(
-                    "Exceeds the limit ({} digits) for integer string conversion: value has {digits} digits",
-                    self.options.max_int_digits
-                ),
-            });
-        }
-        Ok(())
-    }
-
     fn op_int(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
         match line {
             b"00" => self.stack.push(Value::Bool(false)),
             b"01" => self.stack.push(Value::Bool(true)),
             _ => {
-                self.check_digits(line)?;
-                let value = text::parse_int(line, true).map_err(Self::malformed("INT"))?;
+                let value = text::parse_int_with_limit(line, true, self.options.max_int_digits)
+                    .map_err(Self::malformed("INT"))?;
                 self.push_int(value)
             }
         }
@@ -361,8 +351,8 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_long(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
         let digits = line.strip_suffix(b"L").unwrap_or(line);
-        self.check_digits(digits)?;
-        let value = text::parse_int(digits, true).map_err(Self::malformed("LONG"))?;
+        let value = text::parse_int_with_limit(digits, true, self.options.max_int_digits)
+            .map_err(Self::malformed("LONG"))?;
         self.push_int(value)
     }
 
@@ -406,30 +396,38 @@ impl<'a, 'o> Machine<'a, 'o> {
             StringEncoding::Bytes => Node::Bytes(bytes),
             StringEncoding::Ascii => match bytes.iter().position(|b| !b.is_ascii()) {
                 Some(position) => return Err(undecodable("ASCII", position)),
-                None => Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("ASCII", p))?),
+                None => Node::Str(
+                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("ASCII", p))?,
+                ),
             },
             StringEncoding::Utf8 => match std::str::from_utf8(&bytes) {
-                Ok(_) => Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("UTF-8", p))?),
+                Ok(_) => Node::Str(
+                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("UTF-8", p))?,
+                ),
                 Err(err) => return Err(undecodable("UTF-8", err.valid_up_to())),
             },
-            StringEncoding::Latin1 if bytes.is_ascii() => {
-                Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("latin1", p))?)
+            StringEncoding::Latin1 if bytes.is_ascii() => Node::Str(
+                PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("latin1", p))?,
+            ),
+            StringEncoding::Latin1 => {
+                Node::Str(PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b))))
             }
-            StringEncoding::Latin1 => Node::Str(PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b)))),
         };
         self.push_node(node)
     }
 
     fn op_string(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
-        let quoted = line.len() >= 2 && line[0] == line[line.len() - 1] && matches!(line[0], b'"' | b'\'');
+        let quoted =
+            line.len() >= 2 && line[0] == line[line.len() - 1] && matches!(line[0], b'"' | b'\'');
         if !quoted {
             return Err(ErrorKind::MalformedText {
                 what: "STRING",
                 detail: "the STRING opcode argument must be quoted".to_string(),
             });
         }
-        let bytes = text::escape_decode(&line[1..line.len() - 1]).map_err(Self::malformed("STRING"))?;
+        let bytes =
+            text::escape_decode(&line[1..line.len() - 1]).map_err(Self::malformed("STRING"))?;
         self.push_8bit(Cow::Owned(bytes))
     }
 
@@ -477,7 +475,10 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_next_buffer(&mut self) -> Result<(), ErrorKind> {
         let index = self.next_buffer;
         self.next_buffer += 1;
-        let id = self.inert(InertKind::Buffer { index, readonly: false })?;
+        let id = self.inert(InertKind::Buffer {
+            index,
+            readonly: false,
+        })?;
         self.stack.push(Value::Node(id))
     }
 
@@ -496,14 +497,16 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn push_utf8(&mut self, bytes: &'a [u8]) -> Result<(), ErrorKind> {
-        let text = PyStr::from_utf8_surrogatepass(bytes).map_err(|position| ErrorKind::InvalidUtf8 { position })?;
+        let text = PyStr::from_utf8_surrogatepass(bytes)
+            .map_err(|position| ErrorKind::InvalidUtf8 { position })?;
         self.push_node(Node::Str(text))
     }
 
     fn op_unicode(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
         let utf8 = text::raw_unicode_escape_decode(line).map_err(Self::malformed("UNICODE"))?;
-        let text = PyStr::from_utf8_surrogatepass(utf8).map_err(|position| ErrorKind::InvalidUtf8 { position })?;
+        let text = PyStr::from_utf8_surrogatepass(utf8)
+            .map_err(|position| ErrorKind::InvalidUtf8 { position })?;
         self.push_node(Node::Str(text))
     }
 
@@ -566,7 +569,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         is(&self.nodes[id.index()]).then_some(id)
     }
 
-    fn extend_target(&mut self, items: Vec<Value>, operation: &'static str) -> Result<(), ErrorKind> {
+    fn extend_target(
+        &mut self,
+        items: Vec<Value>,
+        operation: &'static str,
+    ) -> Result<(), ErrorKind> {
         let target = self.stack.top()?;
         let Some(id) = target.node() else {
             return Err(self.wrong_type(operation, target, "it has no append or extend"));
@@ -579,7 +586,12 @@ impl<'a, 'o> Machine<'a, 'o> {
         Ok(())
     }
 
-    fn wrong_type(&self, operation: &'static str, target: Value, detail: &'static str) -> ErrorKind {
+    fn wrong_type(
+        &self,
+        operation: &'static str,
+        target: Value,
+        detail: &'static str,
+    ) -> ErrorKind {
         ErrorKind::WrongType {
             operation,
             type_name: self.type_name_of(target),
@@ -627,7 +639,10 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn op_setitems(&mut self) -> Result<(), ErrorKind> {
         let target = self.below_mark_is(|node| matches!(node, Node::Dict(_)));
-        let even = self.stack.above_mark().is_ok_and(|items| items.len() % 2 == 0);
+        let even = self
+            .stack
+            .above_mark()
+            .is_ok_and(|items| items.len() % 2 == 0);
         if let (Some(id), true) = (target, even) {
             // The common case, a dict: the pairs are read in place on the stack.
             let count = self.stack.above_mark()?.len();
@@ -650,7 +665,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.store_items(pairs(&items).collect(), "SETITEMS")
     }
 
-    fn store_items(&mut self, pairs: Vec<(Value, Value)>, operation: &'static str) -> Result<(), ErrorKind> {
+    fn store_items(
+        &mut self,
+        pairs: Vec<(Value, Value)>,
+        operation: &'static str,
+    ) -> Result<(), ErrorKind> {
         let target = self.stack.top()?;
         let Some(id) = target.node() else {
             return Err(self.wrong_type(operation, target, "it does not support item assignment"));
@@ -665,20 +684,33 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
     }
 
-    fn set_items(&mut self, id: NodeId, pairs: impl ExactSizeIterator<Item = (Value, Value)>) -> Result<(), ErrorKind> {
+    fn set_items(
+        &mut self,
+        id: NodeId,
+        pairs: impl ExactSizeIterator<Item = (Value, Value)>,
+    ) -> Result<(), ErrorKind> {
         set_items(&mut self.nodes, &mut self.keys, id, pairs)
     }
 
     /// Adds members to set or frozenset `id`, skipping those equal to a member already there.
-    fn add_members(&mut self, id: NodeId, items: impl IntoIterator<Item = Value>) -> Result<(), ErrorKind> {
+    fn add_members(
+        &mut self,
+        id: NodeId,
+        items: impl IntoIterator<Item = Value>,
+    ) -> Result<(), ErrorKind> {
         for item in items {
             let (Node::Set(members) | Node::FrozenSet(members)) = &self.nodes[id.index()] else {
                 unreachable!("add_members is called on sets");
             };
-            if self.keys.find(&self.nodes, id, members.iter().copied(), item)?.is_some() {
+            if self
+                .keys
+                .find(&self.nodes, id, members.iter().copied(), item)?
+                .is_some()
+            {
                 continue;
             }
-            let (Node::Set(members) | Node::FrozenSet(members)) = &mut self.nodes[id.index()] else {
+            let (Node::Set(members) | Node::FrozenSet(members)) = &mut self.nodes[id.index()]
+            else {
                 unreachable!("add_members is called on sets");
             };
             members.push(item);
@@ -834,7 +866,11 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn read_global(&mut self, opcode: Opcode) -> Result<Value, ErrorKind> {
         let module = self.utf8_line()?;
         let name = self.utf8_line()?;
-        let id = self.inert(InertKind::Global { module, name, opcode })?;
+        let id = self.inert(InertKind::Global {
+            module,
+            name,
+            opcode,
+        })?;
         Ok(Value::Node(id))
     }
 
@@ -898,7 +934,9 @@ impl<'a, 'o> Machine<'a, 'o> {
         // state and fails on any other.
         let empty = match state {
             Value::None => true,
-            Value::Node(sid) => matches!(&self.nodes[sid.index()], Node::Dict(entries) if entries.is_empty()),
+            Value::Node(sid) => {
+                matches!(&self.nodes[sid.index()], Node::Dict(entries) if entries.is_empty())
+            }
             _ => false,
         };
         if empty {
@@ -936,9 +974,43 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.stack.push(Value::Node(id))
     }
 
+    /// CPython checks NEWOBJ's operands before calling anything; where an operand is
+    /// native data its type is certain, so the same check applies here. A class that is a
+    /// global stays unchecked: knowing whether it is a type would mean importing it.
+    fn check_new_operands(
+        &self,
+        operation: &'static str,
+        class: Value,
+        args: Value,
+        kwargs: Option<Value>,
+    ) -> Result<(), ErrorKind> {
+        let native = |value: Value| match value {
+            Value::Node(id) => self.nodes[id.index()].type_name(),
+            other => Some(self.type_name_of(other)),
+        };
+        let wrong = |expected, found| {
+            Err(ErrorKind::BadOperand {
+                operation,
+                expected,
+                found,
+            })
+        };
+        if let Some(found) = native(class) {
+            return wrong("class argument must be a type", found);
+        }
+        if let Some(found) = native(args).filter(|&name| name != "tuple") {
+            return wrong("args argument must be a tuple", found);
+        }
+        if let Some(found) = kwargs.and_then(native).filter(|&name| name != "dict") {
+            return wrong("kwargs argument must be a dict", found);
+        }
+        Ok(())
+    }
+
     fn op_newobj(&mut self) -> Result<(), ErrorKind> {
         let args = self.stack.pop()?;
         let class = self.stack.pop()?;
+        self.check_new_operands("NEWOBJ", class, args, None)?;
         let id = self.inert(InertKind::Instance {
             class,
             args,
@@ -952,6 +1024,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let kwargs = self.stack.pop()?;
         let args = self.stack.pop()?;
         let class = self.stack.pop()?;
+        self.check_new_operands("NEWOBJ_EX", class, args, Some(kwargs))?;
         let id = self.inert(InertKind::Instance {
             class,
             args,
@@ -969,7 +1042,12 @@ impl<'a, 'o> Machine<'a, 'o> {
                 detail: "persistent IDs in protocol 0 must be ASCII strings".to_string(),
             });
         }
-        let pid = Value::Node(self.add_node(Node::Str(PyStr::from_utf8_surrogatepass(line).map_err(|position| ErrorKind::InvalidUtf8 { position })?))?);
+        let pid = Value::Node(
+            self.add_node(Node::Str(
+                PyStr::from_utf8_surrogatepass(line)
+                    .map_err(|position| ErrorKind::InvalidUtf8 { position })?,
+            ))?,
+        );
         let id = self.inert(InertKind::Persistent { pid })?;
         self.stack.push(Value::Node(id))
     }
@@ -997,17 +1075,20 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_stop(&mut self) -> Result<(), ErrorKind> {
-        let root = self.stack.top()?;
         // The root stays on the stack for `stack_root`, which keeps the rest as effects.
-        debug_assert!(self.stack.values().last() == Some(&root));
-        Ok(())
+        self.stack.top().map(|_| ())
     }
 }
 
 /// Stores pairs into dict `id` as Python does: an equal key keeps its place and first
 /// spelling, and takes the new value. A free function so that the pairs may be read
 /// from the stack in place while the arena changes.
-fn set_items(nodes: &mut [Node<'_>], keys: &mut Keys, id: NodeId, pairs: impl ExactSizeIterator<Item = (Value, Value)>) -> Result<(), ErrorKind> {
+fn set_items(
+    nodes: &mut [Node<'_>],
+    keys: &mut Keys,
+    id: NodeId,
+    pairs: impl ExactSizeIterator<Item = (Value, Value)>,
+) -> Result<(), ErrorKind> {
     let count = pairs.len();
     if let Node::Dict(entries) = &mut nodes[id.index()] {
         if entries.is_empty() && count < keys::LINEAR_SEARCH_MAX {
@@ -1046,4 +1127,3 @@ fn set_items(nodes: &mut [Node<'_>], keys: &mut Keys, id: NodeId, pairs: impl Ex
 fn pairs(items: &[Value]) -> impl ExactSizeIterator<Item = (Value, Value)> + '_ {
     items.chunks_exact(2).map(|pair| (pair[0], pair[1]))
 }
-

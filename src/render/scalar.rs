@@ -6,9 +6,10 @@ use num_bigint::BigInt;
 use super::printable::NON_PRINTABLE;
 use crate::graph::PyStr;
 
-/// Ints with more bits than this are written in hex: CPython refuses to write more than
-/// 4300 decimal digits (about 14,284 bits), and decimal conversion is quadratic.
-pub const MAX_DECIMAL_INT_BITS: u64 = 14_000;
+/// Ints with more bits than this (about 30,000 decimal digits) are written in hex:
+/// decimal conversion is quadratic, and a hostile `LONG4` can carry 10^7 bytes. CPython
+/// itself refuses to write more than 4300 digits unless told otherwise.
+pub const MAX_DECIMAL_INT_BITS: u64 = 100_000;
 
 /// Python's `repr(float)`: the shortest text that reads back to the same double,
 /// in CPython's choice of fixed or exponent form.
@@ -45,7 +46,11 @@ pub fn float_repr(value: f64) -> String {
             out.push_str(&digits[1..]);
         }
         let shown = point - 1;
-        out.push_str(&format!("e{}{:02}", if shown < 0 { '-' } else { '+' }, shown.abs()));
+        out.push_str(&format!(
+            "e{}{:02}",
+            if shown < 0 { '-' } else { '+' },
+            shown.abs()
+        ));
     } else if point <= 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat('0').take((-point) as usize));
@@ -71,7 +76,11 @@ pub fn bigint_repr(value: &BigInt) -> String {
     let (sign, magnitude) = value.to_bytes_be();
     let hex: String = magnitude.iter().map(|b| format!("{b:02x}")).collect();
     let hex = hex.trim_start_matches('0');
-    let minus = if sign == num_bigint::Sign::Minus { "-" } else { "" };
+    let minus = if sign == num_bigint::Sign::Minus {
+        "-"
+    } else {
+        ""
+    };
     format!("{minus}0x{hex}")
 }
 
@@ -137,6 +146,23 @@ pub fn write_str_repr(out: &mut String, text: &PyStr<'_>) {
 /// assert_eq!(out, r#"b"\x00'a\x7f""#);
 /// ```
 pub fn write_bytes_repr(out: &mut String, bytes: &[u8]) {
+    write_bytes_literal(out, bytes, false);
+}
+
+/// Python's `repr(bytearray)`, appended to `out`. CPython's bytearray repr escapes `'`
+/// even inside double quotes, unlike bytes.
+/// ```
+/// let mut out = String::new();
+/// picklegraph::render::scalar::write_bytearray_repr(&mut out, b"a'b");
+/// assert_eq!(out, r#"bytearray(b"a\'b")"#);
+/// ```
+pub fn write_bytearray_repr(out: &mut String, bytes: &[u8]) {
+    out.push_str("bytearray(");
+    write_bytes_literal(out, bytes, true);
+    out.push(')');
+}
+
+fn write_bytes_literal(out: &mut String, bytes: &[u8], always_escape_single: bool) {
     let quote = choose_quote(bytes.contains(&b'\''), bytes.contains(&b'"'));
     out.reserve(bytes.len() + 3);
     out.push('b');
@@ -144,9 +170,9 @@ pub fn write_bytes_repr(out: &mut String, bytes: &[u8]) {
     for &b in bytes {
         match b {
             b'\\' => out.push_str("\\\\"),
-            _ if b == quote => {
+            _ if b == quote || (always_escape_single && b == b'\'') => {
                 out.push('\\');
-                out.push(quote as char);
+                out.push(b as char);
             }
             b'\t' => out.push_str("\\t"),
             b'\n' => out.push_str("\\n"),
@@ -162,7 +188,6 @@ pub fn write_bytes_repr(out: &mut String, bytes: &[u8]) {
     }
     out.push(quote as char);
 }
-
 
 /// Python's `repr(bytes)` as a new string.
 pub fn bytes_repr(bytes: &[u8]) -> String {

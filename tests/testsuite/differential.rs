@@ -1,1 +1,227 @@
-//! Tests of differential (to be written).
+//! CPython as the oracle: picklegraph's repr of a pickle must be byte for byte CPython's
+//! repr of the object it unpickles to, for random values at every protocol and for every
+//! committed fixture that has a `.repr`.
+
+use std::process::Command;
+
+use picklegraph::render::repr::to_repr;
+use picklegraph::{load, load_with, LoadOptions, StringEncoding};
+
+use crate::common::{fixture_pickles, repo};
+
+/// Seeds and counts of the random runs: 2,000 values × 6 protocols each.
+const RUNS: &[(u64, usize)] = &[(20261125, 2000), (7, 400)];
+
+struct Record {
+    protocol: u8,
+    case: u32,
+    pickle: Vec<u8>,
+    repr: String,
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> usize {
+    u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize
+}
+
+/// Parses `random_values.py`'s output (its docstring gives the layout).
+fn parse_records(mut bytes: &[u8]) -> Vec<Record> {
+    let mut records = Vec::new();
+    while !bytes.is_empty() {
+        assert_eq!(&bytes[..4], b"REC ", "record magic");
+        let protocol = bytes[4];
+        let case = be_u32(bytes, 5) as u32;
+        let pickle_len = be_u32(bytes, 9);
+        let pickle = bytes[13..13 + pickle_len].to_vec();
+        let repr_at = 13 + pickle_len;
+        let repr_len = be_u32(bytes, repr_at);
+        let repr = String::from_utf8(bytes[repr_at + 4..repr_at + 4 + repr_len].to_vec()).unwrap();
+        records.push(Record {
+            protocol,
+            case,
+            pickle,
+            repr,
+        });
+        bytes = &bytes[repr_at + 4 + repr_len..];
+    }
+    records
+}
+
+/// Both texts around the first place they differ.
+fn first_difference(expected: &str, ours: &str) -> String {
+    let at = expected
+        .bytes()
+        .zip(ours.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let start = at.saturating_sub(60);
+    let window = |text: &str| {
+        String::from_utf8_lossy(&text.as_bytes()[start.min(text.len())..(at + 60).min(text.len())])
+            .into_owned()
+    };
+    format!(
+        "  at byte {at}\n  cpython: …{}…\n  ours:    …{}…",
+        window(expected),
+        window(ours)
+    )
+}
+
+fn cpython_records(seed: u64, count: usize) -> Vec<Record> {
+    let output = Command::new("python3")
+        .arg(repo().join("tests/differential/random_values.py"))
+        .args(["--seed", &seed.to_string(), "--count", &count.to_string()])
+        .output()
+        .expect("python3 is on every machine; the differential test needs it");
+    assert!(
+        output.status.success(),
+        "random_values.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    parse_records(&output.stdout)
+}
+
+#[test]
+fn random_values_repr_exactly_as_cpython_at_every_protocol() {
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for &(seed, count) in RUNS {
+        let records = cpython_records(seed, count);
+        assert_eq!(records.len(), count * 6, "six protocols per value");
+        for record in records {
+            compared += 1;
+            let ours = match load(&record.pickle) {
+                Ok(pickle) => to_repr(&pickle, pickle.root()),
+                Err(err) => format!("<error: {err}>"),
+            };
+            if ours != record.repr {
+                mismatches.push(format!(
+                    "seed {seed} case {} protocol {}:\n{}",
+                    record.case,
+                    record.protocol,
+                    first_difference(&record.repr, &ours)
+                ));
+            }
+        }
+    }
+    assert!(
+        compared >= 12_000,
+        "at least 2,000 values × 6 protocols, got {compared}"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} differ:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(10)].join("\n")
+    );
+}
+
+fn holds_inert(pickle: &picklegraph::Pickle<'_>) -> bool {
+    let mut inert = false;
+    picklegraph::graph::walk::walk(pickle, [pickle.root()], |event| {
+        if let picklegraph::graph::walk::Event::Enter(id) = event {
+            inert |= matches!(pickle.node(id), picklegraph::Node::Inert(_));
+        }
+    });
+    inert
+}
+
+/// The `.repr` files beside a fixture and the decoding each was made with.
+fn expected_reprs(pickle: &std::path::Path) -> Vec<(StringEncoding, std::path::PathBuf)> {
+    let stem = pickle
+        .to_string_lossy()
+        .trim_end_matches(".pkl")
+        .to_string();
+    [
+        (StringEncoding::Ascii, "repr"),
+        (StringEncoding::Latin1, "latin1.repr"),
+        (StringEncoding::Bytes, "bytes.repr"),
+    ]
+    .into_iter()
+    .map(|(encoding, suffix)| {
+        (
+            encoding,
+            std::path::PathBuf::from(format!("{stem}.{suffix}")),
+        )
+    })
+    .filter(|(_, path)| path.exists())
+    .collect()
+}
+
+#[test]
+fn fixtures_repr_exactly_as_cpython() {
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    // CPython's canned pickles hold instances of its test classes: see pickletester.rs.
+    for path in fixture_pickles()
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains("/pickletester/"))
+    {
+        let bytes = std::fs::read(&path).unwrap();
+        for (encoding, repr_path) in expected_reprs(&path) {
+            let expected = std::fs::read_to_string(&repr_path).unwrap();
+            // generate.py writes reprs with CPython's int digit limit lifted.
+            let options = LoadOptions {
+                string_encoding: encoding,
+                max_int_digits: usize::MAX,
+                ..LoadOptions::default()
+            };
+            let ours = match load_with(&bytes, &options) {
+                // CPython's repr of an object picklegraph keeps inert (a datetime, a
+                // Namespace) is that class's own: only plain data is compared.
+                Ok(pickle) if holds_inert(&pickle) => continue,
+                Ok(pickle) => to_repr(&pickle, pickle.root()),
+                Err(err) => format!("<error: {err}>"),
+            };
+            compared += 1;
+            if ours != expected.trim_end_matches('\n') {
+                mismatches.push(format!(
+                    "{}:\n{}",
+                    repr_path.display(),
+                    first_difference(&expected, &ours)
+                ));
+            }
+        }
+    }
+    assert!(compared > 0, "fixtures with .repr files exist");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
+
+/// Only decoding failures must be ours too: CPython also fails on imports picklegraph
+/// never makes.
+#[test]
+fn fixtures_that_cpython_cannot_decode_fail_here_too() {
+    let mut checked = 0;
+    for path in fixture_pickles() {
+        let stem = path.to_string_lossy().trim_end_matches(".pkl").to_string();
+        for (encoding, suffix) in [
+            (StringEncoding::Ascii, "repr.err"),
+            (StringEncoding::Latin1, "latin1.repr.err"),
+        ] {
+            let Ok(message) = std::fs::read_to_string(format!("{stem}.{suffix}")) else {
+                continue;
+            };
+            if !message.starts_with("UnicodeDecodeError") {
+                continue;
+            }
+            checked += 1;
+            let bytes = std::fs::read(&path).unwrap();
+            let options = LoadOptions {
+                string_encoding: encoding,
+                ..LoadOptions::default()
+            };
+            assert!(
+                load_with(&bytes, &options).is_err(),
+                "{} loads, but CPython fails: {message}",
+                path.display()
+            );
+        }
+    }
+    assert!(
+        checked > 0,
+        "the py2 fixtures include undecodable 8-bit strings"
+    );
+}

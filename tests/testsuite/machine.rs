@@ -1,1 +1,306 @@
-//! Tests of machine (to be written).
+//! The machine's semantics: identity, effects, folding, key merging, encodings, streams.
+
+use picklegraph::graph::walk::reference_counts;
+use picklegraph::render::repr::to_repr;
+use picklegraph::{
+    load, load_all, load_with, InertKind, LoadOptions, Mutation, Node, Opcode, StringEncoding,
+    Value,
+};
+
+fn repr_of(bytes: &[u8]) -> String {
+    let pickle = load(bytes).unwrap_or_else(|e| panic!("{e}"));
+    to_repr(&pickle, pickle.root())
+}
+
+#[test]
+fn memo_get_returns_the_same_node() {
+    // l = []; [l, l]  via BINPUT/BINGET
+    let pickle = load(b"(]q\x00h\x00l.").unwrap();
+    let Some(Node::List(items)) = pickle.get(pickle.root()) else {
+        panic!("root is a list")
+    };
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0], items[1]);
+    assert!(items[0].node().is_some());
+    let counts = reference_counts(&pickle);
+    assert_eq!(counts[items[0].node().unwrap().index()], 2);
+}
+
+#[test]
+fn a_list_may_contain_itself() {
+    assert_eq!(repr_of(b"]q\x00h\x00a."), "[[...]]");
+    assert_eq!(repr_of(b"}q\x00X\x01\x00\x00\x00kh\x00s."), "{'k': {...}}");
+}
+
+#[test]
+fn discarded_calls_are_kept_as_effects_in_stream_order() {
+    // f(1); POP; g(); POP_MARK-discarded; root None
+    let stream = b"cm\nf\nK\x01\x85R0(cm\ng\n)R1N.";
+    let pickle = load(stream).unwrap();
+    assert_eq!(pickle.root(), Value::None);
+    let effects: Vec<_> = pickle
+        .effects()
+        .iter()
+        .map(|e| (to_repr(&pickle, e.value), e.opcode))
+        .collect();
+    assert_eq!(
+        effects,
+        [
+            ("m.f(1)".to_string(), Opcode::Pop),
+            ("m.g()".to_string(), Opcode::PopMark)
+        ]
+    );
+}
+
+#[test]
+fn objects_left_on_the_stack_at_stop_are_effects() {
+    let pickle = load(b"cos\nsystem\nX\x02\x00\x00\x00ls\x85RK\x01.").unwrap();
+    assert_eq!(pickle.root(), Value::Int(1));
+    assert_eq!(pickle.effects().len(), 1);
+    assert_eq!(
+        to_repr(&pickle, pickle.effects()[0].value),
+        "os.system('ls')"
+    );
+}
+
+#[test]
+fn globals_and_calls_stay_inert() {
+    let pickle = load(b"\x80\x04\x8c\x02os\x8c\x06system\x93\x8c\x02ls\x85R.").unwrap();
+    let Some(Node::Inert(call)) = pickle.get(pickle.root()) else {
+        panic!("root is inert")
+    };
+    let InertKind::Call { func, .. } = call.kind else {
+        panic!("a call")
+    };
+    assert_eq!(pickle.global_name(func), Some(("os", "system")));
+    assert_eq!(call.offset, 20);
+}
+
+#[test]
+fn build_and_items_on_inert_nodes_are_recorded() {
+    // collections.OrderedDict() then SETITEMS, then BUILD
+    let stream = b"ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00aK\x01u}b.";
+    let pickle = load(stream).unwrap();
+    let Some(Node::Inert(inert)) = pickle.get(pickle.root()) else {
+        panic!("inert")
+    };
+    assert!(matches!(inert.mutations[0], Mutation::SetItems(ref pairs) if pairs.len() == 1));
+    assert!(matches!(inert.mutations[1], Mutation::Build(_)));
+}
+
+#[test]
+fn mapping_calls_render_as_python_expressions() {
+    let stream = b"ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00aK\x01u.";
+    assert_eq!(repr_of(stream), "collections.OrderedDict([('a', 1)])");
+}
+
+#[test]
+fn pure_builtins_fold_into_native_nodes() {
+    // Python 3's pickler at protocol 0–2 writes these REDUCE forms.
+    let set = b"c__builtin__\nset\n((lK\x01aK\x02aK\x01atR.";
+    assert_eq!(repr_of(set), "{1, 2}");
+    let frozen = b"c__builtin__\nfrozenset\n(]tR.";
+    assert_eq!(repr_of(frozen), "frozenset()");
+    let bytes = b"c_codecs\nencode\n(X\x03\x00\x00\x00\xc3\xbfaX\x06\x00\x00\x00latin1tR.";
+    assert_eq!(repr_of(bytes), "b'\\xffa'");
+    let bytearray = b"c__builtin__\nbytearray\n(X\x01\x00\x00\x00aX\x07\x00\x00\x00latin-1tR.";
+    assert_eq!(repr_of(bytearray), "bytearray(b'a')");
+    let empty_bytes = b"c__builtin__\nbytes\n)R.";
+    assert_eq!(repr_of(empty_bytes), "b''");
+}
+
+#[test]
+fn calls_with_other_shapes_stay_calls() {
+    let not_latin1 = b"c_codecs\nencode\n(X\x01\x00\x00\x00aX\x05\x00\x00\x00utf-8tR.";
+    assert_eq!(repr_of(not_latin1), "_codecs.encode('a', 'utf-8')");
+    let set_of_int = b"c__builtin__\nset\n(K\x01tR.";
+    assert_eq!(repr_of(set_of_int), "builtins.set(1)");
+}
+
+#[test]
+fn equal_keys_merge_as_python_merges_them() {
+    // {1: 'a', 1.0: 'b', True: 'c'} == {1: 'c'}
+    let stream = b"}(K\x01X\x01\x00\x00\x00aG?\xf0\x00\x00\x00\x00\x00\x00X\x01\x00\x00\x00b\x88X\x01\x00\x00\x00cu.";
+    assert_eq!(repr_of(stream), "{1: 'c'}");
+    // Equal strs in distinct nodes, and equal tuples.
+    let strs =
+        b"}(X\x01\x00\x00\x00kK\x01X\x01\x00\x00\x00kK\x02K\x01K\x02\x86K\x03K\x01K\x02\x86K\x04u.";
+    assert_eq!(repr_of(strs), "{'k': 2, (1, 2): 4}");
+}
+
+#[test]
+fn large_dicts_merge_keys_through_their_index() {
+    let mut stream = b"}(".to_vec();
+    for round in 0..2 {
+        for i in 0..100u8 {
+            stream.extend_from_slice(&[b'K', i, b'K', round]);
+        }
+    }
+    stream.extend_from_slice(b"u.");
+    let pickle = load(&stream).unwrap();
+    let Some(Node::Dict(entries)) = pickle.get(pickle.root()) else {
+        panic!("dict")
+    };
+    assert_eq!(entries.len(), 100);
+    assert!(entries.iter().all(|&(_, v)| v == Value::Int(1)));
+}
+
+#[test]
+fn unhashable_keys_are_refused_as_python_refuses_them() {
+    let err = load(b"}]K\x01s.").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "offset 4 (SETITEM): unhashable type: 'list'"
+    );
+}
+
+#[test]
+fn set_members_merge() {
+    assert_eq!(
+        repr_of(b"\x8f(K\x01G?\xf0\x00\x00\x00\x00\x00\x00\x88K\x02\x90."),
+        "{1, 2}"
+    );
+}
+
+#[test]
+fn python2_strings_decode_as_the_options_say() {
+    let stream = b"U\x03caf.";
+    assert_eq!(repr_of(stream), "'caf'");
+    let latin = b"U\x02\xe9a.";
+    assert!(load(latin).is_err());
+    let options = |encoding| LoadOptions {
+        string_encoding: encoding,
+        ..LoadOptions::default()
+    };
+    let as_latin1 = load_with(latin, &options(StringEncoding::Latin1)).unwrap();
+    assert_eq!(to_repr(&as_latin1, as_latin1.root()), "'éa'");
+    let as_bytes = load_with(latin, &options(StringEncoding::Bytes)).unwrap();
+    assert_eq!(to_repr(&as_bytes, as_bytes.root()), "b'\\xe9a'");
+    let quoted = b"S'a\\'b\\x41'\n.";
+    assert_eq!(repr_of(quoted), "\"a'bA\"");
+}
+
+#[test]
+fn protocol_0_text_forms_follow_python() {
+    assert_eq!(repr_of(b"I01\n."), "True");
+    assert_eq!(repr_of(b"I00\n."), "False");
+    assert_eq!(repr_of(b"I-12\n."), "-12");
+    assert_eq!(
+        repr_of(b"L123456789012345678901234567890L\n."),
+        "123456789012345678901234567890"
+    );
+    assert_eq!(repr_of(b"F1e16\n."), "1e+16");
+    assert_eq!(repr_of(b"Fnan\n."), "nan");
+    assert_eq!(repr_of(b"Vcaf\\u00e9\\ud800\n."), "'café\\ud800'");
+    assert_eq!(repr_of(b"(lp5\ng5\na."), "[[...]]");
+}
+
+#[test]
+fn binunicode_accepts_encoded_surrogates() {
+    assert_eq!(repr_of(b"X\x03\x00\x00\x00\xed\xa0\x80."), "'\\ud800'");
+}
+
+#[test]
+fn string_payloads_are_borrowed_from_the_input() {
+    let input = b"\x80\x05\x8c\x05hello\x94C\x03abc\x86.".to_vec();
+    let pickle = load(&input).unwrap();
+    let borrowed = pickle.nodes().iter().all(|node| match node {
+        Node::Str(text) => text.is_borrowed(),
+        Node::Bytes(bytes) => matches!(bytes, std::borrow::Cow::Borrowed(_)),
+        _ => true,
+    });
+    assert!(borrowed);
+}
+
+#[test]
+fn several_pickles_in_one_stream_load_in_turn() {
+    let stream = b"\x80\x04K\x01.\x80\x02]q\x00.N.";
+    let reprs: Vec<String> = load_all(stream).map(|p| p.unwrap().to_string()).collect();
+    assert_eq!(reprs, ["1", "[]", "None"]);
+}
+
+#[test]
+fn memoize_counts_entries_as_cpython_does() {
+    // PUT 5 then MEMOIZE stores under key 1 (the memo's size), not 6.
+    let stream = b"K\x07p5\n0K\x08\x940h\x01h\x05\x86.";
+    assert_eq!(repr_of(stream), "(8, 7)");
+}
+
+#[test]
+fn pop_on_an_empty_mark_removes_the_mark() {
+    assert_eq!(repr_of(b"K\x01(0."), "1");
+}
+
+#[test]
+fn out_of_band_buffers_and_persistent_ids_are_inert() {
+    assert_eq!(
+        repr_of(b"\x80\x05\x97\x98."),
+        "pickle.PickleBuffer(buffers[0]).toreadonly()"
+    );
+    assert_eq!(repr_of(b"Pabc\n."), "persistent_load('abc')");
+    assert_eq!(repr_of(b"K\x01Q."), "persistent_load(1)");
+    assert_eq!(repr_of(b"\x82\x05."), "copyreg.extension(5)");
+}
+
+#[test]
+fn instances_record_class_arguments_and_state() {
+    let stream = b"\x80\x02cm\nC\nK\x01\x85\x81}X\x01\x00\x00\x00xK\x02sb.";
+    assert_eq!(
+        repr_of(stream),
+        "m.C.__new__(m.C, 1).__setstate__({'x': 2})"
+    );
+    assert_eq!(repr_of(b"(K\x01im\nC\n."), "m.C(1)");
+    assert_eq!(repr_of(b"(cm\nC\nK\x01o."), "m.C(1)");
+}
+
+#[test]
+fn a_million_nested_lists_load_render_and_drop() {
+    const DEPTH: usize = 1_000_000;
+    // ]( ]( ... then APPENDS closing each level: [[[...]]]
+    let mut stream = Vec::with_capacity(DEPTH * 3 + 2);
+    for _ in 0..DEPTH {
+        stream.extend_from_slice(b"](");
+    }
+    stream.resize(stream.len() + DEPTH, b'e');
+    stream.push(b'.');
+    let pickle = load(&stream).unwrap();
+    assert_eq!(pickle.nodes().len(), DEPTH);
+    let (text, cut) = picklegraph::render::repr::repr(&pickle, pickle.root(), 4 * DEPTH);
+    assert!(!cut);
+    assert_eq!(text.len(), 2 * DEPTH);
+    assert!(text.starts_with("[[[") && text.ends_with("]]]"));
+    drop(pickle);
+}
+
+#[test]
+fn the_opcode_table_matches_pickletools() {
+    let script = "import pickletools\nfor o in pickletools.opcodes:\n    print(ord(o.code), o.name, o.arg.name if o.arg else '', o.proto, ','.join(s.name for s in o.stack_before), ','.join(s.name for s in o.stack_after))";
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .output()
+        .expect("python3 is on every machine");
+    assert!(output.status.success());
+    let theirs = String::from_utf8(output.stdout).unwrap();
+    let ours: String = Opcode::ALL
+        .iter()
+        .map(|op| {
+            let names = |items: &[picklegraph::StackItem]| {
+                items
+                    .iter()
+                    .map(|s| s.pickletools_name())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            format!(
+                "{} {} {} {} {} {}\n",
+                op.byte(),
+                op.name(),
+                op.arg().pickletools_name(),
+                op.protocol(),
+                names(op.stack_before()),
+                names(op.stack_after())
+            )
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+}

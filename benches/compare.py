@@ -48,7 +48,7 @@ BINARY = os.path.join(ROOT, "target", "release", "picklegraph")
 VENV_PYTHON = os.path.join(ROOT, "target", "bench-venv", "bin", "python")
 NAMES = ["ints", "strs", "records", "nested", "floats_p2", "ints_p0", "cloud", "numpy_big", "memo_bomb"]
 DIS_NAMES = ["records", "cloud", "memo_bomb"]
-VIEW_NAMES = ["records", "cloud"]
+VIEW_NAMES = ["records", "cloud", "numpy_big"]
 
 CPYTHON_TIMER = r"""
 import gc, json, pickle, sys, time

@@ -323,7 +323,9 @@ mod tests {
         for &op in Opcode::ALL {
             assert_eq!(Opcode::from_byte(op.byte()), Some(op));
         }
-        let defined = (0..=255u8).filter(|&b| Opcode::from_byte(b).is_some()).count();
+        let defined = (0..=255u8)
+            .filter(|&b| Opcode::from_byte(b).is_some())
+            .count();
         assert_eq!(defined, Opcode::ALL.len());
         assert_eq!(defined, 68);
     }

@@ -138,7 +138,9 @@ impl Keys {
                 x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(nodes, p, q))
             }
             (Canon::FrozenSet(x), Canon::FrozenSet(y)) => {
-                x.len() == y.len() && x.iter().all(|&p| y.iter().any(|&q| self.key_eq(nodes, p, q)))
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|&p| y.iter().any(|&q| self.key_eq(nodes, p, q)))
             }
             _ => false,
         }
@@ -208,7 +210,11 @@ impl Keys {
             for &item in items {
                 keys.push(self.key_of(nodes, item)?);
             }
-            let canon = if frozen { Canon::FrozenSet(keys) } else { Canon::Tuple(keys) };
+            let canon = if frozen {
+                Canon::FrozenSet(keys)
+            } else {
+                Canon::Tuple(keys)
+            };
             let canon_id = self.intern(nodes, canon);
             self.canon_of_node.insert(id, canon_id);
             pending.pop();
@@ -243,7 +249,9 @@ impl Keys {
                 .collect::<Result<_, _>>()?;
             let mut index = HashMap::with_capacity(len * 2);
             for (position, &k) in keys.iter().enumerate() {
-                index.entry(self.key_hash(nodes, k)).or_insert(position as u32);
+                index
+                    .entry(self.key_hash(nodes, k))
+                    .or_insert(position as u32);
             }
             self.indexes.insert(owner, index);
             return Ok(keys.iter().position(|&k| self.key_eq(nodes, key, k)));
@@ -270,7 +278,13 @@ impl Keys {
     }
 
     /// Notes that `key` now stands at `position` of container `owner`.
-    pub fn record(&mut self, nodes: &[Node<'_>], owner: NodeId, position: usize, key: Value) -> Result<(), ErrorKind> {
+    pub fn record(
+        &mut self,
+        nodes: &[Node<'_>],
+        owner: NodeId,
+        position: usize,
+        key: Value,
+    ) -> Result<(), ErrorKind> {
         if !self.indexes.contains_key(&owner) {
             return Ok(());
         }

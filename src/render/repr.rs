@@ -12,7 +12,9 @@
 
 use std::borrow::Cow;
 
-use super::scalar::{bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr};
+use super::scalar::{
+    bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr,
+};
 use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
 
 /// Default output budget of [`repr`]: 256 MiB of text.
@@ -145,7 +147,9 @@ fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
         Node::List(items) => ("[", "]", items),
         Node::Tuple(items) if items.len() == 1 => ("(", ",)", items),
         Node::Tuple(items) => ("(", ")", items),
-        Node::Set(items) if items.is_empty() => return (index == 0).then(|| Piece::Text("set()".into())),
+        Node::Set(items) if items.is_empty() => {
+            return (index == 0).then(|| Piece::Text("set()".into()))
+        }
         Node::Set(items) => ("{", "}", items),
         Node::FrozenSet(items) if items.is_empty() => {
             return (index == 0).then(|| Piece::Text("frozenset()".into()));
@@ -158,7 +162,11 @@ fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
         return text(open);
     }
     let j = index - 1;
-    let len = if items.is_empty() { 0 } else { 2 * items.len() - 1 };
+    let len = if items.is_empty() {
+        0
+    } else {
+        2 * items.len() - 1
+    };
     match j {
         _ if j < len && j % 2 == 0 => Some(Piece::Child(items[j / 2])),
         _ if j < len => text(", "),
@@ -172,7 +180,11 @@ fn dict_piece(entries: &[(Value, Value)], index: usize) -> Option<Piece> {
         return text("{");
     }
     let j = index - 1;
-    let len = if entries.is_empty() { 0 } else { 4 * entries.len() - 1 };
+    let len = if entries.is_empty() {
+        0
+    } else {
+        4 * entries.len() - 1
+    };
     if j == len {
         return text("}");
     }
@@ -225,19 +237,21 @@ fn push_global(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, value: Value) {
 fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
     let mut pieces = Vec::new();
     match &inert.kind {
-        InertKind::Global { module, name, .. } => match (pickle.as_str(*module), pickle.as_str(*name)) {
-            (Some(m), Some(n)) => {
-                let (m, n) = crate::python::compat::python3_name(m, n);
-                push_text(&mut pieces, format!("{m}.{n}"));
+        InertKind::Global { module, name, .. } => {
+            match (pickle.as_str(*module), pickle.as_str(*name)) {
+                (Some(m), Some(n)) => {
+                    let (m, n) = crate::python::compat::python3_name(m, n);
+                    push_text(&mut pieces, format!("{m}.{n}"));
+                }
+                _ => {
+                    push_text(&mut pieces, "getattr(__import__(");
+                    pieces.push(Piece::Child(*module));
+                    push_text(&mut pieces, "), ");
+                    pieces.push(Piece::Child(*name));
+                    push_text(&mut pieces, ")");
+                }
             }
-            _ => {
-                push_text(&mut pieces, "getattr(__import__(");
-                pieces.push(Piece::Child(*module));
-                push_text(&mut pieces, "), ");
-                pieces.push(Piece::Child(*name));
-                push_text(&mut pieces, ")");
-            }
-        },
+        }
         InertKind::Call { func, args } => {
             if let Some(folded) = mapping_call(pickle, inert, *func, *args) {
                 return folded;
@@ -248,7 +262,10 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
             push_text(&mut pieces, ")");
         }
         InertKind::Instance {
-            class, args, kwargs, opcode,
+            class,
+            args,
+            kwargs,
+            opcode,
         } => {
             let is_new = matches!(opcode, crate::Opcode::NewObj | crate::Opcode::NewObjEx);
             push_global(pickle, &mut pieces, *class);
@@ -273,10 +290,15 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
             pieces.push(Piece::Child(*pid));
             push_text(&mut pieces, ")");
         }
-        InertKind::Extension { code } => push_text(&mut pieces, format!("copyreg.extension({code})")),
+        InertKind::Extension { code } => {
+            push_text(&mut pieces, format!("copyreg.extension({code})"))
+        }
         InertKind::Buffer { index, readonly } => push_text(
             &mut pieces,
-            format!("pickle.PickleBuffer(buffers[{index}]){}", if *readonly { ".toreadonly()" } else { "" }),
+            format!(
+                "pickle.PickleBuffer(buffers[{index}]){}",
+                if *readonly { ".toreadonly()" } else { "" }
+            ),
         ),
         InertKind::ReadOnly { target } => {
             push_text(&mut pieces, "memoryview(");
@@ -290,17 +312,30 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
 
 /// `cls([(k, v), …])` or `cls([item, …])` for a call with no arguments whose only
 /// mutations fill it: how `collections.OrderedDict` and list subclasses pickle.
-fn mapping_call(pickle: &Pickle<'_>, inert: &Inert, func: Value, args: Value) -> Option<Vec<Piece>> {
-    if !matches!(pickle.get(args), Some(Node::Tuple(items)) if items.is_empty()) || inert.mutations.is_empty() {
+fn mapping_call(
+    pickle: &Pickle<'_>,
+    inert: &Inert,
+    func: Value,
+    args: Value,
+) -> Option<Vec<Piece>> {
+    if !matches!(pickle.get(args), Some(Node::Tuple(items)) if items.is_empty())
+        || inert.mutations.is_empty()
+    {
         return None;
     }
     let mut pieces = Vec::new();
     push_global(pickle, &mut pieces, func);
     push_text(&mut pieces, "([");
     let mut first = true;
-    if inert.mutations.iter().all(|m| matches!(m, Mutation::SetItems(_))) {
+    if inert
+        .mutations
+        .iter()
+        .all(|m| matches!(m, Mutation::SetItems(_)))
+    {
         for mutation in &inert.mutations {
-            let Mutation::SetItems(pairs) = mutation else { continue };
+            let Mutation::SetItems(pairs) = mutation else {
+                continue;
+            };
             for &(key, value) in pairs {
                 if !std::mem::take(&mut first) {
                     push_text(&mut pieces, ", ");
@@ -312,9 +347,15 @@ fn mapping_call(pickle: &Pickle<'_>, inert: &Inert, func: Value, args: Value) ->
                 push_text(&mut pieces, ")");
             }
         }
-    } else if inert.mutations.iter().all(|m| matches!(m, Mutation::Append(_))) {
+    } else if inert
+        .mutations
+        .iter()
+        .all(|m| matches!(m, Mutation::Append(_)))
+    {
         for mutation in &inert.mutations {
-            let Mutation::Append(items) = mutation else { continue };
+            let Mutation::Append(items) = mutation else {
+                continue;
+            };
             for &item in items {
                 if !std::mem::take(&mut first) {
                     push_text(&mut pieces, ", ");

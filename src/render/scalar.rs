@@ -46,7 +46,11 @@ pub fn float_repr(value: f64) -> String {
             out.push_str(&digits[1..]);
         }
         let shown = point - 1;
-        out.push_str(&format!("e{}{:02}", if shown < 0 { '-' } else { '+' }, shown.abs()));
+        out.push_str(&format!(
+            "e{}{:02}",
+            if shown < 0 { '-' } else { '+' },
+            shown.abs()
+        ));
     } else if point <= 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat('0').take((-point) as usize));
@@ -72,7 +76,11 @@ pub fn bigint_repr(value: &BigInt) -> String {
     let (sign, magnitude) = value.to_bytes_be();
     let hex: String = magnitude.iter().map(|b| format!("{b:02x}")).collect();
     let hex = hex.trim_start_matches('0');
-    let minus = if sign == num_bigint::Sign::Minus { "-" } else { "" };
+    let minus = if sign == num_bigint::Sign::Minus {
+        "-"
+    } else {
+        ""
+    };
     format!("{minus}0x{hex}")
 }
 
@@ -181,6 +189,13 @@ fn write_bytes_literal(out: &mut String, bytes: &[u8], always_escape_single: boo
     out.push(quote as char);
 }
 
+/// Python's `repr(bytes)` as a new string.
+pub fn bytes_repr(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    write_bytes_repr(&mut out, bytes);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,11 +223,4 @@ mod tests {
         assert!(!is_printable(0xd800));
         assert!(is_printable(0x1f600));
     }
-}
-
-/// Python's `repr(bytes)` as a new string.
-pub fn bytes_repr(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    write_bytes_repr(&mut out, bytes);
-    out
 }

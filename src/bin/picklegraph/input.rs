@@ -67,13 +67,22 @@ fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
 /// Runs `each` on every input, with `==> NAME <==` headers when there are several, and
 /// returns the worst exit status: I/O errors give 2, a malformed pickle 1.
 pub fn for_each(files: &Files, mut each: impl FnMut(&Input, &mut dyn Write) -> u8) -> u8 {
-    let paths: Vec<String> = if files.files.is_empty() { vec!["-".to_string()] } else { files.files.clone() };
+    let paths: Vec<String> = if files.files.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        files.files.clone()
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut worst = EXIT_OK;
     for (i, path) in paths.iter().enumerate() {
         if paths.len() > 1 {
-            let _ = writeln!(out, "{}==> {} <==", if i > 0 { "\n" } else { "" }, if path == "-" { "<stdin>" } else { path });
+            let _ = writeln!(
+                out,
+                "{}==> {} <==",
+                if i > 0 { "\n" } else { "" },
+                if path == "-" { "<stdin>" } else { path }
+            );
         }
         let code = match open(path) {
             Ok(input) => each(&input, &mut out),

@@ -15,7 +15,7 @@
 
 use super::code::code_at;
 use super::model::{CellDef, ClassDef, FunctionDef, Library, Recognized};
-use super::names::cloudpickle_helper;
+use super::names::{cloudpickle_helper, resolve};
 use super::recognize::{Context, Found};
 use super::view::{self, CallView};
 use crate::graph::{NodeId, Value};
@@ -24,16 +24,26 @@ use crate::graph::{NodeId, Value};
 pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> {
     let pickle = context.pickle;
     let call = view::call(pickle, Value::Node(id))?;
-    let helper = cloudpickle_helper(pickle, call.func)?;
     if !call.mutations.is_empty() {
         return None;
     }
-    match helper {
+    if let Some(("types", "FunctionType" | "LambdaType")) = resolve(pickle, call.func) {
+        // cloudpickle 1.5 and 1.6 on Python 3.7 and older: `_builtin_type('LambdaType')(…)`.
+        let by_cloudpickle = view::call(pickle, call.func)
+            .is_some_and(|lookup| cloudpickle_helper(pickle, lookup.func).is_some());
+        let library = if by_cloudpickle {
+            Library::Cloudpickle
+        } else {
+            Library::Stdlib
+        };
+        return make_function(context, id, &call, library);
+    }
+    match cloudpickle_helper(pickle, call.func)? {
         "_make_skeleton_class" => skeleton_class(context, id, &call),
         "_make_skeleton_enum" => skeleton_enum(context, id, &call),
-        "_make_function" => make_function(context, id, &call),
+        "_make_function" => make_function(context, id, &call, Library::Cloudpickle),
         "_make_skel_func" => make_skel_func(context, id, &call),
-        "_make_empty_cell" | "_make_cell" => cell(context, id, &call, helper),
+        helper @ ("_make_empty_cell" | "_make_cell") => cell(context, id, &call, helper),
         "subimport" => match call.args {
             &[name] => view::str(pickle, name).map(|_| Found::new(Recognized::Module { name })),
             _ => None,
@@ -50,7 +60,7 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
             named(context, &call, "types").filter(|_| !is_class_type(context, &call))
         }
         "_get_dataclass_field_type_sentinel" => named(context, &call, "dataclasses"),
-        "_make_dict_keys" | "_make_dict_values" | "_make_dict_items" => {
+        helper @ ("_make_dict_keys" | "_make_dict_values" | "_make_dict_items") => {
             dict_view(context, &call, helper)
         }
         "_make_typevar" => typevar(context, &call),
@@ -167,12 +177,19 @@ fn fill_class(context: &Context<'_, '_>, id: NodeId, mut class: ClassDef) -> Opt
     })
 }
 
-fn make_function(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Option<Found> {
+/// `_make_function(code, globals, name, argdefs, closure)`, or `types.FunctionType` with
+/// the same arguments, filled in by `_function_setstate(f, (state, slotstate))`.
+fn make_function(
+    context: &Context<'_, '_>,
+    id: NodeId,
+    call: &CallView<'_>,
+    library: Library,
+) -> Option<Found> {
     let pickle = context.pickle;
     let &[code, globals, name, argdefs, closure] = call.args else {
         return None;
     };
-    let mut function = FunctionDef::new(Library::Cloudpickle, code.node()?, code_at(pickle, code)?);
+    let mut function = FunctionDef::new(library, code.node()?, code_at(pickle, code)?);
     view::str_dict(pickle, globals)?;
     view::opt_str(pickle, name)?;
     view::tuple_or_none(pickle, argdefs)?;
@@ -244,9 +261,9 @@ fn function_setstate(
 /// filled in by `_fill_function(f, state)` (or by its older five- and six-argument forms).
 fn make_skel_func(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Option<Found> {
     let pickle = context.pickle;
-    let (code, cell_count, base_globals) = match call.args {
-        &[code, cell_count] => (code, cell_count, Value::None),
-        &[code, cell_count, base_globals] => (code, cell_count, base_globals),
+    let (code, cell_count, base_globals) = match *call.args {
+        [code, cell_count] => (code, cell_count, Value::None),
+        [code, cell_count, base_globals] => (code, cell_count, base_globals),
         _ => return None,
     };
     let mut function = FunctionDef::new(Library::Cloudpickle, code.node()?, code_at(pickle, code)?);

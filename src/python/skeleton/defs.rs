@@ -361,10 +361,10 @@ impl Definer<'_, '_, '_, '_> {
             {
                 return self.function(function, key, Some(class), &[], depth, lines);
             }
-            Some((_, Some(Recognized::Descriptor(descriptor)))) => {
-                if self.descriptor(class, key, descriptor, depth, lines) {
-                    return;
-                }
+            Some((_, Some(Recognized::Descriptor(descriptor))))
+                if self.descriptor(class, key, descriptor, depth, lines) =>
+            {
+                return;
             }
             _ => {}
         }
@@ -539,23 +539,29 @@ impl Definer<'_, '_, '_, '_> {
         if class.is_some() && own_name != name {
             parts.push(format!("__name__ {own_name}"));
         }
-        let qualname = function_qualname(pickle, function);
-        let expected = match class.and_then(|c| self.recognition.class(c)) {
-            Some(owner) => {
-                let owner_name = owner
-                    .qualname
-                    .or(Some(owner.name))
-                    .and_then(|q| view::str(pickle, q))
-                    .unwrap_or_default();
-                format!("{owner_name}.{own_name}")
+        // Python 2's functions and code, and 3.0 to 3.10's code, have no qualified name.
+        let code_qualname = code.qualname.and_then(|q| view::str(pickle, q));
+        if let Some(qualname) = function
+            .qualname
+            .and_then(|q| view::str(pickle, q))
+            .or(code_qualname)
+        {
+            let expected = match class.and_then(|c| self.recognition.class(c)) {
+                Some(owner) => {
+                    let owner = owner
+                        .qualname
+                        .or(Some(owner.name))
+                        .and_then(|q| view::str(pickle, q));
+                    format!("{}.{own_name}", owner.unwrap_or_default())
+                }
+                None => own_name.to_string(),
+            };
+            if qualname != expected {
+                parts.push(format!("qualname {qualname}"));
             }
-            None => own_name.to_string(),
-        };
-        if qualname != expected {
-            parts.push(format!("qualname {qualname}"));
-        }
-        if code.qualname(pickle) != qualname {
-            parts.push(format!("code {}", code.qualname(pickle)));
+            if code_qualname.is_some_and(|c| c != qualname) {
+                parts.push(format!("code {}", code_qualname.unwrap_or_default()));
+            }
         }
         for &constant in code.consts(pickle) {
             if let Some(Recognized::Code(inner)) =

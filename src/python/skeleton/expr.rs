@@ -136,7 +136,8 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
         stack.extend(pieces.into_iter().rev());
     }
 
-    fn reference(&mut self, name: String, kind: Reference) {
+    /// Notes a name the text refers to, for the summary.
+    pub fn reference(&mut self, name: String, kind: Reference) {
         if self.seen_references.insert((name.clone(), kind)) {
             self.references.push((name, kind));
         }
@@ -298,6 +299,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             Recognized::TypeVar {
                 args: [name, bound, constraints, covariant, contravariant, _],
             } => {
+                self.reference("typing.TypeVar".to_string(), Reference::Other);
                 pieces.extend([text("typing.TypeVar("), Piece::Value(*name)]);
                 for &item in view::tuple(pickle, *constraints).unwrap_or_default() {
                     pieces.extend([text(", "), Piece::Value(item)]);
@@ -461,6 +463,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
 
     fn partial_pieces(&mut self, pieces: &mut Vec<Piece>, partial: &PartialDef) {
         let pickle = self.pickle;
+        self.reference("functools.partial".to_string(), Reference::Other);
         pieces.push(text("functools.partial("));
         pieces.push(Piece::Value(partial.func));
         for &arg in view::tuple_or_none(pickle, partial.args).unwrap_or_default() {
@@ -485,6 +488,13 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
     }
 
     fn collection_pieces(&mut self, pieces: &mut Vec<Piece>, collection: &CollectionDef) {
+        let name = match collection {
+            CollectionDef::OrderedDict(_) => "OrderedDict",
+            CollectionDef::DefaultDict { .. } => "defaultdict",
+            CollectionDef::Counter(_) => "Counter",
+            CollectionDef::Deque { .. } => "deque",
+        };
+        self.reference(format!("collections.{name}"), Reference::Other);
         match collection {
             CollectionDef::OrderedDict(items) => {
                 pieces.push(text("collections.OrderedDict("));

@@ -330,7 +330,11 @@ fn globals_lines(
             "global of {}",
             users[&(key.clone(), identity(value))].join(", ")
         );
-        let code = match (key.as_str(), module_name(pickle, recognition, value)) {
+        let module = module_name(pickle, recognition, value);
+        if let Some(module) = module {
+            writer.reference(module.to_string(), Reference::Module);
+        }
+        let code = match (key.as_str(), module) {
             ("", Some(module)) => format!("import {module}"),
             (key, Some(module)) if module == key || module.split('.').next() == Some(key) => {
                 format!("import {module}")

@@ -49,9 +49,7 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
             _ => None,
         },
         "dynamic_subimport" => match call.args {
-            &[name, vars]
-                if view::str(pickle, name).is_some() && view::str_dict(pickle, vars).is_some() =>
-            {
+            &[name, vars] if view::str(pickle, name).is_some() && context.is_str_dict(vars) => {
                 Some(Found::new(Recognized::DynamicModule { name, vars }))
             }
             _ => None,
@@ -89,9 +87,9 @@ fn skeleton_class(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) ->
     };
     view::str(pickle, name)?;
     view::tuple(pickle, bases)?;
-    view::str_dict(pickle, type_kwargs)?;
+    Context::check(context.is_str_dict(type_kwargs))?;
     view::opt_str(pickle, tracker_id)?;
-    view::str_dict_or_none(pickle, extra)?;
+    Context::check(context.is_str_dict_or_none(extra))?;
     let class = ClassDef {
         library: Library::Cloudpickle,
         name,
@@ -116,9 +114,9 @@ fn skeleton_enum(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> 
     view::tuple(pickle, bases)?.last()?;
     view::str(pickle, name)?;
     view::str(pickle, qualname)?;
-    view::str_dict(pickle, members)?;
+    Context::check(context.is_str_dict(members))?;
     view::opt_str(pickle, tracker_id)?;
-    view::str_dict_or_none(pickle, extra)?;
+    Context::check(context.is_str_dict_or_none(extra))?;
     let class = ClassDef {
         library: Library::Cloudpickle,
         name,
@@ -158,7 +156,7 @@ fn fill_class(context: &Context<'_, '_>, id: NodeId, mut class: ClassDef) -> Opt
             },
             _ => continue,
         };
-        view::str_dict(pickle, namespace)?;
+        Context::check(context.is_str_dict(namespace))?;
         if !call.mutations.is_empty() {
             return None;
         }
@@ -189,8 +187,8 @@ fn make_function(
     let &[code, globals, name, argdefs, closure] = call.args else {
         return None;
     };
-    let mut function = FunctionDef::new(library, code.node()?, code_at(pickle, code)?);
-    view::str_dict(pickle, globals)?;
+    let mut function = FunctionDef::new(library, code.node()?, code_at(context, code)?);
+    Context::check(context.is_str_dict(globals))?;
     view::opt_str(pickle, name)?;
     view::tuple_or_none(pickle, argdefs)?;
     view::tuple_or_none(pickle, closure)?;
@@ -232,12 +230,12 @@ fn function_setstate(
     slotstate: Value,
 ) -> Option<()> {
     let pickle = context.pickle;
-    view::str_dict(pickle, dict)?;
-    let slots = view::str_dict(pickle, slotstate)?;
+    Context::check(context.is_str_dict(dict))?;
+    let slots = view::str_dict_capped(pickle, slotstate, view::MAX_STATE_ENTRIES)?;
     let globals = view::field(&slots, "__globals__")?;
     let closure = view::field(&slots, "__closure__")?;
     let submodules = view::field(&slots, "_cloudpickle_submodules")?;
-    view::str_dict(pickle, globals)?;
+    Context::check(context.is_str_dict(globals))?;
     let cells = view::tuple_or_none(pickle, closure)?;
     let made_with = function
         .closure
@@ -266,10 +264,11 @@ fn make_skel_func(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) ->
         [code, cell_count, base_globals] => (code, cell_count, base_globals),
         _ => return None,
     };
-    let mut function = FunctionDef::new(Library::Cloudpickle, code.node()?, code_at(pickle, code)?);
+    let mut function =
+        FunctionDef::new(Library::Cloudpickle, code.node()?, code_at(context, code)?);
     view::int(cell_count)?;
     if let Some(globals) = view::dict(pickle, base_globals).map(|_| base_globals) {
-        view::str_dict(pickle, globals)?;
+        Context::check(context.is_str_dict(globals))?;
         function.globals.push(globals);
     }
     let mut aliases = Vec::new();
@@ -308,7 +307,7 @@ fn fill_function(
     let pickle = context.pickle;
     let (globals, defaults, dict, module, closure_values, state) = match *args {
         [_, state] => {
-            let entries = view::str_dict(pickle, state)?;
+            let entries = view::str_dict_capped(pickle, state, view::MAX_STATE_ENTRIES)?;
             let get = |key: &str| view::field(&entries, key);
             (
                 get("globals")?,
@@ -332,9 +331,9 @@ fn fill_function(
         ),
         _ => return None,
     };
-    view::str_dict(pickle, globals)?;
+    Context::check(context.is_str_dict(globals))?;
     view::tuple_or_none(pickle, defaults)?;
-    view::str_dict_or_none(pickle, dict)?;
+    Context::check(context.is_str_dict_or_none(dict))?;
     function.globals.push(globals);
     function.defaults = Some(defaults).filter(|&v| v != Value::None);
     if dict != Value::None {
@@ -358,8 +357,7 @@ fn fill_function(
                 function.annotations = Some(checked(view::dict(pickle, value).is_some())?)
             }
             "kwdefaults" => {
-                function.kwdefaults =
-                    Some(checked(view::str_dict_or_none(pickle, value).is_some())?)
+                function.kwdefaults = Some(checked(context.is_str_dict_or_none(value))?)
             }
             "_cloudpickle_submodules" => function.submodules = Some(value),
             _ => {}

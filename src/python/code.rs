@@ -177,15 +177,34 @@ impl CodeInfo {
     /// Reads the arguments of a `dill._dill._create_code(…)` call: those of `CodeType`,
     /// after a leading `co_lnotab` when the first argument is not an int.
     pub fn from_dill_args(pickle: &Pickle<'_>, args: &[Value]) -> Option<CodeInfo> {
+        let is_names = |v: Value| view::str_tuple(pickle, v).is_some();
+        CodeInfo::from_dill_args_checked(pickle, args, &is_names)
+    }
+
+    fn from_dill_args_checked(
+        pickle: &Pickle<'_>,
+        args: &[Value],
+        is_names: &dyn Fn(Value) -> bool,
+    ) -> Option<CodeInfo> {
         match args.first()? {
-            Value::Int(_) => CodeInfo::from_args(pickle, args),
-            _ => CodeInfo::from_args(pickle, &args[1..]),
+            Value::Int(_) => CodeInfo::from_args_checked(pickle, args, is_names),
+            _ => CodeInfo::from_args_checked(pickle, &args[1..], is_names),
         }
     }
 
     /// Reads the arguments of a `CodeType(…)` call; `None` unless every one has the type
     /// its layout gives it.
     pub fn from_args(pickle: &Pickle<'_>, args: &[Value]) -> Option<CodeInfo> {
+        let is_names = |v: Value| view::str_tuple(pickle, v).is_some();
+        CodeInfo::from_args_checked(pickle, args, &is_names)
+    }
+
+    /// As [`CodeInfo::from_args`], with `is_names` telling a tuple of strs.
+    fn from_args_checked(
+        pickle: &Pickle<'_>,
+        args: &[Value],
+        is_names: &dyn Fn(Value) -> bool,
+    ) -> Option<CodeInfo> {
         let layout = Layout::for_count(args.len())?;
         let slots = layout.slots();
         let info = CodeInfo {
@@ -205,17 +224,21 @@ impl CodeInfo {
             name: args[slots.name],
             qualname: slots.qualname.map(|i| args[i]),
         };
-        info.is_well_typed(pickle, args).then_some(info)
+        info.is_well_typed(pickle, args, is_names).then_some(info)
     }
 
-    fn is_well_typed(&self, pickle: &Pickle<'_>, args: &[Value]) -> bool {
+    fn is_well_typed(
+        &self,
+        pickle: &Pickle<'_>,
+        args: &[Value],
+        is_names: &dyn Fn(Value) -> bool,
+    ) -> bool {
         let is_bytes = |v: Value| {
             view::bytes(pickle, v).is_some()
                 || is_empty_bytes_call(pickle, v)
                 || (self.layout == Layout::Python2 && view::str(pickle, v).is_some())
         };
         let is_str = |v: Value| view::str(pickle, v).is_some();
-        let is_names = |v: Value| view::str_tuple(pickle, v).is_some();
         let counts_ok = [self.argcount, self.posonlyargcount, self.kwonlyargcount]
             .iter()
             .all(|&n| n >= 0)
@@ -450,13 +473,21 @@ fn parameter(name: &str, annotation: Option<String>, default: Option<&str>) -> S
 /// The code object a value builds: a call of `types.CodeType` (however the pickle names
 /// it) or of dill's `_create_code`, with arguments in one of the known layouts and no
 /// later mutation.
-pub(crate) fn code_at(pickle: &Pickle<'_>, value: Value) -> Option<CodeInfo> {
+pub(crate) fn code_at(
+    context: &super::recognize::Context<'_, '_>,
+    value: Value,
+) -> Option<CodeInfo> {
+    let pickle = context.pickle;
     let call = view::call(pickle, value)?;
     if !call.mutations.is_empty() {
         return None;
     }
+    let is_names = |v: Value| context.is_str_tuple(v);
     if super::names::dill_helper(pickle, call.func) == Some("_create_code") {
-        return CodeInfo::from_dill_args(pickle, call.args);
+        return CodeInfo::from_dill_args_checked(pickle, call.args, &is_names);
     }
-    super::names::is_code_type(pickle, call.func).then(|| CodeInfo::from_args(pickle, call.args))?
+    if !super::names::is_code_type(pickle, call.func) {
+        return None;
+    }
+    CodeInfo::from_args_checked(pickle, call.args, &is_names)
 }

@@ -79,7 +79,7 @@ fn create_type(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Op
     };
     view::str(pickle, name)?;
     view::tuple(pickle, bases)?;
-    view::str_dict(pickle, namespace)?;
+    Context::check(context.is_str_dict(namespace))?;
     let mut class = ClassDef {
         library: Library::Dill,
         name,
@@ -130,11 +130,10 @@ fn create_function(context: &Context<'_, '_>, _id: NodeId, call: &CallView<'_>) 
     let mut function = FunctionDef::new(
         Library::Dill,
         code.node()?,
-        super::code::code_at(pickle, code)?,
+        super::code::code_at(context, code)?,
     );
     let globals = arg(1);
-    if view::str_dict_or_none(pickle, globals).is_none() && view::global(pickle, globals).is_none()
-    {
+    if !context.is_str_dict_or_none(globals) && view::global(pickle, globals).is_none() {
         return None;
     }
     if globals != Value::None {
@@ -143,8 +142,8 @@ fn create_function(context: &Context<'_, '_>, _id: NodeId, call: &CallView<'_>) 
     view::opt_str(pickle, arg(2))?;
     view::tuple_or_none(pickle, arg(3))?;
     view::tuple_or_none(pickle, arg(4))?;
-    view::str_dict_or_none(pickle, arg(5))?;
-    view::str_dict_or_none(pickle, arg(6))?;
+    Context::check(context.is_str_dict_or_none(arg(5)))?;
+    Context::check(context.is_str_dict_or_none(arg(6)))?;
     let present = |v: Value| Some(v).filter(|&v| v != Value::None);
     function.name = present(arg(2));
     function.defaults = present(arg(3));
@@ -208,7 +207,7 @@ fn create_ftype(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Found>
         return None;
     }
     view::tuple_or_none(pickle, args)?;
-    view::str_dict_or_none(pickle, keywords)?;
+    Context::check(context.is_str_dict_or_none(keywords))?;
     Some(Found::new(Recognized::Partial(PartialDef {
         func,
         args,

@@ -43,7 +43,7 @@ impl FunctionDef {
         skip: &[&str],
     ) -> Option<()> {
         let mut other = false;
-        for (key, value) in view::str_dict(pickle, dict)? {
+        for (key, value) in view::str_dict_capped(pickle, dict, view::MAX_STATE_ENTRIES)? {
             if skip.contains(&key) {
                 continue;
             }
@@ -59,8 +59,11 @@ impl FunctionDef {
                     self.defaults = Some(checked(view::tuple_or_none(pickle, value).is_some())?)
                 }
                 "__kwdefaults__" => {
-                    self.kwdefaults =
-                        Some(checked(view::str_dict_or_none(pickle, value).is_some())?)
+                    self.kwdefaults = Some(checked(
+                        value == Value::None
+                            || view::str_dict_capped(pickle, value, view::MAX_STATE_ENTRIES)
+                                .is_some(),
+                    )?)
                 }
                 "__annotations__" => {
                     self.annotations = Some(checked(view::dict(pickle, value).is_some())?)
@@ -87,7 +90,7 @@ impl FunctionDef {
             None => (state, Value::None),
         };
         if dict != Value::None {
-            view::str_dict(pickle, dict)?;
+            view::str_dict_capped(pickle, dict, view::MAX_STATE_ENTRIES)?;
             self.dict.push(dict);
         }
         if slots != Value::None {

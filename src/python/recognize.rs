@@ -6,6 +6,7 @@
 //! time linear in the graph. A recognizer that finds its library's callee but not the
 //! rest of the pattern answers nothing, and the node keeps its raw form.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::model::Recognized;
@@ -42,6 +43,9 @@ pub(crate) struct Context<'p, 'a> {
     callers: HashMap<NodeId, Vec<NodeId>>,
     /// For each call node the pickle discarded, its index among the effects.
     effect_of: HashMap<NodeId, usize>,
+    /// Whether a dict's keys (or a tuple's items) are all strs, for nodes already asked
+    /// about: many patterns may share one big container, and each is checked once.
+    all_str: RefCell<HashMap<NodeId, bool>>,
 }
 
 impl<'p, 'a> Context<'p, 'a> {
@@ -70,7 +74,45 @@ impl<'p, 'a> Context<'p, 'a> {
             pickle,
             callers,
             effect_of,
+            all_str: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Whether a value is a dict whose keys are all strs (checked once per node).
+    pub fn is_str_dict(&self, value: Value) -> bool {
+        view::dict(self.pickle, value).is_some() && self.all_str(value)
+    }
+
+    /// Whether a value is `None` or a dict whose keys are all strs.
+    pub fn is_str_dict_or_none(&self, value: Value) -> bool {
+        value == Value::None || self.is_str_dict(value)
+    }
+
+    /// Whether a value is a tuple of strs (checked once per node).
+    pub fn is_str_tuple(&self, value: Value) -> bool {
+        view::tuple(self.pickle, value).is_some() && self.all_str(value)
+    }
+
+    /// `Some(())` when `ok`: for `?` in recognizers.
+    pub fn check(ok: bool) -> Option<()> {
+        ok.then_some(())
+    }
+
+    fn all_str(&self, value: Value) -> bool {
+        let Some(id) = value.node() else { return false };
+        if let Some(&known) = self.all_str.borrow().get(&id) {
+            return known;
+        }
+        let pickle = self.pickle;
+        let known = match pickle.node(id) {
+            Node::Dict(entries) => entries
+                .iter()
+                .all(|&(key, _)| view::str(pickle, key).is_some()),
+            Node::Tuple(items) => items.iter().all(|&item| view::str(pickle, item).is_some()),
+            _ => false,
+        };
+        self.all_str.borrow_mut().insert(id, known);
+        known
     }
 
     /// The calls made with `id` as first argument, in arena order.

@@ -23,9 +23,9 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
     let pickle = context.pickle;
     let value = Value::Node(id);
     if let Some(instance) = view::instance(pickle, value) {
-        return new_instance(pickle, &instance);
+        return new_instance(context, &instance);
     }
-    if let Some(code) = code_at(pickle, value) {
+    if let Some(code) = code_at(context, value) {
         return Some(Found::new(Recognized::Code(Box::new(code))));
     }
     let call = view::call(pickle, value)?;
@@ -36,8 +36,8 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
         return Some(found);
     }
     let found = match resolve(pickle, call.func)? {
-        ("copyreg", "__newobj__" | "__newobj_ex__" | "_reconstructor") => copyreg(pickle, &call),
-        ("functools", "partial") => partial(pickle, &call),
+        ("copyreg", "__newobj__" | "__newobj_ex__" | "_reconstructor") => copyreg(context, &call),
+        ("functools", "partial") => partial(context, &call),
         _ if !call.mutations.is_empty() => None,
         ("builtins", "getattr") => attribute(pickle, &call),
         ("types", "MethodType") => match *call.args {
@@ -59,8 +59,10 @@ fn build_state(mutations: &[Mutation]) -> Option<Option<Value>> {
     }
 }
 
-fn new_instance(pickle: &Pickle<'_>, instance: &view::InstanceView<'_>) -> Option<Found> {
-    let _ = pickle;
+fn new_instance(context: &Context<'_, '_>, instance: &view::InstanceView<'_>) -> Option<Found> {
+    if let Some(kwargs) = instance.kwargs {
+        Context::check(context.is_str_dict(kwargs))?;
+    }
     let state = build_state(instance.mutations)?;
     Some(Found::new(Recognized::Instance(InstanceDef {
         class: instance.class,
@@ -72,13 +74,14 @@ fn new_instance(pickle: &Pickle<'_>, instance: &view::InstanceView<'_>) -> Optio
 
 /// `copyreg.__newobj__(cls, *args)`, `copyreg.__newobj_ex__(cls, args, kwargs)`, and
 /// `copyreg._reconstructor(cls, object, None)`, which is `object.__new__(cls)`.
-fn copyreg(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Recognized> {
+fn copyreg(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Recognized> {
+    let pickle = context.pickle;
     let state = build_state(call.mutations)?;
     let (class, args, kwargs) = match resolve(pickle, call.func)?.1 {
         "__newobj__" => (*call.args.first()?, call.args[1..].to_vec(), None),
         "__newobj_ex__" => match *call.args {
             [class, args, kwargs] => {
-                view::str_dict(pickle, kwargs)?;
+                Context::check(context.is_str_dict(kwargs))?;
                 (class, view::tuple(pickle, args)?.to_vec(), Some(kwargs))
             }
             _ => return None,
@@ -109,7 +112,8 @@ fn attribute(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Recognized> {
 /// `functools.partial(func)`, then `BUILD` with `(func, args, keywords, dict)`, which
 /// `partial.__setstate__` requires to be a 4-tuple of a callable, a tuple, and two dicts
 /// or `None`s. Without the state the partial binds nothing.
-fn partial(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Recognized> {
+fn partial(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Recognized> {
+    let pickle = context.pickle;
     let &[func] = call.args else { return None };
     let Some(state) = build_state(call.mutations)? else {
         return Some(Recognized::Partial(PartialDef {
@@ -123,8 +127,8 @@ fn partial(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Recognized> {
         return None;
     };
     view::tuple(pickle, args)?;
-    view::str_dict_or_none(pickle, keywords)?;
-    view::str_dict_or_none(pickle, namespace)?;
+    Context::check(context.is_str_dict_or_none(keywords))?;
+    Context::check(context.is_str_dict_or_none(namespace))?;
     Some(Recognized::Partial(PartialDef {
         func,
         args,

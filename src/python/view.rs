@@ -51,8 +51,7 @@ pub fn call<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<CallView<'p>> {
     })
 }
 
-/// The instance a value refers to, when its arguments are a tuple and its keyword
-/// arguments, if any, a str-keyed dict.
+/// The instance a value refers to, when its arguments are a tuple.
 pub fn instance<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<InstanceView<'p>> {
     let inert = inert(pickle, value)?;
     let InertKind::Instance {
@@ -64,9 +63,6 @@ pub fn instance<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<InstanceView
     else {
         return None;
     };
-    if let Some(kwargs) = kwargs {
-        str_dict(pickle, kwargs)?;
-    }
     Some(InstanceView {
         class,
         args: tuple(pickle, args)?,
@@ -153,6 +149,23 @@ pub fn str_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p str
         .map(|&(key, value)| Some((str(pickle, key)?, value)))
         .collect()
 }
+
+/// The entries of a str-keyed dict of at most `max` entries: the states of functions and
+/// instances, which are small, and whose every entry a recognizer reads.
+pub fn str_dict_capped<'p>(
+    pickle: &'p Pickle<'_>,
+    value: Value,
+    max: usize,
+) -> Option<Vec<(&'p str, Value)>> {
+    if dict(pickle, value)?.len() > max {
+        return None;
+    }
+    str_dict(pickle, value)
+}
+
+/// The largest state dict a recognizer reads entry by entry: real ones hold about ten,
+/// and a bound keeps a state shared by many functions from costing their product.
+pub const MAX_STATE_ENTRIES: usize = 256;
 
 /// The entries of a str-keyed dict, or none for `None`.
 pub fn str_dict_or_none<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p str, Value)>> {

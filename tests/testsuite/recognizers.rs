@@ -952,3 +952,39 @@ fn cloudpickle_1x_ships_closures_and_globals() {
         insta::assert_snapshot!(format!("cloudpickle1__{tag}_function_globals"), text);
     }
 }
+
+#[test]
+fn many_classes_sharing_one_huge_namespace_are_read_within_a_budget() {
+    // 3,000 classes, each _make_skeleton_class(type, 'C', (), namespace, None, None) with
+    // the same 3,000-entry namespace: reading each in full would cost their product.
+    let (classes, entries) = (3_000u32, 3_000usize);
+    let namespace = Py::Dict(
+        (0..entries)
+            .map(|i| (s(&format!("a{i}")), Py::Int(i as i64)))
+            .collect(),
+    );
+    let mut items = vec![put(0, namespace)];
+    for _ in 0..classes {
+        items.push(call(
+            cp("_make_skeleton_class"),
+            vec![
+                Py::Global("builtins", "type"),
+                s("C"),
+                Py::Tuple(vec![]),
+                Py::Get(0),
+                Py::None,
+                Py::None,
+            ],
+        ));
+    }
+    let bytes = pickle(&[], &Py::List(items));
+    let pickle = load(&bytes);
+    let recognition = Recognition::new(&pickle);
+    assert_eq!(count_classes_and_functions(&recognition), classes as usize);
+    let text = skeleton::to_text(&pickle);
+    assert!(
+        text.contains("more classes and functions, not written (over the reading budget)"),
+        "{}",
+        &text[..500]
+    );
+}

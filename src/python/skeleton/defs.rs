@@ -28,6 +28,8 @@ pub struct Plan {
     pub owner: HashMap<NodeId, (NodeId, String)>,
     /// The name each definition goes by in expressions.
     pub names: HashMap<NodeId, String>,
+    /// Classes and functions left out, past [`MAX_PLAN_ENTRIES`].
+    pub omitted: usize,
 }
 
 /// A class's namespace: its dicts merged in order (a later key replaces an earlier
@@ -83,12 +85,29 @@ fn held(recognition: &Recognition, value: Value) -> Vec<NodeId> {
     }
 }
 
+/// At most this many namespace entries are read to plan the definitions: classes past
+/// that budget are not written out, so that many classes sharing one huge namespace
+/// cannot cost the product of their numbers.
+pub const MAX_PLAN_ENTRIES: usize = 1 << 20;
+
 /// Decides where each definition is written and what it is called.
 pub fn plan(pickle: &Pickle<'_>, recognition: &Recognition) -> Plan {
     let mut plan = Plan::default();
+    let mut work = 0usize;
     for (id, what) in recognition.iter() {
-        if matches!(what, Recognized::Class(_) | Recognized::Function(_)) {
-            plan.defs.push(id);
+        match what {
+            Recognized::Class(class) if work <= MAX_PLAN_ENTRIES => {
+                work += class
+                    .namespaces
+                    .iter()
+                    .filter_map(|&d| view::dict(pickle, d))
+                    .map(<[_]>::len)
+                    .sum::<usize>();
+                plan.defs.push(id);
+            }
+            Recognized::Function(_) if work <= MAX_PLAN_ENTRIES => plan.defs.push(id),
+            Recognized::Class(_) | Recognized::Function(_) => plan.omitted += 1,
+            _ => {}
         }
     }
     for &id in &plan.defs {
@@ -103,6 +122,8 @@ pub fn plan(pickle: &Pickle<'_>, recognition: &Recognition) -> Plan {
             }
         }
     }
+    plan.owner
+        .retain(|member, _| plan.defs.binary_search(member).is_ok());
     for &id in &plan.defs {
         if owner_chain(&plan.owner, id).is_none() {
             plan.owner.remove(&id);
@@ -188,12 +209,17 @@ pub fn function_qualname<'p>(pickle: &'p Pickle<'_>, function: &FunctionDef) -> 
         .unwrap_or_else(|| function.code.qualname(pickle))
 }
 
-/// A class's `__module__`: from its namespace, or the argument that gave it.
+/// A class's `__module__`: from its namespace (the last dict that sets it), or the
+/// argument that gave it.
 pub fn class_module<'p>(pickle: &'p Pickle<'_>, class: &ClassDef) -> Option<&'p str> {
-    let from_namespace = namespace(pickle, class)
-        .into_iter()
-        .find(|(k, _)| *k == "__module__")
-        .map(|(_, v)| v);
+    let from_namespace = class.namespaces.iter().rev().find_map(|&dict| {
+        let entries = view::dict(pickle, dict)?;
+        entries
+            .iter()
+            .rev()
+            .find(|&&(key, _)| view::str(pickle, key) == Some("__module__"))
+            .map(|&(_, v)| v)
+    });
     from_namespace
         .or(class.module)
         .and_then(|v| view::str(pickle, v))
@@ -322,6 +348,9 @@ impl Definer<'_, '_, '_, '_> {
             lines.push(Line::new(depth, code, String::new()));
         }
         for &(key, value) in members {
+            if self.writer.cut {
+                break;
+            }
             let skip = matches!(
                 key,
                 "__module__" | "__qualname__" | "__doc__" | "__dict__" | "__weakref__"

@@ -54,6 +54,8 @@ pub struct Writer<'r, 'p, 'a> {
     on_path: HashSet<NodeId>,
     /// Every global written as a name, with what it was used as, in the order first met.
     pub references: Vec<(String, Reference)>,
+    /// Namespaces of classes shipped by value, read when an instance needs them.
+    namespaces: HashMap<NodeId, Option<Vec<(&'p str, Value)>>>,
     seen_references: HashSet<(String, Reference)>,
 }
 
@@ -74,6 +76,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             on_path: HashSet::new(),
             references: Vec::new(),
             seen_references: HashSet::new(),
+            namespaces: HashMap::new(),
         }
     }
 
@@ -349,16 +352,32 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
     /// The attribute name under which `instance`'s class (shipped by value) holds
     /// `function`, if it does: then `types.MethodType(function, instance)` is
     /// `instance.name`.
-    fn method_name(&self, function: Value, instance: Value) -> Option<String> {
+    fn method_name(&mut self, function: Value, instance: Value) -> Option<String> {
         let instance = match self.recognition.get(instance.node()?)? {
             Recognized::Instance(instance) => instance,
             _ => return None,
         };
-        let class = self.recognition.class(instance.class.node()?)?;
-        let (key, _) = super::defs::namespace(self.pickle, class)
-            .into_iter()
-            .find(|&(_, value)| value.node().is_some() && value.node() == function.node())?;
+        let class = self.recognition.resolve(instance.class.node()?).0;
+        let function = function.node()?;
+        let (key, _) = self
+            .class_namespace(class)?
+            .iter()
+            .find(|&&(_, value)| value.node() == Some(function))?;
         Some(key.to_string()).filter(|k| view::is_identifier(k))
+    }
+
+    /// The namespace of a class shipped by value, read once per class.
+    fn class_namespace(&mut self, class: NodeId) -> Option<&[(&'p str, Value)]> {
+        let pickle = self.pickle;
+        let recognition = self.recognition;
+        self.namespaces
+            .entry(class)
+            .or_insert_with(|| {
+                recognition
+                    .class(class)
+                    .map(|def| super::defs::namespace(pickle, def))
+            })
+            .as_deref()
     }
 
     fn descriptor_pieces(&mut self, pieces: &mut Vec<Piece>, descriptor: &DescriptorDef) {
@@ -429,7 +448,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
     /// identifier-keyed dicts, none of whose keys is also a keyword argument, and the
     /// class is not one shipped by value with its own `__setstate__`.
     fn state_attributes(
-        &self,
+        &mut self,
         instance: &InstanceDef,
         state: Value,
         kwargs: &[(&str, Value)],
@@ -449,15 +468,13 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
                 || kwargs.iter().any(|(k, _)| k == key)
                 || attributes[..i].iter().any(|(k, _)| k == key)
         });
-        let custom = instance
+        let class = instance
             .class
             .node()
-            .and_then(|id| self.recognition.class(id))
-            .is_some_and(|class| {
-                super::defs::namespace(pickle, class)
-                    .iter()
-                    .any(|(k, _)| *k == "__setstate__")
-            });
+            .map(|id| self.recognition.resolve(id).0);
+        let custom = class
+            .and_then(|class| self.class_namespace(class))
+            .is_some_and(|members| members.iter().any(|(k, _)| *k == "__setstate__"));
         (!clash && !custom).then_some(attributes)
     }
 

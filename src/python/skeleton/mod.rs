@@ -107,9 +107,19 @@ pub fn render(pickle: &Pickle<'_>, recognition: &Recognition, options: &Options)
         writer: &mut writer,
     };
     for &id in &plan.defs {
+        if definer.writer.cut {
+            break;
+        }
         if !plan.owner.contains_key(&id) {
             definer.define(id, 0, &mut definitions);
         }
+    }
+    if plan.omitted > 0 {
+        let note = format!(
+            "… {} more classes and functions, not written (over the reading budget)",
+            plan.omitted
+        );
+        definitions.push(Line::new(0, String::new(), note));
     }
     let root = writer.expr(pickle.root());
     let mut tail = vec![Line::new(0, root, String::new())];
@@ -259,77 +269,119 @@ fn by_name(writer: &Writer<'_, '_, '_>, nothing_by_value: bool) -> String {
     line
 }
 
+/// At most this many functions are named in a global's comment (then `…`).
+const MAX_USERS: usize = 8;
+
+/// Names of the functions that use something, the first [`MAX_USERS`] of them.
+#[derive(Debug, Clone, Default)]
+struct Users {
+    names: Vec<String>,
+    more: bool,
+}
+
+impl Users {
+    fn add(&mut self, name: &str) {
+        if self.names.iter().any(|n| n == name) {
+            return;
+        }
+        if self.names.len() < MAX_USERS {
+            self.names.push(name.to_string());
+        } else {
+            self.more = true;
+        }
+    }
+
+    fn merge(&mut self, other: &Users) {
+        other.names.iter().for_each(|name| self.add(name));
+        self.more |= other.more;
+    }
+
+    fn text(&self) -> String {
+        let mut text = self.names.join(", ");
+        if self.more {
+            text.push_str(", …");
+        }
+        text
+    }
+}
+
 /// `SCALE = 10`, `import math`: the globals shipped with the functions, each once, with
-/// the functions it belongs to.
+/// the functions it belongs to. Each globals dict is read once, however many functions
+/// share it.
 fn globals_lines(
     pickle: &Pickle<'_>,
     recognition: &Recognition,
     plan: &Plan,
     writer: &mut Writer<'_, '_, '_>,
 ) -> Vec<Line> {
-    let mut order: Vec<(String, Value)> = Vec::new();
-    let mut users: HashMap<(String, (u8, u64)), Vec<String>> = HashMap::new();
-    let mut namespaces: Vec<(String, Vec<String>)> = Vec::new();
-    let mut note = |key: String, value: Value, user: String| {
-        let entry = users.entry((key.clone(), identity(value))).or_default();
-        if entry.is_empty() {
-            order.push((key, value));
-        }
-        if !entry.contains(&user) {
-            entry.push(user);
-        }
-    };
+    // The globals dicts (and module references, and submodule lists), each with its users.
+    let mut sources: Vec<(Value, Users)> = Vec::new();
+    let mut index: HashMap<((u8, u64), String), usize> = HashMap::new();
     for &id in &plan.defs {
         let Some(function) = recognition.function(id) else {
             continue;
         };
         let user = plan.names.get(&id).cloned().unwrap_or_default();
-        for &globals in &function.globals {
-            if let Some((module, name)) = view::global(pickle, globals) {
-                let target = format!("{module}.{name}");
-                match namespaces.iter_mut().find(|(t, _)| *t == target) {
-                    Some((_, list)) => list.push(user.clone()),
-                    None => namespaces.push((target, vec![user.clone()])),
-                }
-                continue;
-            }
-            for (key, value) in view::str_dict(pickle, globals).unwrap_or_default() {
-                if matches!(key, "__package__" | "__name__" | "__builtins__")
-                    || is_itself(plan, recognition, key, value)
-                {
-                    continue;
-                }
-                note(key.to_string(), value, user.clone());
-            }
-        }
-        for &module in function
-            .submodules
-            .and_then(|s| view::list(pickle, s))
-            .unwrap_or_default()
-        {
-            note(String::new(), module, user.clone());
+        for source in function.globals.iter().chain(function.submodules.iter()) {
+            // A namespace named by a global (dill's `__builtin__.__main__`) is one
+            // namespace however many GLOBAL opcodes name it.
+            let key = match view::global(pickle, *source) {
+                Some((module, name)) => ((5, 0), format!("{module}.{name}")),
+                None => (identity(*source), String::new()),
+            };
+            let slot = *index.entry(key).or_insert_with(|| {
+                sources.push((*source, Users::default()));
+                sources.len() - 1
+            });
+            sources[slot].1.add(&user);
         }
     }
     let mut lines = Vec::new();
-    for (target, users) in namespaces {
-        let namespace = match target.as_str() {
-            // dill's unpickler reads `__builtin__.__main__` as `__main__.__dict__`.
-            "builtins.__main__" => {
-                "those of the module __main__ where the pickle is loaded".to_string()
-            }
-            _ => format!("the namespace {target} where the pickle is loaded"),
+    let mut globals: Vec<(String, Value, Users)> = Vec::new();
+    let mut seen: HashMap<(String, (u8, u64)), usize> = HashMap::new();
+    for (source, users) in &sources {
+        if let Some((module, name)) = view::global(pickle, *source) {
+            let namespace = match (module, name) {
+                // dill's unpickler reads `__builtin__.__main__` as `__main__.__dict__`.
+                ("builtins", "__main__") => {
+                    "those of the module __main__ where the pickle is loaded".to_string()
+                }
+                _ => format!("the namespace {module}.{name} where the pickle is loaded"),
+            };
+            lines.push(Line::new(
+                0,
+                String::new(),
+                format!("globals of {}: {namespace}", users.text()),
+            ));
+            continue;
+        }
+        let entries: Vec<(String, Value)> = match view::list(pickle, *source) {
+            Some(modules) => modules.iter().map(|&m| (String::new(), m)).collect(),
+            None => view::str_dict(pickle, *source)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|&(key, value)| {
+                    !matches!(key, "__package__" | "__name__" | "__builtins__")
+                        && !is_itself(plan, recognition, key, value)
+                })
+                .map(|(key, value)| (key.to_string(), value))
+                .collect(),
         };
-        lines.push(Line::new(
-            0,
-            String::new(),
-            format!("globals of {}: {namespace}", users.join(", ")),
-        ));
+        for (key, value) in entries {
+            match seen.get(&(key.clone(), identity(value))) {
+                Some(&at) => globals[at].2.merge(users),
+                None => {
+                    seen.insert((key.clone(), identity(value)), globals.len());
+                    globals.push((key, value, users.clone()));
+                }
+            }
+        }
     }
-    for (key, value) in order {
-        let comment = format!(
-            "global of {}",
-            users[&(key.clone(), identity(value))].join(", ")
-        );
+    for (key, value, users) in globals {
+        if writer.cut {
+            break;
+        }
+        let comment = format!("global of {}", users.text());
         let module = module_name(pickle, recognition, value);
         if let Some(module) = module {
             writer.reference(module.to_string(), Reference::Module);

@@ -26,6 +26,7 @@ mod function;
 pub mod model;
 pub mod names;
 mod recognize;
+pub mod show;
 pub mod skeleton;
 mod stdlib;
 pub mod view;

@@ -8,6 +8,7 @@ mod code_args;
 use picklegraph::python::code::{FunctionKind, Layout};
 use picklegraph::python::skeleton;
 use picklegraph::python::{Recognition, Recognized};
+use picklegraph::render::show::ShowOptions;
 use picklegraph::{NodeId, Pickle, Value};
 
 use crate::common;
@@ -329,10 +330,13 @@ fn seed_imported_ships_no_code_only_the_class_name() {
 
 // ---------------------------------------------------------------- snapshots
 
+/// What `picklegraph show` prints for each fixture of a group (its default options:
+/// 100 columns, the summary line, the recognizers), as snapshots.
 fn snapshot_group(group: &str) {
     let dir = common::fixtures().join(group);
     let files = common::files_with_suffix(&dir, ".pkl");
     assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    let options = ShowOptions::default();
     for path in files {
         let bytes = std::fs::read(&path).expect("readable fixture");
         let name = path
@@ -341,30 +345,30 @@ fn snapshot_group(group: &str) {
             .expect("a file name")
             .trim_end_matches(".pkl");
         let text = match picklegraph::load(&bytes) {
-            Ok(pickle) => skeleton::to_text(&pickle),
+            Ok(pickle) => picklegraph::render::show::to_text(&pickle, &options),
             Err(error) => format!("error: {error}\n"),
         };
-        insta::assert_snapshot!(format!("{group}__{name}"), text);
+        insta::assert_snapshot!(format!("show_{group}__{name}"), text);
     }
 }
 
 #[test]
-fn skeletons_of_the_cloudpickle2_fixtures() {
+fn show_recognizes_the_cloudpickle2_fixtures() {
     snapshot_group("cloudpickle2");
 }
 
 #[test]
-fn skeletons_of_the_cloudpickle3_fixtures() {
+fn show_recognizes_the_cloudpickle3_fixtures() {
     snapshot_group("cloudpickle3");
 }
 
 #[test]
-fn skeletons_of_the_dill_fixtures() {
+fn show_recognizes_the_dill_fixtures() {
     snapshot_group("dill");
 }
 
 #[test]
-fn skeletons_of_the_stdlib_fixtures() {
+fn show_recognizes_the_stdlib_fixtures() {
     snapshot_group("stdlib");
 }
 
@@ -986,5 +990,60 @@ fn many_classes_sharing_one_huge_namespace_are_read_within_a_budget() {
         text.contains("more classes and functions, not written (over the reading budget)"),
         "{}",
         &text[..500]
+    );
+}
+
+// ---------------------------------------------------------------- the command
+
+fn picklegraph_show(args: &[&str]) -> String {
+    let output = assert_cmd::Command::cargo_bin("picklegraph")
+        .expect("the binary")
+        .current_dir(common::repo())
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
+        .arg("show")
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+#[test]
+fn show_writes_the_seed_as_class_skeletons_or_as_a_reference() {
+    let main = picklegraph_show(&["examples/seed_main.pkl"]);
+    let expected = "\
+# by value: class BaseClass, class SubClass (cloudpickle; module __main__; code of Python 3.11+)
+# by name: nothing else
+
+class BaseClass:            # module __main__
+    def func(self): ...     # ex.py:6, uses print
+class SubClass(BaseClass):
+    def subfunc(self): ...  # ex.py:11, uses print
+
+SubClass()
+";
+    assert!(main.ends_with(expected), "{main}");
+    let imported = picklegraph_show(&["--no-summary", "examples/seed_imported.pkl"]);
+    let expected = "\
+# by value: nothing: no class or function code is shipped
+# by name: class myclass.SubClass (only names travel: the code must be importable where the pickle is loaded)
+
+myclass.SubClass()
+";
+    assert_eq!(imported, expected);
+}
+
+#[test]
+fn show_raw_recognizes_nothing_as_the_readme_shows() {
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).expect("README");
+    let block = readme
+        .split("`picklegraph show --raw examples/seed_main.pkl` prints the objects as the pickle builds\nthem, recognizing nothing:\n\n```text\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("README has the --raw example");
+    assert_eq!(
+        picklegraph_show(&["--raw", "examples/seed_main.pkl"]),
+        block
     );
 }

@@ -444,30 +444,14 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
         }
     }
 
-    /// The attributes a state sets, when it is a dict or a `(dict, slots)` pair of
-    /// identifier-keyed dicts, none of whose keys is also a keyword argument, and the
-    /// class is not one shipped by value with its own `__setstate__`.
+    /// The attributes the state sets (see [`state_attributes`]), unless the class is
+    /// one shipped by value with its own `__setstate__`.
     fn state_attributes(
         &mut self,
         instance: &InstanceDef,
         state: Value,
         kwargs: &[(&str, Value)],
     ) -> Option<Vec<(&'p str, Value)>> {
-        let pickle = self.pickle;
-        let parts: Vec<Value> = match view::tuple(pickle, state) {
-            Some(&[dict, slots]) => vec![dict, slots],
-            Some(_) => return None,
-            None => vec![state],
-        };
-        let mut attributes = Vec::new();
-        for part in parts {
-            attributes.extend(view::str_dict_or_none(pickle, part)?);
-        }
-        let clash = attributes.iter().enumerate().any(|(i, (key, _))| {
-            !view::is_identifier(key)
-                || kwargs.iter().any(|(k, _)| k == key)
-                || attributes[..i].iter().any(|(k, _)| k == key)
-        });
         let class = instance
             .class
             .node()
@@ -475,7 +459,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
         let custom = class
             .and_then(|class| self.class_namespace(class))
             .is_some_and(|members| members.iter().any(|(k, _)| *k == "__setstate__"));
-        (!clash && !custom).then_some(attributes)
+        state_attributes(self.pickle, state, kwargs, custom)
     }
 
     fn partial_pieces(&mut self, pieces: &mut Vec<Piece>, partial: &PartialDef) {
@@ -681,4 +665,33 @@ fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
             }
         }
     }
+}
+
+/// The attributes an instance's state sets, to write as `Cls(…, key=value)`: when the
+/// state is a dict or a `(dict, slots)` pair of identifier-keyed dicts, none of whose
+/// keys is also a keyword argument to `__new__`, and the class has no `__setstate__` of
+/// its own (`custom_setstate`). `None`: write `.__setstate__(state)` instead.
+pub fn state_attributes<'p>(
+    pickle: &'p Pickle<'_>,
+    state: Value,
+    kwargs: &[(&str, Value)],
+    custom_setstate: bool,
+) -> Option<Vec<(&'p str, Value)>> {
+    if custom_setstate {
+        return None;
+    }
+    let parts: Vec<Value> = match view::tuple(pickle, state) {
+        Some(&[dict, slots]) => vec![dict, slots],
+        Some(_) => return None,
+        None => vec![state],
+    };
+    let mut attributes = Vec::new();
+    for part in parts {
+        attributes.extend(view::str_dict_or_none(pickle, part)?);
+    }
+    let mut seen: HashSet<&str> = kwargs.iter().map(|&(k, _)| k).collect();
+    let clean = attributes
+        .iter()
+        .all(|&(key, _)| view::is_identifier(key) && seen.insert(key));
+    clean.then_some(attributes)
 }

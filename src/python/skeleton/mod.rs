@@ -42,7 +42,7 @@ use crate::graph::{NodeId, Pickle, Value};
 pub const DEFAULT_MAX_BYTES: usize = 1 << 20;
 
 /// Comments start at this column at most (longer code pushes them further right).
-const COMMENT_COLUMN: usize = 40;
+pub const COMMENT_COLUMN: usize = 40;
 
 /// How [`render`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,24 +94,78 @@ pub fn to_text(pickle: &Pickle<'_>) -> String {
     render(pickle, &Recognition::new(pickle), &Options::default())
 }
 
-/// The text for a pickle whose recognizers have run.
-pub fn render(pickle: &Pickle<'_>, recognition: &Recognition, options: &Options) -> String {
-    let plan = defs::plan(pickle, recognition);
-    let mut writer = Writer::new(pickle, recognition, &plan.names, options.max_bytes);
-    let globals = globals_lines(pickle, recognition, &plan, &mut writer);
-    let mut definitions = Vec::new();
+/// The parts of the text, before they are laid out.
+#[derive(Debug, Clone, Default)]
+pub struct Skeleton {
+    /// `# by value: …` and `# by name: …`, with their `# `.
+    pub summary: Vec<String>,
+    /// The globals shipped with the functions.
+    pub globals: Vec<Line>,
+    /// The class and function definitions.
+    pub definitions: Vec<Line>,
+    /// The root, then each effect no definition accounts for.
+    pub tail: Vec<Line>,
+    /// Whether the expressions ran out of bytes.
+    pub cut: bool,
+    /// The name each definition goes by (what `show` writes for its node).
+    pub names: HashMap<NodeId, String>,
+    /// Whether the text names a class (one the pickle makes an instance of) by reference.
+    pub names_classes: bool,
+}
+
+impl Skeleton {
+    /// The parts for a pickle whose recognizers have run.
+    pub fn new(pickle: &Pickle<'_>, recognition: &Recognition, options: &Options) -> Skeleton {
+        let plan = defs::plan(pickle, recognition);
+        let mut writer = Writer::new(pickle, recognition, &plan.names, options.max_bytes);
+        let globals = globals_lines(pickle, recognition, &plan, &mut writer);
+        let definitions = definitions(pickle, recognition, &plan, &mut writer);
+        let mut tail = vec![Line::new(0, writer.expr(pickle.root()), String::new())];
+        for (index, effect) in pickle.effects().iter().enumerate() {
+            if !recognition.explains_effect(pickle, index) {
+                let note = format!(
+                    "effect at byte {} ({}): a call whose result is discarded",
+                    effect.offset,
+                    effect.opcode.name()
+                );
+                tail.push(Line::new(0, String::new(), note));
+                tail.push(Line::new(0, writer.expr(effect.value), String::new()));
+            }
+        }
+        Skeleton {
+            summary: summary(pickle, recognition, &plan, &writer),
+            globals,
+            definitions,
+            tail,
+            cut: writer.cut,
+            names: plan.names.clone(),
+            names_classes: writer
+                .references
+                .iter()
+                .any(|(_, kind)| *kind == Reference::Class),
+        }
+    }
+}
+
+fn definitions<'r, 'p, 'a>(
+    pickle: &'p Pickle<'a>,
+    recognition: &'r Recognition,
+    plan: &'r Plan,
+    writer: &mut Writer<'r, 'p, 'a>,
+) -> Vec<Line> {
+    let mut lines = Vec::new();
     let mut definer = Definer {
         pickle,
         recognition,
-        plan: &plan,
-        writer: &mut writer,
+        plan,
+        writer,
     };
     for &id in &plan.defs {
         if definer.writer.cut {
             break;
         }
         if !plan.owner.contains_key(&id) {
-            definer.define(id, 0, &mut definitions);
+            definer.define(id, 0, &mut lines);
         }
     }
     if plan.omitted > 0 {
@@ -119,33 +173,26 @@ pub fn render(pickle: &Pickle<'_>, recognition: &Recognition, options: &Options)
             "… {} more classes and functions, not written (over the reading budget)",
             plan.omitted
         );
-        definitions.push(Line::new(0, String::new(), note));
+        lines.push(Line::new(0, String::new(), note));
     }
-    let root = writer.expr(pickle.root());
-    let mut tail = vec![Line::new(0, root, String::new())];
-    for (index, effect) in pickle.effects().iter().enumerate() {
-        if !recognition.explains_effect(pickle, index) {
-            let note = format!(
-                "effect at byte {} ({}): a call whose result is discarded",
-                effect.offset,
-                effect.opcode.name()
-            );
-            tail.push(Line::new(0, String::new(), note));
-            tail.push(Line::new(0, writer.expr(effect.value), String::new()));
-        }
-    }
+    lines
+}
+
+/// The text for a pickle whose recognizers have run.
+pub fn render(pickle: &Pickle<'_>, recognition: &Recognition, options: &Options) -> String {
+    let skeleton = Skeleton::new(pickle, recognition, options);
     let mut out = String::new();
-    for line in summary(pickle, recognition, &plan, &writer) {
-        out.push_str(&line);
+    for line in &skeleton.summary {
+        out.push_str(line);
         out.push('\n');
     }
-    for block in [globals, definitions, tail] {
+    for block in [&skeleton.globals, &skeleton.definitions, &skeleton.tail] {
         if !block.is_empty() {
             out.push('\n');
-            write_block(&mut out, &block);
+            write_block(&mut out, block);
         }
     }
-    if writer.cut {
+    if skeleton.cut {
         let _ = writeln!(
             out,
             "# … output cut after about {} bytes of expressions",
@@ -155,24 +202,40 @@ pub fn render(pickle: &Pickle<'_>, recognition: &Recognition, options: &Options)
     out
 }
 
-/// Lines with their comments aligned in one column where the code allows.
-fn write_block(out: &mut String, lines: &[Line]) {
-    let width = |line: &Line| line.depth * 4 + line.code.chars().count();
-    let column = lines
+/// The column comments start at in a block of lines: two spaces after the longest code
+/// line shorter than [`COMMENT_COLUMN`].
+pub fn comment_column(lines: &[Line]) -> usize {
+    lines
         .iter()
         .filter(|line| !line.comment.is_empty() && !line.code.is_empty())
-        .map(width)
+        .map(Line::width)
         .filter(|&w| w < COMMENT_COLUMN)
         .max()
-        .map_or(0, |w| w + 2);
+        .map_or(0, |w| w + 2)
+}
+
+impl Line {
+    /// Columns the indented code takes.
+    pub fn width(&self) -> usize {
+        self.depth * 4 + self.code.chars().count()
+    }
+
+    /// Spaces between the code and a comment starting at `column` (at least two).
+    pub fn padding(&self, column: usize) -> usize {
+        column.saturating_sub(self.width()).max(2)
+    }
+}
+
+/// Lines with their comments aligned in one column where the code allows.
+fn write_block(out: &mut String, lines: &[Line]) {
+    let column = comment_column(lines);
     for line in lines {
         let start = out.len();
         out.push_str(&"    ".repeat(line.depth));
         out.push_str(&line.code);
         if !line.comment.is_empty() {
             if !line.code.is_empty() {
-                let pad = column.saturating_sub(width(line)).max(2);
-                out.push_str(&" ".repeat(pad));
+                out.push_str(&" ".repeat(line.padding(column)));
             }
             out.push_str("# ");
             out.push_str(&line.comment);

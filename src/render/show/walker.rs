@@ -147,10 +147,18 @@ impl<'p, 'a> Walker<'p, 'a> {
             Node::BigInt(value) => (bigint_text(value, max), Style::Number),
             Node::Tuple(items) if items.is_empty() => ("()".to_string(), Style::Plain),
             Node::FrozenSet(items) if items.is_empty() => ("frozenset()".to_string(), Style::Plain),
-            Node::Inert(_) => match self.context().plain_global(Value::Node(id)) {
-                Some(name) => (name, Style::Name),
-                None => return false,
-            },
+            Node::Inert(_) => {
+                let pickle = self.pickle;
+                let recognized = self
+                    .options
+                    .recognizers
+                    .iter()
+                    .find_map(|r| r.leaf(pickle, id));
+                match recognized.or_else(|| self.context().plain_global(Value::Node(id))) {
+                    Some(name) => (name, Style::Name),
+                    None => return false,
+                }
+            }
             _ => return false,
         };
         self.text(text, style);

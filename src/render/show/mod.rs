@@ -245,7 +245,7 @@ fn write(
     starts: &[Value],
     out: impl Write,
 ) -> io::Result<()> {
-    let counts = walker::show_counts(pickle, starts);
+    let counts = walker::show_counts(pickle, options, starts);
     let tokens = walker::Walker::new(pickle, options, top, counts);
     Printer::new(out, options.layout).print(tokens)
 }

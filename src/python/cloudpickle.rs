@@ -195,6 +195,7 @@ fn make_function(
     function.globals.push(globals);
     function.name = Some(name).filter(|&v| v != Value::None);
     function.defaults = Some(argdefs).filter(|&v| v != Value::None);
+    Context::check(function.closure_fits(pickle, closure))?;
     function.closure = Some(closure).filter(|&v| v != Value::None);
     let mut state_calls = Vec::new();
     for &caller in context.calls_on(id) {
@@ -266,7 +267,10 @@ fn make_skel_func(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) ->
     };
     let mut function =
         FunctionDef::new(Library::Cloudpickle, code.node()?, code_at(context, code)?);
-    view::int(cell_count)?;
+    // `cell_count` empty cells (none for -1), one per free variable.
+    let cells = view::int(cell_count)?;
+    let freevars = function.code.freevars(pickle).len() as i64;
+    Context::check(cells == freevars || (cells < 0 && freevars == 0))?;
     if let Some(globals) = view::dict(pickle, base_globals).map(|_| base_globals) {
         Context::check(context.is_str_dict(globals))?;
         function.globals.push(globals);

@@ -147,6 +147,7 @@ fn create_function(context: &Context<'_, '_>, _id: NodeId, call: &CallView<'_>) 
     let present = |v: Value| Some(v).filter(|&v| v != Value::None);
     function.name = present(arg(2));
     function.defaults = present(arg(3));
+    Context::check(function.closure_fits(pickle, arg(4)))?;
     function.closure = present(arg(4));
     function.dict.extend(present(arg(5)));
     function.kwdefaults = present(arg(6));

@@ -32,6 +32,14 @@ impl FunctionDef {
         }
     }
 
+    /// Whether a closure (a tuple, or `None`) has one cell per free variable of the code,
+    /// as `types.FunctionType` requires.
+    pub(crate) fn closure_fits(&self, pickle: &Pickle<'_>, closure: Value) -> bool {
+        let cells = view::tuple_or_none(pickle, closure).map(<[Value]>::len);
+        let freevars = view::tuple(pickle, self.code.freevars).map(<[Value]>::len);
+        cells.is_some() && cells == freevars
+    }
+
     /// Sets each entry of a str-keyed dict as `setattr(function, key, value)` would,
     /// skipping the keys in `skip`. `None` when Python would refuse one, or when one
     /// replaces what the description is built on (`__code__`, `__globals__`,

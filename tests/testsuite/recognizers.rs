@@ -664,6 +664,21 @@ fn a_pattern_that_matches_only_in_part_keeps_its_raw_form() {
             "(2)",
         ),
         (
+            "a function whose closure has a cell its code has no free variable for",
+            vec![],
+            call(
+                cp("_make_function"),
+                vec![
+                    good_code(),
+                    dict(vec![]),
+                    s("f"),
+                    Py::None,
+                    Py::Tuple(vec![call(cp("_make_empty_cell"), vec![])]),
+                ],
+            ),
+            "cloudpickle.cloudpickle._make_function(",
+        ),
+        (
             "a subimport of a name that is not a str",
             vec![],
             call(cp("subimport"), vec![Py::Int(3)]),
@@ -784,12 +799,14 @@ fn a_memo_bomb_stops_at_the_byte_budget() {
 }
 
 #[test]
-fn every_fixture_renders_without_error() {
+fn every_fixture_renders_as_text_and_in_show() {
     for path in common::fixture_pickles() {
         let bytes = std::fs::read(&path).expect("readable fixture");
         for pickle in picklegraph::load_all(&bytes).map_while(Result::ok) {
             let text = skeleton::to_text(&pickle);
             assert!(text.starts_with("# by value: "), "{}", path.display());
+            let shown = picklegraph::render::show::to_text(&pickle, &ShowOptions::default());
+            assert!(shown.starts_with("# "), "{}", path.display());
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::error::ErrorKind;
 use crate::graph::{Node, NodeId, Value};
 
 /// Dicts and sets with fewer entries than this are searched linearly.
-const LINEAR_SEARCH_MAX: usize = 16;
+pub const LINEAR_SEARCH_MAX: usize = 16;
 
 /// A key reduced to what Python's `==` looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,13 @@ pub struct Keys {
     canon_of_node: HashMap<NodeId, u32>,
     /// For dicts and sets past [`LINEAR_SEARCH_MAX`]: key hash to first position.
     indexes: HashMap<NodeId, HashMap<u64, u32>>,
+    /// The small container searched last and its keys with their fingerprints: filling
+    /// a six-key dict then reduces each key once instead of once per later key, and
+    /// compares fingerprints before bytes.
+    recent_owner: Option<NodeId>,
+    recent: Vec<(Key, u64)>,
+    /// The key that the last `find` did not find, for the `record` that follows it.
+    pending: Option<(Value, Key, u64)>,
 }
 
 impl Default for Keys {
@@ -66,6 +73,9 @@ impl Default for Keys {
             canon_by_hash: HashMap::new(),
             canon_of_node: HashMap::new(),
             indexes: HashMap::new(),
+            recent_owner: None,
+            recent: Vec::new(),
+            pending: None,
         }
     }
 }
@@ -78,11 +88,41 @@ fn payload<'n>(nodes: &'n [Node<'_>], id: NodeId) -> &'n [u8] {
     }
 }
 
+/// A cheap hash of a key: equal keys have equal fingerprints, so two keys whose
+/// fingerprints differ need no closer look.
+fn fingerprint(nodes: &[Node<'_>], key: Key) -> u64 {
+    match key {
+        Key::Str(id) | Key::Bytes(id) => bytes_fingerprint(payload(nodes, id)),
+        Key::None => 1,
+        Key::Int(v) => (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        Key::Float(bits) => bits,
+        Key::Nan => 2,
+        Key::Canon(c) => u64::from(c) ^ 0x5555_5555_0000_0000,
+        Key::Identity(id) => u64::from(id.0) ^ 0xaaaa_aaaa_0000_0000,
+    }
+}
+
+fn bytes_fingerprint(bytes: &[u8]) -> u64 {
+    let mut hash = bytes.len() as u64;
+    for chunk in bytes.chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    hash
+}
+
+/// Byte equality that settles the usual case, keys of different length or first byte,
+/// without a call to `memcmp`: the keys of a small dict are compared pairwise.
+fn payload_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
 impl Keys {
     fn key_eq(&self, nodes: &[Node<'_>], a: Key, b: Key) -> bool {
         match (a, b) {
             (Key::Str(x), Key::Str(y)) | (Key::Bytes(x), Key::Bytes(y)) => {
-                x == y || payload(nodes, x) == payload(nodes, y)
+                x == y || payload_eq(payload(nodes, x), payload(nodes, y))
             }
             (Key::Nan, _) => false,
             (Key::Canon(x), Key::Canon(y)) => x == y,
@@ -231,16 +271,26 @@ impl Keys {
         existing: impl ExactSizeIterator<Item = Value>,
         key: Value,
     ) -> Result<Option<usize>, ErrorKind> {
+        let value = key;
         let key = self.key_of(nodes, key)?;
         let len = existing.len();
         if len < LINEAR_SEARCH_MAX {
-            for (position, other) in existing.enumerate() {
-                let other = self.key_of(nodes, other)?;
-                if self.key_eq(nodes, key, other) {
-                    return Ok(Some(position));
+            if self.recent_owner != Some(owner) || self.recent.len() != len {
+                self.recent.clear();
+                for other in existing {
+                    let other = self.key_of(nodes, other)?;
+                    self.recent.push((other, fingerprint(nodes, other)));
                 }
+                self.recent_owner = Some(owner);
             }
-            return Ok(None);
+            let print = fingerprint(nodes, key);
+            let found = self.recent.iter().position(|&(other, other_print)| {
+                other_print == print && self.key_eq(nodes, key, other)
+            });
+            if found.is_none() {
+                self.pending = Some((value, key, print));
+            }
+            return Ok(found);
         }
         let hash = self.key_hash(nodes, key);
         if !self.indexes.contains_key(&owner) {
@@ -277,6 +327,39 @@ impl Keys {
         Ok(None)
     }
 
+    /// Fills the empty dict `owner` with fewer than [`LINEAR_SEARCH_MAX`] pairs, merging
+    /// equal keys as [`Keys::find`] would, with each key reduced and fingerprinted once:
+    /// the one-batch small dict (a record) is the commonest dict in a pickle. On an
+    /// unhashable key, `entries` holds the pairs before it, as pair-by-pair storing
+    /// would have left them.
+    pub fn fill_small(
+        &mut self,
+        nodes: &[Node<'_>],
+        owner: NodeId,
+        pairs: impl Iterator<Item = (Value, Value)>,
+        entries: &mut Vec<(Value, Value)>,
+    ) -> Result<(), ErrorKind> {
+        debug_assert!(entries.is_empty(), "fill_small starts from an empty dict");
+        self.recent.clear();
+        self.recent_owner = Some(owner);
+        self.pending = None;
+        for (key, value) in pairs {
+            let reduced = self.key_of(nodes, key)?;
+            let print = fingerprint(nodes, reduced);
+            let found = self.recent.iter().position(|&(other, other_print)| {
+                other_print == print && self.key_eq(nodes, reduced, other)
+            });
+            match found {
+                Some(position) => entries[position].1 = value,
+                None => {
+                    entries.push((key, value));
+                    self.recent.push((reduced, print));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Notes that `key` now stands at `position` of container `owner`.
     pub fn record(
         &mut self,
@@ -285,7 +368,16 @@ impl Keys {
         position: usize,
         key: Value,
     ) -> Result<(), ErrorKind> {
-        if !self.indexes.contains_key(&owner) {
+        if self.recent_owner == Some(owner) && self.recent.len() == position {
+            match self.pending.take() {
+                Some((value, reduced, print)) if value == key => self.recent.push((reduced, print)),
+                _ => {
+                    let reduced = self.key_of(nodes, key)?;
+                    self.recent.push((reduced, fingerprint(nodes, reduced)));
+                }
+            }
+        }
+        if self.indexes.is_empty() || !self.indexes.contains_key(&owner) {
             return Ok(());
         }
         let key = self.key_of(nodes, key)?;
@@ -294,5 +386,83 @@ impl Keys {
             index.entry(hash).or_insert(position as u32);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::render::repr::to_repr;
+
+    fn repr_of(bytes: &[u8]) -> String {
+        let pickle = crate::load(bytes).unwrap();
+        to_repr(&pickle, pickle.root())
+    }
+
+    #[test]
+    fn equal_numbers_merge_keeping_the_first_key_and_the_last_value() {
+        // {1: 'a', 1.0: 'b', True: 'c'} written without the pickler's own merging.
+        let bytes = b"\x80\x02}(K\x01X\x01\x00\x00\x00aG?\xf0\x00\x00\x00\x00\x00\x00X\x01\x00\x00\x00b\x88X\x01\x00\x00\x00cu.";
+        assert_eq!(repr_of(bytes), "{1: 'c'}");
+    }
+
+    #[test]
+    fn equal_strs_in_different_nodes_are_one_key() {
+        let bytes = b"\x80\x02}(X\x02\x00\x00\x00abK\x01X\x02\x00\x00\x00abK\x02u.";
+        assert_eq!(repr_of(bytes), "{'ab': 2}");
+    }
+
+    #[test]
+    fn a_second_setitems_on_the_same_dict_sees_the_first_keys() {
+        let bytes =
+            b"\x80\x02}(X\x01\x00\x00\x00aK\x01u(X\x01\x00\x00\x00bK\x02X\x01\x00\x00\x00aK\x03u.";
+        assert_eq!(repr_of(bytes), "{'a': 3, 'b': 2}");
+    }
+
+    #[test]
+    fn filling_another_dict_in_between_does_not_confuse_the_keys() {
+        // d0 = {'a': 1}; d1 = {'a': 2} (then popped); d0['a'] = 3.
+        let bytes = b"\x80\x02}q\x00(X\x01\x00\x00\x00aK\x01u}q\x01(X\x01\x00\x00\x00aK\x02u0h\x00(X\x01\x00\x00\x00aK\x03u0h\x00.";
+        assert_eq!(repr_of(bytes), "{'a': 3}");
+    }
+
+    #[test]
+    fn a_nan_key_is_never_merged() {
+        let nan = b"G\x7f\xf8\x00\x00\x00\x00\x00\x00";
+        let mut bytes = b"\x80\x02}(".to_vec();
+        bytes.extend_from_slice(nan);
+        bytes.extend_from_slice(b"K\x01");
+        bytes.extend_from_slice(nan);
+        bytes.extend_from_slice(b"K\x02u.");
+        assert_eq!(repr_of(&bytes), "{nan: 1, nan: 2}");
+    }
+
+    #[test]
+    fn an_unhashable_key_leaves_the_pairs_before_it_stored() {
+        // {1: 2, []: 3}: SETITEMS fails on the list, after storing 1: 2.
+        let bytes = b"\x80\x02}(K\x01K\x02]K\x03u.";
+        let failure = crate::load_at(bytes, 0, &crate::LoadOptions::default()).unwrap_err();
+        assert_eq!(
+            failure.error.to_string(),
+            "offset 11 (SETITEMS): unhashable type: 'list'"
+        );
+        let dict = failure.partial.nodes().iter().find_map(|node| match node {
+            crate::Node::Dict(entries) => Some(entries.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            dict,
+            Some(vec![(crate::Value::Int(1), crate::Value::Int(2))])
+        );
+    }
+
+    #[test]
+    fn a_large_dict_merges_through_its_index() {
+        let mut bytes = b"\x80\x02}(".to_vec();
+        for i in 0..40u8 {
+            bytes.extend_from_slice(&[b'K', i % 20, b'K', i]);
+        }
+        bytes.extend_from_slice(b"u.");
+        let expected: Vec<String> = (0..20).map(|i| format!("{i}: {}", i + 20)).collect();
+        assert_eq!(repr_of(&bytes), format!("{{{}}}", expected.join(", ")));
     }
 }

@@ -43,10 +43,39 @@ pub trait Recognizer {
     /// The document to print in place of node `id`, or `None` to leave the node to the
     /// default form (or to the next recognizer).
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc>;
+
+    /// Called once before `show` writes a pickle, so that a recognizer can study it as a
+    /// whole (a class's methods arrive in a later, discarded call).
+    fn prepare(&self, pickle: &Pickle<'_>) {
+        let _ = pickle;
+    }
+
+    /// A document `show` prints before the root: definitions the objects then refer to.
+    fn preamble(&self, pickle: &Pickle<'_>) -> Option<Doc> {
+        let _ = pickle;
+        None
+    }
+
+    /// A name printed in place of node `id` wherever it is referenced, without a label,
+    /// as a global's name is (a class defined in the preamble).
+    fn leaf(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<String> {
+        let _ = (pickle, id);
+        None
+    }
+
+    /// Whether the effect at `index` is shown in the preamble, so `show` leaves it out.
+    fn explains_effect(&self, pickle: &Pickle<'_>, index: usize) -> bool {
+        let _ = (pickle, index);
+        false
+    }
 }
 
-/// The recognizers `show` asks unless `--raw` is given: so far those of model data
-/// (torch state dicts and tensors, numpy, pandas; see [`super::models`]).
+/// The recognizers `show` asks unless `--raw` is given: those of model data first (torch
+/// state dicts and tensors, numpy, pandas; see [`super::models`]), whose objects are
+/// instances the others would print generically, then those of [`crate::python`]
+/// (cloudpickle, dill and the standard library's machinery).
 pub fn default_recognizers() -> Vec<Box<dyn Recognizer>> {
-    super::models::recognizers()
+    let mut recognizers = super::models::recognizers();
+    recognizers.push(Box::new(crate::python::show::Skeletons::default()));
+    recognizers
 }

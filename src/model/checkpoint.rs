@@ -37,9 +37,11 @@ pub struct Weight {
     /// Whether the elements lie one after another in row-major order (if not, read
     /// [`Weight::data`] with [`Weight::stride`]).
     pub contiguous: bool,
-    /// How the storage is named: `data/12` in a zip, its key in a legacy file.
+    /// How the storage is named: `data/12` in a zip, its key in a legacy file (with the
+    /// elements a legacy view spans, `94000000000000[2:6]`).
     pub storage: String,
-    /// The first element's place in the storage, in elements.
+    /// The first element's place in the stored storage, in elements (a legacy view's
+    /// own offset included).
     pub offset: u64,
     /// The bytes in the file from the tensor's first element to its last, when the
     /// storage is stored uncompressed and the tensor lies inside it.
@@ -190,12 +192,11 @@ impl<'a> Checkpoint<'a> {
     /// extent; `None` when the storage is compressed, missing, or too short.
     fn data_range(&self, named: &NamedTensor<'_>, legacy: Option<&Storages>) -> Option<Range<u64>> {
         let tensor = &named.tensor;
-        let (storage, view_offset) = match (&self.layout, tensor.storage.view) {
-            (Layout::Zip(zip), _) => (zip.storage(tensor.storage.key)?.range()?, 0),
-            (Layout::Legacy(_), view) => {
+        let (storage, view_offset) = match &self.layout {
+            Layout::Zip(zip) => (zip.storage(tensor.storage.key)?.range()?, 0),
+            Layout::Legacy(_) => {
                 let storage = legacy?.storages.get(tensor.storage.key)?;
-                let view_offset = view.map_or(0, |(_, offset, _)| offset);
-                (storage.data.clone(), view_offset)
+                (storage.data.clone(), tensor.storage.view_offset())
             }
         };
         let size = u64::from(tensor.storage.dtype.size);
@@ -215,7 +216,7 @@ fn weight(named: NamedTensor<'_>, data: Option<Range<u64>>, little_endian: bool)
         dtype: tensor.dtype,
         contiguous: tensor.is_contiguous(),
         storage: tensor.storage.name(),
-        offset: tensor.offset,
+        offset: tensor.offset.saturating_add(tensor.storage.view_offset()),
         shape: tensor.shape,
         stride: tensor.stride,
         data,

@@ -169,12 +169,22 @@ impl Storage<'_> {
         self.numel.saturating_mul(u64::from(self.dtype.size))
     }
 
-    /// How people find its bytes: `data/12` in a zip archive, the key in a legacy file.
+    /// How people find its bytes: `data/12` in a zip archive, the key in a legacy file,
+    /// and for a legacy view the elements it spans: `94000000000000[2:6]`.
     pub fn name(&self) -> String {
-        match self.form {
+        let mut name = match self.form {
             IdForm::Zip => format!("data/{}", self.key),
             IdForm::Legacy => self.key.to_string(),
+        };
+        if let Some((_, offset, numel)) = self.view {
+            name.push_str(&format!("[{offset}:{}]", offset.saturating_add(numel)));
         }
+        name
+    }
+
+    /// Where a view starts in the storage it views, in elements (0 for a whole storage).
+    pub fn view_offset(&self) -> u64 {
+        self.view.map_or(0, |(_, offset, _)| offset)
     }
 }
 

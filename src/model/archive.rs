@@ -60,6 +60,14 @@ pub struct TorchZip<'a> {
 impl<'a> TorchZip<'a> {
     /// Reads the archive's directory and its pickle records (borrowed when stored,
     /// inflated when compressed).
+    /// ```
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch/state_dict.pt");
+    /// let bytes = std::fs::read(path).unwrap();
+    /// let zip = picklegraph::model::archive::TorchZip::open(&bytes)?;
+    /// assert_eq!((zip.prefix(), zip.byteorder(), zip.version()), ("state_dict/", Some("little"), Some("3")));
+    /// assert_eq!(zip.storage("0").unwrap().range(), Some(1664..2208)); // 64-byte aligned
+    /// # Ok::<(), picklegraph::model::ModelError>(())
+    /// ```
     ///
     /// # Errors
     /// An unreadable directory, no `data.pkl`, or a pickle record that cannot be read.

@@ -132,16 +132,7 @@ impl<'a> RawReader<'a> for WrapperReader<'a, '_> {
             return Ok(0);
         };
         if has_objects(&array.dtype) {
-            let nested = crate::load_at(self.bytes, position, self.options)
-                .map_err(|failure| failure.error.kind().clone())?;
-            let end = nested.span().1;
-            self.nested.push(nested);
-            self.arrays.push(StreamArray {
-                wrapper: target,
-                data: position..position,
-                nested: Some(self.nested.len() - 1),
-            });
-            return Ok(end - position);
+            return self.object_array(target, position);
         }
         let aligned = made_state_has(graph, target, "numpy_array_alignment_bytes");
         let padding = if aligned {
@@ -169,6 +160,22 @@ impl<'a> RawReader<'a> for WrapperReader<'a, '_> {
             nested: None,
         });
         Ok(padding + len)
+    }
+}
+
+impl<'a> WrapperReader<'a, '_> {
+    /// An array of objects: joblib pickles it whole, right after its wrapper.
+    fn object_array(&mut self, wrapper: NodeId, position: usize) -> Result<usize, ErrorKind> {
+        let nested = crate::load_at(self.bytes, position, self.options)
+            .map_err(|failure| failure.error.kind().clone())?;
+        let end = nested.span().1;
+        self.nested.push(nested);
+        self.arrays.push(StreamArray {
+            wrapper,
+            data: position..position,
+            nested: Some(self.nested.len() - 1),
+        });
+        Ok(end - position)
     }
 }
 

@@ -37,6 +37,15 @@ pub struct TorchLegacy {
 
 impl TorchLegacy {
     /// Reads the first three pickles (magic number, protocol version, `sys_info`).
+    /// ```
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch/training_legacy.pth");
+    /// let bytes = std::fs::read(path).unwrap();
+    /// let legacy = picklegraph::model::legacy::TorchLegacy::open(&bytes)?;
+    /// let main = picklegraph::load_at(&bytes, legacy.main_start(), &Default::default()).unwrap();
+    /// let storages = legacy.storages(&bytes, &main)?;
+    /// assert_eq!((storages.storages.len(), storages.end), (4, bytes.len() as u64));
+    /// # Ok::<(), picklegraph::model::ModelError>(())
+    /// ```
     ///
     /// # Errors
     /// A malformed pickle, or values that are not those of the format.

@@ -174,6 +174,14 @@ impl fmt::Display for DType<'_> {
 }
 
 /// The dtype a `numpy.dtype(code, False, True)` node and its `BUILD` state describe.
+/// ```
+/// // numpy.dtype('u4', False, True).__setstate__((3, '>', None, None, None, -1, -1, 0))
+/// let data = b"cnumpy\ndtype\n(Vu4\nI00\nI01\ntR(I3\nV>\nNNNI-1\nI-1\nI0\ntb.";
+/// let pickle = picklegraph::load(data)?;
+/// let dtype = picklegraph::python::numpy::dtype(&pickle, pickle.root().node().unwrap()).unwrap();
+/// assert_eq!((dtype.to_string(), dtype.itemsize), ("dtype('>u4')".to_string(), 4));
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
 pub fn dtype<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<DType<'p>> {
     let made = reads::made(pickle, Value::Node(id))?;
     if !made.is(DTYPE) {
@@ -546,42 +554,15 @@ pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
 /// `'2024-02-29'`.
 fn element_text(dtype: &DType<'_>, bytes: &[u8]) -> Option<String> {
     let big = dtype.byteorder == '>';
-    let int = |signed: bool| -> Option<i128> {
-        let mut buf = [0u8; 16];
-        let n = bytes.len();
-        if n > 8 {
-            return None;
-        }
-        if big {
-            buf[16 - n..].copy_from_slice(bytes);
-            buf.reverse();
-        } else {
-            buf[..n].copy_from_slice(bytes);
-        }
-        let raw = u128::from_le_bytes(buf);
-        let shift = 128 - 8 * n as u32;
-        Some(if signed {
-            ((raw << shift) as i128) >> shift
-        } else {
-            raw as i128
-        })
-    };
     match dtype.kind() {
-        'b' => Some(
-            if bytes.iter().any(|&b| b != 0) {
-                "True"
-            } else {
-                "False"
-            }
-            .to_string(),
-        ),
-        'i' => int(true).map(|v| v.to_string()),
-        'u' => int(false).map(|v| v.to_string()),
+        'b' => Some(python_bool(bytes.iter().any(|&b| b != 0)).to_string()),
+        'i' => int_value(bytes, big, true).map(|v| v.to_string()),
+        'u' => int_value(bytes, big, false).map(|v| v.to_string()),
         'f' => float_text(bytes, big),
         'c' => complex_text(bytes, big),
         'M' | 'm' => {
-            let count = int(true)?;
-            Some(date_text(dtype, count as i64))
+            let count = int_value(bytes, big, true)?;
+            Some(date_text(dtype, i64::try_from(count).ok()?))
         }
         'U' => ucs4_text(bytes, big),
         'S' => {
@@ -592,6 +573,36 @@ fn element_text(dtype: &DType<'_>, bytes: &[u8]) -> Option<String> {
         }
         _ => None,
     }
+}
+
+fn python_bool(value: bool) -> &'static str {
+    if value {
+        "True"
+    } else {
+        "False"
+    }
+}
+
+/// An integer of 1 to 8 bytes in either byte order.
+fn int_value(bytes: &[u8], big: bool, signed: bool) -> Option<i128> {
+    let n = bytes.len();
+    if n == 0 || n > 8 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    if big {
+        buf[16 - n..].copy_from_slice(bytes);
+        buf.reverse();
+    } else {
+        buf[..n].copy_from_slice(bytes);
+    }
+    let raw = u128::from_le_bytes(buf);
+    let shift = 128 - 8 * n as u32;
+    Some(if signed {
+        ((raw << shift) as i128) >> shift
+    } else {
+        raw as i128
+    })
 }
 
 /// A float of 2, 4 or 8 bytes, in its shortest form for its own precision.

@@ -468,6 +468,17 @@ const MODULE_ATTRIBUTES: &[&str] = &["_parameters", "_buffers", "_modules"];
 /// named by the dict keys and sequence indexes on the way (a whole pickled
 /// `nn.Module`'s `_parameters`, `_buffers` and `_modules` are left out of the names, as
 /// `state_dict()` leaves them out). Runs on a heap stack: any nesting is fine.
+/// ```
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch/training.ckpt");
+/// let bytes = std::fs::read(path).unwrap();
+/// let checkpoint = picklegraph::model::Checkpoint::open(&bytes).unwrap();
+/// let pickle = checkpoint.load().unwrap();
+/// let names: Vec<String> = picklegraph::python::torch::find_tensors(&pickle)
+///     .into_iter()
+///     .map(|t| t.name)
+///     .collect();
+/// assert_eq!(names, ["model.fc.weight", "model.fc.bias", "optimizer.state.0.step", "optimizer.state.0.exp_avg"]);
+/// ```
 pub fn find_tensors<'p>(pickle: &'p Pickle<'_>) -> Vec<NamedTensor<'p>> {
     let mut found = Vec::new();
     let mut seen = vec![false; pickle.nodes().len()];

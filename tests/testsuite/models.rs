@@ -660,3 +660,12 @@ fn recognizers_never_panic_on_any_fixture_or_a_mutation_of_one() {
     }
     assert!(loaded > 1000, "only {loaded} mutated pickles loaded");
 }
+
+#[test]
+fn a_numpy_scalar_of_a_zero_size_dtype_reads_as_unknown() {
+    // numpy._core.multiarray.scalar(numpy.dtype('i0', False, True), b'')
+    let data = b"\x80\x02cnumpy._core.multiarray\nscalar\ncnumpy\ndtype\nX\x02\x00\x00\x00i0\x89\x88\x87RC\x00\x86R.";
+    let pickle = picklegraph::load(data).unwrap();
+    let scalar = numpy::scalar(&pickle, pickle.root().node().unwrap()).unwrap();
+    assert_eq!(scalar.to_string(), "numpy.int0(…)");
+}

@@ -180,10 +180,20 @@ impl<'a> Contents<'a> {
     /// Every pickle of the input in order, each given the out-of-band buffers, loaded
     /// one at a time; ends after the first error.
     pub fn pickles<'s>(&'s self, buffers: &'s Buffers) -> Pickles<'s, 'a> {
+        self.pickles_with(buffers, LoadOptions::default())
+    }
+
+    /// [`Contents::pickles`] with other load options (`scan` reads with
+    /// `LoadOptions::scanning()`).
+    pub fn pickles_with<'s>(
+        &'s self,
+        buffers: &'s Buffers,
+        options: LoadOptions,
+    ) -> Pickles<'s, 'a> {
         Pickles {
             contents: self,
             buffers: buffers.slices(),
-            options: LoadOptions::default(),
+            options,
             part: 0,
             position: None,
             nested: std::collections::VecDeque::new(),

@@ -7,6 +7,7 @@ pub mod error;
 pub mod graph;
 pub mod limits;
 pub mod machine;
+pub mod model;
 pub mod opcode;
 pub mod python;
 pub mod reader;
@@ -41,6 +42,36 @@ pub fn load(input: &[u8]) -> Result<Pickle<'_>, Error> {
 /// The first malformed opcode, with its offset, or the first limit reached.
 pub fn load_with<'a>(input: &'a [u8], options: &LoadOptions) -> Result<Pickle<'a>, Error> {
     load_at(input, 0, options).map_err(|failure| failure.error)
+}
+
+/// Loads the first pickle in `input` with its out-of-band buffers, as
+/// `pickle.loads(data, buffers=buffers)` does: the `n`-th `NEXT_BUFFER` takes
+/// `buffers[n]`, and [`Pickle::buffer`] gives its bytes back, borrowed, not copied.
+/// ```
+/// // pickle.dumps(PickleBuffer(b"abc"), protocol=5, buffer_callback=…)
+/// let data = b"\x80\x05\x97.";
+/// let options = picklegraph::LoadOptions::default();
+/// let pickle = picklegraph::load_with_buffers(data, &[b"abc"], &options)?;
+/// assert_eq!(pickle.buffer(0), Some(&b"abc"[..]));
+/// assert!(picklegraph::load_with_buffers(data, &[], &options).is_err()); // one too few
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
+///
+/// # Errors
+/// The first malformed opcode, a limit reached, or a `NEXT_BUFFER` beyond the last
+/// buffer ([`ErrorKind::NotEnoughBuffers`]).
+pub fn load_with_buffers<'a>(
+    input: &'a [u8],
+    buffers: &[&'a [u8]],
+    options: &LoadOptions,
+) -> Result<Pickle<'a>, Error> {
+    if input.is_empty() {
+        return Err(Error::new(0, None, ErrorKind::Empty));
+    }
+    machine::Machine::new(input, 0, options)
+        .with_buffers(buffers)
+        .run()
+        .map_err(|failure| failure.error)
 }
 
 /// Loads the pickle that starts at byte `start` of `input`; on failure, also returns what

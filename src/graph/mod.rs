@@ -8,6 +8,8 @@ pub mod walk;
 pub use node::{Inert, InertKind, Mutation, Node, NodeId, Value};
 pub use pystr::PyStr;
 
+use std::borrow::Cow;
+
 use crate::opcode::Opcode;
 
 /// Something the pickle did whose result it did not keep: a call discarded by `POP` or
@@ -34,6 +36,7 @@ pub struct Pickle<'a> {
     pub(crate) protocol: u8,
     pub(crate) span: (usize, usize),
     pub(crate) memo_len: usize,
+    pub(crate) buffers: Vec<Cow<'a, [u8]>>,
 }
 
 impl<'a> Pickle<'a> {
@@ -73,6 +76,20 @@ impl<'a> Pickle<'a> {
     /// The byte range of the input this pickle occupied, `STOP` included.
     pub fn span(&self) -> (usize, usize) {
         self.span
+    }
+
+    /// The bytes of out-of-band buffer `index` (the `index`-th `NEXT_BUFFER`), when the
+    /// buffers were given to [`load_with_buffers`](crate::load_with_buffers).
+    /// ```
+    /// let data = [7u8, 8, 9];
+    /// let options = picklegraph::LoadOptions::default();
+    /// let pickle = picklegraph::load_with_buffers(b"\x80\x05\x97.", &[&data], &options)?;
+    /// assert_eq!(pickle.buffer(0), Some(&data[..]));
+    /// # Ok::<(), picklegraph::Error>(())
+    /// ```
+    pub fn buffer(&self, index: u64) -> Option<&[u8]> {
+        let index = usize::try_from(index).ok()?;
+        self.buffers.get(index).map(|bytes| &bytes[..])
     }
 
     /// How many memo entries the pickle stored.
@@ -126,7 +143,6 @@ impl<'a> Pickle<'a> {
 
     /// Detaches the graph from the input it borrows, copying payloads.
     pub fn into_owned(self) -> Pickle<'static> {
-        use std::borrow::Cow;
         let own = |bytes: Cow<'a, [u8]>| Cow::Owned(bytes.into_owned());
         let nodes = self
             .nodes
@@ -151,6 +167,7 @@ impl<'a> Pickle<'a> {
             protocol: self.protocol,
             span: self.span,
             memo_len: self.memo_len,
+            buffers: self.buffers.into_iter().map(own).collect(),
         }
     }
 }

@@ -53,6 +53,27 @@ static OPCODE_OF_BYTE: [Option<Opcode>; 256] = {
     table
 };
 
+/// Bytes that an application's unpickler reads from the stream itself, between opcodes.
+///
+/// joblib writes each numpy array's data right after the `BUILD` of its
+/// `NumpyArrayWrapper`, and its unpickler reads them from the file before it reads the
+/// next opcode; a machine given a `RawReader` passes over them the same way, so the
+/// opcodes that follow are read as joblib reads them.
+pub trait RawReader<'a> {
+    /// Called after each `BUILD` on an inert node, with the graph built so far (its root
+    /// not yet known), that node, and the offset of the next byte; returns how many
+    /// bytes to pass over (0 for none).
+    ///
+    /// # Errors
+    /// An error the load then reports at the `BUILD`.
+    fn after_build(
+        &mut self,
+        graph: &Pickle<'a>,
+        target: NodeId,
+        position: usize,
+    ) -> Result<usize, ErrorKind>;
+}
+
 /// Runs one pickle starting at a reader's position.
 pub struct Machine<'a, 'o> {
     reader: Reader<'a>,
@@ -66,6 +87,8 @@ pub struct Machine<'a, 'o> {
     allocated: u64,
     next_buffer: u64,
     offset: u64,
+    buffers: Option<&'o [&'a [u8]]>,
+    raw_reader: Option<&'o mut dyn RawReader<'a>>,
 }
 
 impl<'a, 'o> Machine<'a, 'o> {
@@ -83,7 +106,22 @@ impl<'a, 'o> Machine<'a, 'o> {
             allocated: 0,
             next_buffer: 0,
             offset: start as u64,
+            buffers: None,
+            raw_reader: None,
         }
+    }
+
+    /// The out-of-band buffers `NEXT_BUFFER` takes, in order, as `pickle.loads(data,
+    /// buffers=…)` takes them: one too many is [`ErrorKind::NotEnoughBuffers`].
+    pub fn with_buffers(mut self, buffers: &'o [&'a [u8]]) -> Machine<'a, 'o> {
+        self.buffers = Some(buffers);
+        self
+    }
+
+    /// Passes over the bytes `raw_reader` claims after each `BUILD` (see [`RawReader`]).
+    pub fn with_raw_reader(mut self, raw_reader: &'o mut dyn RawReader<'a>) -> Machine<'a, 'o> {
+        self.raw_reader = Some(raw_reader);
+        self
     }
 
     /// Runs opcodes up to and including `STOP`.
@@ -124,7 +162,11 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn finish(self, root: Value, span: (usize, usize)) -> Pickle<'a> {
+        let taken = usize::try_from(self.next_buffer).unwrap_or(usize::MAX);
+        let buffers = self.buffers.unwrap_or_default();
+        let buffers = buffers.iter().take(taken).map(|&b| Cow::Borrowed(b));
         Pickle {
+            buffers: buffers.collect(),
             nodes: self.nodes,
             root,
             effects: self.effects,
@@ -474,6 +516,11 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn op_next_buffer(&mut self) -> Result<(), ErrorKind> {
         let index = self.next_buffer;
+        if let Some(buffers) = self.buffers {
+            if usize::try_from(index).map_or(true, |i| i >= buffers.len()) {
+                return Err(ErrorKind::NotEnoughBuffers);
+            }
+        }
         self.next_buffer += 1;
         let id = self.inert(InertKind::Buffer {
             index,
@@ -927,7 +974,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         if let Some(id) = target.node() {
             if let Node::Inert(inert) = &mut self.nodes[id.index()] {
                 inert.mutations.push(Mutation::Build(state));
-                return Ok(());
+                return self.read_raw(id);
             }
         }
         // A native object has no __setstate__ and no __dict__: CPython ignores an empty
@@ -943,6 +990,30 @@ impl<'a, 'o> Machine<'a, 'o> {
             return Ok(());
         }
         Err(self.wrong_type("BUILD", target, "it has no __dict__ to set state on"))
+    }
+
+    /// Passes over what the [`RawReader`] claims after a `BUILD` on `target`.
+    fn read_raw(&mut self, target: NodeId) -> Result<(), ErrorKind> {
+        let Some(raw_reader) = self.raw_reader.as_deref_mut() else {
+            return Ok(());
+        };
+        // The graph so far, lent for the call: the nodes move out and back, uncopied.
+        let graph = Pickle {
+            nodes: std::mem::take(&mut self.nodes),
+            root: Value::None,
+            effects: Vec::new(),
+            protocol: self.protocol,
+            span: (0, 0),
+            memo_len: 0,
+            buffers: Vec::new(),
+        };
+        let result = raw_reader.after_build(&graph, target, self.reader.position());
+        self.nodes = graph.nodes;
+        let len = result?;
+        if len > 0 {
+            self.reader.take(len)?;
+        }
+        Ok(())
     }
 
     fn op_inst(&mut self) -> Result<(), ErrorKind> {

@@ -1,5 +1,7 @@
-//! Knowledge of Python itself: how Python 3 reads Python 2 names, and the recognizers
-//! that describe what cloudpickle, dill and the standard library's machinery ship.
+//! Knowledge of Python itself: how Python 3 reads Python 2 names, the recognizers that
+//! describe what cloudpickle, dill and the standard library's machinery ship, and what
+//! numpy, pandas and PyTorch objects look like once pickled ([`numpy`], [`pandas`],
+//! [`torch`]).
 //!
 //! Recognizers read the graph and never change it. [`Recognition::new`] runs them all
 //! once over a pickle and keeps a description of each node whose whole pattern they
@@ -25,10 +27,14 @@ mod dill;
 mod function;
 pub mod model;
 pub mod names;
+pub mod numpy;
+pub mod pandas;
+pub(crate) mod reads;
 mod recognize;
 pub mod show;
 pub mod skeleton;
 mod stdlib;
+pub mod torch;
 pub mod view;
 
 use std::collections::HashMap;

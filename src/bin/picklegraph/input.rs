@@ -130,17 +130,6 @@ pub fn report(name: &str, error: &picklegraph::Error, out: &mut dyn Write) -> u8
     EXIT_MALFORMED
 }
 
-/// The pickles of an input, one after another; an empty input is one error (`pickle.load`
-/// on an empty file raises too), not zero pickles.
-pub fn pickles(
-    bytes: &[u8],
-) -> impl Iterator<Item = Result<picklegraph::Pickle<'_>, Box<picklegraph::Failure<'_>>>> {
-    let empty = bytes
-        .is_empty()
-        .then(|| picklegraph::load_at(bytes, 0, &picklegraph::LoadOptions::default()));
-    empty.into_iter().chain(picklegraph::load_all(bytes))
-}
-
 /// Ends a view's output after a write error: a closed pipe (`| head`) ends it quietly,
 /// anything else is reported as an I/O error.
 pub fn write_failed(name: &str, error: &std::io::Error) -> u8 {

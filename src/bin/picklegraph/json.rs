@@ -3,7 +3,7 @@
 use clap::Args;
 use picklegraph::render::json;
 
-use crate::input;
+use crate::{contents, input};
 use crate::{Files, EXIT_OK};
 
 /// Arguments of `json`.
@@ -16,8 +16,16 @@ pub struct JsonArgs {
 /// Runs `json`: each document names its file, so several files make one stream of
 /// documents (no `==> NAME <==` headers).
 pub fn run(args: &JsonArgs) -> u8 {
+    let buffers = match contents::Buffers::read(&args.files) {
+        Ok(buffers) => buffers,
+        Err(code) => return code,
+    };
     input::for_each_with(&args.files, false, |input, out| {
-        for result in input::pickles(&input.bytes) {
+        let contents = match contents::open(input, out) {
+            Ok(contents) => contents,
+            Err(code) => return code,
+        };
+        for (_, result) in contents.pickles(&buffers) {
             let written = match &result {
                 Ok(pickle) => json::write_json(pickle, Some(&input.name), &mut *out),
                 Err(failure) => json::write_failure_json(failure, Some(&input.name), &mut *out),

@@ -1,5 +1,6 @@
 //! The `picklegraph` command: views of pickle files, none of which runs the pickle.
 
+mod contents;
 mod dis;
 mod input;
 mod json;
@@ -65,6 +66,10 @@ pub struct Files {
     /// Pickle files to read; `-` or none reads standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
+    /// An out-of-band buffer for protocol 5 pickles; repeat it to give them in order, as
+    /// `pickle.loads(data, buffers=[…])` takes them (dis lists opcodes and needs none)
+    #[arg(long = "buffer", value_name = "FILE")]
+    pub buffers: Vec<String>,
 }
 
 fn main() -> ExitCode {

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use crate::input;
+use crate::{contents, input};
 use crate::{Files, EXIT_OK};
 
 /// Arguments of `repr`.
@@ -17,8 +17,16 @@ pub struct ReprArgs {
 
 /// Runs `repr`.
 pub fn run(args: &ReprArgs) -> u8 {
+    let buffers = match contents::Buffers::read(&args.files) {
+        Ok(buffers) => buffers,
+        Err(code) => return code,
+    };
     input::for_each(&args.files, |input, out| {
-        for result in picklegraph::load_all(&input.bytes) {
+        let contents = match contents::open(input, out) {
+            Ok(contents) => contents,
+            Err(code) => return code,
+        };
+        for (_, result) in contents.pickles(&buffers) {
             match result {
                 Ok(pickle) => {
                     let (text, _) =

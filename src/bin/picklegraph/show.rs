@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use clap::{Args, ValueEnum};
 use picklegraph::render::show::{self, ShowOptions};
 
-use crate::input;
+use crate::{contents, input};
 use crate::{Files, EXIT_OK};
 
 /// When to colour the output.
@@ -85,10 +85,25 @@ fn default_width() -> usize {
 /// Runs `show`.
 pub fn run(args: &ShowArgs) -> u8 {
     let options = args.options();
+    let buffers = match contents::Buffers::read(&args.files) {
+        Ok(buffers) => buffers,
+        Err(code) => return code,
+    };
     input::for_each(&args.files, |input, out| {
-        for (index, result) in input::pickles(&input.bytes).enumerate() {
+        let contents = match contents::open(input, out) {
+            Ok(contents) => contents,
+            Err(code) => return code,
+        };
+        let comments = options.summary;
+        if let Some(line) = contents.description.as_deref().filter(|_| comments) {
+            let _ = writeln!(out, "{line}");
+        }
+        for (index, (label, result)) in contents.pickles(&buffers).enumerate() {
             if index > 0 {
                 let _ = writeln!(out);
+            }
+            if let Some(label) = label.filter(|_| comments) {
+                let _ = writeln!(out, "{label}");
             }
             let written = match &result {
                 Ok(pickle) => show::show(pickle, &options, &mut *out),

@@ -26,6 +26,7 @@ pub mod doc;
 mod inert;
 pub mod layout;
 pub mod leaf;
+pub mod models;
 mod recognize;
 mod walker;
 

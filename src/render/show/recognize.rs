@@ -70,8 +70,12 @@ pub trait Recognizer {
     }
 }
 
-/// The recognizers `show` asks unless `--raw` is given: those of [`crate::python`]
+/// The recognizers `show` asks unless `--raw` is given: those of model data first (torch
+/// state dicts and tensors, numpy, pandas; see [`super::models`]), whose objects are
+/// instances the others would print generically, then those of [`crate::python`]
 /// (cloudpickle, dill and the standard library's machinery).
 pub fn default_recognizers() -> Vec<Box<dyn Recognizer>> {
-    vec![Box::new(crate::python::show::Skeletons::default())]
+    let mut recognizers = super::models::recognizers();
+    recognizers.push(Box::new(crate::python::show::Skeletons::default()));
+    recognizers
 }

@@ -1,0 +1,675 @@
+//! PyTorch tensors as `torch.save` pickles them, read from the graph.
+//!
+//! `torch.save` turns each storage into a persistent id, `('storage', torch.FloatStorage,
+//! key, location, numel)` (a sixth item, a view, in the legacy format), and each tensor
+//! into `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad,
+//! hooks)`; dtypes without a storage class use an `UntypedStorage` of bytes and
+//! `_rebuild_tensor_v3(…, dtype)`. Parameters wrap a tensor in `_rebuild_parameter`.
+//! [`tensor`] reads one such node, [`find_tensors`] every tensor reachable from the
+//! root with its state-dict name, and [`table`] writes them as a table. Nothing here
+//! reads a storage's bytes: what a tensor is comes from the pickle alone.
+//!
+//! ```
+//! use picklegraph::python::torch;
+//! // torch._utils._rebuild_tensor_v2(<storage ('storage', torch.FloatStorage, '0', 'cpu', 6)>,
+//! //                                  0, (2, 3), (3, 1), False, collections.OrderedDict())
+//! let data = b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage\
+//! ctorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x06tQK\x00K\x02K\x03\x86\
+//! K\x03K\x01\x86\x89ccollections\nOrderedDict\n)RtR.";
+//! let pickle = picklegraph::load(data)?;
+//! let tensor = torch::tensor(&pickle, pickle.root().node().unwrap()).unwrap();
+//! assert_eq!(tensor.to_string(), "Tensor(float32, [2, 3], storage data/0 at offset 0, 24 B)");
+//! # Ok::<(), picklegraph::Error>(())
+//! ```
+
+use std::fmt;
+
+use super::reads::{self, Made};
+use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
+
+/// A torch dtype: its name as `torch.<name>` spells it, and the bytes of one element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DType {
+    /// `float32`, `bfloat16`, `int64`, …
+    pub name: &'static str,
+    /// Bytes per element.
+    pub size: u8,
+}
+
+/// Every dtype torch can save, with its element size.
+const DTYPES: &[(&str, u8)] = &[
+    ("float64", 8),
+    ("float32", 4),
+    ("float16", 2),
+    ("bfloat16", 2),
+    ("int64", 8),
+    ("int32", 4),
+    ("int16", 2),
+    ("int8", 1),
+    ("uint8", 1),
+    ("uint16", 2),
+    ("uint32", 4),
+    ("uint64", 8),
+    ("bool", 1),
+    ("complex32", 4),
+    ("complex64", 8),
+    ("complex128", 16),
+    ("float8_e4m3fn", 1),
+    ("float8_e5m2", 1),
+    ("float8_e4m3fnuz", 1),
+    ("float8_e5m2fnuz", 1),
+    ("float8_e8m0fnu", 1),
+    ("qint8", 1),
+    ("quint8", 1),
+    ("qint32", 4),
+    ("quint4x2", 1),
+    ("quint2x4", 1),
+    ("bits1x8", 1),
+    ("bits2x4", 1),
+    ("bits4x2", 1),
+    ("bits8", 1),
+    ("bits16", 2),
+];
+
+/// Other spellings of the same dtypes (`torch.float` is `torch.float32`).
+const ALIASES: &[(&str, &str)] = &[
+    ("double", "float64"),
+    ("float", "float32"),
+    ("half", "float16"),
+    ("long", "int64"),
+    ("int", "int32"),
+    ("short", "int16"),
+    ("chalf", "complex32"),
+    ("cfloat", "complex64"),
+    ("cdouble", "complex128"),
+];
+
+/// The legacy storage classes and the dtype each holds (torch's
+/// `_dtype_to_storage_type_map`).
+const STORAGE_CLASSES: &[(&str, &str)] = &[
+    ("DoubleStorage", "float64"),
+    ("FloatStorage", "float32"),
+    ("HalfStorage", "float16"),
+    ("BFloat16Storage", "bfloat16"),
+    ("LongStorage", "int64"),
+    ("IntStorage", "int32"),
+    ("ShortStorage", "int16"),
+    ("CharStorage", "int8"),
+    ("ByteStorage", "uint8"),
+    ("BoolStorage", "bool"),
+    ("ComplexDoubleStorage", "complex128"),
+    ("ComplexFloatStorage", "complex64"),
+    ("QInt8Storage", "qint8"),
+    ("QUInt8Storage", "quint8"),
+    ("QInt32Storage", "qint32"),
+    ("QUInt4x2Storage", "quint4x2"),
+    ("QUInt2x4Storage", "quint2x4"),
+    ("UntypedStorage", "uint8"),
+];
+
+impl DType {
+    /// The dtype named `torch.<name>`, under any of its spellings.
+    /// ```
+    /// use picklegraph::python::torch::DType;
+    /// assert_eq!(DType::named("half").map(|d| (d.name, d.size)), Some(("float16", 2)));
+    /// ```
+    pub fn named(name: &str) -> Option<DType> {
+        let name = ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == name)
+            .map_or(name, |(_, canonical)| canonical);
+        DTYPES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(name, size)| DType { name, size })
+    }
+
+    /// The dtype a storage class holds (`FloatStorage` holds `float32`, `UntypedStorage`
+    /// bytes).
+    pub fn of_storage_class(class: &str) -> Option<DType> {
+        let (_, dtype) = STORAGE_CLASSES.iter().find(|(c, _)| *c == class)?;
+        DType::named(dtype)
+    }
+}
+
+/// Which layout wrote a storage's persistent id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdForm {
+    /// `('storage', class, key, location, numel)`: the zip format; the storage is the
+    /// archive's record `data/<key>`.
+    Zip,
+    /// `('storage', class, key, location, numel, view)`: the legacy format; the key is
+    /// the storage's address when it was saved.
+    Legacy,
+}
+
+/// A storage a tensor views, as its persistent id describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Storage<'p> {
+    /// The key that names its bytes (`'12'` for the record `data/12`).
+    pub key: &'p str,
+    /// What one element is (`uint8` for an untyped storage).
+    pub dtype: DType,
+    /// Whether the id names `torch.UntypedStorage` (bytes; the tensor gives the dtype).
+    pub untyped: bool,
+    /// Where it lived when saved: `cpu`, `cuda:0`, …
+    pub location: &'p str,
+    /// Its length in elements of `dtype`.
+    pub numel: u64,
+    /// The layout that wrote the id.
+    pub form: IdForm,
+    /// For a legacy view of another storage: the viewed key, the offset and the length
+    /// in elements.
+    pub view: Option<(&'p str, u64, u64)>,
+}
+
+impl Storage<'_> {
+    /// Its length in bytes.
+    pub fn nbytes(&self) -> u64 {
+        self.numel.saturating_mul(u64::from(self.dtype.size))
+    }
+
+    /// How people find its bytes: `data/12` in a zip archive, the key in a legacy file,
+    /// and for a legacy view the elements it spans: `94000000000000[2:6]`.
+    pub fn name(&self) -> String {
+        let mut name = match self.form {
+            IdForm::Zip => format!("data/{}", self.key),
+            IdForm::Legacy => self.key.to_string(),
+        };
+        if let Some((_, offset, numel)) = self.view {
+            name.push_str(&format!("[{offset}:{}]", offset.saturating_add(numel)));
+        }
+        name
+    }
+
+    /// Where a view starts in the storage it views, in elements (0 for a whole storage).
+    pub fn view_offset(&self) -> u64 {
+        self.view.map_or(0, |(_, offset, _)| offset)
+    }
+}
+
+/// Reads a persistent id `('storage', torch.FloatStorage, key, location, numel[, view])`.
+/// Python 2 files may spell the strs as bytes.
+pub fn storage<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Storage<'p>> {
+    let pid = match reads::inert(pickle, value)?.kind {
+        InertKind::Persistent { pid } => pid,
+        _ => return None,
+    };
+    let items = reads::tuple(pickle, pid)?;
+    let (form, view) = match items.len() {
+        5 => (IdForm::Zip, None),
+        6 => (IdForm::Legacy, legacy_view(pickle, items[5])?),
+        _ => return None,
+    };
+    if reads::text(pickle, items[0])? != "storage" {
+        return None;
+    }
+    let (module, class) = pickle.global_name(items[1])?;
+    // torch.FloatStorage, torch.cuda.FloatStorage (legacy GPU files), and
+    // torch.storage.UntypedStorage as torch 2 writes it.
+    if !matches!(module, "torch" | "torch.cuda" | "torch.storage") {
+        return None;
+    }
+    Some(Storage {
+        key: storage_key(pickle, items[2])?,
+        dtype: DType::of_storage_class(class)?,
+        untyped: class == "UntypedStorage",
+        location: reads::text(pickle, items[3])?,
+        numel: reads::count(items[4])?,
+        form,
+        view,
+    })
+}
+
+/// A storage key: a str (an int in some hand-made files is read as its digits' text).
+fn storage_key<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p str> {
+    reads::text(pickle, value)
+}
+
+/// The sixth item of a legacy id: `None`, or `(view_key, offset, size)`.
+fn legacy_view<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Option<(&'p str, u64, u64)>> {
+    if value == Value::None {
+        return Some(None);
+    }
+    let items = reads::tuple(pickle, value)?;
+    let [key, offset, size] = items else {
+        return None;
+    };
+    Some(Some((
+        storage_key(pickle, *key)?,
+        reads::count(*offset)?,
+        reads::count(*size)?,
+    )))
+}
+
+/// What rebuilt a tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TensorKind {
+    /// A plain tensor.
+    Tensor,
+    /// An `nn.Parameter` (`_rebuild_parameter`).
+    Parameter,
+}
+
+/// A tensor: dtype, shape, and where its elements lie in which storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor<'p> {
+    /// Tensor or parameter.
+    pub kind: TensorKind,
+    /// The tensor subclass, for `torch._tensor._rebuild_from_type_v2(…, cls, …)`.
+    pub class: Option<(&'p str, &'p str)>,
+    /// The element type.
+    pub dtype: DType,
+    /// The size of each dimension.
+    pub shape: Vec<u64>,
+    /// The step between elements of each dimension, in elements.
+    pub stride: Vec<u64>,
+    /// Where the first element lies in the storage, in elements of `dtype`.
+    pub offset: u64,
+    /// The storage.
+    pub storage: Storage<'p>,
+    /// Whether it records gradients.
+    pub requires_grad: bool,
+}
+
+impl Tensor<'_> {
+    /// How many elements it has.
+    pub fn numel(&self) -> u64 {
+        self.shape.iter().fold(1u64, |n, &d| n.saturating_mul(d))
+    }
+
+    /// Its elements' bytes.
+    pub fn nbytes(&self) -> u64 {
+        self.numel().saturating_mul(u64::from(self.dtype.size))
+    }
+
+    /// The bytes of the storage it reaches, from its first element to its last: equal to
+    /// [`Tensor::nbytes`] when it is contiguous, more for a strided view.
+    pub fn extent_bytes(&self) -> u64 {
+        if self.numel() == 0 {
+            return 0;
+        }
+        let last = self
+            .shape
+            .iter()
+            .zip(&self.stride)
+            .fold(0u64, |end, (&d, &s)| {
+                end.saturating_add((d - 1).saturating_mul(s))
+            });
+        last.saturating_add(1)
+            .saturating_mul(u64::from(self.dtype.size))
+    }
+
+    /// Where its first element lies in the storage, in bytes.
+    pub fn byte_offset(&self) -> u64 {
+        self.offset.saturating_mul(u64::from(self.dtype.size))
+    }
+
+    /// Whether its elements lie one after another in row-major order.
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1u64;
+        for (&d, &s) in self.shape.iter().zip(&self.stride).rev() {
+            if d != 1 && s != expected {
+                return false;
+            }
+            expected = expected.saturating_mul(d);
+        }
+        true
+    }
+
+    /// Whether its elements lie inside its storage (a hostile file may claim otherwise).
+    pub fn fits_storage(&self) -> bool {
+        let storage_bytes = self.storage.nbytes();
+        self.byte_offset().saturating_add(self.extent_bytes()) <= storage_bytes
+            || self.storage.untyped && self.numel() == 0
+    }
+}
+
+impl fmt::Display for Tensor<'_> {
+    /// `Tensor(float32, [384, 1536], storage data/12 at offset 0, 2.2 MiB)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match (self.class, self.kind) {
+            (Some((_, class)), _) => class,
+            (None, TensorKind::Parameter) => "Parameter",
+            (None, TensorKind::Tensor) => "Tensor",
+        };
+        write!(
+            f,
+            "{kind}({}, {}, storage {} at offset {}, {}",
+            self.dtype.name,
+            shape_list(&self.shape),
+            self.storage.name(),
+            self.offset,
+            human_size(self.nbytes())
+        )?;
+        if !self.is_contiguous() {
+            write!(f, ", stride {}", shape_list(&self.stride))?;
+        }
+        if self.storage.location != "cpu" {
+            write!(f, ", {}", self.storage.location)?;
+        }
+        if self.requires_grad && self.kind == TensorKind::Tensor {
+            f.write_str(", requires_grad")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// `[384, 1536]`, as torch prints a size.
+pub fn shape_list(shape: &[u64]) -> String {
+    let parts: Vec<String> = shape.iter().map(u64::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// A byte count as people read it: `512 B`, `1.5 KiB`, `2.2 MiB`.
+/// ```
+/// use picklegraph::python::torch::human_size;
+/// assert_eq!(human_size(2_359_296), "2.2 MiB");
+/// assert_eq!(human_size(1000), "1000 B");
+/// ```
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// The rebuild functions and what they rebuild.
+const TENSOR_V2: &[&str] = &["torch._utils._rebuild_tensor_v2"];
+const TENSOR_V1: &[&str] = &["torch._utils._rebuild_tensor"];
+const TENSOR_V3: &[&str] = &["torch._utils._rebuild_tensor_v3"];
+const PARAMETER: &[&str] = &[
+    "torch._utils._rebuild_parameter",
+    "torch._utils._rebuild_parameter_with_state",
+];
+const FROM_TYPE: &[&str] = &["torch._tensor._rebuild_from_type_v2"];
+
+/// The tensor a node rebuilds, when it is one of torch's tensor or parameter patterns
+/// over a storage persistent id.
+pub fn tensor<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Tensor<'p>> {
+    let made = reads::made(pickle, Value::Node(id))?;
+    if made.is(PARAMETER) {
+        let mut tensor = tensor(pickle, made.args.first()?.node()?)?;
+        tensor.kind = TensorKind::Parameter;
+        tensor.requires_grad = reads::boolean(*made.args.get(1)?)?;
+        return Some(tensor);
+    }
+    if made.is(FROM_TYPE) {
+        let [func, class, args, ..] = made.args else {
+            return None;
+        };
+        let rebuild = Made {
+            global: pickle.global_name(*func),
+            args: reads::tuple(pickle, *args)?,
+            mutations: &[],
+        };
+        let mut tensor = rebuilt(pickle, &rebuild)?;
+        tensor.class = pickle.global_name(*class);
+        return Some(tensor);
+    }
+    rebuilt(pickle, &made)
+}
+
+/// A tensor from a call of `_rebuild_tensor`, `_rebuild_tensor_v2` or `_v3`.
+fn rebuilt<'p>(pickle: &'p Pickle<'_>, made: &Made<'p>) -> Option<Tensor<'p>> {
+    let args = made.args;
+    let (requires_grad, dtype) = if made.is(TENSOR_V2) && args.len() >= 6 {
+        (reads::boolean(args[4])?, None)
+    } else if made.is(TENSOR_V3) && args.len() >= 7 {
+        let (_, name) = pickle.global_name(args[6])?;
+        (reads::boolean(args[4])?, Some(DType::named(name)?))
+    } else if made.is(TENSOR_V1) && args.len() == 4 {
+        (false, None)
+    } else {
+        return None;
+    };
+    let storage = storage(pickle, args[0])?;
+    let dtype = dtype.unwrap_or(storage.dtype);
+    let shape = reads::counts(pickle, args[2])?;
+    let stride = reads::counts(pickle, args[3])?;
+    if shape.len() != stride.len() {
+        return None;
+    }
+    Some(Tensor {
+        kind: TensorKind::Tensor,
+        class: None,
+        dtype,
+        shape,
+        stride,
+        offset: reads::count(args[1])?,
+        storage,
+        requires_grad,
+    })
+}
+
+/// A tensor with the name a state dict gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedTensor<'p> {
+    /// The dotted path of keys and indexes from the root: `encoder.weight`,
+    /// `optimizer.state.0.exp_avg`.
+    pub name: String,
+    /// The node that rebuilds it.
+    pub node: NodeId,
+    /// The tensor.
+    pub tensor: Tensor<'p>,
+}
+
+/// Path parts that `nn.Module` state dicts leave out of names.
+const MODULE_ATTRIBUTES: &[&str] = &["_parameters", "_buffers", "_modules"];
+
+/// Every tensor reachable from the root, once each, in the order the pickle holds them,
+/// named by the dict keys and sequence indexes on the way (a whole pickled
+/// `nn.Module`'s `_parameters`, `_buffers` and `_modules` are left out of the names, as
+/// `state_dict()` leaves them out). Runs on a heap stack: any nesting is fine.
+/// ```
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch/training.ckpt");
+/// let bytes = std::fs::read(path).unwrap();
+/// let checkpoint = picklegraph::model::Checkpoint::open(&bytes).unwrap();
+/// let pickle = checkpoint.load().unwrap();
+/// let names: Vec<String> = picklegraph::python::torch::find_tensors(&pickle)
+///     .into_iter()
+///     .map(|t| t.name)
+///     .collect();
+/// assert_eq!(names, ["model.fc.weight", "model.fc.bias", "optimizer.state.0.step", "optimizer.state.0.exp_avg"]);
+/// ```
+pub fn find_tensors<'p>(pickle: &'p Pickle<'_>) -> Vec<NamedTensor<'p>> {
+    let mut found = Vec::new();
+    let mut seen = vec![false; pickle.nodes().len()];
+    let mut pending: Vec<(Value, String)> = vec![(pickle.root(), String::new())];
+    while let Some((value, name)) = pending.pop() {
+        let Some(id) = value.node() else { continue };
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        if let Some(tensor) = tensor(pickle, id) {
+            found.push(NamedTensor {
+                name,
+                node: id,
+                tensor,
+            });
+            continue;
+        }
+        let children = named_children(pickle, id, &name);
+        pending.extend(children.into_iter().rev());
+    }
+    found
+}
+
+/// The children of a node with their names: a mapping's values under their keys, a
+/// sequence's items under their indexes, anything else's parts under its own name.
+fn named_children(pickle: &Pickle<'_>, id: NodeId, name: &str) -> Vec<(Value, String)> {
+    let value = Value::Node(id);
+    if let Some(items) = reads::mapping_items(pickle, value) {
+        let mut children: Vec<(Value, String)> = items
+            .iter()
+            .map(|&(key, item)| (item, join(name, &key_text(pickle, key))))
+            .collect();
+        if let Node::Inert(inert) = pickle.node(id) {
+            let state = inert.mutations.iter().filter_map(|m| match m {
+                crate::Mutation::Build(state) => Some((*state, name.to_string())),
+                _ => None,
+            });
+            children.extend(state);
+        }
+        return children;
+    }
+    match pickle.node(id) {
+        Node::List(items) | Node::Tuple(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, &item)| (item, join(name, &i.to_string())))
+            .collect(),
+        node => (0..node.child_count())
+            .filter_map(|i| node.child(i))
+            .map(|child| (child, name.to_string()))
+            .collect(),
+    }
+}
+
+fn key_text(pickle: &Pickle<'_>, key: Value) -> String {
+    match key {
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
+        _ => reads::text(pickle, key).map_or_else(|| "?".to_string(), str::to_string),
+    }
+}
+
+fn join(prefix: &str, part: &str) -> String {
+    if MODULE_ATTRIBUTES.contains(&part) {
+        return prefix.to_string();
+    }
+    if prefix.is_empty() {
+        part.to_string()
+    } else {
+        format!("{prefix}.{part}")
+    }
+}
+
+/// The entries of a state dict: a dict or `OrderedDict` with at least one item whose
+/// values are all tensors, keyed by strs.
+pub fn state_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p str, Tensor<'p>)>> {
+    let items = reads::mapping_items(pickle, value)?;
+    if items.is_empty() {
+        return None;
+    }
+    items
+        .iter()
+        .map(|&(key, item)| Some((reads::str(pickle, key)?, tensor(pickle, item.node()?)?)))
+        .collect()
+}
+
+/// Totals over a set of tensors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// How many tensors.
+    pub tensors: usize,
+    /// Their elements (parameters), added up.
+    pub parameters: u64,
+    /// Their bytes, added up.
+    pub bytes: u64,
+    /// How many distinct storages they view.
+    pub storages: usize,
+    /// The bytes of those storages, each counted once.
+    pub storage_bytes: u64,
+}
+
+/// The totals of `tensors`: a storage shared by several counts once in the storage
+/// figures.
+pub fn totals<'t, 'p: 't>(tensors: impl IntoIterator<Item = &'t Tensor<'p>>) -> Totals {
+    let mut totals = Totals::default();
+    let mut storages = std::collections::HashMap::new();
+    for tensor in tensors {
+        totals.tensors += 1;
+        totals.parameters = totals.parameters.saturating_add(tensor.numel());
+        totals.bytes = totals.bytes.saturating_add(tensor.nbytes());
+        storages.insert(tensor.storage.key, tensor.storage.nbytes());
+    }
+    totals.storages = storages.len();
+    totals.storage_bytes = storages.values().fold(0u64, |a, &b| a.saturating_add(b));
+    totals
+}
+
+/// The tensors as a table, name, dtype, shape, size, with a totals line:
+///
+/// ```text
+/// name            dtype    shape    size
+/// encoder.weight  float32  [8, 16]  512 B
+/// encoder.bias    float32  [8]      32 B
+/// 2 tensors, 136 parameters, 544 B (1 storage, 544 B)
+/// ```
+pub fn table<'t, 'p: 't>(rows: impl IntoIterator<Item = (&'t str, &'t Tensor<'p>)>) -> Vec<String> {
+    let rows: Vec<(&str, &Tensor<'p>)> = rows.into_iter().collect();
+    let mut cells = vec![[
+        "name".to_string(),
+        "dtype".to_string(),
+        "shape".to_string(),
+        "size".to_string(),
+    ]];
+    for (name, tensor) in &rows {
+        cells.push([
+            name.to_string(),
+            tensor.dtype.name.to_string(),
+            shape_list(&tensor.shape),
+            human_size(tensor.nbytes()),
+        ]);
+    }
+    let mut lines = align(&cells);
+    lines.push(totals_line(&totals(rows.iter().map(|(_, t)| *t))));
+    lines
+}
+
+/// `15 tensors, 1,234 parameters, 4.5 KiB (13 storages, 4.2 KiB)`.
+pub fn totals_line(totals: &Totals) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {} parameters, {} ({}, {})",
+        plural(totals.tensors, "tensor"),
+        thousands(totals.parameters),
+        human_size(totals.bytes),
+        plural(totals.storages, "storage"),
+        human_size(totals.storage_bytes)
+    )
+}
+
+/// Columns padded to their widest cell, two spaces apart; no trailing spaces.
+fn align<const N: usize>(rows: &[[String; N]]) -> Vec<String> {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                line.push_str(cell);
+                if i + 1 < N {
+                    let pad = widths[i] - cell.chars().count() + 2;
+                    line.extend(std::iter::repeat(' ').take(pad));
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// A count with commas between thousands: `1,234,567`.
+pub fn thousands(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}

@@ -7,10 +7,13 @@
 //! bytearrays are unhashable, as in Python.
 //!
 //! Tuples and frozensets get a canonical id computed bottom-up on a heap stack, each
-//! node once, so a deeply nested or heavily shared key costs linear time.
+//! node once, so a deeply nested or heavily shared key costs linear time. Strs, bytes
+//! and big ints get one too, computed once per node: a 4 MB str added to a set a million
+//! times is hashed once, not a million times, and equal strs in distinct nodes are
+//! compared once each.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
 use num_bigint::BigInt;
@@ -22,8 +25,9 @@ use crate::graph::{Node, NodeId, Value};
 /// Dicts and sets with fewer entries than this are searched linearly.
 const LINEAR_SEARCH_MAX: usize = 16;
 
-/// A key reduced to what Python's `==` looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A key reduced to what Python's `==` looks at: two keys are equal exactly when
+/// these are, except that a NaN equals nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
     None,
     /// Ints, bools and floats with an integral value that fits in 64 bits.
@@ -32,8 +36,10 @@ enum Key {
     Float(u64),
     /// A NaN: equal to nothing, itself included.
     Nan,
-    Str(NodeId),
-    Bytes(NodeId),
+    /// A str, by the canonical id of its text.
+    Str(u32),
+    /// A bytes object, by the canonical id of its payload.
+    Bytes(u32),
     /// A big int, an integral float beyond 64 bits, a tuple or a frozenset.
     Canon(u32),
     /// Any other object: equal only to itself.
@@ -56,6 +62,10 @@ pub struct Keys {
     canon_of_node: HashMap<NodeId, u32>,
     /// For dicts and sets past [`LINEAR_SEARCH_MAX`]: key hash to first position.
     indexes: HashMap<NodeId, HashMap<u64, u32>>,
+    /// Canonical ids of str and bytes payloads: a node standing for each.
+    texts: Vec<NodeId>,
+    texts_by_hash: HashMap<u64, Vec<u32>>,
+    text_of_node: HashMap<NodeId, u32>,
 }
 
 impl Default for Keys {
@@ -66,6 +76,9 @@ impl Default for Keys {
             canon_by_hash: HashMap::new(),
             canon_of_node: HashMap::new(),
             indexes: HashMap::new(),
+            texts: Vec::new(),
+            texts_by_hash: HashMap::new(),
+            text_of_node: HashMap::new(),
         }
     }
 }
@@ -79,48 +92,58 @@ fn payload<'n>(nodes: &'n [Node<'_>], id: NodeId) -> &'n [u8] {
 }
 
 impl Keys {
-    fn key_eq(&self, nodes: &[Node<'_>], a: Key, b: Key) -> bool {
-        match (a, b) {
-            (Key::Str(x), Key::Str(y)) | (Key::Bytes(x), Key::Bytes(y)) => {
-                x == y || payload(nodes, x) == payload(nodes, y)
-            }
-            (Key::Nan, _) => false,
-            (Key::Canon(x), Key::Canon(y)) => x == y,
-            _ => a == b,
-        }
+    fn key_eq(&self, a: Key, b: Key) -> bool {
+        a != Key::Nan && a == b
     }
 
-    fn key_hash(&self, nodes: &[Node<'_>], key: Key) -> u64 {
-        match key {
-            Key::Str(id) => self.hasher.hash_one((1u8, payload(nodes, id))),
-            Key::Bytes(id) => self.hasher.hash_one((2u8, payload(nodes, id))),
-            Key::None => self.hasher.hash_one(0u8),
-            Key::Int(v) => self.hasher.hash_one((3u8, v)),
-            Key::Float(bits) => self.hasher.hash_one((4u8, bits)),
-            Key::Nan => self.hasher.hash_one(5u8),
-            Key::Canon(c) => self.hasher.hash_one((6u8, c)),
-            Key::Identity(id) => self.hasher.hash_one((7u8, id)),
-        }
+    fn key_hash(&self, key: Key) -> u64 {
+        self.hasher.hash_one(key)
     }
 
-    fn intern(&mut self, nodes: &[Node<'_>], canon: Canon) -> u32 {
+    /// The canonical id of a str or bytes node's payload (`kind` tells them apart),
+    /// computed once per node.
+    fn text_id(&mut self, nodes: &[Node<'_>], id: NodeId, kind: u8) -> u32 {
+        if let Some(&text) = self.text_of_node.get(&id) {
+            return text;
+        }
+        let bytes = payload(nodes, id);
+        let hash = self.hasher.hash_one((kind, bytes));
+        let same = |&&text: &&u32| {
+            let other = self.texts[text as usize];
+            std::mem::discriminant(&nodes[other.index()])
+                == std::mem::discriminant(&nodes[id.index()])
+                && payload(nodes, other) == bytes
+        };
+        let found = self
+            .texts_by_hash
+            .get(&hash)
+            .and_then(|ids| ids.iter().find(same))
+            .copied();
+        let text = found.unwrap_or_else(|| {
+            let text = self.texts.len() as u32;
+            self.texts.push(id);
+            self.texts_by_hash.entry(hash).or_default().push(text);
+            text
+        });
+        self.text_of_node.insert(id, text);
+        text
+    }
+
+    fn intern(&mut self, canon: Canon) -> u32 {
         let hash = match &canon {
             Canon::Big(v) => self.hasher.hash_one((8u8, v)),
-            Canon::Tuple(keys) => {
-                let hashes: Vec<u64> = keys.iter().map(|&k| self.key_hash(nodes, k)).collect();
-                self.hasher.hash_one((9u8, hashes))
-            }
+            Canon::Tuple(keys) => self.hasher.hash_one((9u8, keys)),
             Canon::FrozenSet(keys) => {
                 // Order-independent, as frozenset equality is.
                 let sum = keys
                     .iter()
-                    .fold(0u64, |acc, &k| acc.wrapping_add(self.key_hash(nodes, k)));
+                    .fold(0u64, |acc, &k| acc.wrapping_add(self.key_hash(k)));
                 self.hasher.hash_one((10u8, sum, keys.len()))
             }
         };
         if let Some(ids) = self.canon_by_hash.get(&hash) {
             for &id in ids {
-                if self.canon_eq(nodes, &self.canon[id as usize], &canon) {
+                if self.canon_eq(&self.canon[id as usize], &canon) {
                     return id;
                 }
             }
@@ -131,14 +154,20 @@ impl Keys {
         id
     }
 
-    fn canon_eq(&self, nodes: &[Node<'_>], a: &Canon, b: &Canon) -> bool {
+    fn canon_eq(&self, a: &Canon, b: &Canon) -> bool {
         match (a, b) {
             (Canon::Big(x), Canon::Big(y)) => x == y,
             (Canon::Tuple(x), Canon::Tuple(y)) => {
-                x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(nodes, p, q))
+                x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(p, q))
             }
             (Canon::FrozenSet(x), Canon::FrozenSet(y)) => {
-                x.len() == y.len() && x.iter().all(|&p| y.iter().any(|&q| self.key_eq(nodes, p, q)))
+                // Members are unique, so equal sizes and inclusion make equal sets: one
+                // pass over a hash set, not a comparison of every pair.
+                if x.len() != y.len() || x.contains(&Key::Nan) {
+                    return false;
+                }
+                let members: HashSet<Key> = y.iter().copied().collect();
+                x.iter().all(|key| members.contains(key))
             }
             _ => false,
         }
@@ -150,11 +179,18 @@ impl Keys {
             Value::None => Key::None,
             Value::Bool(b) => Key::Int(i64::from(b)),
             Value::Int(v) => Key::Int(v),
-            Value::Float(f) => self.float_key(nodes, f),
+            Value::Float(f) => self.float_key(f),
             Value::Node(id) => match &nodes[id.index()] {
-                Node::Str(_) => Key::Str(id),
-                Node::Bytes(_) => Key::Bytes(id),
-                Node::BigInt(v) => Key::Canon(self.intern(nodes, Canon::Big(v.clone()))),
+                Node::Str(_) => Key::Str(self.text_id(nodes, id, 1)),
+                Node::Bytes(_) => Key::Bytes(self.text_id(nodes, id, 2)),
+                Node::BigInt(v) => match self.canon_of_node.get(&id) {
+                    Some(&canon) => Key::Canon(canon),
+                    None => {
+                        let canon = self.intern(Canon::Big(v.clone()));
+                        self.canon_of_node.insert(id, canon);
+                        Key::Canon(canon)
+                    }
+                },
                 Node::Tuple(_) | Node::FrozenSet(_) => Key::Canon(self.canon_of(nodes, id)?),
                 Node::Inert(_) => Key::Identity(id),
                 other => return Err(ErrorKind::Unhashable(other.type_name().unwrap_or("object"))),
@@ -162,7 +198,7 @@ impl Keys {
         })
     }
 
-    fn float_key(&mut self, nodes: &[Node<'_>], f: f64) -> Key {
+    fn float_key(&mut self, f: f64) -> Key {
         if f.is_nan() {
             return Key::Nan;
         }
@@ -174,7 +210,7 @@ impl Keys {
             return Key::Int(f as i64);
         }
         let big = BigInt::from_f64(f).unwrap_or_else(BigInt::zero);
-        Key::Canon(self.intern(nodes, Canon::Big(big)))
+        Key::Canon(self.intern(Canon::Big(big)))
     }
 
     /// The canonical id of a tuple or frozenset, computed bottom-up without recursion.
@@ -208,74 +244,83 @@ impl Keys {
             for &item in items {
                 keys.push(self.key_of(nodes, item)?);
             }
-            let canon = if frozen { Canon::FrozenSet(keys) } else { Canon::Tuple(keys) };
-            let canon_id = self.intern(nodes, canon);
+            let canon = if frozen {
+                Canon::FrozenSet(keys)
+            } else {
+                Canon::Tuple(keys)
+            };
+            let canon_id = self.intern(canon);
             self.canon_of_node.insert(id, canon_id);
             pending.pop();
         }
         Ok(self.canon_of_node[&root])
     }
 
-    /// Where `key` already stands among `existing` keys of container `owner`, if it does.
-    /// Call [`Keys::record`] after appending a new key.
+    /// Where `key` already stands among the `len` keys of container `owner`, read by
+    /// position with `key_at`, if it does. Call [`Keys::record`] after appending a new key.
     pub fn find(
         &mut self,
         nodes: &[Node<'_>],
         owner: NodeId,
-        existing: impl ExactSizeIterator<Item = Value>,
+        len: usize,
+        key_at: impl Fn(usize) -> Value,
         key: Value,
     ) -> Result<Option<usize>, ErrorKind> {
         let key = self.key_of(nodes, key)?;
-        let len = existing.len();
+        if key == Key::Nan {
+            // A NaN equals nothing; every NaN also shares one hash, so looking it up
+            // would walk every NaN already stored.
+            return Ok(None);
+        }
         if len < LINEAR_SEARCH_MAX {
-            for (position, other) in existing.enumerate() {
-                let other = self.key_of(nodes, other)?;
-                if self.key_eq(nodes, key, other) {
+            for position in 0..len {
+                let other = self.key_of(nodes, key_at(position))?;
+                if self.key_eq(key, other) {
                     return Ok(Some(position));
                 }
             }
             return Ok(None);
         }
-        let hash = self.key_hash(nodes, key);
+        let hash = self.key_hash(key);
         if !self.indexes.contains_key(&owner) {
-            let keys: Vec<Key> = existing
-                .map(|v| self.key_of(nodes, v))
+            let keys: Vec<Key> = (0..len)
+                .map(|p| self.key_of(nodes, key_at(p)))
                 .collect::<Result<_, _>>()?;
             let mut index = HashMap::with_capacity(len * 2);
             for (position, &k) in keys.iter().enumerate() {
-                index.entry(self.key_hash(nodes, k)).or_insert(position as u32);
+                index.entry(self.key_hash(k)).or_insert(position as u32);
             }
             self.indexes.insert(owner, index);
-            return Ok(keys.iter().position(|&k| self.key_eq(nodes, key, k)));
+            return Ok(keys.iter().position(|&k| self.key_eq(key, k)));
         }
         let Some(&position) = self.indexes[&owner].get(&hash) else {
             return Ok(None);
         };
-        let mut existing = existing;
-        let Some(candidate) = existing.nth(position as usize) else {
-            return Ok(None);
-        };
-        let candidate = self.key_of(nodes, candidate)?;
-        if self.key_eq(nodes, key, candidate) {
-            return Ok(Some(position as usize));
-        }
-        // Two different keys with one 64-bit hash: compare the rest one by one.
-        for (offset, other) in existing.enumerate() {
-            let other = self.key_of(nodes, other)?;
-            if self.key_eq(nodes, key, other) {
-                return Ok(Some(position as usize + 1 + offset));
+        // The index keeps the first position of each hash; a second key with the same
+        // 64-bit hash (a collision, or an equal NaN-free key never stored) is searched
+        // for after it.
+        for candidate in position as usize..len {
+            let other = self.key_of(nodes, key_at(candidate))?;
+            if self.key_eq(key, other) {
+                return Ok(Some(candidate));
             }
         }
         Ok(None)
     }
 
     /// Notes that `key` now stands at `position` of container `owner`.
-    pub fn record(&mut self, nodes: &[Node<'_>], owner: NodeId, position: usize, key: Value) -> Result<(), ErrorKind> {
+    pub fn record(
+        &mut self,
+        nodes: &[Node<'_>],
+        owner: NodeId,
+        position: usize,
+        key: Value,
+    ) -> Result<(), ErrorKind> {
         if !self.indexes.contains_key(&owner) {
             return Ok(());
         }
         let key = self.key_of(nodes, key)?;
-        let hash = self.key_hash(nodes, key);
+        let hash = self.key_hash(key);
         if let Some(index) = self.indexes.get_mut(&owner) {
             index.entry(hash).or_insert(position as u32);
         }

@@ -40,6 +40,9 @@ pub struct Failure<'a> {
 const NODE_COST: u64 = std::mem::size_of::<Node<'static>>() as u64;
 /// Bytes a container slot costs.
 const SLOT_COST: u64 = std::mem::size_of::<Value>() as u64;
+/// Bytes a memo entry costs: a dense slot with its share of growth slack, or a sparse
+/// hash map entry.
+const MEMO_ENTRY_COST: u64 = 2 * SLOT_COST;
 
 /// Runs one pickle starting at a reader's position.
 pub struct Machine<'a, 'o> {
@@ -242,7 +245,9 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
         let owned = match &node {
             Node::Str(text) if !text.is_borrowed() => text.as_bytes().len() as u64,
-            Node::Bytes(Cow::Owned(bytes)) | Node::ByteArray(Cow::Owned(bytes)) => bytes.len() as u64,
+            Node::Bytes(Cow::Owned(bytes)) | Node::ByteArray(Cow::Owned(bytes)) => {
+                bytes.len() as u64
+            }
             Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
                 items.len() as u64 * SLOT_COST
             }
@@ -310,7 +315,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             b"00" => self.stack.push(Value::Bool(false)),
             b"01" => self.stack.push(Value::Bool(true)),
             _ => {
-                let value = text::parse_int_with_limit(line, true, self.options.max_int_digits).map_err(Self::malformed("INT"))?;
+                let value = text::parse_int_with_limit(line, true, self.options.max_int_digits)
+                    .map_err(Self::malformed("INT"))?;
                 self.push_int(value)
             }
         }
@@ -334,7 +340,8 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_long(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
         let digits = line.strip_suffix(b"L").unwrap_or(line);
-        let value = text::parse_int_with_limit(digits, true, self.options.max_int_digits).map_err(Self::malformed("LONG"))?;
+        let value = text::parse_int_with_limit(digits, true, self.options.max_int_digits)
+            .map_err(Self::malformed("LONG"))?;
         self.push_int(value)
     }
 
@@ -378,30 +385,38 @@ impl<'a, 'o> Machine<'a, 'o> {
             StringEncoding::Bytes => Node::Bytes(bytes),
             StringEncoding::Ascii => match bytes.iter().position(|b| !b.is_ascii()) {
                 Some(position) => return Err(undecodable("ASCII", position)),
-                None => Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("ASCII", p))?),
+                None => Node::Str(
+                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("ASCII", p))?,
+                ),
             },
             StringEncoding::Utf8 => match std::str::from_utf8(&bytes) {
-                Ok(_) => Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("UTF-8", p))?),
+                Ok(_) => Node::Str(
+                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("UTF-8", p))?,
+                ),
                 Err(err) => return Err(undecodable("UTF-8", err.valid_up_to())),
             },
-            StringEncoding::Latin1 if bytes.is_ascii() => {
-                Node::Str(PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("latin1", p))?)
+            StringEncoding::Latin1 if bytes.is_ascii() => Node::Str(
+                PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("latin1", p))?,
+            ),
+            StringEncoding::Latin1 => {
+                Node::Str(PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b))))
             }
-            StringEncoding::Latin1 => Node::Str(PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b)))),
         };
         self.push_node(node)
     }
 
     fn op_string(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
-        let quoted = line.len() >= 2 && line[0] == line[line.len() - 1] && matches!(line[0], b'"' | b'\'');
+        let quoted =
+            line.len() >= 2 && line[0] == line[line.len() - 1] && matches!(line[0], b'"' | b'\'');
         if !quoted {
             return Err(ErrorKind::MalformedText {
                 what: "STRING",
                 detail: "the STRING opcode argument must be quoted".to_string(),
             });
         }
-        let bytes = text::escape_decode(&line[1..line.len() - 1]).map_err(Self::malformed("STRING"))?;
+        let bytes =
+            text::escape_decode(&line[1..line.len() - 1]).map_err(Self::malformed("STRING"))?;
         self.push_8bit(Cow::Owned(bytes))
     }
 
@@ -449,7 +464,10 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_next_buffer(&mut self) -> Result<(), ErrorKind> {
         let index = self.next_buffer;
         self.next_buffer += 1;
-        let id = self.inert(InertKind::Buffer { index, readonly: false })?;
+        let id = self.inert(InertKind::Buffer {
+            index,
+            readonly: false,
+        })?;
         self.stack.push(Value::Node(id))
     }
 
@@ -468,14 +486,16 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn push_utf8(&mut self, bytes: &'a [u8]) -> Result<(), ErrorKind> {
-        let text = PyStr::from_utf8_surrogatepass(bytes).map_err(|position| ErrorKind::InvalidUtf8 { position })?;
+        let text = PyStr::from_utf8_surrogatepass(bytes)
+            .map_err(|position| ErrorKind::InvalidUtf8 { position })?;
         self.push_node(Node::Str(text))
     }
 
     fn op_unicode(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
         let utf8 = text::raw_unicode_escape_decode(line).map_err(Self::malformed("UNICODE"))?;
-        let text = PyStr::from_utf8_surrogatepass(utf8).map_err(|position| ErrorKind::InvalidUtf8 { position })?;
+        let text = PyStr::from_utf8_surrogatepass(utf8)
+            .map_err(|position| ErrorKind::InvalidUtf8 { position })?;
         self.push_node(Node::Str(text))
     }
 
@@ -515,7 +535,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.extend_target(items, "APPENDS")
     }
 
-    fn extend_target(&mut self, items: Vec<Value>, operation: &'static str) -> Result<(), ErrorKind> {
+    fn extend_target(
+        &mut self,
+        items: Vec<Value>,
+        operation: &'static str,
+    ) -> Result<(), ErrorKind> {
         let target = self.stack.top()?;
         let Some(id) = target.node() else {
             return Err(self.wrong_type(operation, target, "it has no append or extend"));
@@ -528,7 +552,12 @@ impl<'a, 'o> Machine<'a, 'o> {
         Ok(())
     }
 
-    fn wrong_type(&self, operation: &'static str, target: Value, detail: &'static str) -> ErrorKind {
+    fn wrong_type(
+        &self,
+        operation: &'static str,
+        target: Value,
+        detail: &'static str,
+    ) -> ErrorKind {
         ErrorKind::WrongType {
             operation,
             type_name: self.type_name_of(target),
@@ -586,7 +615,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.store_items(pairs(&items).collect(), "SETITEMS")
     }
 
-    fn store_items(&mut self, pairs: Vec<(Value, Value)>, operation: &'static str) -> Result<(), ErrorKind> {
+    fn store_items(
+        &mut self,
+        pairs: Vec<(Value, Value)>,
+        operation: &'static str,
+    ) -> Result<(), ErrorKind> {
         let target = self.stack.top()?;
         let Some(id) = target.node() else {
             return Err(self.wrong_type(operation, target, "it does not support item assignment"));
@@ -603,12 +636,18 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// Stores pairs into dict `id` as Python does: an equal key keeps its place and first
     /// spelling, and takes the new value.
-    fn set_items(&mut self, id: NodeId, pairs: impl Iterator<Item = (Value, Value)>) -> Result<(), ErrorKind> {
+    fn set_items(
+        &mut self,
+        id: NodeId,
+        pairs: impl Iterator<Item = (Value, Value)>,
+    ) -> Result<(), ErrorKind> {
         for (key, value) in pairs {
             let Node::Dict(entries) = &self.nodes[id.index()] else {
                 unreachable!("set_items is called on dicts");
             };
-            let found = self.keys.find(&self.nodes, id, entries.iter().map(|e| e.0), key)?;
+            let found = self
+                .keys
+                .find(&self.nodes, id, entries.len(), |i| entries[i].0, key)?;
             let Node::Dict(entries) = &mut self.nodes[id.index()] else {
                 unreachable!("set_items is called on dicts");
             };
@@ -625,15 +664,24 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     /// Adds members to set or frozenset `id`, skipping those equal to a member already there.
-    fn add_members(&mut self, id: NodeId, items: impl IntoIterator<Item = Value>) -> Result<(), ErrorKind> {
+    fn add_members(
+        &mut self,
+        id: NodeId,
+        items: impl IntoIterator<Item = Value>,
+    ) -> Result<(), ErrorKind> {
         for item in items {
             let (Node::Set(members) | Node::FrozenSet(members)) = &self.nodes[id.index()] else {
                 unreachable!("add_members is called on sets");
             };
-            if self.keys.find(&self.nodes, id, members.iter().copied(), item)?.is_some() {
+            if self
+                .keys
+                .find(&self.nodes, id, members.len(), |i| members[i], item)?
+                .is_some()
+            {
                 continue;
             }
-            let (Node::Set(members) | Node::FrozenSet(members)) = &mut self.nodes[id.index()] else {
+            let (Node::Set(members) | Node::FrozenSet(members)) = &mut self.nodes[id.index()]
+            else {
                 unreachable!("add_members is called on sets");
             };
             members.push(item);
@@ -701,7 +749,13 @@ impl<'a, 'o> Machine<'a, 'o> {
             });
         }
         let top = self.stack.top()?;
+        let before = self.memo.len();
         self.memo.put(key, top);
+        if self.memo.len() > before {
+            // One byte of MEMOIZE makes a memo entry: charged, so a gigabyte of them is
+            // refused by the allocation limit rather than taking 32 GB.
+            self.charge(MEMO_ENTRY_COST)?;
+        }
         Ok(())
     }
 
@@ -789,7 +843,11 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn read_global(&mut self, opcode: Opcode) -> Result<Value, ErrorKind> {
         let module = self.utf8_line()?;
         let name = self.utf8_line()?;
-        let id = self.inert(InertKind::Global { module, name, opcode })?;
+        let id = self.inert(InertKind::Global {
+            module,
+            name,
+            opcode,
+        })?;
         Ok(Value::Node(id))
     }
 
@@ -853,7 +911,9 @@ impl<'a, 'o> Machine<'a, 'o> {
         // state and fails on any other.
         let empty = match state {
             Value::None => true,
-            Value::Node(sid) => matches!(&self.nodes[sid.index()], Node::Dict(entries) if entries.is_empty()),
+            Value::Node(sid) => {
+                matches!(&self.nodes[sid.index()], Node::Dict(entries) if entries.is_empty())
+            }
             _ => false,
         };
         if empty {
@@ -894,12 +954,24 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// CPython checks NEWOBJ's operands before calling anything; where an operand is
     /// native data its type is certain, so the same check applies here. A class that is a
     /// global stays unchecked: knowing whether it is a type would mean importing it.
-    fn check_new_operands(&self, operation: &'static str, class: Value, args: Value, kwargs: Option<Value>) -> Result<(), ErrorKind> {
+    fn check_new_operands(
+        &self,
+        operation: &'static str,
+        class: Value,
+        args: Value,
+        kwargs: Option<Value>,
+    ) -> Result<(), ErrorKind> {
         let native = |value: Value| match value {
             Value::Node(id) => self.nodes[id.index()].type_name(),
             other => Some(self.type_name_of(other)),
         };
-        let wrong = |expected, found| Err(ErrorKind::BadOperand { operation, expected, found });
+        let wrong = |expected, found| {
+            Err(ErrorKind::BadOperand {
+                operation,
+                expected,
+                found,
+            })
+        };
         if let Some(found) = native(class) {
             return wrong("class argument must be a type", found);
         }
@@ -947,7 +1019,12 @@ impl<'a, 'o> Machine<'a, 'o> {
                 detail: "persistent IDs in protocol 0 must be ASCII strings".to_string(),
             });
         }
-        let pid = Value::Node(self.add_node(Node::Str(PyStr::from_utf8_surrogatepass(line).map_err(|position| ErrorKind::InvalidUtf8 { position })?))?);
+        let pid = Value::Node(
+            self.add_node(Node::Str(
+                PyStr::from_utf8_surrogatepass(line)
+                    .map_err(|position| ErrorKind::InvalidUtf8 { position })?,
+            ))?,
+        );
         let id = self.inert(InertKind::Persistent { pid })?;
         self.stack.push(Value::Node(id))
     }
@@ -983,4 +1060,3 @@ impl<'a, 'o> Machine<'a, 'o> {
 fn pairs(items: &[Value]) -> impl Iterator<Item = (Value, Value)> + '_ {
     items.chunks_exact(2).map(|pair| (pair[0], pair[1]))
 }
-

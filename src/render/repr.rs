@@ -11,9 +11,13 @@
 //! a byte budget, since repr of a memo bomb is exponential in Python too.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
-use super::scalar::{bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr};
-use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
+use super::scalar::{
+    bigint_repr, float_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr,
+    write_str_repr, MAX_DECIMAL_INT_BITS,
+};
+use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
 
 /// Default output budget of [`repr`]: 256 MiB of text.
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
@@ -41,17 +45,51 @@ struct Frame {
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
 pub fn repr(pickle: &Pickle<'_>, value: Value, max_bytes: usize) -> (String, bool) {
-    let mut writer = ReprWriter {
-        pickle,
-        out: String::new(),
-        on_path: vec![false; pickle.nodes().len()],
-        frames: Vec::new(),
-    };
-    let cut = !writer.write(value, max_bytes);
-    if cut {
-        writer.out.push('…');
+    Renderer::new(pickle).render(value, max_bytes)
+}
+
+/// A repr writer for many values of one pickle: its per-node bookkeeping is allocated
+/// once, so rendering a short text for each of a million values (as `scan` does for
+/// each call) costs what the texts cost, not a million times the size of the graph.
+/// ```
+/// let pickle = picklegraph::load(b"(K\x01K\x02l.")?; // [1, 2]
+/// let mut renderer = picklegraph::render::repr::Renderer::new(&pickle);
+/// assert_eq!(renderer.render(pickle.root(), 100), ("[1, 2]".to_string(), false));
+/// assert_eq!(renderer.render(pickle.root(), 1), ("[1…".to_string(), true));
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
+pub struct Renderer<'p, 'a> {
+    writer: ReprWriter<'p, 'a>,
+}
+
+impl<'p, 'a> Renderer<'p, 'a> {
+    /// A renderer for values of `pickle`.
+    pub fn new(pickle: &'p Pickle<'a>) -> Renderer<'p, 'a> {
+        Renderer {
+            writer: ReprWriter {
+                pickle,
+                out: String::new(),
+                on_path: vec![false; pickle.nodes().len()],
+                frames: Vec::new(),
+                fillings: HashMap::new(),
+            },
+        }
     }
-    (writer.out, cut)
+
+    /// The repr of `value`, cut with `…` after about `max_bytes` bytes, as [`repr`].
+    pub fn render(&mut self, value: Value, max_bytes: usize) -> (String, bool) {
+        let writer = &mut self.writer;
+        let cut = !writer.write(value, max_bytes);
+        // A cut leaves frames open: close them so the next value starts clean.
+        for frame in writer.frames.drain(..) {
+            writer.on_path[frame.node.index()] = false;
+        }
+        let mut out = std::mem::take(&mut writer.out);
+        if cut {
+            out.push('…');
+        }
+        (out, cut)
+    }
 }
 
 /// The full repr of `value` (up to [`DEFAULT_MAX_BYTES`]).
@@ -64,12 +102,15 @@ struct ReprWriter<'p, 'a> {
     out: String,
     on_path: Vec<bool>,
     frames: Vec<Frame>,
+    /// The filling of inert nodes with many mutations, computed once per node.
+    fillings: HashMap<NodeId, Filling>,
 }
 
 impl ReprWriter<'_, '_> {
     /// Writes `value`; false when the budget ran out.
     fn write(&mut self, value: Value, max_bytes: usize) -> bool {
-        self.enter(value);
+        let room = |out: &String| (max_bytes + 1).saturating_sub(out.len());
+        self.enter(value, room(&self.out));
         while let Some(frame) = self.frames.last_mut() {
             if self.out.len() > max_bytes {
                 return false;
@@ -82,7 +123,10 @@ impl ReprWriter<'_, '_> {
             };
             match piece {
                 Some(Piece::Text(text)) => self.out.push_str(&text),
-                Some(Piece::Child(child)) => self.enter(child),
+                Some(Piece::Child(child)) => {
+                    let room = room(&self.out);
+                    self.enter(child, room);
+                }
                 None => {
                     let node = frame.node;
                     self.on_path[node.index()] = false;
@@ -94,7 +138,9 @@ impl ReprWriter<'_, '_> {
     }
 
     /// Writes a scalar at once, or opens a frame for a node.
-    fn enter(&mut self, value: Value) {
+    /// `room` is how many more bytes the budget allows: a scalar longer than that is
+    /// written only in part, so a huge shared string costs the budget, not its size.
+    fn enter(&mut self, value: Value, room: usize) {
         let id = match value {
             Value::None => return self.out.push_str("None"),
             Value::Bool(true) => return self.out.push_str("True"),
@@ -104,12 +150,8 @@ impl ReprWriter<'_, '_> {
             Value::Node(id) => id,
         };
         let node = self.pickle.node(id);
-        match node {
-            Node::BigInt(v) => return self.out.push_str(&bigint_repr(v)),
-            Node::Str(text) => return write_str_repr(&mut self.out, text),
-            Node::Bytes(bytes) => return write_bytes_repr(&mut self.out, bytes),
-            Node::ByteArray(bytes) => return write_bytearray_repr(&mut self.out, bytes),
-            _ => {}
+        if write_scalar_within(&mut self.out, node, room) {
+            return;
         }
         if self.on_path[id.index()] {
             // What CPython's Py_ReprEnter guard writes for an object inside itself.
@@ -124,7 +166,18 @@ impl ReprWriter<'_, '_> {
         }
         self.on_path[id.index()] = true;
         let pieces = match node {
-            Node::Inert(inert) => Some(inert_pieces(self.pickle, inert)),
+            // Each piece writes at least one byte, so no more than `room` of them can be
+            // reached before the budget runs out: a call with a million arguments costs
+            // the budget, not a million pieces, when it is shown in a short text.
+            Node::Inert(inert) => {
+                let filling = self.filling(id, inert);
+                Some(inert_pieces(
+                    self.pickle,
+                    inert,
+                    filling,
+                    room.saturating_add(1),
+                ))
+            }
             _ => None,
         };
         self.frames.push(Frame {
@@ -132,6 +185,81 @@ impl ReprWriter<'_, '_> {
             next: 0,
             pieces,
         });
+    }
+}
+
+/// Writes a str, bytes, bytearray or big int node, whole if its repr can fit in `room`
+/// bytes, else only its first `room` characters (without the closing quote, since the
+/// text will be cut there); false for any other node.
+fn write_scalar_within(out: &mut String, node: &Node<'_>, room: usize) -> bool {
+    match node {
+        Node::Str(text) if text.as_bytes().len() > room => {
+            write_str_repr(out, &PyStr::from_code_points(text.code_points().take(room)));
+            out.pop();
+        }
+        Node::Bytes(bytes) | Node::ByteArray(bytes) if bytes.len() > room => {
+            let closing = if matches!(node, Node::Bytes(_)) { 1 } else { 2 };
+            if matches!(node, Node::Bytes(_)) {
+                write_bytes_repr(out, &bytes[..room]);
+            } else {
+                write_bytearray_repr(out, &bytes[..room]);
+            }
+            out.truncate(out.len() - closing);
+        }
+        Node::BigInt(v) if v.bits() > MAX_DECIMAL_INT_BITS && v.bits() / 4 > room as u64 => {
+            write_bigint_hex_prefix(out, v, room);
+        }
+        Node::BigInt(v) => out.push_str(&bigint_repr(v)),
+        Node::Str(text) => write_str_repr(out, text),
+        Node::Bytes(bytes) => write_bytes_repr(out, bytes),
+        Node::ByteArray(bytes) => write_bytearray_repr(out, bytes),
+        _ => return false,
+    }
+    true
+}
+
+/// What the mutations of an inert node do, when they all fill it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filling {
+    /// Only `SETITEMS`.
+    Items,
+    /// Only `APPENDS`.
+    Appends,
+    /// None, or a mix.
+    Other,
+}
+
+/// Nodes with more mutations than this have their filling cached.
+const FILLING_CACHE_MIN: usize = 64;
+
+impl ReprWriter<'_, '_> {
+    /// The filling of an inert node: computed each time for a few mutations, and once per
+    /// node for many, so a node with a million `SETITEMS` shown a million times in short
+    /// texts costs the texts.
+    fn filling(&mut self, id: NodeId, inert: &Inert) -> Filling {
+        let compute = || {
+            if inert.mutations.is_empty() {
+                Filling::Other
+            } else if inert
+                .mutations
+                .iter()
+                .all(|m| matches!(m, Mutation::SetItems(_)))
+            {
+                Filling::Items
+            } else if inert
+                .mutations
+                .iter()
+                .all(|m| matches!(m, Mutation::Append(_)))
+            {
+                Filling::Appends
+            } else {
+                Filling::Other
+            }
+        };
+        if inert.mutations.len() < FILLING_CACHE_MIN {
+            return compute();
+        }
+        *self.fillings.entry(id).or_insert_with(compute)
     }
 }
 
@@ -145,7 +273,9 @@ fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
         Node::List(items) => ("[", "]", items),
         Node::Tuple(items) if items.len() == 1 => ("(", ",)", items),
         Node::Tuple(items) => ("(", ")", items),
-        Node::Set(items) if items.is_empty() => return (index == 0).then(|| Piece::Text("set()".into())),
+        Node::Set(items) if items.is_empty() => {
+            return (index == 0).then(|| Piece::Text("set()".into()))
+        }
         Node::Set(items) => ("{", "}", items),
         Node::FrozenSet(items) if items.is_empty() => {
             return (index == 0).then(|| Piece::Text("frozenset()".into()));
@@ -158,7 +288,11 @@ fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
         return text(open);
     }
     let j = index - 1;
-    let len = if items.is_empty() { 0 } else { 2 * items.len() - 1 };
+    let len = if items.is_empty() {
+        0
+    } else {
+        2 * items.len() - 1
+    };
     match j {
         _ if j < len && j % 2 == 0 => Some(Piece::Child(items[j / 2])),
         _ if j < len => text(", "),
@@ -172,7 +306,11 @@ fn dict_piece(entries: &[(Value, Value)], index: usize) -> Option<Piece> {
         return text("{");
     }
     let j = index - 1;
-    let len = if entries.is_empty() { 0 } else { 4 * entries.len() - 1 };
+    let len = if entries.is_empty() {
+        0
+    } else {
+        4 * entries.len() - 1
+    };
     if j == len {
         return text("}");
     }
@@ -189,8 +327,11 @@ fn dict_piece(entries: &[(Value, Value)], index: usize) -> Option<Piece> {
 }
 
 /// Pieces that write `items` separated by commas.
-fn push_list(pieces: &mut Vec<Piece>, items: &[Value]) {
+fn push_list(pieces: &mut Vec<Piece>, items: &[Value], max: usize) {
     for (i, &item) in items.iter().enumerate() {
+        if pieces.len() >= max {
+            return;
+        }
         if i > 0 {
             pieces.push(Piece::Text(", ".into()));
         }
@@ -203,9 +344,9 @@ fn push_text(pieces: &mut Vec<Piece>, s: impl Into<Cow<'static, str>>) {
 }
 
 /// Pieces of a call's arguments: the items of a tuple, or `*args` for anything else.
-fn push_args(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, args: Value) {
+fn push_args(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, args: Value, max: usize) {
     match pickle.get(args) {
-        Some(Node::Tuple(items)) => push_list(pieces, items),
+        Some(Node::Tuple(items)) => push_list(pieces, items, max),
         _ => {
             push_text(pieces, "*");
             pieces.push(Piece::Child(args));
@@ -221,34 +362,40 @@ fn push_global(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, value: Value) {
     }
 }
 
-/// The Python expression that would rebuild an inert node.
-fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
+/// The Python expression that would rebuild an inert node, in at most about `max`
+/// pieces (the rest could never be written within the budget).
+fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert, filling: Filling, max: usize) -> Vec<Piece> {
     let mut pieces = Vec::new();
     match &inert.kind {
-        InertKind::Global { module, name, .. } => match (pickle.as_str(*module), pickle.as_str(*name)) {
-            (Some(m), Some(n)) => {
-                let (m, n) = crate::python::compat::python3_name(m, n);
-                push_text(&mut pieces, format!("{m}.{n}"));
+        InertKind::Global { module, name, .. } => {
+            match (pickle.as_str(*module), pickle.as_str(*name)) {
+                (Some(m), Some(n)) => {
+                    let (m, n) = crate::python::compat::python3_name(m, n);
+                    push_text(&mut pieces, format!("{m}.{n}"));
+                }
+                _ => {
+                    push_text(&mut pieces, "getattr(__import__(");
+                    pieces.push(Piece::Child(*module));
+                    push_text(&mut pieces, "), ");
+                    pieces.push(Piece::Child(*name));
+                    push_text(&mut pieces, ")");
+                }
             }
-            _ => {
-                push_text(&mut pieces, "getattr(__import__(");
-                pieces.push(Piece::Child(*module));
-                push_text(&mut pieces, "), ");
-                pieces.push(Piece::Child(*name));
-                push_text(&mut pieces, ")");
-            }
-        },
+        }
         InertKind::Call { func, args } => {
-            if let Some(folded) = mapping_call(pickle, inert, *func, *args) {
+            if let Some(folded) = mapping_call(pickle, inert, filling, *func, *args, max) {
                 return folded;
             }
             push_global(pickle, &mut pieces, *func);
             push_text(&mut pieces, "(");
-            push_args(pickle, &mut pieces, *args);
+            push_args(pickle, &mut pieces, *args, max);
             push_text(&mut pieces, ")");
         }
         InertKind::Instance {
-            class, args, kwargs, opcode,
+            class,
+            args,
+            kwargs,
+            opcode,
         } => {
             let is_new = matches!(opcode, crate::Opcode::NewObj | crate::Opcode::NewObjEx);
             push_global(pickle, &mut pieces, *class);
@@ -261,7 +408,7 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
             } else {
                 push_text(&mut pieces, "(");
             }
-            push_args(pickle, &mut pieces, *args);
+            push_args(pickle, &mut pieces, *args, max);
             if let Some(kwargs) = kwargs {
                 push_text(&mut pieces, ", **");
                 pieces.push(Piece::Child(*kwargs));
@@ -273,10 +420,15 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
             pieces.push(Piece::Child(*pid));
             push_text(&mut pieces, ")");
         }
-        InertKind::Extension { code } => push_text(&mut pieces, format!("copyreg.extension({code})")),
+        InertKind::Extension { code } => {
+            push_text(&mut pieces, format!("copyreg.extension({code})"))
+        }
         InertKind::Buffer { index, readonly } => push_text(
             &mut pieces,
-            format!("pickle.PickleBuffer(buffers[{index}]){}", if *readonly { ".toreadonly()" } else { "" }),
+            format!(
+                "pickle.PickleBuffer(buffers[{index}]){}",
+                if *readonly { ".toreadonly()" } else { "" }
+            ),
         ),
         InertKind::ReadOnly { target } => {
             push_text(&mut pieces, "memoryview(");
@@ -284,24 +436,41 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
             push_text(&mut pieces, ").toreadonly()");
         }
     }
-    push_mutations(&mut pieces, &inert.mutations);
+    push_mutations(&mut pieces, &inert.mutations, max);
     pieces
 }
 
 /// `cls([(k, v), …])` or `cls([item, …])` for a call with no arguments whose only
 /// mutations fill it: how `collections.OrderedDict` and list subclasses pickle.
-fn mapping_call(pickle: &Pickle<'_>, inert: &Inert, func: Value, args: Value) -> Option<Vec<Piece>> {
-    if !matches!(pickle.get(args), Some(Node::Tuple(items)) if items.is_empty()) || inert.mutations.is_empty() {
+fn mapping_call(
+    pickle: &Pickle<'_>,
+    inert: &Inert,
+    filling: Filling,
+    func: Value,
+    args: Value,
+    max: usize,
+) -> Option<Vec<Piece>> {
+    if !matches!(pickle.get(args), Some(Node::Tuple(items)) if items.is_empty())
+        || filling == Filling::Other
+    {
         return None;
     }
     let mut pieces = Vec::new();
     push_global(pickle, &mut pieces, func);
     push_text(&mut pieces, "([");
     let mut first = true;
-    if inert.mutations.iter().all(|m| matches!(m, Mutation::SetItems(_))) {
+    if filling == Filling::Items {
         for mutation in &inert.mutations {
-            let Mutation::SetItems(pairs) = mutation else { continue };
+            let Mutation::SetItems(pairs) = mutation else {
+                continue;
+            };
+            if pieces.len() >= max {
+                break;
+            }
             for &(key, value) in pairs {
+                if pieces.len() >= max {
+                    break;
+                }
                 if !std::mem::take(&mut first) {
                     push_text(&mut pieces, ", ");
                 }
@@ -312,18 +481,24 @@ fn mapping_call(pickle: &Pickle<'_>, inert: &Inert, func: Value, args: Value) ->
                 push_text(&mut pieces, ")");
             }
         }
-    } else if inert.mutations.iter().all(|m| matches!(m, Mutation::Append(_))) {
+    } else {
         for mutation in &inert.mutations {
-            let Mutation::Append(items) = mutation else { continue };
+            let Mutation::Append(items) = mutation else {
+                continue;
+            };
+            if pieces.len() >= max {
+                break;
+            }
             for &item in items {
+                if pieces.len() >= max {
+                    break;
+                }
                 if !std::mem::take(&mut first) {
                     push_text(&mut pieces, ", ");
                 }
                 pieces.push(Piece::Child(item));
             }
         }
-    } else {
-        return None;
     }
     push_text(&mut pieces, "])");
     Some(pieces)
@@ -331,8 +506,11 @@ fn mapping_call(pickle: &Pickle<'_>, inert: &Inert, func: Value, args: Value) ->
 
 /// Mutations as method calls chained on the object: `.__setstate__(state)`,
 /// `.extend([…])`, `.update({…})`.
-fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
+fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation], max: usize) {
     for mutation in mutations {
+        if pieces.len() >= max {
+            return;
+        }
         match mutation {
             Mutation::Build(state) => {
                 push_text(pieces, ".__setstate__(");
@@ -341,12 +519,15 @@ fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
             }
             Mutation::Append(items) => {
                 push_text(pieces, ".extend([");
-                push_list(pieces, items);
+                push_list(pieces, items, max);
                 push_text(pieces, "])");
             }
             Mutation::SetItems(pairs) => {
                 push_text(pieces, ".update({");
                 for (i, &(key, value)) in pairs.iter().enumerate() {
+                    if pieces.len() >= max {
+                        break;
+                    }
                     if i > 0 {
                         push_text(pieces, ", ");
                     }
@@ -358,7 +539,7 @@ fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
             }
             Mutation::AddItems(items) => {
                 push_text(pieces, ".update({");
-                push_list(pieces, items);
+                push_list(pieces, items, max);
                 push_text(pieces, "})");
             }
         }

@@ -46,7 +46,11 @@ pub fn float_repr(value: f64) -> String {
             out.push_str(&digits[1..]);
         }
         let shown = point - 1;
-        out.push_str(&format!("e{}{:02}", if shown < 0 { '-' } else { '+' }, shown.abs()));
+        out.push_str(&format!(
+            "e{}{:02}",
+            if shown < 0 { '-' } else { '+' },
+            shown.abs()
+        ));
     } else if point <= 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat('0').take((-point) as usize));
@@ -69,11 +73,42 @@ pub fn bigint_repr(value: &BigInt) -> String {
     if value.bits() <= MAX_DECIMAL_INT_BITS {
         return value.to_string();
     }
-    let (sign, magnitude) = value.to_bytes_be();
-    let hex: String = magnitude.iter().map(|b| format!("{b:02x}")).collect();
-    let hex = hex.trim_start_matches('0');
-    let minus = if sign == num_bigint::Sign::Minus { "-" } else { "" };
-    format!("{minus}0x{hex}")
+    let mut out = String::with_capacity(value.bits() as usize / 4 + 3);
+    write_bigint_hex_prefix(&mut out, value, usize::MAX);
+    out
+}
+
+/// Writes `value` as a hex literal (`-0x1f…`), stopping after about `max_digits` hex
+/// digits: the most significant ones, read without converting the whole number, so a
+/// prefix of a ten-million-byte int costs what the prefix costs.
+/// ```
+/// let mut out = String::new();
+/// picklegraph::render::scalar::write_bigint_hex_prefix(&mut out, &(-(num_bigint::BigInt::from(1) << 70)), 99);
+/// assert_eq!(out, "-0x400000000000000000");
+/// ```
+pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if value.sign() == num_bigint::Sign::Minus {
+        out.push('-');
+    }
+    out.push_str("0x");
+    let mut written = 0usize;
+    for digit in value.iter_u64_digits().rev() {
+        for shift in (0..16).rev() {
+            let nibble = (digit >> (shift * 4)) & 0xf;
+            if written == 0 && nibble == 0 {
+                continue;
+            }
+            if written >= max_digits {
+                return;
+            }
+            out.push(HEX[nibble as usize] as char);
+            written += 1;
+        }
+    }
+    if written == 0 {
+        out.push('0');
+    }
 }
 
 /// Whether Python's `str.isprintable()` holds for this code point.

@@ -42,7 +42,10 @@ fn global_of<'n>(nodes: &'n [Node<'_>], value: Value) -> Option<(&'n str, &'n st
         // A global with state set on it is not the plain builtin any more.
         return None;
     }
-    Some(python3_name(str_of(nodes, module)?.as_str()?, str_of(nodes, name)?.as_str()?))
+    Some(python3_name(
+        str_of(nodes, module)?.as_str()?,
+        str_of(nodes, name)?.as_str()?,
+    ))
 }
 
 /// Latin-1 bytes of a str whose every code point is below 256.
@@ -50,17 +53,25 @@ fn latin1<'a>(text: &PyStr<'a>) -> Option<Cow<'a, [u8]>> {
     if text.as_bytes().is_ascii() {
         return Some(Cow::Owned(text.as_bytes().to_vec()));
     }
-    text.code_points().map(|cp| u8::try_from(cp).ok()).collect::<Option<Vec<u8>>>().map(Cow::Owned)
+    text.code_points()
+        .map(|cp| u8::try_from(cp).ok())
+        .collect::<Option<Vec<u8>>>()
+        .map(Cow::Owned)
 }
 
 fn is_latin1_name(encoding: &str) -> bool {
-    matches!(encoding, "latin1" | "latin-1" | "latin_1" | "iso-8859-1" | "iso8859-1" | "l1")
+    matches!(
+        encoding,
+        "latin1" | "latin-1" | "latin_1" | "iso-8859-1" | "iso8859-1" | "l1"
+    )
 }
 
 /// The items of a native, iterable container (a dict iterates over its keys).
 fn iterable_items(node: &Node<'_>) -> Option<Vec<Value>> {
     match node {
-        Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => Some(items.clone()),
+        Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+            Some(items.clone())
+        }
         Node::Dict(entries) => Some(entries.iter().map(|e| e.0).collect()),
         _ => None,
     }
@@ -96,7 +107,11 @@ pub fn fold<'a>(nodes: &[Node<'a>], func: Value, args: Value) -> Option<Folded<'
                 return None;
             }
             let bytes = latin1(text)?;
-            Some(if name == "encode" { Folded::Bytes(bytes) } else { Folded::ByteArray(bytes) })
+            Some(if name == "encode" {
+                Folded::Bytes(bytes)
+            } else {
+                Folded::ByteArray(bytes)
+            })
         }
         _ => None,
     }

@@ -48,7 +48,11 @@ pub fn load_with<'a>(input: &'a [u8], options: &LoadOptions) -> Result<Pickle<'a
 ///
 /// # Errors
 /// A [`Failure`]: the error and the partial graph, stack and memo.
-pub fn load_at<'a>(input: &'a [u8], start: usize, options: &LoadOptions) -> Result<Pickle<'a>, Box<Failure<'a>>> {
+pub fn load_at<'a>(
+    input: &'a [u8],
+    start: usize,
+    options: &LoadOptions,
+) -> Result<Pickle<'a>, Box<Failure<'a>>> {
     if start >= input.len() {
         let error = Error::new(start as u64, None, ErrorKind::Empty);
         return Err(machine::Machine::new(input, start, options).fail_empty(error));

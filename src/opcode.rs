@@ -1,6 +1,6 @@
 //! The one opcode table.
 //!
-//! Every opcode of pickle protocols 0–5 is written once, in [`for_each_opcode!`]: its byte,
+//! Every opcode of pickle protocols 0–5 is written once, in `for_each_opcode!`: its byte,
 //! name, argument kind, the protocol that introduced it, its stack effect and a line of
 //! documentation. Everything else — the [`Opcode`] enum, [`Opcode::from_byte`], the
 //! disassembler's argument decoding and the docs — is expanded from that one list, so the
@@ -323,7 +323,9 @@ mod tests {
         for &op in Opcode::ALL {
             assert_eq!(Opcode::from_byte(op.byte()), Some(op));
         }
-        let defined = (0..=255u8).filter(|&b| Opcode::from_byte(b).is_some()).count();
+        let defined = (0..=255u8)
+            .filter(|&b| Opcode::from_byte(b).is_some())
+            .count();
         assert_eq!(defined, Opcode::ALL.len());
         assert_eq!(defined, 68);
     }

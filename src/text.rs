@@ -34,7 +34,10 @@ impl ParsedInt {
 fn trim_ascii_whitespace(text: &[u8]) -> &[u8] {
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
     let start = text.iter().position(|b| !is_space(b)).unwrap_or(text.len());
-    let end = text.iter().rposition(|b| !is_space(b)).map_or(start, |i| i + 1);
+    let end = text
+        .iter()
+        .rposition(|b| !is_space(b))
+        .map_or(start, |i| i + 1);
     &text[start..end]
 }
 
@@ -56,7 +59,11 @@ pub fn parse_int(text: &[u8], base0: bool) -> Result<ParsedInt, String> {
 ///
 /// # Errors
 /// A message in the words of Python's `ValueError`.
-pub fn parse_int_with_limit(text: &[u8], base0: bool, max_digits: usize) -> Result<ParsedInt, String> {
+pub fn parse_int_with_limit(
+    text: &[u8],
+    base0: bool,
+    max_digits: usize,
+) -> Result<ParsedInt, String> {
     let invalid = || {
         format!(
             "invalid literal for int() with base {}: {}",
@@ -98,7 +105,12 @@ pub fn parse_int_with_limit(text: &[u8], base0: bool, max_digits: usize) -> Resu
     if clean.is_empty() || !last_was_digit {
         return Err(invalid());
     }
-    if radix == 10 && base0 && clean.len() > 1 && clean[0] == b'0' && clean.iter().any(|&b| b != b'0') {
+    if radix == 10
+        && base0
+        && clean.len() > 1
+        && clean[0] == b'0'
+        && clean.iter().any(|&b| b != b'0')
+    {
         return Err(invalid());
     }
     if radix == 10 && clean.len() > max_digits {
@@ -108,7 +120,11 @@ pub fn parse_int_with_limit(text: &[u8], base0: bool, max_digits: usize) -> Resu
         ));
     }
     let magnitude = BigInt::parse_bytes(&clean, radix).ok_or_else(invalid)?;
-    Ok(ParsedInt::from_big(if negative { -magnitude } else { magnitude }))
+    Ok(ParsedInt::from_big(if negative {
+        -magnitude
+    } else {
+        magnitude
+    }))
 }
 
 /// Parses a float as Python's `float(text)` does for ASCII text.
@@ -146,7 +162,11 @@ pub fn parse_float(text: &[u8]) -> Result<f64, String> {
     let unsigned = clean.trim_start_matches(['+', '-']);
     let lower = unsigned.to_ascii_lowercase();
     let named = matches!(lower.as_str(), "inf" | "infinity" | "nan");
-    if !named && !unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) {
+    if !named
+        && !unsigned
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+    {
         return Err(invalid());
     }
     if clean.len() - unsigned.len() > 1 {
@@ -254,16 +274,22 @@ pub fn raw_unicode_escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
             }
         };
         let start = i - 1;
-        let digits = text.get(i + 1..i + 1 + width).filter(|d| d.iter().all(u8::is_ascii_hexdigit));
+        let digits = text
+            .get(i + 1..i + 1 + width)
+            .filter(|d| d.iter().all(u8::is_ascii_hexdigit));
         let Some(digits) = digits else {
             let name = if width == 4 { "\\uXXXX" } else { "\\UXXXXXXXX" };
-            return Err(format!("can't decode bytes in position {start}: truncated {name} escape"));
+            return Err(format!(
+                "can't decode bytes in position {start}: truncated {name} escape"
+            ));
         };
-        let value = digits
-            .iter()
-            .fold(0u64, |acc, &d| acc * 16 + u64::from((d as char).to_digit(16).unwrap_or(0)));
+        let value = digits.iter().fold(0u64, |acc, &d| {
+            acc * 16 + u64::from((d as char).to_digit(16).unwrap_or(0))
+        });
         if value > 0x10ffff {
-            return Err(format!("can't decode bytes in position {start}: \\Uxxxxxxxx out of range"));
+            return Err(format!(
+                "can't decode bytes in position {start}: \\Uxxxxxxxx out of range"
+            ));
         }
         push_code_point(&mut out, value as u32);
         i += 1 + width;
@@ -279,7 +305,11 @@ pub fn raw_unicode_escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
 /// ```
 pub fn decode_long(bytes: &[u8]) -> ParsedInt {
     if bytes.len() <= 8 {
-        let fill = if bytes.last().is_some_and(|&b| b & 0x80 != 0) { 0xff } else { 0 };
+        let fill = if bytes.last().is_some_and(|&b| b & 0x80 != 0) {
+            0xff
+        } else {
+            0
+        };
         let mut buf = [fill; 8];
         buf[..bytes.len()].copy_from_slice(bytes);
         return ParsedInt::Small(i64::from_le_bytes(buf));

@@ -197,7 +197,9 @@ impl Node<'_> {
                 items.len()
             }
             Node::Dict(entries) => entries.len() * 2,
-            Node::Inert(inert) => inert.head_values().len() + inert.mutations.iter().map(mutation_len).sum::<usize>(),
+            Node::Inert(inert) => {
+                inert.head_values().len() + inert.mutations.iter().map(mutation_len).sum::<usize>()
+            }
         }
     }
 
@@ -209,9 +211,11 @@ impl Node<'_> {
             Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
                 items.get(index).copied()
             }
-            Node::Dict(entries) => entries
-                .get(index / 2)
-                .map(|&(key, value)| if index % 2 == 0 { key } else { value }),
+            Node::Dict(entries) => {
+                entries
+                    .get(index / 2)
+                    .map(|&(key, value)| if index % 2 == 0 { key } else { value })
+            }
             Node::Inert(inert) => inert.child(index),
         }
     }

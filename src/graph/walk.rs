@@ -28,7 +28,11 @@ struct Frame {
 /// assert_eq!(events.len(), 4); // Enter, Revisit, Revisit, Leave
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
-pub fn walk(pickle: &Pickle<'_>, starts: impl IntoIterator<Item = Value>, mut on: impl FnMut(Event)) {
+pub fn walk(
+    pickle: &Pickle<'_>,
+    starts: impl IntoIterator<Item = Value>,
+    mut on: impl FnMut(Event),
+) {
     let mut seen = vec![false; pickle.nodes().len()];
     let mut frames: Vec<Frame> = Vec::new();
     for start in starts {
@@ -38,7 +42,10 @@ pub fn walk(pickle: &Pickle<'_>, starts: impl IntoIterator<Item = Value>, mut on
             continue;
         }
         on(Event::Enter(id));
-        frames.push(Frame { node: id, next_child: 0 });
+        frames.push(Frame {
+            node: id,
+            next_child: 0,
+        });
         while let Some(frame) = frames.last_mut() {
             let Some(child) = pickle.node(frame.node).child(frame.next_child) else {
                 on(Event::Leave(frame.node));

@@ -92,6 +92,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             let Some(op) = Opcode::from_byte(byte) else {
                 return Err(self.fail(None, ErrorKind::UnknownOpcode(byte)));
             };
+            self.stack.begin_opcode();
             match self.step(op) {
                 Ok(true) => break,
                 Ok(false) => {}
@@ -137,6 +138,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn fail(mut self, op: Option<Opcode>, kind: ErrorKind) -> Box<Failure<'a>> {
         let error = Error::new(self.offset, op, kind);
+        self.stack.restore_popped();
         let stack = self.stack.take_values();
         let memo = self.memo.entries();
         let start = self.offset as usize;

@@ -12,6 +12,9 @@ pub struct Stack {
     values: Vec<Value>,
     marks: Vec<usize>,
     max: usize,
+    /// What the running opcode has popped, so that when it fails the stack can be shown
+    /// as the opcode found it.
+    popped: Vec<Value>,
 }
 
 impl Stack {
@@ -21,6 +24,7 @@ impl Stack {
             values: Vec::new(),
             marks: Vec::new(),
             max,
+            popped: Vec::new(),
         }
     }
 
@@ -50,7 +54,21 @@ impl Stack {
         if self.values.len() <= self.fence() {
             return Err(ErrorKind::StackUnderflow);
         }
-        self.values.pop().ok_or(ErrorKind::StackUnderflow)
+        let value = self.values.pop().ok_or(ErrorKind::StackUnderflow)?;
+        self.popped.push(value);
+        Ok(value)
+    }
+
+    /// Forgets what the previous opcode popped; called before each opcode.
+    pub fn begin_opcode(&mut self) {
+        self.popped.clear();
+    }
+
+    /// Puts back what the failing opcode popped with [`Stack::pop`].
+    pub fn restore_popped(&mut self) {
+        while let Some(value) = self.popped.pop() {
+            self.values.push(value);
+        }
     }
 
     /// The top value, which must lie above the topmost mark.

@@ -60,8 +60,11 @@ const MODULE_RENAMES: &[(&str, &str)] = &[
     ("cStringIO", "io"),
 ];
 
+/// A global's module and name.
+type Name = (&'static str, &'static str);
+
 /// Globals that Python 3 moved, as `((module, name) in Python 2, (module, name) in Python 3)`.
-const NAME_RENAMES: &[((&str, &str), (&str, &str))] = &[
+const NAME_RENAMES: &[(Name, Name)] = &[
     (("__builtin__", "xrange"), ("builtins", "range")),
     (("__builtin__", "reduce"), ("functools", "reduce")),
     (("__builtin__", "intern"), ("sys", "intern")),
@@ -73,22 +76,43 @@ const NAME_RENAMES: &[((&str, &str), (&str, &str))] = &[
     (("itertools", "ifilter"), ("builtins", "filter")),
     (("itertools", "ifilterfalse"), ("itertools", "filterfalse")),
     (("itertools", "izip_longest"), ("itertools", "zip_longest")),
-    (("UserDict", "IterableUserDict"), ("collections", "UserDict")),
+    (
+        ("UserDict", "IterableUserDict"),
+        ("collections", "UserDict"),
+    ),
     (("UserList", "UserList"), ("collections", "UserList")),
     (("UserString", "UserString"), ("collections", "UserString")),
     (("whichdb", "whichdb"), ("dbm", "whichdb")),
     (("_socket", "fromfd"), ("socket", "fromfd")),
-    (("_multiprocessing", "Connection"), ("multiprocessing.connection", "Connection")),
-    (("multiprocessing.process", "Process"), ("multiprocessing.context", "Process")),
-    (("multiprocessing.forking", "Popen"), ("multiprocessing.popen_fork", "Popen")),
-    (("urllib", "ContentTooShortError"), ("urllib.error", "ContentTooShortError")),
+    (
+        ("_multiprocessing", "Connection"),
+        ("multiprocessing.connection", "Connection"),
+    ),
+    (
+        ("multiprocessing.process", "Process"),
+        ("multiprocessing.context", "Process"),
+    ),
+    (
+        ("multiprocessing.forking", "Popen"),
+        ("multiprocessing.popen_fork", "Popen"),
+    ),
+    (
+        ("urllib", "ContentTooShortError"),
+        ("urllib.error", "ContentTooShortError"),
+    ),
     (("urllib", "getproxies"), ("urllib.request", "getproxies")),
-    (("urllib", "pathname2url"), ("urllib.request", "pathname2url")),
+    (
+        ("urllib", "pathname2url"),
+        ("urllib.request", "pathname2url"),
+    ),
     (("urllib", "quote_plus"), ("urllib.parse", "quote_plus")),
     (("urllib", "quote"), ("urllib.parse", "quote")),
     (("urllib", "unquote_plus"), ("urllib.parse", "unquote_plus")),
     (("urllib", "unquote"), ("urllib.parse", "unquote")),
-    (("urllib", "url2pathname"), ("urllib.request", "url2pathname")),
+    (
+        ("urllib", "url2pathname"),
+        ("urllib.request", "url2pathname"),
+    ),
     (("urllib", "urlcleanup"), ("urllib.request", "urlcleanup")),
     (("urllib", "urlencode"), ("urllib.parse", "urlencode")),
     (("urllib", "urlopen"), ("urllib.request", "urlopen")),
@@ -107,7 +131,10 @@ const NAME_RENAMES: &[((&str, &str), (&str, &str))] = &[
 /// assert_eq!(python3_name("os", "system"), ("os", "system"));
 /// ```
 pub fn python3_name<'s>(module: &'s str, name: &'s str) -> (&'s str, &'s str) {
-    if let Some(&(_, renamed)) = NAME_RENAMES.iter().find(|((m, n), _)| *m == module && *n == name) {
+    if let Some(&(_, renamed)) = NAME_RENAMES
+        .iter()
+        .find(|((m, n), _)| *m == module && *n == name)
+    {
         return renamed;
     }
     if module == "exceptions" {

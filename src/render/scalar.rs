@@ -216,6 +216,13 @@ fn write_bytes_literal(out: &mut String, bytes: &[u8], always_escape_single: boo
     out.push(quote as char);
 }
 
+/// Python's `repr(bytes)` as a new string.
+pub fn bytes_repr(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    write_bytes_repr(&mut out, bytes);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,11 +250,4 @@ mod tests {
         assert!(!is_printable(0xd800));
         assert!(is_printable(0x1f600));
     }
-}
-
-/// Python's `repr(bytes)` as a new string.
-pub fn bytes_repr(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    write_bytes_repr(&mut out, bytes);
-    out
 }

@@ -35,7 +35,12 @@ fn parse_records(mut bytes: &[u8]) -> Vec<Record> {
         let repr_at = 13 + pickle_len;
         let repr_len = be_u32(bytes, repr_at);
         let repr = String::from_utf8(bytes[repr_at + 4..repr_at + 4 + repr_len].to_vec()).unwrap();
-        records.push(Record { protocol, case, pickle, repr });
+        records.push(Record {
+            protocol,
+            case,
+            pickle,
+            repr,
+        });
         bytes = &bytes[repr_at + 4 + repr_len..];
     }
     records
@@ -43,10 +48,21 @@ fn parse_records(mut bytes: &[u8]) -> Vec<Record> {
 
 /// Both texts around the first place they differ.
 fn first_difference(expected: &str, ours: &str) -> String {
-    let at = expected.bytes().zip(ours.bytes()).take_while(|(a, b)| a == b).count();
+    let at = expected
+        .bytes()
+        .zip(ours.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
     let start = at.saturating_sub(60);
-    let window = |text: &str| String::from_utf8_lossy(&text.as_bytes()[start.min(text.len())..(at + 60).min(text.len())]).into_owned();
-    format!("  at byte {at}\n  cpython: …{}…\n  ours:    …{}…", window(expected), window(ours))
+    let window = |text: &str| {
+        String::from_utf8_lossy(&text.as_bytes()[start.min(text.len())..(at + 60).min(text.len())])
+            .into_owned()
+    };
+    format!(
+        "  at byte {at}\n  cpython: …{}…\n  ours:    …{}…",
+        window(expected),
+        window(ours)
+    )
 }
 
 fn cpython_records(seed: u64, count: usize) -> Vec<Record> {
@@ -55,7 +71,11 @@ fn cpython_records(seed: u64, count: usize) -> Vec<Record> {
         .args(["--seed", &seed.to_string(), "--count", &count.to_string()])
         .output()
         .expect("python3 is on every machine; the differential test needs it");
-    assert!(output.status.success(), "random_values.py failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "random_values.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     parse_records(&output.stdout)
 }
 
@@ -73,12 +93,25 @@ fn random_values_repr_exactly_as_cpython_at_every_protocol() {
                 Err(err) => format!("<error: {err}>"),
             };
             if ours != record.repr {
-                mismatches.push(format!("seed {seed} case {} protocol {}:\n{}", record.case, record.protocol, first_difference(&record.repr, &ours)));
+                mismatches.push(format!(
+                    "seed {seed} case {} protocol {}:\n{}",
+                    record.case,
+                    record.protocol,
+                    first_difference(&record.repr, &ours)
+                ));
             }
         }
     }
-    assert!(compared >= 12_000, "at least 2,000 values × 6 protocols, got {compared}");
-    assert!(mismatches.is_empty(), "{} of {compared} differ:\n{}", mismatches.len(), mismatches[..mismatches.len().min(10)].join("\n"));
+    assert!(
+        compared >= 12_000,
+        "at least 2,000 values × 6 protocols, got {compared}"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} differ:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(10)].join("\n")
+    );
 }
 
 fn holds_inert(pickle: &picklegraph::Pickle<'_>) -> bool {
@@ -93,14 +126,22 @@ fn holds_inert(pickle: &picklegraph::Pickle<'_>) -> bool {
 
 /// The `.repr` files beside a fixture and the decoding each was made with.
 fn expected_reprs(pickle: &std::path::Path) -> Vec<(StringEncoding, std::path::PathBuf)> {
-    let stem = pickle.to_string_lossy().trim_end_matches(".pkl").to_string();
+    let stem = pickle
+        .to_string_lossy()
+        .trim_end_matches(".pkl")
+        .to_string();
     [
         (StringEncoding::Ascii, "repr"),
         (StringEncoding::Latin1, "latin1.repr"),
         (StringEncoding::Bytes, "bytes.repr"),
     ]
     .into_iter()
-    .map(|(encoding, suffix)| (encoding, std::path::PathBuf::from(format!("{stem}.{suffix}"))))
+    .map(|(encoding, suffix)| {
+        (
+            encoding,
+            std::path::PathBuf::from(format!("{stem}.{suffix}")),
+        )
+    })
     .filter(|(_, path)| path.exists())
     .collect()
 }
@@ -110,12 +151,19 @@ fn fixtures_repr_exactly_as_cpython() {
     let mut compared = 0;
     let mut mismatches = Vec::new();
     // CPython's canned pickles hold instances of its test classes: see pickletester.rs.
-    for path in fixture_pickles().into_iter().filter(|p| !p.to_string_lossy().contains("/pickletester/")) {
+    for path in fixture_pickles()
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().contains("/pickletester/"))
+    {
         let bytes = std::fs::read(&path).unwrap();
         for (encoding, repr_path) in expected_reprs(&path) {
             let expected = std::fs::read_to_string(&repr_path).unwrap();
             // generate.py writes reprs with CPython's int digit limit lifted.
-            let options = LoadOptions { string_encoding: encoding, max_int_digits: usize::MAX, ..LoadOptions::default() };
+            let options = LoadOptions {
+                string_encoding: encoding,
+                max_int_digits: usize::MAX,
+                ..LoadOptions::default()
+            };
             let ours = match load_with(&bytes, &options) {
                 // CPython's repr of an object picklegraph keeps inert (a datetime, a
                 // Namespace) is that class's own: only plain data is compared.
@@ -125,12 +173,21 @@ fn fixtures_repr_exactly_as_cpython() {
             };
             compared += 1;
             if ours != expected.trim_end_matches('\n') {
-                mismatches.push(format!("{}:\n{}", repr_path.display(), first_difference(&expected, &ours)));
+                mismatches.push(format!(
+                    "{}:\n{}",
+                    repr_path.display(),
+                    first_difference(&expected, &ours)
+                ));
             }
         }
     }
     assert!(compared > 0, "fixtures with .repr files exist");
-    assert!(mismatches.is_empty(), "{} of {compared} differ:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 /// Only decoding failures must be ours too: CPython also fails on imports picklegraph
@@ -140,16 +197,31 @@ fn fixtures_that_cpython_cannot_decode_fail_here_too() {
     let mut checked = 0;
     for path in fixture_pickles() {
         let stem = path.to_string_lossy().trim_end_matches(".pkl").to_string();
-        for (encoding, suffix) in [(StringEncoding::Ascii, "repr.err"), (StringEncoding::Latin1, "latin1.repr.err")] {
-            let Ok(message) = std::fs::read_to_string(format!("{stem}.{suffix}")) else { continue };
+        for (encoding, suffix) in [
+            (StringEncoding::Ascii, "repr.err"),
+            (StringEncoding::Latin1, "latin1.repr.err"),
+        ] {
+            let Ok(message) = std::fs::read_to_string(format!("{stem}.{suffix}")) else {
+                continue;
+            };
             if !message.starts_with("UnicodeDecodeError") {
                 continue;
             }
             checked += 1;
             let bytes = std::fs::read(&path).unwrap();
-            let options = LoadOptions { string_encoding: encoding, ..LoadOptions::default() };
-            assert!(load_with(&bytes, &options).is_err(), "{} loads, but CPython fails: {message}", path.display());
+            let options = LoadOptions {
+                string_encoding: encoding,
+                ..LoadOptions::default()
+            };
+            assert!(
+                load_with(&bytes, &options).is_err(),
+                "{} loads, but CPython fails: {message}",
+                path.display()
+            );
         }
     }
-    assert!(checked > 0, "the py2 fixtures include undecodable 8-bit strings");
+    assert!(
+        checked > 0,
+        "the py2 fixtures include undecodable 8-bit strings"
+    );
 }

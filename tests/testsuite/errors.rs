@@ -13,49 +13,208 @@ fn malformed(what: &'static str, detail: &str) -> ErrorKind {
 fn each_malformed_input_fails_with_offset_opcode_and_kind() {
     let rows: Vec<(&[u8], u64, Option<Opcode>, ErrorKind)> = vec![
         (b"", 0, None, ErrorKind::Empty),
-        (b"K", 0, Some(Opcode::BinInt1), ErrorKind::Truncated { needed: 1 }),
+        (
+            b"K",
+            0,
+            Some(Opcode::BinInt1),
+            ErrorKind::Truncated { needed: 1 },
+        ),
         (b"K\x01", 2, None, ErrorKind::Truncated { needed: 1 }),
-        (b"X\xff\xff\xff\xffab", 0, Some(Opcode::BinUnicode), ErrorKind::Truncated { needed: 0xffff_fffd }),
-        (b"\x8e\xff\xff\xff\xff\xff\xff\xff\x3f", 0, Some(Opcode::BinBytes8), ErrorKind::Truncated { needed: (1 << 62) - 1 }),
+        (
+            b"X\xff\xff\xff\xffab",
+            0,
+            Some(Opcode::BinUnicode),
+            ErrorKind::Truncated {
+                needed: 0xffff_fffd,
+            },
+        ),
+        (
+            b"\x8e\xff\xff\xff\xff\xff\xff\xff\x3f",
+            0,
+            Some(Opcode::BinBytes8),
+            ErrorKind::Truncated {
+                needed: (1 << 62) - 1,
+            },
+        ),
         (b"\xff", 0, None, ErrorKind::UnknownOpcode(0xff)),
         (b"N\x00.", 1, None, ErrorKind::UnknownOpcode(0)),
-        (b"\x80\x06N.", 0, Some(Opcode::Proto), ErrorKind::UnsupportedProtocol(6)),
+        (
+            b"\x80\x06N.",
+            0,
+            Some(Opcode::Proto),
+            ErrorKind::UnsupportedProtocol(6),
+        ),
         (b"R.", 0, Some(Opcode::Reduce), ErrorKind::StackUnderflow),
         (b".", 0, Some(Opcode::Stop), ErrorKind::StackUnderflow),
         (b"N(.", 2, Some(Opcode::Stop), ErrorKind::StackUnderflow),
         (b"N(a", 2, Some(Opcode::Append), ErrorKind::StackUnderflow),
         (b"Nt.", 1, Some(Opcode::Tuple), ErrorKind::MissingMark),
         (b"]Ne.", 2, Some(Opcode::Appends), ErrorKind::MissingMark),
-        (b"h\x05.", 0, Some(Opcode::BinGet), ErrorKind::MissingMemo(5)),
+        (
+            b"h\x05.",
+            0,
+            Some(Opcode::BinGet),
+            ErrorKind::MissingMemo(5),
+        ),
         (b"g7\n.", 0, Some(Opcode::Get), ErrorKind::MissingMemo(7)),
         (b"Np-1\n.", 1, Some(Opcode::Put), ErrorKind::NegativePut),
-        (b"T\xff\xff\xff\xff.", 0, Some(Opcode::BinString), ErrorKind::NegativeLength(-1)),
-        (b"\x8b\xfe\xff\xff\xff.", 0, Some(Opcode::Long4), ErrorKind::NegativeLength(-2)),
-        (b"I12x\n.", 0, Some(Opcode::Int), malformed("INT", "invalid literal for int() with base 0: b'12x'")),
-        (b"Fabc\n.", 0, Some(Opcode::Float), malformed("FLOAT", "could not convert string to float: b'abc'")),
-        (b"Sabc\n.", 0, Some(Opcode::String), malformed("STRING", "the STRING opcode argument must be quoted")),
-        (b"S'a\\x4'\n.", 0, Some(Opcode::String), malformed("STRING", "invalid \\x escape at position 1")),
-        (b"V\\u12\n.", 0, Some(Opcode::Unicode), malformed("UNICODE", "can't decode bytes in position 0: truncated \\uXXXX escape")),
-        (b"X\x02\x00\x00\x00\xc3(.", 0, Some(Opcode::BinUnicode), ErrorKind::InvalidUtf8 { position: 0 }),
-        (b"U\x01\xe9.", 0, Some(Opcode::ShortBinString), ErrorKind::Undecodable8Bit { encoding: "ASCII", position: 0 }),
-        (b"\x95\x02\x00\x00\x00\x00\x00\x00\x00J\x00\x00\x00\x00.", 9, Some(Opcode::BinInt), ErrorKind::FrameOverrun),
-        (b"\x95\x0a\x00\x00\x00\x00\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00\x00N.", 9, Some(Opcode::Frame), ErrorKind::FrameInsideFrame),
-        (b"\x95\x10\x00\x00\x00\x00\x00\x00\x00N.", 0, Some(Opcode::Frame), ErrorKind::Truncated { needed: 14 }),
-        (b"\x84\x00\x00\x00\x00.", 0, Some(Opcode::Ext4), ErrorKind::BadExtensionCode),
-        (b"\x8f]\x85\x90.", 3, Some(Opcode::AddItems), ErrorKind::MissingMark),
-        (b"(]\x91.", 2, Some(Opcode::FrozenSet), ErrorKind::Unhashable("list")),
-        (b")K\x01a.", 3, Some(Opcode::Append), ErrorKind::WrongType { operation: "APPEND", type_name: "tuple", detail: "it has no append or extend" }),
-        (b"]K\x01K\x02s.", 5, Some(Opcode::SetItem), ErrorKind::WrongType { operation: "SETITEM", type_name: "list", detail: "it does not support item assignment" }),
-        (b"]}(K\x01K\x02ub.", 8, Some(Opcode::Build), ErrorKind::WrongType { operation: "BUILD", type_name: "list", detail: "it has no __dict__ to set state on" }),
-        (b"(K\x01d.", 3, Some(Opcode::Dict), ErrorKind::WrongType { operation: "DICT", type_name: "dict", detail: "odd number of items" }),
-        (b"cos\n\xff\n.", 0, Some(Opcode::Global), ErrorKind::InvalidUtf8 { position: 0 }),
-        (b"r\x00\x00\x00\x00.", 0, Some(Opcode::LongBinPut), ErrorKind::StackUnderflow),
+        (
+            b"T\xff\xff\xff\xff.",
+            0,
+            Some(Opcode::BinString),
+            ErrorKind::NegativeLength(-1),
+        ),
+        (
+            b"\x8b\xfe\xff\xff\xff.",
+            0,
+            Some(Opcode::Long4),
+            ErrorKind::NegativeLength(-2),
+        ),
+        (
+            b"I12x\n.",
+            0,
+            Some(Opcode::Int),
+            malformed("INT", "invalid literal for int() with base 0: b'12x'"),
+        ),
+        (
+            b"Fabc\n.",
+            0,
+            Some(Opcode::Float),
+            malformed("FLOAT", "could not convert string to float: b'abc'"),
+        ),
+        (
+            b"Sabc\n.",
+            0,
+            Some(Opcode::String),
+            malformed("STRING", "the STRING opcode argument must be quoted"),
+        ),
+        (
+            b"S'a\\x4'\n.",
+            0,
+            Some(Opcode::String),
+            malformed("STRING", "invalid \\x escape at position 1"),
+        ),
+        (
+            b"V\\u12\n.",
+            0,
+            Some(Opcode::Unicode),
+            malformed(
+                "UNICODE",
+                "can't decode bytes in position 0: truncated \\uXXXX escape",
+            ),
+        ),
+        (
+            b"X\x02\x00\x00\x00\xc3(.",
+            0,
+            Some(Opcode::BinUnicode),
+            ErrorKind::InvalidUtf8 { position: 0 },
+        ),
+        (
+            b"U\x01\xe9.",
+            0,
+            Some(Opcode::ShortBinString),
+            ErrorKind::Undecodable8Bit {
+                encoding: "ASCII",
+                position: 0,
+            },
+        ),
+        (
+            b"\x95\x02\x00\x00\x00\x00\x00\x00\x00J\x00\x00\x00\x00.",
+            9,
+            Some(Opcode::BinInt),
+            ErrorKind::FrameOverrun,
+        ),
+        (
+            b"\x95\x0a\x00\x00\x00\x00\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00\x00N.",
+            9,
+            Some(Opcode::Frame),
+            ErrorKind::FrameInsideFrame,
+        ),
+        (
+            b"\x95\x10\x00\x00\x00\x00\x00\x00\x00N.",
+            0,
+            Some(Opcode::Frame),
+            ErrorKind::Truncated { needed: 14 },
+        ),
+        (
+            b"\x84\x00\x00\x00\x00.",
+            0,
+            Some(Opcode::Ext4),
+            ErrorKind::BadExtensionCode,
+        ),
+        (
+            b"\x8f]\x85\x90.",
+            3,
+            Some(Opcode::AddItems),
+            ErrorKind::MissingMark,
+        ),
+        (
+            b"(]\x91.",
+            2,
+            Some(Opcode::FrozenSet),
+            ErrorKind::Unhashable("list"),
+        ),
+        (
+            b")K\x01a.",
+            3,
+            Some(Opcode::Append),
+            ErrorKind::WrongType {
+                operation: "APPEND",
+                type_name: "tuple",
+                detail: "it has no append or extend",
+            },
+        ),
+        (
+            b"]K\x01K\x02s.",
+            5,
+            Some(Opcode::SetItem),
+            ErrorKind::WrongType {
+                operation: "SETITEM",
+                type_name: "list",
+                detail: "it does not support item assignment",
+            },
+        ),
+        (
+            b"]}(K\x01K\x02ub.",
+            8,
+            Some(Opcode::Build),
+            ErrorKind::WrongType {
+                operation: "BUILD",
+                type_name: "list",
+                detail: "it has no __dict__ to set state on",
+            },
+        ),
+        (
+            b"(K\x01d.",
+            3,
+            Some(Opcode::Dict),
+            ErrorKind::WrongType {
+                operation: "DICT",
+                type_name: "dict",
+                detail: "odd number of items",
+            },
+        ),
+        (
+            b"cos\n\xff\n.",
+            0,
+            Some(Opcode::Global),
+            ErrorKind::InvalidUtf8 { position: 0 },
+        ),
+        (
+            b"r\x00\x00\x00\x00.",
+            0,
+            Some(Opcode::LongBinPut),
+            ErrorKind::StackUnderflow,
+        ),
     ];
     let mut failures = Vec::new();
     for (input, offset, opcode, kind) in rows {
         let err = load(input).expect_err("malformed input must fail");
         if (err.offset(), err.opcode(), err.kind()) != (offset, opcode, &kind) {
-            failures.push(format!("{input:?}: got {err} / {:?}, expected offset {offset} {opcode:?} {kind:?}", err.kind()));
+            failures.push(format!(
+                "{input:?}: got {err} / {:?}, expected offset {offset} {opcode:?} {kind:?}",
+                err.kind()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -64,11 +223,20 @@ fn each_malformed_input_fails_with_offset_opcode_and_kind() {
 #[test]
 fn error_messages_say_where_and_what() {
     let err = load(b"\x80\x04N\x8c\x05abR.").unwrap_err();
-    assert_eq!(err.to_string(), "offset 3 (SHORT_BINUNICODE): pickle data was truncated (needed 1 more bytes)");
+    assert_eq!(
+        err.to_string(),
+        "offset 3 (SHORT_BINUNICODE): pickle data was truncated (needed 1 more bytes)"
+    );
     let err = load(b"\x80\x04NR.").unwrap_err();
-    assert_eq!(err.to_string(), "offset 3 (REDUCE): unpickling stack underflow");
+    assert_eq!(
+        err.to_string(),
+        "offset 3 (REDUCE): unpickling stack underflow"
+    );
     let err = load(b"\x01").unwrap_err();
-    assert_eq!(err.to_string(), "offset 0 (no opcode): invalid load key 0x01");
+    assert_eq!(
+        err.to_string(),
+        "offset 0 (no opcode): invalid load key 0x01"
+    );
 }
 
 #[test]
@@ -78,33 +246,67 @@ fn limits_are_refused_with_the_limit_named() {
         ..LoadOptions::default()
     };
     let err = load_with(b"]]]]].", &options).unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::LimitExceeded { limit: "node", max: 3 });
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::LimitExceeded {
+            limit: "node",
+            max: 3
+        }
+    );
     assert_eq!(err.offset(), 3);
     let options = LoadOptions {
         max_stack: 10,
         ..LoadOptions::default()
     };
     let err = load_with(&[b'('; 100], &options).unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::LimitExceeded { limit: "stack", max: 10 });
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::LimitExceeded {
+            limit: "stack",
+            max: 10
+        }
+    );
     let options = LoadOptions {
         max_memo_key: 100,
         ..LoadOptions::default()
     };
     let err = load_with(b"Nr\xff\x00\x00\x00.", &options).unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::LimitExceeded { limit: "memo key", max: 100 });
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::LimitExceeded {
+            limit: "memo key",
+            max: 100
+        }
+    );
     let mut long_text = b"I".to_vec();
     long_text.extend(std::iter::repeat(b'9').take(4301));
     long_text.extend_from_slice(b"\n.");
     let err = load(&long_text).unwrap_err();
-    assert!(err.to_string().contains("Exceeds the limit (4300 digits)"), "{err}");
+    assert!(
+        err.to_string().contains("Exceeds the limit (4300 digits)"),
+        "{err}"
+    );
 }
 
 #[test]
 fn newobj_operands_of_certain_wrong_type_are_refused() {
     let err = load(b"cbuiltins\nint\nN\x81.").unwrap_err();
-    assert_eq!(err.to_string(), "offset 15 (NEWOBJ): NEWOBJ args argument must be a tuple, not NoneType");
+    assert_eq!(
+        err.to_string(),
+        "offset 15 (NEWOBJ): NEWOBJ args argument must be a tuple, not NoneType"
+    );
     let err = load(b"cbuiltins\nint\n)N\x92.").unwrap_err();
-    assert_eq!(err.to_string(), "offset 17 (NEWOBJ_EX): NEWOBJ_EX kwargs argument must be a dict, not NoneType");
+    assert_eq!(
+        err.to_string(),
+        "offset 16 (NEWOBJ_EX): NEWOBJ_EX kwargs argument must be a dict, not NoneType"
+    );
     let err = load(b"K\x01)\x81.").unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::BadOperand { operation: "NEWOBJ", expected: "class argument must be a type", found: "int" });
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::BadOperand {
+            operation: "NEWOBJ",
+            expected: "class argument must be a type",
+            found: "int"
+        }
+    );
 }

@@ -2,7 +2,10 @@
 
 use picklegraph::graph::walk::reference_counts;
 use picklegraph::render::repr::to_repr;
-use picklegraph::{load, load_all, load_with, InertKind, LoadOptions, Mutation, Node, Opcode, StringEncoding, Value};
+use picklegraph::{
+    load, load_all, load_with, InertKind, LoadOptions, Mutation, Node, Opcode, StringEncoding,
+    Value,
+};
 
 fn repr_of(bytes: &[u8]) -> String {
     let pickle = load(bytes).unwrap_or_else(|e| panic!("{e}"));
@@ -13,7 +16,9 @@ fn repr_of(bytes: &[u8]) -> String {
 fn memo_get_returns_the_same_node() {
     // l = []; [l, l]  via BINPUT/BINGET
     let pickle = load(b"(]q\x00h\x00l.").unwrap();
-    let Some(Node::List(items)) = pickle.get(pickle.root()) else { panic!("root is a list") };
+    let Some(Node::List(items)) = pickle.get(pickle.root()) else {
+        panic!("root is a list")
+    };
     assert_eq!(items.len(), 2);
     assert_eq!(items[0], items[1]);
     assert!(items[0].node().is_some());
@@ -33,8 +38,18 @@ fn discarded_calls_are_kept_as_effects_in_stream_order() {
     let stream = b"cm\nf\nK\x01\x85R0(cm\ng\n)R1N.";
     let pickle = load(stream).unwrap();
     assert_eq!(pickle.root(), Value::None);
-    let effects: Vec<_> = pickle.effects().iter().map(|e| (to_repr(&pickle, e.value), e.opcode)).collect();
-    assert_eq!(effects, [("m.f(1)".to_string(), Opcode::Pop), ("m.g()".to_string(), Opcode::PopMark)]);
+    let effects: Vec<_> = pickle
+        .effects()
+        .iter()
+        .map(|e| (to_repr(&pickle, e.value), e.opcode))
+        .collect();
+    assert_eq!(
+        effects,
+        [
+            ("m.f(1)".to_string(), Opcode::Pop),
+            ("m.g()".to_string(), Opcode::PopMark)
+        ]
+    );
 }
 
 #[test]
@@ -42,14 +57,21 @@ fn objects_left_on_the_stack_at_stop_are_effects() {
     let pickle = load(b"cos\nsystem\nX\x02\x00\x00\x00ls\x85RK\x01.").unwrap();
     assert_eq!(pickle.root(), Value::Int(1));
     assert_eq!(pickle.effects().len(), 1);
-    assert_eq!(to_repr(&pickle, pickle.effects()[0].value), "os.system('ls')");
+    assert_eq!(
+        to_repr(&pickle, pickle.effects()[0].value),
+        "os.system('ls')"
+    );
 }
 
 #[test]
 fn globals_and_calls_stay_inert() {
     let pickle = load(b"\x80\x04\x8c\x02os\x8c\x06system\x93\x8c\x02ls\x85R.").unwrap();
-    let Some(Node::Inert(call)) = pickle.get(pickle.root()) else { panic!("root is inert") };
-    let InertKind::Call { func, .. } = call.kind else { panic!("a call") };
+    let Some(Node::Inert(call)) = pickle.get(pickle.root()) else {
+        panic!("root is inert")
+    };
+    let InertKind::Call { func, .. } = call.kind else {
+        panic!("a call")
+    };
     assert_eq!(pickle.global_name(func), Some(("os", "system")));
     assert_eq!(call.offset, 20);
 }
@@ -59,7 +81,9 @@ fn build_and_items_on_inert_nodes_are_recorded() {
     // collections.OrderedDict() then SETITEMS, then BUILD
     let stream = b"ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00aK\x01u}b.";
     let pickle = load(stream).unwrap();
-    let Some(Node::Inert(inert)) = pickle.get(pickle.root()) else { panic!("inert") };
+    let Some(Node::Inert(inert)) = pickle.get(pickle.root()) else {
+        panic!("inert")
+    };
     assert!(matches!(inert.mutations[0], Mutation::SetItems(ref pairs) if pairs.len() == 1));
     assert!(matches!(inert.mutations[1], Mutation::Build(_)));
 }
@@ -99,7 +123,8 @@ fn equal_keys_merge_as_python_merges_them() {
     let stream = b"}(K\x01X\x01\x00\x00\x00aG?\xf0\x00\x00\x00\x00\x00\x00X\x01\x00\x00\x00b\x88X\x01\x00\x00\x00cu.";
     assert_eq!(repr_of(stream), "{1: 'c'}");
     // Equal strs in distinct nodes, and equal tuples.
-    let strs = b"}(X\x01\x00\x00\x00kK\x01X\x01\x00\x00\x00kK\x02K\x01K\x02\x86K\x03K\x01K\x02\x86K\x04u.";
+    let strs =
+        b"}(X\x01\x00\x00\x00kK\x01X\x01\x00\x00\x00kK\x02K\x01K\x02\x86K\x03K\x01K\x02\x86K\x04u.";
     assert_eq!(repr_of(strs), "{'k': 2, (1, 2): 4}");
 }
 
@@ -113,7 +138,9 @@ fn large_dicts_merge_keys_through_their_index() {
     }
     stream.extend_from_slice(b"u.");
     let pickle = load(&stream).unwrap();
-    let Some(Node::Dict(entries)) = pickle.get(pickle.root()) else { panic!("dict") };
+    let Some(Node::Dict(entries)) = pickle.get(pickle.root()) else {
+        panic!("dict")
+    };
     assert_eq!(entries.len(), 100);
     assert!(entries.iter().all(|&(_, v)| v == Value::Int(1)));
 }
@@ -121,12 +148,18 @@ fn large_dicts_merge_keys_through_their_index() {
 #[test]
 fn unhashable_keys_are_refused_as_python_refuses_them() {
     let err = load(b"}]K\x01s.").unwrap_err();
-    assert_eq!(err.to_string(), "offset 4 (SETITEM): unhashable type: 'list'");
+    assert_eq!(
+        err.to_string(),
+        "offset 4 (SETITEM): unhashable type: 'list'"
+    );
 }
 
 #[test]
 fn set_members_merge() {
-    assert_eq!(repr_of(b"\x8f(K\x01G?\xf0\x00\x00\x00\x00\x00\x00\x88K\x02\x90."), "{1, 2}");
+    assert_eq!(
+        repr_of(b"\x8f(K\x01G?\xf0\x00\x00\x00\x00\x00\x00\x88K\x02\x90."),
+        "{1, 2}"
+    );
 }
 
 #[test]
@@ -152,7 +185,10 @@ fn protocol_0_text_forms_follow_python() {
     assert_eq!(repr_of(b"I01\n."), "True");
     assert_eq!(repr_of(b"I00\n."), "False");
     assert_eq!(repr_of(b"I-12\n."), "-12");
-    assert_eq!(repr_of(b"L123456789012345678901234567890L\n."), "123456789012345678901234567890");
+    assert_eq!(
+        repr_of(b"L123456789012345678901234567890L\n."),
+        "123456789012345678901234567890"
+    );
     assert_eq!(repr_of(b"F1e16\n."), "1e+16");
     assert_eq!(repr_of(b"Fnan\n."), "nan");
     assert_eq!(repr_of(b"Vcaf\\u00e9\\ud800\n."), "'café\\ud800'");
@@ -197,7 +233,10 @@ fn pop_on_an_empty_mark_removes_the_mark() {
 
 #[test]
 fn out_of_band_buffers_and_persistent_ids_are_inert() {
-    assert_eq!(repr_of(b"\x80\x05\x97\x98."), "pickle.PickleBuffer(buffers[0]).toreadonly()");
+    assert_eq!(
+        repr_of(b"\x80\x05\x97\x98."),
+        "pickle.PickleBuffer(buffers[0]).toreadonly()"
+    );
     assert_eq!(repr_of(b"Pabc\n."), "persistent_load('abc')");
     assert_eq!(repr_of(b"K\x01Q."), "persistent_load(1)");
     assert_eq!(repr_of(b"\x82\x05."), "copyreg.extension(5)");
@@ -206,7 +245,10 @@ fn out_of_band_buffers_and_persistent_ids_are_inert() {
 #[test]
 fn instances_record_class_arguments_and_state() {
     let stream = b"\x80\x02cm\nC\nK\x01\x85\x81}X\x01\x00\x00\x00xK\x02sb.";
-    assert_eq!(repr_of(stream), "m.C.__new__(m.C, 1).__setstate__({'x': 2})");
+    assert_eq!(
+        repr_of(stream),
+        "m.C.__new__(m.C, 1).__setstate__({'x': 2})"
+    );
     assert_eq!(repr_of(b"(K\x01im\nC\n."), "m.C(1)");
     assert_eq!(repr_of(b"(cm\nC\nK\x01o."), "m.C(1)");
 }
@@ -219,9 +261,7 @@ fn a_million_nested_lists_load_render_and_drop() {
     for _ in 0..DEPTH {
         stream.extend_from_slice(b"](");
     }
-    for _ in 0..DEPTH {
-        stream.push(b'e');
-    }
+    stream.resize(stream.len() + DEPTH, b'e');
     stream.push(b'.');
     let pickle = load(&stream).unwrap();
     assert_eq!(pickle.nodes().len(), DEPTH);
@@ -230,4 +270,37 @@ fn a_million_nested_lists_load_render_and_drop() {
     assert_eq!(text.len(), 2 * DEPTH);
     assert!(text.starts_with("[[[") && text.ends_with("]]]"));
     drop(pickle);
+}
+
+#[test]
+fn the_opcode_table_matches_pickletools() {
+    let script = "import pickletools\nfor o in pickletools.opcodes:\n    print(ord(o.code), o.name, o.arg.name if o.arg else '', o.proto, ','.join(s.name for s in o.stack_before), ','.join(s.name for s in o.stack_after))";
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .output()
+        .expect("python3 is on every machine");
+    assert!(output.status.success());
+    let theirs = String::from_utf8(output.stdout).unwrap();
+    let ours: String = Opcode::ALL
+        .iter()
+        .map(|op| {
+            let names = |items: &[picklegraph::StackItem]| {
+                items
+                    .iter()
+                    .map(|s| s.pickletools_name())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            format!(
+                "{} {} {} {} {} {}\n",
+                op.byte(),
+                op.name(),
+                op.arg().pickletools_name(),
+                op.protocol(),
+                names(op.stack_before()),
+                names(op.stack_after())
+            )
+        })
+        .collect();
+    assert_eq!(ours, theirs);
 }

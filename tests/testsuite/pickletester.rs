@@ -12,7 +12,9 @@ fn as_cpython_writes_it(ours: &str) -> String {
     let mut text = ours.replace("builtins.complex(3.0, 0.0)", "(3+0j)");
     for state in ["{'foo': 1, 'bar': 2}", "{'bar': 2, 'foo': 1}"] {
         for inert in [
-            format!("copyreg._reconstructor(__main__.C, builtins.object, None).__setstate__({state})"),
+            format!(
+                "copyreg._reconstructor(__main__.C, builtins.object, None).__setstate__({state})"
+            ),
             format!("__main__.C.__new__(__main__.C).__setstate__({state})"),
         ] {
             text = text.replace(&inert, &format!("<__main__.C {state}>"));
@@ -25,11 +27,23 @@ fn as_cpython_writes_it(ours: &str) -> String {
 fn canned_data_pickles_render_as_cpython_renders_them() {
     let dir = fixtures().join("pickletester");
     let mut compared = 0;
-    for name in ["DATA0.p0", "DATA1.p1", "DATA2.p2", "DATA3.p3", "DATA4.p4", "DATA_SET.p2", "DATA_SET2.p2"] {
+    for name in [
+        "DATA0.p0",
+        "DATA1.p1",
+        "DATA2.p2",
+        "DATA3.p3",
+        "DATA4.p4",
+        "DATA_SET.p2",
+        "DATA_SET2.p2",
+    ] {
         let bytes = std::fs::read(dir.join(format!("{name}.pkl"))).unwrap();
         let expected = std::fs::read_to_string(dir.join(format!("{name}.repr"))).unwrap();
         let pickle = load(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(as_cpython_writes_it(&to_repr(&pickle, pickle.root())), expected.trim_end_matches('\n'), "{name}");
+        assert_eq!(
+            as_cpython_writes_it(&to_repr(&pickle, pickle.root())),
+            expected.trim_end_matches('\n'),
+            "{name}"
+        );
         compared += 1;
     }
     assert_eq!(compared, 7);
@@ -47,13 +61,25 @@ fn every_canned_pickle_loads() {
 /// Exceptions that say the stream itself is malformed, as opposed to an import or a
 /// call failing (which picklegraph never makes).
 fn is_stream_error(result: &str) -> bool {
-    ["UnpicklingError", "EOFError", "ValueError", "error:", "IndexError", "KeyError", "OverflowError", "UnicodeDecodeError"]
-        .iter()
-        .any(|kind| result.starts_with(&format!("err: {kind}")))
+    [
+        "UnpicklingError",
+        "EOFError",
+        "ValueError",
+        "error:",
+        "IndexError",
+        "KeyError",
+        "OverflowError",
+        "UnicodeDecodeError",
+    ]
+    .iter()
+    .any(|kind| result.starts_with(&format!("err: {kind}")))
 }
 
 fn hex_decode(hex: &str) -> Vec<u8> {
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 #[test]
@@ -63,27 +89,40 @@ fn inputs_cpython_rejects_as_malformed_are_rejected() {
     let mut wrong = Vec::new();
     for line in table.lines().skip(1) {
         let fields: Vec<&str> = line.split('\t').collect();
-        let [method, hex, c_result, _py_result] = fields[..] else { panic!("bad row {line}") };
+        let [method, hex, c_result, _py_result] = fields[..] else {
+            panic!("bad row {line}")
+        };
         let bytes = hex_decode(hex);
         // CPython's limit on decimal digits applies; the C unpickler is the reference.
         let outcome = load_with(&bytes, &LoadOptions::default());
         // Whether a global is a type is only known by importing it, which picklegraph never
         // does; the C unpickler's MemoryError for a 2^32-1 memo key is its array memo's
         // limit, not a malformed stream (pickle.py loads those).
-        if c_result.contains("class argument must be a type, not builtin_function") || c_result.contains("MemoryError") {
+        if c_result.contains("class argument must be a type, not builtin_function")
+            || c_result.contains("MemoryError")
+        {
             continue;
         }
         if is_stream_error(c_result) {
             rejected += 1;
             if let Ok(pickle) = outcome {
-                wrong.push(format!("{method} {hex}: CPython says {c_result}, we load {pickle}"));
+                wrong.push(format!(
+                    "{method} {hex}: CPython says {c_result}, we load {pickle}"
+                ));
             }
         } else if c_result.starts_with("ok") {
             if let Err(err) = outcome {
-                wrong.push(format!("{method} {hex}: CPython loads it ({c_result}), we fail: {err}"));
+                wrong.push(format!(
+                    "{method} {hex}: CPython loads it ({c_result}), we fail: {err}"
+                ));
             }
         }
     }
     assert!(rejected > 150, "most rows are malformed inputs: {rejected}");
-    assert!(wrong.is_empty(), "{} rows disagree:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} rows disagree:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

@@ -1,19 +1,62 @@
-//! `picklegraph dis`.
+//! `picklegraph dis`: the opcodes, as `python3 -m pickletools` lists them.
 
 use clap::Args;
+use picklegraph::render::dis::{dis_all, DisError, DisOptions, PICKLETOOLS_ANNOTATE_COLUMN};
 
-use crate::Files;
+use crate::{Files, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE};
+
+const DIS_HELP: &str = "\
+The output is byte for byte what `python3 -m pickletools FILE` writes, with two differences:
+  * pickletools lists only the first pickle of a file; dis lists every pickle in turn
+    (as repeated pickletools.dis calls on the open file would: offsets count from the
+    start of the file, each pickle has its own memo). Bytes after the last STOP that
+    are not a pickle are reported as an error.
+  * pickletools indents one level per open MARK; dis stops at 64 levels and says so on
+    a line of its own, so hostile input cannot make it write terabytes.
+With several files, each listing follows a `==> FILE <==` header as in pickletools,
+with a blank line between them, and a malformed file does not stop the others.
+Where pickletools stops with an exception, dis prints the same lines, then
+`FILE: <pickletools' message>` on standard error, and exits with status 1.";
 
 /// Arguments of `dis`.
 #[derive(Debug, Args)]
+#[command(after_help = DIS_HELP)]
 pub struct DisArgs {
     #[command(flatten)]
     files: Files,
+    /// Annotate each line with a short description of the opcode (pickletools' -a).
+    #[arg(short, long)]
+    annotate: bool,
+    /// The number of blanks by which to indent a new MARK level (pickletools' -l; at most 1024).
+    #[arg(short = 'l', long, default_value_t = 4, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i64).range(..=1024))]
+    indentlevel: i64,
 }
 
 /// Runs `dis`.
 pub fn run(args: &DisArgs) -> u8 {
-    let _ = &args.files;
-    eprintln!("picklegraph: dis is not built yet");
-    crate::EXIT_USAGE
+    let options = DisOptions {
+        // pickletools multiplies a string by it: a negative level indents nothing.
+        indentlevel: usize::try_from(args.indentlevel.max(0)).unwrap_or(usize::MAX),
+        annotate: if args.annotate {
+            PICKLETOOLS_ANNOTATE_COLUMN
+        } else {
+            0
+        },
+    };
+    crate::input::for_each(&args.files, |input, out| {
+        match dis_all(&input.bytes, &options, out) {
+            Ok(()) => EXIT_OK,
+            Err(DisError::Malformed { message, .. }) => {
+                let _ = out.flush();
+                eprintln!("{}: {message}", input.name);
+                EXIT_MALFORMED
+            }
+            Err(DisError::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+            Err(err) => {
+                eprintln!("picklegraph: {}: {err}", input.name);
+                EXIT_USAGE
+            }
+        }
+    })
 }

@@ -66,14 +66,33 @@ fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
 
 /// Runs `each` on every input, with `==> NAME <==` headers when there are several, and
 /// returns the worst exit status: I/O errors give 2, a malformed pickle 1.
-pub fn for_each(files: &Files, mut each: impl FnMut(&Input, &mut dyn Write) -> u8) -> u8 {
-    let paths: Vec<String> = if files.files.is_empty() { vec!["-".to_string()] } else { files.files.clone() };
+pub fn for_each(files: &Files, each: impl FnMut(&Input, &mut dyn Write) -> u8) -> u8 {
+    for_each_with(files, true, each)
+}
+
+/// [`for_each`], with or without the headers (`json` names each file inside its documents,
+/// so that several files still make a stream of JSON documents).
+pub fn for_each_with(
+    files: &Files,
+    headers: bool,
+    mut each: impl FnMut(&Input, &mut dyn Write) -> u8,
+) -> u8 {
+    let paths: Vec<String> = if files.files.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        files.files.clone()
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut worst = EXIT_OK;
     for (i, path) in paths.iter().enumerate() {
-        if paths.len() > 1 {
-            let _ = writeln!(out, "{}==> {} <==", if i > 0 { "\n" } else { "" }, if path == "-" { "<stdin>" } else { path });
+        if headers && paths.len() > 1 {
+            let _ = writeln!(
+                out,
+                "{}==> {} <==",
+                if i > 0 { "\n" } else { "" },
+                if path == "-" { "<stdin>" } else { path }
+            );
         }
         let code = match open(path) {
             Ok(input) => each(&input, &mut out),
@@ -109,4 +128,25 @@ pub fn report(name: &str, error: &picklegraph::Error, out: &mut dyn Write) -> u8
     let _ = out.flush();
     eprintln!("{name}: {error}");
     EXIT_MALFORMED
+}
+
+/// The pickles of an input, one after another; an empty input is one error (`pickle.load`
+/// on an empty file raises too), not zero pickles.
+pub fn pickles(
+    bytes: &[u8],
+) -> impl Iterator<Item = Result<picklegraph::Pickle<'_>, Box<picklegraph::Failure<'_>>>> {
+    let empty = bytes
+        .is_empty()
+        .then(|| picklegraph::load_at(bytes, 0, &picklegraph::LoadOptions::default()));
+    empty.into_iter().chain(picklegraph::load_all(bytes))
+}
+
+/// Ends a view's output after a write error: a closed pipe (`| head`) ends it quietly,
+/// anything else is reported as an I/O error.
+pub fn write_failed(name: &str, error: &std::io::Error) -> u8 {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return EXIT_OK;
+    }
+    eprintln!("picklegraph: {name}: {error}");
+    EXIT_USAGE
 }

@@ -1,6 +1,5 @@
 //! `picklegraph repr`: Python's repr() of each pickle's root.
 
-
 use clap::Args;
 
 use crate::input;
@@ -22,7 +21,8 @@ pub fn run(args: &ReprArgs) -> u8 {
         for result in picklegraph::load_all(&input.bytes) {
             match result {
                 Ok(pickle) => {
-                    let (text, _) = picklegraph::render::repr::repr(&pickle, pickle.root(), args.max_bytes);
+                    let (text, _) =
+                        picklegraph::render::repr::repr(&pickle, pickle.root(), args.max_bytes);
                     let _ = writeln!(out, "{text}");
                 }
                 Err(failure) => return input::report(&input.name, &failure.error, out),

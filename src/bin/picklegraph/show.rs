@@ -1,19 +1,106 @@
-//! `picklegraph show`.
+//! `picklegraph show`: the objects as indented Python-like text.
 
-use clap::Args;
+use std::io::IsTerminal;
 
-use crate::Files;
+use clap::{Args, ValueEnum};
+use picklegraph::render::show::{self, ShowOptions};
+
+use crate::input;
+use crate::{Files, EXIT_OK};
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
 
 /// Arguments of `show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     #[command(flatten)]
     files: Files,
+    /// Columns to fit lines in [default: $COLUMNS, else the terminal's width, else 100]
+    #[arg(long, value_name = "COLUMNS")]
+    width: Option<usize>,
+    /// Elide containers nested deeper than N levels (the root is level 1)
+    #[arg(long, value_name = "N")]
+    depth: Option<usize>,
+    /// Show at most N items of each container, then a count of the rest
+    #[arg(long, value_name = "N")]
+    max_items: Option<usize>,
+    /// Cut str and bytes longer than N characters or bytes to a head and their size
+    #[arg(long, value_name = "N", default_value_t = show::DEFAULT_MAX_STRING)]
+    max_string: usize,
+    /// Colour the output
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: Color,
+    /// Print every node as the pickle builds it, recognizing no library's objects
+    #[arg(long)]
+    raw: bool,
+    /// Leave out the `# protocol …` summary line
+    #[arg(long)]
+    no_summary: bool,
+}
+
+impl ShowArgs {
+    fn options(&self) -> ShowOptions {
+        let mut options = ShowOptions::plain(self.width.unwrap_or_else(default_width).max(1));
+        options.layout.color = match self.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stdout().is_terminal()
+                    && !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            }
+        };
+        options.max_depth = self.depth.unwrap_or(usize::MAX);
+        options.max_items = self.max_items.unwrap_or(usize::MAX);
+        options.max_string = self.max_string;
+        options.summary = !self.no_summary;
+        if !self.raw {
+            options.recognizers = show::default_recognizers();
+        }
+        options
+    }
+}
+
+/// `$COLUMNS` when set (the user asked for it), else the width of the terminal that
+/// standard output is, else [`show::DEFAULT_WIDTH`].
+fn default_width() -> usize {
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok());
+    let terminal = || terminal_size::terminal_size().map(|(width, _)| usize::from(width.0));
+    columns
+        .filter(|&c| c > 0)
+        .or_else(terminal)
+        .unwrap_or(show::DEFAULT_WIDTH)
 }
 
 /// Runs `show`.
 pub fn run(args: &ShowArgs) -> u8 {
-    let _ = &args.files;
-    eprintln!("picklegraph: show is not built yet");
-    crate::EXIT_USAGE
+    let options = args.options();
+    input::for_each(&args.files, |input, out| {
+        for (index, result) in input::pickles(&input.bytes).enumerate() {
+            if index > 0 {
+                let _ = writeln!(out);
+            }
+            let written = match &result {
+                Ok(pickle) => show::show(pickle, &options, &mut *out),
+                Err(failure) => show::show_failure(failure, &options, &mut *out),
+            };
+            if let Err(error) = written {
+                return input::write_failed(&input.name, &error);
+            }
+            if let Err(failure) = result {
+                return input::report(&input.name, &failure.error, out);
+            }
+        }
+        EXIT_OK
+    })
 }

@@ -1,1 +1,0 @@
-//! The `dis` view (to be written).

@@ -1,0 +1,556 @@
+//! The `dis` view: a listing of a pickle's opcodes, byte for byte as CPython's
+//! `pickletools.dis` writes it.
+//!
+//! `dis` reads the opcodes directly (it is the one view that does not read the graph:
+//! it shows the stream, and it must go on showing it where the graph could not be
+//! built). Like pickletools it keeps a crude model of the unpickler — a stack of the
+//! *kinds* of objects, the MARK positions, the memo — to indent MARK blocks, to name
+//! the MARK an opcode consumes, and to stop with pickletools' own complaint where
+//! pickletools stops.
+//!
+//! One departure, on purpose: pickletools indents one level per open MARK, so a million
+//! open MARKs would make it write terabytes. [`dis`] stops indenting at
+//! [`MAX_INDENT_LEVELS`] and says so, once, on a line of its own. Everything is linear
+//! in the input: no recursion, and nothing is kept but the model, which grows by at most
+//! a few entries per opcode.
+
+mod args;
+mod memo;
+mod messages;
+mod pickletools_docs;
+
+use std::io::Write;
+
+use args::{Arg, MemoKey};
+use memo::Memo;
+
+use crate::opcode::{Opcode, StackItem};
+use crate::reader::Reader;
+
+/// How many MARK levels `dis` indents at most; deeper lines stay at this depth.
+pub const MAX_INDENT_LEVELS: usize = 64;
+
+/// pickletools' own `-a` column hint (`annotate = 30 if args.annotate else 0`).
+pub const PICKLETOOLS_ANNOTATE_COLUMN: usize = 30;
+
+/// The line `dis` writes, once, before the first line it indents less than pickletools.
+pub const INDENT_CAPPED_NOTE: &str =
+    "[picklegraph: more than 64 MARKs are open; indentation stays at 64 levels from here on]";
+
+const BLANKS: &str = "                                                                ";
+
+/// The options of `pickletools.dis` that change what it writes.
+/// ```
+/// use picklegraph::render::dis::{dis_to_string, DisOptions};
+/// let options = DisOptions { indentlevel: 1, annotate: 30 };
+/// let (text, _) = dis_to_string(b"(t.", &options);
+/// assert!(text.contains("    1: t     TUPLE      (MARK at 0)   Build a tuple out of"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisOptions {
+    /// Blanks per MARK level (pickletools' `indentlevel`, 4 by default). A line holds at
+    /// most [`MAX_INDENT_LEVELS`] times this many blanks.
+    pub indentlevel: usize,
+    /// pickletools' `annotate`: 0 for none, else the column hint where each opcode's
+    /// one-line description starts (its command line uses 30).
+    pub annotate: usize,
+}
+
+impl Default for DisOptions {
+    fn default() -> DisOptions {
+        DisOptions {
+            indentlevel: 4,
+            annotate: 0,
+        }
+    }
+}
+
+/// Why `dis` stopped early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DisError {
+    /// Where pickletools raises, with its message (a `ValueError`'s, mostly).
+    #[error("{message}")]
+    Malformed {
+        /// The offset of the opcode being listed (or of the end of the input).
+        offset: usize,
+        /// pickletools' message.
+        message: String,
+    },
+    /// The output could not be written.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl DisError {
+    fn at(offset: usize, message: impl Into<String>) -> DisError {
+        DisError::Malformed {
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
+/// Lists the pickle that starts at `start`, through its `STOP`, into `out` (which should
+/// be buffered), exactly as `pickletools.dis(input[start:] as a file at start, out,
+/// indentlevel=…, annotate=…)` would; returns the offset after the `STOP`.
+/// ```
+/// use picklegraph::render::dis::{dis, DisOptions};
+/// let mut out = Vec::new();
+/// let end = dis(b"\x80\x04K\x2a.", 0, &DisOptions::default(), &mut out)?;
+/// assert_eq!(end, 5);
+/// assert_eq!(
+///     String::from_utf8(out).unwrap(),
+///     "    0: \\x80 PROTO      4\n    2: K    BININT1    42\n    4: .    STOP\n\
+///      highest protocol among opcodes = 2\n"
+/// );
+/// # Ok::<(), picklegraph::render::dis::DisError>(())
+/// ```
+///
+/// # Errors
+/// Where pickletools raises, [`DisError::Malformed`] with its message, after writing
+/// everything pickletools writes before it raises (which may end in an unfinished line);
+/// [`DisError::Io`] when `out` fails.
+pub fn dis<W: Write + ?Sized>(
+    input: &[u8],
+    start: usize,
+    options: &DisOptions,
+    out: &mut W,
+) -> Result<usize, DisError> {
+    let mut listing = Listing::new(options);
+    let mut reader = Reader::at(input, start);
+    loop {
+        let stop = listing.step(&mut reader, out)?;
+        if stop {
+            return listing.finish(reader.position(), out);
+        }
+    }
+}
+
+/// Lists every pickle in `input`, one after another, as calling `pickletools.dis` on an
+/// open file until it is used up would: offsets count from the start of the input, and
+/// each pickle has its own memo. The first listing is the whole of
+/// `python3 -m pickletools`' output.
+/// ```
+/// use picklegraph::render::dis::{dis_all, DisOptions};
+/// let mut out = Vec::new();
+/// dis_all(b"N.N.", &DisOptions::default(), &mut out)?;
+/// assert_eq!(String::from_utf8(out).unwrap().matches("STOP").count(), 2);
+/// # Ok::<(), picklegraph::render::dis::DisError>(())
+/// ```
+///
+/// # Errors
+/// As [`dis`], for the first pickle that fails (an empty input fails as pickletools
+/// does: `pickle exhausted before seeing STOP`).
+pub fn dis_all<W: Write + ?Sized>(
+    input: &[u8],
+    options: &DisOptions,
+    out: &mut W,
+) -> Result<(), DisError> {
+    let mut position = 0;
+    loop {
+        position = dis(input, position, options, out)?;
+        if position >= input.len() {
+            return Ok(());
+        }
+    }
+}
+
+/// [`dis`] of the pickle at the start of `input` into a string: what was written, and
+/// the error that stopped it, if any.
+/// ```
+/// let (text, error) = picklegraph::render::dis::dis_to_string(b"N", &Default::default());
+/// assert_eq!(text, "    0: N    NONE\n");
+/// assert_eq!(error.unwrap().to_string(), "pickle exhausted before seeing STOP");
+/// ```
+pub fn dis_to_string(input: &[u8], options: &DisOptions) -> (String, Option<DisError>) {
+    let mut out = Vec::new();
+    let error = dis(input, 0, options, &mut out).err();
+    (String::from_utf8_lossy(&out).into_owned(), error)
+}
+
+/// The note after an opcode's name and argument: the MARK it consumed, or the memo
+/// index `MEMOIZE` used, or pickletools' complaint that there was no MARK.
+enum Note {
+    None,
+    MarkAt(usize),
+    MemoizedAs(usize),
+    NoMark,
+}
+
+/// What pickletools' checks found for one opcode.
+struct Checks {
+    /// How many items the opcode pops after any MARK handling.
+    pops: usize,
+    note: Note,
+    /// The complaint pickletools raises once the line is written.
+    complaint: Option<String>,
+    /// What a memo fetch pushes: the kind of object stored.
+    pushed: Option<StackItem>,
+}
+
+/// pickletools' model of the unpickler, and the line being written.
+struct Listing {
+    options: DisOptions,
+    /// The kinds of object on the stack (`mark` for a MARK).
+    stack: Vec<StackItem>,
+    /// The offsets of the MARKs still open.
+    marks: Vec<usize>,
+    memo: Memo,
+    max_proto: u8,
+    line: String,
+    /// Where the line's text starts, after `%5d: `: pickletools aligns annotations by
+    /// the length of what follows it.
+    body: usize,
+    annotate_column: usize,
+    docs: Option<Box<[&'static str; 256]>>,
+    capped: bool,
+}
+
+impl Listing {
+    fn new(options: &DisOptions) -> Listing {
+        let docs = (options.annotate != 0).then(|| {
+            let mut docs = Box::new([""; 256]);
+            for &(name, doc) in pickletools_docs::FIRST_DOC_LINES {
+                if let Some(op) = Opcode::ALL.iter().find(|op| op.name() == name) {
+                    docs[usize::from(op.byte())] = doc;
+                }
+            }
+            docs
+        });
+        Listing {
+            options: *options,
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Memo::default(),
+            max_proto: 0,
+            line: String::with_capacity(256),
+            body: 0,
+            annotate_column: options.annotate,
+            docs,
+            capped: false,
+        }
+    }
+
+    /// Reads, checks and lists one opcode; true after `STOP`.
+    fn step<W: Write + ?Sized>(
+        &mut self,
+        reader: &mut Reader<'_>,
+        out: &mut W,
+    ) -> Result<bool, DisError> {
+        let pos = reader.position();
+        let (op, arg) = read_instruction(reader)?;
+        // With no blanks per level there is nothing to cap, and nothing to say.
+        if self.marks.len() > MAX_INDENT_LEVELS && !self.capped && self.options.indentlevel > 0 {
+            self.capped = true;
+            out.write_all(INDENT_CAPPED_NOTE.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        self.start_line(pos, op);
+        self.max_proto = self.max_proto.max(op.protocol());
+        let mut checks = match self.consume_mark(op) {
+            Ok(checks) => checks,
+            Err(message) => return Err(self.fail_mid_line(pos, message, out)),
+        };
+        self.check_memo(op, &arg, &mut checks);
+        self.finish_line(op, &arg, &checks.note)
+            .map_err(|message| self.fail_mid_line(pos, &message, out))?;
+        out.write_all(self.line.as_bytes())?;
+        if let Some(message) = checks.complaint {
+            return Err(DisError::at(pos, message));
+        }
+        self.apply(op, pos, checks.pops, checks.pushed)?;
+        Ok(op == Opcode::Stop)
+    }
+
+    /// pickletools' MARK handling: an opcode that reads up to a MARK (or a `POP` with a
+    /// MARK on top) pops the stack through the topmost MARK and names its offset.
+    ///
+    /// # Errors
+    /// pickletools' `while stack[-1] is not markobject` runs off the stack when other
+    /// opcodes have already popped the MARK: Python's `IndexError`.
+    fn consume_mark(&mut self, op: Opcode) -> Result<Checks, &'static str> {
+        let before = op.stack_before();
+        let mut checks = Checks {
+            pops: before.len(),
+            note: Note::None,
+            complaint: None,
+            pushed: None,
+        };
+        let pops_mark = before.contains(&StackItem::Mark)
+            || (op == Opcode::Pop && self.stack.last() == Some(&StackItem::Mark));
+        if !pops_mark {
+            return Ok(checks);
+        }
+        let Some(mark) = self.marks.pop() else {
+            checks.note = Note::NoMark;
+            checks.complaint = Some("no MARK exists on stack".to_string());
+            return Ok(checks);
+        };
+        checks.note = Note::MarkAt(mark);
+        if !self.pop_through_mark() {
+            return Err("list index out of range");
+        }
+        // What lies below the MARK in the stack effect is popped as usual.
+        checks.pops = before
+            .iter()
+            .position(|&item| item == StackItem::Mark)
+            .unwrap_or(0);
+        Ok(checks)
+    }
+
+    /// Writes `%5d: `, the opcode's byte as the repr of a 1-char str padded to 4, the
+    /// indentation and the name.
+    fn start_line(&mut self, pos: usize, op: Opcode) {
+        self.line.clear();
+        args::push_u64_padded(&mut self.line, pos as u64, 5);
+        self.line.push_str(": ");
+        self.body = self.line.len();
+        let byte = op.byte();
+        if (0x20..0x7f).contains(&byte) {
+            self.line.push(byte as char);
+            self.line.push_str("    ");
+        } else {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            self.line.push_str("\\x");
+            self.line.push(HEX[usize::from(byte >> 4)] as char);
+            self.line.push(HEX[usize::from(byte & 0xf)] as char);
+            self.line.push(' ');
+        }
+        let depth = self.marks.len().min(MAX_INDENT_LEVELS);
+        let mut blanks = depth.saturating_mul(self.options.indentlevel);
+        while blanks > 0 {
+            let chunk = blanks.min(BLANKS.len());
+            self.line.push_str(&BLANKS[..chunk]);
+            blanks -= chunk;
+        }
+        self.line.push_str(op.name());
+    }
+
+    /// Writes the argument, the note and the annotation, and ends the line.
+    fn finish_line(&mut self, op: Opcode, arg: &Arg<'_>, note: &Note) -> Result<(), String> {
+        let has_arg = !matches!(arg, Arg::None);
+        if has_arg || !matches!(note, Note::None) {
+            // pickletools: "make a mild effort to align arguments".
+            for _ in op.name().len()..10 {
+                self.line.push(' ');
+            }
+            if has_arg {
+                self.line.push(' ');
+                arg.write_repr(&mut self.line)?;
+            }
+            self.push_note(note);
+        }
+        if let Some(docs) = &self.docs {
+            let doc = docs[usize::from(op.byte())];
+            let chars = self.line[self.body..].chars().count();
+            for _ in chars..self.annotate_column {
+                self.line.push(' ');
+            }
+            self.annotate_column = chars.max(self.annotate_column);
+            if self.annotate_column > 50 {
+                self.annotate_column = self.options.annotate;
+            }
+            self.line.push(' ');
+            self.line.push_str(doc);
+        }
+        self.line.push('\n');
+        Ok(())
+    }
+
+    fn push_note(&mut self, note: &Note) {
+        match note {
+            Note::None => {}
+            Note::MarkAt(mark) => {
+                self.line.push_str(" (MARK at ");
+                args::push_u64(&mut self.line, *mark as u64);
+                self.line.push(')');
+            }
+            Note::MemoizedAs(index) => {
+                self.line.push_str(" (as ");
+                args::push_u64(&mut self.line, *index as u64);
+                self.line.push(')');
+            }
+            Note::NoMark => self.line.push_str(" no MARK exists on stack"),
+        }
+    }
+
+    /// pickletools has printed `%5d: ` and raises before the rest of the line.
+    fn fail_mid_line<W: Write + ?Sized>(
+        &mut self,
+        pos: usize,
+        message: &str,
+        out: &mut W,
+    ) -> DisError {
+        if let Err(err) = out.write_all(&self.line.as_bytes()[..self.body]) {
+            return DisError::Io(err);
+        }
+        DisError::at(pos, message)
+    }
+
+    /// Pops the stack through its topmost MARK; false if there is no MARK on it.
+    fn pop_through_mark(&mut self) -> bool {
+        while let Some(item) = self.stack.pop() {
+            if item == StackItem::Mark {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// pickletools' memo checks: a key stored twice, a store from an empty stack or of a
+    /// MARK, a fetch of a key never stored.
+    fn check_memo(&mut self, op: Opcode, arg: &Arg<'_>, checks: &mut Checks) {
+        match op {
+            Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
+                let key = if op == Opcode::Memoize {
+                    checks.note = Note::MemoizedAs(self.memo.len());
+                    MemoKey::Small(self.memo.len() as i64)
+                } else {
+                    arg.memo_key().unwrap_or(MemoKey::Small(-1))
+                };
+                checks.complaint = if self.memo.get(&key).is_some() {
+                    Some(format!("memo key {} already defined", arg_repr(arg)))
+                } else {
+                    match self.stack.last() {
+                        None => Some("stack is empty -- can't store into memo".to_string()),
+                        Some(StackItem::Mark) => {
+                            Some("can't store markobject in the memo".to_string())
+                        }
+                        Some(&top) => {
+                            self.memo.insert(key, top);
+                            None
+                        }
+                    }
+                };
+            }
+            Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
+                match arg.memo_key().and_then(|key| self.memo.get(&key)) {
+                    Some(item) => checks.pushed = Some(item),
+                    None => {
+                        checks.complaint = Some(format!(
+                            "memo key {} has never been stored into",
+                            arg_repr(arg)
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The opcode's stack effect, after the checks pickletools makes before it.
+    fn apply(
+        &mut self,
+        op: Opcode,
+        pos: usize,
+        pops: usize,
+        pushed: Option<StackItem>,
+    ) -> Result<(), DisError> {
+        if self.stack.len() < pops {
+            return Err(DisError::at(
+                pos,
+                format!(
+                    "tries to pop {pops} items from stack with only {} items",
+                    self.stack.len()
+                ),
+            ));
+        }
+        self.stack.truncate(self.stack.len() - pops);
+        let after = op.stack_after();
+        if after.contains(&StackItem::Mark) {
+            self.marks.push(pos);
+        }
+        match pushed {
+            // A memo fetch pushes what was stored, "for better stack emulation".
+            Some(item) => self.stack.push(item),
+            None => self.stack.extend_from_slice(after),
+        }
+        Ok(())
+    }
+
+    /// The closing line, and pickletools' complaint about what `STOP` left behind.
+    fn finish<W: Write + ?Sized>(&mut self, end: usize, out: &mut W) -> Result<usize, DisError> {
+        self.line.clear();
+        self.line.push_str("highest protocol among opcodes = ");
+        args::push_u64(&mut self.line, u64::from(self.max_proto));
+        self.line.push('\n');
+        out.write_all(self.line.as_bytes())?;
+        if !self.stack.is_empty() {
+            let names: Vec<&str> = self
+                .stack
+                .iter()
+                .map(|item| item.pickletools_name())
+                .collect();
+            return Err(DisError::at(
+                end.saturating_sub(1),
+                format!("stack not empty after STOP: [{}]", names.join(", ")),
+            ));
+        }
+        Ok(end)
+    }
+}
+
+/// Reads an opcode and its argument, as pickletools' `genops` does.
+///
+/// # Errors
+/// At the end of the input, at a byte that is no opcode, or in a malformed argument.
+#[inline]
+fn read_instruction<'a>(reader: &mut Reader<'a>) -> Result<(Opcode, Arg<'a>), DisError> {
+    let pos = reader.position();
+    let Ok(byte) = reader.u8() else {
+        return Err(DisError::at(pos, "pickle exhausted before seeing STOP"));
+    };
+    let Some(op) = Opcode::from_byte(byte) else {
+        let code = crate::render::scalar::bytes_repr(&[byte]);
+        return Err(DisError::at(
+            pos,
+            format!("at position {pos}, opcode {code} unknown"),
+        ));
+    };
+    let arg = args::read(op.arg(), reader).map_err(|message| DisError::at(pos, message))?;
+    Ok((op, arg))
+}
+
+fn arg_repr(arg: &Arg<'_>) -> String {
+    let mut text = String::new();
+    // Memo keys are ints, bools or None, whose repr cannot fail.
+    let _ = arg.write_repr(&mut text);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_opcode_has_its_pickletools_annotation() {
+        let listing = Listing::new(&DisOptions {
+            indentlevel: 4,
+            annotate: PICKLETOOLS_ANNOTATE_COLUMN,
+        });
+        let docs = listing.docs.expect("annotations are loaded when asked for");
+        for op in Opcode::ALL {
+            assert!(!docs[usize::from(op.byte())].is_empty(), "{op}");
+        }
+    }
+
+    #[test]
+    fn the_capped_indentation_note_names_the_cap() {
+        assert!(INDENT_CAPPED_NOTE.contains(&format!(" {MAX_INDENT_LEVELS} ")));
+    }
+
+    #[test]
+    fn no_note_when_no_blanks_are_written() {
+        let mut input = vec![b'('; MAX_INDENT_LEVELS + 2];
+        input.push(b'.');
+        let options = DisOptions {
+            indentlevel: 0,
+            annotate: 0,
+        };
+        let (text, _) = dis_to_string(&input, &options);
+        assert!(!text.contains(INDENT_CAPPED_NOTE));
+        let (text, _) = dis_to_string(&input, &DisOptions::default());
+        assert_eq!(text.matches(INDENT_CAPPED_NOTE).count(), 1);
+    }
+}

@@ -1,1 +1,0 @@
-//! The `show` view (to be written).

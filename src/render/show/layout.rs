@@ -1,0 +1,373 @@
+//! The layout engine under `show`: a small streaming pretty-printer in the manner of
+//! Oppen and Wadler. It knows nothing of pickles: it reads a stream of [`Token`]s, where
+//! a group ([`Token::Begin`] … [`Token::End`]) is printed on one line when it fits in the
+//! width that is left, and otherwise has each of its own line breaks start a new line.
+//!
+//! The printer looks ahead at most one line's width of text to decide a group, so it
+//! works on an unbounded stream in memory bounded by the width and the open groups, and
+//! in time linear in the output (each token is looked at no more than once per group
+//! that still might fit, and a fit test stops after `width` characters).
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::io::{self, Write};
+
+/// How a piece of text is coloured on a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Punctuation and anything else.
+    Plain,
+    /// Ints and floats.
+    Number,
+    /// `str` and `bytes` literals.
+    Str,
+    /// `None`, `True`, `False`.
+    Constant,
+    /// Names of globals and calls.
+    Name,
+    /// Labels of shared objects (`&1`) and references to them (`*1`).
+    Label,
+    /// Comments and elisions (`# …`, `… 10 more items`).
+    Comment,
+}
+
+impl Style {
+    /// The ANSI SGR code that starts this style, or `None` for plain text.
+    fn ansi(self) -> Option<&'static str> {
+        match self {
+            Style::Plain => None,
+            Style::Number => Some("\x1b[36m"),
+            Style::Str => Some("\x1b[32m"),
+            Style::Constant => Some("\x1b[35m"),
+            Style::Name => Some("\x1b[33m"),
+            Style::Label => Some("\x1b[1;34m"),
+            Style::Comment => Some("\x1b[2m"),
+        }
+    }
+}
+
+/// One element of the stream the printer lays out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Token {
+    /// Text without line breaks.
+    Text(Cow<'static, str>, Style),
+    /// A space when its group is flat, a line break when the group is broken.
+    Line,
+    /// Nothing when its group is flat, a line break when the group is broken.
+    SoftLine,
+    /// Always a line break; a group holding one never fits on one line.
+    HardLine,
+    /// Text written only when its group is broken (a trailing comma).
+    IfBreak(&'static str),
+    /// Opens a group.
+    Begin,
+    /// Opens a group that, when it breaks, fills lines: its [`Token::Line`]s break only
+    /// where the next item would not fit (a list of numbers becomes a paragraph).
+    BeginFill,
+    /// Closes the innermost open group.
+    End,
+    /// Indents the lines that follow by one step more.
+    Indent,
+    /// Undoes one [`Token::Indent`].
+    Dedent,
+}
+
+impl Token {
+    /// Plain text.
+    /// ```
+    /// use picklegraph::render::show::layout::{Style, Token};
+    /// assert_eq!(Token::text("["), Token::Text("[".into(), Style::Plain));
+    /// ```
+    pub fn text(text: impl Into<Cow<'static, str>>) -> Token {
+        Token::Text(text.into(), Style::Plain)
+    }
+}
+
+/// How the printer lays out: width, indentation and colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Columns a line should not pass (a single long text may still pass it).
+    pub width: usize,
+    /// Spaces per [`Token::Indent`].
+    pub indent: usize,
+    /// Indentation stops growing here, so a million nested lists print in output
+    /// linear in their number rather than quadratic.
+    pub max_indent: usize,
+    /// Whether to write ANSI colours.
+    pub color: bool,
+}
+
+impl Layout {
+    /// A layout of `width` columns, two spaces per level, indentation capped at half the
+    /// width, no colour.
+    pub fn new(width: usize) -> Layout {
+        Layout {
+            width,
+            indent: 2,
+            max_indent: (width / 2).max(8),
+            color: false,
+        }
+    }
+}
+
+/// How an open group lays out its line breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// On one line.
+    Flat,
+    /// Every break taken.
+    Broken,
+    /// Broken, but each [`Token::Line`] taken only when the next item does not fit.
+    Fill,
+}
+
+/// Lays out a token stream on a writer.
+pub struct Printer<W: Write> {
+    out: W,
+    layout: Layout,
+    lookahead: VecDeque<Token>,
+    groups: Vec<Group>,
+    level: usize,
+    column: usize,
+}
+
+impl<W: Write> Printer<W> {
+    /// A printer writing to `out`.
+    pub fn new(out: W, layout: Layout) -> Printer<W> {
+        Printer {
+            out,
+            layout,
+            lookahead: VecDeque::new(),
+            groups: Vec::new(),
+            level: 0,
+            column: 0,
+        }
+    }
+
+    /// Prints every token of `tokens`.
+    ///
+    /// # Errors
+    /// The first write error.
+    /// ```
+    /// use picklegraph::render::show::layout::{Layout, Printer, Token};
+    /// let tokens = [Token::Begin, Token::text("["), Token::Indent, Token::SoftLine,
+    ///     Token::text("1,"), Token::Line, Token::text("2"), Token::Dedent, Token::SoftLine,
+    ///     Token::text("]"), Token::End];
+    /// let mut out = Vec::new();
+    /// Printer::new(&mut out, Layout::new(80)).print(tokens.iter().cloned())?;
+    /// assert_eq!(out, b"[1, 2]");
+    /// let mut out = Vec::new();
+    /// Printer::new(&mut out, Layout::new(4)).print(tokens.into_iter())?;
+    /// assert_eq!(out, b"[\n  1,\n  2\n]");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn print(&mut self, mut tokens: impl Iterator<Item = Token>) -> io::Result<()> {
+        while let Some(token) = self.lookahead.pop_front().or_else(|| tokens.next()) {
+            self.emit(token, &mut tokens)?;
+        }
+        self.out.flush()
+    }
+
+    fn broken(&self) -> bool {
+        self.groups.last().copied().unwrap_or(Group::Broken) != Group::Flat
+    }
+
+    fn emit(&mut self, token: Token, rest: &mut impl Iterator<Item = Token>) -> io::Result<()> {
+        match token {
+            Token::Text(text, style) => self.write_text(&text, style)?,
+            Token::Line if self.groups.last() == Some(&Group::Fill) => {
+                let room = self.layout.width.saturating_sub(self.column + 1);
+                match self.fits(rest, room, 0) {
+                    true => self.write_text(" ", Style::Plain)?,
+                    false => self.newline()?,
+                }
+            }
+            Token::Line if self.broken() => self.newline()?,
+            Token::Line => self.write_text(" ", Style::Plain)?,
+            Token::HardLine => self.newline()?,
+            Token::SoftLine if self.broken() => self.newline()?,
+            Token::SoftLine => {}
+            Token::IfBreak(text) if self.broken() => self.write_text(text, Style::Plain)?,
+            Token::IfBreak(_) => {}
+            Token::Begin | Token::BeginFill => {
+                let room = self.layout.width.saturating_sub(self.column);
+                let group = match (
+                    self.broken() && !self.fits(rest, room, 1),
+                    token == Token::BeginFill,
+                ) {
+                    (false, _) => Group::Flat,
+                    (true, false) => Group::Broken,
+                    (true, true) => Group::Fill,
+                };
+                self.groups.push(group);
+            }
+            Token::End => {
+                self.groups.pop();
+            }
+            Token::Indent => self.level += 1,
+            Token::Dedent => self.level = self.level.saturating_sub(1),
+        }
+        Ok(())
+    }
+
+    /// Whether what comes next fits in `room` columns, laid out flat. From a group just
+    /// opened (`depth` 1): the group and the text after it up to the next line break.
+    /// From inside a filling group (`depth` 0): the next item, up to the next break.
+    fn fits(
+        &mut self,
+        rest: &mut impl Iterator<Item = Token>,
+        mut room: usize,
+        mut depth: usize,
+    ) -> bool {
+        let item_only = depth == 0;
+        let mut index = 0;
+        loop {
+            if index == self.lookahead.len() {
+                match rest.next() {
+                    Some(token) => self.lookahead.push_back(token),
+                    None => return true,
+                }
+            }
+            let inside = depth > 0;
+            let width = match &self.lookahead[index] {
+                Token::Text(text, _) => text.chars().count(),
+                Token::Line if inside => 1,
+                Token::SoftLine if inside => 0,
+                Token::HardLine if inside => return false,
+                Token::Line | Token::SoftLine | Token::HardLine => return true,
+                Token::IfBreak(text) if !inside => text.chars().count(),
+                Token::IfBreak(_) | Token::Indent | Token::Dedent => 0,
+                Token::Begin | Token::BeginFill => {
+                    depth += usize::from(inside || item_only);
+                    0
+                }
+                Token::End if item_only && !inside => return true,
+                Token::End => {
+                    depth = depth.saturating_sub(1);
+                    0
+                }
+            };
+            if width > room {
+                return false;
+            }
+            room -= width;
+            index += 1;
+        }
+    }
+
+    fn write_text(&mut self, text: &str, style: Style) -> io::Result<()> {
+        debug_assert!(!text.contains('\n'), "text tokens hold no line breaks");
+        match style.ansi().filter(|_| self.layout.color) {
+            Some(code) => write!(self.out, "{code}{text}\x1b[0m")?,
+            None => self.out.write_all(text.as_bytes())?,
+        }
+        self.column += text.chars().count();
+        Ok(())
+    }
+
+    fn newline(&mut self) -> io::Result<()> {
+        let indent = (self.level * self.layout.indent).min(self.layout.max_indent);
+        self.out.write_all(b"\n")?;
+        write!(self.out, "{:indent$}", "")?;
+        self.column = indent;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[&'static str]) -> Vec<Token> {
+        let mut tokens = vec![
+            Token::Begin,
+            Token::text("["),
+            Token::Indent,
+            Token::SoftLine,
+        ];
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                tokens.push(Token::text(","));
+                tokens.push(Token::Line);
+            }
+            tokens.push(Token::text(*item));
+        }
+        tokens.extend([
+            Token::IfBreak(","),
+            Token::Dedent,
+            Token::SoftLine,
+            Token::text("]"),
+            Token::End,
+        ]);
+        tokens
+    }
+
+    fn print(width: usize, tokens: Vec<Token>) -> String {
+        let mut out = Vec::new();
+        Printer::new(&mut out, Layout::new(width))
+            .print(tokens.into_iter())
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_group_that_fits_stays_on_one_line() {
+        assert_eq!(print(10, list(&["1", "2", "3"])), "[1, 2, 3]");
+    }
+
+    #[test]
+    fn a_group_that_does_not_fit_breaks_every_line_with_a_trailing_comma() {
+        assert_eq!(print(8, list(&["1", "2", "3"])), "[\n  1,\n  2,\n  3,\n]");
+    }
+
+    #[test]
+    fn text_after_a_group_counts_against_its_fit() {
+        let mut tokens = list(&["1", "2"]);
+        tokens.push(Token::text(".extend()"));
+        assert_eq!(print(12, tokens.clone()), "[\n  1,\n  2,\n].extend()");
+        assert_eq!(print(15, tokens), "[1, 2].extend()");
+    }
+
+    #[test]
+    fn a_filling_group_breaks_only_where_the_next_item_does_not_fit() {
+        let mut tokens = list(&["1", "2", "3", "4", "5"]);
+        tokens[0] = Token::BeginFill;
+        assert_eq!(print(9, tokens), "[\n  1, 2,\n  3, 4,\n  5,\n]");
+    }
+
+    #[test]
+    fn colour_codes_take_no_columns() {
+        let mut tokens = list(&["1", "2"]);
+        tokens[4] = Token::Text("1".into(), Style::Number);
+        let mut layout = Layout::new(6);
+        layout.color = true;
+        let mut out = Vec::new();
+        Printer::new(&mut out, layout)
+            .print(tokens.into_iter())
+            .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "[\x1b[36m1\x1b[0m, 2]");
+    }
+
+    #[test]
+    fn a_hard_line_breaks_its_group() {
+        let tokens = vec![
+            Token::Begin,
+            Token::text("a"),
+            Token::Line,
+            Token::HardLine,
+            Token::text("b"),
+            Token::End,
+        ];
+        assert_eq!(print(80, tokens), "a\n\nb");
+    }
+
+    #[test]
+    fn indentation_stops_growing_at_the_cap() {
+        let mut tokens = Vec::new();
+        for _ in 0..10 {
+            tokens.extend([Token::Indent, Token::HardLine, Token::text("x")]);
+        }
+        let text = print(10, tokens);
+        assert_eq!(text.lines().last(), Some("        x"));
+    }
+}

@@ -1,0 +1,107 @@
+//! Text of objects that print without children: scalars, str, bytes and big ints, each
+//! cut to a head when long (`b'\x00\x01…' (256.0 MiB)`), so one huge payload costs a line,
+//! not gigabytes of escapes.
+
+use num_bigint::BigInt;
+
+use super::doc::thousands;
+use crate::graph::PyStr;
+use crate::render::scalar::{bigint_repr, write_bytes_repr, write_str_repr};
+
+/// Python's repr of a str, cut after `max_chars` code points with the length added:
+/// `'abc…' (1,000 chars)`.
+/// ```
+/// use picklegraph::{render::show::leaf::str_text, PyStr};
+/// assert_eq!(str_text(&PyStr::from_text("abcdef"), 3), "'abc…' (6 chars)");
+/// assert_eq!(str_text(&PyStr::from_text("abc"), 3), "'abc'");
+/// ```
+pub fn str_text(text: &PyStr<'_>, max_chars: usize) -> String {
+    let bytes = text.as_bytes();
+    let Some(cut) = nth_char_start(bytes, max_chars) else {
+        let mut out = String::new();
+        write_str_repr(&mut out, text);
+        return out;
+    };
+    let head =
+        PyStr::from_utf8_surrogatepass(&bytes[..cut]).unwrap_or_else(|_| PyStr::from_text(""));
+    let mut out = String::new();
+    write_str_repr(&mut out, &head);
+    insert_ellipsis(&mut out);
+    out.push_str(&format!(" ({} chars)", thousands(text.char_count() as u64)));
+    out
+}
+
+/// Python's repr of bytes, cut after `max_bytes` bytes with the size added:
+/// `b'\x00\x01…' (256.0 MiB)`.
+/// ```
+/// use picklegraph::render::show::leaf::bytes_text;
+/// assert_eq!(bytes_text(&[0u8; 3000], 2), r"b'\x00\x00…' (2.9 KiB)");
+/// assert_eq!(bytes_text(b"ab", 2), "b'ab'");
+/// ```
+pub fn bytes_text(bytes: &[u8], max_bytes: usize) -> String {
+    let mut out = String::new();
+    if bytes.len() <= max_bytes {
+        write_bytes_repr(&mut out, bytes);
+        return out;
+    }
+    write_bytes_repr(&mut out, &bytes[..max_bytes]);
+    insert_ellipsis(&mut out);
+    out.push_str(&format!(" ({})", size(bytes.len() as u64)));
+    out
+}
+
+/// Python's repr of a big int, cut after `max_digits` digits with the count added.
+pub fn bigint_text(value: &BigInt, max_digits: usize) -> String {
+    let text = bigint_repr(value);
+    let digits = text.trim_start_matches('-').trim_start_matches("0x");
+    if digits.len() <= max_digits {
+        return text;
+    }
+    let prefix_len = text.len() - digits.len();
+    let (unit, count) = if prefix_len > 0 && text.contains("0x") {
+        ("bits", value.bits())
+    } else {
+        ("digits", digits.len() as u64)
+    };
+    format!(
+        "{}… ({} {unit})",
+        &text[..prefix_len + max_digits],
+        thousands(count)
+    )
+}
+
+/// A byte size for people: `300 bytes`, `2.9 KiB`, `256.0 MiB`.
+/// ```
+/// assert_eq!(picklegraph::render::show::leaf::size(268435456), "256.0 MiB");
+/// assert_eq!(picklegraph::render::show::leaf::size(300), "300 bytes");
+/// ```
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Puts `…` before a repr's closing quote.
+fn insert_ellipsis(repr: &mut String) {
+    let quote = repr.pop().unwrap_or('\'');
+    repr.push('…');
+    repr.push(quote);
+}
+
+/// The byte offset where code point number `n` starts, if the text has more than `n`.
+fn nth_char_start(bytes: &[u8], n: usize) -> Option<usize> {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b & 0xc0 != 0x80)
+        .nth(n)
+        .map(|(i, _)| i)
+}

@@ -1,0 +1,280 @@
+//! The `show` view: a pickle's objects as indented, Python-like text that fits the width
+//! of the terminal.
+//!
+//! ```text
+//! # protocol 4, 6 nodes, 1 global: collections.OrderedDict
+//! {'a': &1 [1, 2, 3], 'b': *1, 'c': collections.OrderedDict().update({'x': 1})}
+//! ```
+//!
+//! - A node written in more than one place (a shared object, or a cycle) is written the
+//!   first time under a label, `&1 [1, 2, 3]`, and as `*1` everywhere after, so the output
+//!   is linear in the size of the graph even for a memo bomb. strs, bytes, big ints, empty
+//!   tuples and globals are immutable leaves: they are written out at each place.
+//! - Inert nodes are the expressions that would rebuild them: `module.name(args)`,
+//!   `Class.__new__(Class, args)`, with what later opcodes did to them chained on:
+//!   `.__setstate__(state)`, `.extend([…])`, `.update({…})`.
+//! - Effects, the calls whose results the pickle discarded (cloudpickle's
+//!   `_class_setstate`), follow the root in stream order.
+//! - Long containers break one item per line; `max_depth` and `max_items` elide with a
+//!   count (`… 999,990 more items`); long str and bytes show a head and their size.
+//!
+//! Two steps make the text, kept apart: the walker turns the graph into a stream of layout
+//! tokens (labels, elision, [`Recognizer`]s), and [`layout`] fits that stream to the
+//! width. Both run on heap stacks, so a million nested lists print in bounded call stack.
+
+pub mod doc;
+mod inert;
+pub mod layout;
+pub mod leaf;
+mod recognize;
+mod walker;
+
+use std::io::{self, Write};
+
+pub use recognize::{default_recognizers, Recognizer};
+
+use crate::graph::{InertKind, Node, Pickle, Value};
+use crate::machine::Failure;
+use doc::Doc;
+use layout::{Layout, Printer};
+
+/// Default width when the terminal's is unknown.
+pub const DEFAULT_WIDTH: usize = 100;
+/// Default [`ShowOptions::max_string`]: a str or bytes longer than this shows a head.
+pub const DEFAULT_MAX_STRING: usize = 100;
+
+/// How `show` writes: layout, limits and recognizers.
+pub struct ShowOptions {
+    /// Width, indentation and colour.
+    pub layout: Layout,
+    /// Containers nested deeper than this print as `[… 3 items]` (the root is at depth 1).
+    pub max_depth: usize,
+    /// Containers print at most this many items, then `… N more items`.
+    pub max_items: usize,
+    /// str and bytes longer than this (in code points or bytes) print a head and their size.
+    pub max_string: usize,
+    /// Whether to start with a `# protocol …` summary line.
+    pub summary: bool,
+    /// Asked, in order, about each node before it prints in the default form.
+    pub recognizers: Vec<Box<dyn Recognizer>>,
+}
+
+impl ShowOptions {
+    /// No limits, no colour, no summary, no recognizers: the plain graph in `width` columns.
+    pub fn plain(width: usize) -> ShowOptions {
+        ShowOptions {
+            layout: Layout::new(width),
+            max_depth: usize::MAX,
+            max_items: usize::MAX,
+            max_string: DEFAULT_MAX_STRING,
+            summary: false,
+            recognizers: Vec::new(),
+        }
+    }
+}
+
+impl Default for ShowOptions {
+    /// [`DEFAULT_WIDTH`] columns, a summary line, and the [`default_recognizers`].
+    fn default() -> ShowOptions {
+        ShowOptions {
+            summary: true,
+            recognizers: default_recognizers(),
+            ..ShowOptions::plain(DEFAULT_WIDTH)
+        }
+    }
+}
+
+/// Writes `pickle` as `show` prints it: the summary line, the root, then the effects.
+///
+/// # Errors
+/// The first error writing to `out`.
+/// ```
+/// let pickle = picklegraph::load(b"]\x94(h\x00h\x00e.")?; // l = []; l += [l, l]
+/// let mut out = Vec::new();
+/// picklegraph::render::show::show(&pickle, &picklegraph::render::show::ShowOptions::plain(80), &mut out)?;
+/// assert_eq!(String::from_utf8(out).unwrap(), "&1 [*1, *1]\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn show(pickle: &Pickle<'_>, options: &ShowOptions, out: impl Write) -> io::Result<()> {
+    let mut parts = Vec::new();
+    if options.summary {
+        let heading = match pickle.span().0 {
+            0 => String::new(),
+            start => format!("pickle at byte {start}: "),
+        };
+        parts.push(Doc::comment(summary(
+            pickle,
+            &heading,
+            options.layout.width,
+        )));
+        parts.push(Doc::HardLine);
+    }
+    parts.push(Doc::Value(pickle.root()));
+    parts.push(Doc::HardLine);
+    let mut starts = vec![pickle.root()];
+    push_effects(pickle, &mut parts, &mut starts);
+    write(pickle, options, Doc::Concat(parts), &starts, out)
+}
+
+/// Writes what a malformed pickle had rebuilt when the error struck: the stack, bottom
+/// first, and the memo, as `stack[0] = …` and `memo[3] = …`, then the effects read so far.
+/// A view CPython cannot give: its unpickler throws all of it away.
+///
+/// # Errors
+/// The first error writing to `out`.
+/// ```
+/// let failure = picklegraph::load_at(b"(K\x01K\x02l\x94K\x03K\x04", 0, &Default::default()).unwrap_err();
+/// let mut out = Vec::new();
+/// picklegraph::render::show::show_failure(&failure, &picklegraph::render::show::ShowOptions::plain(80), &mut out)?;
+/// let text = String::from_utf8(out).unwrap();
+/// assert!(text.contains("stack[0] = &1 [1, 2]\nstack[1] = 3\nstack[2] = 4\nmemo[0] = *1\n"), "{text}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn show_failure(
+    failure: &Failure<'_>,
+    options: &ShowOptions,
+    out: impl Write,
+) -> io::Result<()> {
+    let pickle = &failure.partial;
+    let mut parts = vec![
+        Doc::comment(format!(
+            "# malformed pickle: what had been rebuilt when the error struck, at {}",
+            failure.error
+        )),
+        Doc::HardLine,
+    ];
+    if options.summary {
+        parts.push(Doc::comment(summary(
+            pickle,
+            "partial: ",
+            options.layout.width,
+        )));
+        parts.push(Doc::HardLine);
+    }
+    let mut starts = Vec::new();
+    if failure.stack.is_empty() && failure.memo.is_empty() {
+        parts.push(Doc::comment("# the stack and the memo were empty"));
+        parts.push(Doc::HardLine);
+    }
+    let stack = failure
+        .stack
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (format!("stack[{i}] = "), v));
+    let memo = failure
+        .memo
+        .iter()
+        .map(|&(key, v)| (format!("memo[{key}] = "), v));
+    for (name, value) in stack.chain(memo) {
+        parts.extend([Doc::text(name), Doc::Value(value), Doc::HardLine]);
+        starts.push(value);
+    }
+    push_effects(pickle, &mut parts, &mut starts);
+    write(pickle, options, Doc::Concat(parts), &starts, out)
+}
+
+/// The text [`show`] writes, as a string.
+pub fn to_text(pickle: &Pickle<'_>, options: &ShowOptions) -> String {
+    let mut out = Vec::new();
+    let written = show(pickle, options, &mut out);
+    debug_assert!(written.is_ok(), "writing to a Vec cannot fail");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn push_effects(pickle: &Pickle<'_>, parts: &mut Vec<Doc>, starts: &mut Vec<Value>) {
+    let effects = pickle.effects();
+    if effects.is_empty() {
+        return;
+    }
+    let count = doc::thousands(effects.len() as u64);
+    let plural = if effects.len() == 1 { "" } else { "s" };
+    parts.push(Doc::comment(format!(
+        "# {count} effect{plural}: call{plural} whose result the pickle discarded, in stream order"
+    )));
+    parts.push(Doc::HardLine);
+    for effect in effects {
+        let comment = format!("# at byte {} ({})", effect.offset, effect.opcode.name());
+        parts.extend([
+            Doc::comment(comment),
+            Doc::HardLine,
+            Doc::Value(effect.value),
+            Doc::HardLine,
+        ]);
+        starts.push(effect.value);
+    }
+}
+
+fn write(
+    pickle: &Pickle<'_>,
+    options: &ShowOptions,
+    top: Doc,
+    starts: &[Value],
+    out: impl Write,
+) -> io::Result<()> {
+    let counts = walker::show_counts(pickle, starts);
+    let tokens = walker::Walker::new(pickle, options, top, counts);
+    Printer::new(out, options.layout).print(tokens)
+}
+
+/// `# protocol 4, 123 nodes, 2 effects, 5 globals: myclass.SubClass, …`, the globals in
+/// the order the pickle names them, as many as fit in `width`.
+fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for (index, node) in pickle.nodes().iter().enumerate() {
+        let Node::Inert(inert) = node else { continue };
+        if !matches!(inert.kind, InertKind::Global { .. }) {
+            continue;
+        }
+        let name = match pickle.global_name(Value::Node(crate::NodeId::from_index(index))) {
+            Some((module, name)) => format!("{module}.{name}"),
+            None => "<computed>".to_string(),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut line = format!(
+        "# {heading}protocol {}, {} nodes",
+        pickle.protocol(),
+        doc::thousands(pickle.nodes().len() as u64)
+    );
+    let effects = pickle.effects().len();
+    if effects > 0 {
+        line.push_str(&format!(
+            ", {} effect{}",
+            doc::thousands(effects as u64),
+            if effects == 1 { "" } else { "s" }
+        ));
+    }
+    if names.is_empty() {
+        return line;
+    }
+    line.push_str(&format!(
+        ", {} global{}:",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" }
+    ));
+    let more = |count: usize| format!(", … ({count} more)");
+    let mut shown = 0;
+    for name in &names {
+        let separator = if shown == 0 { " " } else { ", " };
+        let left = names.len() - shown - 1;
+        let reserve = if left > 0 {
+            more(left).chars().count()
+        } else {
+            0
+        };
+        if shown > 0
+            && line.chars().count() + separator.len() + name.chars().count() + reserve > width
+        {
+            break;
+        }
+        line.push_str(separator);
+        line.push_str(name);
+        shown += 1;
+    }
+    if shown < names.len() {
+        line.push_str(&more(names.len() - shown));
+    }
+    line
+}

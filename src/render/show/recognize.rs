@@ -1,0 +1,52 @@
+//! The hook through which knowledge of particular libraries (cloudpickle class and
+//! function skeletons, numpy arrays, torch tensors) changes how `show` prints a node,
+//! without touching the graph or the layout engine.
+//!
+//! A [`Recognizer`] is asked about each node before `show` prints it in the default
+//! form; the first one that answers gives a [`Doc`] printed in the node's place. The
+//! `Doc` may hold [`Doc::Value`]s for the node's parts: `show` prints those itself, with
+//! labels for shared objects, elision by depth and recognition of their own, so a
+//! recognizer never walks the graph. `picklegraph show --raw` asks no recognizer.
+
+use super::doc::Doc;
+use crate::graph::{NodeId, Pickle};
+
+/// Describes nodes of a known shape in a form people read more easily than the raw
+/// calls that rebuild them.
+///
+/// ```
+/// use picklegraph::render::show::{doc::Doc, Recognizer, ShowOptions};
+/// use picklegraph::{Node, NodeId, Pickle};
+///
+/// /// Prints every list as its length.
+/// struct ListLength;
+/// impl Recognizer for ListLength {
+///     fn name(&self) -> &'static str { "list-length" }
+///     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+///         match pickle.node(id) {
+///             Node::List(items) => Some(Doc::comment(format!("<list of {}>", items.len()))),
+///             _ => None,
+///         }
+///     }
+/// }
+///
+/// let pickle = picklegraph::load(b"(K\x01K\x02l.")?; // [1, 2]
+/// let mut options = ShowOptions::plain(80);
+/// options.recognizers.push(Box::new(ListLength));
+/// assert_eq!(picklegraph::render::show::to_text(&pickle, &options), "<list of 2>\n");
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
+pub trait Recognizer {
+    /// A short name for the recognizer (`cloudpickle-class`, `numpy-array`).
+    fn name(&self) -> &'static str;
+
+    /// The document to print in place of node `id`, or `None` to leave the node to the
+    /// default form (or to the next recognizer).
+    fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc>;
+}
+
+/// The recognizers `show` asks unless `--raw` is given. None are written yet: the
+/// recognizers of [`crate::python`] will be listed here.
+pub fn default_recognizers() -> Vec<Box<dyn Recognizer>> {
+    Vec::new()
+}

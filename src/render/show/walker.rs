@@ -1,0 +1,377 @@
+//! The graph-to-document step of `show`: an iterator of layout tokens over a top-level
+//! [`Doc`] whose values it prints, depth first, on a heap stack of frames, so nesting
+//! depth costs no call stack.
+//!
+//! Each node that is written in more than one place is written once, under a label
+//! (`&1 [...]`), and as `*1` everywhere after, cycles included; so the output is linear
+//! in the size of the graph, whatever its sharing.
+
+use std::collections::VecDeque;
+
+use super::doc::{more_items, Doc, Item};
+use super::inert::Context;
+use super::layout::{Style, Token};
+use super::leaf::{bigint_text, bytes_text, str_text};
+use super::ShowOptions;
+use crate::graph::walk::{walk, Event};
+use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
+use crate::opcode::Opcode;
+use crate::render::scalar::float_repr;
+
+/// A node's state in the walk: not yet written, written without a label, or its label.
+const UNSEEN: u32 = 0;
+const WRITTEN: u32 = u32::MAX;
+
+/// How often `show` writes each node when it starts from `starts`: once per reference
+/// from the nodes it reaches, plus once per start, plus once more for the class of a
+/// `NEWOBJ` instance that is not a plain global (it is written twice: `X.__new__(X)`).
+/// A count above one earns the node a label.
+pub(crate) fn show_counts(pickle: &Pickle<'_>, starts: &[Value]) -> Vec<u32> {
+    let mut counts = vec![0u32; pickle.nodes().len()];
+    walk(pickle, starts.iter().copied(), |event| match event {
+        Event::Enter(id) | Event::Revisit(id) => {
+            counts[id.index()] = counts[id.index()].saturating_add(1)
+        }
+        Event::Leave(_) => {}
+    });
+    let context = Context {
+        pickle,
+        counts: &[],
+        max_items: 0,
+    };
+    for (index, node) in pickle.nodes().iter().enumerate() {
+        let Node::Inert(inert) = node else { continue };
+        let InertKind::Instance { class, opcode, .. } = inert.kind else {
+            continue;
+        };
+        let written_twice = matches!(opcode, Opcode::NewObj | Opcode::NewObjEx)
+            && context.plain_global(class).is_none();
+        if let (true, Some(class)) = (counts[index] > 0 && written_twice, class.node()) {
+            counts[class.index()] = counts[class.index()].saturating_add(1);
+        }
+    }
+    counts
+}
+
+enum Source {
+    /// A list, tuple, set, frozenset or dict, its tokens computed from a step number so
+    /// that a frame costs a few words however long the container.
+    Native { node: NodeId, step: usize },
+    /// A flattened document (an inert node, a recognized node, the top level).
+    Items(std::vec::IntoIter<Item>),
+}
+
+struct Frame {
+    source: Source,
+    /// Nesting of the values this frame writes (the top level's values are at depth 1).
+    depth: usize,
+}
+
+/// The token stream of a document over a pickle's graph.
+pub(crate) struct Walker<'p, 'a> {
+    pickle: &'p Pickle<'a>,
+    options: &'p ShowOptions,
+    counts: Vec<u32>,
+    state: Vec<u32>,
+    next_label: u32,
+    frames: Vec<Frame>,
+    pending: VecDeque<Token>,
+}
+
+impl<'p, 'a> Walker<'p, 'a> {
+    /// A walker over `top`, whose values are the `starts` the counts were made from.
+    pub fn new(
+        pickle: &'p Pickle<'a>,
+        options: &'p ShowOptions,
+        top: Doc,
+        counts: Vec<u32>,
+    ) -> Walker<'p, 'a> {
+        Walker {
+            pickle,
+            options,
+            state: vec![UNSEEN; counts.len()],
+            counts,
+            next_label: 1,
+            frames: vec![Frame {
+                source: Source::Items(top.flatten().into_iter()),
+                depth: 0,
+            }],
+            pending: VecDeque::new(),
+        }
+    }
+
+    fn text(&mut self, text: impl Into<std::borrow::Cow<'static, str>>, style: Style) {
+        self.pending.push_back(Token::Text(text.into(), style));
+    }
+
+    /// Starts writing `value` at nesting `depth`: scalars and leaves at once, a node as a
+    /// new frame (or as `*N` when it was written before).
+    fn enter(&mut self, value: Value, depth: usize) {
+        let id = match value {
+            Value::None => return self.text("None", Style::Constant),
+            Value::Bool(true) => return self.text("True", Style::Constant),
+            Value::Bool(false) => return self.text("False", Style::Constant),
+            Value::Int(v) => return self.text(v.to_string(), Style::Number),
+            Value::Float(v) => return self.text(float_repr(v), Style::Number),
+            Value::Node(id) => id,
+        };
+        if self.enter_leaf(id) {
+            return;
+        }
+        match self.state[id.index()] {
+            UNSEEN | WRITTEN => {}
+            label => return self.text(format!("*{label}"), Style::Label),
+        }
+        if depth > self.options.max_depth {
+            let elided = elided(&self.context(), self.pickle.node(id));
+            return self.text(elided, Style::Comment);
+        }
+        if self.counts[id.index()] > 1 {
+            let label = self.next_label;
+            self.next_label += 1;
+            self.state[id.index()] = label;
+            self.text(format!("&{label} "), Style::Label);
+        } else {
+            self.state[id.index()] = WRITTEN;
+        }
+        self.enter_node(id, depth);
+    }
+
+    /// Writes a node that has no children to print and no identity worth a label: str,
+    /// bytes, big ints, empty tuples and frozensets, and globals named by strs.
+    fn enter_leaf(&mut self, id: NodeId) -> bool {
+        let max = self.options.max_string;
+        let (text, style) = match self.pickle.node(id) {
+            Node::Str(text) => (str_text(text, max), Style::Str),
+            Node::Bytes(bytes) => (bytes_text(bytes, max), Style::Str),
+            Node::BigInt(value) => (bigint_text(value, max), Style::Number),
+            Node::Tuple(items) if items.is_empty() => ("()".to_string(), Style::Plain),
+            Node::FrozenSet(items) if items.is_empty() => ("frozenset()".to_string(), Style::Plain),
+            Node::Inert(_) => match self.context().plain_global(Value::Node(id)) {
+                Some(name) => (name, Style::Name),
+                None => return false,
+            },
+            _ => return false,
+        };
+        self.text(text, style);
+        true
+    }
+
+    fn context(&self) -> Context<'_, 'a> {
+        Context {
+            pickle: self.pickle,
+            counts: &self.counts,
+            max_items: self.options.max_items,
+        }
+    }
+
+    fn enter_node(&mut self, id: NodeId, depth: usize) {
+        let pickle = self.pickle;
+        for recognizer in &self.options.recognizers {
+            if let Some(doc) = recognizer.recognize(pickle, id) {
+                return self.push_doc(doc, depth);
+            }
+        }
+        match pickle.node(id) {
+            Node::ByteArray(bytes) => {
+                let text = format!("bytearray({})", bytes_text(bytes, self.options.max_string));
+                self.text(text, Style::Str);
+            }
+            Node::Inert(inert) => {
+                let doc = self.context().inert_doc(inert);
+                self.push_doc(doc, depth);
+            }
+            node if node.child_count() == 0 => self.text(empty(node), Style::Plain),
+            _ => self.frames.push(Frame {
+                source: Source::Native { node: id, step: 0 },
+                depth,
+            }),
+        }
+    }
+
+    fn push_doc(&mut self, doc: Doc, depth: usize) {
+        self.frames.push(Frame {
+            source: Source::Items(doc.flatten().into_iter()),
+            depth,
+        });
+    }
+}
+
+impl Iterator for Walker<'_, '_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        loop {
+            if let Some(token) = self.pending.pop_front() {
+                return Some(token);
+            }
+            let frame = self.frames.last_mut()?;
+            let depth = frame.depth;
+            let item = match &mut frame.source {
+                Source::Items(items) => items.next(),
+                Source::Native { node, step } => {
+                    *step += 1;
+                    native_item(
+                        self.pickle,
+                        self.pickle.node(*node),
+                        *step - 1,
+                        self.options.max_items,
+                    )
+                }
+            };
+            match item {
+                Some(Item::Token(token)) => return Some(token),
+                Some(Item::Value(value)) => self.enter(value, depth + 1),
+                None => {
+                    self.frames.pop();
+                }
+            }
+        }
+    }
+}
+
+/// The items of a container with at least one item, by step: `[`, then per item a
+/// break, the item (a dict's key, `: `, value) and a comma, then the count of items left
+/// out, then `]`.
+fn native_item(
+    pickle: &Pickle<'_>,
+    node: &Node<'_>,
+    step: usize,
+    max_items: usize,
+) -> Option<Item> {
+    let (open, close, len) = delimiters(node);
+    let per_entry = if matches!(node, Node::Dict(_)) { 5 } else { 3 };
+    let shown = len.min(max_items);
+    let more = len - shown;
+    let entries_end = 3 + shown * per_entry;
+    let more_end = entries_end + if more > 0 { 2 } else { 0 };
+    let token = match step {
+        0 if fills(pickle, node) => Token::BeginFill,
+        0 => Token::Begin,
+        1 => Token::text(open),
+        2 => Token::Indent,
+        _ if step < entries_end => {
+            let (index, part) = ((step - 3) / per_entry, (step - 3) % per_entry);
+            return Some(entry_item(
+                node,
+                index,
+                part,
+                index + 1 < len || matches!(node, Node::Tuple(_)) && len == 1,
+            ));
+        }
+        _ if step == entries_end && step < more_end => break_before(shown),
+        _ if step < more_end => Token::Text(more_items(more).into(), Style::Comment),
+        _ => match step - more_end {
+            0 => Token::Dedent,
+            1 => Token::SoftLine,
+            2 => Token::text(close),
+            3 => Token::End,
+            _ => return None,
+        },
+    };
+    Some(Item::Token(token))
+}
+
+/// Longest str or bytes payload that still counts as a short item for [`fills`].
+const SHORT_LEAF: usize = 16;
+
+/// Whether a list, tuple or set holds only short items (numbers, bools, None, short str
+/// and bytes, ints up to 128 bits): such items are alike, so when they do not fit on one line they fill
+/// lines rather than take one each.
+fn fills(pickle: &Pickle<'_>, node: &Node<'_>) -> bool {
+    let short = |item: &Value| match item.node().map(|id| pickle.node(id)) {
+        None => true,
+        Some(Node::Str(text)) => text.as_bytes().len() <= SHORT_LEAF,
+        Some(Node::Bytes(bytes)) => bytes.len() <= SHORT_LEAF,
+        Some(Node::BigInt(value)) => value.bits() <= 128,
+        Some(_) => false,
+    };
+    match node {
+        Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+            items.iter().all(short)
+        }
+        _ => false,
+    }
+}
+
+fn break_before(index: usize) -> Token {
+    if index == 0 {
+        Token::SoftLine
+    } else {
+        Token::Line
+    }
+}
+
+/// Part `part` of entry `index`: break, item, comma (or break, key, `: `, value, comma).
+fn entry_item(node: &Node<'_>, index: usize, part: usize, comma: bool) -> Item {
+    let last = |comma: bool| {
+        Item::Token(if comma {
+            Token::text(",")
+        } else {
+            Token::IfBreak(",")
+        })
+    };
+    match node {
+        Node::Dict(entries) => match part {
+            0 => Item::Token(break_before(index)),
+            1 => Item::Value(entries[index].0),
+            2 => Item::Token(Token::text(": ")),
+            3 => Item::Value(entries[index].1),
+            _ => last(comma),
+        },
+        _ => match part {
+            0 => Item::Token(break_before(index)),
+            1 => Item::Value(node.child(index).unwrap_or(Value::None)),
+            _ => last(comma),
+        },
+    }
+}
+
+fn delimiters(node: &Node<'_>) -> (&'static str, &'static str, usize) {
+    match node {
+        Node::List(items) => ("[", "]", items.len()),
+        Node::Tuple(items) => ("(", ")", items.len()),
+        Node::Set(items) => ("{", "}", items.len()),
+        Node::FrozenSet(items) => ("frozenset({", "})", items.len()),
+        Node::Dict(entries) => ("{", "}", entries.len()),
+        _ => ("", "", 0),
+    }
+}
+
+/// An empty container.
+fn empty(node: &Node<'_>) -> &'static str {
+    match node {
+        Node::List(_) => "[]",
+        Node::Tuple(_) => "()",
+        Node::Set(_) => "set()",
+        Node::FrozenSet(_) => "frozenset()",
+        _ => "{}",
+    }
+}
+
+/// A node below the depth limit: its brackets and how many items it holds, or for an
+/// inert node its callee or class when that is a global (`collections.OrderedDict(…)`).
+fn elided(context: &Context<'_, '_>, node: &Node<'_>) -> String {
+    let (open, close, len) = delimiters(node);
+    match node {
+        Node::Inert(inert) => match inert.kind {
+            InertKind::Call { func, .. } => {
+                context.plain_global(func).map(|name| format!("{name}(…)"))
+            }
+            InertKind::Instance { class, opcode, .. } => {
+                context.plain_global(class).map(|name| match opcode {
+                    Opcode::NewObj | Opcode::NewObjEx => format!("{name}.__new__(…)"),
+                    _ => format!("{name}(…)"),
+                })
+            }
+            _ => None,
+        }
+        .unwrap_or_else(|| "…".to_string()),
+        _ if len == 0 => empty(node).to_string(),
+        _ => format!(
+            "{open}… {} item{}{close}",
+            super::doc::thousands(len as u64),
+            if len == 1 { "" } else { "s" }
+        ),
+    }
+}

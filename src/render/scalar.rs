@@ -111,6 +111,35 @@ pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usi
     }
 }
 
+/// `text` with every character that Python's `str.isprintable()` rejects (line breaks,
+/// terminal escapes, bidi overrides) written as a Python repr writes it (`\n`, `\x1b`,
+/// `\u202e`), so that a name taken from a hostile pickle is shown, not obeyed, by a
+/// terminal.
+/// ```
+/// use picklegraph::render::scalar::escape_nonprintable;
+/// assert_eq!(escape_nonprintable("os"), "os");
+/// assert_eq!(escape_nonprintable("a\nb\u{1b}[2J\u{202e}é"), "a\\nb\\x1b[2J\\u202eé");
+/// ```
+pub fn escape_nonprintable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(|c| is_printable(u32::from(c))) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        let cp = u32::from(c);
+        match c {
+            _ if is_printable(cp) => out.push(c),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            _ if cp <= 0xff => out.push_str(&format!("\\x{cp:02x}")),
+            _ if cp <= 0xffff => out.push_str(&format!("\\u{cp:04x}")),
+            _ => out.push_str(&format!("\\U{cp:08x}")),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Whether Python's `str.isprintable()` holds for this code point.
 pub fn is_printable(cp: u32) -> bool {
     NON_PRINTABLE

@@ -7,6 +7,7 @@ use super::names::classify_global;
 use super::{Class, Finding, FindingKind};
 use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
+use crate::render::scalar::escape_nonprintable;
 
 /// Every global, call, instance, global mutation, persistent reference and extension
 /// code in the pickle's arena, in the order the opcodes made them.
@@ -47,14 +48,17 @@ struct Scanner<'p, 'a> {
 }
 
 impl Scanner<'_, '_> {
+    /// Records a finding. Its text and reason are shown on terminals, and names in them
+    /// come from the pickle: what a terminal would obey (a line break, an escape
+    /// sequence, a bidi override) is escaped. The name stays as the pickle spells it.
     fn push(&mut self, inert: &Inert, kind: FindingKind, named: Named, text: String) {
         self.findings.push(Finding {
             offset: inert.offset,
             kind,
             class: named.class,
             name: named.name,
-            text,
-            reason: named.reason,
+            text: escape_nonprintable(&text).into_owned(),
+            reason: escape_nonprintable(&named.reason).into_owned(),
         });
     }
 

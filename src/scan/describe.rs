@@ -12,7 +12,7 @@ const ARG_TAIL_CHARS: usize = 20;
 /// Most arguments written before the rest are elided.
 const MAX_ARGS: usize = 8;
 /// Bytes of repr computed for one argument: enough to take a head and a tail from.
-const ARG_BUDGET: usize = 160;
+const ARG_BUDGET: usize = 120;
 
 /// Writes the values of one pickle as short texts.
 pub struct Describer<'p, 'a> {

@@ -7,7 +7,9 @@
 
 use std::time::{Duration, Instant};
 
+use picklegraph::render::dis::DisOptions;
 use picklegraph::render::repr::repr;
+use picklegraph::render::show::ShowOptions;
 use picklegraph::scan::{Class, FileScan, Verdict};
 use picklegraph::{load, load_with, ErrorKind, LoadOptions, Value};
 
@@ -27,24 +29,53 @@ fn within<T>(limit: Duration, what: &str, f: impl FnOnce() -> T) -> T {
 
 const SECONDS: fn(u64) -> Duration = Duration::from_secs;
 
-/// Every view available on the graph, with small budgets: what a fuzzer or a user
-/// pointing the tool at a stranger's file would run.
+/// Every view, with small budgets: what a fuzzer, or a user pointing the tool at a
+/// stranger's file, would run. Output goes nowhere; only time, memory and panics count.
 fn every_view(input: &[u8]) {
     let options = LoadOptions::strict();
+    let show = ShowOptions::default();
     for result in picklegraph::load_all(input).with_options(options.clone()) {
-        let pickle = match result {
-            Ok(pickle) => pickle,
-            Err(failure) => failure.partial,
-        };
-        let _ = repr(&pickle, pickle.root(), 1 << 16);
-        for effect in pickle.effects() {
-            let _ = repr(&pickle, effect.value, 1 << 12);
+        match result {
+            Ok(pickle) => {
+                let _ = repr(&pickle, pickle.root(), 1 << 16);
+                for effect in pickle.effects() {
+                    let _ = repr(&pickle, effect.value, 1 << 12);
+                }
+                let _ = picklegraph::scan::scan(&pickle);
+                let _ = picklegraph::render::show::show(&pickle, &show, std::io::sink());
+                let _ = picklegraph::render::json::write_json(&pickle, None, std::io::sink());
+            }
+            Err(failure) => {
+                let _ = picklegraph::scan::scan(&failure.partial);
+                let _ = picklegraph::render::show::show_failure(&failure, &show, std::io::sink());
+                let _ =
+                    picklegraph::render::json::write_failure_json(&failure, None, std::io::sink());
+            }
         }
-        let _ = picklegraph::scan::scan(&pickle);
     }
+    let _ = picklegraph::render::dis::dis_all(input, &DisOptions::default(), &mut std::io::sink());
     let scan = FileScan::of(input, &options, false);
     let _ = scan.to_json();
     let _ = scan.write_text(&mut std::io::sink());
+}
+
+/// Every view of a big graph, each within `limit`.
+fn every_view_within(limit: Duration, what: &str, stream: &[u8]) {
+    let pickle = load(stream).unwrap();
+    let show = ShowOptions::default();
+    within(limit, &format!("{what}: show"), || {
+        picklegraph::render::show::show(&pickle, &show, std::io::sink()).unwrap();
+    });
+    within(limit, &format!("{what}: json"), || {
+        picklegraph::render::json::write_json(&pickle, None, std::io::sink()).unwrap();
+    });
+    within(limit, &format!("{what}: dis"), || {
+        picklegraph::render::dis::dis_all(stream, &DisOptions::default(), &mut std::io::sink())
+            .unwrap();
+    });
+    within(limit, &format!("{what}: scan"), || {
+        FileScan::of(stream, &LoadOptions::default(), false)
+    });
 }
 
 fn repeat(unit: &[u8], times: usize) -> Vec<u8> {
@@ -52,7 +83,7 @@ fn repeat(unit: &[u8], times: usize) -> Vec<u8> {
 }
 
 #[test]
-fn a_million_nested_tuples_and_dicts_load_render_scan_and_drop() {
+fn a_million_nested_lists_tuples_and_dicts_go_through_every_view() {
     const DEPTH: usize = 1_000_000;
     // (((...))) through a million open marks: ( ( ( ... ) t t t
     let mut tuples = repeat(b"(", DEPTH);
@@ -63,7 +94,12 @@ fn a_million_nested_tuples_and_dicts_load_render_scan_and_drop() {
     dicts.extend(repeat(b"K\x01}", DEPTH - 1));
     dicts.extend(repeat(b"s", DEPTH - 1));
     dicts.push(b'.');
+    // [[[...]]]: ] ( per level, then one APPENDS per level.
+    let mut lists = repeat(b"](", DEPTH);
+    lists.extend(repeat(b"e", DEPTH));
+    lists.push(b'.');
     for (name, stream, open, close) in [
+        ("lists", &lists, "[", "]"),
         ("tuples", &tuples, "(", ",)"),
         ("dicts", &dicts, "{1: ", "}"),
     ] {
@@ -77,6 +113,7 @@ fn a_million_nested_tuples_and_dicts_load_render_scan_and_drop() {
         );
         assert!(picklegraph::scan::scan(&pickle).is_empty());
         within(SECONDS(10), name, || drop(pickle));
+        every_view_within(SECONDS(60), name, stream);
     }
 }
 
@@ -101,10 +138,11 @@ fn a_million_nested_calls_load_render_scan_and_drop() {
             && text.trim_end_matches(')').ends_with("f(None")
     );
     assert_eq!(depth_of_parens, DEPTH);
-    let findings = within(SECONDS(60), "scan", || picklegraph::scan::scan(&pickle));
+    let findings = within(SECONDS(180), "scan", || picklegraph::scan::scan(&pickle));
     assert_eq!(findings.len(), DEPTH + 1);
     assert!(findings.iter().all(|f| f.text.len() < 1000));
     within(SECONDS(10), "drop", || drop(pickle));
+    every_view_within(SECONDS(60), "calls", &stream);
 }
 
 #[test]
@@ -355,7 +393,7 @@ fn a_million_calls_sharing_one_huge_argument_scan_in_linear_time() {
     }
     stream.extend(b"N.");
     let pickle = within(SECONDS(20), "load", || load(&stream).unwrap());
-    let findings = within(SECONDS(60), "scan", || picklegraph::scan::scan(&pickle));
+    let findings = within(SECONDS(180), "scan", || picklegraph::scan::scan(&pickle));
     assert_eq!(findings.len(), 2 + 1 + CALLS);
     assert!(
         findings.iter().all(|f| f.text.len() < 1000),
@@ -472,4 +510,18 @@ fn the_classic_malicious_pickle_is_shown_flagged_and_never_run() {
     assert!(text.contains("dangerous  offset 0: os.system\n"), "{text}");
     assert!(text.contains("why: os: spawns processes"), "{text}");
     assert!(!marker.exists(), "the pickle ran");
+}
+
+#[test]
+fn fuzz_regressions_load_and_render_cleanly() {
+    // Each file is an input that once crashed, hung or exhausted memory in some view.
+    let dir = common::repo().join("tests/testsuite/fuzz_regressions");
+    let inputs = common::files_with_suffix(&dir, "");
+    assert!(!inputs.is_empty(), "no regressions under {}", dir.display());
+    for path in inputs {
+        let input = std::fs::read(&path).unwrap();
+        within(SECONDS(10), &path.display().to_string(), || {
+            every_view(&input)
+        });
+    }
 }

@@ -657,6 +657,26 @@ fn code_shipped_by_value_is_dangerous() {
     }
 }
 
+#[test]
+fn names_that_a_terminal_would_obey_are_escaped() {
+    // A module name carrying a line break, an escape sequence and a bidi override.
+    let stream = cat(&[
+        b"\x80\x04",
+        &s("os\n\x1b[2J\u{202e}"),
+        &s("system"),
+        b"\x93.",
+    ]);
+    let pickle = load_with(&stream, &LoadOptions::scanning()).unwrap();
+    let found = scan(&pickle);
+    assert_eq!(found[0].text, "os\\n\\x1b[2J\\u202e.system");
+    assert_eq!(found[0].name.as_deref(), Some("os\n\x1b[2J\u{202e}.system"));
+    assert!(
+        !found[0].reason.contains('\n') && !found[0].reason.contains('\x1b'),
+        "{}",
+        found[0].reason
+    );
+}
+
 // ---- the whole file ------------------------------------------------------------------
 
 #[test]

@@ -23,19 +23,20 @@ fuzz_target!(|input: &[u8]| {
                 for effect in pickle.effects() {
                     let _ = repr::repr(&pickle, effect.value, 1 << 12);
                 }
-                let _ = picklegraph::scan::scan(&pickle);
                 let _ = show::show(&pickle, &show_options, std::io::sink());
                 let _ = json::write_json(&pickle, None, std::io::sink());
             }
             Err(failure) => {
                 assert!(failure.error.offset() <= input.len() as u64, "{}", failure.error);
-                let _ = picklegraph::scan::scan(&failure.partial);
+                let _ = repr::repr(&failure.partial, failure.partial.root(), 1 << 12);
                 let _ = show::show_failure(&failure, &show_options, std::io::sink());
                 let _ = json::write_failure_json(&failure, None, std::io::sink());
             }
         }
     }
     let _ = dis::dis_all(input, &dis::DisOptions::default(), &mut std::io::sink());
+    // The scan of every pickle (or of the partial graph of a malformed one), as text
+    // and JSON.
     let scan = FileScan::of(input, &options, false);
     let _ = scan.to_json();
     let _ = scan.write_text(&mut std::io::sink());

@@ -83,7 +83,8 @@ pub fn bigint_repr(value: &BigInt) -> String {
 /// prefix of a ten-million-byte int costs what the prefix costs.
 /// ```
 /// let mut out = String::new();
-/// picklegraph::render::scalar::write_bigint_hex_prefix(&mut out, &(-(num_bigint::BigInt::from(1) << 70)), 99);
+/// let value = -(num_bigint::BigInt::from(1u8) << 70u32);
+/// picklegraph::render::scalar::write_bigint_hex_prefix(&mut out, &value, 99);
 /// assert_eq!(out, "-0x400000000000000000");
 /// ```
 pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usize) {

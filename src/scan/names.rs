@@ -128,6 +128,10 @@ const DENY: &[Deny] = &[
     all("mmap", FFI),
     // Code and imports.
     all("code", CODE),
+    // fickling denies these as module names too; no stdlib module has them.
+    all("eval", CODE),
+    all("exec", CODE),
+    all("compile", CODE),
     all("codeop", CODE),
     all("runpy", CODE),
     all(

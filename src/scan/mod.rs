@@ -19,7 +19,9 @@
 //! # Ok::<(), picklegraph::Error>(())
 //! ```
 
+mod allow;
 mod classify;
+mod deny;
 mod describe;
 pub mod names;
 pub mod report;

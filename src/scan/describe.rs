@@ -11,8 +11,8 @@ const ARG_HEAD_CHARS: usize = 56;
 const ARG_TAIL_CHARS: usize = 20;
 /// Most arguments written before the rest are elided.
 const MAX_ARGS: usize = 8;
-/// Bytes of repr computed for one argument: enough to take a head and a tail from.
-const ARG_BUDGET: usize = 120;
+/// Bytes of repr computed for one argument (a long str is cut to head … tail apart).
+const ARG_BUDGET: usize = ARG_MAX_CHARS;
 
 /// Writes the values of one pickle as short texts.
 pub struct Describer<'p, 'a> {

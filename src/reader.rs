@@ -31,6 +31,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The offset of the next byte to read.
+    #[inline]
     pub fn position(&self) -> usize {
         self.pos
     }
@@ -51,6 +52,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The end of the region a read may reach: the frame's end, or the input's.
+    #[inline]
     fn limit(&mut self) -> usize {
         if let Some(end) = self.frame_end {
             if self.pos < end {
@@ -63,6 +65,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Takes `len` bytes, borrowed from the input.
+    #[inline]
     pub fn take(&mut self, len: usize) -> Result<&'a [u8], ErrorKind> {
         let limit = self.limit();
         let available = limit - self.pos;
@@ -82,12 +85,14 @@ impl<'a> Reader<'a> {
 
     /// Takes a length-prefixed payload after checking the length against what remains,
     /// so that no declared length is ever trusted.
+    #[inline]
     pub fn take_len(&mut self, len: u64) -> Result<&'a [u8], ErrorKind> {
         let len = usize::try_from(len).map_err(|_| ErrorKind::Truncated { needed: len })?;
         self.take(len)
     }
 
     /// Takes a fixed-size array.
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N], ErrorKind> {
         let bytes = self.take(N)?;
         let mut out = [0u8; N];
@@ -96,31 +101,37 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one byte.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, ErrorKind> {
         Ok(self.take(1)?[0])
     }
 
     /// Reads an unsigned little-endian 16-bit integer.
+    #[inline]
     pub fn u16_le(&mut self) -> Result<u16, ErrorKind> {
         self.array().map(u16::from_le_bytes)
     }
 
     /// Reads an unsigned little-endian 32-bit integer.
+    #[inline]
     pub fn u32_le(&mut self) -> Result<u32, ErrorKind> {
         self.array().map(u32::from_le_bytes)
     }
 
     /// Reads a signed little-endian 32-bit integer.
+    #[inline]
     pub fn i32_le(&mut self) -> Result<i32, ErrorKind> {
         self.array().map(i32::from_le_bytes)
     }
 
     /// Reads an unsigned little-endian 64-bit integer.
+    #[inline]
     pub fn u64_le(&mut self) -> Result<u64, ErrorKind> {
         self.array().map(u64::from_le_bytes)
     }
 
     /// Reads a big-endian IEEE-754 double.
+    #[inline]
     pub fn f64_be(&mut self) -> Result<f64, ErrorKind> {
         self.array().map(f64::from_be_bytes)
     }

@@ -83,6 +83,25 @@ pub fn parse_int_with_limit(
         [b'0', b'b' | b'B', rest @ ..] if base0 => (2, rest),
         _ => (10, body),
     };
+    // The usual case, a short plain decimal, skips the general parse (and its bignum):
+    // protocol 0 writes every int this way.
+    let plain = radix == 10
+        && (1..=19.min(max_digits)).contains(&digits.len())
+        && digits.iter().all(u8::is_ascii_digit);
+    if plain && (digits.len() == 1 || digits[0] != b'0') {
+        // Nineteen digits always fit in a u64.
+        let magnitude = digits
+            .iter()
+            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
+        let value = if negative {
+            0i64.checked_sub_unsigned(magnitude)
+        } else {
+            i64::try_from(magnitude).ok()
+        };
+        if let Some(value) = value {
+            return Ok(ParsedInt::Small(value));
+        }
+    }
     // After a base prefix one underscore may come first (`0x_1f`); elsewhere underscores
     // only stand between two digits.
     let digits = match digits {

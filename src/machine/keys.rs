@@ -7,10 +7,7 @@
 //! bytearrays are unhashable, as in Python.
 //!
 //! Tuples and frozensets get a canonical id computed bottom-up on a heap stack, each
-//! node once, so a deeply nested or heavily shared key costs linear time. Strs, bytes
-//! and big ints get one too, computed once per node: a 4 MB str added to a set a million
-//! times is hashed once, not a million times, and equal strs in distinct nodes are
-//! compared once each.
+//! node once, so a deeply nested or heavily shared key costs linear time.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
@@ -23,10 +20,12 @@ use crate::error::ErrorKind;
 use crate::graph::{Node, NodeId, Value};
 
 /// Dicts and sets with fewer entries than this are searched linearly.
-const LINEAR_SEARCH_MAX: usize = 16;
+pub const LINEAR_SEARCH_MAX: usize = 16;
 
-/// A key reduced to what Python's `==` looks at: two keys are equal exactly when
-/// these are, except that a NaN equals nothing.
+/// A key reduced to what Python's `==` looks at: two keys are equal exactly when these
+/// are, except that a NaN equals nothing. A str or bytes key is the canonical id of its
+/// payload, computed once per node, so a 4 MB str added to a set a million times is
+/// hashed once, and equal strs in distinct nodes are compared once each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
     None,
@@ -62,6 +61,13 @@ pub struct Keys {
     canon_of_node: HashMap<NodeId, u32>,
     /// For dicts and sets past [`LINEAR_SEARCH_MAX`]: key hash to first position.
     indexes: HashMap<NodeId, HashMap<u64, u32>>,
+    /// The small container searched last and its keys with their fingerprints: filling
+    /// a six-key dict then reduces each key once instead of once per later key, and
+    /// compares fingerprints before bytes.
+    recent_owner: Option<NodeId>,
+    recent: Vec<(Key, u64)>,
+    /// The key that the last `find` did not find, for the `record` that follows it.
+    pending: Option<(Value, Key, u64)>,
     /// Canonical ids of str and bytes payloads: a node standing for each.
     texts: Vec<NodeId>,
     texts_by_hash: HashMap<u64, Vec<u32>>,
@@ -76,6 +82,9 @@ impl Default for Keys {
             canon_by_hash: HashMap::new(),
             canon_of_node: HashMap::new(),
             indexes: HashMap::new(),
+            recent_owner: None,
+            recent: Vec::new(),
+            pending: None,
             texts: Vec::new(),
             texts_by_hash: HashMap::new(),
             text_of_node: HashMap::new(),
@@ -91,12 +100,33 @@ fn payload<'n>(nodes: &'n [Node<'_>], id: NodeId) -> &'n [u8] {
     }
 }
 
+/// A cheap hash of a key: equal keys have equal fingerprints, so two keys whose
+/// fingerprints differ need no closer look.
+fn fingerprint(key: Key) -> u64 {
+    match key {
+        Key::Str(text) => u64::from(text).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x1111,
+        Key::Bytes(text) => u64::from(text).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x2222,
+        Key::None => 1,
+        Key::Int(v) => (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        Key::Float(bits) => bits,
+        Key::Nan => 2,
+        Key::Canon(c) => u64::from(c) ^ 0x5555_5555_0000_0000,
+        Key::Identity(id) => u64::from(id.0) ^ 0xaaaa_aaaa_0000_0000,
+    }
+}
+
+/// Byte equality that settles the usual case, keys of different length or first byte,
+/// without a call to `memcmp`: the keys of a small dict are compared pairwise.
+fn payload_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
 impl Keys {
-    fn key_eq(&self, a: Key, b: Key) -> bool {
+    fn key_eq(&self, _nodes: &[Node<'_>], a: Key, b: Key) -> bool {
         a != Key::Nan && a == b
     }
 
-    fn key_hash(&self, key: Key) -> u64 {
+    fn key_hash(&self, _nodes: &[Node<'_>], key: Key) -> u64 {
         self.hasher.hash_one(key)
     }
 
@@ -112,7 +142,7 @@ impl Keys {
             let other = self.texts[text as usize];
             std::mem::discriminant(&nodes[other.index()])
                 == std::mem::discriminant(&nodes[id.index()])
-                && payload(nodes, other) == bytes
+                && payload_eq(payload(nodes, other), bytes)
         };
         let found = self
             .texts_by_hash
@@ -129,21 +159,24 @@ impl Keys {
         text
     }
 
-    fn intern(&mut self, canon: Canon) -> u32 {
+    fn intern(&mut self, nodes: &[Node<'_>], canon: Canon) -> u32 {
         let hash = match &canon {
             Canon::Big(v) => self.hasher.hash_one((8u8, v)),
-            Canon::Tuple(keys) => self.hasher.hash_one((9u8, keys)),
+            Canon::Tuple(keys) => {
+                let hashes: Vec<u64> = keys.iter().map(|&k| self.key_hash(nodes, k)).collect();
+                self.hasher.hash_one((9u8, hashes))
+            }
             Canon::FrozenSet(keys) => {
                 // Order-independent, as frozenset equality is.
                 let sum = keys
                     .iter()
-                    .fold(0u64, |acc, &k| acc.wrapping_add(self.key_hash(k)));
+                    .fold(0u64, |acc, &k| acc.wrapping_add(self.key_hash(nodes, k)));
                 self.hasher.hash_one((10u8, sum, keys.len()))
             }
         };
         if let Some(ids) = self.canon_by_hash.get(&hash) {
             for &id in ids {
-                if self.canon_eq(&self.canon[id as usize], &canon) {
+                if self.canon_eq(nodes, &self.canon[id as usize], &canon) {
                     return id;
                 }
             }
@@ -154,11 +187,11 @@ impl Keys {
         id
     }
 
-    fn canon_eq(&self, a: &Canon, b: &Canon) -> bool {
+    fn canon_eq(&self, nodes: &[Node<'_>], a: &Canon, b: &Canon) -> bool {
         match (a, b) {
             (Canon::Big(x), Canon::Big(y)) => x == y,
             (Canon::Tuple(x), Canon::Tuple(y)) => {
-                x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(p, q))
+                x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(nodes, p, q))
             }
             (Canon::FrozenSet(x), Canon::FrozenSet(y)) => {
                 // Members are unique, so equal sizes and inclusion make equal sets: one
@@ -179,14 +212,14 @@ impl Keys {
             Value::None => Key::None,
             Value::Bool(b) => Key::Int(i64::from(b)),
             Value::Int(v) => Key::Int(v),
-            Value::Float(f) => self.float_key(f),
+            Value::Float(f) => self.float_key(nodes, f),
             Value::Node(id) => match &nodes[id.index()] {
                 Node::Str(_) => Key::Str(self.text_id(nodes, id, 1)),
                 Node::Bytes(_) => Key::Bytes(self.text_id(nodes, id, 2)),
                 Node::BigInt(v) => match self.canon_of_node.get(&id) {
                     Some(&canon) => Key::Canon(canon),
                     None => {
-                        let canon = self.intern(Canon::Big(v.clone()));
+                        let canon = self.intern(nodes, Canon::Big(v.clone()));
                         self.canon_of_node.insert(id, canon);
                         Key::Canon(canon)
                     }
@@ -198,7 +231,7 @@ impl Keys {
         })
     }
 
-    fn float_key(&mut self, f: f64) -> Key {
+    fn float_key(&mut self, nodes: &[Node<'_>], f: f64) -> Key {
         if f.is_nan() {
             return Key::Nan;
         }
@@ -210,7 +243,7 @@ impl Keys {
             return Key::Int(f as i64);
         }
         let big = BigInt::from_f64(f).unwrap_or_else(BigInt::zero);
-        Key::Canon(self.intern(Canon::Big(big)))
+        Key::Canon(self.intern(nodes, Canon::Big(big)))
     }
 
     /// The canonical id of a tuple or frozenset, computed bottom-up without recursion.
@@ -249,7 +282,7 @@ impl Keys {
             } else {
                 Canon::Tuple(keys)
             };
-            let canon_id = self.intern(canon);
+            let canon_id = self.intern(nodes, canon);
             self.canon_of_node.insert(id, canon_id);
             pending.pop();
         }
@@ -266,6 +299,7 @@ impl Keys {
         key_at: impl Fn(usize) -> Value,
         key: Value,
     ) -> Result<Option<usize>, ErrorKind> {
+        let value = key;
         let key = self.key_of(nodes, key)?;
         if key == Key::Nan {
             // A NaN equals nothing; every NaN also shares one hash, so looking it up
@@ -273,39 +307,82 @@ impl Keys {
             return Ok(None);
         }
         if len < LINEAR_SEARCH_MAX {
-            for position in 0..len {
-                let other = self.key_of(nodes, key_at(position))?;
-                if self.key_eq(key, other) {
-                    return Ok(Some(position));
+            if self.recent_owner != Some(owner) || self.recent.len() != len {
+                self.recent.clear();
+                for position in 0..len {
+                    let other = self.key_of(nodes, key_at(position))?;
+                    self.recent.push((other, fingerprint(other)));
                 }
+                self.recent_owner = Some(owner);
             }
-            return Ok(None);
+            let print = fingerprint(key);
+            let found = self.recent.iter().position(|&(other, other_print)| {
+                other_print == print && self.key_eq(nodes, key, other)
+            });
+            if found.is_none() {
+                self.pending = Some((value, key, print));
+            }
+            return Ok(found);
         }
-        let hash = self.key_hash(key);
+        let hash = self.key_hash(nodes, key);
         if !self.indexes.contains_key(&owner) {
             let keys: Vec<Key> = (0..len)
                 .map(|p| self.key_of(nodes, key_at(p)))
                 .collect::<Result<_, _>>()?;
             let mut index = HashMap::with_capacity(len * 2);
             for (position, &k) in keys.iter().enumerate() {
-                index.entry(self.key_hash(k)).or_insert(position as u32);
+                index
+                    .entry(self.key_hash(nodes, k))
+                    .or_insert(position as u32);
             }
             self.indexes.insert(owner, index);
-            return Ok(keys.iter().position(|&k| self.key_eq(key, k)));
+            return Ok(keys.iter().position(|&k| self.key_eq(nodes, key, k)));
         }
         let Some(&position) = self.indexes[&owner].get(&hash) else {
             return Ok(None);
         };
         // The index keeps the first position of each hash; a second key with the same
-        // 64-bit hash (a collision, or an equal NaN-free key never stored) is searched
-        // for after it.
+        // 64-bit hash is searched for after it, reading each position directly.
         for candidate in position as usize..len {
             let other = self.key_of(nodes, key_at(candidate))?;
-            if self.key_eq(key, other) {
+            if self.key_eq(nodes, key, other) {
                 return Ok(Some(candidate));
             }
         }
         Ok(None)
+    }
+
+    /// Fills the empty dict `owner` with fewer than [`LINEAR_SEARCH_MAX`] pairs, merging
+    /// equal keys as [`Keys::find`] would, with each key reduced and fingerprinted once:
+    /// the one-batch small dict (a record) is the commonest dict in a pickle. On an
+    /// unhashable key, `entries` holds the pairs before it, as pair-by-pair storing
+    /// would have left them.
+    pub fn fill_small(
+        &mut self,
+        nodes: &[Node<'_>],
+        owner: NodeId,
+        pairs: impl Iterator<Item = (Value, Value)>,
+        entries: &mut Vec<(Value, Value)>,
+    ) -> Result<(), ErrorKind> {
+        debug_assert!(entries.is_empty(), "fill_small starts from an empty dict");
+        self.recent.clear();
+        self.recent_owner = Some(owner);
+        self.pending = None;
+        for (key, value) in pairs {
+            let reduced = self.key_of(nodes, key)?;
+            let print = fingerprint(reduced);
+            let found = self.recent.iter().position(|&(other, other_print)| {
+                other_print == print && self.key_eq(nodes, reduced, other)
+            });
+            match found {
+                Some(position) => entries[position].1 = value,
+                None => {
+                    entries.push((key, value));
+                    self.recent.push((reduced, print));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Notes that `key` now stands at `position` of container `owner`.
@@ -316,14 +393,101 @@ impl Keys {
         position: usize,
         key: Value,
     ) -> Result<(), ErrorKind> {
-        if !self.indexes.contains_key(&owner) {
+        if self.recent_owner == Some(owner) && self.recent.len() == position {
+            match self.pending.take() {
+                Some((value, reduced, print)) if value == key => self.recent.push((reduced, print)),
+                _ => {
+                    let reduced = self.key_of(nodes, key)?;
+                    self.recent.push((reduced, fingerprint(reduced)));
+                }
+            }
+        }
+        if self.indexes.is_empty() || !self.indexes.contains_key(&owner) {
             return Ok(());
         }
         let key = self.key_of(nodes, key)?;
-        let hash = self.key_hash(key);
+        let hash = self.key_hash(nodes, key);
         if let Some(index) = self.indexes.get_mut(&owner) {
             index.entry(hash).or_insert(position as u32);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::render::repr::to_repr;
+
+    fn repr_of(bytes: &[u8]) -> String {
+        let pickle = crate::load(bytes).unwrap();
+        to_repr(&pickle, pickle.root())
+    }
+
+    #[test]
+    fn equal_numbers_merge_keeping_the_first_key_and_the_last_value() {
+        // {1: 'a', 1.0: 'b', True: 'c'} written without the pickler's own merging.
+        let bytes = b"\x80\x02}(K\x01X\x01\x00\x00\x00aG?\xf0\x00\x00\x00\x00\x00\x00X\x01\x00\x00\x00b\x88X\x01\x00\x00\x00cu.";
+        assert_eq!(repr_of(bytes), "{1: 'c'}");
+    }
+
+    #[test]
+    fn equal_strs_in_different_nodes_are_one_key() {
+        let bytes = b"\x80\x02}(X\x02\x00\x00\x00abK\x01X\x02\x00\x00\x00abK\x02u.";
+        assert_eq!(repr_of(bytes), "{'ab': 2}");
+    }
+
+    #[test]
+    fn a_second_setitems_on_the_same_dict_sees_the_first_keys() {
+        let bytes =
+            b"\x80\x02}(X\x01\x00\x00\x00aK\x01u(X\x01\x00\x00\x00bK\x02X\x01\x00\x00\x00aK\x03u.";
+        assert_eq!(repr_of(bytes), "{'a': 3, 'b': 2}");
+    }
+
+    #[test]
+    fn filling_another_dict_in_between_does_not_confuse_the_keys() {
+        // d0 = {'a': 1}; d1 = {'a': 2} (then popped); d0['a'] = 3.
+        let bytes = b"\x80\x02}q\x00(X\x01\x00\x00\x00aK\x01u}q\x01(X\x01\x00\x00\x00aK\x02u0h\x00(X\x01\x00\x00\x00aK\x03u0h\x00.";
+        assert_eq!(repr_of(bytes), "{'a': 3}");
+    }
+
+    #[test]
+    fn a_nan_key_is_never_merged() {
+        let nan = b"G\x7f\xf8\x00\x00\x00\x00\x00\x00";
+        let mut bytes = b"\x80\x02}(".to_vec();
+        bytes.extend_from_slice(nan);
+        bytes.extend_from_slice(b"K\x01");
+        bytes.extend_from_slice(nan);
+        bytes.extend_from_slice(b"K\x02u.");
+        assert_eq!(repr_of(&bytes), "{nan: 1, nan: 2}");
+    }
+
+    #[test]
+    fn an_unhashable_key_leaves_the_pairs_before_it_stored() {
+        // {1: 2, []: 3}: SETITEMS fails on the list, after storing 1: 2.
+        let bytes = b"\x80\x02}(K\x01K\x02]K\x03u.";
+        let failure = crate::load_at(bytes, 0, &crate::LoadOptions::default()).unwrap_err();
+        assert_eq!(
+            failure.error.to_string(),
+            "offset 11 (SETITEMS): unhashable type: 'list'"
+        );
+        let dict = failure.partial.nodes().iter().find_map(|node| match node {
+            crate::Node::Dict(entries) => Some(entries.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            dict,
+            Some(vec![(crate::Value::Int(1), crate::Value::Int(2))])
+        );
+    }
+
+    #[test]
+    fn a_large_dict_merges_through_its_index() {
+        let mut bytes = b"\x80\x02}(".to_vec();
+        for i in 0..40u8 {
+            bytes.extend_from_slice(&[b'K', i % 20, b'K', i]);
+        }
+        bytes.extend_from_slice(b"u.");
+        let expected: Vec<String> = (0..20).map(|i| format!("{i}: {}", i + 20)).collect();
+        assert_eq!(repr_of(&bytes), format!("{{{}}}", expected.join(", ")));
     }
 }

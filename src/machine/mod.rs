@@ -44,6 +44,18 @@ const SLOT_COST: u64 = std::mem::size_of::<Value>() as u64;
 /// hash map entry.
 const MEMO_ENTRY_COST: u64 = 2 * SLOT_COST;
 
+/// [`Opcode::from_byte`] as a table: one load in the dispatch loop instead of a call to a
+/// 68-arm match.
+static OPCODE_OF_BYTE: [Option<Opcode>; 256] = {
+    let mut table = [None; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = Opcode::from_byte(byte as u8);
+        byte += 1;
+    }
+    table
+};
+
 /// Runs one pickle starting at a reader's position.
 pub struct Machine<'a, 'o> {
     reader: Reader<'a>,
@@ -89,7 +101,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 Ok(byte) => byte,
                 Err(kind) => return Err(self.fail(None, kind)),
             };
-            let Some(op) = Opcode::from_byte(byte) else {
+            let Some(op) = OPCODE_OF_BYTE[usize::from(byte)] else {
                 return Err(self.fail(None, ErrorKind::UnknownOpcode(byte)));
             };
             self.stack.begin_opcode();
@@ -529,12 +541,35 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn op_append(&mut self) -> Result<(), ErrorKind> {
         let item = self.stack.pop()?;
+        if let Ok(Value::Node(id)) = self.stack.top() {
+            if let Node::List(list) = &mut self.nodes[id.index()] {
+                list.push(item);
+                return Ok(());
+            }
+        }
         self.extend_target(vec![item], "APPEND")
     }
 
     fn op_appends(&mut self) -> Result<(), ErrorKind> {
+        if let Some(id) = self.below_mark_is(|node| matches!(node, Node::List(_))) {
+            // The common case, a list: the items go straight from the stack into it.
+            let count = self.stack.above_mark()?.len();
+            let charged = self.charge(count as u64 * SLOT_COST);
+            let items = self.stack.pop_mark()?;
+            charged?;
+            if let Node::List(list) = &mut self.nodes[id.index()] {
+                list.extend(items);
+            }
+            return Ok(());
+        }
         let items = self.pop_mark_items()?;
         self.extend_target(items, "APPENDS")
+    }
+
+    /// The node below the topmost mark, if there is one and `is` holds for it.
+    fn below_mark_is(&self, is: impl Fn(&Node<'a>) -> bool) -> Option<NodeId> {
+        let id = self.stack.below_mark()?.node()?;
+        is(&self.nodes[id.index()]).then_some(id)
     }
 
     fn extend_target(
@@ -606,6 +641,22 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_setitems(&mut self) -> Result<(), ErrorKind> {
+        let target = self.below_mark_is(|node| matches!(node, Node::Dict(_)));
+        let even = self
+            .stack
+            .above_mark()
+            .is_ok_and(|items| items.len() % 2 == 0);
+        if let (Some(id), true) = (target, even) {
+            // The common case, a dict: the pairs are read in place on the stack.
+            let count = self.stack.above_mark()?.len();
+            let charged = self.charge(count as u64 * SLOT_COST);
+            let stored = charged.and_then(|()| {
+                let items = self.stack.above_mark()?;
+                set_items(&mut self.nodes, &mut self.keys, id, pairs(items))
+            });
+            drop(self.stack.pop_mark()?);
+            return stored;
+        }
         let items = self.pop_mark_items()?;
         if items.len() % 2 != 0 {
             return Err(ErrorKind::WrongType {
@@ -636,33 +687,12 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
     }
 
-    /// Stores pairs into dict `id` as Python does: an equal key keeps its place and first
-    /// spelling, and takes the new value.
     fn set_items(
         &mut self,
         id: NodeId,
-        pairs: impl Iterator<Item = (Value, Value)>,
+        pairs: impl ExactSizeIterator<Item = (Value, Value)>,
     ) -> Result<(), ErrorKind> {
-        for (key, value) in pairs {
-            let Node::Dict(entries) = &self.nodes[id.index()] else {
-                unreachable!("set_items is called on dicts");
-            };
-            let found = self
-                .keys
-                .find(&self.nodes, id, entries.len(), |i| entries[i].0, key)?;
-            let Node::Dict(entries) = &mut self.nodes[id.index()] else {
-                unreachable!("set_items is called on dicts");
-            };
-            match found {
-                Some(position) => entries[position].1 = value,
-                None => {
-                    entries.push((key, value));
-                    let position = entries.len() - 1;
-                    self.keys.record(&self.nodes, id, position, key)?;
-                }
-            }
-        }
-        Ok(())
+        set_items(&mut self.nodes, &mut self.keys, id, pairs)
     }
 
     /// Adds members to set or frozenset `id`, skipping those equal to a member already there.
@@ -1059,6 +1089,50 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 }
 
-fn pairs(items: &[Value]) -> impl Iterator<Item = (Value, Value)> + '_ {
+/// Stores pairs into dict `id` as Python does: an equal key keeps its place and first
+/// spelling, and takes the new value. A free function so that the pairs may be read
+/// from the stack in place while the arena changes.
+fn set_items(
+    nodes: &mut [Node<'_>],
+    keys: &mut Keys,
+    id: NodeId,
+    pairs: impl ExactSizeIterator<Item = (Value, Value)>,
+) -> Result<(), ErrorKind> {
+    let count = pairs.len();
+    if let Node::Dict(entries) = &mut nodes[id.index()] {
+        if entries.is_empty() && count < keys::LINEAR_SEARCH_MAX {
+            // Taken out while it fills: no key can look into a dict (dicts are
+            // unhashable), so the other nodes are all that the keys are compared with.
+            let mut filled = std::mem::take(entries);
+            filled.reserve_exact(count);
+            let result = keys.fill_small(nodes, id, pairs, &mut filled);
+            if let Node::Dict(entries) = &mut nodes[id.index()] {
+                *entries = filled;
+            }
+            return result;
+        }
+        entries.reserve(count);
+    }
+    for (key, value) in pairs {
+        let Node::Dict(entries) = &nodes[id.index()] else {
+            unreachable!("set_items is called on dicts");
+        };
+        let found = keys.find(nodes, id, entries.len(), |i| entries[i].0, key)?;
+        let Node::Dict(entries) = &mut nodes[id.index()] else {
+            unreachable!("set_items is called on dicts");
+        };
+        match found {
+            Some(position) => entries[position].1 = value,
+            None => {
+                entries.push((key, value));
+                let position = entries.len() - 1;
+                keys.record(nodes, id, position, key)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn pairs(items: &[Value]) -> impl ExactSizeIterator<Item = (Value, Value)> + '_ {
     items.chunks_exact(2).map(|pair| (pair[0], pair[1]))
 }

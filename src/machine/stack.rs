@@ -28,10 +28,12 @@ impl Stack {
         }
     }
 
+    #[inline]
     fn fence(&self) -> usize {
         self.marks.last().copied().unwrap_or(0)
     }
 
+    #[inline]
     fn check_room(&self) -> Result<(), ErrorKind> {
         if self.values.len() + self.marks.len() >= self.max {
             return Err(ErrorKind::LimitExceeded {
@@ -43,6 +45,7 @@ impl Stack {
     }
 
     /// Pushes a value.
+    #[inline]
     pub fn push(&mut self, value: Value) -> Result<(), ErrorKind> {
         self.check_room()?;
         self.values.push(value);
@@ -50,6 +53,7 @@ impl Stack {
     }
 
     /// Pops the top value, which must lie above the topmost mark.
+    #[inline]
     pub fn pop(&mut self) -> Result<Value, ErrorKind> {
         if self.values.len() <= self.fence() {
             return Err(ErrorKind::StackUnderflow);
@@ -60,6 +64,7 @@ impl Stack {
     }
 
     /// Forgets what the previous opcode popped; called before each opcode.
+    #[inline]
     pub fn begin_opcode(&mut self) {
         self.popped.clear();
     }
@@ -72,6 +77,7 @@ impl Stack {
     }
 
     /// The top value, which must lie above the topmost mark.
+    #[inline]
     pub fn top(&self) -> Result<Value, ErrorKind> {
         if self.values.len() <= self.fence() {
             return Err(ErrorKind::StackUnderflow);
@@ -89,6 +95,7 @@ impl Stack {
     }
 
     /// Pushes a mark at the current height.
+    #[inline]
     pub fn push_mark(&mut self) -> Result<(), ErrorKind> {
         self.check_room()?;
         self.marks.push(self.values.len());
@@ -96,10 +103,31 @@ impl Stack {
     }
 
     /// Removes the topmost mark and returns the values above it, bottom first.
+    #[inline]
     pub fn pop_mark(&mut self) -> Result<std::vec::Drain<'_, Value>, ErrorKind> {
         let mark = self.marks.pop().ok_or(ErrorKind::MissingMark)?;
         debug_assert!(mark <= self.values.len(), "mark above the stack top");
         Ok(self.values.drain(mark..))
+    }
+
+    /// The value just below the topmost mark, if there is a mark and the value lies above
+    /// the mark before it: the target of `APPENDS` and `SETITEMS`.
+    #[inline]
+    pub fn below_mark(&self) -> Option<Value> {
+        let (&mark, lower) = self.marks.split_last()?;
+        let fence = lower.last().copied().unwrap_or(0);
+        if mark > fence {
+            self.values.get(mark - 1).copied()
+        } else {
+            None
+        }
+    }
+
+    /// The values above the topmost mark, bottom first, without removing them.
+    #[inline]
+    pub fn above_mark(&self) -> Result<&[Value], ErrorKind> {
+        let &mark = self.marks.last().ok_or(ErrorKind::MissingMark)?;
+        Ok(&self.values[mark..])
     }
 
     /// `POP` with nothing above the topmost mark removes that mark (CPython does so).

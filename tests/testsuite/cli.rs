@@ -33,7 +33,7 @@ fn stdout_of(command: &mut Command) -> String {
 #[test]
 fn show_prints_the_graph_and_exits_0() {
     picklegraph()
-        .args(["show", "examples/seed_imported.pkl"])
+        .args(["show", "--raw", "examples/seed_imported.pkl"])
         .assert()
         .success()
         .stdout("# protocol 5, 5 nodes, 1 global: myclass.SubClass\nmyclass.SubClass.__new__(myclass.SubClass)\n");
@@ -118,7 +118,7 @@ fn a_missing_file_or_a_bad_flag_exits_2() {
 #[test]
 fn standard_input_is_read_without_a_file_or_with_a_dash() {
     let bytes = std::fs::read(repo().join("examples/seed_imported.pkl")).unwrap();
-    for args in [&["show"][..], &["show", "-"][..]] {
+    for args in [&["show", "--raw"][..], &["show", "--raw", "-"][..]] {
         picklegraph()
             .args(args)
             .write_stdin(bytes.clone())
@@ -137,6 +137,7 @@ fn several_files_each_get_a_header_and_the_worst_exit_status() {
     let output = picklegraph()
         .args([
             "show",
+            "--raw",
             "--no-summary",
             "examples/seed_imported.pkl",
             &name,

@@ -96,6 +96,7 @@ impl Default for ShowOptions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn show(pickle: &Pickle<'_>, options: &ShowOptions, out: impl Write) -> io::Result<()> {
+    options.recognizers.iter().for_each(|r| r.prepare(pickle));
     let mut parts = Vec::new();
     if options.summary {
         let heading = match pickle.span().0 {
@@ -109,10 +110,16 @@ pub fn show(pickle: &Pickle<'_>, options: &ShowOptions, out: impl Write) -> io::
         )));
         parts.push(Doc::HardLine);
     }
+    parts.extend(
+        options
+            .recognizers
+            .iter()
+            .filter_map(|r| r.preamble(pickle)),
+    );
     parts.push(Doc::Value(pickle.root()));
     parts.push(Doc::HardLine);
     let mut starts = vec![pickle.root()];
-    push_effects(pickle, &mut parts, &mut starts);
+    push_effects(pickle, options, &mut parts, &mut starts);
     write(pickle, options, Doc::Concat(parts), &starts, out)
 }
 
@@ -136,6 +143,7 @@ pub fn show_failure(
     out: impl Write,
 ) -> io::Result<()> {
     let pickle = &failure.partial;
+    options.recognizers.iter().for_each(|r| r.prepare(pickle));
     let mut parts = vec![
         Doc::comment(format!(
             "# malformed pickle: what had been rebuilt when the error struck, at {}",
@@ -169,7 +177,7 @@ pub fn show_failure(
         parts.extend([Doc::text(name), Doc::Value(value), Doc::HardLine]);
         starts.push(value);
     }
-    push_effects(pickle, &mut parts, &mut starts);
+    push_effects(pickle, options, &mut parts, &mut starts);
     write(pickle, options, Doc::Concat(parts), &starts, out)
 }
 
@@ -181,15 +189,41 @@ pub fn to_text(pickle: &Pickle<'_>, options: &ShowOptions) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn push_effects(pickle: &Pickle<'_>, parts: &mut Vec<Doc>, starts: &mut Vec<Value>) {
-    let effects = pickle.effects();
+/// The effects, in stream order, but for those a recognizer shows in its preamble.
+fn push_effects(
+    pickle: &Pickle<'_>,
+    options: &ShowOptions,
+    parts: &mut Vec<Doc>,
+    starts: &mut Vec<Value>,
+) {
+    let explained = |index: usize| {
+        options
+            .recognizers
+            .iter()
+            .any(|r| r.explains_effect(pickle, index))
+    };
+    let effects: Vec<_> = pickle
+        .effects()
+        .iter()
+        .enumerate()
+        .filter(|&(index, _)| !explained(index))
+        .map(|(_, effect)| effect)
+        .collect();
     if effects.is_empty() {
         return;
     }
     let count = doc::thousands(effects.len() as u64);
     let plural = if effects.len() == 1 { "" } else { "s" };
+    let hidden = pickle.effects().len() - effects.len();
+    let others = match hidden {
+        0 => String::new(),
+        _ => format!(
+            " (and {} shown in the definitions above)",
+            doc::thousands(hidden as u64)
+        ),
+    };
     parts.push(Doc::comment(format!(
-        "# {count} effect{plural}: call{plural} whose result the pickle discarded, in stream order"
+        "# {count} effect{plural}: call{plural} whose result the pickle discarded, in stream order{others}"
     )));
     parts.push(Doc::HardLine);
     for effect in effects {
@@ -211,7 +245,7 @@ fn write(
     starts: &[Value],
     out: impl Write,
 ) -> io::Result<()> {
-    let counts = walker::show_counts(pickle, starts);
+    let counts = walker::show_counts(pickle, options, starts);
     let tokens = walker::Walker::new(pickle, options, top, counts);
     Printer::new(out, options.layout).print(tokens)
 }

@@ -43,10 +43,35 @@ pub trait Recognizer {
     /// The document to print in place of node `id`, or `None` to leave the node to the
     /// default form (or to the next recognizer).
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc>;
+
+    /// Called once before `show` writes a pickle, so that a recognizer can study it as a
+    /// whole (a class's methods arrive in a later, discarded call).
+    fn prepare(&self, pickle: &Pickle<'_>) {
+        let _ = pickle;
+    }
+
+    /// A document `show` prints before the root: definitions the objects then refer to.
+    fn preamble(&self, pickle: &Pickle<'_>) -> Option<Doc> {
+        let _ = pickle;
+        None
+    }
+
+    /// A name printed in place of node `id` wherever it is referenced, without a label,
+    /// as a global's name is (a class defined in the preamble).
+    fn leaf(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<String> {
+        let _ = (pickle, id);
+        None
+    }
+
+    /// Whether the effect at `index` is shown in the preamble, so `show` leaves it out.
+    fn explains_effect(&self, pickle: &Pickle<'_>, index: usize) -> bool {
+        let _ = (pickle, index);
+        false
+    }
 }
 
-/// The recognizers `show` asks unless `--raw` is given. None are written yet: the
-/// recognizers of [`crate::python`] will be listed here.
+/// The recognizers `show` asks unless `--raw` is given: those of [`crate::python`]
+/// (cloudpickle, dill and the standard library's machinery).
 pub fn default_recognizers() -> Vec<Box<dyn Recognizer>> {
-    Vec::new()
+    vec![Box::new(crate::python::show::Skeletons::default())]
 }

@@ -13,7 +13,6 @@ use super::inert::Context;
 use super::layout::{Style, Token};
 use super::leaf::{bigint_text, bytes_text, str_text};
 use super::ShowOptions;
-use crate::graph::walk::{walk, Event};
 use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
 use crate::render::scalar::float_repr;
@@ -25,15 +24,42 @@ const WRITTEN: u32 = u32::MAX;
 /// How often `show` writes each node when it starts from `starts`: once per reference
 /// from the nodes it reaches, plus once per start, plus once more for the class of a
 /// `NEWOBJ` instance that is not a plain global (it is written twice: `X.__new__(X)`).
-/// A count above one earns the node a label.
-pub(crate) fn show_counts(pickle: &Pickle<'_>, starts: &[Value]) -> Vec<u32> {
+/// A count above one earns the node a label. A node a recognizer writes as a name
+/// ([`super::Recognizer::leaf`]) is not walked into: its parts are not written.
+pub(crate) fn show_counts(
+    pickle: &Pickle<'_>,
+    options: &ShowOptions,
+    starts: &[Value],
+) -> Vec<u32> {
     let mut counts = vec![0u32; pickle.nodes().len()];
-    walk(pickle, starts.iter().copied(), |event| match event {
-        Event::Enter(id) | Event::Revisit(id) => {
-            counts[id.index()] = counts[id.index()].saturating_add(1)
+    let is_name = |id: NodeId| {
+        options
+            .recognizers
+            .iter()
+            .any(|r| r.leaf(pickle, id).is_some())
+    };
+    let mut seen = vec![false; pickle.nodes().len()];
+    let mut frames: Vec<(NodeId, usize)> = Vec::new();
+    for start in starts {
+        let Some(id) = start.node() else { continue };
+        counts[id.index()] = counts[id.index()].saturating_add(1);
+        if std::mem::replace(&mut seen[id.index()], true) || is_name(id) {
+            continue;
         }
-        Event::Leave(_) => {}
-    });
+        frames.push((id, 0));
+        while let Some((node, next)) = frames.last_mut() {
+            let Some(child) = pickle.node(*node).child(*next) else {
+                frames.pop();
+                continue;
+            };
+            *next += 1;
+            let Some(child) = child.node() else { continue };
+            counts[child.index()] = counts[child.index()].saturating_add(1);
+            if !std::mem::replace(&mut seen[child.index()], true) && !is_name(child) {
+                frames.push((child, 0));
+            }
+        }
+    }
     let context = Context {
         pickle,
         counts: &[],
@@ -147,10 +173,18 @@ impl<'p, 'a> Walker<'p, 'a> {
             Node::BigInt(value) => (bigint_text(value, max), Style::Number),
             Node::Tuple(items) if items.is_empty() => ("()".to_string(), Style::Plain),
             Node::FrozenSet(items) if items.is_empty() => ("frozenset()".to_string(), Style::Plain),
-            Node::Inert(_) => match self.context().plain_global(Value::Node(id)) {
-                Some(name) => (name, Style::Name),
-                None => return false,
-            },
+            Node::Inert(_) => {
+                let pickle = self.pickle;
+                let recognized = self
+                    .options
+                    .recognizers
+                    .iter()
+                    .find_map(|r| r.leaf(pickle, id));
+                match recognized.or_else(|| self.context().plain_global(Value::Node(id))) {
+                    Some(name) => (name, Style::Name),
+                    None => return false,
+                }
+            }
             _ => return false,
         };
         self.text(text, style);

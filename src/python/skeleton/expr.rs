@@ -1,0 +1,697 @@
+//! Values as Python-like expressions: plain data as its repr, recognized nodes in their
+//! short form (`SubClass(name='square')`, `functools.partial(int, base=2)`), classes and
+//! functions shipped by value by the name their definition has, anything else in the
+//! raw form that would rebuild it (`module.func(args).__setstate__(state)`).
+//!
+//! The writer runs on a heap stack and stops at a byte budget, so neither a deep nor a
+//! shared-everywhere graph can exhaust the call stack or memory; an object met again
+//! inside itself is written `...`.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
+use crate::python::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
+use crate::python::{view, Recognition};
+use crate::render::scalar::{
+    bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr,
+};
+
+/// strs and bytes longer than this print their head, then `…` and their length.
+pub const MAX_LEAF_CHARS: usize = 200;
+
+enum Piece {
+    Text(Cow<'static, str>),
+    Value(Value),
+    Leave(NodeId),
+}
+
+fn text(s: impl Into<Cow<'static, str>>) -> Piece {
+    Piece::Text(s.into())
+}
+
+/// Where a name printed in an expression comes from, for the summary of what the pickle
+/// references by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reference {
+    /// A class made an instance of.
+    Class,
+    /// A module imported.
+    Module,
+    /// Anything else named.
+    Other,
+}
+
+/// Writes expressions into one growing text, sharing a byte budget.
+pub struct Writer<'r, 'p, 'a> {
+    pickle: &'p Pickle<'a>,
+    recognition: &'r Recognition,
+    /// Display names of the classes and functions defined by value.
+    names: &'r HashMap<NodeId, String>,
+    budget: usize,
+    /// Whether the budget ran out.
+    pub cut: bool,
+    on_path: HashSet<NodeId>,
+    /// Every global written as a name, with what it was used as, in the order first met.
+    pub references: Vec<(String, Reference)>,
+    /// Namespaces of classes shipped by value, read when an instance needs them.
+    namespaces: HashMap<NodeId, Option<Vec<(&'p str, Value)>>>,
+    seen_references: HashSet<(String, Reference)>,
+}
+
+impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
+    /// A writer with `budget` bytes for all the expressions it writes.
+    pub fn new(
+        pickle: &'p Pickle<'a>,
+        recognition: &'r Recognition,
+        names: &'r HashMap<NodeId, String>,
+        budget: usize,
+    ) -> Writer<'r, 'p, 'a> {
+        Writer {
+            pickle,
+            recognition,
+            names,
+            budget,
+            cut: false,
+            on_path: HashSet::new(),
+            references: Vec::new(),
+            seen_references: HashSet::new(),
+            namespaces: HashMap::new(),
+        }
+    }
+
+    /// The expression for `value` (`…` where the budget ran out).
+    pub fn expr(&mut self, value: Value) -> String {
+        let mut out = String::new();
+        let mut stack = vec![Piece::Value(value)];
+        while let Some(piece) = stack.pop() {
+            if self.cut || out.len() > self.budget {
+                self.cut = true;
+                out.push('…');
+                break;
+            }
+            match piece {
+                Piece::Text(t) => out.push_str(&t),
+                Piece::Leave(id) => {
+                    self.on_path.remove(&id);
+                }
+                Piece::Value(value) => self.enter(value, &mut out, &mut stack),
+            }
+        }
+        self.on_path.clear();
+        self.budget = self.budget.saturating_sub(out.len());
+        out
+    }
+
+    fn enter(&mut self, value: Value, out: &mut String, stack: &mut Vec<Piece>) {
+        let id = match value {
+            Value::None => return out.push_str("None"),
+            Value::Bool(true) => return out.push_str("True"),
+            Value::Bool(false) => return out.push_str("False"),
+            Value::Int(v) => return out.push_str(&v.to_string()),
+            Value::Float(v) => return out.push_str(&float_repr(v)),
+            Value::Node(id) => id,
+        };
+        if let Some(name) = self.names.get(&self.recognition.resolve(id).0) {
+            return out.push_str(name);
+        }
+        let node = self.pickle.node(id);
+        match node {
+            Node::BigInt(v) => return out.push_str(&bigint_repr(v)),
+            Node::Str(s) => return write_str_leaf(out, s),
+            Node::Bytes(b) => return write_bytes_leaf(out, b, false),
+            Node::ByteArray(b) => return write_bytes_leaf(out, b, true),
+            _ => {}
+        }
+        if !self.on_path.insert(id) {
+            return out.push_str(match node {
+                Node::List(_) => "[...]",
+                Node::Dict(_) => "{...}",
+                Node::Tuple(_) => "(...)",
+                _ => "...",
+            });
+        }
+        let pieces = match node {
+            Node::Inert(inert) => self.inert_pieces(id, inert),
+            _ => native_pieces(node),
+        };
+        stack.push(Piece::Leave(id));
+        stack.extend(pieces.into_iter().rev());
+    }
+
+    /// Notes a name the text refers to, for the summary.
+    pub fn reference(&mut self, name: String, kind: Reference) {
+        if self.seen_references.insert((name.clone(), kind)) {
+            self.references.push((name, kind));
+        }
+    }
+
+    /// The dotted name of a global (without `builtins.`), noted as a reference.
+    fn global_text(&mut self, value: Value, kind: Reference) -> Option<String> {
+        let (module, name) = view::global(self.pickle, value)?;
+        let text = dotted(module, name);
+        self.reference(format!("{module}.{name}"), kind);
+        Some(text)
+    }
+
+    /// A callee or class: its name when it is a global, else the value itself.
+    fn head(&mut self, value: Value, kind: Reference) -> Piece {
+        match self.global_text(value, kind) {
+            Some(name) => text(name),
+            None => Piece::Value(value),
+        }
+    }
+
+    fn inert_pieces(&mut self, id: NodeId, inert: &Inert) -> Vec<Piece> {
+        if let Some(what) = self.recognition.get(id) {
+            if let Some(pieces) = self.recognized_pieces(what) {
+                return pieces;
+            }
+        }
+        self.raw_pieces(inert)
+    }
+
+    /// The raw form: what Python would run to rebuild the node.
+    fn raw_pieces(&mut self, inert: &Inert) -> Vec<Piece> {
+        let mut pieces = Vec::new();
+        match inert.kind {
+            InertKind::Global { module, name, .. } => {
+                match (view::str(self.pickle, module), view::str(self.pickle, name)) {
+                    (Some(m), Some(n)) => {
+                        let (m, n) = crate::python::compat::python3_name(m, n);
+                        self.reference(format!("{m}.{n}"), Reference::Other);
+                        pieces.push(text(dotted(m, n)));
+                    }
+                    _ => {
+                        pieces.extend([
+                            text("getattr(__import__("),
+                            Piece::Value(module),
+                            text("), "),
+                        ]);
+                        pieces.extend([Piece::Value(name), text(")")]);
+                    }
+                }
+            }
+            InertKind::Call { func, args } => {
+                pieces.push(self.head(func, Reference::Other));
+                pieces.push(text("("));
+                self.push_args(&mut pieces, args);
+                pieces.push(text(")"));
+            }
+            InertKind::Instance {
+                class,
+                args,
+                kwargs,
+                opcode,
+            } => {
+                let head = self.head(class, Reference::Class);
+                let is_new = matches!(opcode, crate::Opcode::NewObj | crate::Opcode::NewObjEx);
+                if is_new {
+                    let again = self.head(class, Reference::Class);
+                    pieces.extend([head, text(".__new__("), again]);
+                    if !view::tuple(self.pickle, args).is_some_and(<[Value]>::is_empty) {
+                        pieces.push(text(", "));
+                    }
+                } else {
+                    pieces.extend([head, text("(")]);
+                }
+                self.push_args(&mut pieces, args);
+                if let Some(kwargs) = kwargs {
+                    pieces.extend([text(", **"), Piece::Value(kwargs)]);
+                }
+                pieces.push(text(")"));
+            }
+            InertKind::Persistent { pid } => {
+                pieces.extend([text("persistent_load("), Piece::Value(pid), text(")")])
+            }
+            InertKind::Extension { code } => {
+                pieces.push(text(format!("copyreg.extension({code})")))
+            }
+            InertKind::Buffer { index, readonly } => pieces.push(text(format!(
+                "pickle.PickleBuffer(buffers[{index}]){}",
+                if readonly { ".toreadonly()" } else { "" }
+            ))),
+            InertKind::ReadOnly { target } => {
+                pieces.extend([
+                    text("memoryview("),
+                    Piece::Value(target),
+                    text(").toreadonly()"),
+                ]);
+            }
+        }
+        push_mutations(&mut pieces, &inert.mutations);
+        pieces
+    }
+
+    fn push_args(&self, pieces: &mut Vec<Piece>, args: Value) {
+        match view::tuple(self.pickle, args) {
+            Some(items) => push_list(pieces, items),
+            None => pieces.extend([text("*"), Piece::Value(args)]),
+        }
+    }
+
+    fn recognized_pieces(&mut self, what: &Recognized) -> Option<Vec<Piece>> {
+        let pickle = self.pickle;
+        let mut pieces = Vec::new();
+        match what {
+            Recognized::Class(_)
+            | Recognized::Function(_)
+            | Recognized::SameAs(_)
+            | Recognized::StateOf(_) => return None,
+            Recognized::Code(code) => pieces.push(text(format!(
+                "<code object {}, file {}, line {}>",
+                code.name(pickle),
+                quoted(code.filename(pickle)),
+                code.firstlineno
+            ))),
+            Recognized::Cell(cell) => match cell.contents {
+                Some(value) => pieces.extend([text("<cell "), Piece::Value(value), text(">")]),
+                None => pieces.push(text("<empty cell>")),
+            },
+            Recognized::Module { name } => {
+                let name = view::str(pickle, *name)?;
+                self.reference(name.to_string(), Reference::Module);
+                pieces.push(text(format!("<module {}>", quoted(name))));
+            }
+            Recognized::DynamicModule { name, vars } => {
+                let name = view::str(pickle, *name)?;
+                pieces.extend([
+                    text(format!("<module {} by value: ", quoted(name))),
+                    Piece::Value(*vars),
+                    text(">"),
+                ]);
+            }
+            Recognized::Named { module, name } => {
+                let name = view::str(pickle, *name)?;
+                self.reference(format!("{module}.{name}"), Reference::Other);
+                pieces.push(text(dotted(module, name)));
+            }
+            Recognized::DictView {
+                kind,
+                ordered,
+                source,
+            } => {
+                let prefix = if *ordered { "odict" } else { "dict" };
+                pieces.push(text(format!("{prefix}_{kind}(")));
+                match view::dict(pickle, *source) {
+                    Some(entries) => push_pairs(&mut pieces, entries, "[", "]"),
+                    None => pieces.push(Piece::Value(*source)),
+                }
+                pieces.push(text(")"));
+            }
+            Recognized::TypeVar {
+                args: [name, bound, constraints, covariant, contravariant, _],
+            } => {
+                self.reference("typing.TypeVar".to_string(), Reference::Other);
+                pieces.extend([text("typing.TypeVar("), Piece::Value(*name)]);
+                for &item in view::tuple(pickle, *constraints).unwrap_or_default() {
+                    pieces.extend([text(", "), Piece::Value(item)]);
+                }
+                if *bound != Value::None {
+                    pieces.extend([text(", bound="), Piece::Value(*bound)]);
+                }
+                for (flag, key) in [(*covariant, "covariant"), (*contravariant, "contravariant")] {
+                    if flag == Value::Bool(true) {
+                        pieces.push(text(format!(", {key}=True")));
+                    }
+                }
+                pieces.push(text(")"));
+            }
+            Recognized::Method { function, instance } => {
+                let name = self.method_name(*function, *instance);
+                match name {
+                    Some(name) => {
+                        pieces.extend([Piece::Value(*instance), text(format!(".{name}"))])
+                    }
+                    None => pieces.extend([
+                        text("types.MethodType("),
+                        Piece::Value(*function),
+                        text(", "),
+                        Piece::Value(*instance),
+                        text(")"),
+                    ]),
+                }
+            }
+            Recognized::Descriptor(descriptor) => self.descriptor_pieces(&mut pieces, descriptor),
+            Recognized::Instance(instance) => self.instance_pieces(&mut pieces, instance),
+            Recognized::Attribute { object, name } => {
+                let name = view::str(pickle, *name)?;
+                let head = self.head(*object, Reference::Other);
+                pieces.extend([head, text(format!(".{name}"))]);
+            }
+            Recognized::Partial(partial) => self.partial_pieces(&mut pieces, partial),
+            Recognized::Collection(collection) => self.collection_pieces(&mut pieces, collection),
+            Recognized::EnumMember { class, name } => {
+                let name = view::str(pickle, *name)?;
+                pieces.extend([Piece::Value(Value::Node(*class)), text(format!(".{name}"))]);
+            }
+        }
+        Some(pieces)
+    }
+
+    /// The attribute name under which `instance`'s class (shipped by value) holds
+    /// `function`, if it does: then `types.MethodType(function, instance)` is
+    /// `instance.name`.
+    fn method_name(&mut self, function: Value, instance: Value) -> Option<String> {
+        let instance = match self.recognition.get(instance.node()?)? {
+            Recognized::Instance(instance) => instance,
+            _ => return None,
+        };
+        let class = self.recognition.resolve(instance.class.node()?).0;
+        let function = function.node()?;
+        let (key, _) = self
+            .class_namespace(class)?
+            .iter()
+            .find(|&&(_, value)| value.node() == Some(function))?;
+        Some(key.to_string()).filter(|k| view::is_identifier(k))
+    }
+
+    /// The namespace of a class shipped by value, read once per class.
+    fn class_namespace(&mut self, class: NodeId) -> Option<&[(&'p str, Value)]> {
+        let pickle = self.pickle;
+        let recognition = self.recognition;
+        self.namespaces
+            .entry(class)
+            .or_insert_with(|| {
+                recognition
+                    .class(class)
+                    .map(|def| super::defs::namespace(pickle, def))
+            })
+            .as_deref()
+    }
+
+    fn descriptor_pieces(&mut self, pieces: &mut Vec<Piece>, descriptor: &DescriptorDef) {
+        match *descriptor {
+            DescriptorDef::ClassMethod(f) => {
+                pieces.extend([text("classmethod("), Piece::Value(f), text(")")])
+            }
+            DescriptorDef::StaticMethod(f) => {
+                pieces.extend([text("staticmethod("), Piece::Value(f), text(")")])
+            }
+            DescriptorDef::Property {
+                fget,
+                fset,
+                fdel,
+                doc,
+            } => {
+                pieces.push(text("property("));
+                push_list(pieces, &[fget, fset, fdel, doc]);
+                pieces.push(text(")"));
+            }
+        }
+    }
+
+    /// `Cls(args, key=value…)`: the arguments `__new__` gets, then the keyword arguments
+    /// and the attributes a dict state sets; a state of any other shape (or one whose
+    /// keys clash or are not identifiers) is chained as `.__setstate__(state)`.
+    fn instance_pieces(&mut self, pieces: &mut Vec<Piece>, instance: &InstanceDef) {
+        let pickle = self.pickle;
+        pieces.push(self.head(instance.class, Reference::Class));
+        pieces.push(text("("));
+        let mut first = true;
+        let mut separator = |pieces: &mut Vec<Piece>| {
+            if !std::mem::take(&mut first) {
+                pieces.push(text(", "));
+            }
+        };
+        for &arg in &instance.args {
+            separator(pieces);
+            pieces.push(Piece::Value(arg));
+        }
+        let kwargs = instance
+            .kwargs
+            .and_then(|k| view::str_dict(pickle, k))
+            .unwrap_or_default();
+        let attributes = instance
+            .state
+            .and_then(|state| self.state_attributes(instance, state, &kwargs));
+        if kwargs.iter().all(|(k, _)| view::is_identifier(k)) {
+            for &(key, value) in &kwargs {
+                separator(pieces);
+                pieces.extend([text(format!("{key}=")), Piece::Value(value)]);
+            }
+        } else if let Some(kwargs) = instance.kwargs {
+            separator(pieces);
+            pieces.extend([text("**"), Piece::Value(kwargs)]);
+        }
+        for &(key, value) in attributes.iter().flatten() {
+            separator(pieces);
+            pieces.extend([text(format!("{key}=")), Piece::Value(value)]);
+        }
+        pieces.push(text(")"));
+        if let (Some(state), None) = (instance.state, &attributes) {
+            pieces.extend([text(".__setstate__("), Piece::Value(state), text(")")]);
+        }
+    }
+
+    /// The attributes the state sets (see [`state_attributes`]), unless the class is
+    /// one shipped by value with its own `__setstate__`.
+    fn state_attributes(
+        &mut self,
+        instance: &InstanceDef,
+        state: Value,
+        kwargs: &[(&str, Value)],
+    ) -> Option<Vec<(&'p str, Value)>> {
+        let class = instance
+            .class
+            .node()
+            .map(|id| self.recognition.resolve(id).0);
+        let custom = class
+            .and_then(|class| self.class_namespace(class))
+            .is_some_and(|members| members.iter().any(|(k, _)| *k == "__setstate__"));
+        state_attributes(self.pickle, state, kwargs, custom)
+    }
+
+    fn partial_pieces(&mut self, pieces: &mut Vec<Piece>, partial: &PartialDef) {
+        let pickle = self.pickle;
+        self.reference("functools.partial".to_string(), Reference::Other);
+        pieces.push(text("functools.partial("));
+        pieces.push(Piece::Value(partial.func));
+        for &arg in view::tuple_or_none(pickle, partial.args).unwrap_or_default() {
+            pieces.extend([text(", "), Piece::Value(arg)]);
+        }
+        let keywords = view::str_dict_or_none(pickle, partial.keywords).unwrap_or_default();
+        if keywords.iter().all(|(k, _)| view::is_identifier(k)) {
+            for (key, value) in keywords {
+                pieces.extend([text(format!(", {key}=")), Piece::Value(value)]);
+            }
+        } else {
+            pieces.extend([text(", **"), Piece::Value(partial.keywords)]);
+        }
+        pieces.push(text(")"));
+        if view::dict(pickle, partial.namespace).is_some_and(|d| !d.is_empty()) {
+            pieces.extend([
+                text(".__dict__.update("),
+                Piece::Value(partial.namespace),
+                text(")"),
+            ]);
+        }
+    }
+
+    fn collection_pieces(&mut self, pieces: &mut Vec<Piece>, collection: &CollectionDef) {
+        let name = match collection {
+            CollectionDef::OrderedDict(_) => "OrderedDict",
+            CollectionDef::DefaultDict { .. } => "defaultdict",
+            CollectionDef::Counter(_) => "Counter",
+            CollectionDef::Deque { .. } => "deque",
+        };
+        self.reference(format!("collections.{name}"), Reference::Other);
+        match collection {
+            CollectionDef::OrderedDict(items) => {
+                pieces.push(text("collections.OrderedDict("));
+                push_pairs(pieces, items, "[", "]");
+                pieces.push(text(")"));
+            }
+            CollectionDef::DefaultDict { factory, items } => {
+                let factory = self.head(*factory, Reference::Other);
+                pieces.extend([text("collections.defaultdict("), factory, text(", ")]);
+                push_dict(pieces, items);
+                pieces.push(text(")"));
+            }
+            CollectionDef::Counter(counts) => {
+                pieces.extend([
+                    text("collections.Counter("),
+                    Piece::Value(*counts),
+                    text(")"),
+                ]);
+            }
+            CollectionDef::Deque { items, maxlen } => {
+                pieces.push(text("collections.deque(["));
+                push_list(pieces, items);
+                pieces.push(text("]"));
+                if *maxlen != Value::None {
+                    pieces.extend([text(", maxlen="), Piece::Value(*maxlen)]);
+                }
+                pieces.push(text(")"));
+            }
+        }
+    }
+}
+
+/// `module.name`, or just `name` for a builtin.
+pub fn dotted(module: &str, name: &str) -> String {
+    if module == "builtins" {
+        name.to_string()
+    } else {
+        format!("{module}.{name}")
+    }
+}
+
+/// A str as Python's repr writes it.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::new();
+    write_str_repr(&mut out, &PyStr::from_text(text));
+    out
+}
+
+/// A str's repr, its head only when it is longer than [`MAX_LEAF_CHARS`].
+pub fn write_str_leaf(out: &mut String, text: &PyStr<'_>) {
+    let count = text.char_count();
+    if count <= MAX_LEAF_CHARS {
+        return write_str_repr(out, text);
+    }
+    let head = PyStr::from_code_points(text.code_points().take(MAX_LEAF_CHARS));
+    write_str_repr(out, &head);
+    out.push_str(&format!("…({count} chars)"));
+}
+
+fn write_bytes_leaf(out: &mut String, bytes: &[u8], bytearray: bool) {
+    let head = &bytes[..bytes.len().min(MAX_LEAF_CHARS)];
+    if bytearray {
+        write_bytearray_repr(out, head);
+    } else {
+        write_bytes_repr(out, head);
+    }
+    if head.len() < bytes.len() {
+        out.push_str(&format!("…({} bytes)", bytes.len()));
+    }
+}
+
+fn native_pieces(node: &Node<'_>) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    match node {
+        Node::List(items) => {
+            pieces.push(text("["));
+            push_list(&mut pieces, items);
+            pieces.push(text("]"));
+        }
+        Node::Tuple(items) => {
+            pieces.push(text("("));
+            push_list(&mut pieces, items);
+            pieces.push(text(if items.len() == 1 { ",)" } else { ")" }));
+        }
+        Node::Set(items) if items.is_empty() => pieces.push(text("set()")),
+        Node::Set(items) => {
+            pieces.push(text("{"));
+            push_list(&mut pieces, items);
+            pieces.push(text("}"));
+        }
+        Node::FrozenSet(items) if items.is_empty() => pieces.push(text("frozenset()")),
+        Node::FrozenSet(items) => {
+            pieces.push(text("frozenset({"));
+            push_list(&mut pieces, items);
+            pieces.push(text("})"));
+        }
+        Node::Dict(entries) => push_dict(&mut pieces, entries),
+        Node::BigInt(_) | Node::Str(_) | Node::Bytes(_) | Node::ByteArray(_) | Node::Inert(_) => {}
+    }
+    pieces
+}
+
+fn push_list(pieces: &mut Vec<Piece>, items: &[Value]) {
+    for (i, &item) in items.iter().enumerate() {
+        if i > 0 {
+            pieces.push(text(", "));
+        }
+        pieces.push(Piece::Value(item));
+    }
+}
+
+fn push_dict(pieces: &mut Vec<Piece>, entries: &[(Value, Value)]) {
+    pieces.push(text("{"));
+    for (i, &(key, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            pieces.push(text(", "));
+        }
+        pieces.extend([Piece::Value(key), text(": "), Piece::Value(value)]);
+    }
+    pieces.push(text("}"));
+}
+
+/// `[(key, value), …]`: a mapping's items as a list of pairs.
+fn push_pairs(
+    pieces: &mut Vec<Piece>,
+    entries: &[(Value, Value)],
+    open: &'static str,
+    close: &'static str,
+) {
+    pieces.push(text(open));
+    for (i, &(key, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            pieces.push(text(", "));
+        }
+        pieces.extend([
+            text("("),
+            Piece::Value(key),
+            text(", "),
+            Piece::Value(value),
+            text(")"),
+        ]);
+    }
+    pieces.push(text(close));
+}
+
+/// Mutations chained on the object, as `repr` writes them.
+fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
+    for mutation in mutations {
+        match mutation {
+            Mutation::Build(state) => {
+                pieces.extend([text(".__setstate__("), Piece::Value(*state), text(")")])
+            }
+            Mutation::Append(items) => {
+                pieces.push(text(".extend(["));
+                push_list(pieces, items);
+                pieces.push(text("])"));
+            }
+            Mutation::SetItems(pairs) => {
+                pieces.push(text(".update("));
+                push_dict(pieces, pairs);
+                pieces.push(text(")"));
+            }
+            Mutation::AddItems(items) => {
+                pieces.push(text(".update({"));
+                push_list(pieces, items);
+                pieces.push(text("})"));
+            }
+        }
+    }
+}
+
+/// The attributes an instance's state sets, to write as `Cls(…, key=value)`: when the
+/// state is a dict or a `(dict, slots)` pair of identifier-keyed dicts, none of whose
+/// keys is also a keyword argument to `__new__`, and the class has no `__setstate__` of
+/// its own (`custom_setstate`). `None`: write `.__setstate__(state)` instead.
+pub fn state_attributes<'p>(
+    pickle: &'p Pickle<'_>,
+    state: Value,
+    kwargs: &[(&str, Value)],
+    custom_setstate: bool,
+) -> Option<Vec<(&'p str, Value)>> {
+    if custom_setstate {
+        return None;
+    }
+    let parts: Vec<Value> = match view::tuple(pickle, state) {
+        Some(&[dict, slots]) => vec![dict, slots],
+        Some(_) => return None,
+        None => vec![state],
+    };
+    let mut attributes = Vec::new();
+    for part in parts {
+        attributes.extend(view::str_dict_or_none(pickle, part)?);
+    }
+    let mut seen: HashSet<&str> = kwargs.iter().map(|&(k, _)| k).collect();
+    let clean = attributes
+        .iter()
+        .all(|&(key, _)| view::is_identifier(key) && seen.insert(key));
+    clean.then_some(attributes)
+}

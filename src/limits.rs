@@ -1,5 +1,25 @@
 //! [`LoadOptions`]: the limits that keep a hostile pickle from exhausting memory, and the
 //! decoding choices CPython's `pickle.load` also offers.
+//!
+//! # Why these limits, and why these defaults
+//!
+//! The machine never expands anything: every node, slot, stack entry and memo entry is
+//! made by an opcode of at least one byte, and every payload is either borrowed from the
+//! input or checked against the bytes that remain before it is decoded. So what a pickle
+//! costs is linear in its size, about 50 bytes of graph per byte of pickle at worst
+//! (`]` makes a 32-byte node and a 16-byte stack entry). There is no "billion laughs"
+//! expansion to refuse; a memo bomb (`l1 = [l0, l0]` forty times) loads as 41 nodes, and
+//! only the views that write it out as a tree need a budget (`render::repr` has one).
+//!
+//! The limits are therefore about size, not shape: they bound what a large hostile input
+//! (or a very large real one) may make this process allocate, and each one names itself
+//! in its error (`offset 1048576 (MARK): stack limit of 1048576 exceeded (raise it in
+//! LoadOptions …)`). The defaults are sized so that every real pickle in the fixtures,
+//! and any pickle that fits in a few gigabytes, loads; [`LoadOptions::strict`] is for
+//! fuzzing and for files from strangers, where a 64 MiB graph is plenty.
+//!
+//! Declared lengths are not limits: a `BINBYTES8` of 2^62 bytes is refused by the
+//! reader as truncated input before anything is allocated, whatever the options.
 
 /// How Python 2 8-bit strings (`STRING`, `BINSTRING`, `SHORT_BINSTRING`) are read, as
 /// CPython's `encoding=` argument to `pickle.load` chooses.
@@ -21,6 +41,12 @@ pub enum StringEncoding {
 /// The defaults accept every real pickle seen in the fixtures with a wide margin; a
 /// pickle that reaches one is refused with [`ErrorKind::LimitExceeded`](crate::ErrorKind),
 /// which names the limit.
+/// ```
+/// let options = picklegraph::LoadOptions { max_stack: 3, ..Default::default() };
+/// let err = picklegraph::load_with(b"((((.", &options).unwrap_err();
+/// assert_eq!(err.to_string(), "offset 3 (MARK): stack limit of 3 exceeded \
+///     (raise it in LoadOptions if the pickle is trusted to be this large)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Most nodes in one pickle's arena (each costs 32 bytes plus its payload).
@@ -31,8 +57,8 @@ pub struct LoadOptions {
     /// Most entries on the stack plus open marks at once: a million nested lists need a
     /// million of them.
     pub max_stack: usize,
-    /// Most bytes the graph may own beyond the borrowed input: decoded text, container
-    /// slots, nodes.
+    /// Most bytes the graph may own beyond the borrowed input: nodes, container slots,
+    /// memo entries, decoded text and digits.
     pub max_alloc_bytes: u64,
     /// Most decimal digits in an `INT`/`LONG` text argument; CPython's default
     /// `sys.get_int_max_str_digits()` is 4300 and its unpickler refuses longer ones too.
@@ -41,18 +67,30 @@ pub struct LoadOptions {
     pub string_encoding: StringEncoding,
 }
 
-/// Default [`LoadOptions::max_nodes`]: 2^28 nodes, about 8 GiB of arena, far beyond any
-/// real pickle (a 1 GB pickle of short strings has about 10^8).
+/// Default [`LoadOptions::max_nodes`]: 2^28 nodes, 8 GiB of arena. The largest fixture
+/// has 3,004 nodes; a pickle needs at least one byte per node, so only a pickle of more
+/// than 268 MB made of nothing but tiny objects reaches it, and then refuses at 8 GiB
+/// rather than at the machine's end.
 pub const DEFAULT_MAX_NODES: usize = 1 << 28;
-/// Default [`LoadOptions::max_memo_key`]: CPython's own memo is indexed by `Py_ssize_t`,
-/// but its `LONG_BINPUT` keys are 32-bit, and nothing real goes past them.
+/// Default [`LoadOptions::max_memo_key`]: `LONG_BINPUT` keys are 32-bit, so nothing a
+/// pickler writes goes past `u32::MAX`. The memo is sparse and its entries are charged to
+/// [`LoadOptions::max_alloc_bytes`], so the key bound costs nothing and only refuses
+/// text `PUT` keys that no pickler writes.
 pub const DEFAULT_MAX_MEMO_KEY: u64 = u32::MAX as u64;
-/// Default [`LoadOptions::max_stack`]: 2^27 stack slots (2 GiB), enough for a hundred
-/// million nested containers.
+/// Default [`LoadOptions::max_stack`]: 2^27 entries (2 GiB at 16 bytes each). A tuple is
+/// pickled with all its items on the stack at once, so the stack must hold the largest
+/// tuple: 134 million items is past any real one, and a million-deep nesting (two
+/// entries per level) uses under 2% of it.
 pub const DEFAULT_MAX_STACK: usize = 1 << 27;
-/// Default [`LoadOptions::max_alloc_bytes`]: 16 GiB, less than a machine would swap over
-/// but more than any pickle that fits in memory needs.
+/// Default [`LoadOptions::max_alloc_bytes`]: 16 GiB. Payloads (a tensor's bytes, a long
+/// str) are borrowed from the input and cost nothing; what is charged is the graph's own
+/// memory, about 50 bytes per tiny object, so this admits about 300 million objects:
+/// more than any pickle that fits in memory holds, and less than a machine would swap
+/// over.
 pub const DEFAULT_MAX_ALLOC_BYTES: u64 = 16 << 30;
+/// [`LoadOptions::scanning`]'s [`LoadOptions::max_int_digits`]: decimal parsing is
+/// quadratic in the digits, and 100,000 digits parse in about 40 ms.
+pub const SCAN_MAX_INT_DIGITS: usize = 100_000;
 
 impl Default for LoadOptions {
     fn default() -> LoadOptions {
@@ -68,7 +106,9 @@ impl Default for LoadOptions {
 }
 
 impl LoadOptions {
-    /// Tight limits for fuzzing and for files from strangers.
+    /// Tight limits for fuzzing and for files from strangers: 2^20 nodes, memo keys and
+    /// stack entries, and a 64 MiB graph, which every fixture fits in a thousand times
+    /// over and a fuzzer's input can never make slow.
     /// ```
     /// let options = picklegraph::LoadOptions::strict();
     /// assert!(options.max_nodes < picklegraph::LoadOptions::default().max_nodes);
@@ -79,6 +119,23 @@ impl LoadOptions {
             max_memo_key: 1 << 20,
             max_stack: 1 << 20,
             max_alloc_bytes: 64 << 20,
+            ..LoadOptions::default()
+        }
+    }
+
+    /// What `scan` reads with: whatever some configuration of CPython would load, so a
+    /// call cannot hide behind a choice of `encoding=` or `sys.set_int_max_str_digits`.
+    /// Python 2 strings decode as Latin-1 (every byte string decodes, and ASCII text
+    /// decodes as ASCII would) and ints may have up to [`SCAN_MAX_INT_DIGITS`] digits.
+    /// ```
+    /// let options = picklegraph::LoadOptions::scanning();
+    /// assert!(picklegraph::load_with(b"S'\xe9'\n.", &options).is_ok());
+    /// assert!(picklegraph::load(b"S'\xe9'\n.").is_err());
+    /// ```
+    pub fn scanning() -> LoadOptions {
+        LoadOptions {
+            max_int_digits: SCAN_MAX_INT_DIGITS,
+            string_encoding: StringEncoding::Latin1,
             ..LoadOptions::default()
         }
     }

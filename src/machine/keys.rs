@@ -10,7 +10,7 @@
 //! node once, so a deeply nested or heavily shared key costs linear time.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
 use num_bigint::BigInt;
@@ -22,8 +22,11 @@ use crate::graph::{Node, NodeId, Value};
 /// Dicts and sets with fewer entries than this are searched linearly.
 pub const LINEAR_SEARCH_MAX: usize = 16;
 
-/// A key reduced to what Python's `==` looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A key reduced to what Python's `==` looks at: two keys are equal exactly when these
+/// are, except that a NaN equals nothing. A str or bytes key is the canonical id of its
+/// payload, computed once per node, so a 4 MB str added to a set a million times is
+/// hashed once, and equal strs in distinct nodes are compared once each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
     None,
     /// Ints, bools and floats with an integral value that fits in 64 bits.
@@ -32,8 +35,10 @@ enum Key {
     Float(u64),
     /// A NaN: equal to nothing, itself included.
     Nan,
-    Str(NodeId),
-    Bytes(NodeId),
+    /// A str, by the canonical id of its text.
+    Str(u32),
+    /// A bytes object, by the canonical id of its payload.
+    Bytes(u32),
     /// A big int, an integral float beyond 64 bits, a tuple or a frozenset.
     Canon(u32),
     /// Any other object: equal only to itself.
@@ -63,6 +68,10 @@ pub struct Keys {
     recent: Vec<(Key, u64)>,
     /// The key that the last `find` did not find, for the `record` that follows it.
     pending: Option<(Value, Key, u64)>,
+    /// Canonical ids of str and bytes payloads: a node standing for each.
+    texts: Vec<NodeId>,
+    texts_by_hash: HashMap<u64, Vec<u32>>,
+    text_of_node: HashMap<NodeId, u32>,
 }
 
 impl Default for Keys {
@@ -76,6 +85,9 @@ impl Default for Keys {
             recent_owner: None,
             recent: Vec::new(),
             pending: None,
+            texts: Vec::new(),
+            texts_by_hash: HashMap::new(),
+            text_of_node: HashMap::new(),
         }
     }
 }
@@ -90,9 +102,10 @@ fn payload<'n>(nodes: &'n [Node<'_>], id: NodeId) -> &'n [u8] {
 
 /// A cheap hash of a key: equal keys have equal fingerprints, so two keys whose
 /// fingerprints differ need no closer look.
-fn fingerprint(nodes: &[Node<'_>], key: Key) -> u64 {
+fn fingerprint(key: Key) -> u64 {
     match key {
-        Key::Str(id) | Key::Bytes(id) => bytes_fingerprint(payload(nodes, id)),
+        Key::Str(text) => u64::from(text).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x1111,
+        Key::Bytes(text) => u64::from(text).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x2222,
         Key::None => 1,
         Key::Int(v) => (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
         Key::Float(bits) => bits,
@@ -102,16 +115,6 @@ fn fingerprint(nodes: &[Node<'_>], key: Key) -> u64 {
     }
 }
 
-fn bytes_fingerprint(bytes: &[u8]) -> u64 {
-    let mut hash = bytes.len() as u64;
-    for chunk in bytes.chunks(8) {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    hash
-}
-
 /// Byte equality that settles the usual case, keys of different length or first byte,
 /// without a call to `memcmp`: the keys of a small dict are compared pairwise.
 fn payload_eq(a: &[u8], b: &[u8]) -> bool {
@@ -119,28 +122,41 @@ fn payload_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Keys {
-    fn key_eq(&self, nodes: &[Node<'_>], a: Key, b: Key) -> bool {
-        match (a, b) {
-            (Key::Str(x), Key::Str(y)) | (Key::Bytes(x), Key::Bytes(y)) => {
-                x == y || payload_eq(payload(nodes, x), payload(nodes, y))
-            }
-            (Key::Nan, _) => false,
-            (Key::Canon(x), Key::Canon(y)) => x == y,
-            _ => a == b,
-        }
+    fn key_eq(&self, _nodes: &[Node<'_>], a: Key, b: Key) -> bool {
+        a != Key::Nan && a == b
     }
 
-    fn key_hash(&self, nodes: &[Node<'_>], key: Key) -> u64 {
-        match key {
-            Key::Str(id) => self.hasher.hash_one((1u8, payload(nodes, id))),
-            Key::Bytes(id) => self.hasher.hash_one((2u8, payload(nodes, id))),
-            Key::None => self.hasher.hash_one(0u8),
-            Key::Int(v) => self.hasher.hash_one((3u8, v)),
-            Key::Float(bits) => self.hasher.hash_one((4u8, bits)),
-            Key::Nan => self.hasher.hash_one(5u8),
-            Key::Canon(c) => self.hasher.hash_one((6u8, c)),
-            Key::Identity(id) => self.hasher.hash_one((7u8, id)),
+    fn key_hash(&self, _nodes: &[Node<'_>], key: Key) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The canonical id of a str or bytes node's payload (`kind` tells them apart),
+    /// computed once per node.
+    fn text_id(&mut self, nodes: &[Node<'_>], id: NodeId, kind: u8) -> u32 {
+        if let Some(&text) = self.text_of_node.get(&id) {
+            return text;
         }
+        let bytes = payload(nodes, id);
+        let hash = self.hasher.hash_one((kind, bytes));
+        let same = |&&text: &&u32| {
+            let other = self.texts[text as usize];
+            std::mem::discriminant(&nodes[other.index()])
+                == std::mem::discriminant(&nodes[id.index()])
+                && payload_eq(payload(nodes, other), bytes)
+        };
+        let found = self
+            .texts_by_hash
+            .get(&hash)
+            .and_then(|ids| ids.iter().find(same))
+            .copied();
+        let text = found.unwrap_or_else(|| {
+            let text = self.texts.len() as u32;
+            self.texts.push(id);
+            self.texts_by_hash.entry(hash).or_default().push(text);
+            text
+        });
+        self.text_of_node.insert(id, text);
+        text
     }
 
     fn intern(&mut self, nodes: &[Node<'_>], canon: Canon) -> u32 {
@@ -178,9 +194,13 @@ impl Keys {
                 x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(nodes, p, q))
             }
             (Canon::FrozenSet(x), Canon::FrozenSet(y)) => {
-                x.len() == y.len()
-                    && x.iter()
-                        .all(|&p| y.iter().any(|&q| self.key_eq(nodes, p, q)))
+                // Members are unique, so equal sizes and inclusion make equal sets: one
+                // pass over a hash set, not a comparison of every pair.
+                if x.len() != y.len() || x.contains(&Key::Nan) {
+                    return false;
+                }
+                let members: HashSet<Key> = y.iter().copied().collect();
+                x.iter().all(|key| members.contains(key))
             }
             _ => false,
         }
@@ -194,9 +214,16 @@ impl Keys {
             Value::Int(v) => Key::Int(v),
             Value::Float(f) => self.float_key(nodes, f),
             Value::Node(id) => match &nodes[id.index()] {
-                Node::Str(_) => Key::Str(id),
-                Node::Bytes(_) => Key::Bytes(id),
-                Node::BigInt(v) => Key::Canon(self.intern(nodes, Canon::Big(v.clone()))),
+                Node::Str(_) => Key::Str(self.text_id(nodes, id, 1)),
+                Node::Bytes(_) => Key::Bytes(self.text_id(nodes, id, 2)),
+                Node::BigInt(v) => match self.canon_of_node.get(&id) {
+                    Some(&canon) => Key::Canon(canon),
+                    None => {
+                        let canon = self.intern(nodes, Canon::Big(v.clone()));
+                        self.canon_of_node.insert(id, canon);
+                        Key::Canon(canon)
+                    }
+                },
                 Node::Tuple(_) | Node::FrozenSet(_) => Key::Canon(self.canon_of(nodes, id)?),
                 Node::Inert(_) => Key::Identity(id),
                 other => return Err(ErrorKind::Unhashable(other.type_name().unwrap_or("object"))),
@@ -262,28 +289,33 @@ impl Keys {
         Ok(self.canon_of_node[&root])
     }
 
-    /// Where `key` already stands among `existing` keys of container `owner`, if it does.
-    /// Call [`Keys::record`] after appending a new key.
+    /// Where `key` already stands among the `len` keys of container `owner`, read by
+    /// position with `key_at`, if it does. Call [`Keys::record`] after appending a new key.
     pub fn find(
         &mut self,
         nodes: &[Node<'_>],
         owner: NodeId,
-        existing: impl ExactSizeIterator<Item = Value>,
+        len: usize,
+        key_at: impl Fn(usize) -> Value,
         key: Value,
     ) -> Result<Option<usize>, ErrorKind> {
         let value = key;
         let key = self.key_of(nodes, key)?;
-        let len = existing.len();
+        if key == Key::Nan {
+            // A NaN equals nothing; every NaN also shares one hash, so looking it up
+            // would walk every NaN already stored.
+            return Ok(None);
+        }
         if len < LINEAR_SEARCH_MAX {
             if self.recent_owner != Some(owner) || self.recent.len() != len {
                 self.recent.clear();
-                for other in existing {
-                    let other = self.key_of(nodes, other)?;
-                    self.recent.push((other, fingerprint(nodes, other)));
+                for position in 0..len {
+                    let other = self.key_of(nodes, key_at(position))?;
+                    self.recent.push((other, fingerprint(other)));
                 }
                 self.recent_owner = Some(owner);
             }
-            let print = fingerprint(nodes, key);
+            let print = fingerprint(key);
             let found = self.recent.iter().position(|&(other, other_print)| {
                 other_print == print && self.key_eq(nodes, key, other)
             });
@@ -294,8 +326,8 @@ impl Keys {
         }
         let hash = self.key_hash(nodes, key);
         if !self.indexes.contains_key(&owner) {
-            let keys: Vec<Key> = existing
-                .map(|v| self.key_of(nodes, v))
+            let keys: Vec<Key> = (0..len)
+                .map(|p| self.key_of(nodes, key_at(p)))
                 .collect::<Result<_, _>>()?;
             let mut index = HashMap::with_capacity(len * 2);
             for (position, &k) in keys.iter().enumerate() {
@@ -309,19 +341,12 @@ impl Keys {
         let Some(&position) = self.indexes[&owner].get(&hash) else {
             return Ok(None);
         };
-        let mut existing = existing;
-        let Some(candidate) = existing.nth(position as usize) else {
-            return Ok(None);
-        };
-        let candidate = self.key_of(nodes, candidate)?;
-        if self.key_eq(nodes, key, candidate) {
-            return Ok(Some(position as usize));
-        }
-        // Two different keys with one 64-bit hash: compare the rest one by one.
-        for (offset, other) in existing.enumerate() {
-            let other = self.key_of(nodes, other)?;
+        // The index keeps the first position of each hash; a second key with the same
+        // 64-bit hash is searched for after it, reading each position directly.
+        for candidate in position as usize..len {
+            let other = self.key_of(nodes, key_at(candidate))?;
             if self.key_eq(nodes, key, other) {
-                return Ok(Some(position as usize + 1 + offset));
+                return Ok(Some(candidate));
             }
         }
         Ok(None)
@@ -345,7 +370,7 @@ impl Keys {
         self.pending = None;
         for (key, value) in pairs {
             let reduced = self.key_of(nodes, key)?;
-            let print = fingerprint(nodes, reduced);
+            let print = fingerprint(reduced);
             let found = self.recent.iter().position(|&(other, other_print)| {
                 other_print == print && self.key_eq(nodes, reduced, other)
             });
@@ -373,7 +398,7 @@ impl Keys {
                 Some((value, reduced, print)) if value == key => self.recent.push((reduced, print)),
                 _ => {
                     let reduced = self.key_of(nodes, key)?;
-                    self.recent.push((reduced, fingerprint(nodes, reduced)));
+                    self.recent.push((reduced, fingerprint(reduced)));
                 }
             }
         }

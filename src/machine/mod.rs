@@ -40,6 +40,9 @@ pub struct Failure<'a> {
 const NODE_COST: u64 = std::mem::size_of::<Node<'static>>() as u64;
 /// Bytes a container slot costs.
 const SLOT_COST: u64 = std::mem::size_of::<Value>() as u64;
+/// Bytes a memo entry costs: a dense slot with its share of growth slack, or a sparse
+/// hash map entry.
+const MEMO_ENTRY_COST: u64 = 2 * SLOT_COST;
 
 /// [`Opcode::from_byte`] as a table: one load in the dispatch loop instead of a call to a
 /// 68-arm match.
@@ -751,7 +754,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             };
             if self
                 .keys
-                .find(&self.nodes, id, members.iter().copied(), item)?
+                .find(&self.nodes, id, members.len(), |i| members[i], item)?
                 .is_some()
             {
                 continue;
@@ -825,7 +828,13 @@ impl<'a, 'o> Machine<'a, 'o> {
             });
         }
         let top = self.stack.top()?;
+        let before = self.memo.len();
         self.memo.put(key, top);
+        if self.memo.len() > before {
+            // One byte of MEMOIZE makes a memo entry: charged, so a gigabyte of them is
+            // refused by the allocation limit rather than taking 32 GB.
+            self.charge(MEMO_ENTRY_COST)?;
+        }
         Ok(())
     }
 
@@ -1179,7 +1188,7 @@ fn set_items(
         let Node::Dict(entries) = &nodes[id.index()] else {
             unreachable!("set_items is called on dicts");
         };
-        let found = keys.find(nodes, id, entries.iter().map(|e| e.0), key)?;
+        let found = keys.find(nodes, id, entries.len(), |i| entries[i].0, key)?;
         let Node::Dict(entries) = &mut nodes[id.index()] else {
             unreachable!("set_items is called on dicts");
         };

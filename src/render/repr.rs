@@ -11,11 +11,13 @@
 //! a byte budget, since repr of a memo bomb is exponential in Python too.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use super::scalar::{
-    bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr,
+    bigint_repr, float_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr,
+    write_str_repr, MAX_DECIMAL_INT_BITS,
 };
-use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
+use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
 
 /// Default output budget of [`repr`]: 256 MiB of text.
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
@@ -43,17 +45,51 @@ struct Frame {
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
 pub fn repr(pickle: &Pickle<'_>, value: Value, max_bytes: usize) -> (String, bool) {
-    let mut writer = ReprWriter {
-        pickle,
-        out: String::new(),
-        on_path: vec![false; pickle.nodes().len()],
-        frames: Vec::new(),
-    };
-    let cut = !writer.write(value, max_bytes);
-    if cut {
-        writer.out.push('…');
+    Renderer::new(pickle).render(value, max_bytes)
+}
+
+/// A repr writer for many values of one pickle: its per-node bookkeeping is allocated
+/// once, so rendering a short text for each of a million values (as `scan` does for
+/// each call) costs what the texts cost, not a million times the size of the graph.
+/// ```
+/// let pickle = picklegraph::load(b"(K\x01K\x02l.")?; // [1, 2]
+/// let mut renderer = picklegraph::render::repr::Renderer::new(&pickle);
+/// assert_eq!(renderer.render(pickle.root(), 100), ("[1, 2]".to_string(), false));
+/// assert_eq!(renderer.render(pickle.root(), 1), ("[1…".to_string(), true));
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
+pub struct Renderer<'p, 'a> {
+    writer: ReprWriter<'p, 'a>,
+}
+
+impl<'p, 'a> Renderer<'p, 'a> {
+    /// A renderer for values of `pickle`.
+    pub fn new(pickle: &'p Pickle<'a>) -> Renderer<'p, 'a> {
+        Renderer {
+            writer: ReprWriter {
+                pickle,
+                out: String::new(),
+                on_path: vec![false; pickle.nodes().len()],
+                frames: Vec::new(),
+                fillings: HashMap::new(),
+            },
+        }
     }
-    (writer.out, cut)
+
+    /// The repr of `value`, cut with `…` after about `max_bytes` bytes, as [`repr`].
+    pub fn render(&mut self, value: Value, max_bytes: usize) -> (String, bool) {
+        let writer = &mut self.writer;
+        let cut = !writer.write(value, max_bytes);
+        // A cut leaves frames open: close them so the next value starts clean.
+        for frame in writer.frames.drain(..) {
+            writer.on_path[frame.node.index()] = false;
+        }
+        let mut out = std::mem::take(&mut writer.out);
+        if cut {
+            out.push('…');
+        }
+        (out, cut)
+    }
 }
 
 /// The full repr of `value` (up to [`DEFAULT_MAX_BYTES`]).
@@ -66,12 +102,15 @@ struct ReprWriter<'p, 'a> {
     out: String,
     on_path: Vec<bool>,
     frames: Vec<Frame>,
+    /// The filling of inert nodes with many mutations, computed once per node.
+    fillings: HashMap<NodeId, Filling>,
 }
 
 impl ReprWriter<'_, '_> {
     /// Writes `value`; false when the budget ran out.
     fn write(&mut self, value: Value, max_bytes: usize) -> bool {
-        self.enter(value);
+        let room = |out: &String| (max_bytes + 1).saturating_sub(out.len());
+        self.enter(value, room(&self.out));
         while let Some(frame) = self.frames.last_mut() {
             if self.out.len() > max_bytes {
                 return false;
@@ -84,7 +123,10 @@ impl ReprWriter<'_, '_> {
             };
             match piece {
                 Some(Piece::Text(text)) => self.out.push_str(&text),
-                Some(Piece::Child(child)) => self.enter(child),
+                Some(Piece::Child(child)) => {
+                    let room = room(&self.out);
+                    self.enter(child, room);
+                }
                 None => {
                     let node = frame.node;
                     self.on_path[node.index()] = false;
@@ -96,7 +138,9 @@ impl ReprWriter<'_, '_> {
     }
 
     /// Writes a scalar at once, or opens a frame for a node.
-    fn enter(&mut self, value: Value) {
+    /// `room` is how many more bytes the budget allows: a scalar longer than that is
+    /// written only in part, so a huge shared string costs the budget, not its size.
+    fn enter(&mut self, value: Value, room: usize) {
         let id = match value {
             Value::None => return self.out.push_str("None"),
             Value::Bool(true) => return self.out.push_str("True"),
@@ -106,12 +150,8 @@ impl ReprWriter<'_, '_> {
             Value::Node(id) => id,
         };
         let node = self.pickle.node(id);
-        match node {
-            Node::BigInt(v) => return self.out.push_str(&bigint_repr(v)),
-            Node::Str(text) => return write_str_repr(&mut self.out, text),
-            Node::Bytes(bytes) => return write_bytes_repr(&mut self.out, bytes),
-            Node::ByteArray(bytes) => return write_bytearray_repr(&mut self.out, bytes),
-            _ => {}
+        if write_scalar_within(&mut self.out, node, room) {
+            return;
         }
         if self.on_path[id.index()] {
             // What CPython's Py_ReprEnter guard writes for an object inside itself.
@@ -126,7 +166,18 @@ impl ReprWriter<'_, '_> {
         }
         self.on_path[id.index()] = true;
         let pieces = match node {
-            Node::Inert(inert) => Some(inert_pieces(self.pickle, inert)),
+            // Each piece writes at least one byte, so no more than `room` of them can be
+            // reached before the budget runs out: a call with a million arguments costs
+            // the budget, not a million pieces, when it is shown in a short text.
+            Node::Inert(inert) => {
+                let filling = self.filling(id, inert);
+                Some(inert_pieces(
+                    self.pickle,
+                    inert,
+                    filling,
+                    room.saturating_add(1),
+                ))
+            }
             _ => None,
         };
         self.frames.push(Frame {
@@ -134,6 +185,81 @@ impl ReprWriter<'_, '_> {
             next: 0,
             pieces,
         });
+    }
+}
+
+/// Writes a str, bytes, bytearray or big int node, whole if its repr can fit in `room`
+/// bytes, else only its first `room` characters (without the closing quote, since the
+/// text will be cut there); false for any other node.
+fn write_scalar_within(out: &mut String, node: &Node<'_>, room: usize) -> bool {
+    match node {
+        Node::Str(text) if text.as_bytes().len() > room => {
+            write_str_repr(out, &PyStr::from_code_points(text.code_points().take(room)));
+            out.pop();
+        }
+        Node::Bytes(bytes) | Node::ByteArray(bytes) if bytes.len() > room => {
+            let closing = if matches!(node, Node::Bytes(_)) { 1 } else { 2 };
+            if matches!(node, Node::Bytes(_)) {
+                write_bytes_repr(out, &bytes[..room]);
+            } else {
+                write_bytearray_repr(out, &bytes[..room]);
+            }
+            out.truncate(out.len() - closing);
+        }
+        Node::BigInt(v) if v.bits() > MAX_DECIMAL_INT_BITS && v.bits() / 4 > room as u64 => {
+            write_bigint_hex_prefix(out, v, room);
+        }
+        Node::BigInt(v) => out.push_str(&bigint_repr(v)),
+        Node::Str(text) => write_str_repr(out, text),
+        Node::Bytes(bytes) => write_bytes_repr(out, bytes),
+        Node::ByteArray(bytes) => write_bytearray_repr(out, bytes),
+        _ => return false,
+    }
+    true
+}
+
+/// What the mutations of an inert node do, when they all fill it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filling {
+    /// Only `SETITEMS`.
+    Items,
+    /// Only `APPENDS`.
+    Appends,
+    /// None, or a mix.
+    Other,
+}
+
+/// Nodes with more mutations than this have their filling cached.
+const FILLING_CACHE_MIN: usize = 64;
+
+impl ReprWriter<'_, '_> {
+    /// The filling of an inert node: computed each time for a few mutations, and once per
+    /// node for many, so a node with a million `SETITEMS` shown a million times in short
+    /// texts costs the texts.
+    fn filling(&mut self, id: NodeId, inert: &Inert) -> Filling {
+        let compute = || {
+            if inert.mutations.is_empty() {
+                Filling::Other
+            } else if inert
+                .mutations
+                .iter()
+                .all(|m| matches!(m, Mutation::SetItems(_)))
+            {
+                Filling::Items
+            } else if inert
+                .mutations
+                .iter()
+                .all(|m| matches!(m, Mutation::Append(_)))
+            {
+                Filling::Appends
+            } else {
+                Filling::Other
+            }
+        };
+        if inert.mutations.len() < FILLING_CACHE_MIN {
+            return compute();
+        }
+        *self.fillings.entry(id).or_insert_with(compute)
     }
 }
 
@@ -201,8 +327,11 @@ fn dict_piece(entries: &[(Value, Value)], index: usize) -> Option<Piece> {
 }
 
 /// Pieces that write `items` separated by commas.
-fn push_list(pieces: &mut Vec<Piece>, items: &[Value]) {
+fn push_list(pieces: &mut Vec<Piece>, items: &[Value], max: usize) {
     for (i, &item) in items.iter().enumerate() {
+        if pieces.len() >= max {
+            return;
+        }
         if i > 0 {
             pieces.push(Piece::Text(", ".into()));
         }
@@ -215,9 +344,9 @@ fn push_text(pieces: &mut Vec<Piece>, s: impl Into<Cow<'static, str>>) {
 }
 
 /// Pieces of a call's arguments: the items of a tuple, or `*args` for anything else.
-fn push_args(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, args: Value) {
+fn push_args(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, args: Value, max: usize) {
     match pickle.get(args) {
-        Some(Node::Tuple(items)) => push_list(pieces, items),
+        Some(Node::Tuple(items)) => push_list(pieces, items, max),
         _ => {
             push_text(pieces, "*");
             pieces.push(Piece::Child(args));
@@ -233,8 +362,9 @@ fn push_global(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, value: Value) {
     }
 }
 
-/// The Python expression that would rebuild an inert node.
-fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
+/// The Python expression that would rebuild an inert node, in at most about `max`
+/// pieces (the rest could never be written within the budget).
+fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert, filling: Filling, max: usize) -> Vec<Piece> {
     let mut pieces = Vec::new();
     match &inert.kind {
         InertKind::Global { module, name, .. } => {
@@ -253,12 +383,12 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
             }
         }
         InertKind::Call { func, args } => {
-            if let Some(folded) = mapping_call(pickle, inert, *func, *args) {
+            if let Some(folded) = mapping_call(pickle, inert, filling, *func, *args, max) {
                 return folded;
             }
             push_global(pickle, &mut pieces, *func);
             push_text(&mut pieces, "(");
-            push_args(pickle, &mut pieces, *args);
+            push_args(pickle, &mut pieces, *args, max);
             push_text(&mut pieces, ")");
         }
         InertKind::Instance {
@@ -278,7 +408,7 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
             } else {
                 push_text(&mut pieces, "(");
             }
-            push_args(pickle, &mut pieces, *args);
+            push_args(pickle, &mut pieces, *args, max);
             if let Some(kwargs) = kwargs {
                 push_text(&mut pieces, ", **");
                 pieces.push(Piece::Child(*kwargs));
@@ -306,7 +436,7 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
             push_text(&mut pieces, ").toreadonly()");
         }
     }
-    push_mutations(&mut pieces, &inert.mutations);
+    push_mutations(&mut pieces, &inert.mutations, max);
     pieces
 }
 
@@ -315,11 +445,13 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert) -> Vec<Piece> {
 fn mapping_call(
     pickle: &Pickle<'_>,
     inert: &Inert,
+    filling: Filling,
     func: Value,
     args: Value,
+    max: usize,
 ) -> Option<Vec<Piece>> {
     if !matches!(pickle.get(args), Some(Node::Tuple(items)) if items.is_empty())
-        || inert.mutations.is_empty()
+        || filling == Filling::Other
     {
         return None;
     }
@@ -327,16 +459,18 @@ fn mapping_call(
     push_global(pickle, &mut pieces, func);
     push_text(&mut pieces, "([");
     let mut first = true;
-    if inert
-        .mutations
-        .iter()
-        .all(|m| matches!(m, Mutation::SetItems(_)))
-    {
+    if filling == Filling::Items {
         for mutation in &inert.mutations {
             let Mutation::SetItems(pairs) = mutation else {
                 continue;
             };
+            if pieces.len() >= max {
+                break;
+            }
             for &(key, value) in pairs {
+                if pieces.len() >= max {
+                    break;
+                }
                 if !std::mem::take(&mut first) {
                     push_text(&mut pieces, ", ");
                 }
@@ -347,24 +481,24 @@ fn mapping_call(
                 push_text(&mut pieces, ")");
             }
         }
-    } else if inert
-        .mutations
-        .iter()
-        .all(|m| matches!(m, Mutation::Append(_)))
-    {
+    } else {
         for mutation in &inert.mutations {
             let Mutation::Append(items) = mutation else {
                 continue;
             };
+            if pieces.len() >= max {
+                break;
+            }
             for &item in items {
+                if pieces.len() >= max {
+                    break;
+                }
                 if !std::mem::take(&mut first) {
                     push_text(&mut pieces, ", ");
                 }
                 pieces.push(Piece::Child(item));
             }
         }
-    } else {
-        return None;
     }
     push_text(&mut pieces, "])");
     Some(pieces)
@@ -372,8 +506,11 @@ fn mapping_call(
 
 /// Mutations as method calls chained on the object: `.__setstate__(state)`,
 /// `.extend([…])`, `.update({…})`.
-fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
+fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation], max: usize) {
     for mutation in mutations {
+        if pieces.len() >= max {
+            return;
+        }
         match mutation {
             Mutation::Build(state) => {
                 push_text(pieces, ".__setstate__(");
@@ -382,12 +519,15 @@ fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
             }
             Mutation::Append(items) => {
                 push_text(pieces, ".extend([");
-                push_list(pieces, items);
+                push_list(pieces, items, max);
                 push_text(pieces, "])");
             }
             Mutation::SetItems(pairs) => {
                 push_text(pieces, ".update({");
                 for (i, &(key, value)) in pairs.iter().enumerate() {
+                    if pieces.len() >= max {
+                        break;
+                    }
                     if i > 0 {
                         push_text(pieces, ", ");
                     }
@@ -399,7 +539,7 @@ fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
             }
             Mutation::AddItems(items) => {
                 push_text(pieces, ".update({");
-                push_list(pieces, items);
+                push_list(pieces, items, max);
                 push_text(pieces, "})");
             }
         }

@@ -73,15 +73,72 @@ pub fn bigint_repr(value: &BigInt) -> String {
     if value.bits() <= MAX_DECIMAL_INT_BITS {
         return value.to_string();
     }
-    let (sign, magnitude) = value.to_bytes_be();
-    let hex: String = magnitude.iter().map(|b| format!("{b:02x}")).collect();
-    let hex = hex.trim_start_matches('0');
-    let minus = if sign == num_bigint::Sign::Minus {
-        "-"
-    } else {
-        ""
-    };
-    format!("{minus}0x{hex}")
+    let mut out = String::with_capacity(value.bits() as usize / 4 + 3);
+    write_bigint_hex_prefix(&mut out, value, usize::MAX);
+    out
+}
+
+/// Writes `value` as a hex literal (`-0x1f…`), stopping after about `max_digits` hex
+/// digits: the most significant ones, read without converting the whole number, so a
+/// prefix of a ten-million-byte int costs what the prefix costs.
+/// ```
+/// let mut out = String::new();
+/// let value = -(num_bigint::BigInt::from(1u8) << 70u32);
+/// picklegraph::render::scalar::write_bigint_hex_prefix(&mut out, &value, 99);
+/// assert_eq!(out, "-0x400000000000000000");
+/// ```
+pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if value.sign() == num_bigint::Sign::Minus {
+        out.push('-');
+    }
+    out.push_str("0x");
+    let mut written = 0usize;
+    for digit in value.iter_u64_digits().rev() {
+        for shift in (0..16).rev() {
+            let nibble = (digit >> (shift * 4)) & 0xf;
+            if written == 0 && nibble == 0 {
+                continue;
+            }
+            if written >= max_digits {
+                return;
+            }
+            out.push(HEX[nibble as usize] as char);
+            written += 1;
+        }
+    }
+    if written == 0 {
+        out.push('0');
+    }
+}
+
+/// `text` with every character that Python's `str.isprintable()` rejects (line breaks,
+/// terminal escapes, bidi overrides) written as a Python repr writes it (`\n`, `\x1b`,
+/// `\u202e`), so that a name taken from a hostile pickle is shown, not obeyed, by a
+/// terminal.
+/// ```
+/// use picklegraph::render::scalar::escape_nonprintable;
+/// assert_eq!(escape_nonprintable("os"), "os");
+/// assert_eq!(escape_nonprintable("a\nb\u{1b}[2J\u{202e}é"), "a\\nb\\x1b[2J\\u202eé");
+/// ```
+pub fn escape_nonprintable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(|c| is_printable(u32::from(c))) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        let cp = u32::from(c);
+        match c {
+            _ if is_printable(cp) => out.push(c),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            _ if cp <= 0xff => out.push_str(&format!("\\x{cp:02x}")),
+            _ if cp <= 0xffff => out.push_str(&format!("\\u{cp:04x}")),
+            _ => out.push_str(&format!("\\U{cp:08x}")),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Whether Python's `str.isprintable()` holds for this code point.

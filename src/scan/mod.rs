@@ -1,1 +1,106 @@
-//! `scan`: what a pickle would import and call, classed by danger (to be written).
+//! `scan`: every global a pickle names and every call it would make, each classed
+//! `safe`, `unknown` or `dangerous`, with the reason.
+//!
+//! A name-tracking scanner guesses which strings a `STACK_GLOBAL` or `REDUCE` will
+//! receive; picklegraph does not guess. The machine has already run every opcode with the
+//! real stack and memo, so each inert node in the arena *is* what the unpickler would
+//! import or call, with its operands exactly as it would receive them. The scan reads
+//! the arena, node by node, so nothing reachable only through a memo trick, a discarded
+//! call or a popped value is missed. Shapes that only an attack produces are dangerous in
+//! themselves: a `STACK_GLOBAL` whose operands are not plain strs, a call of an object
+//! that is not a named global, and `BUILD` (or any mutation) on a global.
+//!
+//! ```
+//! // GLOBAL 'os system', 'ls', TUPLE1, REDUCE, STOP
+//! let pickle = picklegraph::load(b"cos\nsystem\nX\x02\x00\x00\x00ls\x85R.")?;
+//! let findings = picklegraph::scan::scan(&pickle);
+//! assert_eq!(findings[1].text, "os.system('ls')");
+//! assert_eq!(findings[1].class, picklegraph::scan::Class::Dangerous);
+//! # Ok::<(), picklegraph::Error>(())
+//! ```
+
+mod allow;
+mod classify;
+mod deny;
+mod describe;
+pub mod names;
+pub mod report;
+
+pub use classify::scan;
+pub use report::{Counts, FileScan, PickleScan, Verdict};
+
+/// How dangerous a finding is; ordered from harmless to dangerous.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// A known pure data constructor.
+    Safe,
+    /// Not on either list: importing and calling it may do anything.
+    Unknown,
+    /// Can run code or touch the system.
+    Dangerous,
+}
+
+impl Class {
+    /// The lower-case name used in text and JSON output.
+    /// ```
+    /// assert_eq!(picklegraph::scan::Class::Unknown.name(), "unknown");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Safe => "safe",
+            Class::Unknown => "unknown",
+            Class::Dangerous => "dangerous",
+        }
+    }
+}
+
+/// What a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingKind {
+    /// A global looked up by name (`GLOBAL`, `STACK_GLOBAL`, the class of `INST`).
+    Global,
+    /// A call (`REDUCE`).
+    Call,
+    /// An instance built from a class (`NEWOBJ`, `NEWOBJ_EX`, `INST`, `OBJ`).
+    Instance,
+    /// `BUILD`, `APPENDS`, `SETITEMS` or `ADDITEMS` applied to a global.
+    GlobalMutation,
+    /// A persistent reference, resolved by the loading application.
+    Persistent,
+    /// A copyreg extension code, resolved through the loading process's registry.
+    Extension,
+}
+
+impl FindingKind {
+    /// The lower-case name used in JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Global => "global",
+            FindingKind::Call => "call",
+            FindingKind::Instance => "instance",
+            FindingKind::GlobalMutation => "global-mutation",
+            FindingKind::Persistent => "persistent",
+            FindingKind::Extension => "extension",
+        }
+    }
+}
+
+/// One global, call or instance, as the unpickler would make it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Byte offset of the opcode that made the node (for a mutation of a global, the
+    /// global's offset).
+    pub offset: u64,
+    /// What it is.
+    pub kind: FindingKind,
+    /// How dangerous it is.
+    pub class: Class,
+    /// The dotted name of the global involved, when it is a named global
+    /// (`os.system`; Python 2 spellings mapped as Python 3 maps them).
+    pub name: Option<String>,
+    /// The global, call or instance as Python would spell it, arguments shortened:
+    /// `os.system('curl … | sh')`.
+    pub text: String,
+    /// Why it is in its class.
+    pub reason: String,
+}

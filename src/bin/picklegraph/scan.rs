@@ -1,19 +1,71 @@
-//! `picklegraph scan`.
+//! `picklegraph scan`: every global and call of every pickle in each file, classed, with
+//! the exit status a script can test (0 nothing dangerous, 1 malformed, 3 dangerous).
+
+use std::io::Write;
 
 use clap::Args;
+use picklegraph::scan::{FileScan, Verdict};
 
-use crate::Files;
+use crate::input;
+use crate::{Files, EXIT_DANGEROUS, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE};
 
 /// Arguments of `scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     #[command(flatten)]
     files: Files,
+    /// Print JSON for tools: one object per file, `{file, verdict, counts, pickles}`.
+    #[arg(long)]
+    json: bool,
+    /// Count unknown names as dangerous: only known pure data constructors pass.
+    #[arg(long)]
+    strict: bool,
 }
 
 /// Runs `scan`.
 pub fn run(args: &ScanArgs) -> u8 {
-    let _ = &args.files;
-    eprintln!("picklegraph: scan is not built yet");
-    crate::EXIT_USAGE
+    let options = picklegraph::LoadOptions::scanning();
+    if !args.json {
+        return input::for_each(&args.files, |input, out| {
+            let scan = FileScan::of(&input.bytes, &options, args.strict);
+            let _ = scan.write_text(out);
+            exit_code(scan.verdict())
+        });
+    }
+    // JSON output has no `==> NAME <==` headers: each file is one object naming itself.
+    let paths: Vec<String> = if args.files.files.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        args.files.files.clone()
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut worst = EXIT_OK;
+    for path in &paths {
+        let code = match input::open(path) {
+            Ok(input) => {
+                let scan = FileScan::of(&input.bytes, &options, args.strict);
+                let mut json = scan.to_json();
+                json["file"] = serde_json::Value::String(input.name.clone());
+                let _ = serde_json::to_writer_pretty(&mut out, &json);
+                let _ = writeln!(out);
+                exit_code(scan.verdict())
+            }
+            Err(err) => {
+                let _ = out.flush();
+                eprintln!("picklegraph: {path}: {err}");
+                EXIT_USAGE
+            }
+        };
+        worst = input::worse(worst, code);
+    }
+    let _ = out.flush();
+    worst
+}
+
+fn exit_code(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Dangerous => EXIT_DANGEROUS,
+        Verdict::Malformed => EXIT_MALFORMED,
+        Verdict::Clean => EXIT_OK,
+    }
 }

@@ -23,7 +23,7 @@ impl Context<'_, '_> {
         match self.pickle.get(value)? {
             Node::Inert(inert) if inert.mutations.is_empty() => {
                 let (module, name) = self.pickle.global_name(value)?;
-                Some(format!("{module}.{name}"))
+                Some(dotted(module, name))
             }
             _ => None,
         }
@@ -126,7 +126,7 @@ impl Context<'_, '_> {
         match global {
             Some((module, name)) => {
                 let (module, name) = crate::python::compat::python3_name(module, name);
-                Doc::styled(format!("{module}.{name}"), Style::Name)
+                Doc::styled(dotted(module, name), Style::Name)
             }
             None => Doc::Concat(vec![
                 Doc::text("getattr("),
@@ -180,4 +180,15 @@ impl Context<'_, '_> {
         };
         Doc::call(Doc::text(method), vec![arg], 0)
     }
+}
+
+/// `module.name`, with what a terminal would obey (a line break, an escape sequence)
+/// escaped: both come from the pickle.
+pub fn dotted(module: &str, name: &str) -> String {
+    use crate::render::scalar::escape_nonprintable;
+    format!(
+        "{}.{}",
+        escape_nonprintable(module),
+        escape_nonprintable(name)
+    )
 }

@@ -261,7 +261,7 @@ fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
             continue;
         }
         let name = match pickle.global_name(Value::Node(crate::NodeId::from_index(index))) {
-            Some((module, name)) => format!("{module}.{name}"),
+            Some((module, name)) => inert::dotted(module, name),
             None => "<computed>".to_string(),
         };
         if !names.contains(&name) {

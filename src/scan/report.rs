@@ -1,0 +1,271 @@
+//! The scan of a whole file: every pickle in it, what each names and calls, and the
+//! verdict, as text for people and JSON for tools.
+
+use std::io::Write;
+
+use super::{scan, Class, Finding};
+use crate::error::{Error, ErrorKind};
+use crate::limits::LoadOptions;
+
+/// The scan of one pickle of a file.
+#[derive(Debug, Clone)]
+pub struct PickleScan {
+    /// Its position among the file's pickles, from 0.
+    pub index: usize,
+    /// The byte where it starts.
+    pub start: usize,
+    /// The byte after its `STOP`, or where loading failed.
+    pub end: usize,
+    /// The protocol it declared.
+    pub protocol: u8,
+    /// Its globals, calls and instances; for a malformed pickle, those read before the
+    /// error.
+    pub findings: Vec<Finding>,
+    /// Why loading stopped, for a malformed pickle.
+    pub error: Option<Error>,
+}
+
+/// What a file's scan concludes, from worst to best.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Something dangerous was found (or, in strict mode, something unknown).
+    Dangerous,
+    /// Nothing dangerous was read, but a pickle is malformed: what follows the error
+    /// was not read, so the file is not clean.
+    Malformed,
+    /// Every pickle loaded and nothing dangerous was found.
+    Clean,
+}
+
+impl Verdict {
+    /// The lower-case name used in text and JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Dangerous => "dangerous",
+            Verdict::Malformed => "malformed",
+            Verdict::Clean => "clean",
+        }
+    }
+}
+
+/// The scan of every pickle in a file, as repeated `pickle.load` calls would read them.
+#[derive(Debug, Clone)]
+pub struct FileScan {
+    /// The pickles, in file order; the last one may be malformed.
+    pub pickles: Vec<PickleScan>,
+    /// Whether unknown findings count as dangerous.
+    pub strict: bool,
+}
+
+/// How many findings of each class a scan holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Safe findings.
+    pub safe: usize,
+    /// Unknown findings.
+    pub unknown: usize,
+    /// Dangerous findings.
+    pub dangerous: usize,
+}
+
+impl Counts {
+    /// Counts findings by class.
+    pub fn of<'f>(findings: impl IntoIterator<Item = &'f Finding>) -> Counts {
+        let mut counts = Counts::default();
+        for finding in findings {
+            match finding.class {
+                Class::Safe => counts.safe += 1,
+                Class::Unknown => counts.unknown += 1,
+                Class::Dangerous => counts.dangerous += 1,
+            }
+        }
+        counts
+    }
+}
+
+impl FileScan {
+    /// Loads and scans every pickle in `input`, stopping at the first malformed one
+    /// (whose findings up to the error are kept). An empty input is malformed: there is
+    /// no pickle to vouch for.
+    /// ```
+    /// use picklegraph::scan::{FileScan, Verdict};
+    /// let input = b"K\x01.cos\nsystem\n."; // 1, then the global os.system
+    /// let scan = FileScan::of(input, &picklegraph::LoadOptions::default(), false);
+    /// assert_eq!(scan.pickles.len(), 2);
+    /// assert_eq!(scan.verdict(), Verdict::Dangerous);
+    /// assert_eq!(FileScan::of(b"K\x01", &Default::default(), false).verdict(), Verdict::Malformed);
+    /// ```
+    pub fn of(input: &[u8], options: &LoadOptions, strict: bool) -> FileScan {
+        let mut pickles = Vec::new();
+        let mut start = 0;
+        for (index, result) in crate::load_all(input)
+            .with_options(options.clone())
+            .enumerate()
+        {
+            let scanned = match result {
+                Ok(pickle) => PickleScan {
+                    index,
+                    start,
+                    end: pickle.span().1,
+                    protocol: pickle.protocol(),
+                    findings: scan(&pickle),
+                    error: None,
+                },
+                Err(failure) => PickleScan {
+                    index,
+                    start,
+                    end: failure.error.offset() as usize,
+                    protocol: failure.partial.protocol(),
+                    findings: scan(&failure.partial),
+                    error: Some(failure.error),
+                },
+            };
+            start = scanned.end;
+            pickles.push(scanned);
+        }
+        if pickles.is_empty() {
+            pickles.push(PickleScan {
+                index: 0,
+                start: 0,
+                end: 0,
+                protocol: 0,
+                findings: Vec::new(),
+                error: Some(Error::new(0, None, ErrorKind::Empty)),
+            });
+        }
+        FileScan { pickles, strict }
+    }
+
+    /// How many findings of each class the file holds.
+    pub fn counts(&self) -> Counts {
+        Counts::of(self.pickles.iter().flat_map(|p| &p.findings))
+    }
+
+    /// Whether a finding counts as dangerous in this scan's mode.
+    pub fn alarms(&self, finding: &Finding) -> bool {
+        finding.class == Class::Dangerous || (self.strict && finding.class == Class::Unknown)
+    }
+
+    /// The verdict: dangerous beats malformed beats clean.
+    pub fn verdict(&self) -> Verdict {
+        if self
+            .pickles
+            .iter()
+            .flat_map(|p| &p.findings)
+            .any(|f| self.alarms(f))
+        {
+            Verdict::Dangerous
+        } else if self.pickles.iter().any(|p| p.error.is_some()) {
+            Verdict::Malformed
+        } else {
+            Verdict::Clean
+        }
+    }
+
+    /// Writes the scan for people: each finding with its class, offset and text, the
+    /// reason for every one that is not safe, each load error, and the verdict.
+    ///
+    /// # Errors
+    /// What writing to `out` returns.
+    pub fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for pickle in &self.pickles {
+            let counts = Counts::of(&pickle.findings);
+            writeln!(
+                out,
+                "pickle {} at bytes {}..{} (protocol {}): {} dangerous, {} unknown, {} safe",
+                pickle.index,
+                pickle.start,
+                pickle.end,
+                pickle.protocol,
+                counts.dangerous,
+                counts.unknown,
+                counts.safe
+            )?;
+            for finding in &pickle.findings {
+                writeln!(
+                    out,
+                    "  {:<9}  offset {}: {}",
+                    finding.class.name(),
+                    finding.offset,
+                    finding.text
+                )?;
+                if finding.class != Class::Safe {
+                    writeln!(out, "  {:<9}  why: {}", "", finding.reason)?;
+                }
+            }
+            if let Some(error) = &pickle.error {
+                writeln!(out, "  malformed  {error}")?;
+                writeln!(out, "  {:<9}  why: loading stops here; what follows was not read, so the file is not clean", "")?;
+            }
+        }
+        writeln!(out, "{}", self.summary())
+    }
+
+    /// The last line of the text output.
+    fn summary(&self) -> String {
+        let counts = self.counts();
+        let pickles = self.pickles.len();
+        let plural = if pickles == 1 { "" } else { "s" };
+        let tally = format!(
+            "{} dangerous, {} unknown, {} safe in {pickles} pickle{plural}",
+            counts.dangerous, counts.unknown, counts.safe
+        );
+        match self.verdict() {
+            Verdict::Dangerous if self.strict && counts.dangerous == 0 => {
+                format!("verdict: dangerous under --strict (unknown names count): {tally}")
+            }
+            Verdict::Dangerous => format!("verdict: dangerous, do not load this file: {tally}"),
+            Verdict::Malformed => {
+                format!("verdict: malformed, nothing dangerous before the error: {tally}")
+            }
+            Verdict::Clean => format!("verdict: nothing dangerous: {tally}"),
+        }
+    }
+
+    /// The scan as JSON: `{verdict, strict, counts, pickles: [{index, start, end,
+    /// protocol, error, findings: [{offset, kind, class, name, text, reason}]}]}`.
+    /// ```
+    /// let scan = picklegraph::scan::FileScan::of(b"cos\nsystem\n.", &Default::default(), false);
+    /// let json = scan.to_json();
+    /// assert_eq!(json["verdict"], "dangerous");
+    /// assert_eq!(json["pickles"][0]["findings"][0]["name"], "os.system");
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        let counts = self.counts();
+        let pickles: Vec<serde_json::Value> = self
+            .pickles
+            .iter()
+            .map(|pickle| {
+                serde_json::json!({
+                    "index": pickle.index,
+                    "start": pickle.start,
+                    "end": pickle.end,
+                    "protocol": pickle.protocol,
+                    "error": pickle.error.as_ref().map(|e| serde_json::json!({
+                        "offset": e.offset(),
+                        "opcode": e.opcode().map(|op| op.name()),
+                        "message": e.kind().to_string(),
+                    })),
+                    "findings": pickle.findings.iter().map(finding_json).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "verdict": self.verdict().name(),
+            "strict": self.strict,
+            "counts": {"dangerous": counts.dangerous, "unknown": counts.unknown, "safe": counts.safe},
+            "pickles": pickles,
+        })
+    }
+}
+
+fn finding_json(finding: &Finding) -> serde_json::Value {
+    serde_json::json!({
+        "offset": finding.offset,
+        "kind": finding.kind.name(),
+        "class": finding.class.name(),
+        "name": finding.name,
+        "text": finding.text,
+        "reason": finding.reason,
+    })
+}

@@ -368,17 +368,10 @@ pub fn shape_list(shape: &[u64]) -> String {
 /// assert_eq!(human_size(1000), "1000 B");
 /// ```
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
     if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
+    crate::render::show::leaf::size(bytes)
 }
 
 /// The rebuild functions and what they rebuild.
@@ -661,15 +654,4 @@ fn align<const N: usize>(rows: &[[String; N]]) -> Vec<String> {
         .collect()
 }
 
-/// A count with commas between thousands: `1,234,567`.
-pub fn thousands(count: u64) -> String {
-    let digits = count.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+pub use crate::render::show::doc::thousands;

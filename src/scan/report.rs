@@ -6,12 +6,16 @@ use std::io::Write;
 use super::{scan, Class, Finding};
 use crate::error::{Error, ErrorKind};
 use crate::limits::LoadOptions;
+use crate::{Failure, Pickle};
 
 /// The scan of one pickle of a file.
 #[derive(Debug, Clone)]
 pub struct PickleScan {
     /// Its position among the file's pickles, from 0.
     pub index: usize,
+    /// What it is inside a model file (`data.pkl`, `storage keys`), when the file
+    /// holds it among other things.
+    pub label: Option<String>,
     /// The byte where it starts.
     pub start: usize,
     /// The byte after its `STOP`, or where loading failed.
@@ -51,6 +55,8 @@ impl Verdict {
 /// The scan of every pickle in a file, as repeated `pickle.load` calls would read them.
 #[derive(Debug, Clone)]
 pub struct FileScan {
+    /// What holds the pickles, for a model file (`PyTorch zip checkpoint: …`).
+    pub description: Option<String>,
     /// The pickles, in file order; the last one may be malformed.
     pub pickles: Vec<PickleScan>,
     /// Whether unknown findings count as dangerous.
@@ -96,16 +102,34 @@ impl FileScan {
     /// assert_eq!(FileScan::of(b"K\x01", &Default::default(), false).verdict(), Verdict::Malformed);
     /// ```
     pub fn of(input: &[u8], options: &LoadOptions, strict: bool) -> FileScan {
-        let mut pickles = Vec::new();
-        let mut start = 0;
-        for (index, result) in crate::load_all(input)
+        let loads = crate::load_all(input)
             .with_options(options.clone())
-            .enumerate()
-        {
+            .map(|result| (None, result));
+        FileScan::of_loads(None, loads, strict)
+    }
+
+    /// Scans pickles loaded elsewhere (those of a model file, found by
+    /// [`crate::model`]), each with its label, in the order given; the scan stops
+    /// after the first failure, as [`FileScan::of`] does. None at all is malformed.
+    /// ```
+    /// use picklegraph::scan::{FileScan, Verdict};
+    /// let loads = [(Some("data.pkl".to_string()), picklegraph::load(b"cos\nsystem\n."))];
+    /// let scan = FileScan::of_loads(Some("a model".into()), loads, false);
+    /// assert_eq!(scan.pickles[0].label.as_deref(), Some("data.pkl"));
+    /// assert_eq!(scan.verdict(), Verdict::Dangerous);
+    /// ```
+    pub fn of_loads<'a>(
+        description: Option<String>,
+        loads: impl IntoIterator<Item = (Option<String>, Result<Pickle<'a>, Box<Failure<'a>>>)>,
+        strict: bool,
+    ) -> FileScan {
+        let mut pickles = Vec::new();
+        for (index, (label, result)) in loads.into_iter().enumerate() {
             let scanned = match result {
                 Ok(pickle) => PickleScan {
                     index,
-                    start,
+                    label,
+                    start: pickle.span().0,
                     end: pickle.span().1,
                     protocol: pickle.protocol(),
                     findings: scan(&pickle),
@@ -113,19 +137,24 @@ impl FileScan {
                 },
                 Err(failure) => PickleScan {
                     index,
-                    start,
+                    label,
+                    start: failure.partial.span().0,
                     end: failure.error.offset() as usize,
                     protocol: failure.partial.protocol(),
                     findings: scan(&failure.partial),
                     error: Some(failure.error),
                 },
             };
-            start = scanned.end;
+            let failed = scanned.error.is_some();
             pickles.push(scanned);
+            if failed {
+                break;
+            }
         }
         if pickles.is_empty() {
             pickles.push(PickleScan {
                 index: 0,
+                label: None,
                 start: 0,
                 end: 0,
                 protocol: 0,
@@ -133,7 +162,11 @@ impl FileScan {
                 error: Some(Error::new(0, None, ErrorKind::Empty)),
             });
         }
-        FileScan { pickles, strict }
+        FileScan {
+            description,
+            pickles,
+            strict,
+        }
     }
 
     /// How many findings of each class the file holds.
@@ -168,7 +201,13 @@ impl FileScan {
     /// # Errors
     /// What writing to `out` returns.
     pub fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if let Some(description) = &self.description {
+            writeln!(out, "# {description}")?;
+        }
         for pickle in &self.pickles {
+            if let Some(label) = &pickle.label {
+                writeln!(out, "# {label}")?;
+            }
             let counts = Counts::of(&pickle.findings);
             writeln!(
                 out,
@@ -222,7 +261,7 @@ impl FileScan {
         }
     }
 
-    /// The scan as JSON: `{verdict, strict, counts, pickles: [{index, start, end,
+    /// The scan as JSON: `{verdict, strict, format, counts, pickles: [{index, label, start, end,
     /// protocol, error, findings: [{offset, kind, class, name, text, reason}]}]}`.
     /// ```
     /// let scan = picklegraph::scan::FileScan::of(b"cos\nsystem\n.", &Default::default(), false);
@@ -238,6 +277,7 @@ impl FileScan {
             .map(|pickle| {
                 serde_json::json!({
                     "index": pickle.index,
+                    "label": pickle.label,
                     "start": pickle.start,
                     "end": pickle.end,
                     "protocol": pickle.protocol,
@@ -253,6 +293,7 @@ impl FileScan {
         serde_json::json!({
             "verdict": self.verdict().name(),
             "strict": self.strict,
+            "format": self.description,
             "counts": {"dangerous": counts.dangerous, "unknown": counts.unknown, "safe": counts.safe},
             "pickles": pickles,
         })

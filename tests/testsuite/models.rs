@@ -669,3 +669,95 @@ fn a_numpy_scalar_of_a_zero_size_dtype_reads_as_unknown() {
     let scalar = numpy::scalar(&pickle, pickle.root().node().unwrap()).unwrap();
     assert_eq!(scalar.to_string(), "numpy.int0(…)");
 }
+
+/// `picklegraph scan` over every file of a fixture group, as one text.
+fn scan_group(group: &str, suffix: &str) -> String {
+    let files = common::files_with_suffix(&common::fixtures().join(group), suffix);
+    let output = picklegraph()
+        .arg("scan")
+        .args(&files)
+        .current_dir(common::fixtures())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let root = common::fixtures().display().to_string();
+    format!(
+        "{text}\n--- exit {:?}, stderr ---\n{stderr}",
+        output.status.code()
+    )
+    .replace(&root, "tests/fixtures")
+}
+
+#[test]
+fn scan_reads_checkpoints_through_their_pickles() {
+    insta::assert_snapshot!("scan_torch", scan_group("torch", ""));
+}
+
+#[test]
+fn scan_reads_numpy_pandas_and_joblib_files_as_their_loaders_do() {
+    for group in ["numpy", "pandas", "joblib"] {
+        insta::assert_snapshot!(format!("scan_{group}_models"), scan_group(group, ".pkl"));
+    }
+}
+
+#[test]
+fn scan_finds_the_payload_of_a_hostile_checkpoint_and_passes_the_honest_ones() {
+    let scan = |name: &str| {
+        picklegraph()
+            .args(["scan", "--json"])
+            .arg(common::fixtures().join("torch").join(name))
+            .output()
+            .unwrap()
+    };
+    let hostile = scan("hostile.pt");
+    assert_eq!(hostile.status.code(), Some(3), "dangerous exits 3");
+    let report: serde_json::Value = serde_json::from_slice(&hostile.stdout).unwrap();
+    assert_eq!(report["verdict"], "dangerous");
+    assert!(report["format"]
+        .as_str()
+        .unwrap()
+        .starts_with("PyTorch zip checkpoint"));
+    for name in ["state_dict.pt", "state_dict_legacy.pt", "training.ckpt"] {
+        let honest = scan(name);
+        let report: serde_json::Value = serde_json::from_slice(&honest.stdout).unwrap();
+        assert_ne!(report["verdict"], "dangerous", "{name}: {report}");
+        assert_ne!(report["verdict"], "malformed", "{name}: {report}");
+    }
+    let legacy: serde_json::Value =
+        serde_json::from_slice(&scan("state_dict_legacy.pt").stdout).unwrap();
+    let labels: Vec<&str> = legacy["pickles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "magic number",
+            "protocol version",
+            "sys_info",
+            "saved object",
+            "storage keys"
+        ]
+    );
+}
+
+#[test]
+fn scan_reads_the_pickle_of_a_joblib_object_array_and_finds_what_it_hides() {
+    // arrays_and_objects holds an object array whose own pickle runs over bytes
+    // 498..656 (the scan snapshot shows it); a hostile pickle in its place must alarm.
+    let honest = fixture("joblib/arrays_and_objects.p4.pkl");
+    assert_eq!(&honest[498..500], b"\x80\x05", "the nested pickle moved");
+    let mut hostile = honest[..498].to_vec();
+    hostile.extend_from_slice(b"cposix\nsystem\n(S'echo pwned'\ntR.");
+    hostile.extend_from_slice(&honest[656..]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.joblib");
+    std::fs::write(&path, &hostile).unwrap();
+    let output = picklegraph().arg("scan").arg(&path).output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(text.contains("posix.system('echo pwned')"), "{text}");
+}

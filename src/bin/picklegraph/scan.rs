@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::Args;
 use picklegraph::scan::{FileScan, Verdict};
 
-use crate::input;
+use crate::{contents, input};
 use crate::{Files, EXIT_DANGEROUS, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE};
 
 /// Arguments of `scan`.
@@ -24,10 +24,16 @@ pub struct ScanArgs {
 
 /// Runs `scan`.
 pub fn run(args: &ScanArgs) -> u8 {
-    let options = picklegraph::LoadOptions::scanning();
+    let buffers = match contents::Buffers::read(&args.files) {
+        Ok(buffers) => buffers,
+        Err(code) => return code,
+    };
     if !args.json {
         return input::for_each(&args.files, |input, out| {
-            let scan = FileScan::of(&input.bytes, &options, args.strict);
+            let scan = match scan_input(input, &buffers, args.strict, out) {
+                Ok(scan) => scan,
+                Err(code) => return code,
+            };
             let _ = scan.write_text(out);
             exit_code(scan.verdict())
         });
@@ -42,14 +48,16 @@ pub fn run(args: &ScanArgs) -> u8 {
     let mut worst = EXIT_OK;
     for path in &paths {
         let code = match input::open(path) {
-            Ok(input) => {
-                let scan = FileScan::of(&input.bytes, &options, args.strict);
-                let mut json = scan.to_json();
-                json["file"] = serde_json::Value::String(input.name.clone());
-                let _ = serde_json::to_writer_pretty(&mut out, &json);
-                let _ = writeln!(out);
-                exit_code(scan.verdict())
-            }
+            Ok(input) => match scan_input(&input, &buffers, args.strict, &mut out) {
+                Ok(scan) => {
+                    let mut json = scan.to_json();
+                    json["file"] = serde_json::Value::String(input.name.clone());
+                    let _ = serde_json::to_writer_pretty(&mut out, &json);
+                    let _ = writeln!(out);
+                    exit_code(scan.verdict())
+                }
+                Err(code) => code,
+            },
             Err(err) => {
                 let _ = out.flush();
                 eprintln!("picklegraph: {path}: {err}");
@@ -60,6 +68,26 @@ pub fn run(args: &ScanArgs) -> u8 {
     }
     let _ = out.flush();
     worst
+}
+
+/// Scans every pickle of one input as the other views find them: a checkpoint's
+/// `data.pkl` or its legacy pickles, a joblib file's pickles around its arrays.
+fn scan_input(
+    input: &input::Input,
+    buffers: &contents::Buffers,
+    strict: bool,
+    out: &mut dyn Write,
+) -> Result<FileScan, u8> {
+    let contents = contents::open(input, out)?;
+    let plain = |text: &str| text.trim_start_matches("# ").to_string();
+    let loads = contents
+        .pickles_with(buffers, picklegraph::LoadOptions::scanning())
+        .map(|(label, result)| (label.as_deref().map(plain), result));
+    Ok(FileScan::of_loads(
+        contents.description.as_deref().map(plain),
+        loads,
+        strict,
+    ))
 }
 
 fn exit_code(verdict: Verdict) -> u8 {

@@ -35,6 +35,9 @@ enum Key {
     Float(u64),
     /// A NaN: equal to nothing, itself included.
     Nan,
+    /// A str or bytes of at most [`SHORT`] bytes, held in the key itself: most keys
+    /// are short field names, and comparing them in place touches no other memory.
+    Short(Short),
     /// A str, by the canonical id of its text.
     Str(u32),
     /// A bytes object, by the canonical id of its payload.
@@ -43,6 +46,32 @@ enum Key {
     Canon(u32),
     /// Any other object: equal only to itself.
     Identity(NodeId),
+}
+
+/// The most payload bytes a [`Key::Short`] holds.
+const SHORT: usize = 14;
+
+/// A short str (`kind` 1) or bytes (`kind` 2) payload, zero-padded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Short {
+    kind: u8,
+    len: u8,
+    bytes: [u8; SHORT],
+}
+
+impl Short {
+    fn of(kind: u8, payload: &[u8]) -> Option<Short> {
+        let len = payload.len();
+        (len <= SHORT).then(|| {
+            let mut bytes = [0; SHORT];
+            bytes[..len].copy_from_slice(payload);
+            Short {
+                kind,
+                len: len as u8,
+                bytes,
+            }
+        })
+    }
 }
 
 #[derive(Debug, PartialEq)]
@@ -110,6 +139,12 @@ fn fingerprint(key: Key) -> u64 {
         Key::Int(v) => (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
         Key::Float(bits) => bits,
         Key::Nan => 2,
+        Key::Short(short) => {
+            let [a, b] = [&short.bytes[..8], &short.bytes[6..]]
+                .map(|half| u64::from_le_bytes(half.try_into().unwrap_or([0; 8])));
+            (a ^ b.rotate_left(29) ^ u64::from(short.len) << 56 ^ u64::from(short.kind))
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        }
         Key::Canon(c) => u64::from(c) ^ 0x5555_5555_0000_0000,
         Key::Identity(id) => u64::from(id.0) ^ 0xaaaa_aaaa_0000_0000,
     }
@@ -214,8 +249,14 @@ impl Keys {
             Value::Int(v) => Key::Int(v),
             Value::Float(f) => self.float_key(nodes, f),
             Value::Node(id) => match &nodes[id.index()] {
-                Node::Str(_) => Key::Str(self.text_id(nodes, id, 1)),
-                Node::Bytes(_) => Key::Bytes(self.text_id(nodes, id, 2)),
+                Node::Str(text) => match Short::of(1, text.as_bytes()) {
+                    Some(short) => Key::Short(short),
+                    None => Key::Str(self.text_id(nodes, id, 1)),
+                },
+                Node::Bytes(bytes) => match Short::of(2, bytes) {
+                    Some(short) => Key::Short(short),
+                    None => Key::Bytes(self.text_id(nodes, id, 2)),
+                },
                 Node::BigInt(v) => match self.canon_of_node.get(&id) {
                     Some(&canon) => Key::Canon(canon),
                     None => {
@@ -434,6 +475,32 @@ mod tests {
     fn equal_strs_in_different_nodes_are_one_key() {
         let bytes = b"\x80\x02}(X\x02\x00\x00\x00abK\x01X\x02\x00\x00\x00abK\x02u.";
         assert_eq!(repr_of(bytes), "{'ab': 2}");
+    }
+
+    #[test]
+    fn short_and_long_strs_merge_by_value_and_a_str_never_equals_bytes() {
+        // Keys of 14 bytes (held in the key) and 15 (interned), each twice, then 'ab'
+        // beside b'ab' and a two-byte 'é' twice; CPython gives
+        // {'xxxxxxxxxxxxxx': 2, 'yyyyyyyyyyyyyyy': 4, 'ab': 5, b'ab': 6, 'é': 8}.
+        let mut bytes = b"\x80\x03}(".to_vec();
+        for (key, value) in [
+            (&b"X\x0e\x00\x00\x00xxxxxxxxxxxxxx"[..], 1u8),
+            (b"X\x0e\x00\x00\x00xxxxxxxxxxxxxx", 2),
+            (b"X\x0f\x00\x00\x00yyyyyyyyyyyyyyy", 3),
+            (b"X\x0f\x00\x00\x00yyyyyyyyyyyyyyy", 4),
+            (b"X\x02\x00\x00\x00ab", 5),
+            (b"C\x02ab", 6),
+            (b"X\x02\x00\x00\x00\xc3\xa9", 7),
+            (b"X\x02\x00\x00\x00\xc3\xa9", 8),
+        ] {
+            bytes.extend_from_slice(key);
+            bytes.extend_from_slice(&[b'K', value]);
+        }
+        bytes.extend_from_slice(b"u.");
+        assert_eq!(
+            repr_of(&bytes),
+            "{'xxxxxxxxxxxxxx': 2, 'yyyyyyyyyyyyyyy': 4, 'ab': 5, b'ab': 6, 'é': 8}"
+        );
     }
 
     #[test]

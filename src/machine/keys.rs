@@ -48,6 +48,40 @@ enum Key {
     Identity(NodeId),
 }
 
+/// Hashes a `u64` that is already a keyed hash by passing it through: the index maps
+/// are keyed by `RandomState` hashes, so hashing them again buys nothing.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hashed;
+
+/// The [`Hasher`](std::hash::Hasher) of [`Hashed`].
+#[derive(Debug, Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else still spreads its bytes.
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+impl BuildHasher for Hashed {
+    type Hasher = PassThrough;
+
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
 /// The most payload bytes a [`Key::Short`] holds.
 const SHORT: usize = 14;
 
@@ -89,13 +123,14 @@ pub struct Keys {
     canon_by_hash: HashMap<u64, Vec<u32>>,
     canon_of_node: HashMap<NodeId, u32>,
     /// For dicts and sets past [`LINEAR_SEARCH_MAX`]: key hash to first position.
-    indexes: HashMap<NodeId, HashMap<u64, u32>>,
+    indexes: HashMap<NodeId, HashMap<u64, u32, Hashed>>,
     /// The small container searched last and its keys with their fingerprints: filling
     /// a six-key dict then reduces each key once instead of once per later key, and
     /// compares fingerprints before bytes.
     recent_owner: Option<NodeId>,
     recent: Vec<(Key, u64)>,
-    /// The key that the last `find` did not find, for the `record` that follows it.
+    /// The key that the last `find` did not find, for the `record` that follows it,
+    /// with its fingerprint (small containers) or hash (indexed ones).
     pending: Option<(Value, Key, u64)>,
     /// Canonical ids of str and bytes payloads: a node standing for each.
     texts: Vec<NodeId>,
@@ -366,11 +401,12 @@ impl Keys {
             return Ok(found);
         }
         let hash = self.key_hash(nodes, key);
+        self.pending = Some((value, key, hash));
         if !self.indexes.contains_key(&owner) {
             let keys: Vec<Key> = (0..len)
                 .map(|p| self.key_of(nodes, key_at(p)))
                 .collect::<Result<_, _>>()?;
-            let mut index = HashMap::with_capacity(len * 2);
+            let mut index = HashMap::with_capacity_and_hasher(len * 2, Hashed);
             for (position, &k) in keys.iter().enumerate() {
                 index
                     .entry(self.key_hash(nodes, k))
@@ -434,7 +470,10 @@ impl Keys {
         position: usize,
         key: Value,
     ) -> Result<(), ErrorKind> {
-        if self.recent_owner == Some(owner) && self.recent.len() == position {
+        if position < LINEAR_SEARCH_MAX
+            && self.recent_owner == Some(owner)
+            && self.recent.len() == position
+        {
             match self.pending.take() {
                 Some((value, reduced, print)) if value == key => self.recent.push((reduced, print)),
                 _ => {
@@ -443,11 +482,16 @@ impl Keys {
                 }
             }
         }
-        if self.indexes.is_empty() || !self.indexes.contains_key(&owner) {
+        if !self.indexes.contains_key(&owner) {
             return Ok(());
         }
-        let key = self.key_of(nodes, key)?;
-        let hash = self.key_hash(nodes, key);
+        let hash = match self.pending.take() {
+            Some((value, _, hash)) if value == key => hash,
+            _ => {
+                let reduced = self.key_of(nodes, key)?;
+                self.key_hash(nodes, reduced)
+            }
+        };
         if let Some(index) = self.indexes.get_mut(&owner) {
             index.entry(hash).or_insert(position as u32);
         }

@@ -14,8 +14,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::scalar::{
-    bigint_repr, float_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr,
-    write_str_repr, MAX_DECIMAL_INT_BITS,
+    bigint_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr,
+    write_int, write_str_repr, MAX_DECIMAL_INT_BITS,
 };
 use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
 
@@ -145,8 +145,8 @@ impl ReprWriter<'_, '_> {
             Value::None => return self.out.push_str("None"),
             Value::Bool(true) => return self.out.push_str("True"),
             Value::Bool(false) => return self.out.push_str("False"),
-            Value::Int(v) => return self.out.push_str(&v.to_string()),
-            Value::Float(v) => return self.out.push_str(&float_repr(v)),
+            Value::Int(v) => return write_int(&mut self.out, v),
+            Value::Float(v) => return write_float_repr(&mut self.out, v),
             Value::Node(id) => id,
         };
         let node = self.pickle.node(id);

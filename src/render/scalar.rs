@@ -22,23 +22,57 @@ pub const MAX_DECIMAL_INT_BITS: u64 = 100_000;
 /// assert_eq!(float_repr(123456789.0), "123456789.0");
 /// ```
 pub fn float_repr(value: f64) -> String {
+    let mut out = String::with_capacity(24);
+    write_float_repr(&mut out, value);
+    out
+}
+
+/// [`float_repr`] appended to `out`, with no allocation of its own: floats are the
+/// commonest scalar after ints, and `repr`, `show` and `dis` write millions of them.
+pub fn write_float_repr(out: &mut String, value: f64) {
+    use std::fmt::Write as _;
     if value.is_nan() {
-        return "nan".to_string();
+        return out.push_str("nan");
     }
     if value.is_infinite() {
-        return if value > 0.0 { "inf" } else { "-inf" }.to_string();
+        return out.push_str(if value > 0.0 { "inf" } else { "-inf" });
     }
-    let scientific = format!("{value:e}");
-    let (sign, unsigned) = match scientific.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", scientific.as_str()),
+    // Rust's `{:e}` gives the shortest round-tripping digits, as Python's repr does:
+    // `d.ddde±x`. It is written to the stack, then re-laid out as CPython would.
+    let mut scientific = StackText::default();
+    let _ = write!(scientific, "{value:e}");
+    let text = scientific.as_bytes();
+    let (negative, unsigned) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
     };
-    let (mantissa, exponent) = unsigned.split_once('e').unwrap_or((unsigned, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let split = unsigned
+        .iter()
+        .position(|&b| b == b'e')
+        .unwrap_or(unsigned.len());
+    let (mantissa, exponent) = (
+        &unsigned[..split],
+        unsigned.get(split + 1..).unwrap_or(b"0"),
+    );
+    let exponent = std::str::from_utf8(exponent)
+        .ok()
+        .and_then(|e| e.parse::<i32>().ok())
+        .unwrap_or(0);
+    let mut digit_bytes = [0u8; 32];
+    let mut count = 0;
+    for &b in mantissa.iter().filter(|b| b.is_ascii_digit()) {
+        if count < digit_bytes.len() {
+            digit_bytes[count] = b;
+            count += 1;
+        }
+    }
+    let digits = std::str::from_utf8(&digit_bytes[..count]).unwrap_or("0");
+    if negative {
+        out.push('-');
+    }
     // The value is 0.DIGITS × 10^point.
     let point = exponent + 1;
-    let mut out = String::from(sign);
+    let zeros = |out: &mut String, n: usize| out.extend(std::iter::repeat('0').take(n));
     if point <= -4 || point > 16 {
         out.push_str(&digits[..1]);
         if digits.len() > 1 {
@@ -46,25 +80,104 @@ pub fn float_repr(value: f64) -> String {
             out.push_str(&digits[1..]);
         }
         let shown = point - 1;
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "e{}{:02}",
             if shown < 0 { '-' } else { '+' },
             shown.abs()
-        ));
+        );
     } else if point <= 0 {
         out.push_str("0.");
-        out.extend(std::iter::repeat('0').take((-point) as usize));
-        out.push_str(&digits);
+        zeros(out, (-point) as usize);
+        out.push_str(digits);
     } else if point as usize >= digits.len() {
-        out.push_str(&digits);
-        out.extend(std::iter::repeat('0').take(point as usize - digits.len()));
+        out.push_str(digits);
+        zeros(out, point as usize - digits.len());
         out.push_str(".0");
     } else {
         out.push_str(&digits[..point as usize]);
         out.push('.');
         out.push_str(&digits[point as usize..]);
     }
-    out
+}
+
+/// Text written on the stack: the `{:e}` form of a double is at most 24 bytes.
+struct StackText {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> StackText {
+        StackText {
+            bytes: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        let end = self.len + text.len();
+        let room = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        room.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Appends a `u64` in decimal without going through `fmt`.
+pub fn write_u64(line: &mut String, value: u64) {
+    write_u64_padded(line, value, 0);
+}
+
+/// "00" to "99", for writing two digits at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+/// Appends a `u64` in decimal, right-aligned in `width` columns (`%5d`).
+pub fn write_u64_padded(line: &mut String, mut value: u64, width: usize) {
+    let mut digits = [b' '; 20];
+    let mut start = digits.len();
+    while value >= 100 {
+        let pair = (value % 100) as usize * 2;
+        value /= 100;
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if value >= 10 {
+        let pair = value as usize * 2;
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        start -= 1;
+        digits[start] = b'0' + value as u8;
+    }
+    // Up to 20 columns come from the buffer's blanks, more (never asked for) one by one.
+    for _ in digits.len()..width {
+        line.push(' ');
+    }
+    let start = start.min(digits.len().saturating_sub(width));
+    line.extend(digits[start..].iter().map(|&b| char::from(b)));
+}
+
+/// Appends an `i64` in decimal without the formatting machinery (ints are the
+/// commonest scalar of all).
+/// ```
+/// let mut out = String::new();
+/// picklegraph::render::scalar::write_int(&mut out, i64::MIN);
+/// assert_eq!(out, i64::MIN.to_string());
+/// ```
+pub fn write_int(line: &mut String, value: i64) {
+    if value < 0 {
+        line.push('-');
+    }
+    write_u64(line, value.unsigned_abs());
 }
 
 /// Python's `repr(int)` for an int beyond 64 bits; past [`MAX_DECIMAL_INT_BITS`], a hex

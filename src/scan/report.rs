@@ -113,7 +113,7 @@ impl FileScan {
     /// after the first failure, as [`FileScan::of`] does. None at all is malformed.
     /// ```
     /// use picklegraph::scan::{FileScan, Verdict};
-    /// let loads = [(Some("data.pkl".to_string()), picklegraph::load(b"cos\nsystem\n."))];
+    /// let loads = picklegraph::load_all(b"cos\nsystem\n.").map(|p| (Some("data.pkl".into()), p));
     /// let scan = FileScan::of_loads(Some("a model".into()), loads, false);
     /// assert_eq!(scan.pickles[0].label.as_deref(), Some("data.pkl"));
     /// assert_eq!(scan.verdict(), Verdict::Dangerous);

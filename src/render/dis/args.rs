@@ -12,7 +12,9 @@ use super::messages;
 use crate::graph::PyStr;
 use crate::opcode::ArgKind;
 use crate::reader::Reader;
-use crate::render::scalar::{float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr};
+use crate::render::scalar::{
+    write_bytearray_repr, write_bytes_repr, write_float_repr, write_int, write_str_repr, write_u64,
+};
 use crate::text::{self, ParsedInt};
 
 /// Decimal digits CPython's `repr(int)` writes at most (`sys.get_int_max_str_digits()`).
@@ -74,60 +76,18 @@ impl Arg<'_> {
     pub(super) fn write_repr(&self, line: &mut String) -> Result<(), String> {
         match self {
             Arg::None => line.push_str("None"),
-            Arg::Int(value) => push_i64(line, *value),
-            Arg::UInt(value) => push_u64(line, *value),
+            Arg::Int(value) => write_int(line, *value),
+            Arg::UInt(value) => write_u64(line, *value),
             Arg::Bool(value) => line.push_str(if *value { "True" } else { "False" }),
             Arg::Big(value) => line.push_str(&value.to_string()),
             Arg::Long(bytes) => write_long_repr(line, bytes)?,
-            Arg::Float(value) => line.push_str(&float_repr(*value)),
+            Arg::Float(value) => write_float_repr(line, *value),
             Arg::Str(value) => write_str_repr(line, value),
             Arg::Bytes(bytes) => write_bytes_repr(line, bytes),
             Arg::ByteArray(bytes) => write_bytearray_repr(line, bytes),
         }
         Ok(())
     }
-}
-
-/// Appends a `u64` in decimal without going through `fmt`.
-pub(super) fn push_u64(line: &mut String, value: u64) {
-    push_u64_padded(line, value, 0);
-}
-
-/// "00" to "99", for writing two digits at a time.
-const DIGIT_PAIRS: &[u8; 200] = b"00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
-
-/// Appends a `u64` in decimal, right-aligned in `width` columns (`%5d`).
-pub(super) fn push_u64_padded(line: &mut String, mut value: u64, width: usize) {
-    let mut digits = [b' '; 20];
-    let mut start = digits.len();
-    while value >= 100 {
-        let pair = (value % 100) as usize * 2;
-        value /= 100;
-        start -= 2;
-        digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    }
-    if value >= 10 {
-        let pair = value as usize * 2;
-        start -= 2;
-        digits[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    } else {
-        start -= 1;
-        digits[start] = b'0' + value as u8;
-    }
-    // Up to 20 columns come from the buffer's blanks, more (never asked for) one by one.
-    for _ in digits.len()..width {
-        line.push(' ');
-    }
-    let start = start.min(digits.len().saturating_sub(width));
-    line.extend(digits[start..].iter().map(|&b| char::from(b)));
-}
-
-/// Appends an `i64` in decimal.
-pub(super) fn push_i64(line: &mut String, value: i64) {
-    if value < 0 {
-        line.push('-');
-    }
-    push_u64(line, value.unsigned_abs());
 }
 
 /// `repr(decode_long(bytes))`, or CPython's refusal past 4300 digits. The bytes are
@@ -149,7 +109,7 @@ fn write_long_repr(line: &mut String, bytes: &[u8]) -> Result<(), String> {
     } else {
         match text::decode_long(&bytes[..len]) {
             ParsedInt::Small(value) => {
-                push_i64(line, value);
+                write_int(line, value);
                 return Ok(());
             }
             ParsedInt::Big(value) => Some(value.to_string()),

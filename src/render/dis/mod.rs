@@ -26,6 +26,7 @@ use memo::Memo;
 
 use crate::opcode::{Opcode, StackItem};
 use crate::reader::Reader;
+use crate::render::scalar::{write_u64, write_u64_padded};
 
 /// How many MARK levels `dis` indents at most; deeper lines stay at this depth.
 pub const MAX_INDENT_LEVELS: usize = 64;
@@ -303,7 +304,7 @@ impl Listing {
     /// indentation and the name.
     fn start_line(&mut self, pos: usize, op: Opcode) {
         self.line.clear();
-        args::push_u64_padded(&mut self.line, pos as u64, 5);
+        write_u64_padded(&mut self.line, pos as u64, 5);
         self.line.push_str(": ");
         self.body = self.line.len();
         let byte = op.byte();
@@ -363,12 +364,12 @@ impl Listing {
             Note::None => {}
             Note::MarkAt(mark) => {
                 self.line.push_str(" (MARK at ");
-                args::push_u64(&mut self.line, *mark as u64);
+                write_u64(&mut self.line, *mark as u64);
                 self.line.push(')');
             }
             Note::MemoizedAs(index) => {
                 self.line.push_str(" (as ");
-                args::push_u64(&mut self.line, *index as u64);
+                write_u64(&mut self.line, *index as u64);
                 self.line.push(')');
             }
             Note::NoMark => self.line.push_str(" no MARK exists on stack"),
@@ -473,7 +474,7 @@ impl Listing {
     fn finish<W: Write + ?Sized>(&mut self, end: usize, out: &mut W) -> Result<usize, DisError> {
         self.line.clear();
         self.line.push_str("highest protocol among opcodes = ");
-        args::push_u64(&mut self.line, u64::from(self.max_proto));
+        write_u64(&mut self.line, u64::from(self.max_proto));
         self.line.push('\n');
         out.write_all(self.line.as_bytes())?;
         if !self.stack.is_empty() {

@@ -125,7 +125,8 @@ enum Group {
 pub struct Printer<W: Write> {
     out: W,
     layout: Layout,
-    lookahead: VecDeque<Token>,
+    /// Tokens read ahead for a fit test, each with its width in columns.
+    lookahead: VecDeque<(Token, usize)>,
     groups: Vec<Group>,
     level: usize,
     column: usize,
@@ -162,8 +163,18 @@ impl<W: Write> Printer<W> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn print(&mut self, mut tokens: impl Iterator<Item = Token>) -> io::Result<()> {
-        while let Some(token) = self.lookahead.pop_front().or_else(|| tokens.next()) {
-            self.emit(token, &mut tokens)?;
+        loop {
+            let (token, width) = match self.lookahead.pop_front() {
+                Some(measured) => measured,
+                None => match tokens.next() {
+                    Some(token) => {
+                        let width = width(&token);
+                        (token, width)
+                    }
+                    None => break,
+                },
+            };
+            self.emit(token, width, &mut tokens)?;
         }
         self.out.flush()
     }
@@ -172,22 +183,27 @@ impl<W: Write> Printer<W> {
         self.groups.last().copied().unwrap_or(Group::Broken) != Group::Flat
     }
 
-    fn emit(&mut self, token: Token, rest: &mut impl Iterator<Item = Token>) -> io::Result<()> {
+    fn emit(
+        &mut self,
+        token: Token,
+        width: usize,
+        rest: &mut impl Iterator<Item = Token>,
+    ) -> io::Result<()> {
         match token {
-            Token::Text(text, style) => self.write_text(&text, style)?,
+            Token::Text(text, style) => self.write_text(&text, width, style)?,
             Token::Line if self.groups.last() == Some(&Group::Fill) => {
                 let room = self.layout.width.saturating_sub(self.column + 1);
                 match self.fits(rest, room, 0) {
-                    true => self.write_text(" ", Style::Plain)?,
+                    true => self.write_text(" ", 1, Style::Plain)?,
                     false => self.newline()?,
                 }
             }
             Token::Line if self.broken() => self.newline()?,
-            Token::Line => self.write_text(" ", Style::Plain)?,
+            Token::Line => self.write_text(" ", 1, Style::Plain)?,
             Token::HardLine => self.newline()?,
             Token::SoftLine if self.broken() => self.newline()?,
             Token::SoftLine => {}
-            Token::IfBreak(text) if self.broken() => self.write_text(text, Style::Plain)?,
+            Token::IfBreak(text) if self.broken() => self.write_text(text, width, Style::Plain)?,
             Token::IfBreak(_) => {}
             Token::Begin | Token::BeginFill => {
                 let room = self.layout.width.saturating_sub(self.column);
@@ -224,18 +240,22 @@ impl<W: Write> Printer<W> {
         loop {
             if index == self.lookahead.len() {
                 match rest.next() {
-                    Some(token) => self.lookahead.push_back(token),
+                    Some(token) => {
+                        let width = width(&token);
+                        self.lookahead.push_back((token, width));
+                    }
                     None => return true,
                 }
             }
             let inside = depth > 0;
-            let width = match &self.lookahead[index] {
-                Token::Text(text, _) => text.chars().count(),
+            let (token, measured) = &self.lookahead[index];
+            let width = match token {
+                Token::Text(..) => *measured,
                 Token::Line if inside => 1,
                 Token::SoftLine if inside => 0,
                 Token::HardLine if inside => return false,
                 Token::Line | Token::SoftLine | Token::HardLine => return true,
-                Token::IfBreak(text) if !inside => text.chars().count(),
+                Token::IfBreak(_) if !inside => *measured,
                 Token::IfBreak(_) | Token::Indent | Token::Dedent => 0,
                 Token::Begin | Token::BeginFill => {
                     depth += usize::from(inside || item_only);
@@ -255,22 +275,43 @@ impl<W: Write> Printer<W> {
         }
     }
 
-    fn write_text(&mut self, text: &str, style: Style) -> io::Result<()> {
+    fn write_text(&mut self, text: &str, width: usize, style: Style) -> io::Result<()> {
         debug_assert!(!text.contains('\n'), "text tokens hold no line breaks");
         match style.ansi().filter(|_| self.layout.color) {
             Some(code) => write!(self.out, "{code}{text}\x1b[0m")?,
             None => self.out.write_all(text.as_bytes())?,
         }
-        self.column += text.chars().count();
+        self.column += width;
         Ok(())
     }
 
     fn newline(&mut self) -> io::Result<()> {
+        const SPACES: &[u8; 64] = &[b' '; 64];
         let indent = (self.level * self.layout.indent).min(self.layout.max_indent);
         self.out.write_all(b"\n")?;
-        write!(self.out, "{:indent$}", "")?;
+        let mut left = indent;
+        while left > 0 {
+            let step = left.min(SPACES.len());
+            self.out.write_all(&SPACES[..step])?;
+            left -= step;
+        }
         self.column = indent;
         Ok(())
+    }
+}
+
+/// The columns a text token takes (ASCII without counting characters); 0 for the
+/// tokens that are not text.
+fn width(token: &Token) -> usize {
+    let text: &str = match token {
+        Token::Text(text, _) => text,
+        Token::IfBreak(text) => text,
+        _ => return 0,
+    };
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
     }
 }
 

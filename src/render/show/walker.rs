@@ -15,7 +15,7 @@ use super::leaf::{bigint_text, bytes_text, str_text};
 use super::ShowOptions;
 use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
-use crate::render::scalar::float_repr;
+use crate::render::scalar::{float_repr, write_int};
 
 /// A node's state in the walk: not yet written, written without a label, or its label.
 const UNSEEN: u32 = 0;
@@ -137,7 +137,11 @@ impl<'p, 'a> Walker<'p, 'a> {
             Value::None => return self.text("None", Style::Constant),
             Value::Bool(true) => return self.text("True", Style::Constant),
             Value::Bool(false) => return self.text("False", Style::Constant),
-            Value::Int(v) => return self.text(v.to_string(), Style::Number),
+            Value::Int(v) => {
+                let mut text = String::with_capacity(20);
+                write_int(&mut text, v);
+                return self.text(text, Style::Number);
+            }
             Value::Float(v) => return self.text(float_repr(v), Style::Number),
             Value::Node(id) => id,
         };

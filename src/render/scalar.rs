@@ -163,7 +163,10 @@ pub fn write_u64_padded(line: &mut String, mut value: u64, width: usize) {
         line.push(' ');
     }
     let start = start.min(digits.len().saturating_sub(width));
-    line.extend(digits[start..].iter().map(|&b| char::from(b)));
+    line.reserve(digits.len() - start);
+    for &byte in &digits[start..] {
+        line.push(char::from(byte));
+    }
 }
 
 /// Appends an `i64` in decimal without the formatting machinery (ints are the

@@ -333,9 +333,8 @@ impl Listing {
         let has_arg = !matches!(arg, Arg::None);
         if has_arg || !matches!(note, Note::None) {
             // pickletools: "make a mild effort to align arguments".
-            for _ in op.name().len()..10 {
-                self.line.push(' ');
-            }
+            self.line
+                .push_str(&BLANKS[..10usize.saturating_sub(op.name().len())]);
             if has_arg {
                 self.line.push(' ');
                 arg.write_repr(&mut self.line)?;
@@ -345,8 +344,11 @@ impl Listing {
         if let Some(docs) = &self.docs {
             let doc = docs[usize::from(op.byte())];
             let chars = self.line[self.body..].chars().count();
-            for _ in chars..self.annotate_column {
-                self.line.push(' ');
+            let mut blanks = self.annotate_column.saturating_sub(chars);
+            while blanks > 0 {
+                let chunk = blanks.min(BLANKS.len());
+                self.line.push_str(&BLANKS[..chunk]);
+                blanks -= chunk;
             }
             self.annotate_column = chars.max(self.annotate_column);
             if self.annotate_column > 50 {

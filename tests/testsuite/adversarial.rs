@@ -525,3 +525,27 @@ fn fuzz_regressions_load_and_render_cleanly() {
         });
     }
 }
+
+#[test]
+fn two_hundred_thousand_distinct_globals_go_through_every_view_in_linear_time() {
+    // Each GLOBAL names a module of its own and is popped: show's summary line once
+    // searched a list of the names seen, which made this 2.6 MB file take minutes.
+    const COUNT: usize = 200_000;
+    let mut stream = b"(".to_vec();
+    for i in 0..COUNT {
+        stream.extend_from_slice(format!("cmod{i}\nname{i}\n0").as_bytes());
+    }
+    stream.extend_from_slice(b"l.");
+    let pickle = load(&stream).unwrap();
+    let mut text = Vec::new();
+    within(SECONDS(20), "show", || {
+        picklegraph::render::show::show(&pickle, &ShowOptions::default(), &mut text).unwrap()
+    });
+    let first = String::from_utf8_lossy(&text)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    assert!(first.contains("200,000 globals: mod0.name0"), "{first}");
+    every_view_within(SECONDS(60), "distinct globals", &stream);
+}

@@ -256,9 +256,11 @@ fn summary(
     let mut shipped = Vec::new();
     let mut libraries: Vec<Library> = Vec::new();
     let mut modules: Vec<String> = Vec::new();
+    // Distinct modules in order; the set keeps a payload of many distinct modules linear.
+    let mut seen_modules: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut pythons: Vec<&str> = Vec::new();
-    let add = |list: &mut Vec<String>, item: Option<&str>| {
-        if let Some(item) = item.filter(|i| !list.iter().any(|l| l == i)) {
+    let mut add = |list: &mut Vec<String>, item: Option<&str>| {
+        if let Some(item) = item.filter(|&i| seen_modules.insert(i.to_string())) {
             list.push(item.to_string());
         }
     };

@@ -761,3 +761,51 @@ fn scan_reads_the_pickle_of_a_joblib_object_array_and_finds_what_it_hides() {
     assert_eq!(output.status.code(), Some(3), "{text}");
     assert!(text.contains("posix.system('echo pwned')"), "{text}");
 }
+
+#[test]
+fn stats_reads_checkpoints_and_joblib_files_through_their_pickles() {
+    let stats = |path: &str| {
+        let output = picklegraph()
+            .args(["stats", "--json"])
+            .arg(common::fixtures().join(path))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{path}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let zip = stats("torch/state_dict.pt");
+    assert_eq!(zip.len(), 1);
+    assert!(zip[0]["format"]
+        .as_str()
+        .unwrap()
+        .starts_with("PyTorch zip checkpoint"));
+    assert!(zip[0]["globals"]["torch._utils._rebuild_tensor_v2"]["references"].as_u64() > Some(1));
+    let legacy = stats("torch/state_dict_legacy.pt");
+    let labels: Vec<&str> = legacy
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "magic number",
+            "protocol version",
+            "sys_info",
+            "saved object",
+            "storage keys"
+        ]
+    );
+    // joblib: the stream's pickle, then the object array's own pickle after its wrapper;
+    // the raw array bytes between are passed over, not read as a pickle.
+    let joblib = stats("joblib/arrays_and_objects.p4.pkl");
+    assert_eq!(joblib.len(), 2);
+    assert_eq!(joblib[1]["span"], serde_json::json!([498, 656]));
+}

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use picklegraph::stats::{stats, Stats, DEFAULT_LARGEST};
 
+use crate::contents;
 use crate::input::{self, Input};
 use crate::{Files, EXIT_OK};
 
@@ -24,12 +25,27 @@ pub struct StatsArgs {
 
 /// Runs `stats`.
 pub fn run(args: &StatsArgs) -> u8 {
+    let buffers = match contents::Buffers::read(&args.files) {
+        Ok(buffers) => buffers,
+        Err(code) => return code,
+    };
     input::for_each(&args.files, |input, out| {
-        let mut pickles = picklegraph::load_all(&input.bytes);
+        // A model file's pickles, as the other views find them (a checkpoint's
+        // data.pkl, a joblib file's pickles around its arrays).
+        let contents = match contents::open(input, out) {
+            Ok(contents) => contents,
+            Err(code) => return code,
+        };
+        if let (Some(description), false) = (&contents.description, args.json) {
+            let _ = writeln!(out, "{description}");
+        }
+        let mut pickles = contents.pickles(&buffers);
         let mut index = 0;
         loop {
             let (started, cpu_started) = (Instant::now(), cpu_time());
-            let Some(result) = pickles.next() else { break };
+            let Some((label, result)) = pickles.next() else {
+                break;
+            };
             let load_time = started.elapsed();
             let load_cpu = cpu_time()
                 .zip(cpu_started)
@@ -42,6 +58,8 @@ pub fn run(args: &StatsArgs) -> u8 {
             let summary = stats(&pickle, args.largest);
             let report = Report {
                 input,
+                format: contents.description.as_deref(),
+                label: label.as_deref(),
                 index,
                 span: pickle.span(),
                 protocol: pickle.protocol(),
@@ -63,6 +81,10 @@ pub fn run(args: &StatsArgs) -> u8 {
 
 struct Report<'r> {
     input: &'r Input,
+    /// What holds the pickles, for a model file (`# PyTorch zip checkpoint: …`).
+    format: Option<&'r str>,
+    /// What this pickle is inside a model file (`# storage keys`).
+    label: Option<&'r str>,
     index: usize,
     span: (usize, usize),
     protocol: u8,
@@ -96,6 +118,9 @@ impl Report<'_> {
         let len = self.span.1 - self.span.0;
         if self.index > 0 {
             writeln!(out)?;
+        }
+        if let Some(label) = self.label {
+            writeln!(out, "{label}")?;
         }
         writeln!(
             out,
@@ -164,6 +189,8 @@ impl Report<'_> {
             .collect();
         let value = serde_json::json!({
             "file": self.input.name,
+            "format": self.format.map(|f| f.trim_start_matches("# ")),
+            "label": self.label.map(|l| l.trim_start_matches("# ")),
             "index": self.index,
             "span": [self.span.0, self.span.1],
             "protocol": self.protocol,

@@ -85,26 +85,31 @@ impl BuildHasher for Hashed {
 /// The most payload bytes a [`Key::Short`] holds.
 const SHORT: usize = 14;
 
-/// A short str (`kind` 1) or bytes (`kind` 2) payload, zero-padded.
+/// A short str (`kind` 1) or bytes (`kind` 2) payload packed into two words: bytes
+/// 0-7 in `low`, bytes 8-13 in `high` with the length and kind in its top two bytes.
+/// Built in registers, a byte at a time: a key assembled in memory byte by byte and
+/// read back as words stalls on every store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Short {
-    kind: u8,
-    len: u8,
-    bytes: [u8; SHORT],
+    low: u64,
+    high: u64,
 }
 
 impl Short {
     fn of(kind: u8, payload: &[u8]) -> Option<Short> {
-        let len = payload.len();
-        (len <= SHORT).then(|| {
-            let mut bytes = [0; SHORT];
-            bytes[..len].copy_from_slice(payload);
-            Short {
-                kind,
-                len: len as u8,
-                bytes,
+        if payload.len() > SHORT {
+            return None;
+        }
+        let (mut low, mut high) = (0u64, 0u64);
+        for (index, &byte) in payload.iter().enumerate() {
+            if index < 8 {
+                low |= u64::from(byte) << (8 * index);
+            } else {
+                high |= u64::from(byte) << (8 * (index - 8));
             }
-        })
+        }
+        high |= (payload.len() as u64) << 56 | u64::from(kind) << 48;
+        Some(Short { low, high })
     }
 }
 
@@ -175,10 +180,7 @@ fn fingerprint(key: Key) -> u64 {
         Key::Float(bits) => bits,
         Key::Nan => 2,
         Key::Short(short) => {
-            let [a, b] = [&short.bytes[..8], &short.bytes[6..]]
-                .map(|half| u64::from_le_bytes(half.try_into().unwrap_or([0; 8])));
-            (a ^ b.rotate_left(29) ^ u64::from(short.len) << 56 ^ u64::from(short.kind))
-                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            (short.low ^ short.high.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
         }
         Key::Canon(c) => u64::from(c) ^ 0x5555_5555_0000_0000,
         Key::Identity(id) => u64::from(id.0) ^ 0xaaaa_aaaa_0000_0000,

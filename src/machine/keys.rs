@@ -431,7 +431,8 @@ impl Keys {
         Ok(None)
     }
 
-    /// Fills the empty dict `owner` with fewer than [`LINEAR_SEARCH_MAX`] pairs, merging
+    /// Fills the empty dict `owner` with fewer than [`LINEAR_SEARCH_MAX`] pairs (`flat`
+    /// alternates keys and values), merging
     /// equal keys as [`Keys::find`] would, with each key reduced and fingerprinted once:
     /// the one-batch small dict (a record) is the commonest dict in a pickle. On an
     /// unhashable key, `entries` holds the pairs before it, as pair-by-pair storing
@@ -440,14 +441,15 @@ impl Keys {
         &mut self,
         nodes: &[Node<'_>],
         owner: NodeId,
-        pairs: impl Iterator<Item = (Value, Value)>,
+        flat: &[Value],
         entries: &mut Vec<(Value, Value)>,
     ) -> Result<(), ErrorKind> {
         debug_assert!(entries.is_empty(), "fill_small starts from an empty dict");
         self.recent.clear();
         self.recent_owner = Some(owner);
         self.pending = None;
-        for (key, value) in pairs {
+        for index in 0..flat.len() / 2 {
+            let (key, value) = (flat[2 * index], flat[2 * index + 1]);
             let reduced = self.key_of(nodes, key)?;
             let print = fingerprint(reduced);
             let found = self.recent.iter().position(|&(other, other_print)| {

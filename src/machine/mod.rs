@@ -677,14 +677,14 @@ impl<'a, 'o> Machine<'a, 'o> {
             });
         }
         let id = self.add_node(Node::Dict(Vec::with_capacity(items.len() / 2)))?;
-        self.set_items(id, pairs(&items))?;
+        self.set_items(id, &items)?;
         self.stack.push(Value::Node(id))
     }
 
     fn op_setitem(&mut self) -> Result<(), ErrorKind> {
         let value = self.stack.pop()?;
         let key = self.stack.pop()?;
-        self.store_items(vec![(key, value)], "SETITEM")
+        self.store_items(vec![key, value], "SETITEM")
     }
 
     fn op_setitems(&mut self) -> Result<(), ErrorKind> {
@@ -699,7 +699,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             let charged = self.charge(count as u64 * SLOT_COST);
             let stored = charged.and_then(|()| {
                 let items = self.stack.above_mark()?;
-                set_items(&mut self.nodes, &mut self.keys, id, pairs(items))
+                set_items(&mut self.nodes, &mut self.keys, id, items)
             });
             drop(self.stack.pop_mark()?);
             return stored;
@@ -712,34 +712,30 @@ impl<'a, 'o> Machine<'a, 'o> {
                 detail: "odd number of items",
             });
         }
-        self.store_items(pairs(&items).collect(), "SETITEMS")
+        self.store_items(items, "SETITEMS")
     }
 
-    fn store_items(
-        &mut self,
-        pairs: Vec<(Value, Value)>,
-        operation: &'static str,
-    ) -> Result<(), ErrorKind> {
+    /// Stores `flat`, keys and values alternating, into the dict on top of the stack
+    /// (or records it on an inert object).
+    fn store_items(&mut self, flat: Vec<Value>, operation: &'static str) -> Result<(), ErrorKind> {
         let target = self.stack.top()?;
         let Some(id) = target.node() else {
             return Err(self.wrong_type(operation, target, "it does not support item assignment"));
         };
         match &mut self.nodes[id.index()] {
-            Node::Dict(_) => self.set_items(id, pairs.into_iter()),
+            Node::Dict(_) => self.set_items(id, &flat),
             Node::Inert(inert) => {
-                inert.mutations.push(Mutation::SetItems(pairs));
+                inert
+                    .mutations
+                    .push(Mutation::SetItems(pairs(&flat).collect()));
                 Ok(())
             }
             _ => Err(self.wrong_type(operation, target, "it does not support item assignment")),
         }
     }
 
-    fn set_items(
-        &mut self,
-        id: NodeId,
-        pairs: impl ExactSizeIterator<Item = (Value, Value)>,
-    ) -> Result<(), ErrorKind> {
-        set_items(&mut self.nodes, &mut self.keys, id, pairs)
+    fn set_items(&mut self, id: NodeId, flat: &[Value]) -> Result<(), ErrorKind> {
+        set_items(&mut self.nodes, &mut self.keys, id, flat)
     }
 
     /// Adds members to set or frozenset `id`, skipping those equal to a member already there.
@@ -1162,21 +1158,22 @@ impl<'a, 'o> Machine<'a, 'o> {
 
 /// Stores pairs into dict `id` as Python does: an equal key keeps its place and first
 /// spelling, and takes the new value. A free function so that the pairs may be read
-/// from the stack in place while the arena changes.
+/// from the stack in place while the arena changes. `flat` alternates keys and values
+/// (read by index: an iterator of pairs moved each pair through the stack).
 fn set_items(
     nodes: &mut [Node<'_>],
     keys: &mut Keys,
     id: NodeId,
-    pairs: impl ExactSizeIterator<Item = (Value, Value)>,
+    flat: &[Value],
 ) -> Result<(), ErrorKind> {
-    let count = pairs.len();
+    let count = flat.len() / 2;
     if let Node::Dict(entries) = &mut nodes[id.index()] {
         if entries.is_empty() && count < keys::LINEAR_SEARCH_MAX {
             // Taken out while it fills: no key can look into a dict (dicts are
             // unhashable), so the other nodes are all that the keys are compared with.
             let mut filled = std::mem::take(entries);
             filled.reserve_exact(count);
-            let result = keys.fill_small(nodes, id, pairs, &mut filled);
+            let result = keys.fill_small(nodes, id, flat, &mut filled);
             if let Node::Dict(entries) = &mut nodes[id.index()] {
                 *entries = filled;
             }
@@ -1184,7 +1181,7 @@ fn set_items(
         }
         entries.reserve(count);
     }
-    for (key, value) in pairs {
+    for (key, value) in pairs(flat) {
         let Node::Dict(entries) = &nodes[id.index()] else {
             unreachable!("set_items is called on dicts");
         };

@@ -59,7 +59,9 @@ impl Memo {
     }
 
     /// The value under `key`.
-    #[inline]
+    // Always inlined: returned through memory, the value was written in parts and
+    // read back whole, a store-forwarding stall that was a quarter of `run` on records.
+    #[inline(always)]
     pub fn get(&self, key: u64) -> Option<Value> {
         match usize::try_from(key).ok().and_then(|i| self.dense.get(i)) {
             Some(&EMPTY) | None => self.sparse.get(&key).copied(),

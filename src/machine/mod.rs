@@ -823,7 +823,11 @@ impl<'a, 'o> Machine<'a, 'o> {
                 max: self.options.max_memo_key,
             });
         }
-        let top = self.stack.top()?;
+        // Picklers memoize nodes: their id is read alone (see `Stack::top_ref`).
+        let top = match self.stack.top_ref()? {
+            Value::Node(id) => Value::Node(*id),
+            other => *other,
+        };
         let before = self.memo.len();
         self.memo.put(key, top);
         if self.memo.len() > before {

@@ -85,6 +85,17 @@ impl Stack {
         self.values.last().copied().ok_or(ErrorKind::StackUnderflow)
     }
 
+    /// The top value, by reference, which must lie above the topmost mark: reading
+    /// only the fields a caller matches on, where a copy of the whole value just pushed
+    /// would wait for the push's partial stores.
+    #[inline]
+    pub fn top_ref(&self) -> Result<&Value, ErrorKind> {
+        if self.values.len() <= self.fence() {
+            return Err(ErrorKind::StackUnderflow);
+        }
+        self.values.last().ok_or(ErrorKind::StackUnderflow)
+    }
+
     /// Replaces the top value.
     pub fn replace_top(&mut self, value: Value) -> Result<(), ErrorKind> {
         self.top()?;

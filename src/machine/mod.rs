@@ -581,7 +581,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     // ---- containers -----------------------------------------------------------------
 
     fn pop_mark_items(&mut self) -> Result<Vec<Value>, ErrorKind> {
-        let items: Vec<Value> = self.stack.pop_mark()?.collect();
+        let items = self.stack.pop_mark()?;
         self.charge(items.len() as u64 * SLOT_COST)?;
         Ok(items)
     }
@@ -602,12 +602,13 @@ impl<'a, 'o> Machine<'a, 'o> {
             // The common case, a list: the items go straight from the stack into it.
             let count = self.stack.above_mark()?.len();
             let charged = self.charge(count as u64 * SLOT_COST);
-            let items = self.stack.pop_mark()?;
-            charged?;
-            if let Node::List(list) = &mut self.nodes[id.index()] {
-                list.extend(items);
+            if charged.is_ok() {
+                if let Node::List(list) = &mut self.nodes[id.index()] {
+                    list.extend_from_slice(self.stack.above_mark()?);
+                }
             }
-            return Ok(());
+            self.stack.drop_mark()?;
+            return charged;
         }
         let items = self.pop_mark_items()?;
         self.extend_target(items, "APPENDS")
@@ -701,7 +702,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 let items = self.stack.above_mark()?;
                 set_items(&mut self.nodes, &mut self.keys, id, items)
             });
-            drop(self.stack.pop_mark()?);
+            self.stack.drop_mark()?;
             return stored;
         }
         let items = self.pop_mark_items()?;
@@ -804,7 +805,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_pop_mark(&mut self) -> Result<(), ErrorKind> {
-        let items: Vec<Value> = self.stack.pop_mark()?.collect();
+        let items = self.stack.pop_mark()?;
         for value in items {
             self.discard(value, Opcode::PopMark);
         }

@@ -114,11 +114,24 @@ impl Stack {
     }
 
     /// Removes the topmost mark and returns the values above it, bottom first.
+    ///
+    /// The values move as one block copy (`split_off`): moved one by one through an
+    /// iterator of `Option<Value>`, each went through memory in overlapping parts and
+    /// stalled, a third of the time of loading a list of ints.
     #[inline]
-    pub fn pop_mark(&mut self) -> Result<std::vec::Drain<'_, Value>, ErrorKind> {
+    pub fn pop_mark(&mut self) -> Result<Vec<Value>, ErrorKind> {
         let mark = self.marks.pop().ok_or(ErrorKind::MissingMark)?;
         debug_assert!(mark <= self.values.len(), "mark above the stack top");
-        Ok(self.values.drain(mark..))
+        Ok(self.values.split_off(mark))
+    }
+
+    /// Removes the topmost mark and the values above it (read them first with
+    /// [`Stack::above_mark`]).
+    #[inline]
+    pub fn drop_mark(&mut self) -> Result<(), ErrorKind> {
+        let mark = self.marks.pop().ok_or(ErrorKind::MissingMark)?;
+        self.values.truncate(mark);
+        Ok(())
     }
 
     /// The value just below the topmost mark, if there is a mark and the value lies above

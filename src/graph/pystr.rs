@@ -21,7 +21,9 @@ impl<'a> PyStr<'a> {
     /// assert!(PyStr::from_utf8_surrogatepass(b"\xed\xa0\x80".as_slice()).is_ok());
     /// assert_eq!(PyStr::from_utf8_surrogatepass(b"a\xff".as_slice()).unwrap_err(), 1);
     /// ```
-    #[inline]
+    // Always inlined: returned through memory, the result was written in parts and
+    // read back whole by the machine, a store-forwarding stall on every str.
+    #[inline(always)]
     pub fn from_utf8_surrogatepass(bytes: impl Into<Cow<'a, [u8]>>) -> Result<PyStr<'a>, usize> {
         let bytes = bytes.into();
         validate(&bytes)?;

@@ -22,6 +22,12 @@ pub trait TextSink {
     fn put_byte(&mut self, byte: u8);
     /// Makes room for at least `additional` more bytes.
     fn reserve_bytes(&mut self, additional: usize);
+    /// Appends the first `len` (at most 8) bytes of `word` taken big-endian, all ASCII
+    /// (as [`TextSink::put_ascii`]). A byte buffer copies all eight and keeps `len`: a
+    /// fixed-size store, where a copy of a few bytes would be a `memcpy` call.
+    fn put_word(&mut self, word: u64, len: usize) {
+        self.put_ascii(&word.to_be_bytes()[..len.min(8)]);
+    }
 }
 
 impl TextSink for String {
@@ -70,6 +76,12 @@ impl TextSink for Vec<u8> {
     #[inline]
     fn reserve_bytes(&mut self, additional: usize) {
         self.reserve(additional);
+    }
+    #[inline]
+    fn put_word(&mut self, word: u64, len: usize) {
+        let end = self.len() + len.min(8);
+        self.extend_from_slice(&word.to_be_bytes());
+        self.truncate(end);
     }
 }
 
@@ -240,6 +252,15 @@ pub fn write_u64_padded_with<T: TextSink + ?Sized>(
     width: usize,
     fill: u8,
 ) {
+    // Most numbers written (offsets, memo keys, small ints) fit in eight digits, which
+    // are laid out in one word, in registers.
+    if let (Ok(small @ 0..=99_999_999), 0..=8) = (u32::try_from(value), width) {
+        let (digits, count) = digits8(small);
+        let width = width.max(count);
+        let leading = if count == 8 { 0 } else { !0u64 << (count * 8) };
+        let padded = (digits & !leading) | ((u64::from(fill) * 0x0101_0101_0101_0101) & leading);
+        return line.put_word(padded << ((8 - width) * 8), width);
+    }
     let mut digits = [fill; 20];
     let mut start = digits.len();
     while value >= 100 {
@@ -262,6 +283,24 @@ pub fn write_u64_padded_with<T: TextSink + ?Sized>(
     }
     let start = start.min(digits.len().saturating_sub(width));
     line.put_ascii(&digits[start..]);
+}
+
+/// The decimal digits of a value below 10^8 as the bytes of a big-endian word, with
+/// leading zeros, and how many digits the value has.
+#[inline]
+pub(crate) fn digits8(value: u32) -> (u64, usize) {
+    debug_assert!(value < 100_000_000);
+    let pair = |v: u32| {
+        let at = 2 * v as usize;
+        [DIGIT_PAIRS[at], DIGIT_PAIRS[at + 1]]
+    };
+    let (high, low) = (value / 10_000, value % 10_000);
+    let [a, b] = pair(high / 100);
+    let [c, d] = pair(high % 100);
+    let [e, f] = pair(low / 100);
+    let [g, h] = pair(low % 100);
+    let count = value.max(1).ilog10() as usize + 1;
+    (u64::from_be_bytes([a, b, c, d, e, f, g, h]), count)
 }
 
 /// Appends an `i64` in decimal without the formatting machinery (ints are the
@@ -510,6 +549,34 @@ mod tests {
             (f64::NEG_INFINITY, "-inf"),
         ] {
             assert_eq!(float_repr(value), text);
+        }
+    }
+
+    #[test]
+    fn padded_ints_match_fmt_on_both_sides_of_the_word_path() {
+        let values = [
+            0,
+            7,
+            10,
+            99,
+            12_345,
+            99_999,
+            100_000,
+            9_999_999,
+            10_000_000,
+            99_999_999,
+            100_000_000,
+            u64::MAX,
+        ];
+        for value in values {
+            for width in [0, 1, 2, 5, 8, 9, 12] {
+                let mut text = String::new();
+                write_u64_padded(&mut text, value, width);
+                assert_eq!(text, format!("{value:width$}"));
+                let mut bytes = b"x".to_vec();
+                write_u64_padded_with(&mut bytes, value, width, b'0');
+                assert_eq!(bytes, format!("x{value:0width$}").into_bytes());
+            }
         }
     }
 

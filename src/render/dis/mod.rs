@@ -26,7 +26,7 @@ use memo::Memo;
 
 use crate::opcode::{ArgKind, Opcode, StackItem};
 use crate::reader::Reader;
-use crate::render::scalar::{write_u64, write_u64_padded};
+use crate::render::scalar::{digits8, write_u64, write_u64_padded};
 
 /// How many MARK levels `dis` indents at most; deeper lines stay at this depth.
 pub const MAX_INDENT_LEVELS: usize = 64;
@@ -38,7 +38,7 @@ pub const PICKLETOOLS_ANNOTATE_COLUMN: usize = 30;
 pub const INDENT_CAPPED_NOTE: &str =
     "[picklegraph: more than 64 MARKs are open; indentation stays at 64 levels from here on]";
 
-const BLANKS: &str = "                                                                ";
+const BLANKS: &[u8; 64] = b"                                                                ";
 
 /// The options of `pickletools.dis` that change what it writes.
 /// ```
@@ -315,14 +315,6 @@ impl Row {
             memo,
         }
     }
-
-    fn name(&self) -> &[u8] {
-        &self.name[..usize::from(self.name_len)]
-    }
-
-    fn padded_name(&self) -> &[u8] {
-        &self.name[..usize::from(self.padded_len)]
-    }
 }
 
 /// [`Row`]s by opcode byte.
@@ -469,32 +461,42 @@ impl Listing {
     /// indentation and the name.
     #[inline]
     fn start_line(&mut self, pos: usize, row: &Row) {
-        write_u64_padded(&mut self.text, pos as u64, 5);
-        self.text.extend_from_slice(b": ");
+        put_position(&mut self.text, pos);
         self.body = self.text.len();
         self.text.extend_from_slice(&row.code);
         let depth = self.marks.len().min(MAX_INDENT_LEVELS);
-        let mut blanks = depth.saturating_mul(self.options.indentlevel);
-        while blanks > 0 {
-            let chunk = blanks.min(BLANKS.len());
-            self.text.extend_from_slice(&BLANKS.as_bytes()[..chunk]);
-            blanks -= chunk;
+        let blanks = depth.saturating_mul(self.options.indentlevel);
+        self.put_blanks(blanks);
+    }
+
+    /// Appends `count` blanks. Up to 64 are copied as a fixed 64-byte block that is then
+    /// cut to length, which is cheaper than a `memcpy` call for a few bytes.
+    #[inline]
+    fn put_blanks(&mut self, mut count: usize) {
+        let end = self.text.len() + count;
+        while count > 0 {
+            self.text.extend_from_slice(BLANKS);
+            count = count.saturating_sub(BLANKS.len());
         }
+        self.text.truncate(end);
     }
 
     /// Writes the name, the argument, the note and the annotation, and ends the line.
     #[inline]
     fn finish_line(&mut self, row: &Row, arg: &Arg<'_>, note: &Note) -> Result<(), String> {
         let has_arg = !matches!(arg, Arg::None);
+        // The name is copied as its whole 16-byte field (a fixed-size copy), then cut.
+        let name_end = self.text.len();
+        self.text.extend_from_slice(&row.name);
         if has_arg || !matches!(note, Note::None) {
-            self.text.extend_from_slice(row.padded_name());
+            self.text.truncate(name_end + usize::from(row.padded_len));
             if has_arg {
                 self.text.push(b' ');
                 arg.write_repr(&mut self.text)?;
             }
             self.push_note(note);
         } else {
-            self.text.extend_from_slice(row.name());
+            self.text.truncate(name_end + usize::from(row.name_len));
         }
         if let Some(docs) = &self.docs {
             let doc = row.op.map_or("", |op| docs[usize::from(op.byte())]);
@@ -503,12 +505,7 @@ impl Listing {
                 .iter()
                 .filter(|&&b| b & 0xc0 != 0x80)
                 .count();
-            let mut blanks = self.annotate_column.saturating_sub(chars);
-            while blanks > 0 {
-                let chunk = blanks.min(BLANKS.len());
-                self.text.extend_from_slice(&BLANKS.as_bytes()[..chunk]);
-                blanks -= chunk;
-            }
+            self.put_blanks(self.annotate_column.saturating_sub(chars));
             self.annotate_column = chars.max(self.annotate_column);
             if self.annotate_column > 50 {
                 self.annotate_column = self.options.annotate;
@@ -617,7 +614,12 @@ impl Listing {
         match pushed {
             // A memo fetch pushes what was stored, "for better stack emulation".
             Some(item) => self.stack.push(item),
-            None => self.stack.extend_from_slice(row.after),
+            // Most opcodes push one item; a one-item push is not worth a `memcpy` call.
+            None => match row.after {
+                [] => {}
+                [item] => self.stack.push(*item),
+                items => self.stack.extend_from_slice(items),
+            },
         }
         Ok(())
     }
@@ -641,6 +643,31 @@ impl Listing {
         }
         Ok(end)
     }
+}
+
+/// Writes pickletools' `%5d: ` for an offset. Every line starts with one, so offsets
+/// below 10^8 are laid out in one 8-byte word: two digits per table lookup, leading
+/// zeros turned into blanks by a mask, and a fixed-size copy rather than a `memcpy`
+/// call for a few bytes.
+#[inline]
+fn put_position(text: &mut Vec<u8>, pos: usize) {
+    if pos >= 100_000_000 {
+        write_u64_padded(text, pos as u64, 5);
+        text.extend_from_slice(b": ");
+        return;
+    }
+    let (digits, count) = digits8(pos as u32);
+    let width = count.max(5);
+    // The 8 - count leading bytes are zeros: '0' - 0x10 is a blank.
+    let leading = if count == 8 { 0 } else { !0u64 << (count * 8) };
+    let padded = digits - (0x1010_1010_1010_1010 & leading);
+    // The digits, left-aligned, then `: `, all in registers: building the bytes in a
+    // stack array with stores of different sizes stalls the copy that reads it back.
+    let line = (u128::from(padded << ((8 - width) * 8)) << 64)
+        | (u128::from(u16::from_be_bytes(*b": ")) << ((14 - width) * 8));
+    let len = text.len();
+    text.extend_from_slice(&line.to_be_bytes());
+    text.truncate(len + width + 2);
 }
 
 /// Reads an opcode and its argument, as pickletools' `genops` does.
@@ -685,6 +712,25 @@ mod tests {
         let docs = listing.docs.expect("annotations are loaded when asked for");
         for op in Opcode::ALL {
             assert!(!docs[usize::from(op.byte())].is_empty(), "{op}");
+        }
+    }
+
+    #[test]
+    fn positions_are_written_as_percent_5d() {
+        for pos in [
+            0,
+            9,
+            10,
+            99_999,
+            100_000,
+            1_234_567,
+            99_999_999,
+            100_000_000,
+            usize::MAX,
+        ] {
+            let mut text = b"x".to_vec();
+            put_position(&mut text, pos);
+            assert_eq!(text, format!("x{pos:5}: ").into_bytes());
         }
     }
 

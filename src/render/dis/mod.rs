@@ -576,15 +576,22 @@ impl Listing {
                     }
                 };
             }
-            MemoOp::Get => match arg.memo_key().and_then(|key| self.memo.get(&key)) {
-                Some(item) => checks.pushed = Some(item),
-                None => {
-                    checks.complaint = Some(format!(
-                        "memo key {} has never been stored into",
-                        arg_repr(arg)
-                    ));
+            MemoOp::Get => {
+                let stored = match arg {
+                    // `BINGET`'s key, the commonest, is looked up without a `MemoKey`.
+                    Arg::Int(key) => self.memo.get_small(*key),
+                    _ => arg.memo_key().and_then(|key| self.memo.get(&key)),
+                };
+                match stored {
+                    Some(item) => checks.pushed = Some(item),
+                    None => {
+                        checks.complaint = Some(format!(
+                            "memo key {} has never been stored into",
+                            arg_repr(arg)
+                        ));
+                    }
                 }
-            },
+            }
             MemoOp::None => {}
         }
     }

@@ -129,6 +129,22 @@ pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
     if value.is_infinite() {
         return out.put_str(if value > 0.0 { "inf" } else { "-inf" });
     }
+    // Where Python writes the fixed form (a decimal exponent from -4 to 15), Rust's
+    // `Display` writes the same shortest digits in the same form, less the `.0` of a
+    // whole number: no re-layout. A double below 1e-4 or from 1e16 up cannot have
+    // shortest digits on the other side of those bounds, as both are exact cut points
+    // of the rounding (1e16 is a double; `0.0001` is the shortest text of its double).
+    if (1e-4..1e16).contains(&value.abs()) {
+        let mut fixed = StackText::default();
+        if write!(fixed, "{value}").is_ok() {
+            let text = fixed.as_bytes();
+            out.put_ascii(text);
+            if !text.contains(&b'.') {
+                out.put_ascii(b".0");
+            }
+            return;
+        }
+    }
     // Rust's `{:e}` gives the shortest round-tripping digits, as Python's repr does:
     // `d.ddde±x`. It is written to the stack, then re-laid out as CPython would.
     let mut scientific = StackText::default();

@@ -6,6 +6,98 @@ use num_bigint::BigInt;
 use super::printable::NON_PRINTABLE;
 use crate::graph::PyStr;
 
+/// Where the writers below append text: a `String`, or a byte buffer that already is
+/// the output (`dis` writes its lines straight into the buffer it hands to the writer,
+/// so that 150 MB of listing is not first built in a `String` and then copied). All
+/// that is written is UTF-8, so a `String` stays valid.
+pub trait TextSink {
+    /// Appends text.
+    fn put_str(&mut self, text: &str);
+    /// Appends one character.
+    fn put_char(&mut self, c: char);
+    /// Appends ASCII bytes. A byte above 0x7f would be taken as a Latin-1 character by
+    /// a `String`, so callers pass ASCII only.
+    fn put_ascii(&mut self, bytes: &[u8]);
+    /// Appends one ASCII byte (as [`TextSink::put_ascii`]).
+    fn put_byte(&mut self, byte: u8);
+    /// Makes room for at least `additional` more bytes.
+    fn reserve_bytes(&mut self, additional: usize);
+    /// Appends the first `len` (at most 8) bytes of `word` taken big-endian, all ASCII
+    /// (as [`TextSink::put_ascii`]). A byte buffer copies all eight and keeps `len`: a
+    /// fixed-size store, where a copy of a few bytes would be a `memcpy` call.
+    fn put_word(&mut self, word: u64, len: usize) {
+        self.put_ascii(&word.to_be_bytes()[..len.min(8)]);
+    }
+}
+
+impl TextSink for String {
+    #[inline]
+    fn put_str(&mut self, text: &str) {
+        self.push_str(text);
+    }
+    #[inline]
+    fn put_char(&mut self, c: char) {
+        self.push(c);
+    }
+    #[inline]
+    fn put_ascii(&mut self, bytes: &[u8]) {
+        debug_assert!(bytes.is_ascii());
+        self.extend(bytes.iter().map(|&b| char::from(b)));
+    }
+    #[inline]
+    fn put_byte(&mut self, byte: u8) {
+        debug_assert!(byte.is_ascii());
+        self.push(char::from(byte));
+    }
+    #[inline]
+    fn reserve_bytes(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+}
+
+impl TextSink for Vec<u8> {
+    #[inline]
+    fn put_str(&mut self, text: &str) {
+        self.extend_from_slice(text.as_bytes());
+    }
+    #[inline]
+    fn put_char(&mut self, c: char) {
+        let mut utf8 = [0u8; 4];
+        self.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+    }
+    #[inline]
+    fn put_ascii(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn put_byte(&mut self, byte: u8) {
+        self.push(byte);
+    }
+    #[inline]
+    fn reserve_bytes(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+    #[inline]
+    fn put_word(&mut self, word: u64, len: usize) {
+        let end = self.len() + len.min(8);
+        self.extend_from_slice(&word.to_be_bytes());
+        self.truncate(end);
+    }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `\x..`, `\u....` or `\U........`: `prefix` and the code point in `digits`
+/// lowercase hex digits, as Python's reprs escape.
+fn put_hex_escape<T: TextSink + ?Sized>(out: &mut T, prefix: u8, cp: u32, digits: u32) {
+    let mut text = [b'\\', prefix, 0, 0, 0, 0, 0, 0, 0, 0];
+    for i in 0..digits {
+        let nibble = (cp >> ((digits - 1 - i) * 4)) & 0xf;
+        text[2 + i as usize] = HEX_DIGITS[nibble as usize];
+    }
+    out.put_ascii(&text[..2 + digits as usize]);
+}
+
 /// Ints with more bits than this (about 30,000 decimal digits) are written in hex:
 /// decimal conversion is quadratic, and a hostile `LONG4` can carry 10^7 bytes. CPython
 /// itself refuses to write more than 4300 digits unless told otherwise.
@@ -29,13 +121,29 @@ pub fn float_repr(value: f64) -> String {
 
 /// [`float_repr`] appended to `out`, with no allocation of its own: floats are the
 /// commonest scalar after ints, and `repr`, `show` and `dis` write millions of them.
-pub fn write_float_repr(out: &mut String, value: f64) {
+pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
     use std::fmt::Write as _;
     if value.is_nan() {
-        return out.push_str("nan");
+        return out.put_str("nan");
     }
     if value.is_infinite() {
-        return out.push_str(if value > 0.0 { "inf" } else { "-inf" });
+        return out.put_str(if value > 0.0 { "inf" } else { "-inf" });
+    }
+    // Where Python writes the fixed form (a decimal exponent from -4 to 15), Rust's
+    // `Display` writes the same shortest digits in the same form, less the `.0` of a
+    // whole number: no re-layout. A double below 1e-4 or from 1e16 up cannot have
+    // shortest digits on the other side of those bounds, as both are exact cut points
+    // of the rounding (1e16 is a double; `0.0001` is the shortest text of its double).
+    if (1e-4..1e16).contains(&value.abs()) {
+        let mut fixed = StackText::default();
+        if write!(fixed, "{value}").is_ok() {
+            let text = fixed.as_bytes();
+            out.put_ascii(text);
+            if !text.contains(&b'.') {
+                out.put_ascii(b".0");
+            }
+            return;
+        }
     }
     // Rust's `{:e}` gives the shortest round-tripping digits, as Python's repr does:
     // `d.ddde±x`. It is written to the stack, then re-laid out as CPython would.
@@ -66,38 +174,42 @@ pub fn write_float_repr(out: &mut String, value: f64) {
             count += 1;
         }
     }
-    let digits = std::str::from_utf8(&digit_bytes[..count]).unwrap_or("0");
+    if count == 0 {
+        digit_bytes[0] = b'0';
+        count = 1;
+    }
+    let digits = &digit_bytes[..count];
     if negative {
-        out.push('-');
+        out.put_byte(b'-');
     }
     // The value is 0.DIGITS × 10^point.
     let point = exponent + 1;
-    let zeros = |out: &mut String, n: usize| out.extend(std::iter::repeat('0').take(n));
+    let zeros = |out: &mut T, n: usize| {
+        for _ in 0..n {
+            out.put_byte(b'0');
+        }
+    };
     if point <= -4 || point > 16 {
-        out.push_str(&digits[..1]);
+        out.put_ascii(&digits[..1]);
         if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
+            out.put_byte(b'.');
+            out.put_ascii(&digits[1..]);
         }
         let shown = point - 1;
-        let _ = write!(
-            out,
-            "e{}{:02}",
-            if shown < 0 { '-' } else { '+' },
-            shown.abs()
-        );
+        out.put_ascii(if shown < 0 { b"e-" } else { b"e+" });
+        write_u64_padded_with(out, u64::from(shown.unsigned_abs()), 2, b'0');
     } else if point <= 0 {
-        out.push_str("0.");
+        out.put_ascii(b"0.");
         zeros(out, (-point) as usize);
-        out.push_str(digits);
+        out.put_ascii(digits);
     } else if point as usize >= digits.len() {
-        out.push_str(digits);
+        out.put_ascii(digits);
         zeros(out, point as usize - digits.len());
-        out.push_str(".0");
+        out.put_ascii(b".0");
     } else {
-        out.push_str(&digits[..point as usize]);
-        out.push('.');
-        out.push_str(&digits[point as usize..]);
+        out.put_ascii(&digits[..point as usize]);
+        out.put_byte(b'.');
+        out.put_ascii(&digits[point as usize..]);
     }
 }
 
@@ -133,7 +245,8 @@ impl std::fmt::Write for StackText {
 }
 
 /// Appends a `u64` in decimal without going through `fmt`.
-pub fn write_u64(line: &mut String, value: u64) {
+#[inline]
+pub fn write_u64<T: TextSink + ?Sized>(line: &mut T, value: u64) {
     write_u64_padded(line, value, 0);
 }
 
@@ -141,8 +254,30 @@ pub fn write_u64(line: &mut String, value: u64) {
 const DIGIT_PAIRS: &[u8; 200] = b"00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
 
 /// Appends a `u64` in decimal, right-aligned in `width` columns (`%5d`).
-pub fn write_u64_padded(line: &mut String, mut value: u64, width: usize) {
-    let mut digits = [b' '; 20];
+#[inline]
+pub fn write_u64_padded<T: TextSink + ?Sized>(line: &mut T, value: u64, width: usize) {
+    write_u64_padded_with(line, value, width, b' ');
+}
+
+/// Appends a `u64` in decimal, right-aligned in `width` columns filled with `fill`
+/// (`%5d`, or `%02d` with `b'0'`). The digits and the fill are laid out on the stack
+/// and appended at once.
+pub fn write_u64_padded_with<T: TextSink + ?Sized>(
+    line: &mut T,
+    mut value: u64,
+    width: usize,
+    fill: u8,
+) {
+    // Most numbers written (offsets, memo keys, small ints) fit in eight digits, which
+    // are laid out in one word, in registers.
+    if let (Ok(small @ 0..=99_999_999), 0..=8) = (u32::try_from(value), width) {
+        let (digits, count) = digits8(small);
+        let width = width.max(count);
+        let leading = if count == 8 { 0 } else { !0u64 << (count * 8) };
+        let padded = (digits & !leading) | ((u64::from(fill) * 0x0101_0101_0101_0101) & leading);
+        return line.put_word(padded << ((8 - width) * 8), width);
+    }
+    let mut digits = [fill; 20];
     let mut start = digits.len();
     while value >= 100 {
         let pair = (value % 100) as usize * 2;
@@ -158,15 +293,31 @@ pub fn write_u64_padded(line: &mut String, mut value: u64, width: usize) {
         start -= 1;
         digits[start] = b'0' + value as u8;
     }
-    // Up to 20 columns come from the buffer's blanks, more (never asked for) one by one.
+    // Up to 20 columns come from the buffer's fill, more (never asked for) one by one.
     for _ in digits.len()..width {
-        line.push(' ');
+        line.put_byte(fill);
     }
     let start = start.min(digits.len().saturating_sub(width));
-    line.reserve(digits.len() - start);
-    for &byte in &digits[start..] {
-        line.push(char::from(byte));
-    }
+    line.put_ascii(&digits[start..]);
+}
+
+/// The decimal digits of a value below 10^8 as the bytes of a big-endian word, with
+/// leading zeros, and how many digits the value has. The digits are split out in
+/// parallel, lanes of one word: two 4-digit halves, then four 2-digit quarters, then
+/// eight digits, each split a multiply and a shift (`n * 5243 >> 19` is `n / 100` below
+/// 10^4, `n * 103 >> 10` is `n / 10` below 100), with no table and no loop.
+#[inline]
+pub(crate) fn digits8(value: u32) -> (u64, usize) {
+    debug_assert!(value < 100_000_000);
+    // Lanes in little-endian order: the leading digits in the low lanes.
+    let halves = u64::from(value / 10_000) | (u64::from(value % 10_000) << 32);
+    let high = ((halves * 5243) >> 19) & 0x0000_007f_0000_007f;
+    let quarters = high | ((halves - high * 100) << 16);
+    let high = ((quarters * 103) >> 10) & 0x000f_000f_000f_000f;
+    let digits = high | ((quarters - high * 10) << 8);
+    // The leading zero digits are the zero bytes at the low end.
+    let count = (8 - (digits.trailing_zeros() / 8) as usize).max(1);
+    ((digits | 0x3030_3030_3030_3030).swap_bytes(), count)
 }
 
 /// Appends an `i64` in decimal without the formatting machinery (ints are the
@@ -176,9 +327,10 @@ pub fn write_u64_padded(line: &mut String, mut value: u64, width: usize) {
 /// picklegraph::render::scalar::write_int(&mut out, i64::MIN);
 /// assert_eq!(out, i64::MIN.to_string());
 /// ```
-pub fn write_int(line: &mut String, value: i64) {
+#[inline]
+pub fn write_int<T: TextSink + ?Sized>(line: &mut T, value: i64) {
     if value < 0 {
-        line.push('-');
+        line.put_byte(b'-');
     }
     write_u64(line, value.unsigned_abs());
 }
@@ -286,30 +438,60 @@ fn choose_quote(has_single: bool, has_double: bool) -> u8 {
 /// picklegraph::render::scalar::write_str_repr(&mut out, &picklegraph::PyStr::from_text("it's\u{200b}"));
 /// assert_eq!(out, r#""it's\u200b""#);
 /// ```
-pub fn write_str_repr(out: &mut String, text: &PyStr<'_>) {
+pub fn write_str_repr<T: TextSink + ?Sized>(out: &mut T, text: &PyStr<'_>) {
     let bytes = text.as_bytes();
     let quote = choose_quote(bytes.contains(&b'\''), bytes.contains(&b'"'));
-    out.reserve(bytes.len() + 2);
-    out.push(quote as char);
-    for cp in text.code_points() {
-        match cp {
-            0x5c => out.push_str("\\\\"),
-            _ if cp == u32::from(quote) => {
-                out.push('\\');
-                out.push(quote as char);
-            }
-            0x09 => out.push_str("\\t"),
-            0x0a => out.push_str("\\n"),
-            0x0d => out.push_str("\\r"),
-            0x00..=0x1f | 0x7f => out.push_str(&format!("\\x{cp:02x}")),
-            0x20..=0x7e => out.push(cp as u8 as char),
-            _ if is_printable(cp) => out.push(char::from_u32(cp).unwrap_or('\u{fffd}')),
-            0x80..=0xff => out.push_str(&format!("\\x{cp:02x}")),
-            0x100..=0xffff => out.push_str(&format!("\\u{cp:04x}")),
-            _ => out.push_str(&format!("\\U{cp:08x}")),
+    out.reserve_bytes(bytes.len() + 2);
+    out.put_byte(quote);
+    // Runs of printable ASCII that needs no escape are copied as they are; only the
+    // rest is decoded code point by code point.
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'\\' && b != quote;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let run = rest.iter().position(|&b| !plain(b)).unwrap_or(rest.len());
+        out.put_ascii(&rest[..run]);
+        rest = &rest[run..];
+        let Some(&first) = rest.first() else { break };
+        if first < 0x80 {
+            put_escaped_code_point(out, u32::from(first), quote);
+            rest = &rest[1..];
+            continue;
         }
+        // One non-ASCII code point: its UTF-8 (or surrogatepass) sequence, which the
+        // `PyStr` has validated.
+        let (len, init) = match first {
+            0xc0..=0xdf => (2, first & 0x1f),
+            0xe0..=0xef => (3, first & 0x0f),
+            _ => (4, first & 0x07),
+        };
+        let (head, tail) = rest.split_at(len.min(rest.len()));
+        let cp = head[1..]
+            .iter()
+            .fold(u32::from(init), |acc, &b| (acc << 6) | u32::from(b & 0x3f));
+        put_escaped_code_point(out, cp, quote);
+        rest = tail;
     }
-    out.push(quote as char);
+    out.put_byte(quote);
+}
+
+/// One code point of a str repr that is not plain printable ASCII.
+fn put_escaped_code_point<T: TextSink + ?Sized>(out: &mut T, cp: u32, quote: u8) {
+    match cp {
+        0x5c => out.put_ascii(b"\\\\"),
+        _ if cp == u32::from(quote) => {
+            out.put_byte(b'\\');
+            out.put_byte(quote);
+        }
+        0x09 => out.put_ascii(b"\\t"),
+        0x0a => out.put_ascii(b"\\n"),
+        0x0d => out.put_ascii(b"\\r"),
+        0x00..=0x1f | 0x7f => put_hex_escape(out, b'x', cp, 2),
+        0x20..=0x7e => out.put_byte(cp as u8),
+        _ if is_printable(cp) => out.put_char(char::from_u32(cp).unwrap_or('\u{fffd}')),
+        0x80..=0xff => put_hex_escape(out, b'x', cp, 2),
+        0x100..=0xffff => put_hex_escape(out, b'u', cp, 4),
+        _ => put_hex_escape(out, b'U', cp, 8),
+    }
 }
 
 /// Python's `repr(bytes)`, appended to `out`.
@@ -318,7 +500,7 @@ pub fn write_str_repr(out: &mut String, text: &PyStr<'_>) {
 /// picklegraph::render::scalar::write_bytes_repr(&mut out, b"\x00'a\x7f");
 /// assert_eq!(out, r#"b"\x00'a\x7f""#);
 /// ```
-pub fn write_bytes_repr(out: &mut String, bytes: &[u8]) {
+pub fn write_bytes_repr<T: TextSink + ?Sized>(out: &mut T, bytes: &[u8]) {
     write_bytes_literal(out, bytes, false);
 }
 
@@ -329,37 +511,36 @@ pub fn write_bytes_repr(out: &mut String, bytes: &[u8]) {
 /// picklegraph::render::scalar::write_bytearray_repr(&mut out, b"a'b");
 /// assert_eq!(out, r#"bytearray(b"a\'b")"#);
 /// ```
-pub fn write_bytearray_repr(out: &mut String, bytes: &[u8]) {
-    out.push_str("bytearray(");
+pub fn write_bytearray_repr<T: TextSink + ?Sized>(out: &mut T, bytes: &[u8]) {
+    out.put_ascii(b"bytearray(");
     write_bytes_literal(out, bytes, true);
-    out.push(')');
+    out.put_byte(b')');
 }
 
-fn write_bytes_literal(out: &mut String, bytes: &[u8], always_escape_single: bool) {
+fn write_bytes_literal<T: TextSink + ?Sized>(
+    out: &mut T,
+    bytes: &[u8],
+    always_escape_single: bool,
+) {
     let quote = choose_quote(bytes.contains(&b'\''), bytes.contains(&b'"'));
-    out.reserve(bytes.len() + 3);
-    out.push('b');
-    out.push(quote as char);
+    out.reserve_bytes(bytes.len() + 3);
+    out.put_byte(b'b');
+    out.put_byte(quote);
     for &b in bytes {
         match b {
-            b'\\' => out.push_str("\\\\"),
+            b'\\' => out.put_ascii(b"\\\\"),
             _ if b == quote || (always_escape_single && b == b'\'') => {
-                out.push('\\');
-                out.push(b as char);
+                out.put_byte(b'\\');
+                out.put_byte(b);
             }
-            b'\t' => out.push_str("\\t"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            0x20..=0x7e => out.push(b as char),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\x");
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 0xf)] as char);
-            }
+            b'\t' => out.put_ascii(b"\\t"),
+            b'\n' => out.put_ascii(b"\\n"),
+            b'\r' => out.put_ascii(b"\\r"),
+            0x20..=0x7e => out.put_byte(b),
+            _ => put_hex_escape(out, b'x', u32::from(b), 2),
         }
     }
-    out.push(quote as char);
+    out.put_byte(quote);
 }
 
 /// Python's `repr(bytes)` as a new string.
@@ -385,6 +566,44 @@ mod tests {
             (f64::NEG_INFINITY, "-inf"),
         ] {
             assert_eq!(float_repr(value), text);
+        }
+    }
+
+    #[test]
+    fn padded_ints_match_fmt_on_both_sides_of_the_word_path() {
+        let values = [
+            0,
+            7,
+            10,
+            99,
+            12_345,
+            99_999,
+            100_000,
+            9_999_999,
+            10_000_000,
+            99_999_999,
+            100_000_000,
+            u64::MAX,
+        ];
+        for value in values {
+            for width in [0, 1, 2, 5, 8, 9, 12] {
+                let mut text = String::new();
+                write_u64_padded(&mut text, value, width);
+                assert_eq!(text, format!("{value:width$}"));
+                let mut bytes = b"x".to_vec();
+                write_u64_padded_with(&mut bytes, value, width, b'0');
+                assert_eq!(bytes, format!("x{value:0width$}").into_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn eight_digit_words_hold_every_digit() {
+        let values = (0..200_000).chain((200_000..100_000_000).step_by(997));
+        for value in values.chain([99_999_999]) {
+            let (digits, count) = digits8(value);
+            assert_eq!(digits.to_be_bytes(), *format!("{value:08}").as_bytes());
+            assert_eq!(count, value.to_string().len());
         }
     }
 

@@ -14,6 +14,7 @@ use crate::opcode::ArgKind;
 use crate::reader::Reader;
 use crate::render::scalar::{
     write_bytearray_repr, write_bytes_repr, write_float_repr, write_int, write_str_repr, write_u64,
+    TextSink,
 };
 use crate::text::{self, ParsedInt};
 
@@ -73,13 +74,13 @@ impl Arg<'_> {
     ///
     /// # Errors
     /// CPython's refusal to write an int of more than 4300 digits.
-    pub(super) fn write_repr(&self, line: &mut String) -> Result<(), String> {
+    pub(super) fn write_repr<T: TextSink + ?Sized>(&self, line: &mut T) -> Result<(), String> {
         match self {
-            Arg::None => line.push_str("None"),
+            Arg::None => line.put_str("None"),
             Arg::Int(value) => write_int(line, *value),
             Arg::UInt(value) => write_u64(line, *value),
-            Arg::Bool(value) => line.push_str(if *value { "True" } else { "False" }),
-            Arg::Big(value) => line.push_str(&value.to_string()),
+            Arg::Bool(value) => line.put_str(if *value { "True" } else { "False" }),
+            Arg::Big(value) => line.put_str(&value.to_string()),
             Arg::Long(bytes) => write_long_repr(line, bytes)?,
             Arg::Float(value) => write_float_repr(line, *value),
             Arg::Str(value) => write_str_repr(line, value),
@@ -93,7 +94,7 @@ impl Arg<'_> {
 /// `repr(decode_long(bytes))`, or CPython's refusal past 4300 digits. The bytes are
 /// trimmed of sign-extension first, so a long run of `00`/`ff` costs nothing, and a
 /// value too long to write is refused without being converted.
-fn write_long_repr(line: &mut String, bytes: &[u8]) -> Result<(), String> {
+fn write_long_repr<T: TextSink + ?Sized>(line: &mut T, bytes: &[u8]) -> Result<(), String> {
     let mut len = bytes.len();
     while len >= 2
         && matches!(
@@ -117,7 +118,7 @@ fn write_long_repr(line: &mut String, bytes: &[u8]) -> Result<(), String> {
     };
     match text {
         Some(text) if text.trim_start_matches('-').len() <= INT_MAX_STR_DIGITS => {
-            line.push_str(&text);
+            line.put_str(&text);
             Ok(())
         }
         _ => Err(format!(

@@ -31,10 +31,27 @@ impl Memo {
     }
 
     /// What is stored under `key`.
+    #[inline]
     pub(super) fn get(&self, key: &MemoKey) -> Option<StackItem> {
-        match self.dense_index(key) {
-            Some(index) if index < self.dense.len() => self.dense[index],
-            _ => self.sparse.get(key).copied(),
+        match key {
+            MemoKey::Small(value) => self.get_small(*value),
+            MemoKey::Big(_) => self.sparse.get(key).copied(),
+        }
+    }
+
+    /// What is stored under a key that fits an `i64`: every key CPython writes, looked
+    /// up without building a [`MemoKey`].
+    #[inline]
+    pub(super) fn get_small(&self, key: i64) -> Option<StackItem> {
+        if let Some(&Some(item)) = usize::try_from(key).ok().and_then(|i| self.dense.get(i)) {
+            return Some(item);
+        }
+        // A key stored in the map while it was far out may since have been overtaken
+        // by the vector's growth: an empty slot there is not the last word.
+        if self.sparse.is_empty() {
+            None
+        } else {
+            self.sparse.get(&MemoKey::Small(key)).copied()
         }
     }
 
@@ -73,5 +90,17 @@ mod tests {
         assert_eq!(memo.get(&MemoKey::Small(0)), Some(StackItem::Str));
         assert_eq!(memo.get(&MemoKey::Small(-1)), Some(StackItem::List));
         assert_eq!(memo.get(&MemoKey::Small(2)), None);
+    }
+
+    #[test]
+    fn a_far_key_is_found_after_the_vector_grows_past_it() {
+        let mut memo = Memo::default();
+        memo.insert(MemoKey::Small(100), StackItem::Int);
+        for key in 0..60 {
+            memo.insert(MemoKey::Small(key), StackItem::Str);
+        }
+        memo.insert(MemoKey::Small(101), StackItem::List);
+        assert_eq!(memo.get(&MemoKey::Small(100)), Some(StackItem::Int));
+        assert_eq!(memo.get_small(100), Some(StackItem::Int));
     }
 }

@@ -24,9 +24,9 @@ use std::io::Write;
 use args::{Arg, MemoKey};
 use memo::Memo;
 
-use crate::opcode::{Opcode, StackItem};
+use crate::opcode::{ArgKind, Opcode, StackItem};
 use crate::reader::Reader;
-use crate::render::scalar::{write_u64, write_u64_padded};
+use crate::render::scalar::{digits8, write_u64, write_u64_padded};
 
 /// How many MARK levels `dis` indents at most; deeper lines stay at this depth.
 pub const MAX_INDENT_LEVELS: usize = 64;
@@ -38,7 +38,7 @@ pub const PICKLETOOLS_ANNOTATE_COLUMN: usize = 30;
 pub const INDENT_CAPPED_NOTE: &str =
     "[picklegraph: more than 64 MARKs are open; indentation stays at 64 levels from here on]";
 
-const BLANKS: &str = "                                                                ";
+const BLANKS: &[u8; 64] = b"                                                                ";
 
 /// The options of `pickletools.dis` that change what it writes.
 /// ```
@@ -120,12 +120,20 @@ pub fn dis<W: Write + ?Sized>(
 ) -> Result<usize, DisError> {
     let mut listing = Listing::new(options);
     let mut reader = Reader::at(input, start);
-    loop {
-        let stop = listing.step(&mut reader, out)?;
-        if stop {
-            return listing.finish(reader.position(), out);
+    let result = loop {
+        match listing.step(&mut reader, out) {
+            Ok(false) => {}
+            Ok(true) => break listing.finish(reader.position()),
+            Err(err) => break Err(err),
         }
+    };
+    // What was listed before an error is written too, as pickletools has printed it;
+    // after a failed write, nothing more is tried.
+    if matches!(result, Err(DisError::Io(_))) {
+        return result;
     }
+    listing.flush(out)?;
+    result
 }
 
 /// Lists every pickle in `input`, one after another, as calling `pickletools.dis` on an
@@ -190,7 +198,143 @@ struct Checks {
     pushed: Option<StackItem>,
 }
 
-/// pickletools' model of the unpickler, and the line being written.
+/// What an opcode does to the memo, for pickletools' memo checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MemoOp {
+    None,
+    /// `PUT`, `BINPUT`, `LONG_BINPUT`: stores under its argument.
+    Put,
+    /// `MEMOIZE`: stores under the memo's size.
+    Memoize,
+    /// `GET`, `BINGET`, `LONG_BINGET`.
+    Get,
+}
+
+/// Everything `dis` needs to know about an opcode byte, worked out once at compile time
+/// from the opcode table, so that listing an opcode is one table lookup rather than a
+/// match per fact (name, argument kind, protocol, stack effect) each time it is needed.
+#[derive(Clone, Copy)]
+struct Row {
+    /// `None` for a byte no protocol defines.
+    op: Option<Opcode>,
+    /// The byte as pickletools shows it, the repr of a 1-char str padded to 5 columns:
+    /// `(    `, `\x94 `.
+    code: [u8; 5],
+    /// The name, then blanks to 10 columns (pickletools' "mild effort to align").
+    name: [u8; 16],
+    name_len: u8,
+    padded_len: u8,
+    arg: ArgKind,
+    protocol: u8,
+    /// Whether the stack effect reads through a MARK.
+    pops_mark: bool,
+    /// Items popped: the whole stack effect, or what lies below the MARK.
+    pops: u8,
+    /// Whether the opcode pushes a MARK.
+    pushes_mark: bool,
+    after: &'static [StackItem],
+    memo: MemoOp,
+}
+
+impl Row {
+    const UNDEFINED: Row = Row {
+        op: None,
+        code: [b' '; 5],
+        name: [b' '; 16],
+        name_len: 0,
+        padded_len: 0,
+        arg: ArgKind::None,
+        protocol: 0,
+        pops_mark: false,
+        pops: 0,
+        pushes_mark: false,
+        after: &[],
+        memo: MemoOp::None,
+    };
+
+    const fn of(op: Opcode) -> Row {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let byte = op.byte();
+        let code = if byte >= 0x20 && byte < 0x7f {
+            [byte, b' ', b' ', b' ', b' ']
+        } else {
+            [
+                b'\\',
+                b'x',
+                HEX[(byte >> 4) as usize],
+                HEX[(byte & 0xf) as usize],
+                b' ',
+            ]
+        };
+        let text = op.name().as_bytes();
+        let mut name = [b' '; 16];
+        let mut i = 0;
+        while i < text.len() {
+            name[i] = text[i];
+            i += 1;
+        }
+        let before = op.stack_before();
+        let mut pops_mark = false;
+        let mut pops = before.len();
+        let mut i = 0;
+        while i < before.len() {
+            if matches!(before[i], StackItem::Mark) {
+                pops_mark = true;
+                pops = i;
+                break;
+            }
+            i += 1;
+        }
+        let after = op.stack_after();
+        let mut pushes_mark = false;
+        let mut i = 0;
+        while i < after.len() {
+            if matches!(after[i], StackItem::Mark) {
+                pushes_mark = true;
+            }
+            i += 1;
+        }
+        let memo = match op {
+            Opcode::Put | Opcode::BinPut | Opcode::LongBinPut => MemoOp::Put,
+            Opcode::Memoize => MemoOp::Memoize,
+            Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => MemoOp::Get,
+            _ => MemoOp::None,
+        };
+        Row {
+            op: Some(op),
+            code,
+            name,
+            name_len: text.len() as u8,
+            padded_len: if text.len() > 10 { text.len() } else { 10 } as u8,
+            arg: op.arg(),
+            protocol: op.protocol(),
+            pops_mark,
+            pops: pops as u8,
+            pushes_mark,
+            after,
+            memo,
+        }
+    }
+}
+
+/// [`Row`]s by opcode byte.
+static ROWS: [Row; 256] = {
+    let mut rows = [Row::UNDEFINED; 256];
+    let mut i = 0;
+    while i < Opcode::ALL.len() {
+        let op = Opcode::ALL[i];
+        rows[op.byte() as usize] = Row::of(op);
+        i += 1;
+    }
+    rows
+};
+
+/// How much listing `dis` holds before handing it to the writer: large enough that the
+/// writer's own buffer is bypassed (a `BufWriter` passes on a write larger than itself),
+/// so each byte of the listing is copied once, from here to the output.
+const FLUSH_AT: usize = 128 * 1024;
+
+/// pickletools' model of the unpickler, and the listing being written.
 struct Listing {
     options: DisOptions,
     /// The kinds of object on the stack (`mark` for a MARK).
@@ -199,9 +343,11 @@ struct Listing {
     marks: Vec<usize>,
     memo: Memo,
     max_proto: u8,
-    line: String,
-    /// Where the line's text starts, after `%5d: `: pickletools aligns annotations by
-    /// the length of what follows it.
+    /// Whole lines not yet written, then the line being written. Lines are written
+    /// straight into it, and it goes to the output in large pieces.
+    text: Vec<u8>,
+    /// Where the line's text starts in `text`, after `%5d: `: pickletools aligns
+    /// annotations by the length of what follows it.
     body: usize,
     annotate_column: usize,
     docs: Option<Box<[&'static str; 256]>>,
@@ -225,12 +371,19 @@ impl Listing {
             marks: Vec::new(),
             memo: Memo::default(),
             max_proto: 0,
-            line: String::with_capacity(256),
+            text: Vec::with_capacity(4096),
             body: 0,
             annotate_column: options.annotate,
             docs,
             capped: false,
         }
+    }
+
+    /// Hands what is written so far to `out`.
+    fn flush<W: Write + ?Sized>(&mut self, out: &mut W) -> std::io::Result<()> {
+        let result = out.write_all(&self.text);
+        self.text.clear();
+        result
     }
 
     /// Reads, checks and lists one opcode; true after `STOP`.
@@ -240,28 +393,32 @@ impl Listing {
         out: &mut W,
     ) -> Result<bool, DisError> {
         let pos = reader.position();
-        let (op, arg) = read_instruction(reader)?;
+        let (row, arg) = read_instruction(reader)?;
         // With no blanks per level there is nothing to cap, and nothing to say.
         if self.marks.len() > MAX_INDENT_LEVELS && !self.capped && self.options.indentlevel > 0 {
             self.capped = true;
-            out.write_all(INDENT_CAPPED_NOTE.as_bytes())?;
-            out.write_all(b"\n")?;
+            self.text.extend_from_slice(INDENT_CAPPED_NOTE.as_bytes());
+            self.text.push(b'\n');
         }
-        self.start_line(pos, op);
-        self.max_proto = self.max_proto.max(op.protocol());
-        let mut checks = match self.consume_mark(op) {
+        self.start_line(pos, row);
+        self.max_proto = self.max_proto.max(row.protocol);
+        let mut checks = match self.consume_mark(row) {
             Ok(checks) => checks,
-            Err(message) => return Err(self.fail_mid_line(pos, message, out)),
+            Err(message) => return Err(self.fail_mid_line(pos, message)),
         };
-        self.check_memo(op, &arg, &mut checks);
-        self.finish_line(op, &arg, &checks.note)
-            .map_err(|message| self.fail_mid_line(pos, &message, out))?;
-        out.write_all(self.line.as_bytes())?;
+        if row.memo != MemoOp::None {
+            self.check_memo(row.memo, &arg, &mut checks);
+        }
+        self.finish_line(row, &arg, &checks.note)
+            .map_err(|message| self.fail_mid_line(pos, &message))?;
         if let Some(message) = checks.complaint {
             return Err(DisError::at(pos, message));
         }
-        self.apply(op, pos, checks.pops, checks.pushed)?;
-        Ok(op == Opcode::Stop)
+        self.apply(row, pos, checks.pops, checks.pushed)?;
+        if self.text.len() >= FLUSH_AT {
+            self.flush(out)?;
+        }
+        Ok(row.op == Some(Opcode::Stop))
     }
 
     /// pickletools' MARK handling: an opcode that reads up to a MARK (or a `POP` with a
@@ -270,16 +427,16 @@ impl Listing {
     /// # Errors
     /// pickletools' `while stack[-1] is not markobject` runs off the stack when other
     /// opcodes have already popped the MARK: Python's `IndexError`.
-    fn consume_mark(&mut self, op: Opcode) -> Result<Checks, &'static str> {
-        let before = op.stack_before();
+    #[inline]
+    fn consume_mark(&mut self, row: &Row) -> Result<Checks, &'static str> {
         let mut checks = Checks {
-            pops: before.len(),
+            pops: usize::from(row.pops),
             note: Note::None,
             complaint: None,
             pushed: None,
         };
-        let pops_mark = before.contains(&StackItem::Mark)
-            || (op == Opcode::Pop && self.stack.last() == Some(&StackItem::Mark));
+        let pops_mark = row.pops_mark
+            || (row.op == Some(Opcode::Pop) && self.stack.last() == Some(&StackItem::Mark));
         if !pops_mark {
             return Ok(checks);
         }
@@ -292,72 +449,71 @@ impl Listing {
         if !self.pop_through_mark() {
             return Err("list index out of range");
         }
-        // What lies below the MARK in the stack effect is popped as usual.
-        checks.pops = before
-            .iter()
-            .position(|&item| item == StackItem::Mark)
-            .unwrap_or(0);
+        // What lies below the MARK in the stack effect is popped as usual (`POP` has
+        // nothing below its MARK).
+        if !row.pops_mark {
+            checks.pops = 0;
+        }
         Ok(checks)
     }
 
-    /// Writes `%5d: `, the opcode's byte as the repr of a 1-char str padded to 4, the
+    /// Writes `%5d: `, the opcode's byte as the repr of a 1-char str padded to 5, the
     /// indentation and the name.
-    fn start_line(&mut self, pos: usize, op: Opcode) {
-        self.line.clear();
-        write_u64_padded(&mut self.line, pos as u64, 5);
-        self.line.push_str(": ");
-        self.body = self.line.len();
-        let byte = op.byte();
-        if (0x20..0x7f).contains(&byte) {
-            self.line.push(byte as char);
-            self.line.push_str("    ");
-        } else {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            self.line.push_str("\\x");
-            self.line.push(HEX[usize::from(byte >> 4)] as char);
-            self.line.push(HEX[usize::from(byte & 0xf)] as char);
-            self.line.push(' ');
-        }
+    #[inline]
+    fn start_line(&mut self, pos: usize, row: &Row) {
+        put_position(&mut self.text, pos);
+        self.body = self.text.len();
+        self.text.extend_from_slice(&row.code);
         let depth = self.marks.len().min(MAX_INDENT_LEVELS);
-        let mut blanks = depth.saturating_mul(self.options.indentlevel);
-        while blanks > 0 {
-            let chunk = blanks.min(BLANKS.len());
-            self.line.push_str(&BLANKS[..chunk]);
-            blanks -= chunk;
-        }
-        self.line.push_str(op.name());
+        let blanks = depth.saturating_mul(self.options.indentlevel);
+        self.put_blanks(blanks);
     }
 
-    /// Writes the argument, the note and the annotation, and ends the line.
-    fn finish_line(&mut self, op: Opcode, arg: &Arg<'_>, note: &Note) -> Result<(), String> {
+    /// Appends `count` blanks. Up to 64 are copied as a fixed 64-byte block that is then
+    /// cut to length, which is cheaper than a `memcpy` call for a few bytes.
+    #[inline]
+    fn put_blanks(&mut self, mut count: usize) {
+        let end = self.text.len() + count;
+        while count > 0 {
+            self.text.extend_from_slice(BLANKS);
+            count = count.saturating_sub(BLANKS.len());
+        }
+        self.text.truncate(end);
+    }
+
+    /// Writes the name, the argument, the note and the annotation, and ends the line.
+    #[inline]
+    fn finish_line(&mut self, row: &Row, arg: &Arg<'_>, note: &Note) -> Result<(), String> {
         let has_arg = !matches!(arg, Arg::None);
+        // The name is copied as its whole 16-byte field (a fixed-size copy), then cut.
+        let name_end = self.text.len();
+        self.text.extend_from_slice(&row.name);
         if has_arg || !matches!(note, Note::None) {
-            // pickletools: "make a mild effort to align arguments".
-            self.line
-                .push_str(&BLANKS[..10usize.saturating_sub(op.name().len())]);
+            self.text.truncate(name_end + usize::from(row.padded_len));
             if has_arg {
-                self.line.push(' ');
-                arg.write_repr(&mut self.line)?;
+                self.text.push(b' ');
+                arg.write_repr(&mut self.text)?;
             }
             self.push_note(note);
+        } else {
+            self.text.truncate(name_end + usize::from(row.name_len));
         }
         if let Some(docs) = &self.docs {
-            let doc = docs[usize::from(op.byte())];
-            let chars = self.line[self.body..].chars().count();
-            let mut blanks = self.annotate_column.saturating_sub(chars);
-            while blanks > 0 {
-                let chunk = blanks.min(BLANKS.len());
-                self.line.push_str(&BLANKS[..chunk]);
-                blanks -= chunk;
-            }
+            let doc = row.op.map_or("", |op| docs[usize::from(op.byte())]);
+            // Python counts characters: every UTF-8 byte but the continuation bytes.
+            let chars = self.text[self.body..]
+                .iter()
+                .filter(|&&b| b & 0xc0 != 0x80)
+                .count();
+            self.put_blanks(self.annotate_column.saturating_sub(chars));
             self.annotate_column = chars.max(self.annotate_column);
             if self.annotate_column > 50 {
                 self.annotate_column = self.options.annotate;
             }
-            self.line.push(' ');
-            self.line.push_str(doc);
+            self.text.push(b' ');
+            self.text.extend_from_slice(doc.as_bytes());
         }
-        self.line.push('\n');
+        self.text.push(b'\n');
         Ok(())
     }
 
@@ -365,29 +521,22 @@ impl Listing {
         match note {
             Note::None => {}
             Note::MarkAt(mark) => {
-                self.line.push_str(" (MARK at ");
-                write_u64(&mut self.line, *mark as u64);
-                self.line.push(')');
+                self.text.extend_from_slice(b" (MARK at ");
+                write_u64(&mut self.text, *mark as u64);
+                self.text.push(b')');
             }
             Note::MemoizedAs(index) => {
-                self.line.push_str(" (as ");
-                write_u64(&mut self.line, *index as u64);
-                self.line.push(')');
+                self.text.extend_from_slice(b" (as ");
+                write_u64(&mut self.text, *index as u64);
+                self.text.push(b')');
             }
-            Note::NoMark => self.line.push_str(" no MARK exists on stack"),
+            Note::NoMark => self.text.extend_from_slice(b" no MARK exists on stack"),
         }
     }
 
     /// pickletools has printed `%5d: ` and raises before the rest of the line.
-    fn fail_mid_line<W: Write + ?Sized>(
-        &mut self,
-        pos: usize,
-        message: &str,
-        out: &mut W,
-    ) -> DisError {
-        if let Err(err) = out.write_all(&self.line.as_bytes()[..self.body]) {
-            return DisError::Io(err);
-        }
+    fn fail_mid_line(&mut self, pos: usize, message: &str) -> DisError {
+        self.text.truncate(self.body);
         DisError::at(pos, message)
     }
 
@@ -403,10 +552,10 @@ impl Listing {
 
     /// pickletools' memo checks: a key stored twice, a store from an empty stack or of a
     /// MARK, a fetch of a key never stored.
-    fn check_memo(&mut self, op: Opcode, arg: &Arg<'_>, checks: &mut Checks) {
-        match op {
-            Opcode::Put | Opcode::BinPut | Opcode::LongBinPut | Opcode::Memoize => {
-                let key = if op == Opcode::Memoize {
+    fn check_memo(&mut self, memo_op: MemoOp, arg: &Arg<'_>, checks: &mut Checks) {
+        match memo_op {
+            MemoOp::Put | MemoOp::Memoize => {
+                let key = if memo_op == MemoOp::Memoize {
                     checks.note = Note::MemoizedAs(self.memo.len());
                     MemoKey::Small(self.memo.len() as i64)
                 } else {
@@ -427,8 +576,13 @@ impl Listing {
                     }
                 };
             }
-            Opcode::Get | Opcode::BinGet | Opcode::LongBinGet => {
-                match arg.memo_key().and_then(|key| self.memo.get(&key)) {
+            MemoOp::Get => {
+                let stored = match arg {
+                    // `BINGET`'s key, the commonest, is looked up without a `MemoKey`.
+                    Arg::Int(key) => self.memo.get_small(*key),
+                    _ => arg.memo_key().and_then(|key| self.memo.get(&key)),
+                };
+                match stored {
                     Some(item) => checks.pushed = Some(item),
                     None => {
                         checks.complaint = Some(format!(
@@ -438,14 +592,15 @@ impl Listing {
                     }
                 }
             }
-            _ => {}
+            MemoOp::None => {}
         }
     }
 
     /// The opcode's stack effect, after the checks pickletools makes before it.
+    #[inline]
     fn apply(
         &mut self,
-        op: Opcode,
+        row: &Row,
         pos: usize,
         pops: usize,
         pushed: Option<StackItem>,
@@ -460,25 +615,28 @@ impl Listing {
             ));
         }
         self.stack.truncate(self.stack.len() - pops);
-        let after = op.stack_after();
-        if after.contains(&StackItem::Mark) {
+        if row.pushes_mark {
             self.marks.push(pos);
         }
         match pushed {
             // A memo fetch pushes what was stored, "for better stack emulation".
             Some(item) => self.stack.push(item),
-            None => self.stack.extend_from_slice(after),
+            // Most opcodes push one item; a one-item push is not worth a `memcpy` call.
+            None => match row.after {
+                [] => {}
+                [item] => self.stack.push(*item),
+                items => self.stack.extend_from_slice(items),
+            },
         }
         Ok(())
     }
 
     /// The closing line, and pickletools' complaint about what `STOP` left behind.
-    fn finish<W: Write + ?Sized>(&mut self, end: usize, out: &mut W) -> Result<usize, DisError> {
-        self.line.clear();
-        self.line.push_str("highest protocol among opcodes = ");
-        write_u64(&mut self.line, u64::from(self.max_proto));
-        self.line.push('\n');
-        out.write_all(self.line.as_bytes())?;
+    fn finish(&mut self, end: usize) -> Result<usize, DisError> {
+        self.text
+            .extend_from_slice(b"highest protocol among opcodes = ");
+        write_u64(&mut self.text, u64::from(self.max_proto));
+        self.text.push(b'\n');
         if !self.stack.is_empty() {
             let names: Vec<&str> = self
                 .stack
@@ -494,25 +652,51 @@ impl Listing {
     }
 }
 
+/// Writes pickletools' `%5d: ` for an offset. Every line starts with one, so offsets
+/// below 10^8 are laid out in one 8-byte word: two digits per table lookup, leading
+/// zeros turned into blanks by a mask, and a fixed-size copy rather than a `memcpy`
+/// call for a few bytes.
+#[inline]
+fn put_position(text: &mut Vec<u8>, pos: usize) {
+    if pos >= 100_000_000 {
+        write_u64_padded(text, pos as u64, 5);
+        text.extend_from_slice(b": ");
+        return;
+    }
+    let (digits, count) = digits8(pos as u32);
+    let width = count.max(5);
+    // The 8 - count leading bytes are zeros: '0' - 0x10 is a blank.
+    let leading = if count == 8 { 0 } else { !0u64 << (count * 8) };
+    let padded = digits - (0x1010_1010_1010_1010 & leading);
+    // The digits, left-aligned, then `: `, all in registers: building the bytes in a
+    // stack array with stores of different sizes stalls the copy that reads it back.
+    let line = (u128::from(padded << ((8 - width) * 8)) << 64)
+        | (u128::from(u16::from_be_bytes(*b": ")) << ((14 - width) * 8));
+    let len = text.len();
+    text.extend_from_slice(&line.to_be_bytes());
+    text.truncate(len + width + 2);
+}
+
 /// Reads an opcode and its argument, as pickletools' `genops` does.
 ///
 /// # Errors
 /// At the end of the input, at a byte that is no opcode, or in a malformed argument.
 #[inline]
-fn read_instruction<'a>(reader: &mut Reader<'a>) -> Result<(Opcode, Arg<'a>), DisError> {
+fn read_instruction<'a>(reader: &mut Reader<'a>) -> Result<(&'static Row, Arg<'a>), DisError> {
     let pos = reader.position();
     let Ok(byte) = reader.u8() else {
         return Err(DisError::at(pos, "pickle exhausted before seeing STOP"));
     };
-    let Some(op) = Opcode::from_byte(byte) else {
+    let row = &ROWS[usize::from(byte)];
+    if row.op.is_none() {
         let code = crate::render::scalar::bytes_repr(&[byte]);
         return Err(DisError::at(
             pos,
             format!("at position {pos}, opcode {code} unknown"),
         ));
-    };
-    let arg = args::read(op.arg(), reader).map_err(|message| DisError::at(pos, message))?;
-    Ok((op, arg))
+    }
+    let arg = args::read(row.arg, reader).map_err(|message| DisError::at(pos, message))?;
+    Ok((row, arg))
 }
 
 fn arg_repr(arg: &Arg<'_>) -> String {
@@ -535,6 +719,25 @@ mod tests {
         let docs = listing.docs.expect("annotations are loaded when asked for");
         for op in Opcode::ALL {
             assert!(!docs[usize::from(op.byte())].is_empty(), "{op}");
+        }
+    }
+
+    #[test]
+    fn positions_are_written_as_percent_5d() {
+        for pos in [
+            0,
+            9,
+            10,
+            99_999,
+            100_000,
+            1_234_567,
+            99_999_999,
+            100_000_000,
+            usize::MAX,
+        ] {
+            let mut text = b"x".to_vec();
+            put_position(&mut text, pos);
+            assert_eq!(text, format!("x{pos:5}: ").into_bytes());
         }
     }
 

@@ -138,11 +138,14 @@ pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
         let mut fixed = StackText::default();
         if write!(fixed, "{value}").is_ok() {
             let text = fixed.as_bytes();
-            out.put_ascii(text);
-            if !text.contains(&b'.') {
-                out.put_ascii(b".0");
+            // A tie between two shortest texts (see `break_tie`) takes the slow path.
+            if !may_tie(value.abs(), text) {
+                out.put_ascii(text);
+                if !text.contains(&b'.') {
+                    out.put_ascii(b".0");
+                }
+                return;
             }
-            return;
         }
     }
     // Rust's `{:e}` gives the shortest round-tripping digits, as Python's repr does:
@@ -178,6 +181,7 @@ pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
         digit_bytes[0] = b'0';
         count = 1;
     }
+    let exponent = break_tie(value.abs(), &mut digit_bytes, &mut count, exponent);
     let digits = &digit_bytes[..count];
     if negative {
         out.put_byte(b'-');
@@ -210,6 +214,113 @@ pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
         out.put_ascii(&digits[..point as usize]);
         out.put_byte(b'.');
         out.put_ascii(&digits[point as usize..]);
+    }
+}
+
+/// Whether `text`, Rust's fixed-form shortest text of the positive `value`, could be one
+/// of two equally near shortest texts: 16 significant digits or more, and a last digit
+/// whose unit passes `break_tie`'s test on the value's binary exponent.
+fn may_tie(value: f64, text: &[u8]) -> bool {
+    let significant = text
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .skip_while(|&&b| b == b'0')
+        .count();
+    if significant < 16 {
+        return false;
+    }
+    let scale = match text.iter().position(|&b| b == b'.') {
+        Some(point) => -((text.len() - point - 1) as i32),
+        None => text.iter().rev().take_while(|&&b| b == b'0').count() as i32,
+    };
+    let (mantissa, power_of_two) = decompose(value);
+    power_of_two + mantissa.trailing_zeros() as i32 + 1 == scale
+}
+
+/// Python's choice between two shortest texts that are equally near the double.
+///
+/// Rust and CPython both write the shortest digits that read back to the double, and the
+/// nearer of two such texts when there are two; when the double lies exactly halfway
+/// between them (819072628586090.25 between `…090.2` and `…090.3`), CPython takes the
+/// one with an even last digit and Rust the one above. That can only happen when the
+/// last digit's unit is at most the double's ulp, so with 16 digits or more: the
+/// neighbours of `digits` are tried only then, and the tie is confirmed exactly.
+///
+/// `digits` (`count` of them) are `d.ddd × 10^exponent` of the positive `value`; they
+/// are replaced in place, and the exponent of the result is returned.
+fn break_tie(value: f64, digits: &mut [u8; 32], count: &mut usize, exponent: i32) -> i32 {
+    if *count < 16 || *count > 19 || !value.is_finite() || value == 0.0 {
+        return exponent;
+    }
+    let Ok(text) = std::str::from_utf8(&digits[..*count]) else {
+        return exponent;
+    };
+    let Ok(shortest) = text.parse::<u64>() else {
+        return exponent;
+    };
+    if shortest % 2 == 0 {
+        return exponent;
+    }
+    // The value of the last digit: 10^scale.
+    let scale = exponent - (*count as i32 - 1);
+    // Halfway means 2 × value = odd × 10^scale = odd × 5^scale × 2^scale: with the
+    // value as odd × 2^e, that needs e + 1 == scale. Nearly every double fails this
+    // at once, so the neighbours are not even written.
+    let (mantissa, power_of_two) = decompose(value);
+    let odd_power = power_of_two + mantissa.trailing_zeros() as i32;
+    if odd_power + 1 != scale {
+        return exponent;
+    }
+    for neighbour in [shortest - 1, shortest + 1] {
+        if neighbour.to_string().len() != *count
+            || format!("{neighbour}e{scale}").parse::<f64>() != Ok(value)
+            || !exactly_halfway(value, shortest + neighbour, scale)
+        {
+            continue;
+        }
+        // A tie: the neighbour is the even one.
+        for (slot, digit) in digits.iter_mut().zip(neighbour.to_string().bytes()) {
+            *slot = digit;
+        }
+        while *count > 1 && digits[*count - 1] == b'0' {
+            *count -= 1;
+        }
+        return exponent;
+    }
+    exponent
+}
+
+/// Whether `2 × value == sum × 10^scale` exactly, in integers.
+fn exactly_halfway(value: f64, sum: u64, scale: i32) -> bool {
+    use num_bigint::BigUint;
+    let (mantissa, power_of_two) = decompose(value);
+    // 2 × mantissa × 2^power_of_two == sum × 10^scale, with both sides scaled up until
+    // every exponent is non-negative.
+    let mut left = BigUint::from(mantissa) << 1u32;
+    let mut right = BigUint::from(sum);
+    if power_of_two >= 0 {
+        left <<= power_of_two as u32;
+    } else {
+        right <<= power_of_two.unsigned_abs();
+    }
+    let ten = BigUint::from(10u32);
+    if scale >= 0 {
+        right *= ten.pow(scale as u32);
+    } else {
+        left *= ten.pow(scale.unsigned_abs());
+    }
+    left == right
+}
+
+/// A finite positive double as `mantissa × 2^power`.
+fn decompose(value: f64) -> (u64, i32) {
+    let bits = value.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
     }
 }
 

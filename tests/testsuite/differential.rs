@@ -225,3 +225,58 @@ fn fixtures_that_cpython_cannot_decode_fail_here_too() {
         "the py2 fixtures include undecodable 8-bit strings"
     );
 }
+
+/// Floats that CPython's repr writes, as `bits repr` lines: random bit patterns, the
+/// halfway cases where two shortest texts are equally near (quarters and halves of big
+/// odd integers, big integers), and everyday values.
+const FLOAT_CASES: &str = r#"
+import random, struct, sys
+rng = random.Random(20261126)
+values = []
+for _ in range(20000):
+    x = struct.unpack('<d', rng.getrandbits(64).to_bytes(8, 'little'))[0]
+    if x == x and abs(x) != float('inf'):
+        values.append(x)
+for _ in range(20000):
+    values.append(rng.randrange(2**49, 2**53) / 2 ** rng.randrange(1, 4))
+for _ in range(10000):
+    values.append(float(rng.randrange(2**53, 2**62)))
+for _ in range(10000):
+    values.append(rng.random() * 10 ** rng.randrange(-30, 30))
+values += [819072628586090.25, 5e-324, 1.7976931348623157e308, 1e16, 1e-4, 0.1, -0.0]
+out = sys.stdout
+for x in values:
+    out.write('%016x %r\n' % (struct.unpack('<Q', struct.pack('<d', x))[0], x))
+"#;
+
+#[test]
+fn floats_are_written_as_cpython_writes_them_ties_included() {
+    let output = Command::new("python3")
+        .args(["-c", FLOAT_CASES])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut mismatches = Vec::new();
+    let mut count = 0;
+    for line in text.lines() {
+        let (bits, expected) = line.split_once(' ').unwrap();
+        let value = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
+        let ours = picklegraph::render::scalar::float_repr(value);
+        count += 1;
+        if ours != expected {
+            mismatches.push(format!("{bits}: CPython {expected}, picklegraph {ours}"));
+        }
+    }
+    assert!(count > 50_000, "only {count} floats");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {count} differ, e.g.\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(10)].join("\n")
+    );
+}

@@ -809,3 +809,39 @@ fn stats_reads_checkpoints_and_joblib_files_through_their_pickles() {
     assert_eq!(joblib.len(), 2);
     assert_eq!(joblib[1]["span"], serde_json::json!([498, 656]));
 }
+
+#[test]
+fn dis_lists_the_pickles_inside_checkpoints() {
+    let dis = |path: &str| {
+        let output = picklegraph()
+            .arg("dis")
+            .arg(common::fixtures().join(path))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{path}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let zip = dis("torch/state_dict.pt");
+    assert!(
+        zip.starts_with("# PyTorch zip checkpoint: state_dict/data.pkl"),
+        "{zip:.200}"
+    );
+    assert!(zip.contains("BINPERSID"), "{zip:.2000}");
+    assert!(zip.contains("    0: \\x80 PROTO      2"), "{zip:.300}");
+    let legacy = dis("torch/state_dict_legacy.pt");
+    let stops = legacy.lines().filter(|line| line.ends_with("STOP")).count();
+    assert_eq!(
+        stops, 5,
+        "the five pickles, not the storages: {legacy:.3000}"
+    );
+    assert!(legacy.contains("# storage keys\n"));
+    // A plain pickle is still listed exactly as pickletools lists it.
+    let plain = dis("numpy/array_float64.p4.pkl");
+    let expected =
+        std::fs::read_to_string(common::fixtures().join("numpy/array_float64.p4.dis")).unwrap();
+    assert_eq!(plain, expected);
+}

@@ -173,6 +173,31 @@ fn legacy_contents(bytes: &[u8]) -> Result<Contents<'_>, String> {
     })
 }
 
+/// The bytes of one run of pickles inside a model file, for `dis`, which reads opcodes
+/// rather than objects.
+pub struct RawPart<'s> {
+    /// What the run is (`# data.pkl`, `# storage keys`), when the file holds several.
+    pub label: Option<&'s str>,
+    /// The bytes that hold the run (the whole file, or an inflated zip record).
+    pub bytes: &'s [u8],
+    /// Where the run starts in `bytes`.
+    pub start: usize,
+    /// Only the one pickle at `start`, not a stream to the end.
+    pub single: bool,
+}
+
+impl<'a> Contents<'a> {
+    /// The runs of pickle bytes, in order.
+    pub fn raw_parts(&self) -> impl Iterator<Item = RawPart<'_>> {
+        self.parts.iter().map(|part| RawPart {
+            label: part.label.as_deref(),
+            bytes: &part.bytes,
+            start: part.start,
+            single: part.single,
+        })
+    }
+}
+
 /// One pickle of an input, with the label of the part it starts, if any.
 pub type Loaded<'s> = (Option<Cow<'s, str>>, Result<Pickle<'s>, Box<Failure<'s>>>);
 

@@ -1,7 +1,8 @@
 //! `picklegraph dis`: the opcodes, as `python3 -m pickletools` lists them.
 
 use clap::Args;
-use picklegraph::render::dis::{dis_all, DisError, DisOptions, PICKLETOOLS_ANNOTATE_COLUMN};
+
+use picklegraph::render::dis::{dis, dis_all, DisError, DisOptions, PICKLETOOLS_ANNOTATE_COLUMN};
 
 use crate::{Files, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE};
 
@@ -13,6 +14,8 @@ The output is byte for byte what `python3 -m pickletools FILE` writes, with two 
     are not a pickle are reported as an error.
   * pickletools indents one level per open MARK; dis stops at 64 levels and says so on
     a line of its own, so hostile input cannot make it write terabytes.
+  * A PyTorch checkpoint is listed through the pickles inside it (a zip's data.pkl,
+    offsets from its start; a legacy file's five pickles), each after a `# ` label.
 With several files, each listing follows a `==> FILE <==` header as in pickletools,
 with a blank line between them, and a malformed file does not stop the others.
 Where pickletools stops with an exception, dis prints the same lines, then
@@ -45,7 +48,17 @@ pub fn run(args: &DisArgs) -> u8 {
         },
     };
     crate::input::for_each(&args.files, |input, out| {
-        match dis_all(&input.bytes, &options, out) {
+        let contents = match crate::contents::open(input, out) {
+            Ok(contents) => contents,
+            Err(code) => return code,
+        };
+        let listed = match &contents.description {
+            // A plain pickle (or a joblib stream): the file, as pickletools lists it.
+            None => dis_all(&input.bytes, &options, out),
+            // A checkpoint: the pickles inside it, each after its label.
+            Some(description) => dis_model(description, &contents, &options, out),
+        };
+        match listed {
             Ok(()) => EXIT_OK,
             Err(DisError::Malformed { message, .. }) => {
                 let _ = out.flush();
@@ -59,4 +72,27 @@ pub fn run(args: &DisArgs) -> u8 {
             }
         }
     })
+}
+
+/// Lists the pickles of a model file: its description, then each run of pickles after
+/// its label (offsets count from the start of the run: a zip record's own bytes, or the
+/// legacy file).
+fn dis_model(
+    description: &str,
+    contents: &crate::contents::Contents<'_>,
+    options: &DisOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<(), DisError> {
+    writeln!(out, "{description}")?;
+    for part in contents.raw_parts() {
+        if let Some(label) = part.label {
+            writeln!(out, "{label}")?;
+        }
+        if part.single {
+            dis(part.bytes, part.start, options, out)?;
+        } else {
+            dis_all(&part.bytes[part.start..], options, out)?;
+        }
+    }
+    Ok(())
 }

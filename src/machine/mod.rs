@@ -327,11 +327,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn inert(&mut self, kind: InertKind) -> Result<NodeId, ErrorKind> {
-        self.add_node(Node::Inert(Box::new(Inert {
-            kind,
-            offset: self.offset,
-            mutations: Vec::new(),
-        })))
+        self.add_node(Node::Inert(Box::new(Inert::new(kind, self.offset))))
     }
 
     fn push_int(&mut self, value: ParsedInt) -> Result<(), ErrorKind> {
@@ -636,7 +632,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         };
         match &mut self.nodes[id.index()] {
             Node::List(list) => list.extend(items),
-            Node::Inert(inert) => inert.mutations.push(Mutation::Append(items)),
+            Node::Inert(inert) => inert.push_mutation(Mutation::Append(items)),
             _ => return Err(self.wrong_type(operation, target, "it has no append or extend")),
         }
         Ok(())
@@ -731,9 +727,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         match &mut self.nodes[id.index()] {
             Node::Dict(_) => self.set_items(id, &flat),
             Node::Inert(inert) => {
-                inert
-                    .mutations
-                    .push(Mutation::SetItems(pairs(&flat).collect()));
+                inert.push_mutation(Mutation::SetItems(pairs(&flat).collect()));
                 Ok(())
             }
             _ => Err(self.wrong_type(operation, target, "it does not support item assignment")),
@@ -781,7 +775,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         match &mut self.nodes[id.index()] {
             Node::Set(_) => self.add_members(id, items),
             Node::Inert(inert) => {
-                inert.mutations.push(Mutation::AddItems(items));
+                inert.push_mutation(Mutation::AddItems(items));
                 Ok(())
             }
             _ => Err(self.wrong_type("ADDITEMS", target, "it has no add")),
@@ -988,7 +982,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let target = self.stack.top()?;
         if let Some(id) = target.node() {
             if let Node::Inert(inert) = &mut self.nodes[id.index()] {
-                inert.mutations.push(Mutation::Build(state));
+                inert.push_mutation(Mutation::Build(state));
                 return self.read_raw(id);
             }
         }

@@ -69,6 +69,7 @@ impl<'p, 'a> Renderer<'p, 'a> {
             writer: ReprWriter {
                 pickle,
                 out: String::new(),
+                flushed: 0,
                 on_path: vec![false; pickle.nodes().len()],
                 frames: Vec::new(),
                 fillings: HashMap::new(),
@@ -78,12 +79,53 @@ impl<'p, 'a> Renderer<'p, 'a> {
 
     /// The repr of `value`, cut with `…` after about `max_bytes` bytes, as [`repr`].
     pub fn render(&mut self, value: Value, max_bytes: usize) -> (String, bool) {
+        let cut = match self.writer.write(value, max_bytes, None) {
+            Ok(fitted) => !fitted,
+            Err(_) => unreachable!("no sink, nothing to fail"),
+        };
+        self.finish(cut)
+    }
+
+    /// [`Renderer::render`] streamed to `sink` in pieces of about 64 KiB as it is
+    /// written, so a repr of hundreds of megabytes (a memo bomb's) neither waits to
+    /// start nor sits in memory. Returns whether it was cut.
+    ///
+    /// # Errors
+    /// What writing to `sink` returns.
+    /// ```
+    /// let pickle = picklegraph::load(b"(K\x01K\x02l.")?; // [1, 2]
+    /// let mut out = Vec::new();
+    /// let cut = picklegraph::render::repr::Renderer::new(&pickle).render_to(pickle.root(), 4, &mut out)?;
+    /// assert_eq!((out.as_slice(), cut), ("[1, 2…".as_bytes(), true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn render_to(
+        &mut self,
+        value: Value,
+        max_bytes: usize,
+        sink: &mut dyn std::io::Write,
+    ) -> std::io::Result<bool> {
+        let written = self.writer.write(value, max_bytes, Some(&mut *sink));
+        let cut = match written {
+            Ok(fitted) => !fitted,
+            Err(err) => {
+                self.finish(true);
+                return Err(err);
+            }
+        };
+        let (rest, cut) = self.finish(cut);
+        sink.write_all(rest.as_bytes())?;
+        Ok(cut)
+    }
+
+    /// Closes what a cut left open and takes what is still unwritten, with `…` if cut.
+    fn finish(&mut self, cut: bool) -> (String, bool) {
         let writer = &mut self.writer;
-        let cut = !writer.write(value, max_bytes);
         // A cut leaves frames open: close them so the next value starts clean.
         for frame in writer.frames.drain(..) {
             writer.on_path[frame.node.index()] = false;
         }
+        writer.flushed = 0;
         let mut out = std::mem::take(&mut writer.out);
         if cut {
             out.push('…');
@@ -100,6 +142,8 @@ pub fn to_repr(pickle: &Pickle<'_>, value: Value) -> String {
 struct ReprWriter<'p, 'a> {
     pickle: &'p Pickle<'a>,
     out: String,
+    /// Bytes of this value already handed to a sink, counted against the budget.
+    flushed: usize,
     on_path: Vec<bool>,
     frames: Vec<Frame>,
     /// The filling of inert nodes with many mutations, computed once per node.
@@ -107,14 +151,31 @@ struct ReprWriter<'p, 'a> {
 }
 
 impl ReprWriter<'_, '_> {
-    /// Writes `value`; false when the budget ran out.
-    fn write(&mut self, value: Value, max_bytes: usize) -> bool {
-        let room = |out: &String| (max_bytes + 1).saturating_sub(out.len());
-        self.enter(value, room(&self.out));
-        while let Some(frame) = self.frames.last_mut() {
-            if self.out.len() > max_bytes {
-                return false;
+    /// Writes `value`, handing the text to `sink` in pieces when there is one; false
+    /// when the budget ran out.
+    fn write(
+        &mut self,
+        value: Value,
+        max_bytes: usize,
+        mut sink: Option<&mut dyn std::io::Write>,
+    ) -> std::io::Result<bool> {
+        const PIECE: usize = 1 << 16;
+        let room =
+            |flushed: usize, out: &String| (max_bytes + 1).saturating_sub(flushed + out.len());
+        self.enter(value, room(self.flushed, &self.out));
+        while !self.frames.is_empty() {
+            if self.flushed + self.out.len() > max_bytes {
+                return Ok(false);
             }
+            if let Some(sink) = sink.as_deref_mut().filter(|_| self.out.len() >= PIECE) {
+                sink.write_all(self.out.as_bytes())?;
+                self.flushed += self.out.len();
+                self.out.clear();
+            }
+            let frame = match self.frames.last_mut() {
+                Some(frame) => frame,
+                None => break,
+            };
             let index = frame.next;
             frame.next += 1;
             let piece = match &frame.pieces {
@@ -124,7 +185,7 @@ impl ReprWriter<'_, '_> {
             match piece {
                 Some(Piece::Text(text)) => self.out.push_str(&text),
                 Some(Piece::Child(child)) => {
-                    let room = room(&self.out);
+                    let room = room(self.flushed, &self.out);
                     self.enter(child, room);
                 }
                 None => {
@@ -134,7 +195,7 @@ impl ReprWriter<'_, '_> {
                 }
             }
         }
-        self.out.len() <= max_bytes
+        Ok(self.flushed + self.out.len() <= max_bytes)
     }
 
     /// Writes a scalar at once, or opens a frame for a node.

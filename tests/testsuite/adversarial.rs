@@ -562,8 +562,13 @@ fn a_hundred_thousand_mutations_of_one_instance_go_through_every_view_in_linear_
     let pickle = load(&stream).unwrap();
     let root = pickle.root().node().unwrap();
     assert_eq!(pickle.node(root).child_count(), 2 + 150_000);
-    assert_eq!(pickle.node(root).child(2 + 149_999), Some(picklegraph::Value::Int(3)));
+    assert_eq!(
+        pickle.node(root).child(2 + 149_999),
+        Some(picklegraph::Value::Int(3))
+    );
     assert_eq!(pickle.node(root).child(2 + 150_000), None);
-    within(SECONDS(20), "stats", || picklegraph::stats::stats(&pickle, 10));
+    within(SECONDS(20), "stats", || {
+        picklegraph::stats::stats(&pickle, 10)
+    });
     every_view_within(SECONDS(60), "mutations", &stream);
 }

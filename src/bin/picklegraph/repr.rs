@@ -29,9 +29,15 @@ pub fn run(args: &ReprArgs) -> u8 {
         for (_, result) in contents.pickles(&buffers) {
             match result {
                 Ok(pickle) => {
-                    let (text, _) =
-                        picklegraph::render::repr::repr(&pickle, pickle.root(), args.max_bytes);
-                    let _ = writeln!(out, "{text}");
+                    // Streamed: a memo bomb's 256 MiB starts at once and never sits in memory.
+                    let mut renderer = picklegraph::render::repr::Renderer::new(&pickle);
+                    if renderer
+                        .render_to(pickle.root(), args.max_bytes, out)
+                        .and_then(|_| writeln!(out))
+                        .is_err()
+                    {
+                        return EXIT_OK;
+                    }
                 }
                 Err(failure) => return input::report(&input.name, &failure.error, out),
             }

@@ -534,9 +534,19 @@ fn the_command_refuses_compressed_joblib_files_with_a_reason() {
 
 /// `picklegraph show` over every file of a fixture group, as one text.
 fn show_group(group: &str, suffix: &str) -> String {
+    command_over_group(
+        &["show", "--width", "100", "--color", "never"],
+        group,
+        suffix,
+    )
+}
+
+/// `picklegraph ARGS FILES…` over every file of a fixture group: its output, exit status
+/// and standard error as one text, with the fixtures' path made relative.
+fn command_over_group(args: &[&str], group: &str, suffix: &str) -> String {
     let files = common::files_with_suffix(&common::fixtures().join(group), suffix);
     let output = picklegraph()
-        .args(["show", "--width", "100", "--color", "never"])
+        .args(args)
         .args(&files)
         .current_dir(common::fixtures())
         .output()
@@ -672,21 +682,7 @@ fn a_numpy_scalar_of_a_zero_size_dtype_reads_as_unknown() {
 
 /// `picklegraph scan` over every file of a fixture group, as one text.
 fn scan_group(group: &str, suffix: &str) -> String {
-    let files = common::files_with_suffix(&common::fixtures().join(group), suffix);
-    let output = picklegraph()
-        .arg("scan")
-        .args(&files)
-        .current_dir(common::fixtures())
-        .output()
-        .unwrap();
-    let text = String::from_utf8(output.stdout).unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    let root = common::fixtures().display().to_string();
-    format!(
-        "{text}\n--- exit {:?}, stderr ---\n{stderr}",
-        output.status.code()
-    )
-    .replace(&root, "tests/fixtures")
+    command_over_group(&["scan"], group, suffix)
 }
 
 #[test]

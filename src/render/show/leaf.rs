@@ -18,7 +18,8 @@ use crate::render::scalar::{bigint_repr, write_bytes_repr, write_str_repr};
 pub fn str_text(text: &PyStr<'_>, max_chars: usize) -> String {
     let bytes = text.as_bytes();
     let Some(cut) = nth_char_start(bytes, max_chars) else {
-        let mut out = String::new();
+        // Room for the quotes and a few escapes: one allocation for most strs.
+        let mut out = String::with_capacity(bytes.len() + 8);
         write_str_repr(&mut out, text);
         return out;
     };
@@ -39,7 +40,7 @@ pub fn str_text(text: &PyStr<'_>, max_chars: usize) -> String {
 /// assert_eq!(bytes_text(b"ab", 2), "b'ab'");
 /// ```
 pub fn bytes_text(bytes: &[u8], max_bytes: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(bytes.len().min(max_bytes) + 8);
     if bytes.len() <= max_bytes {
         write_bytes_repr(&mut out, bytes);
         return out;
@@ -98,6 +99,10 @@ fn insert_ellipsis(repr: &mut String) {
 
 /// The byte offset where code point number `n` starts, if the text has more than `n`.
 fn nth_char_start(bytes: &[u8], n: usize) -> Option<usize> {
+    if bytes.len() <= n {
+        // No more code points than bytes: the common short str needs no count.
+        return None;
+    }
     bytes
         .iter()
         .enumerate()

@@ -677,7 +677,20 @@ impl Definer<'_, '_, '_, '_> {
         for &dict in &function.extra {
             for (key, value) in view::str_dict(pickle, dict).unwrap_or_default() {
                 if !KNOWN.contains(&key) {
-                    parts.push(format!("sets {key}={}", self.writer.expr(value)));
+                    // A name that is not an identifier (a hostile one may hold a line
+                    // break or a terminal escape) is written as its repr.
+                    let name = match view::is_identifier(key) {
+                        true => key.to_string(),
+                        false => {
+                            let mut quoted = String::new();
+                            crate::render::scalar::write_str_repr(
+                                &mut quoted,
+                                &crate::graph::PyStr::from_text(key),
+                            );
+                            quoted
+                        }
+                    };
+                    parts.push(format!("sets {name}={}", self.writer.expr(value)));
                 }
             }
         }

@@ -43,17 +43,28 @@ pub enum Item {
 impl Doc {
     /// Plain text.
     pub fn text(text: impl Into<Cow<'static, str>>) -> Doc {
-        Doc::Text(text.into(), Style::Plain)
+        Doc::styled(text, Style::Plain)
     }
 
-    /// Text in a style.
+    /// Text in a style. What a terminal would obey (a line break, an escape) is written
+    /// escaped, as a repr writes it: recognizers build text from names found in the
+    /// pickle, and one holding a line break broke the layout (found by the fuzzer).
+    /// ```
+    /// use picklegraph::render::show::{doc::Doc, layout::Style};
+    /// assert_eq!(Doc::text("a\nb"), Doc::Text("a\\nb".into(), Style::Plain));
+    /// ```
     pub fn styled(text: impl Into<Cow<'static, str>>, style: Style) -> Doc {
-        Doc::Text(text.into(), style)
+        let text = text.into();
+        let text = match crate::render::scalar::escape_nonprintable(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(escaped) => Cow::Owned(escaped),
+        };
+        Doc::Text(text, style)
     }
 
     /// A comment or elision, dimmed on a terminal.
     pub fn comment(text: impl Into<Cow<'static, str>>) -> Doc {
-        Doc::Text(text.into(), Style::Comment)
+        Doc::styled(text, Style::Comment)
     }
 
     /// `open item, item, … close`: on one line if it fits, else one item per line, each

@@ -415,10 +415,21 @@ fn push_args(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, args: Value, max: usi
     }
 }
 
+/// `module.name` with what a terminal would obey (a line break, an escape) escaped as a
+/// repr escapes it: names come from the pickle, and the output goes to a terminal.
+fn escaped_dotted(module: &str, name: &str) -> String {
+    use super::scalar::escape_nonprintable;
+    format!(
+        "{}.{}",
+        escape_nonprintable(module),
+        escape_nonprintable(name)
+    )
+}
+
 /// A global's dotted name when it has one; otherwise the pieces of a generic lookup.
 fn push_global(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, value: Value) {
     match pickle.global_name(value) {
-        Some((module, name)) => push_text(pieces, format!("{module}.{name}")),
+        Some((module, name)) => push_text(pieces, escaped_dotted(module, name)),
         None => pieces.push(Piece::Child(value)),
     }
 }
@@ -432,7 +443,7 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert, filling: Filling, max: usize
             match (pickle.as_str(*module), pickle.as_str(*name)) {
                 (Some(m), Some(n)) => {
                     let (m, n) = crate::python::compat::python3_name(m, n);
-                    push_text(&mut pieces, format!("{m}.{n}"));
+                    push_text(&mut pieces, escaped_dotted(m, n));
                 }
                 _ => {
                     push_text(&mut pieces, "getattr(__import__(");

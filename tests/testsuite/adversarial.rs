@@ -572,3 +572,18 @@ fn a_hundred_thousand_mutations_of_one_instance_go_through_every_view_in_linear_
     });
     every_view_within(SECONDS(60), "mutations", &stream);
 }
+
+#[test]
+fn names_with_line_breaks_and_escapes_are_escaped_in_repr_and_show() {
+    // STACK_GLOBAL of 'types' and 'a\nb\x1b[2J': a name no module has, which a terminal
+    // would obey and which once broke show's layout (a fuzzer find).
+    let stream = b"\x80\x04\x8c\x05types\x8c\x07a\nb\x1b[2J\x93\x85.";
+    let pickle = load(stream).unwrap();
+    let text = repr(&pickle, pickle.root(), 1 << 16).0;
+    assert_eq!(text, "(types.a\\nb\\x1b[2J,)");
+    let mut shown = Vec::new();
+    picklegraph::render::show::show(&pickle, &ShowOptions::default(), &mut shown).unwrap();
+    let shown = String::from_utf8(shown).unwrap();
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+    assert!(shown.contains("types.a\\nb\\x1b[2J"), "{shown}");
+}

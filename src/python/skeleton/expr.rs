@@ -528,12 +528,18 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
     }
 }
 
-/// `module.name`, or just `name` for a builtin.
+/// `module.name`, or just `name` for a builtin; what a terminal would obey in either
+/// (a line break, an escape) is written escaped, as in a repr.
 pub fn dotted(module: &str, name: &str) -> String {
+    use crate::render::scalar::escape_nonprintable;
     if module == "builtins" {
-        name.to_string()
+        escape_nonprintable(name).into_owned()
     } else {
-        format!("{module}.{name}")
+        format!(
+            "{}.{}",
+            escape_nonprintable(module),
+            escape_nonprintable(name)
+        )
     }
 }
 

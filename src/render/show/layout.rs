@@ -276,7 +276,10 @@ impl<W: Write> Printer<W> {
     }
 
     fn write_text(&mut self, text: &str, width: usize, style: Style) -> io::Result<()> {
-        debug_assert!(!text.contains('\n'), "text tokens hold no line breaks");
+        debug_assert!(
+            !text.contains('\n'),
+            "text tokens hold no line breaks: {text:?}"
+        );
         match style.ansi().filter(|_| self.layout.color) {
             Some(code) => write!(self.out, "{code}{text}\x1b[0m")?,
             None => self.out.write_all(text.as_bytes())?,

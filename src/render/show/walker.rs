@@ -15,7 +15,9 @@ use super::leaf::{bigint_text, bytes_text, str_text};
 use super::ShowOptions;
 use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
-use crate::render::scalar::{float_repr, write_int};
+use std::borrow::Cow;
+
+use crate::render::scalar::{escape_nonprintable, float_repr, write_int};
 
 /// A node's state in the walk: not yet written, written without a label, or its label.
 const UNSEEN: u32 = 0;
@@ -185,7 +187,12 @@ impl<'p, 'a> Walker<'p, 'a> {
                     .iter()
                     .find_map(|r| r.leaf(pickle, id));
                 match recognized.or_else(|| self.context().plain_global(Value::Node(id))) {
-                    Some(name) => (name, Style::Name),
+                    // A recognizer's name may come from the pickle: escaped, so that a
+                    // line break in it cannot break the layout or reach a terminal.
+                    Some(name) => match escape_nonprintable(&name) {
+                        Cow::Borrowed(_) => (name, Style::Name),
+                        Cow::Owned(escaped) => (escaped, Style::Name),
+                    },
                     None => return false,
                 }
             }

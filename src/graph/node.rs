@@ -294,23 +294,8 @@ impl Inert {
 
     /// The values that define the node (callable and arguments, class, id…).
     pub fn head_values(&self) -> Vec<Value> {
-        match &self.kind {
-            InertKind::Global { module, name, .. } => vec![*module, *name],
-            InertKind::Call { func, args } => vec![*func, *args],
-            InertKind::Instance {
-                class,
-                args,
-                kwargs,
-                ..
-            } => {
-                let mut values = vec![*class, *args];
-                values.extend(*kwargs);
-                values
-            }
-            InertKind::Persistent { pid } => vec![*pid],
-            InertKind::ReadOnly { target } => vec![*target],
-            InertKind::Extension { .. } | InertKind::Buffer { .. } => Vec::new(),
-        }
+        let (head, len) = self.head();
+        head[..len].to_vec()
     }
 
     fn child(&self, mut index: usize) -> Option<Value> {

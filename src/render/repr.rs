@@ -79,10 +79,8 @@ impl<'p, 'a> Renderer<'p, 'a> {
 
     /// The repr of `value`, cut with `…` after about `max_bytes` bytes, as [`repr`].
     pub fn render(&mut self, value: Value, max_bytes: usize) -> (String, bool) {
-        let cut = match self.writer.write(value, max_bytes, None) {
-            Ok(fitted) => !fitted,
-            Err(_) => unreachable!("no sink, nothing to fail"),
-        };
+        // With no sink there is nothing to fail: only `Ok(true)` is not cut.
+        let cut = !matches!(self.writer.write(value, max_bytes, None), Ok(true));
         self.finish(cut)
     }
 
@@ -163,19 +161,10 @@ impl ReprWriter<'_, '_> {
         let room =
             |flushed: usize, out: &String| (max_bytes + 1).saturating_sub(flushed + out.len());
         self.enter(value, room(self.flushed, &self.out));
-        while !self.frames.is_empty() {
+        while let Some(frame) = self.frames.last_mut() {
             if self.flushed + self.out.len() > max_bytes {
                 return Ok(false);
             }
-            if let Some(sink) = sink.as_deref_mut().filter(|_| self.out.len() >= PIECE) {
-                sink.write_all(self.out.as_bytes())?;
-                self.flushed += self.out.len();
-                self.out.clear();
-            }
-            let frame = match self.frames.last_mut() {
-                Some(frame) => frame,
-                None => break,
-            };
             let index = frame.next;
             frame.next += 1;
             let piece = match &frame.pieces {
@@ -193,6 +182,11 @@ impl ReprWriter<'_, '_> {
                     self.on_path[node.index()] = false;
                     self.frames.pop();
                 }
+            }
+            if let Some(sink) = sink.as_deref_mut().filter(|_| self.out.len() >= PIECE) {
+                sink.write_all(self.out.as_bytes())?;
+                self.flushed += self.out.len();
+                self.out.clear();
             }
         }
         Ok(self.flushed + self.out.len() <= max_bytes)
@@ -415,21 +409,10 @@ fn push_args(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, args: Value, max: usi
     }
 }
 
-/// `module.name` with what a terminal would obey (a line break, an escape) escaped as a
-/// repr escapes it: names come from the pickle, and the output goes to a terminal.
-fn escaped_dotted(module: &str, name: &str) -> String {
-    use super::scalar::escape_nonprintable;
-    format!(
-        "{}.{}",
-        escape_nonprintable(module),
-        escape_nonprintable(name)
-    )
-}
-
 /// A global's dotted name when it has one; otherwise the pieces of a generic lookup.
 fn push_global(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, value: Value) {
     match pickle.global_name(value) {
-        Some((module, name)) => push_text(pieces, escaped_dotted(module, name)),
+        Some((module, name)) => push_text(pieces, super::scalar::dotted(module, name)),
         None => pieces.push(Piece::Child(value)),
     }
 }
@@ -443,7 +426,7 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert, filling: Filling, max: usize
             match (pickle.as_str(*module), pickle.as_str(*name)) {
                 (Some(m), Some(n)) => {
                     let (m, n) = crate::python::compat::python3_name(m, n);
-                    push_text(&mut pieces, escaped_dotted(m, n));
+                    push_text(&mut pieces, super::scalar::dotted(m, n));
                 }
                 _ => {
                     push_text(&mut pieces, "getattr(__import__(");

@@ -181,7 +181,7 @@ pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
         digit_bytes[0] = b'0';
         count = 1;
     }
-    let exponent = break_tie(value.abs(), &mut digit_bytes, &mut count, exponent);
+    break_tie(value.abs(), &mut digit_bytes, &mut count, exponent);
     let digits = &digit_bytes[..count];
     if negative {
         out.put_byte(b'-');
@@ -233,6 +233,14 @@ fn may_tie(value: f64, text: &[u8]) -> bool {
         Some(point) => -((text.len() - point - 1) as i32),
         None => text.iter().rev().take_while(|&&b| b == b'0').count() as i32,
     };
+    halfway_possible(value, scale)
+}
+
+/// Whether the positive `value` can lie exactly halfway between two texts whose last
+/// digit is worth 10^scale. Halfway means 2 × value = odd × 10^scale = odd × 5^scale ×
+/// 2^scale: with the value as odd × 2^e, that needs e + 1 == scale. Nearly every double
+/// fails this at once, so the candidate texts are not even written.
+fn halfway_possible(value: f64, scale: i32) -> bool {
     let (mantissa, power_of_two) = decompose(value);
     power_of_two + mantissa.trailing_zeros() as i32 + 1 == scale
 }
@@ -247,29 +255,24 @@ fn may_tie(value: f64, text: &[u8]) -> bool {
 /// neighbours of `digits` are tried only then, and the tie is confirmed exactly.
 ///
 /// `digits` (`count` of them) are `d.ddd × 10^exponent` of the positive `value`; they
-/// are replaced in place, and the exponent of the result is returned.
-fn break_tie(value: f64, digits: &mut [u8; 32], count: &mut usize, exponent: i32) -> i32 {
+/// are replaced in place (the exponent stays: a neighbour has as many digits).
+fn break_tie(value: f64, digits: &mut [u8; 32], count: &mut usize, exponent: i32) {
     if *count < 16 || *count > 19 || !value.is_finite() || value == 0.0 {
-        return exponent;
+        return;
     }
     let Ok(text) = std::str::from_utf8(&digits[..*count]) else {
-        return exponent;
+        return;
     };
     let Ok(shortest) = text.parse::<u64>() else {
-        return exponent;
+        return;
     };
     if shortest % 2 == 0 {
-        return exponent;
+        return;
     }
     // The value of the last digit: 10^scale.
     let scale = exponent - (*count as i32 - 1);
-    // Halfway means 2 × value = odd × 10^scale = odd × 5^scale × 2^scale: with the
-    // value as odd × 2^e, that needs e + 1 == scale. Nearly every double fails this
-    // at once, so the neighbours are not even written.
-    let (mantissa, power_of_two) = decompose(value);
-    let odd_power = power_of_two + mantissa.trailing_zeros() as i32;
-    if odd_power + 1 != scale {
-        return exponent;
+    if !halfway_possible(value, scale) {
+        return;
     }
     for neighbour in [shortest - 1, shortest + 1] {
         if neighbour.to_string().len() != *count
@@ -285,9 +288,8 @@ fn break_tie(value: f64, digits: &mut [u8; 32], count: &mut usize, exponent: i32
         while *count > 1 && digits[*count - 1] == b'0' {
             *count -= 1;
         }
-        return exponent;
+        return;
     }
-    exponent
 }
 
 /// Whether `2 × value == sum × 10^scale` exactly, in integers.
@@ -518,6 +520,19 @@ pub fn escape_nonprintable(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// `module.name` as the views write a global, with what a terminal would obey escaped
+/// in both parts: the names come from the pickle.
+/// ```
+/// assert_eq!(picklegraph::render::scalar::dotted("os", "a\nb"), "os.a\\nb");
+/// ```
+pub fn dotted(module: &str, name: &str) -> String {
+    format!(
+        "{}.{}",
+        escape_nonprintable(module),
+        escape_nonprintable(name)
+    )
 }
 
 /// Whether Python's `str.isprintable()` holds for this code point.

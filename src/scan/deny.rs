@@ -374,12 +374,21 @@ pub(super) const DENY: &[Deny] = &[
 /// construction runs nothing, so they are unknown (listed, and counted under `--strict`)
 /// rather than dangerous. fickling denies these whole modules too, so here, and only
 /// here, the scan is less strict than it, to keep plain data (CPython's canned
-/// `SimpleCookie` pickle, a UUID, an in-memory buffer) from raising an alarm.
-pub(super) const PLAIN_DATA_IN_DENIED_MODULES: &[(&str, &[&str])] = &[
-    ("http.cookies", &["SimpleCookie", "BaseCookie", "Morsel"]),
-    ("uuid", &["UUID", "SafeUUID"]),
-    ("io", &["BytesIO", "StringIO"]),
-    ("_io", &["BytesIO", "StringIO"]),
+/// `SimpleCookie` pickle, a UUID, an in-memory buffer) from raising an alarm. A row
+/// with a reason of its own says why its names are harmless; the others are plain data.
+pub(super) const PLAIN_DATA_IN_DENIED_MODULES: &[(&str, &[&str], Option<&str>)] = &[
+    ("http.cookies", &["SimpleCookie", "BaseCookie", "Morsel"], None),
+    ("uuid", &["UUID", "SafeUUID"], None),
+    ("io", &["BytesIO", "StringIO"], None),
+    ("_io", &["BytesIO", "StringIO"], None),
+    // joblib.load follows the wrapper with the array's raw bytes, or for an array of
+    // objects with a pickle of its own; picklegraph reads the file that way and scans
+    // that pickle as one more, so the wrapper itself runs nothing.
+    (
+        "joblib.numpy_pickle",
+        &["NumpyArrayWrapper"],
+        Some("joblib's array header: joblib.load reads the raw bytes after it, or an object array's own pickle, which is scanned as the next pickle"),
+    ),
 ];
 
 /// Why a builtin is dangerous, for the builtins that are known to be.

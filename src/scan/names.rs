@@ -126,23 +126,17 @@ fn classify_builtin(name: &str) -> (Class, String) {
 /// ```
 pub fn classify_global(raw_module: &str, raw_name: &str) -> (Class, String) {
     let (module, name) = python3_name(raw_module, raw_name);
-    if module == "joblib.numpy_pickle" && name == "NumpyArrayWrapper" {
-        // joblib.load follows the wrapper with the array's raw bytes, or for an array of
-        // objects with a pickle of its own; picklegraph reads the file that way and scans
-        // that pickle as one more, so the wrapper itself runs nothing.
-        return (
-            Class::Unknown,
-            "joblib's array header: joblib.load reads the raw bytes after it, or an object array's own pickle, which is scanned as the next pickle".to_string(),
-        );
-    }
-    if PLAIN_DATA_IN_DENIED_MODULES
+    if let Some((_, _, reason)) = PLAIN_DATA_IN_DENIED_MODULES
         .iter()
-        .any(|(m, names)| *m == module && names.contains(&name))
+        .find(|(m, names, _)| *m == module && names.contains(&name))
     {
-        return (
-            Class::Unknown,
-            format!("a plain data class, but {module} also holds names that touch the system"),
-        );
+        let reason = match reason {
+            Some(reason) => reason.to_string(),
+            None => {
+                format!("a plain data class, but {module} also holds names that touch the system")
+            }
+        };
+        return (Class::Unknown, reason);
     }
     for (m, n) in [(raw_module, raw_name), (module, name)] {
         if let Some(reason) = deny_reason(m, n) {

@@ -681,14 +681,7 @@ impl Definer<'_, '_, '_, '_> {
                     // break or a terminal escape) is written as its repr.
                     let name = match view::is_identifier(key) {
                         true => key.to_string(),
-                        false => {
-                            let mut quoted = String::new();
-                            crate::render::scalar::write_str_repr(
-                                &mut quoted,
-                                &crate::graph::PyStr::from_text(key),
-                            );
-                            quoted
-                        }
+                        false => quoted(key),
                     };
                     parts.push(format!("sets {name}={}", self.writer.expr(value)));
                 }

@@ -531,15 +531,10 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
 /// `module.name`, or just `name` for a builtin; what a terminal would obey in either
 /// (a line break, an escape) is written escaped, as in a repr.
 pub fn dotted(module: &str, name: &str) -> String {
-    use crate::render::scalar::escape_nonprintable;
     if module == "builtins" {
-        escape_nonprintable(name).into_owned()
+        crate::render::scalar::escape_nonprintable(name).into_owned()
     } else {
-        format!(
-            "{}.{}",
-            escape_nonprintable(module),
-            escape_nonprintable(name)
-        )
+        crate::render::scalar::dotted(module, name)
     }
 }
 

@@ -8,6 +8,7 @@ use super::doc::Doc;
 use super::layout::Style;
 use crate::graph::{Inert, InertKind, Mutation, Node, Pickle, Value};
 use crate::opcode::Opcode;
+use crate::render::scalar::dotted;
 
 /// What an inert node's document needs to know besides the node.
 pub(crate) struct Context<'p, 'a> {
@@ -180,15 +181,4 @@ impl Context<'_, '_> {
         };
         Doc::call(Doc::text(method), vec![arg], 0)
     }
-}
-
-/// `module.name`, with what a terminal would obey (a line break, an escape sequence)
-/// escaped: both come from the pickle.
-pub fn dotted(module: &str, name: &str) -> String {
-    use crate::render::scalar::escape_nonprintable;
-    format!(
-        "{}.{}",
-        escape_nonprintable(module),
-        escape_nonprintable(name)
-    )
 }

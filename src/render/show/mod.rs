@@ -264,7 +264,7 @@ fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
             continue;
         }
         let name = match pickle.global_name(Value::Node(crate::NodeId::from_index(index))) {
-            Some((module, name)) => inert::dotted(module, name),
+            Some((module, name)) => crate::render::scalar::dotted(module, name),
             None => "<computed>".to_string(),
         };
         if seen.insert(name.clone()) {

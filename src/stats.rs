@@ -76,8 +76,8 @@ pub struct Global {
 pub fn stats(pickle: &Pickle<'_>, largest: usize) -> Stats {
     let mut counter = Counter::new(pickle);
     counter.value(pickle.root());
-    for (index, node) in pickle.nodes().iter().enumerate() {
-        counter.node(NodeId::from_index(index), node);
+    for (index, node) in pickle.nodes().enumerate() {
+        counter.node(NodeId::from_index(index), &node);
     }
     let mut stats = counter.finish();
     stats.nodes = pickle.nodes().len() as u64;
@@ -137,7 +137,7 @@ struct Counter<'p, 'a> {
 impl<'p, 'a> Counter<'p, 'a> {
     fn new(pickle: &'p Pickle<'a>) -> Counter<'p, 'a> {
         let mut is_global = vec![0u64; pickle.nodes().len().div_ceil(64)];
-        for (index, node) in pickle.nodes().iter().enumerate() {
+        for (index, node) in pickle.nodes().enumerate() {
             if matches!(node, Node::Inert(inert) if matches!(inert.kind, InertKind::Global { .. }))
             {
                 is_global[index / 64] |= 1 << (index % 64);
@@ -186,11 +186,11 @@ impl<'p, 'a> Counter<'p, 'a> {
             Node::Bytes(bytes) | Node::ByteArray(bytes) => self.bytes[BYTES] += bytes.len() as u64,
             Node::BigInt(value) => self.bytes[NUMBERS] += value.bits().div_ceil(8),
             Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
-                self.slots(items.iter().copied(), items.len());
+                self.slots(items.iter(), items.len());
             }
             Node::Dict(entries) => {
                 self.slots(
-                    entries.iter().flat_map(|&(key, value)| [key, value]),
+                    entries.iter().flat_map(|(key, value)| [key, value]),
                     entries.len() * 2,
                 );
             }
@@ -240,7 +240,7 @@ fn global_key(pickle: &Pickle<'_>, id: NodeId) -> String {
 /// ```
 /// let pickle = picklegraph::load(b"cos\nsystem\n.")?;
 /// let root = pickle.get(pickle.root()).unwrap();
-/// assert_eq!(picklegraph::stats::node_kind(root), "global");
+/// assert_eq!(picklegraph::stats::node_kind(&root), "global");
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
 pub fn node_kind(node: &Node<'_>) -> &'static str {
@@ -276,7 +276,7 @@ fn largest_payloads(pickle: &Pickle<'_>, keep: usize) -> Vec<Payload> {
     if keep == 0 {
         return top;
     }
-    for (index, node) in pickle.nodes().iter().enumerate() {
+    for (index, node) in pickle.nodes().enumerate() {
         let (len, kind) = match node {
             Node::Str(text) => (text.as_bytes().len(), "str"),
             Node::Bytes(bytes) => (bytes.len(), "bytes"),
@@ -348,7 +348,7 @@ fn walk_depth_and_paths(pickle: &Pickle<'_>, wanted: &[Payload]) -> (u64, Vec<Op
 
 fn enter(pickle: &Pickle<'_>, heights: &mut [u32], id: NodeId) -> Frame {
     heights[id.index()] = OPEN;
-    let level = u32::from(pickle.node(id).child_count() > 0 || is_container(pickle.node(id)));
+    let level = u32::from(pickle.node(id).child_count() > 0 || is_container(&pickle.node(id)));
     Frame {
         node: id,
         next_child: 0,
@@ -427,7 +427,13 @@ pub fn step_label(pickle: &Pickle<'_>, parent: NodeId, index: usize) -> String {
     match pickle.node(parent) {
         Node::List(_) | Node::Tuple(_) => format!("[{index}]"),
         Node::Dict(entries) if index % 2 == 1 => {
-            format!("[{}]", key_label(pickle, entries[index / 2].0))
+            format!(
+                "[{}]",
+                key_label(
+                    pickle,
+                    entries.get(index / 2).map_or(Value::None, |entry| entry.0)
+                )
+            )
         }
         Node::Dict(_) => format!(".keys()[{}]", index / 2),
         Node::Set(_) | Node::FrozenSet(_) => format!("{{{index}}}"),
@@ -502,7 +508,7 @@ fn key_label(pickle: &Pickle<'_>, key: Value) -> String {
                     );
                     out.push('…');
                 } else {
-                    write_str_repr(&mut out, text);
+                    write_str_repr(&mut out, &text);
                 }
                 out
             }
@@ -510,7 +516,7 @@ fn key_label(pickle: &Pickle<'_>, key: Value) -> String {
                 format!("{}…", bytes_repr(&bytes[..MAX_CHARS]))
             }
             Node::Bytes(bytes) => bytes_repr(bytes),
-            other => format!("<{}>", node_kind(other)),
+            other => format!("<{}>", node_kind(&other)),
         },
     }
 }

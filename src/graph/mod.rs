@@ -1,11 +1,16 @@
 //! The object graph a pickle loads into: [`Pickle`] holds the arena of nodes, the root
 //! and the effects (calls whose results the pickle discarded).
 
+pub(crate) mod arena;
 pub mod node;
 pub mod pystr;
+mod slot;
 pub mod walk;
 
-pub use node::{Inert, InertKind, Mutation, Node, NodeId, Value};
+pub(crate) use arena::{Arena, ContainerKind, PayloadKind, Stored};
+pub use node::{
+    Entries, EntriesIter, Inert, InertKind, Items, ItemsIter, Mutation, Node, NodeId, Value,
+};
 pub use pystr::PyStr;
 
 use std::borrow::Cow;
@@ -30,7 +35,7 @@ pub struct Effect {
 /// Nodes borrow byte and string payloads from the input (`'a`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pickle<'a> {
-    pub(crate) nodes: Vec<Node<'a>>,
+    pub(crate) arena: Arena<'a>,
     pub(crate) root: Value,
     pub(crate) effects: Vec<Effect>,
     pub(crate) protocol: u8,
@@ -45,22 +50,38 @@ impl<'a> Pickle<'a> {
         self.root
     }
 
-    /// Every node, indexed by [`NodeId::index`].
-    pub fn nodes(&self) -> &[Node<'a>] {
-        &self.nodes
+    /// Every node, in [`NodeId::index`] order.
+    pub fn nodes(&self) -> Nodes<'_, 'a> {
+        Nodes {
+            arena: &self.arena,
+            next: 0,
+        }
+    }
+
+    /// How many nodes there are.
+    pub fn node_count(&self) -> usize {
+        self.arena.len()
     }
 
     /// The node with this id.
     ///
     /// # Panics
     /// If the id belongs to another pickle's arena and is out of range here.
-    pub fn node(&self, id: NodeId) -> &Node<'a> {
-        &self.nodes[id.index()]
+    #[inline]
+    pub fn node(&self, id: NodeId) -> Node<'_> {
+        self.arena.node(id)
     }
 
     /// The node a value refers to, if it is not an inline scalar.
-    pub fn get(&self, value: Value) -> Option<&Node<'a>> {
-        value.node().and_then(|id| self.nodes.get(id.index()))
+    #[inline]
+    pub fn get(&self, value: Value) -> Option<Node<'_>> {
+        value.node().and_then(|id| self.arena.get(id))
+    }
+
+    /// Whether node `id` is a str, bytes or bytearray whose payload is borrowed from the
+    /// input rather than decoded into the arena.
+    pub fn borrows_input(&self, id: NodeId) -> bool {
+        self.arena.borrows_input(id)
     }
 
     /// Calls whose result the pickle discarded, in stream order.
@@ -109,14 +130,18 @@ impl<'a> Pickle<'a> {
             Value::Bool(_) => Some("bool"),
             Value::Int(_) => Some("int"),
             Value::Float(_) => Some("float"),
-            Value::Node(id) => self.node(id).type_name(),
+            Value::Node(id) => self.arena.get(id)?.type_name(),
         }
     }
 
     /// The text of a str value, if it is one and holds no lone surrogate.
     pub fn as_str(&self, value: Value) -> Option<&str> {
-        match self.get(value)? {
-            Node::Str(text) => text.as_str(),
+        match self.arena.stored(value.node()?) {
+            Stored::Str(bytes) => std::str::from_utf8(bytes).ok(),
+            Stored::StrOwned(_) => match self.get(value)? {
+                Node::Str(text) => text.as_borrowed_str(),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -130,9 +155,9 @@ impl<'a> Pickle<'a> {
     /// ```
     pub fn global_name(&self, value: Value) -> Option<(&str, &str)> {
         match self.get(value)? {
-            Node::Inert(inert) => match inert.kind {
+            Node::Inert(inert) => match &inert.kind {
                 InertKind::Global { module, name, .. } => {
-                    let (module, name) = (self.as_str(module)?, self.as_str(name)?);
+                    let (module, name) = (self.as_str(*module)?, self.as_str(*name)?);
                     Some(crate::python::compat::python3_name(module, name))
                 }
                 _ => None,
@@ -144,24 +169,8 @@ impl<'a> Pickle<'a> {
     /// Detaches the graph from the input it borrows, copying payloads.
     pub fn into_owned(self) -> Pickle<'static> {
         let own = |bytes: Cow<'a, [u8]>| Cow::Owned(bytes.into_owned());
-        let nodes = self
-            .nodes
-            .into_iter()
-            .map(|node| match node {
-                Node::Str(text) => Node::Str(text.into_owned()),
-                Node::Bytes(bytes) => Node::Bytes(own(bytes)),
-                Node::ByteArray(bytes) => Node::ByteArray(own(bytes)),
-                Node::BigInt(v) => Node::BigInt(v),
-                Node::List(v) => Node::List(v),
-                Node::Tuple(v) => Node::Tuple(v),
-                Node::Dict(v) => Node::Dict(v),
-                Node::Set(v) => Node::Set(v),
-                Node::FrozenSet(v) => Node::FrozenSet(v),
-                Node::Inert(v) => Node::Inert(v),
-            })
-            .collect();
         Pickle {
-            nodes,
+            arena: self.arena.into_owned(),
             root: self.root,
             effects: self.effects,
             protocol: self.protocol,
@@ -171,3 +180,27 @@ impl<'a> Pickle<'a> {
         }
     }
 }
+
+/// The nodes of a pickle, in id order (see [`Pickle::nodes`]).
+#[derive(Debug, Clone)]
+pub struct Nodes<'p, 'a> {
+    arena: &'p Arena<'a>,
+    next: usize,
+}
+
+impl<'p> Iterator for Nodes<'p, '_> {
+    type Item = Node<'p>;
+
+    fn next(&mut self) -> Option<Node<'p>> {
+        let node = self.arena.get(NodeId::from_index(self.next))?;
+        self.next += 1;
+        Some(node)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.arena.len() - self.next;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Nodes<'_, '_> {}

@@ -1,11 +1,10 @@
 //! The graph's building blocks: [`Value`] (a scalar inline, or a node's id) and
 //! [`Node`] (what lives in the arena).
 
-use std::borrow::Cow;
-
 use num_bigint::BigInt;
 
 use super::pystr::PyStr;
+use super::slot::Slot;
 use crate::opcode::Opcode;
 
 /// The index of a node in its [`Pickle`](crate::Pickle)'s arena.
@@ -30,7 +29,8 @@ impl NodeId {
 /// One Python object: small scalars inline, everything else a node in the arena.
 ///
 /// Ints that fit in an `i64` are always inline, so two equal ints never differ in
-/// representation.
+/// representation. (Containers store values packed in 8 bytes; reading them gives
+/// back this form.)
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value {
     /// `None`.
@@ -55,30 +55,280 @@ impl Value {
     }
 }
 
-/// An object in the arena.
+/// An object of the arena, as [`Pickle::node`](crate::Pickle::node) shows it: a view
+/// that borrows from the arena (see [`Items`] for why containers are not slices).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node<'a> {
+pub enum Node<'p> {
     /// An int that does not fit in 64 bits.
-    BigInt(BigInt),
+    BigInt(&'p BigInt),
     /// A `str`.
-    Str(PyStr<'a>),
-    /// A `bytes` object (borrowed from the input where possible).
-    Bytes(Cow<'a, [u8]>),
-    /// A `bytearray` (borrowed from the input where possible).
-    ByteArray(Cow<'a, [u8]>),
+    Str(PyStr<'p>),
+    /// A `bytes` object.
+    Bytes(&'p [u8]),
+    /// A `bytearray`.
+    ByteArray(&'p [u8]),
     /// A list.
-    List(Vec<Value>),
+    List(Items<'p>),
     /// A tuple.
-    Tuple(Vec<Value>),
+    Tuple(Items<'p>),
     /// A dict: keys unique as Python compares them, in insertion order.
-    Dict(Vec<(Value, Value)>),
+    Dict(Entries<'p>),
     /// A set: members unique, in insertion order.
-    Set(Vec<Value>),
+    Set(Items<'p>),
     /// A frozenset: members unique, in insertion order.
-    FrozenSet(Vec<Value>),
+    FrozenSet(Items<'p>),
     /// Something Python would import or call to build: recorded, never run.
-    Inert(Box<Inert>),
+    Inert(&'p Inert),
 }
+
+/// The items of a list, tuple, set or frozenset, in order.
+///
+/// Containers keep their items as 8-byte slots in one arena shared by the whole
+/// pickle (half the memory of a [`Value`], and no allocation per container); this
+/// reads them back as values.
+#[derive(Clone, Copy)]
+pub struct Items<'p> {
+    pub(crate) slots: &'p [Slot],
+    pub(crate) wides: &'p [u64],
+}
+
+impl<'p> Items<'p> {
+    /// How many items there are.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether there are none.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Item `index`, if there is one.
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<Value> {
+        self.slots.get(index).map(|slot| slot.unpack(self.wides))
+    }
+
+    /// The first item.
+    pub fn first(&self) -> Option<Value> {
+        self.get(0)
+    }
+
+    /// The last item.
+    pub fn last(&self) -> Option<Value> {
+        self.len().checked_sub(1).and_then(|index| self.get(index))
+    }
+
+    /// The items, in order.
+    #[inline]
+    pub fn iter(&self) -> ItemsIter<'p> {
+        ItemsIter {
+            slots: self.slots.iter(),
+            wides: self.wides,
+        }
+    }
+
+    /// The items, copied out.
+    pub fn to_vec(&self) -> Vec<Value> {
+        self.iter().collect()
+    }
+
+    /// The items as an array, when there are exactly `N`.
+    pub fn array<const N: usize>(&self) -> Option<[Value; N]> {
+        (self.len() == N).then(|| std::array::from_fn(|index| self.slots[index].unpack(self.wides)))
+    }
+}
+
+impl Default for Items<'_> {
+    /// No items.
+    fn default() -> Self {
+        Items {
+            slots: &[],
+            wides: &[],
+        }
+    }
+}
+
+impl std::fmt::Debug for Items<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Items<'_> {
+    fn eq(&self, other: &Items<'_>) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl<'p> IntoIterator for Items<'p> {
+    type Item = Value;
+    type IntoIter = ItemsIter<'p>;
+    fn into_iter(self) -> ItemsIter<'p> {
+        self.iter()
+    }
+}
+
+impl<'p> IntoIterator for &Items<'p> {
+    type Item = Value;
+    type IntoIter = ItemsIter<'p>;
+    fn into_iter(self) -> ItemsIter<'p> {
+        self.iter()
+    }
+}
+
+/// The iterator of [`Items`].
+#[derive(Debug, Clone)]
+pub struct ItemsIter<'p> {
+    slots: std::slice::Iter<'p, Slot>,
+    wides: &'p [u64],
+}
+
+impl Iterator for ItemsIter<'_> {
+    type Item = Value;
+    #[inline]
+    fn next(&mut self) -> Option<Value> {
+        self.slots.next().map(|slot| slot.unpack(self.wides))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.slots.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for ItemsIter<'_> {
+    fn next_back(&mut self) -> Option<Value> {
+        self.slots.next_back().map(|slot| slot.unpack(self.wides))
+    }
+}
+
+impl ExactSizeIterator for ItemsIter<'_> {}
+
+/// The entries of a dict, in insertion order: key and value slots alternate.
+#[derive(Clone, Copy)]
+pub struct Entries<'p> {
+    pub(crate) slots: &'p [Slot],
+    pub(crate) wides: &'p [u64],
+}
+
+impl<'p> Entries<'p> {
+    /// How many entries there are.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.slots.len() / 2
+    }
+
+    /// Whether there are none.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Entry `index`, key then value.
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<(Value, Value)> {
+        let key = self.slots.get(2 * index)?.unpack(self.wides);
+        Some((key, self.slots[2 * index + 1].unpack(self.wides)))
+    }
+
+    /// The entries, in order.
+    pub fn iter(&self) -> EntriesIter<'p> {
+        EntriesIter {
+            pairs: self.slots.chunks_exact(2),
+            wides: self.wides,
+        }
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator + 'p {
+        self.iter().map(|(key, _)| key)
+    }
+
+    /// The values, in order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator + 'p {
+        self.iter().map(|(_, value)| value)
+    }
+
+    /// The keys and values alternating, as [`Node::child`] counts them.
+    pub fn flat(&self) -> Items<'p> {
+        Items {
+            slots: self.slots,
+            wides: self.wides,
+        }
+    }
+
+    /// The entries, copied out.
+    pub fn to_vec(&self) -> Vec<(Value, Value)> {
+        self.iter().collect()
+    }
+}
+
+impl Default for Entries<'_> {
+    /// No entries.
+    fn default() -> Self {
+        Entries {
+            slots: &[],
+            wides: &[],
+        }
+    }
+}
+
+impl std::fmt::Debug for Entries<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Entries<'_> {
+    fn eq(&self, other: &Entries<'_>) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl<'p> IntoIterator for Entries<'p> {
+    type Item = (Value, Value);
+    type IntoIter = EntriesIter<'p>;
+    fn into_iter(self) -> EntriesIter<'p> {
+        self.iter()
+    }
+}
+
+impl<'p> IntoIterator for &Entries<'p> {
+    type Item = (Value, Value);
+    type IntoIter = EntriesIter<'p>;
+    fn into_iter(self) -> EntriesIter<'p> {
+        self.iter()
+    }
+}
+
+/// The iterator of [`Entries`].
+#[derive(Debug, Clone)]
+pub struct EntriesIter<'p> {
+    pairs: std::slice::ChunksExact<'p, Slot>,
+    wides: &'p [u64],
+}
+
+impl Iterator for EntriesIter<'_> {
+    type Item = (Value, Value);
+    #[inline]
+    fn next(&mut self) -> Option<(Value, Value)> {
+        let pair = self.pairs.next()?;
+        Some((pair[0].unpack(self.wides), pair[1].unpack(self.wides)))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.pairs.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for EntriesIter<'_> {
+    fn next_back(&mut self) -> Option<(Value, Value)> {
+        let pair = self.pairs.next_back()?;
+        Some((pair[0].unpack(self.wides), pair[1].unpack(self.wides)))
+    }
+}
+
+impl ExactSizeIterator for EntriesIter<'_> {}
 
 /// A node that stands for what Python would have imported, called or looked up.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,13 +468,9 @@ impl Node<'_> {
         match self {
             Node::BigInt(_) | Node::Str(_) | Node::Bytes(_) | Node::ByteArray(_) => None,
             Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
-                items.get(index).copied()
+                items.get(index)
             }
-            Node::Dict(entries) => {
-                entries
-                    .get(index / 2)
-                    .map(|&(key, value)| if index % 2 == 0 { key } else { value })
-            }
+            Node::Dict(entries) => entries.flat().get(index),
             Node::Inert(inert) => inert.child(index),
         }
     }

@@ -30,6 +30,19 @@ impl<'a> PyStr<'a> {
         Ok(PyStr(bytes))
     }
 
+    /// Bytes known to be such UTF-8 already (the arena validated them when it stored
+    /// them).
+    #[inline]
+    pub(crate) fn trusted(bytes: &'a [u8]) -> PyStr<'a> {
+        PyStr(Cow::Borrowed(bytes))
+    }
+
+    /// The bytes, borrowed or owned as they were.
+    #[inline]
+    pub(crate) fn into_bytes(self) -> Cow<'a, [u8]> {
+        self.0
+    }
+
     /// A string from Rust text.
     pub fn from_text(text: &'a str) -> PyStr<'a> {
         PyStr(Cow::Borrowed(text.as_bytes()))
@@ -59,6 +72,24 @@ impl<'a> PyStr<'a> {
     /// The text as Rust `str`, unless it holds a lone surrogate.
     pub fn as_str(&self) -> Option<&str> {
         std::str::from_utf8(&self.0).ok()
+    }
+
+    /// The text as Rust `str` for as long as the bytes it borrows, when it borrows them
+    /// (as every str [`Pickle::node`](crate::Pickle::node) shows does) and holds no
+    /// lone surrogate.
+    pub fn as_borrowed_str(&self) -> Option<&'a str> {
+        match self.0 {
+            Cow::Borrowed(bytes) => std::str::from_utf8(bytes).ok(),
+            Cow::Owned(_) => None,
+        }
+    }
+
+    /// The bytes for as long as they are borrowed, when they are.
+    pub fn as_borrowed_bytes(&self) -> Option<&'a [u8]> {
+        match self.0 {
+            Cow::Borrowed(bytes) => Some(bytes),
+            Cow::Owned(_) => None,
+        }
     }
 
     /// The text with each lone surrogate replaced by U+FFFD.

@@ -17,7 +17,7 @@ use num_bigint::BigInt;
 use num_traits::{FromPrimitive, Zero};
 
 use crate::error::ErrorKind;
-use crate::graph::{Node, NodeId, Value};
+use crate::graph::{Arena, Node, NodeId, Value};
 
 /// Dicts and sets with fewer entries than this are searched linearly.
 pub const LINEAR_SEARCH_MAX: usize = 16;
@@ -161,9 +161,9 @@ impl Default for Keys {
     }
 }
 
-fn payload<'n>(nodes: &'n [Node<'_>], id: NodeId) -> &'n [u8] {
-    match &nodes[id.index()] {
-        Node::Str(text) => text.as_bytes(),
+fn payload<'n>(arena: &'n Arena<'_>, id: NodeId) -> &'n [u8] {
+    match arena.node(id) {
+        Node::Str(text) => text.as_borrowed_bytes().unwrap_or_default(),
         Node::Bytes(bytes) => bytes,
         _ => &[],
     }
@@ -194,27 +194,26 @@ fn payload_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Keys {
-    fn key_eq(&self, _nodes: &[Node<'_>], a: Key, b: Key) -> bool {
+    fn key_eq(&self, _arena: &Arena<'_>, a: Key, b: Key) -> bool {
         a != Key::Nan && a == b
     }
 
-    fn key_hash(&self, _nodes: &[Node<'_>], key: Key) -> u64 {
+    fn key_hash(&self, _arena: &Arena<'_>, key: Key) -> u64 {
         self.hasher.hash_one(key)
     }
 
     /// The canonical id of a str or bytes node's payload (`kind` tells them apart),
     /// computed once per node.
-    fn text_id(&mut self, nodes: &[Node<'_>], id: NodeId, kind: u8) -> u32 {
+    fn text_id(&mut self, arena: &Arena<'_>, id: NodeId, kind: u8) -> u32 {
         if let Some(&text) = self.text_of_node.get(&id) {
             return text;
         }
-        let bytes = payload(nodes, id);
+        let bytes = payload(arena, id);
         let hash = self.hasher.hash_one((kind, bytes));
         let same = |&&text: &&u32| {
             let other = self.texts[text as usize];
-            std::mem::discriminant(&nodes[other.index()])
-                == std::mem::discriminant(&nodes[id.index()])
-                && payload_eq(payload(nodes, other), bytes)
+            std::mem::discriminant(&arena.node(other)) == std::mem::discriminant(&arena.node(id))
+                && payload_eq(payload(arena, other), bytes)
         };
         let found = self
             .texts_by_hash
@@ -231,24 +230,24 @@ impl Keys {
         text
     }
 
-    fn intern(&mut self, nodes: &[Node<'_>], canon: Canon) -> u32 {
+    fn intern(&mut self, arena: &Arena<'_>, canon: Canon) -> u32 {
         let hash = match &canon {
             Canon::Big(v) => self.hasher.hash_one((8u8, v)),
             Canon::Tuple(keys) => {
-                let hashes: Vec<u64> = keys.iter().map(|&k| self.key_hash(nodes, k)).collect();
+                let hashes: Vec<u64> = keys.iter().map(|&k| self.key_hash(arena, k)).collect();
                 self.hasher.hash_one((9u8, hashes))
             }
             Canon::FrozenSet(keys) => {
                 // Order-independent, as frozenset equality is.
                 let sum = keys
                     .iter()
-                    .fold(0u64, |acc, &k| acc.wrapping_add(self.key_hash(nodes, k)));
+                    .fold(0u64, |acc, &k| acc.wrapping_add(self.key_hash(arena, k)));
                 self.hasher.hash_one((10u8, sum, keys.len()))
             }
         };
         if let Some(ids) = self.canon_by_hash.get(&hash) {
             for &id in ids {
-                if self.canon_eq(nodes, &self.canon[id as usize], &canon) {
+                if self.canon_eq(arena, &self.canon[id as usize], &canon) {
                     return id;
                 }
             }
@@ -259,11 +258,11 @@ impl Keys {
         id
     }
 
-    fn canon_eq(&self, nodes: &[Node<'_>], a: &Canon, b: &Canon) -> bool {
+    fn canon_eq(&self, arena: &Arena<'_>, a: &Canon, b: &Canon) -> bool {
         match (a, b) {
             (Canon::Big(x), Canon::Big(y)) => x == y,
             (Canon::Tuple(x), Canon::Tuple(y)) => {
-                x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(nodes, p, q))
+                x.len() == y.len() && x.iter().zip(y).all(|(&p, &q)| self.key_eq(arena, p, q))
             }
             (Canon::FrozenSet(x), Canon::FrozenSet(y)) => {
                 // Members are unique, so equal sizes and inclusion make equal sets: one
@@ -279,37 +278,37 @@ impl Keys {
     }
 
     /// The key of a value, or the error Python raises for an unhashable one.
-    fn key_of(&mut self, nodes: &[Node<'_>], value: Value) -> Result<Key, ErrorKind> {
+    fn key_of(&mut self, arena: &Arena<'_>, value: Value) -> Result<Key, ErrorKind> {
         Ok(match value {
             Value::None => Key::None,
             Value::Bool(b) => Key::Int(i64::from(b)),
             Value::Int(v) => Key::Int(v),
-            Value::Float(f) => self.float_key(nodes, f),
-            Value::Node(id) => match &nodes[id.index()] {
+            Value::Float(f) => self.float_key(arena, f),
+            Value::Node(id) => match arena.node(id) {
                 Node::Str(text) => match Short::of(1, text.as_bytes()) {
                     Some(short) => Key::Short(short),
-                    None => Key::Str(self.text_id(nodes, id, 1)),
+                    None => Key::Str(self.text_id(arena, id, 1)),
                 },
                 Node::Bytes(bytes) => match Short::of(2, bytes) {
                     Some(short) => Key::Short(short),
-                    None => Key::Bytes(self.text_id(nodes, id, 2)),
+                    None => Key::Bytes(self.text_id(arena, id, 2)),
                 },
                 Node::BigInt(v) => match self.canon_of_node.get(&id) {
                     Some(&canon) => Key::Canon(canon),
                     None => {
-                        let canon = self.intern(nodes, Canon::Big(v.clone()));
+                        let canon = self.intern(arena, Canon::Big(v.clone()));
                         self.canon_of_node.insert(id, canon);
                         Key::Canon(canon)
                     }
                 },
-                Node::Tuple(_) | Node::FrozenSet(_) => Key::Canon(self.canon_of(nodes, id)?),
+                Node::Tuple(_) | Node::FrozenSet(_) => Key::Canon(self.canon_of(arena, id)?),
                 Node::Inert(_) => Key::Identity(id),
                 other => return Err(ErrorKind::Unhashable(other.type_name().unwrap_or("object"))),
             },
         })
     }
 
-    fn float_key(&mut self, nodes: &[Node<'_>], f: f64) -> Key {
+    fn float_key(&mut self, arena: &Arena<'_>, f: f64) -> Key {
         if f.is_nan() {
             return Key::Nan;
         }
@@ -321,18 +320,18 @@ impl Keys {
             return Key::Int(f as i64);
         }
         let big = BigInt::from_f64(f).unwrap_or_else(BigInt::zero);
-        Key::Canon(self.intern(nodes, Canon::Big(big)))
+        Key::Canon(self.intern(arena, Canon::Big(big)))
     }
 
     /// The canonical id of a tuple or frozenset, computed bottom-up without recursion.
-    fn canon_of(&mut self, nodes: &[Node<'_>], root: NodeId) -> Result<u32, ErrorKind> {
+    fn canon_of(&mut self, arena: &Arena<'_>, root: NodeId) -> Result<u32, ErrorKind> {
         let mut pending = vec![root];
         while let Some(&id) = pending.last() {
             if self.canon_of_node.contains_key(&id) {
                 pending.pop();
                 continue;
             }
-            let (items, frozen) = match &nodes[id.index()] {
+            let (items, frozen) = match arena.node(id) {
                 Node::Tuple(items) => (items, false),
                 Node::FrozenSet(items) => (items, true),
                 _ => unreachable!("only tuples and frozensets are pending"),
@@ -340,9 +339,9 @@ impl Keys {
             let unfinished: Vec<NodeId> = items
                 .iter()
                 .filter_map(|v| v.node())
-                .filter(|child| {
-                    matches!(nodes[child.index()], Node::Tuple(_) | Node::FrozenSet(_))
-                        && !self.canon_of_node.contains_key(child)
+                .filter(|&child| {
+                    matches!(arena.node(child), Node::Tuple(_) | Node::FrozenSet(_))
+                        && !self.canon_of_node.contains_key(&child)
                 })
                 .collect();
             if !unfinished.is_empty() {
@@ -352,15 +351,15 @@ impl Keys {
                 continue;
             }
             let mut keys = Vec::with_capacity(items.len());
-            for &item in items {
-                keys.push(self.key_of(nodes, item)?);
+            for item in items {
+                keys.push(self.key_of(arena, item)?);
             }
             let canon = if frozen {
                 Canon::FrozenSet(keys)
             } else {
                 Canon::Tuple(keys)
             };
-            let canon_id = self.intern(nodes, canon);
+            let canon_id = self.intern(arena, canon);
             self.canon_of_node.insert(id, canon_id);
             pending.pop();
         }
@@ -371,14 +370,14 @@ impl Keys {
     /// position with `key_at`, if it does. Call [`Keys::record`] after appending a new key.
     pub fn find(
         &mut self,
-        nodes: &[Node<'_>],
+        arena: &Arena<'_>,
         owner: NodeId,
         len: usize,
         key_at: impl Fn(usize) -> Value,
         key: Value,
     ) -> Result<Option<usize>, ErrorKind> {
         let value = key;
-        let key = self.key_of(nodes, key)?;
+        let key = self.key_of(arena, key)?;
         if key == Key::Nan {
             // A NaN equals nothing; every NaN also shares one hash, so looking it up
             // would walk every NaN already stored.
@@ -388,34 +387,34 @@ impl Keys {
             if self.recent_owner != Some(owner) || self.recent.len() != len {
                 self.recent.clear();
                 for position in 0..len {
-                    let other = self.key_of(nodes, key_at(position))?;
+                    let other = self.key_of(arena, key_at(position))?;
                     self.recent.push((other, fingerprint(other)));
                 }
                 self.recent_owner = Some(owner);
             }
             let print = fingerprint(key);
             let found = self.recent.iter().position(|&(other, other_print)| {
-                other_print == print && self.key_eq(nodes, key, other)
+                other_print == print && self.key_eq(arena, key, other)
             });
             if found.is_none() {
                 self.pending = Some((value, key, print));
             }
             return Ok(found);
         }
-        let hash = self.key_hash(nodes, key);
+        let hash = self.key_hash(arena, key);
         self.pending = Some((value, key, hash));
         if !self.indexes.contains_key(&owner) {
             let keys: Vec<Key> = (0..len)
-                .map(|p| self.key_of(nodes, key_at(p)))
+                .map(|p| self.key_of(arena, key_at(p)))
                 .collect::<Result<_, _>>()?;
             let mut index = HashMap::with_capacity_and_hasher(len * 2, Hashed);
             for (position, &k) in keys.iter().enumerate() {
                 index
-                    .entry(self.key_hash(nodes, k))
+                    .entry(self.key_hash(arena, k))
                     .or_insert(position as u32);
             }
             self.indexes.insert(owner, index);
-            return Ok(keys.iter().position(|&k| self.key_eq(nodes, key, k)));
+            return Ok(keys.iter().position(|&k| self.key_eq(arena, key, k)));
         }
         let Some(&position) = self.indexes[&owner].get(&hash) else {
             return Ok(None);
@@ -423,8 +422,8 @@ impl Keys {
         // The index keeps the first position of each hash; a second key with the same
         // 64-bit hash is searched for after it, reading each position directly.
         for candidate in position as usize..len {
-            let other = self.key_of(nodes, key_at(candidate))?;
-            if self.key_eq(nodes, key, other) {
+            let other = self.key_of(arena, key_at(candidate))?;
+            if self.key_eq(arena, key, other) {
                 return Ok(Some(candidate));
             }
         }
@@ -439,10 +438,10 @@ impl Keys {
     /// would have left them.
     pub fn fill_small(
         &mut self,
-        nodes: &[Node<'_>],
+        arena: &Arena<'_>,
         owner: NodeId,
         flat: &[Value],
-        entries: &mut Vec<(Value, Value)>,
+        entries: &mut Vec<Value>,
     ) -> Result<(), ErrorKind> {
         debug_assert!(entries.is_empty(), "fill_small starts from an empty dict");
         self.recent.clear();
@@ -450,15 +449,15 @@ impl Keys {
         self.pending = None;
         for index in 0..flat.len() / 2 {
             let (key, value) = (flat[2 * index], flat[2 * index + 1]);
-            let reduced = self.key_of(nodes, key)?;
+            let reduced = self.key_of(arena, key)?;
             let print = fingerprint(reduced);
             let found = self.recent.iter().position(|&(other, other_print)| {
-                other_print == print && self.key_eq(nodes, reduced, other)
+                other_print == print && self.key_eq(arena, reduced, other)
             });
             match found {
-                Some(position) => entries[position].1 = value,
+                Some(position) => entries[2 * position + 1] = value,
                 None => {
-                    entries.push((key, value));
+                    entries.extend([key, value]);
                     self.recent.push((reduced, print));
                 }
             }
@@ -469,7 +468,7 @@ impl Keys {
     /// Notes that `key` now stands at `position` of container `owner`.
     pub fn record(
         &mut self,
-        nodes: &[Node<'_>],
+        arena: &Arena<'_>,
         owner: NodeId,
         position: usize,
         key: Value,
@@ -481,7 +480,7 @@ impl Keys {
             match self.pending.take() {
                 Some((value, reduced, print)) if value == key => self.recent.push((reduced, print)),
                 _ => {
-                    let reduced = self.key_of(nodes, key)?;
+                    let reduced = self.key_of(arena, key)?;
                     self.recent.push((reduced, fingerprint(reduced)));
                 }
             }
@@ -492,8 +491,8 @@ impl Keys {
         let hash = match self.pending.take() {
             Some((value, _, hash)) if value == key => hash,
             _ => {
-                let reduced = self.key_of(nodes, key)?;
-                self.key_hash(nodes, reduced)
+                let reduced = self.key_of(arena, key)?;
+                self.key_hash(arena, reduced)
             }
         };
         if let Some(index) = self.indexes.get_mut(&owner) {
@@ -585,8 +584,8 @@ mod tests {
             failure.error.to_string(),
             "offset 11 (SETITEMS): unhashable type: 'list'"
         );
-        let dict = failure.partial.nodes().iter().find_map(|node| match node {
-            crate::Node::Dict(entries) => Some(entries.clone()),
+        let dict = failure.partial.nodes().find_map(|node| match node {
+            crate::Node::Dict(entries) => Some(entries.to_vec()),
             _ => None,
         });
         assert_eq!(

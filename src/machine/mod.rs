@@ -9,7 +9,10 @@ mod stack;
 use std::borrow::Cow;
 
 use crate::error::{Error, ErrorKind};
-use crate::graph::{Effect, Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
+use crate::graph::{
+    Arena, ContainerKind, Effect, Inert, InertKind, Mutation, Node, NodeId, PayloadKind, Pickle,
+    PyStr, Stored, Value,
+};
 use crate::limits::{LoadOptions, StringEncoding};
 use crate::opcode::Opcode;
 use crate::reader::Reader;
@@ -37,12 +40,13 @@ pub struct Failure<'a> {
 }
 
 /// Bytes a node costs in the arena, for [`LoadOptions::max_alloc_bytes`].
-const NODE_COST: u64 = std::mem::size_of::<Node<'static>>() as u64;
-/// Bytes a container slot costs.
-const SLOT_COST: u64 = std::mem::size_of::<Value>() as u64;
+const NODE_COST: u64 = std::mem::size_of::<Stored<'static>>() as u64;
+/// Bytes a container slot costs: 8, and as much again for the room a container that
+/// moves takes with it.
+const SLOT_COST: u64 = 16;
 /// Bytes a memo entry costs: a dense slot with its share of growth slack, or a sparse
 /// hash map entry.
-const MEMO_ENTRY_COST: u64 = 2 * SLOT_COST;
+const MEMO_ENTRY_COST: u64 = 2 * std::mem::size_of::<Value>() as u64;
 
 /// [`Opcode::from_byte`] as a table: one load in the dispatch loop instead of a call to a
 /// 68-arm match.
@@ -81,10 +85,12 @@ pub trait RawReader<'a> {
 pub struct Machine<'a, 'o> {
     reader: Reader<'a>,
     options: &'o LoadOptions,
-    nodes: Vec<Node<'a>>,
+    arena: Arena<'a>,
     stack: Stack,
     memo: Memo,
     keys: Keys,
+    /// A dict's merged pairs before they are stored (kept to reuse its memory).
+    scratch: Vec<Value>,
     effects: Vec<Effect>,
     protocol: u8,
     allocated: u64,
@@ -100,10 +106,11 @@ impl<'a, 'o> Machine<'a, 'o> {
         Machine {
             reader: Reader::at(input, start),
             options,
-            nodes: Vec::new(),
+            arena: Arena::default(),
             stack: Stack::new(options.max_stack),
             memo: Memo::default(),
             keys: Keys::default(),
+            scratch: Vec::new(),
             effects: Vec::new(),
             protocol: 0,
             allocated: 0,
@@ -170,7 +177,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let buffers = buffers.iter().take(taken).map(|&b| Cow::Borrowed(b));
         Pickle {
             buffers: buffers.collect(),
-            nodes: self.nodes,
+            arena: self.arena,
             root,
             effects: self.effects,
             protocol: self.protocol,
@@ -232,20 +239,20 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::BinUnicode8 => self.op_binunicode8(),
             Opcode::Float => self.op_float(),
             Opcode::BinFloat => self.op_binfloat(),
-            Opcode::EmptyList => self.push_node(Node::List(Vec::new())),
+            Opcode::EmptyList => self.push_container(ContainerKind::List, &[]),
             Opcode::Append => self.op_append(),
             Opcode::Appends => self.op_appends(),
             Opcode::List => self.op_list(),
-            Opcode::EmptyTuple => self.push_node(Node::Tuple(Vec::new())),
+            Opcode::EmptyTuple => self.push_container(ContainerKind::Tuple, &[]),
             Opcode::Tuple => self.op_tuple(),
             Opcode::Tuple1 => self.op_tuple_n(1),
             Opcode::Tuple2 => self.op_tuple_n(2),
             Opcode::Tuple3 => self.op_tuple_n(3),
-            Opcode::EmptyDict => self.push_node(Node::Dict(Vec::new())),
+            Opcode::EmptyDict => self.push_container(ContainerKind::Dict, &[]),
             Opcode::Dict => self.op_dict(),
             Opcode::SetItem => self.op_setitem(),
             Opcode::SetItems => self.op_setitems(),
-            Opcode::EmptySet => self.push_node(Node::Set(Vec::new())),
+            Opcode::EmptySet => self.push_container(ContainerKind::Set, &[]),
             Opcode::AddItems => self.op_additems(),
             Opcode::FrozenSet => self.op_frozenset(),
             Opcode::Pop => self.op_pop(),
@@ -292,48 +299,66 @@ impl<'a, 'o> Machine<'a, 'o> {
         Ok(())
     }
 
-    // Always inlined, as are `push_node` and `PyStr::from_utf8_surrogatepass`: a node
-    // passed or returned through memory is written in parts and read back whole, and
-    // the store-forwarding stall that makes was a fifth of loading a list of strs.
+    /// Checks the node limit and charges a node of `extra` bytes more than a node.
+    // Always inlined, as are the arena's pushes and `PyStr::from_utf8_surrogatepass`: a
+    // value passed or returned through memory is written in parts and read back whole,
+    // and the store-forwarding stall that makes was a fifth of loading a list of strs.
     #[inline(always)]
-    fn add_node(&mut self, node: Node<'a>) -> Result<NodeId, ErrorKind> {
-        if self.nodes.len() >= self.options.max_nodes {
+    fn admit(&mut self, extra: u64) -> Result<(), ErrorKind> {
+        if self.arena.len() >= self.options.max_nodes {
             return Err(ErrorKind::LimitExceeded {
                 limit: "node",
                 max: self.options.max_nodes as u64,
             });
         }
-        let owned = match &node {
-            Node::Str(text) if !text.is_borrowed() => text.as_bytes().len() as u64,
-            Node::Bytes(Cow::Owned(bytes)) | Node::ByteArray(Cow::Owned(bytes)) => {
-                bytes.len() as u64
-            }
-            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
-                items.len() as u64 * SLOT_COST
-            }
-            Node::Dict(entries) => entries.len() as u64 * 2 * SLOT_COST,
-            _ => 0,
-        };
-        self.charge(NODE_COST + owned)?;
-        let id = NodeId::from_index(self.nodes.len());
-        self.nodes.push(node);
-        Ok(id)
+        self.charge(NODE_COST + extra)
     }
 
     #[inline(always)]
-    fn push_node(&mut self, node: Node<'a>) -> Result<(), ErrorKind> {
-        let id = self.add_node(node)?;
+    fn add_payload(
+        &mut self,
+        kind: PayloadKind,
+        payload: Cow<'a, [u8]>,
+    ) -> Result<NodeId, ErrorKind> {
+        let owned = match &payload {
+            Cow::Borrowed(_) => 0,
+            Cow::Owned(bytes) => bytes.len() as u64,
+        };
+        self.admit(owned)?;
+        Ok(self.arena.push_payload(kind, payload))
+    }
+
+    #[inline(always)]
+    fn push_payload(&mut self, kind: PayloadKind, payload: Cow<'a, [u8]>) -> Result<(), ErrorKind> {
+        let id = self.add_payload(kind, payload)?;
+        self.stack.push(Value::Node(id))
+    }
+
+    #[inline(always)]
+    fn add_container(&mut self, kind: ContainerKind, items: &[Value]) -> Result<NodeId, ErrorKind> {
+        self.admit(items.len() as u64 * SLOT_COST)?;
+        self.arena.push_container(kind, items)
+    }
+
+    #[inline(always)]
+    fn push_container(&mut self, kind: ContainerKind, items: &[Value]) -> Result<(), ErrorKind> {
+        let id = self.add_container(kind, items)?;
         self.stack.push(Value::Node(id))
     }
 
     fn inert(&mut self, kind: InertKind) -> Result<NodeId, ErrorKind> {
-        self.add_node(Node::Inert(Box::new(Inert::new(kind, self.offset))))
+        self.admit(std::mem::size_of::<Inert>() as u64)?;
+        Ok(self.arena.push_inert(Inert::new(kind, self.offset)))
     }
 
     fn push_int(&mut self, value: ParsedInt) -> Result<(), ErrorKind> {
         match value {
             ParsedInt::Small(v) => self.stack.push(Value::Int(v)),
-            ParsedInt::Big(v) => self.push_node(Node::BigInt(v)),
+            ParsedInt::Big(v) => {
+                self.admit(std::mem::size_of::<num_bigint::BigInt>() as u64)?;
+                let id = self.arena.push_bigint(v);
+                self.stack.push(Value::Node(id))
+            }
         }
     }
 
@@ -343,14 +368,14 @@ impl<'a, 'o> Machine<'a, 'o> {
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
             Value::Float(_) => "float",
-            Value::Node(id) => self.nodes[id.index()].type_name().unwrap_or("object"),
+            Value::Node(id) => self.arena.node(id).type_name().unwrap_or("object"),
         }
     }
 
     /// Keeps a discarded inert object as an effect; discarded data has none.
     fn discard(&mut self, value: Value, opcode: Opcode) {
         if let Some(id) = value.node() {
-            if matches!(self.nodes[id.index()], Node::Inert(_)) {
+            if matches!(self.arena.stored(id), Stored::Inert(_)) {
                 self.effects.push(Effect {
                     value,
                     offset: self.offset,
@@ -438,28 +463,26 @@ impl<'a, 'o> Machine<'a, 'o> {
             encoding: name,
             position,
         };
-        let node = match encoding {
-            StringEncoding::Bytes => Node::Bytes(bytes),
+        let text = match encoding {
+            StringEncoding::Bytes => return self.push_payload(PayloadKind::Bytes, bytes),
             StringEncoding::Ascii => match bytes.iter().position(|b| !b.is_ascii()) {
                 Some(position) => return Err(undecodable("ASCII", position)),
-                None => Node::Str(
-                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("ASCII", p))?,
-                ),
+                None => {
+                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("ASCII", p))?
+                }
             },
             StringEncoding::Utf8 => match std::str::from_utf8(&bytes) {
-                Ok(_) => Node::Str(
-                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("UTF-8", p))?,
-                ),
+                Ok(_) => {
+                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("UTF-8", p))?
+                }
                 Err(err) => return Err(undecodable("UTF-8", err.valid_up_to())),
             },
-            StringEncoding::Latin1 if bytes.is_ascii() => Node::Str(
-                PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("latin1", p))?,
-            ),
-            StringEncoding::Latin1 => {
-                Node::Str(PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b))))
+            StringEncoding::Latin1 if bytes.is_ascii() => {
+                PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("latin1", p))?
             }
+            StringEncoding::Latin1 => PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b))),
         };
-        self.push_node(node)
+        self.push_payload(PayloadKind::Str, text.into_bytes())
     }
 
     fn op_string(&mut self) -> Result<(), ErrorKind> {
@@ -494,7 +517,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn push_bytes(&mut self, len: u64) -> Result<(), ErrorKind> {
         let bytes = self.reader.take_len(len)?;
-        self.push_node(Node::Bytes(Cow::Borrowed(bytes)))
+        self.push_payload(PayloadKind::Bytes, Cow::Borrowed(bytes))
     }
 
     fn op_binbytes(&mut self) -> Result<(), ErrorKind> {
@@ -515,7 +538,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_bytearray8(&mut self) -> Result<(), ErrorKind> {
         let len = self.reader.u64_le()?;
         let bytes = self.reader.take_len(len)?;
-        self.push_node(Node::ByteArray(Cow::Borrowed(bytes)))
+        self.push_payload(PayloadKind::ByteArray, Cow::Borrowed(bytes))
     }
 
     fn op_next_buffer(&mut self) -> Result<(), ErrorKind> {
@@ -536,7 +559,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_readonly_buffer(&mut self) -> Result<(), ErrorKind> {
         let target = self.stack.top()?;
         if let Some(id) = target.node() {
-            if let Node::Inert(inert) = &mut self.nodes[id.index()] {
+            if let Some(inert) = self.arena.inert_mut(id) {
                 if let InertKind::Buffer { readonly, .. } = &mut inert.kind {
                     *readonly = true;
                     return Ok(());
@@ -550,7 +573,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn push_utf8(&mut self, bytes: &'a [u8]) -> Result<(), ErrorKind> {
         let text = PyStr::from_utf8_surrogatepass(bytes)
             .map_err(|position| ErrorKind::InvalidUtf8 { position })?;
-        self.push_node(Node::Str(text))
+        self.push_payload(PayloadKind::Str, text.into_bytes())
     }
 
     fn op_unicode(&mut self) -> Result<(), ErrorKind> {
@@ -558,7 +581,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let utf8 = text::raw_unicode_escape_decode(line).map_err(Self::malformed("UNICODE"))?;
         let text = PyStr::from_utf8_surrogatepass(utf8)
             .map_err(|position| ErrorKind::InvalidUtf8 { position })?;
-        self.push_node(Node::Str(text))
+        self.push_payload(PayloadKind::Str, text.into_bytes())
     }
 
     fn op_short_binunicode(&mut self) -> Result<(), ErrorKind> {
@@ -590,35 +613,33 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_append(&mut self) -> Result<(), ErrorKind> {
         let item = self.stack.pop()?;
         if let Ok(Value::Node(id)) = self.stack.top() {
-            if let Node::List(list) = &mut self.nodes[id.index()] {
-                list.push(item);
-                return Ok(());
+            if let Stored::List(_) = self.arena.stored(id) {
+                self.charge(SLOT_COST)?;
+                return self.arena.append(id, &[item]);
             }
         }
         self.extend_target(vec![item], "APPEND")
     }
 
     fn op_appends(&mut self) -> Result<(), ErrorKind> {
-        if let Some(id) = self.below_mark_is(|node| matches!(node, Node::List(_))) {
+        if let Some(id) = self.below_mark_is(|node| matches!(node, Stored::List(_))) {
             // The common case, a list: the items go straight from the stack into it.
             let count = self.stack.above_mark()?.len();
-            let charged = self.charge(count as u64 * SLOT_COST);
-            if charged.is_ok() {
-                if let Node::List(list) = &mut self.nodes[id.index()] {
-                    list.extend_from_slice(self.stack.above_mark()?);
-                }
-            }
+            let appended = self
+                .charge(count as u64 * SLOT_COST)
+                .and_then(|()| self.arena.append(id, self.stack.above_mark()?));
             self.stack.drop_mark()?;
-            return charged;
+            return appended;
         }
         let items = self.pop_mark_items()?;
         self.extend_target(items, "APPENDS")
     }
 
     /// The node below the topmost mark, if there is one and `is` holds for it.
-    fn below_mark_is(&self, is: impl Fn(&Node<'a>) -> bool) -> Option<NodeId> {
+    #[inline]
+    fn below_mark_is(&self, is: impl Fn(&Stored<'a>) -> bool) -> Option<NodeId> {
         let id = self.stack.below_mark()?.node()?;
-        is(&self.nodes[id.index()]).then_some(id)
+        is(self.arena.stored(id)).then_some(id)
     }
 
     fn extend_target(
@@ -630,12 +651,16 @@ impl<'a, 'o> Machine<'a, 'o> {
         let Some(id) = target.node() else {
             return Err(self.wrong_type(operation, target, "it has no append or extend"));
         };
-        match &mut self.nodes[id.index()] {
-            Node::List(list) => list.extend(items),
-            Node::Inert(inert) => inert.push_mutation(Mutation::Append(items)),
-            _ => return Err(self.wrong_type(operation, target, "it has no append or extend")),
+        match self.arena.stored(id) {
+            Stored::List(_) => self.arena.append(id, &items),
+            Stored::Inert(_) => {
+                if let Some(inert) = self.arena.inert_mut(id) {
+                    inert.push_mutation(Mutation::Append(items));
+                }
+                Ok(())
+            }
+            _ => Err(self.wrong_type(operation, target, "it has no append or extend")),
         }
-        Ok(())
     }
 
     fn wrong_type(
@@ -652,21 +677,28 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_list(&mut self) -> Result<(), ErrorKind> {
-        let items = self.pop_mark_items()?;
-        self.push_node(Node::List(items))
+        self.container_of_marked(ContainerKind::List)
     }
 
     fn op_tuple(&mut self) -> Result<(), ErrorKind> {
-        let items = self.pop_mark_items()?;
-        self.push_node(Node::Tuple(items))
+        self.container_of_marked(ContainerKind::Tuple)
+    }
+
+    /// Makes a list or tuple of the items above the topmost mark, read in place.
+    fn container_of_marked(&mut self, kind: ContainerKind) -> Result<(), ErrorKind> {
+        let count = self.stack.above_mark()?.len();
+        self.admit(count as u64 * SLOT_COST)?;
+        let id = self.arena.push_container(kind, self.stack.above_mark()?)?;
+        self.stack.drop_mark()?;
+        self.stack.push(Value::Node(id))
     }
 
     fn op_tuple_n(&mut self, n: usize) -> Result<(), ErrorKind> {
-        let mut items = vec![Value::None; n];
-        for slot in items.iter_mut().rev() {
+        let mut items = [Value::None; 3];
+        for slot in items[..n].iter_mut().rev() {
             *slot = self.stack.pop()?;
         }
-        self.push_node(Node::Tuple(items))
+        self.push_container(ContainerKind::Tuple, &items[..n])
     }
 
     fn op_dict(&mut self) -> Result<(), ErrorKind> {
@@ -678,7 +710,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 detail: "odd number of items",
             });
         }
-        let id = self.add_node(Node::Dict(Vec::with_capacity(items.len() / 2)))?;
+        let id = self.add_container(ContainerKind::Dict, &[])?;
         self.set_items(id, &items)?;
         self.stack.push(Value::Node(id))
     }
@@ -690,7 +722,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_setitems(&mut self) -> Result<(), ErrorKind> {
-        let target = self.below_mark_is(|node| matches!(node, Node::Dict(_)));
+        let target = self.below_mark_is(|node| matches!(node, Stored::Dict(_)));
         let even = self
             .stack
             .above_mark()
@@ -701,7 +733,13 @@ impl<'a, 'o> Machine<'a, 'o> {
             let charged = self.charge(count as u64 * SLOT_COST);
             let stored = charged.and_then(|()| {
                 let items = self.stack.above_mark()?;
-                set_items(&mut self.nodes, &mut self.keys, id, items)
+                set_items(
+                    &mut self.arena,
+                    &mut self.keys,
+                    &mut self.scratch,
+                    id,
+                    items,
+                )
             });
             self.stack.drop_mark()?;
             return stored;
@@ -724,10 +762,12 @@ impl<'a, 'o> Machine<'a, 'o> {
         let Some(id) = target.node() else {
             return Err(self.wrong_type(operation, target, "it does not support item assignment"));
         };
-        match &mut self.nodes[id.index()] {
-            Node::Dict(_) => self.set_items(id, &flat),
-            Node::Inert(inert) => {
-                inert.push_mutation(Mutation::SetItems(pairs(&flat).collect()));
+        match self.arena.stored(id) {
+            Stored::Dict(_) => self.set_items(id, &flat),
+            Stored::Inert(_) => {
+                if let Some(inert) = self.arena.inert_mut(id) {
+                    inert.push_mutation(Mutation::SetItems(pairs(&flat).collect()));
+                }
                 Ok(())
             }
             _ => Err(self.wrong_type(operation, target, "it does not support item assignment")),
@@ -735,7 +775,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn set_items(&mut self, id: NodeId, flat: &[Value]) -> Result<(), ErrorKind> {
-        set_items(&mut self.nodes, &mut self.keys, id, flat)
+        set_items(&mut self.arena, &mut self.keys, &mut self.scratch, id, flat)
     }
 
     /// Adds members to set or frozenset `id`, skipping those equal to a member already there.
@@ -745,23 +785,17 @@ impl<'a, 'o> Machine<'a, 'o> {
         items: impl IntoIterator<Item = Value>,
     ) -> Result<(), ErrorKind> {
         for item in items {
-            let (Node::Set(members) | Node::FrozenSet(members)) = &self.nodes[id.index()] else {
-                unreachable!("add_members is called on sets");
-            };
+            let arena = &self.arena;
+            let len = arena.slot_count(id);
             if self
                 .keys
-                .find(&self.nodes, id, members.len(), |i| members[i], item)?
+                .find(arena, id, len, |i| arena.slot(id, i), item)?
                 .is_some()
             {
                 continue;
             }
-            let (Node::Set(members) | Node::FrozenSet(members)) = &mut self.nodes[id.index()]
-            else {
-                unreachable!("add_members is called on sets");
-            };
-            members.push(item);
-            let position = members.len() - 1;
-            self.keys.record(&self.nodes, id, position, item)?;
+            self.arena.append(id, &[item])?;
+            self.keys.record(&self.arena, id, len, item)?;
         }
         Ok(())
     }
@@ -772,10 +806,12 @@ impl<'a, 'o> Machine<'a, 'o> {
         let Some(id) = target.node() else {
             return Err(self.wrong_type("ADDITEMS", target, "it has no add"));
         };
-        match &mut self.nodes[id.index()] {
-            Node::Set(_) => self.add_members(id, items),
-            Node::Inert(inert) => {
-                inert.push_mutation(Mutation::AddItems(items));
+        match self.arena.stored(id) {
+            Stored::Set(_) => self.add_members(id, items),
+            Stored::Inert(_) => {
+                if let Some(inert) = self.arena.inert_mut(id) {
+                    inert.push_mutation(Mutation::AddItems(items));
+                }
                 Ok(())
             }
             _ => Err(self.wrong_type("ADDITEMS", target, "it has no add")),
@@ -784,7 +820,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn op_frozenset(&mut self) -> Result<(), ErrorKind> {
         let items = self.pop_mark_items()?;
-        let id = self.add_node(Node::FrozenSet(Vec::with_capacity(items.len())))?;
+        let id = self.add_container(ContainerKind::FrozenSet, &[])?;
         self.add_members(id, items)?;
         self.stack.push(Value::Node(id))
     }
@@ -915,7 +951,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let text = std::str::from_utf8(line).map_err(|err| ErrorKind::InvalidUtf8 {
             position: err.valid_up_to(),
         })?;
-        let id = self.add_node(Node::Str(PyStr::from_text(text)))?;
+        let id = self.add_payload(PayloadKind::Str, Cow::Borrowed(text.as_bytes()))?;
         Ok(Value::Node(id))
     }
 
@@ -951,7 +987,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_reduce(&mut self) -> Result<(), ErrorKind> {
         let args = self.stack.pop()?;
         let func = self.stack.pop()?;
-        if let Some(folded) = crate::builtins::fold(&self.nodes, func, args) {
+        if let Some(folded) = crate::builtins::fold(&self.arena, func, args) {
             let folded = self.build_folded(folded)?;
             return self.stack.push(folded);
         }
@@ -959,18 +995,27 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.stack.push(Value::Node(id))
     }
 
-    fn build_folded(&mut self, folded: crate::builtins::Folded<'a>) -> Result<Value, ErrorKind> {
-        use crate::builtins::Folded;
+    fn build_folded(&mut self, folded: crate::builtins::Folded) -> Result<Value, ErrorKind> {
+        use crate::builtins::{Folded, Payload};
+        let mut payload = |kind, payload| match payload {
+            Payload::Of(source) => {
+                self.admit(0)?;
+                Ok(self.arena.push_payload_of(kind, source))
+            }
+            Payload::New(bytes) => self.add_payload(kind, Cow::Owned(bytes)),
+        };
         Ok(Value::Node(match folded {
-            Folded::Bytes(bytes) => self.add_node(Node::Bytes(bytes))?,
-            Folded::ByteArray(bytes) => self.add_node(Node::ByteArray(bytes))?,
+            Folded::Bytes(bytes) => payload(PayloadKind::Bytes, bytes)?,
+            Folded::ByteArray(bytes) => payload(PayloadKind::ByteArray, bytes)?,
             Folded::Set(items) => {
-                let id = self.add_node(Node::Set(Vec::with_capacity(items.len())))?;
+                self.charge(items.len() as u64 * SLOT_COST)?;
+                let id = self.add_container(ContainerKind::Set, &[])?;
                 self.add_members(id, items)?;
                 id
             }
             Folded::FrozenSet(items) => {
-                let id = self.add_node(Node::FrozenSet(Vec::with_capacity(items.len())))?;
+                self.charge(items.len() as u64 * SLOT_COST)?;
+                let id = self.add_container(ContainerKind::FrozenSet, &[])?;
                 self.add_members(id, items)?;
                 id
             }
@@ -981,7 +1026,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let state = self.stack.pop()?;
         let target = self.stack.top()?;
         if let Some(id) = target.node() {
-            if let Node::Inert(inert) = &mut self.nodes[id.index()] {
+            if let Some(inert) = self.arena.inert_mut(id) {
                 inert.push_mutation(Mutation::Build(state));
                 return self.read_raw(id);
             }
@@ -991,7 +1036,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let empty = match state {
             Value::None => true,
             Value::Node(sid) => {
-                matches!(&self.nodes[sid.index()], Node::Dict(entries) if entries.is_empty())
+                matches!(self.arena.node(sid), Node::Dict(entries) if entries.is_empty())
             }
             _ => false,
         };
@@ -1008,7 +1053,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         };
         // The graph so far, lent for the call: the nodes move out and back, uncopied.
         let graph = Pickle {
-            nodes: std::mem::take(&mut self.nodes),
+            arena: std::mem::take(&mut self.arena),
             root: Value::None,
             effects: Vec::new(),
             protocol: self.protocol,
@@ -1017,7 +1062,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             buffers: Vec::new(),
         };
         let result = raw_reader.after_build(&graph, target, self.reader.position());
-        self.nodes = graph.nodes;
+        self.arena = graph.arena;
         let len = result?;
         if len > 0 {
             self.reader.take(len)?;
@@ -1028,7 +1073,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_inst(&mut self) -> Result<(), ErrorKind> {
         let class = self.read_global(Opcode::Inst)?;
         let items = self.pop_mark_items()?;
-        let args = Value::Node(self.add_node(Node::Tuple(items))?);
+        let args = Value::Node(self.add_container(ContainerKind::Tuple, &items)?);
         let id = self.inert(InertKind::Instance {
             class,
             args,
@@ -1044,7 +1089,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             return Err(ErrorKind::StackUnderflow);
         }
         let class = items.remove(0);
-        let args = Value::Node(self.add_node(Node::Tuple(items))?);
+        let args = Value::Node(self.add_container(ContainerKind::Tuple, &items)?);
         let id = self.inert(InertKind::Instance {
             class,
             args,
@@ -1065,7 +1110,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         kwargs: Option<Value>,
     ) -> Result<(), ErrorKind> {
         let native = |value: Value| match value {
-            Value::Node(id) => self.nodes[id.index()].type_name(),
+            Value::Node(id) => self.arena.node(id).type_name(),
             other => Some(self.type_name_of(other)),
         };
         let wrong = |expected, found| {
@@ -1122,12 +1167,9 @@ impl<'a, 'o> Machine<'a, 'o> {
                 detail: "persistent IDs in protocol 0 must be ASCII strings".to_string(),
             });
         }
-        let pid = Value::Node(
-            self.add_node(Node::Str(
-                PyStr::from_utf8_surrogatepass(line)
-                    .map_err(|position| ErrorKind::InvalidUtf8 { position })?,
-            ))?,
-        );
+        let text = PyStr::from_utf8_surrogatepass(line)
+            .map_err(|position| ErrorKind::InvalidUtf8 { position })?;
+        let pid = Value::Node(self.add_payload(PayloadKind::Str, text.into_bytes())?);
         let id = self.inert(InertKind::Persistent { pid })?;
         self.stack.push(Value::Node(id))
     }
@@ -1165,40 +1207,32 @@ impl<'a, 'o> Machine<'a, 'o> {
 /// from the stack in place while the arena changes. `flat` alternates keys and values
 /// (read by index: an iterator of pairs moved each pair through the stack).
 fn set_items(
-    nodes: &mut [Node<'_>],
+    arena: &mut Arena<'_>,
     keys: &mut Keys,
+    scratch: &mut Vec<Value>,
     id: NodeId,
     flat: &[Value],
 ) -> Result<(), ErrorKind> {
     let count = flat.len() / 2;
-    if let Node::Dict(entries) = &mut nodes[id.index()] {
-        if entries.is_empty() && count < keys::LINEAR_SEARCH_MAX {
-            // Taken out while it fills: no key can look into a dict (dicts are
-            // unhashable), so the other nodes are all that the keys are compared with.
-            let mut filled = std::mem::take(entries);
-            filled.reserve_exact(count);
-            let result = keys.fill_small(nodes, id, flat, &mut filled);
-            if let Node::Dict(entries) = &mut nodes[id.index()] {
-                *entries = filled;
-            }
-            return result;
-        }
-        entries.reserve(count);
+    if arena.slot_count(id) == 0 && count < keys::LINEAR_SEARCH_MAX {
+        // One batch into an empty dict (a record): its keys are merged among themselves
+        // first, then stored at once.
+        scratch.clear();
+        let result = keys.fill_small(arena, id, flat, scratch);
+        arena.append(id, scratch)?;
+        return result;
     }
     for (key, value) in pairs(flat) {
-        let Node::Dict(entries) = &nodes[id.index()] else {
-            unreachable!("set_items is called on dicts");
-        };
-        let found = keys.find(nodes, id, entries.len(), |i| entries[i].0, key)?;
-        let Node::Dict(entries) = &mut nodes[id.index()] else {
-            unreachable!("set_items is called on dicts");
+        let len = arena.slot_count(id) / 2;
+        let found = {
+            let arena = &*arena;
+            keys.find(arena, id, len, |i| arena.slot(id, 2 * i), key)?
         };
         match found {
-            Some(position) => entries[position].1 = value,
+            Some(position) => arena.set_slot(id, 2 * position + 1, value),
             None => {
-                entries.push((key, value));
-                let position = entries.len() - 1;
-                keys.record(nodes, id, position, key)?;
+                arena.append(id, &[key, value])?;
+                keys.record(arena, id, len, key)?;
             }
         }
     }

@@ -153,7 +153,7 @@ fn is_magic(pickle: &Pickle<'_>) -> bool {
 fn storage_keys(pickle: &Pickle<'_>) -> Option<Vec<String>> {
     reads::sequence(pickle, pickle.root())?
         .iter()
-        .map(|&key| reads::text(pickle, key).map(str::to_string))
+        .map(|key| reads::text(pickle, key).map(str::to_string))
         .collect()
 }
 

@@ -18,7 +18,7 @@ use super::model::{CellDef, ClassDef, FunctionDef, Library, Recognized};
 use super::names::{cloudpickle_helper, resolve};
 use super::recognize::{Context, Found};
 use super::view::{self, CallView};
-use crate::graph::{NodeId, Value};
+use crate::graph::{Items, NodeId, Value};
 
 /// Recognizes a node built by a cloudpickle reconstructor.
 pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> {
@@ -44,12 +44,16 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
         "_make_function" => make_function(context, id, &call, Library::Cloudpickle),
         "_make_skel_func" => make_skel_func(context, id, &call),
         helper @ ("_make_empty_cell" | "_make_cell") => cell(context, id, &call, helper),
-        "subimport" => match call.args {
-            &[name] => view::str(pickle, name).map(|_| Found::new(Recognized::Module { name })),
+        "subimport" => match call.args.array() {
+            Some([name]) => {
+                view::str(pickle, name).map(|_| Found::new(Recognized::Module { name }))
+            }
             _ => None,
         },
-        "dynamic_subimport" => match call.args {
-            &[name, vars] if view::str(pickle, name).is_some() && context.is_str_dict(vars) => {
+        "dynamic_subimport" => match call.args.array() {
+            Some([name, vars])
+                if view::str(pickle, name).is_some() && context.is_str_dict(vars) =>
+            {
                 Some(Found::new(Recognized::DynamicModule { name, vars }))
             }
             _ => None,
@@ -67,24 +71,19 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
 }
 
 fn named(context: &Context<'_, '_>, call: &CallView<'_>, module: &'static str) -> Option<Found> {
-    let &[name] = call.args else { return None };
+    let [name] = call.args.array()?;
     view::str(context.pickle, name)?;
     Some(Found::new(Recognized::Named { module, name }))
 }
 
 /// `_builtin_type('ClassType')` is `type` (a Python 2 name), not `types.ClassType`.
 fn is_class_type(context: &Context<'_, '_>, call: &CallView<'_>) -> bool {
-    call.args
-        .first()
-        .and_then(|&v| view::str(context.pickle, v))
-        == Some("ClassType")
+    call.args.first().and_then(|v| view::str(context.pickle, v)) == Some("ClassType")
 }
 
 fn skeleton_class(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Option<Found> {
     let pickle = context.pickle;
-    let &[metaclass, name, bases, type_kwargs, tracker_id, extra] = call.args else {
-        return None;
-    };
+    let [metaclass, name, bases, type_kwargs, tracker_id, extra] = call.args.array()?;
     view::str(pickle, name)?;
     view::tuple(pickle, bases)?;
     Context::check(context.is_str_dict(type_kwargs))?;
@@ -108,9 +107,7 @@ fn skeleton_class(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) ->
 
 fn skeleton_enum(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Option<Found> {
     let pickle = context.pickle;
-    let &[bases, name, qualname, members, module, tracker_id, extra] = call.args else {
-        return None;
-    };
+    let [bases, name, qualname, members, module, tracker_id, extra] = call.args.array()?;
     view::tuple(pickle, bases)?.last()?;
     view::str(pickle, name)?;
     view::str(pickle, qualname)?;
@@ -142,17 +139,17 @@ fn fill_class(context: &Context<'_, '_>, id: NodeId, mut class: ClassDef) -> Opt
     for &caller in context.calls_on(id) {
         let call = view::call(pickle, Value::Node(caller))?;
         let namespace = match cloudpickle_helper(pickle, call.func) {
-            Some("_class_setstate") => match call.args {
+            Some("_class_setstate") => match call.args.array() {
                 // The slotstate is unpacked and ignored by `_class_setstate`.
-                &[_, state] => match view::tuple(pickle, state)? {
-                    &[clsdict, _] => clsdict,
-                    _ => return None,
+                Some([_, state]) => match view::tuple(pickle, state)?.array() {
+                    Some([clsdict, _]) => clsdict,
+                    None => return None,
                 },
-                _ => return None,
+                None => return None,
             },
-            Some("_rehydrate_skeleton_class") => match call.args {
-                &[_, clsdict] => clsdict,
-                _ => return None,
+            Some("_rehydrate_skeleton_class") => match call.args.array() {
+                Some([_, clsdict]) => clsdict,
+                None => return None,
             },
             _ => continue,
         };
@@ -184,9 +181,7 @@ fn make_function(
     library: Library,
 ) -> Option<Found> {
     let pickle = context.pickle;
-    let &[code, globals, name, argdefs, closure] = call.args else {
-        return None;
-    };
+    let [code, globals, name, argdefs, closure] = call.args.array()?;
     let mut function = FunctionDef::new(library, code.node()?, code_at(context, code)?);
     Context::check(context.is_str_dict(globals))?;
     view::opt_str(pickle, name)?;
@@ -203,10 +198,8 @@ fn make_function(
         if cloudpickle_helper(pickle, call.func) != Some("_function_setstate") {
             continue;
         }
-        let &[_, state] = call.args else { return None };
-        let &[dict, slotstate] = view::tuple(pickle, state)? else {
-            return None;
-        };
+        let [_, state] = call.args.array()?;
+        let [dict, slotstate] = view::tuple(pickle, state)?.array()?;
         if !call.mutations.is_empty() {
             return None;
         }
@@ -241,7 +234,7 @@ fn function_setstate(
     let made_with = function
         .closure
         .and_then(|c| view::tuple(pickle, c))
-        .map_or(0, <[Value]>::len);
+        .map_or(0, |items| items.len());
     if closure != Value::None && cells.len() != made_with {
         return None;
     }
@@ -260,7 +253,7 @@ fn function_setstate(
 /// filled in by `_fill_function(f, state)` (or by its older five- and six-argument forms).
 fn make_skel_func(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Option<Found> {
     let pickle = context.pickle;
-    let (code, cell_count, base_globals) = match *call.args {
+    let (code, cell_count, base_globals) = match call.args.to_vec()[..] {
         [code, cell_count] => (code, cell_count, Value::None),
         [code, cell_count, base_globals] => (code, cell_count, base_globals),
         _ => return None,
@@ -306,10 +299,10 @@ fn make_skel_func(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) ->
 fn fill_function(
     context: &Context<'_, '_>,
     function: &mut FunctionDef,
-    args: &[Value],
+    args: Items<'_>,
 ) -> Option<()> {
     let pickle = context.pickle;
-    let (globals, defaults, dict, module, closure_values, state) = match *args {
+    let (globals, defaults, dict, module, closure_values, state) = match args.to_vec()[..] {
         [_, state] => {
             let entries = view::str_dict_capped(pickle, state, view::MAX_STATE_ENTRIES)?;
             let get = |key: &str| view::field(&entries, key);
@@ -345,7 +338,9 @@ fn fill_function(
     }
     function.module = module;
     if let Some(values) = closure_values {
-        view::list(pickle, values).or_else(|| view::tuple_or_none(pickle, values))?;
+        if view::list(pickle, values).is_none() {
+            view::tuple_or_none(pickle, values)?;
+        }
         function.closure_contents = Some(values).filter(|&v| v != Value::None);
     }
     let Some(entries) = state else {
@@ -373,7 +368,7 @@ fn fill_function(
 /// `_make_empty_cell()`, `_make_cell(value)` (`_make_cell()` is empty), with what
 /// `cell_set(cell, value)` later puts in it.
 fn cell(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>, helper: &str) -> Option<Found> {
-    let mut contents = match (helper, call.args) {
+    let mut contents = match (helper, &call.args.to_vec()[..]) {
         ("_make_empty_cell", []) | ("_make_cell", []) => None,
         ("_make_cell", &[value]) => Some(value),
         _ => return None,
@@ -384,7 +379,7 @@ fn cell(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>, helper: &str
         if cloudpickle_helper(context.pickle, call.func) != Some("cell_set") {
             continue;
         }
-        let &[_, value] = call.args else { return None };
+        let [_, value] = call.args.array()?;
         contents = Some(value);
         state_calls.push(caller);
     }
@@ -399,7 +394,7 @@ fn cell(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>, helper: &str
 /// `_make_dict_items(dict, ordered=False)`.
 fn dict_view(context: &Context<'_, '_>, call: &CallView<'_>, helper: &str) -> Option<Found> {
     let pickle = context.pickle;
-    let (source, ordered) = match *call.args {
+    let (source, ordered) = match call.args.to_vec()[..] {
         [source] => (source, false),
         [source, Value::Bool(ordered)] => (source, ordered),
         _ => return None,
@@ -426,9 +421,7 @@ fn dict_view(context: &Context<'_, '_>, call: &CallView<'_>, helper: &str) -> Op
 /// `_make_typevar(name, bound, constraints, covariant, contravariant, tracker_id)`.
 fn typevar(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Found> {
     let pickle = context.pickle;
-    let &[name, bound, constraints, covariant, contravariant, tracker_id] = call.args else {
-        return None;
-    };
+    let [name, bound, constraints, covariant, contravariant, tracker_id] = call.args.array()?;
     view::str(pickle, name)?;
     view::tuple(pickle, constraints)?;
     if !matches!(covariant, Value::Bool(_)) || !matches!(contravariant, Value::Bool(_)) {

@@ -24,7 +24,7 @@
 //!       X\x04\x00\x00\x00self\x85X\x05\x00\x00\x00ex.pyX\x04\x00\x00\x00funcX\t\x00\x00\x00Base.func\
 //!       K\x06C\x00C\x00))tR.",
 //! )?;
-//! let code = CodeInfo::from_args(&pickle, &picklegraph::python::view::call(&pickle, pickle.root()).unwrap().args).unwrap();
+//! let code = CodeInfo::from_args(&pickle, &picklegraph::python::view::call(&pickle, pickle.root()).unwrap().args.to_vec()).unwrap();
 //! assert_eq!(code.layout, Layout::Python311);
 //! assert_eq!(code.qualname(&pickle), "Base.func");
 //! assert_eq!(code.parameters(&pickle).text(&[], &[]), "self");
@@ -297,9 +297,9 @@ impl CodeInfo {
         view::str_tuple(pickle, self.freevars).unwrap_or_default()
     }
 
-    /// `co_consts`.
-    pub fn consts<'p>(&self, pickle: &'p Pickle<'_>) -> &'p [Value] {
-        view::tuple(pickle, self.consts).unwrap_or_default()
+    /// `co_consts` (none when it is not a tuple).
+    pub fn consts(&self, pickle: &Pickle<'_>) -> Vec<Value> {
+        view::tuple(pickle, self.consts).map_or_else(Vec::new, |items| items.to_vec())
     }
 
     /// What kind of function the flags make it: `async def`, generator, or plain.
@@ -321,7 +321,7 @@ impl CodeInfo {
     /// code without that flag, 3.14 cannot be ruled out unless the bytecode starts as
     /// 3.11 to 3.13 start it.
     pub fn docstring(&self, pickle: &Pickle<'_>) -> Option<Value> {
-        let first = *self.consts(pickle).first()?;
+        let first = view::tuple(pickle, self.consts)?.first()?;
         view::str(pickle, first)?;
         let certain = self.flags & flags::HAS_DOCSTRING != 0
             || self.layout != Layout::Python311
@@ -484,10 +484,10 @@ pub(crate) fn code_at(
     }
     let is_names = |v: Value| context.is_str_tuple(v);
     if super::names::dill_helper(pickle, call.func) == Some("_create_code") {
-        return CodeInfo::from_dill_args_checked(pickle, call.args, &is_names);
+        return CodeInfo::from_dill_args_checked(pickle, &call.args.to_vec(), &is_names);
     }
     if !super::names::is_code_type(pickle, call.func) {
         return None;
     }
-    CodeInfo::from_args_checked(pickle, call.args, &is_names)
+    CodeInfo::from_args_checked(pickle, &call.args.to_vec(), &is_names)
 }

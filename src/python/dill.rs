@@ -33,7 +33,7 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
     match helper {
         "_create_type" => create_type(context, id, &call),
         "_create_cell" => create_cell(context, id, &call),
-        "_import_module" => match *call.args {
+        "_import_module" => match call.args.to_vec()[..] {
             [name] | [name, Value::Bool(_)] => {
                 view::str(pickle, name).map(|_| Found::new(Recognized::Module { name }))
             }
@@ -44,7 +44,7 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
             let module = ["builtins", "types", "functools", "operator"]
                 .into_iter()
                 .find(|&m| m == module)?;
-            let &[name] = call.args else { return None };
+            let [name] = call.args.array()?;
             Some(Found::new(Recognized::Named { module, name }))
         }
         "_create_ftype" => create_ftype(context, &call),
@@ -64,7 +64,7 @@ fn is_shim(pickle: &Pickle<'_>, func: Value, shim: &str, fallback: &str) -> bool
     let Some(call) = view::call(pickle, func) else {
         return false;
     };
-    matches!(*call.args, [module, name, default]
+    matches!(call.args.array(), Some([module, name, default])
         if view::is_global(pickle, call.func, "builtins", "getattr")
             && view::is_global(pickle, module, "dill", "_dill")
             && view::str(pickle, name) == Some(shim)
@@ -74,9 +74,7 @@ fn is_shim(pickle: &Pickle<'_>, func: Value, shim: &str, fallback: &str) -> bool
 
 fn create_type(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Option<Found> {
     let pickle = context.pickle;
-    let &[metaclass, name, bases, namespace] = call.args else {
-        return None;
-    };
+    let [metaclass, name, bases, namespace] = call.args.array()?;
     view::str(pickle, name)?;
     view::tuple(pickle, bases)?;
     Context::check(context.is_str_dict(namespace))?;
@@ -99,9 +97,7 @@ fn create_type(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Op
         if !is_setattr(pickle, call.func) {
             continue;
         }
-        let &[_, key, value] = call.args else {
-            return None;
-        };
+        let [_, key, value] = call.args.array()?;
         let key_text = view::str(pickle, key)?;
         if !call.mutations.is_empty() || context.effect_index(caller).is_none() {
             return None;
@@ -125,7 +121,7 @@ fn create_function(context: &Context<'_, '_>, _id: NodeId, call: &CallView<'_>) 
     if call.args.len() < 2 || call.args.len() > 7 {
         return None;
     }
-    let arg = |i: usize| call.args.get(i).copied().unwrap_or(Value::None);
+    let arg = |i: usize| call.args.get(i).unwrap_or(Value::None);
     let code = arg(0);
     let mut function = FunctionDef::new(
         Library::Dill,
@@ -164,7 +160,7 @@ fn create_function(context: &Context<'_, '_>, _id: NodeId, call: &CallView<'_>) 
 /// `_delattr(cell, 'cell_contents')`.
 fn create_cell(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Option<Found> {
     let pickle = context.pickle;
-    let mut contents = match *call.args {
+    let mut contents = match call.args.to_vec()[..] {
         [] => Some(Value::None),
         [value] if is_cell_empty(pickle, value) => None,
         [value] => Some(value),
@@ -177,7 +173,7 @@ fn create_cell(context: &Context<'_, '_>, id: NodeId, call: &CallView<'_>) -> Op
         if !set && !is_shim(pickle, call.func, "_delattr", "delattr") {
             continue;
         }
-        contents = match (set, call.args) {
+        contents = match (set, &call.args.to_vec()[..]) {
             (true, &[_, name, value]) if view::str(pickle, name) == Some("cell_contents") => {
                 Some(value)
             }
@@ -201,9 +197,7 @@ fn is_cell_empty(pickle: &Pickle<'_>, value: Value) -> bool {
 /// `_create_ftype(partial, func, args, kwds)`: `partial(func, *args, **kwds)`.
 fn create_ftype(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Found> {
     let pickle = context.pickle;
-    let &[ftype, func, args, keywords] = call.args else {
-        return None;
-    };
+    let [ftype, func, args, keywords] = call.args.array()?;
     if !names(pickle, ftype, "functools", "partial") {
         return None;
     }

@@ -35,8 +35,11 @@ impl FunctionDef {
     /// Whether a closure (a tuple, or `None`) has one cell per free variable of the code,
     /// as `types.FunctionType` requires.
     pub(crate) fn closure_fits(&self, pickle: &Pickle<'_>, closure: Value) -> bool {
-        let cells = view::tuple_or_none(pickle, closure).map(<[Value]>::len);
-        let freevars = view::tuple(pickle, self.code.freevars).map(<[Value]>::len);
+        let cells = match closure {
+            Value::None => Some(0),
+            _ => view::tuple(pickle, closure).map(|items| items.len()),
+        };
+        let freevars = view::tuple(pickle, self.code.freevars).map(|items| items.len());
         cells.is_some() && cells == freevars
     }
 
@@ -92,9 +95,9 @@ impl FunctionDef {
     /// updates `__dict__`; a pair `(dict, slotstate)` updates `__dict__`, then sets each
     /// entry of `slotstate` as an attribute.
     pub(crate) fn apply_build(&mut self, pickle: &Pickle<'_>, state: Value) -> Option<()> {
-        let (dict, slots) = match view::tuple(pickle, state) {
-            Some(&[dict, slots]) => (dict, slots),
-            Some(_) => return None,
+        let (dict, slots) = match view::tuple(pickle, state).map(|items| items.array()) {
+            Some(Some([dict, slots])) => (dict, slots),
+            Some(None) => return None,
             None => (state, Value::None),
         };
         if dict != Value::None {

@@ -175,8 +175,8 @@ pub fn resolve<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<(&'p str, &'p
     if !call.mutations.is_empty() {
         return None;
     }
-    let [arg] = call.args else { return None };
-    let name = view::str(pickle, *arg)?;
+    let [arg] = call.args.array()?;
+    let name = view::str(pickle, arg)?;
     if let Some(helper) = cloudpickle_helper(pickle, call.func) {
         return match helper {
             "_builtin_type" if name != "ClassType" => Some(("types", name)),

@@ -26,7 +26,7 @@ use std::fmt;
 
 use super::reads;
 use super::torch::human_size;
-use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
+use crate::graph::{InertKind, Items, Node, NodeId, Pickle, Value};
 use crate::render::scalar::{float_repr, write_bytes_repr};
 
 /// How many values of an array [`Array`]'s `Display` decodes.
@@ -187,7 +187,7 @@ pub fn dtype<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<DType<'p>> {
     if !made.is(DTYPE) {
         return None;
     }
-    let code = reads::text(pickle, *made.args.first()?)?;
+    let code = reads::text(pickle, made.args.first()?)?;
     let mut dtype = DType {
         code,
         byteorder: '=',
@@ -215,27 +215,29 @@ fn code_itemsize(code: &str) -> Option<u64> {
 
 /// Reads the `BUILD` state `(version, byteorder, subarray, names, fields, elsize,
 /// alignment, flags[, metadata])`.
-fn apply_state<'p>(pickle: &'p Pickle<'_>, dtype: &mut DType<'p>, state: &[Value]) -> Option<()> {
+fn apply_state<'p>(pickle: &'p Pickle<'_>, dtype: &mut DType<'p>, state: Items<'_>) -> Option<()> {
     if state.len() < 8 {
         return None;
     }
-    dtype.byteorder = reads::text(pickle, state[1])?.chars().next()?;
-    if state[2] != Value::None {
-        let sub = reads::tuple(pickle, state[2])?;
-        let base = dtype_value(pickle, *sub.first()?)?;
+    // At least eight items: each of these is there.
+    let item = |index: usize| state.get(index).unwrap_or(Value::None);
+    dtype.byteorder = reads::text(pickle, item(1))?.chars().next()?;
+    if item(2) != Value::None {
+        let sub = reads::tuple(pickle, item(2))?;
+        let base = dtype_value(pickle, sub.first()?)?;
         let shape = match sub.get(1)? {
-            Value::Int(n) => vec![u64::try_from(*n).ok()?],
-            other => reads::counts(pickle, *other)?,
+            Value::Int(n) => vec![u64::try_from(n).ok()?],
+            other => reads::counts(pickle, other)?,
         };
         dtype.subarray = Some((Box::new(base), shape));
     }
-    if state[3] != Value::None {
-        dtype.fields = fields(pickle, state[3], state[4])?;
+    if item(3) != Value::None {
+        dtype.fields = fields(pickle, item(3), item(4))?;
     }
-    if let Some(elsize) = reads::int(state[5]).filter(|&n| n > 0) {
+    if let Some(elsize) = reads::int(item(5)).filter(|&n| n > 0) {
         dtype.itemsize = elsize as u64;
     }
-    if let Some(&metadata) = state.get(8) {
+    if let Some(metadata) = state.get(8) {
         dtype.unit = datetime_unit(pickle, metadata);
     }
     Some(())
@@ -250,16 +252,16 @@ fn fields<'p>(pickle: &'p Pickle<'_>, names: Value, fields: Value) -> Option<Vec
     let entries = reads::dict(pickle, fields)?;
     reads::tuple(pickle, names)?
         .iter()
-        .map(|&name| {
+        .map(|name| {
             let name = reads::text(pickle, name)?;
             let (_, info) = entries
                 .iter()
-                .find(|&&(key, _)| reads::text(pickle, key) == Some(name))?;
-            let info = reads::tuple(pickle, *info)?;
+                .find(|&(key, _)| reads::text(pickle, key) == Some(name))?;
+            let info = reads::tuple(pickle, info)?;
             Some(Field {
                 name,
-                dtype: dtype_value(pickle, *info.first()?)?,
-                offset: reads::count(*info.get(1)?)?,
+                dtype: dtype_value(pickle, info.first()?)?,
+                offset: reads::count(info.get(1)?)?,
             })
         })
         .collect()
@@ -267,9 +269,9 @@ fn fields<'p>(pickle: &'p Pickle<'_>, names: Value, fields: Value) -> Option<Vec
 
 /// The unit of a datetime dtype from its metadata `(dict or None, (unit, count, …))`.
 fn datetime_unit(pickle: &Pickle<'_>, metadata: Value) -> Option<(String, i64)> {
-    let info = reads::tuple(pickle, *reads::tuple(pickle, metadata)?.get(1)?)?;
-    let unit = reads::text(pickle, *info.first()?)?;
-    let count = reads::int(*info.get(1)?)?;
+    let info = reads::tuple(pickle, reads::tuple(pickle, metadata)?.get(1)?)?;
+    let unit = reads::text(pickle, info.first()?)?;
+    let count = reads::int(info.get(1)?)?;
     (unit != "generic").then(|| (unit.to_string(), count))
 }
 
@@ -283,7 +285,7 @@ pub enum ArrayData<'p> {
         /// The list.
         list: Value,
         /// Its items.
-        items: &'p [Value],
+        items: Items<'p>,
     },
     /// Out-of-band buffer `index`, which was not given to the load.
     OutOfBand(u64),
@@ -415,32 +417,31 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Array<'p>> {
         return joblib_wrapper(pickle, &made);
     }
     if made.is(RECONSTRUCT) {
-        let class = pickle.global_name(*made.args.first()?);
+        let class = pickle.global_name(made.args.first()?);
         let state = reads::tuple(pickle, made.state()?)?;
         // Version 1 states lead with the version; the oldest have no version.
-        let state = match state.len() {
-            5 => &state[1..],
-            4 => state,
+        let skip = match state.len() {
+            5 => 1,
+            4 => 0,
             _ => return None,
         };
+        let item = |index: usize| state.get(skip + index).unwrap_or(Value::None);
         return Some(Array {
             class: class.filter(|&c| c != ("numpy", "ndarray")),
-            shape: reads::counts(pickle, state[0])?,
-            dtype: dtype_value(pickle, state[1])?,
-            fortran: reads::boolean(state[2])?,
-            data: array_data(pickle, state[3]),
+            shape: reads::counts(pickle, item(0))?,
+            dtype: dtype_value(pickle, item(1))?,
+            fortran: reads::boolean(item(2))?,
+            data: array_data(pickle, item(3)),
         });
     }
     if made.is(FROMBUFFER) {
-        let [buffer, dtype, shape, order] = made.args else {
-            return None;
-        };
+        let [buffer, dtype, shape, order] = made.args.array()?;
         return Some(Array {
             class: None,
-            shape: reads::counts(pickle, *shape)?,
-            dtype: dtype_value(pickle, *dtype)?,
-            fortran: reads::text(pickle, *order)? == "F",
-            data: array_data(pickle, *buffer),
+            shape: reads::counts(pickle, shape)?,
+            dtype: dtype_value(pickle, dtype)?,
+            fortran: reads::text(pickle, order)? == "F",
+            data: array_data(pickle, buffer),
         });
     }
     None
@@ -530,8 +531,8 @@ pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
     if !made.is(SCALAR) {
         return None;
     }
-    let dtype = dtype_value(pickle, *made.args.first()?)?;
-    let data = *made.args.get(1)?;
+    let dtype = dtype_value(pickle, made.args.first()?)?;
+    let data = made.args.get(1)?;
     if dtype.kind() == 'O' {
         return Some(Scalar {
             dtype,

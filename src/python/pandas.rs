@@ -160,12 +160,12 @@ fn manager_parts(pickle: &Pickle<'_>, manager: Value) -> Option<Parts> {
     if !made.is(MANAGERS) {
         return None;
     }
-    if let [blocks, axes, ..] = made.args {
-        let blocks = reads::sequence(pickle, *blocks)?
+    if let (Some(blocks), Some(axes)) = (made.args.get(0), made.args.get(1)) {
+        let blocks = reads::sequence(pickle, blocks)?
             .iter()
-            .map(|&block| unpickled_block(pickle, block))
+            .map(|block| unpickled_block(pickle, block))
             .collect::<Option<Vec<_>>>()?;
-        return Some((blocks, reads::sequence(pickle, *axes)?.to_vec()));
+        return Some((blocks, reads::sequence(pickle, axes)?.to_vec()));
     }
     state_parts(pickle, &made)
 }
@@ -173,20 +173,20 @@ fn manager_parts(pickle: &Pickle<'_>, manager: Value) -> Option<Parts> {
 /// `_unpickle_block(values, placement, ndim)`.
 fn unpickled_block(pickle: &Pickle<'_>, block: Value) -> Option<(Value, Value)> {
     let made = reads::made(pickle, block)?;
-    let [values, placement, ..] = made.args else {
+    let (Some(values), Some(placement)) = (made.args.get(0), made.args.get(1)) else {
         return None;
     };
-    made.is(UNPICKLE_BLOCK).then_some((*values, *placement))
+    made.is(UNPICKLE_BLOCK).then_some((values, placement))
 }
 
 /// A manager's `__setstate__` form: its fourth item `{'0.14.1': {'axes', 'blocks'}}`.
 fn state_parts(pickle: &Pickle<'_>, made: &Made<'_>) -> Option<Parts> {
     let state = reads::sequence(pickle, made.state()?)?;
-    let extra = reads::field(pickle, *state.get(3)?, "0.14.1")?;
+    let extra = reads::field(pickle, state.get(3)?, "0.14.1")?;
     let axes = reads::sequence(pickle, reads::field(pickle, extra, "axes")?)?.to_vec();
     let blocks = reads::sequence(pickle, reads::field(pickle, extra, "blocks")?)?
         .iter()
-        .map(|&block| {
+        .map(|block| {
             Some((
                 reads::field(pickle, block, "values")?,
                 reads::field(pickle, block, "mgr_locs")?,
@@ -200,11 +200,9 @@ fn state_parts(pickle: &Pickle<'_>, made: &Made<'_>) -> Option<Parts> {
 /// int64 positions.
 fn placement_positions(pickle: &Pickle<'_>, placement: Value) -> Option<Vec<i64>> {
     if let Some(made) = reads::made(pickle, placement).filter(|m| m.is(&["builtins.slice"])) {
-        let [start, stop, step] = made.args else {
-            return None;
-        };
-        let (start, stop) = (reads::int(*start)?, reads::int(*stop)?);
-        let step = reads::int(*step).unwrap_or(1).max(1);
+        let [start, stop, step] = made.args.array()?;
+        let (start, stop) = (reads::int(start)?, reads::int(stop)?);
+        let step = reads::int(step).unwrap_or(1).max(1);
         let count = usize::try_from(stop.saturating_sub(start).max(0) / step)
             .ok()?
             .min(MAX_COLUMNS);
@@ -254,7 +252,7 @@ fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
             items
                 .iter()
                 .take(MAX_COLUMNS)
-                .map(|&v| label(pickle, v))
+                .map(|v| label(pickle, v))
                 .collect(),
         ),
         _ => array.first_values(MAX_COLUMNS).map(|values| {
@@ -269,13 +267,11 @@ fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
 /// `_new_Index(cls, state)`: the class's name and the state dict.
 fn new_index<'p>(pickle: &'p Pickle<'_>, index: Value) -> Option<(&'p str, Value)> {
     let made = reads::made(pickle, index)?;
-    let [class, state] = made.args else {
-        return None;
-    };
+    let [class, state] = made.args.array()?;
     if !made.is(NEW_INDEX) {
         return None;
     }
-    Some((pickle.global_name(*class)?.1, *state))
+    Some((pickle.global_name(class)?.1, state))
 }
 
 /// The numpy array under an index's `data`, unwrapping pandas' extension arrays.
@@ -293,9 +289,9 @@ fn backed<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<(&'p str, Value, V
     if !made.is(NDARRAY_BACKED) {
         return None;
     }
-    let (_, class) = pickle.global_name(*made.args.first()?)?;
+    let (_, class) = pickle.global_name(made.args.first()?)?;
     let state = reads::sequence(pickle, made.state()?)?;
-    Some((class, *state.first()?, *state.get(1)?))
+    Some((class, state.first()?, state.get(1)?))
 }
 
 /// A block's dtype as pandas names it.

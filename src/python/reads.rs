@@ -2,7 +2,7 @@
 //! `None` when the value has another shape, so a recognizer written as a chain of `?`
 //! matches its pattern entirely or not at all.
 
-use crate::graph::{Inert, InertKind, Mutation, Node, Pickle, Value};
+use crate::graph::{Entries, Inert, InertKind, Items, Mutation, Node, Pickle, Value};
 
 /// A call node (`REDUCE`) whose arguments are a tuple, or an instance node (`NEWOBJ`,
 /// `INST`, …): the callable or class, the arguments, and what later opcodes did to it.
@@ -11,7 +11,7 @@ pub(crate) struct Made<'p> {
     /// `(module, name)` of the callable or class, when it is a global.
     pub global: Option<(&'p str, &'p str)>,
     /// The positional arguments.
-    pub args: &'p [Value],
+    pub args: Items<'p>,
     /// `BUILD`, `APPENDS`, `SETITEMS` applied afterwards.
     pub mutations: &'p [Mutation],
 }
@@ -80,7 +80,7 @@ pub(crate) fn str<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p str> {
 /// The text of a str, or of bytes that are ASCII (Python 2 pickles loaded as bytes).
 pub(crate) fn text<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p str> {
     match pickle.get(value)? {
-        Node::Str(text) => text.as_str(),
+        Node::Str(text) => text.as_borrowed_str(),
         Node::Bytes(bytes) if bytes.is_ascii() => std::str::from_utf8(bytes).ok(),
         _ => None,
     }
@@ -118,7 +118,7 @@ pub(crate) fn boolean(value: Value) -> Option<bool> {
 }
 
 /// The items of a tuple.
-pub(crate) fn tuple<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [Value]> {
+pub(crate) fn tuple<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Items<'p>> {
     match pickle.get(value)? {
         Node::Tuple(items) => Some(items),
         _ => None,
@@ -126,7 +126,7 @@ pub(crate) fn tuple<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [Val
 }
 
 /// The items of a tuple or a list.
-pub(crate) fn sequence<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [Value]> {
+pub(crate) fn sequence<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Items<'p>> {
     match pickle.get(value)? {
         Node::Tuple(items) | Node::List(items) => Some(items),
         _ => None,
@@ -135,11 +135,11 @@ pub(crate) fn sequence<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [
 
 /// A tuple or list of non-negative ints (a shape, a stride).
 pub(crate) fn counts(pickle: &Pickle<'_>, value: Value) -> Option<Vec<u64>> {
-    sequence(pickle, value)?.iter().map(|&v| count(v)).collect()
+    sequence(pickle, value)?.iter().map(count).collect()
 }
 
 /// The entries of a dict.
-pub(crate) fn dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [(Value, Value)]> {
+pub(crate) fn dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Entries<'p>> {
     match pickle.get(value)? {
         Node::Dict(entries) => Some(entries),
         _ => None,
@@ -150,8 +150,8 @@ pub(crate) fn dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [(Val
 pub(crate) fn field(pickle: &Pickle<'_>, value: Value, key: &str) -> Option<Value> {
     dict(pickle, value)?
         .iter()
-        .find(|&&(k, _)| str(pickle, k) == Some(key))
-        .map(|&(_, v)| v)
+        .find(|&(k, _)| str(pickle, k) == Some(key))
+        .map(|(_, v)| v)
 }
 
 /// The items of a mapping: a dict, or an `OrderedDict` (or other dict subclass) that

@@ -51,12 +51,13 @@ pub(crate) struct Context<'p, 'a> {
 impl<'p, 'a> Context<'p, 'a> {
     pub fn new(pickle: &'p Pickle<'a>) -> Context<'p, 'a> {
         let mut callers: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
-        for (index, node) in pickle.nodes().iter().enumerate() {
+        for (index, node) in pickle.nodes().enumerate() {
             let Node::Inert(inert) = node else { continue };
             let InertKind::Call { args, .. } = inert.kind else {
                 continue;
             };
-            if let Some(&Value::Node(first)) = view::tuple(pickle, args).and_then(<[Value]>::first)
+            if let Some(Value::Node(first)) =
+                view::tuple(pickle, args).and_then(|items| items.first())
             {
                 callers
                     .entry(first)
@@ -107,8 +108,8 @@ impl<'p, 'a> Context<'p, 'a> {
         let known = match pickle.node(id) {
             Node::Dict(entries) => entries
                 .iter()
-                .all(|&(key, _)| view::str(pickle, key).is_some()),
-            Node::Tuple(items) => items.iter().all(|&item| view::str(pickle, item).is_some()),
+                .all(|(key, _)| view::str(pickle, key).is_some()),
+            Node::Tuple(items) => items.iter().all(|item| view::str(pickle, item).is_some()),
             _ => false,
         };
         self.all_str.borrow_mut().insert(id, known);
@@ -141,7 +142,7 @@ pub(crate) fn recognize_all(pickle: &Pickle<'_>) -> HashMap<NodeId, Recognized> 
     let context = Context::new(pickle);
     let mut found: HashMap<NodeId, Recognized> = HashMap::new();
     let mut explained: Vec<(NodeId, Recognized)> = Vec::new();
-    for (index, node) in pickle.nodes().iter().enumerate() {
+    for (index, node) in pickle.nodes().enumerate() {
         if !matches!(node, Node::Inert(_)) {
             continue;
         }

@@ -44,9 +44,11 @@ struct Prepared {
 type Key = (usize, usize, (usize, usize), usize);
 
 fn key(pickle: &Pickle<'_>) -> Key {
+    // Where the arena keeps its nodes: the graph's identity while it lives.
+    let nodes = pickle.arena.address();
     (
-        pickle.nodes().as_ptr() as usize,
-        pickle.nodes().len(),
+        nodes,
+        pickle.node_count(),
         pickle.span(),
         pickle.effects().len(),
     )
@@ -221,7 +223,7 @@ fn recognize(prepared: &Prepared, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc
             let contents = match view::dict(pickle, *source) {
                 Some(entries) => Doc::bracketed(
                     "[",
-                    entries.iter().map(|&(k, v)| pair(k, v)).collect(),
+                    entries.iter().map(|(k, v)| pair(k, v)).collect(),
                     0,
                     "]",
                 ),
@@ -235,9 +237,9 @@ fn recognize(prepared: &Prepared, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc
             let mut args = vec![value(*name_value)];
             args.extend(
                 view::tuple(pickle, *constraints)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|&c| value(c)),
+                    .into_iter()
+                    .flatten()
+                    .map(value),
             );
             if *bound != Value::None {
                 args.push(keyword("bound", *bound));
@@ -355,8 +357,8 @@ fn partial_doc(pickle: &Pickle<'_>, partial: &PartialDef) -> Doc {
     args.extend(
         view::tuple_or_none(pickle, partial.args)
             .unwrap_or_default()
-            .iter()
-            .map(|&a| value(a)),
+            .into_iter()
+            .map(value),
     );
     let keywords = view::str_dict_or_none(pickle, partial.keywords).unwrap_or_default();
     if keywords.iter().all(|(k, _)| view::is_identifier(k)) {

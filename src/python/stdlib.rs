@@ -40,10 +40,10 @@ pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> 
         ("functools", "partial") => partial(context, &call),
         _ if !call.mutations.is_empty() => None,
         ("builtins", "getattr") => attribute(pickle, &call),
-        ("types", "MethodType") => match *call.args {
-            [function, instance] => Some(Recognized::Method { function, instance }),
-            _ => None,
-        },
+        ("types", "MethodType") => call
+            .args
+            .array()
+            .map(|[function, instance]| Recognized::Method { function, instance }),
         ("builtins", "classmethod" | "staticmethod" | "property") => descriptor(pickle, &call),
         _ => None,
     };
@@ -78,16 +78,18 @@ fn copyreg(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Recognized>
     let pickle = context.pickle;
     let state = build_state(call.mutations)?;
     let (class, args, kwargs) = match resolve(pickle, call.func)?.1 {
-        "__newobj__" => (*call.args.first()?, call.args[1..].to_vec(), None),
-        "__newobj_ex__" => match *call.args {
-            [class, args, kwargs] => {
+        "__newobj__" => (call.args.first()?, call.args.iter().skip(1).collect(), None),
+        "__newobj_ex__" => match call.args.array() {
+            Some([class, args, kwargs]) => {
                 Context::check(context.is_str_dict(kwargs))?;
                 (class, view::tuple(pickle, args)?.to_vec(), Some(kwargs))
             }
             _ => return None,
         },
-        _ => match *call.args {
-            [class, base, Value::None] if view::is_global(pickle, base, "builtins", "object") => {
+        _ => match call.args.array() {
+            Some([class, base, Value::None])
+                if view::is_global(pickle, base, "builtins", "object") =>
+            {
                 (class, Vec::new(), None)
             }
             _ => return None,
@@ -103,9 +105,7 @@ fn copyreg(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Recognized>
 
 /// `getattr(obj, 'name')` with an identifier: `obj.name`.
 fn attribute(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Recognized> {
-    let &[object, name] = call.args else {
-        return None;
-    };
+    let [object, name] = call.args.array()?;
     view::is_identifier(view::str(pickle, name)?).then_some(Recognized::Attribute { object, name })
 }
 
@@ -114,7 +114,7 @@ fn attribute(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Recognized> {
 /// or `None`s. Without the state the partial binds nothing.
 fn partial(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Recognized> {
     let pickle = context.pickle;
-    let &[func] = call.args else { return None };
+    let [func] = call.args.array()?;
     let Some(state) = build_state(call.mutations)? else {
         return Some(Recognized::Partial(PartialDef {
             func,
@@ -123,9 +123,7 @@ fn partial(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Recognized>
             namespace: Value::None,
         }));
     };
-    let &[func, args, keywords, namespace] = view::tuple(pickle, state)? else {
-        return None;
-    };
+    let [func, args, keywords, namespace] = view::tuple(pickle, state)?.array()?;
     view::tuple(pickle, args)?;
     Context::check(context.is_str_dict_or_none(keywords))?;
     Context::check(context.is_str_dict_or_none(namespace))?;
@@ -139,17 +137,19 @@ fn partial(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Recognized>
 
 fn descriptor(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Recognized> {
     let kind = resolve(pickle, call.func)?.1;
-    Some(Recognized::Descriptor(match (kind, call.args) {
-        ("classmethod", &[function]) => DescriptorDef::ClassMethod(function),
-        ("staticmethod", &[function]) => DescriptorDef::StaticMethod(function),
-        ("property", &[fget, fset, fdel, doc]) => DescriptorDef::Property {
-            fget,
-            fset,
-            fdel,
-            doc,
+    Some(Recognized::Descriptor(
+        match (kind, &call.args.to_vec()[..]) {
+            ("classmethod", &[function]) => DescriptorDef::ClassMethod(function),
+            ("staticmethod", &[function]) => DescriptorDef::StaticMethod(function),
+            ("property", &[fget, fset, fdel, doc]) => DescriptorDef::Property {
+                fget,
+                fset,
+                fdel,
+                doc,
+            },
+            _ => return None,
         },
-        _ => return None,
-    }))
+    ))
 }
 
 /// `OrderedDict()` and `defaultdict(factory)` filled by `SETITEMS`, `Counter(dict)`,
@@ -169,7 +169,7 @@ fn collection(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Found> {
         }
         Some(items)
     };
-    let what = match (name, call.args) {
+    let what = match (name, &call.args.to_vec()[..]) {
         ("OrderedDict", []) => CollectionDef::OrderedDict(items()?),
         ("defaultdict", &[factory]) => CollectionDef::DefaultDict {
             factory,
@@ -180,7 +180,7 @@ fn collection(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Found> {
             CollectionDef::Counter(counts)
         }
         ("deque", &[iterable, maxlen])
-            if view::tuple(pickle, iterable).is_some_and(<[Value]>::is_empty) =>
+            if view::tuple(pickle, iterable).is_some_and(|items| items.is_empty()) =>
         {
             if !matches!(maxlen, Value::None | Value::Int(_)) {
                 return None;
@@ -202,21 +202,21 @@ fn collection(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Found> {
 /// `Color(2)` where `Color` is an enum cloudpickle ships by value and `2` the value of
 /// one of the members it lists: that member (the first, as `Enum` looks values up).
 fn enum_member(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Found> {
-    let &[value] = call.args else { return None };
+    let [value] = call.args.array()?;
     let class = view::call(pickle, call.func)?;
     if cloudpickle_helper(pickle, class.func) != Some("_make_skeleton_enum")
         || !call.mutations.is_empty()
     {
         return None;
     }
-    let members = view::dict(pickle, *class.args.get(3)?)?;
+    let members = view::dict(pickle, class.args.get(3)?)?;
     let (name, _) = members
         .iter()
-        .find(|&&(_, member)| same_scalar(pickle, member, value))?;
-    view::str(pickle, *name)?;
+        .find(|&(_, member)| same_scalar(pickle, member, value))?;
+    view::str(pickle, name)?;
     Some(Found::new(Recognized::EnumMember {
         class: call.func.node()?,
-        name: *name,
+        name,
     }))
 }
 

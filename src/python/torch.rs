@@ -196,26 +196,28 @@ pub fn storage<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Storage<'p>> 
         _ => return None,
     };
     let items = reads::tuple(pickle, pid)?;
+    // Five or six items: each read below is there.
+    let item = |index: usize| items.get(index).unwrap_or(Value::None);
     let (form, view) = match items.len() {
         5 => (IdForm::Zip, None),
-        6 => (IdForm::Legacy, legacy_view(pickle, items[5])?),
+        6 => (IdForm::Legacy, legacy_view(pickle, item(5))?),
         _ => return None,
     };
-    if reads::text(pickle, items[0])? != "storage" {
+    if reads::text(pickle, item(0))? != "storage" {
         return None;
     }
-    let (module, class) = pickle.global_name(items[1])?;
+    let (module, class) = pickle.global_name(item(1))?;
     // torch.FloatStorage, torch.cuda.FloatStorage (legacy GPU files), and
     // torch.storage.UntypedStorage as torch 2 writes it.
     if !matches!(module, "torch" | "torch.cuda" | "torch.storage") {
         return None;
     }
     Some(Storage {
-        key: storage_key(pickle, items[2])?,
+        key: storage_key(pickle, item(2))?,
         dtype: DType::of_storage_class(class)?,
         untyped: class == "UntypedStorage",
-        location: reads::text(pickle, items[3])?,
-        numel: reads::count(items[4])?,
+        location: reads::text(pickle, item(3))?,
+        numel: reads::count(item(4))?,
         form,
         view,
     })
@@ -231,14 +233,11 @@ fn legacy_view<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Option<(&'p s
     if value == Value::None {
         return Some(None);
     }
-    let items = reads::tuple(pickle, value)?;
-    let [key, offset, size] = items else {
-        return None;
-    };
+    let [key, offset, size] = reads::tuple(pickle, value)?.array()?;
     Some(Some((
-        storage_key(pickle, *key)?,
-        reads::count(*offset)?,
-        reads::count(*size)?,
+        storage_key(pickle, key)?,
+        reads::count(offset)?,
+        reads::count(size)?,
     )))
 }
 
@@ -391,20 +390,22 @@ pub fn tensor<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Tensor<'p>> {
     if made.is(PARAMETER) {
         let mut tensor = tensor(pickle, made.args.first()?.node()?)?;
         tensor.kind = TensorKind::Parameter;
-        tensor.requires_grad = reads::boolean(*made.args.get(1)?)?;
+        tensor.requires_grad = reads::boolean(made.args.get(1)?)?;
         return Some(tensor);
     }
     if made.is(FROM_TYPE) {
-        let [func, class, args, ..] = made.args else {
+        let (Some(func), Some(class), Some(args)) =
+            (made.args.get(0), made.args.get(1), made.args.get(2))
+        else {
             return None;
         };
         let rebuild = Made {
-            global: pickle.global_name(*func),
-            args: reads::tuple(pickle, *args)?,
+            global: pickle.global_name(func),
+            args: reads::tuple(pickle, args)?,
             mutations: &[],
         };
         let mut tensor = rebuilt(pickle, &rebuild)?;
-        tensor.class = pickle.global_name(*class);
+        tensor.class = pickle.global_name(class);
         return Some(tensor);
     }
     rebuilt(pickle, &made)
@@ -413,20 +414,22 @@ pub fn tensor<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Tensor<'p>> {
 /// A tensor from a call of `_rebuild_tensor`, `_rebuild_tensor_v2` or `_v3`.
 fn rebuilt<'p>(pickle: &'p Pickle<'_>, made: &Made<'p>) -> Option<Tensor<'p>> {
     let args = made.args;
+    // The lengths are checked before each read: every argument read is there.
+    let arg = |index: usize| args.get(index).unwrap_or(Value::None);
     let (requires_grad, dtype) = if made.is(TENSOR_V2) && args.len() >= 6 {
-        (reads::boolean(args[4])?, None)
+        (reads::boolean(arg(4))?, None)
     } else if made.is(TENSOR_V3) && args.len() >= 7 {
-        let (_, name) = pickle.global_name(args[6])?;
-        (reads::boolean(args[4])?, Some(DType::named(name)?))
+        let (_, name) = pickle.global_name(arg(6))?;
+        (reads::boolean(arg(4))?, Some(DType::named(name)?))
     } else if made.is(TENSOR_V1) && args.len() == 4 {
         (false, None)
     } else {
         return None;
     };
-    let storage = storage(pickle, args[0])?;
+    let storage = storage(pickle, arg(0))?;
     let dtype = dtype.unwrap_or(storage.dtype);
-    let shape = reads::counts(pickle, args[2])?;
-    let stride = reads::counts(pickle, args[3])?;
+    let shape = reads::counts(pickle, arg(2))?;
+    let stride = reads::counts(pickle, arg(3))?;
     if shape.len() != stride.len() {
         return None;
     }
@@ -436,7 +439,7 @@ fn rebuilt<'p>(pickle: &'p Pickle<'_>, made: &Made<'p>) -> Option<Tensor<'p>> {
         dtype,
         shape,
         stride,
-        offset: reads::count(args[1])?,
+        offset: reads::count(arg(1))?,
         storage,
         requires_grad,
     })
@@ -474,7 +477,7 @@ const MODULE_ATTRIBUTES: &[&str] = &["_parameters", "_buffers", "_modules"];
 /// ```
 pub fn find_tensors<'p>(pickle: &'p Pickle<'_>) -> Vec<NamedTensor<'p>> {
     let mut found = Vec::new();
-    let mut seen = vec![false; pickle.nodes().len()];
+    let mut seen = vec![false; pickle.node_count()];
     let mut pending: Vec<(Value, String)> = vec![(pickle.root(), String::new())];
     while let Some((value, name)) = pending.pop() {
         let Some(id) = value.node() else { continue };
@@ -517,7 +520,7 @@ fn named_children(pickle: &Pickle<'_>, id: NodeId, name: &str) -> Vec<(Value, St
         Node::List(items) | Node::Tuple(items) => items
             .iter()
             .enumerate()
-            .map(|(i, &item)| (item, join(name, &i.to_string())))
+            .map(|(i, item)| (item, join(name, &i.to_string())))
             .collect(),
         node => (0..node.child_count())
             .filter_map(|i| node.child(i))

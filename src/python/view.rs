@@ -3,7 +3,7 @@
 //! answers `None` when the value has another shape, so a recognizer written as a chain
 //! of `?` matches a pattern entirely or not at all.
 
-use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
+use crate::graph::{Entries, Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, Value};
 
 /// A `REDUCE` node seen as a call: the callable, the items of its argument tuple, and
 /// what later opcodes did to the result.
@@ -12,7 +12,7 @@ pub struct CallView<'p> {
     /// The callable.
     pub func: Value,
     /// The arguments.
-    pub args: &'p [Value],
+    pub args: Items<'p>,
     /// `BUILD`, `APPENDS`, `SETITEMS`, `ADDITEMS` applied to the result, in order.
     pub mutations: &'p [Mutation],
 }
@@ -23,7 +23,7 @@ pub struct InstanceView<'p> {
     /// The class.
     pub class: Value,
     /// The arguments passed to `__new__` (or to the class, for `INST` and `OBJ`).
-    pub args: &'p [Value],
+    pub args: Items<'p>,
     /// The keyword arguments of `NEWOBJ_EX` (a dict).
     pub kwargs: Option<Value>,
     /// What later opcodes did to the instance.
@@ -111,23 +111,23 @@ pub fn int(value: Value) -> Option<i64> {
 }
 
 /// The items of a tuple.
-pub fn tuple<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [Value]> {
+pub fn tuple<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Items<'p>> {
     match pickle.get(value)? {
         Node::Tuple(items) => Some(items),
         _ => None,
     }
 }
 
-/// The items of a tuple, or an empty slice for `None`.
-pub fn tuple_or_none<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [Value]> {
+/// The items of a tuple, or none for `None`.
+pub fn tuple_or_none(pickle: &Pickle<'_>, value: Value) -> Option<Vec<Value>> {
     match value {
-        Value::None => Some(&[]),
-        _ => tuple(pickle, value),
+        Value::None => Some(Vec::new()),
+        _ => tuple(pickle, value).map(|items| items.to_vec()),
     }
 }
 
 /// The items of a list.
-pub fn list<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [Value]> {
+pub fn list<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Items<'p>> {
     match pickle.get(value)? {
         Node::List(items) => Some(items),
         _ => None,
@@ -135,7 +135,7 @@ pub fn list<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [Value]> {
 }
 
 /// The entries of a dict.
-pub fn dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [(Value, Value)]> {
+pub fn dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Entries<'p>> {
     match pickle.get(value)? {
         Node::Dict(entries) => Some(entries),
         _ => None,
@@ -146,7 +146,7 @@ pub fn dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [(Value, Val
 pub fn str_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p str, Value)>> {
     dict(pickle, value)?
         .iter()
-        .map(|&(key, value)| Some((str(pickle, key)?, value)))
+        .map(|(key, value)| Some((str(pickle, key)?, value)))
         .collect()
 }
 
@@ -179,7 +179,7 @@ pub fn str_dict_or_none<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<
 pub fn str_tuple<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<&'p str>> {
     tuple(pickle, value)?
         .iter()
-        .map(|&item| str(pickle, item))
+        .map(|item| str(pickle, item))
         .collect()
 }
 

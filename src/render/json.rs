@@ -99,7 +99,7 @@ pub fn to_json(pickle: &Pickle<'_>, file: Option<&str>) -> String {
 pub fn is_inline(pickle: &Pickle<'_>, counts: &[u32], index: usize) -> bool {
     counts[index] == 1
         && matches!(
-            pickle.nodes()[index],
+            pickle.node(crate::graph::NodeId::from_index(index)),
             Node::Str(_) | Node::Bytes(_) | Node::BigInt(_)
         )
 }
@@ -187,12 +187,12 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
             "\n],\n\"nodes\":["
         })?;
         let mut written = 0;
-        for (index, node) in pickle.nodes().iter().enumerate() {
+        for (index, node) in pickle.nodes().enumerate() {
             let Some(id) = self.ids[index] else { continue };
             self.separator(written, "\n")?;
             written += 1;
             self.raw(&format!("{{\"id\":{id},"))?;
-            self.node(node)?;
+            self.node(&node)?;
             self.raw("}")?;
         }
         self.raw(if written == 0 { "]}\n" } else { "\n]}\n" })?;
@@ -225,7 +225,7 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
             )),
             Value::Node(id) => match self.ids[id.index()] {
                 Some(id) => self.raw(&format!("{{\"ref\":{id}}}")),
-                None => self.leaf(self.pickle.node(id)),
+                None => self.leaf(&self.pickle.node(id)),
             },
         }
     }
@@ -254,18 +254,18 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
         }
     }
 
-    fn items(&mut self, values: &[Value]) -> io::Result<()> {
+    fn items(&mut self, values: impl IntoIterator<Item = Value>) -> io::Result<()> {
         self.raw("[")?;
-        for (i, &value) in values.iter().enumerate() {
+        for (i, value) in values.into_iter().enumerate() {
             self.separator(i, "")?;
             self.value(value)?;
         }
         self.raw("]")
     }
 
-    fn pairs(&mut self, pairs: &[(Value, Value)]) -> io::Result<()> {
+    fn pairs(&mut self, pairs: impl IntoIterator<Item = (Value, Value)>) -> io::Result<()> {
         self.raw("[")?;
-        for (i, &(key, value)) in pairs.iter().enumerate() {
+        for (i, (key, value)) in pairs.into_iter().enumerate() {
             self.separator(i, "")?;
             self.raw("[")?;
             self.value(key)?;
@@ -286,11 +286,11 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
         match node {
             Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
                 self.raw("\"items\":")?;
-                self.items(items)
+                self.items(*items)
             }
             Node::Dict(pairs) => {
                 self.raw("\"items\":")?;
-                self.pairs(pairs)
+                self.pairs(*pairs)
             }
             leaf => {
                 self.raw("\"value\":")?;
@@ -390,11 +390,11 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
             }
             Mutation::Append(items) | Mutation::AddItems(items) => {
                 self.raw("\"items\":")?;
-                self.items(items)?;
+                self.items(items.iter().copied())?;
             }
             Mutation::SetItems(pairs) => {
                 self.raw("\"items\":")?;
-                self.pairs(pairs)?;
+                self.pairs(pairs.iter().copied())?;
             }
         }
         self.raw("}")

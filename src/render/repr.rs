@@ -17,7 +17,9 @@ use super::scalar::{
     bigint_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr,
     write_int, write_str_repr, MAX_DECIMAL_INT_BITS,
 };
-use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
+use crate::graph::{
+    Entries, Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value,
+};
 
 /// Default output budget of [`repr`]: 256 MiB of text.
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
@@ -169,7 +171,7 @@ impl ReprWriter<'_, '_> {
             frame.next += 1;
             let piece = match &frame.pieces {
                 Some(pieces) => pieces.get(index).cloned(),
-                None => native_piece(self.pickle.node(frame.node), index),
+                None => native_piece(&self.pickle.node(frame.node), index),
             };
             match piece {
                 Some(Piece::Text(text)) => self.out.push_str(&text),
@@ -204,7 +206,7 @@ impl ReprWriter<'_, '_> {
             Value::Float(v) => return write_float_repr(&mut self.out, v),
             Value::Node(id) => id,
         };
-        let node = self.pickle.node(id);
+        let node = &self.pickle.node(id);
         if write_scalar_within(&mut self.out, node, room) {
             return;
         }
@@ -324,7 +326,7 @@ fn text(s: &'static str) -> Option<Piece> {
 
 /// The `index`th piece of a native container's repr, computed from its length.
 fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
-    let (open, close, items): (&'static str, &'static str, &[Value]) = match node {
+    let (open, close, items): (&'static str, &'static str, Items<'_>) = match *node {
         Node::List(items) => ("[", "]", items),
         Node::Tuple(items) if items.len() == 1 => ("(", ",)", items),
         Node::Tuple(items) => ("(", ")", items),
@@ -336,7 +338,7 @@ fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
             return (index == 0).then(|| Piece::Text("frozenset()".into()));
         }
         Node::FrozenSet(items) => ("frozenset({", "})", items),
-        Node::Dict(entries) => return dict_piece(entries, index),
+        Node::Dict(entries) => return dict_piece(&entries, index),
         _ => return None,
     };
     if index == 0 {
@@ -349,14 +351,14 @@ fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
         2 * items.len() - 1
     };
     match j {
-        _ if j < len && j % 2 == 0 => Some(Piece::Child(items[j / 2])),
+        _ if j < len && j % 2 == 0 => items.get(j / 2).map(Piece::Child),
         _ if j < len => text(", "),
         _ if j == len => text(close),
         _ => None,
     }
 }
 
-fn dict_piece(entries: &[(Value, Value)], index: usize) -> Option<Piece> {
+fn dict_piece(entries: &Entries<'_>, index: usize) -> Option<Piece> {
     if index == 0 {
         return text("{");
     }
@@ -372,7 +374,7 @@ fn dict_piece(entries: &[(Value, Value)], index: usize) -> Option<Piece> {
     if j > len {
         return None;
     }
-    let (key, value) = entries[j / 4];
+    let (key, value) = entries.get(j / 4)?;
     match j % 4 {
         0 => Some(Piece::Child(key)),
         1 => text(": "),
@@ -382,8 +384,8 @@ fn dict_piece(entries: &[(Value, Value)], index: usize) -> Option<Piece> {
 }
 
 /// Pieces that write `items` separated by commas.
-fn push_list(pieces: &mut Vec<Piece>, items: &[Value], max: usize) {
-    for (i, &item) in items.iter().enumerate() {
+fn push_list(pieces: &mut Vec<Piece>, items: impl IntoIterator<Item = Value>, max: usize) {
+    for (i, item) in items.into_iter().enumerate() {
         if pieces.len() >= max {
             return;
         }
@@ -574,7 +576,7 @@ fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation], max: usize) {
             }
             Mutation::Append(items) => {
                 push_text(pieces, ".extend([");
-                push_list(pieces, items, max);
+                push_list(pieces, items.iter().copied(), max);
                 push_text(pieces, "])");
             }
             Mutation::SetItems(pairs) => {
@@ -594,7 +596,7 @@ fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation], max: usize) {
             }
             Mutation::AddItems(items) => {
                 push_text(pieces, ".update({");
-                push_list(pieces, items, max);
+                push_list(pieces, items.iter().copied(), max);
                 push_text(pieces, "})");
             }
         }

@@ -21,7 +21,7 @@ pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
         names: HashMap::new(),
         findings: Vec::new(),
     };
-    for (index, node) in pickle.nodes().iter().enumerate() {
+    for (index, node) in pickle.nodes().enumerate() {
         if let Node::Inert(inert) = node {
             scanner.inert(NodeId::from_index(index), inert);
         }
@@ -259,7 +259,7 @@ impl Scanner<'_, '_> {
         let is_torch_storage = match self.pickle.get(pid) {
             Some(Node::Tuple(items)) => items
                 .first()
-                .is_some_and(|&first| self.pickle.as_str(first) == Some("storage")),
+                .is_some_and(|first| self.pickle.as_str(first) == Some("storage")),
             _ => false,
         };
         if is_torch_storage {

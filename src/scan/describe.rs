@@ -32,7 +32,7 @@ impl<'p, 'a> Describer<'p, 'a> {
     pub fn short(&mut self, value: Value) -> String {
         if let Some(Node::Str(text)) = self.pickle.get(value) {
             if text.as_bytes().len() > ARG_MAX_CHARS {
-                return short_str(text);
+                return short_str(&text);
             }
         }
         let (text, cut) = self.renderer.render(value, ARG_BUDGET);
@@ -67,7 +67,7 @@ impl<'p, 'a> Describer<'p, 'a> {
         let mut parts: Vec<String> = items
             .iter()
             .take(MAX_ARGS)
-            .map(|&item| self.short(item))
+            .map(|item| self.short(item))
             .collect();
         if items.len() > MAX_ARGS {
             parts.push(format!("… {} more", items.len() - MAX_ARGS));

@@ -14,8 +14,7 @@ fn counts(pickle: &Pickle<'_>, starts: &[Value]) -> Vec<u32> {
     let mut counts = vec![0u32; pickle.nodes().len()];
     let children = pickle
         .nodes()
-        .iter()
-        .flat_map(|n| (0..n.child_count()).filter_map(|i| n.child(i)));
+        .flat_map(|n| (0..n.child_count()).filter_map(move |i| n.child(i)));
     for value in starts.iter().copied().chain(children) {
         if let Some(id) = value.node() {
             counts[id.index()] += 1;
@@ -38,7 +37,6 @@ impl<'p, 'a> Checker<'p, 'a> {
         let counts = counts(pickle, starts);
         let inline: Vec<bool> = pickle
             .nodes()
-            .iter()
             .zip(&counts)
             .map(|(node, &count)| {
                 count == 1 && matches!(node, Node::Str(_) | Node::Bytes(_) | Node::BigInt(_))
@@ -89,7 +87,7 @@ impl<'p, 'a> Checker<'p, 'a> {
                     json.get("ref").is_none(),
                     "{at}: inline expected, got {json}"
                 );
-                self.leaf(json, self.pickle.node(id), at);
+                self.leaf(json, &self.pickle.node(id), at);
             }
             Value::Node(id) => {
                 assert_eq!(json["ref"].as_u64(), self.ids[id.index()], "{at}: {json}")
@@ -146,11 +144,11 @@ impl<'p, 'a> Checker<'p, 'a> {
     fn table(&mut self, doc: &Json) {
         let entries = doc["nodes"].as_array().expect("a node table");
         let mut table = entries.iter();
-        for (index, node) in self.pickle.nodes().iter().enumerate() {
+        for (index, node) in self.pickle.nodes().enumerate() {
             let Some(id) = self.ids[index] else { continue };
             let entry = table.next().expect("an entry per node not written inline");
             assert_eq!(entry["id"].as_u64(), Some(id));
-            self.node(entry, node, &format!("node {index}"));
+            self.node(entry, &node, &format!("node {index}"));
         }
         assert!(table.next().is_none(), "more entries than nodes");
         let inline = self.inline.iter().filter(|&&i| i).count();
@@ -162,9 +160,9 @@ impl<'p, 'a> Checker<'p, 'a> {
         match node {
             Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
                 assert_eq!(entry["type"].as_str(), node.type_name(), "{at}");
-                self.values(&entry["items"], items, at);
+                self.values(&entry["items"], &items.to_vec(), at);
             }
-            Node::Dict(pairs) => self.pairs(&entry["items"], pairs, at),
+            Node::Dict(pairs) => self.pairs(&entry["items"], &pairs.to_vec(), at),
             Node::Inert(inert) => self.inert(entry, inert, at),
             leaf => {
                 assert_eq!(entry["type"].as_str(), leaf.type_name(), "{at}");

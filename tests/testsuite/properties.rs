@@ -255,8 +255,12 @@ fn unload(
         Value::Node(id) => match pickle.node(id) {
             Node::Str(text) => Model::Str(text.as_str().expect("valid text").to_string()),
             Node::Bytes(bytes) => Model::Bytes(bytes.to_vec()),
-            Node::List(items) => Model::List(unload_items(pickle, items, shared, expected)),
-            Node::Tuple(items) => Model::Tuple(unload_items(pickle, items, shared, expected)),
+            Node::List(items) => {
+                Model::List(unload_items(pickle, &items.to_vec(), shared, expected))
+            }
+            Node::Tuple(items) => {
+                Model::Tuple(unload_items(pickle, &items.to_vec(), shared, expected))
+            }
             Node::Dict(entries) => {
                 let expected_entries = match expected {
                     Model::Dict(e) => e.clone(),
@@ -266,7 +270,7 @@ fn unload(
                     entries
                         .iter()
                         .enumerate()
-                        .map(|(i, &(k, v))| {
+                        .map(|(i, (k, v))| {
                             let key = pickle.as_str(k).expect("str key").to_string();
                             let sub = expected_entries.get(i).map_or(Model::None, |e| e.1.clone());
                             (key, unload(pickle, v, shared, &sub))

@@ -242,7 +242,7 @@ fn seed_main_ships_both_classes_the_base_relation_and_both_methods_with_their_li
         let (base_id, base) = class_named(&pickle, &recognition, "BaseClass");
         let (sub_id, sub) = class_named(&pickle, &recognition, "SubClass");
         let bases = match pickle.get(sub.bases) {
-            Some(picklegraph::Node::Tuple(items)) => items.clone(),
+            Some(picklegraph::Node::Tuple(items)) => items.to_vec(),
             other => panic!("{relative}: bases {other:?}"),
         };
         assert_eq!(
@@ -915,7 +915,7 @@ fn cloudpickle_1x_ships_the_seed_classes_with_their_methods() {
         let (base_id, _) = class_named(&pickle, &recognition, "BaseClass");
         let (_, sub) = class_named(&pickle, &recognition, "SubClass");
         let bases = match pickle.get(sub.bases) {
-            Some(picklegraph::Node::Tuple(items)) => items.clone(),
+            Some(picklegraph::Node::Tuple(items)) => items.to_vec(),
             other => panic!("{tag}: bases {other:?}"),
         };
         // cloudpickle 1.4's base is `_rehydrate_skeleton_class(BaseClass, …)`: the same class.

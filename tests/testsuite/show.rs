@@ -386,7 +386,7 @@ impl Recognizer for Sizes {
             Node::Dict(entries) => Some(Doc::comment(format!("<dict of {}>", entries.len()))),
             Node::List(items) => Some(Doc::call(
                 Doc::text("first"),
-                vec![Doc::Value(*items.first()?)],
+                vec![Doc::Value(items.first()?)],
                 0,
             )),
             _ => None,

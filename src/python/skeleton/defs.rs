@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::expr::{quoted, Writer};
 use super::Line;
-use crate::graph::{NodeId, Pickle, Value};
+use crate::graph::{Items, NodeId, Pickle, Value};
 use crate::python::code::FunctionKind;
 use crate::python::model::{ClassDef, DescriptorDef, FunctionDef, Recognized};
 use crate::python::{names, view, Recognition};
@@ -101,7 +101,7 @@ pub fn plan(pickle: &Pickle<'_>, recognition: &Recognition) -> Plan {
                     .namespaces
                     .iter()
                     .filter_map(|&d| view::dict(pickle, d))
-                    .map(<[_]>::len)
+                    .map(|entries| entries.len())
                     .sum::<usize>();
                 plan.defs.push(id);
             }
@@ -217,8 +217,8 @@ pub fn class_module<'p>(pickle: &'p Pickle<'_>, class: &ClassDef) -> Option<&'p 
         entries
             .iter()
             .rev()
-            .find(|&&(key, _)| view::str(pickle, key) == Some("__module__"))
-            .map(|&(_, v)| v)
+            .find(|&(key, _)| view::str(pickle, key) == Some("__module__"))
+            .map(|(_, v)| v)
     });
     from_namespace
         .or(class.module)
@@ -306,10 +306,10 @@ impl Definer<'_, '_, '_, '_> {
     /// metaclass unless it is `type`.
     fn class_arguments(&mut self, class: &ClassDef) -> String {
         let pickle = self.pickle;
-        let bases = view::tuple(pickle, class.bases).unwrap_or_default();
+        let bases = view::tuple(pickle, class.bases).map_or_else(Vec::new, |items| items.to_vec());
         let mut parts: Vec<String> = Vec::new();
         let lone_object =
-            matches!(bases, [base] if names::names(pickle, *base, "builtins", "object"));
+            matches!(bases[..], [base] if names::names(pickle, base, "builtins", "object"));
         if !lone_object {
             parts.extend(bases.iter().map(|&base| self.writer.expr(base)));
         }
@@ -356,7 +356,7 @@ impl Definer<'_, '_, '_, '_> {
                 "__module__" | "__qualname__" | "__doc__" | "__dict__" | "__weakref__"
             ) || (key == "__annotations__" && annotations.is_some())
                 || (key == "__slotnames__"
-                    && view::list(pickle, value).is_some_and(<[Value]>::is_empty))
+                    && view::list(pickle, value).is_some_and(|items| items.is_empty()))
                 || annotated.contains(&key);
             if !skip {
                 self.member(id, key, value, depth, lines);
@@ -519,9 +519,9 @@ impl Definer<'_, '_, '_, '_> {
         let defaults: Vec<String> = function
             .defaults
             .and_then(|d| view::tuple(pickle, d))
-            .unwrap_or_default()
-            .iter()
-            .map(|&v| self.writer.expr(v))
+            .into_iter()
+            .flatten()
+            .map(|v| self.writer.expr(v))
             .collect();
         let kwdefaults: Vec<(&str, String)> = function
             .kwdefaults
@@ -592,7 +592,7 @@ impl Definer<'_, '_, '_, '_> {
                 parts.push(format!("code {}", code_qualname.unwrap_or_default()));
             }
         }
-        for &constant in code.consts(pickle) {
+        for constant in code.consts(pickle) {
             if let Some(Recognized::Code(inner)) =
                 constant.node().and_then(|id| self.recognition.get(id))
             {
@@ -614,24 +614,18 @@ impl Definer<'_, '_, '_, '_> {
         if freevars.is_empty() {
             return None;
         }
-        let cells = function
-            .closure
-            .and_then(|c| view::tuple(pickle, c))
-            .unwrap_or_default();
-        let later = function
-            .closure_values
-            .and_then(|c| view::tuple(pickle, c))
-            .unwrap_or_default();
+        let cells = function.closure.and_then(|c| view::tuple(pickle, c));
+        let later = function.closure_values.and_then(|c| view::tuple(pickle, c));
         let raw = function
             .closure_contents
-            .and_then(|c| view::list(pickle, c).or_else(|| view::tuple(pickle, c)))
-            .unwrap_or_default();
+            .and_then(|c| view::list(pickle, c).or_else(|| view::tuple(pickle, c)));
+        let item = |items: Option<Items<'_>>, i: usize| items.and_then(|items| items.get(i));
         let mut parts = Vec::new();
         for (i, name) in freevars.iter().enumerate() {
-            let contents = match (later.get(i), raw.get(i), cells.get(i)) {
-                (Some(&cell), _, _) | (None, None, Some(&cell)) => self.cell_contents(cell),
-                (None, Some(&value), _) if is_empty_cell_marker(pickle, value) => Ok(None),
-                (None, Some(&value), _) => Ok(Some(value)),
+            let contents = match (item(later, i), item(raw, i), item(cells, i)) {
+                (Some(cell), _, _) | (None, None, Some(cell)) => self.cell_contents(cell),
+                (None, Some(value), _) if is_empty_cell_marker(pickle, value) => Ok(None),
+                (None, Some(value), _) => Ok(Some(value)),
                 (None, None, None) => Err("?".to_string()),
             };
             let text = match contents {

@@ -116,7 +116,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             return out.push_str(name);
         }
         let node = self.pickle.node(id);
-        match node {
+        match &node {
             Node::BigInt(v) => return out.push_str(&bigint_repr(v)),
             Node::Str(s) => return write_str_leaf(out, s),
             Node::Bytes(b) => return write_bytes_leaf(out, b, false),
@@ -124,16 +124,16 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             _ => {}
         }
         if !self.on_path.insert(id) {
-            return out.push_str(match node {
+            return out.push_str(match &node {
                 Node::List(_) => "[...]",
                 Node::Dict(_) => "{...}",
                 Node::Tuple(_) => "(...)",
                 _ => "...",
             });
         }
-        let pieces = match node {
+        let pieces = match &node {
             Node::Inert(inert) => self.inert_pieces(id, inert),
-            _ => native_pieces(node),
+            _ => native_pieces(&node),
         };
         stack.push(Piece::Leave(id));
         stack.extend(pieces.into_iter().rev());
@@ -209,7 +209,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
                 if is_new {
                     let again = self.head(class, Reference::Class);
                     pieces.extend([head, text(".__new__("), again]);
-                    if !view::tuple(self.pickle, args).is_some_and(<[Value]>::is_empty) {
+                    if !view::tuple(self.pickle, args).is_some_and(|items| items.is_empty()) {
                         pieces.push(text(", "));
                     }
                 } else {
@@ -304,7 +304,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             } => {
                 self.reference("typing.TypeVar".to_string(), Reference::Other);
                 pieces.extend([text("typing.TypeVar("), Piece::Value(*name)]);
-                for &item in view::tuple(pickle, *constraints).unwrap_or_default() {
+                for item in view::tuple(pickle, *constraints).into_iter().flatten() {
                     pieces.extend([text(", "), Piece::Value(item)]);
                 }
                 if *bound != Value::None {
@@ -395,7 +395,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
                 doc,
             } => {
                 pieces.push(text("property("));
-                push_list(pieces, &[fget, fset, fdel, doc]);
+                push_list(pieces, [fget, fset, fdel, doc]);
                 pieces.push(text(")"));
             }
         }
@@ -467,7 +467,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
         self.reference("functools.partial".to_string(), Reference::Other);
         pieces.push(text("functools.partial("));
         pieces.push(Piece::Value(partial.func));
-        for &arg in view::tuple_or_none(pickle, partial.args).unwrap_or_default() {
+        for arg in view::tuple_or_none(pickle, partial.args).unwrap_or_default() {
             pieces.extend([text(", "), Piece::Value(arg)]);
         }
         let keywords = view::str_dict_or_none(pickle, partial.keywords).unwrap_or_default();
@@ -499,13 +499,13 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
         match collection {
             CollectionDef::OrderedDict(items) => {
                 pieces.push(text("collections.OrderedDict("));
-                push_pairs(pieces, items, "[", "]");
+                push_pairs(pieces, items.iter().copied(), "[", "]");
                 pieces.push(text(")"));
             }
             CollectionDef::DefaultDict { factory, items } => {
                 let factory = self.head(*factory, Reference::Other);
                 pieces.extend([text("collections.defaultdict("), factory, text(", ")]);
-                push_dict(pieces, items);
+                push_dict(pieces, items.iter().copied());
                 pieces.push(text(")"));
             }
             CollectionDef::Counter(counts) => {
@@ -517,7 +517,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             }
             CollectionDef::Deque { items, maxlen } => {
                 pieces.push(text("collections.deque(["));
-                push_list(pieces, items);
+                push_list(pieces, items.iter().copied());
                 pieces.push(text("]"));
                 if *maxlen != Value::None {
                     pieces.extend([text(", maxlen="), Piece::Value(*maxlen)]);
@@ -599,8 +599,8 @@ fn native_pieces(node: &Node<'_>) -> Vec<Piece> {
     pieces
 }
 
-fn push_list(pieces: &mut Vec<Piece>, items: &[Value]) {
-    for (i, &item) in items.iter().enumerate() {
+fn push_list(pieces: &mut Vec<Piece>, items: impl IntoIterator<Item = Value>) {
+    for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             pieces.push(text(", "));
         }
@@ -608,9 +608,9 @@ fn push_list(pieces: &mut Vec<Piece>, items: &[Value]) {
     }
 }
 
-fn push_dict(pieces: &mut Vec<Piece>, entries: &[(Value, Value)]) {
+fn push_dict(pieces: &mut Vec<Piece>, entries: impl IntoIterator<Item = (Value, Value)>) {
     pieces.push(text("{"));
-    for (i, &(key, value)) in entries.iter().enumerate() {
+    for (i, (key, value)) in entries.into_iter().enumerate() {
         if i > 0 {
             pieces.push(text(", "));
         }
@@ -622,12 +622,12 @@ fn push_dict(pieces: &mut Vec<Piece>, entries: &[(Value, Value)]) {
 /// `[(key, value), …]`: a mapping's items as a list of pairs.
 fn push_pairs(
     pieces: &mut Vec<Piece>,
-    entries: &[(Value, Value)],
+    entries: impl IntoIterator<Item = (Value, Value)>,
     open: &'static str,
     close: &'static str,
 ) {
     pieces.push(text(open));
-    for (i, &(key, value)) in entries.iter().enumerate() {
+    for (i, (key, value)) in entries.into_iter().enumerate() {
         if i > 0 {
             pieces.push(text(", "));
         }
@@ -651,17 +651,17 @@ fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
             }
             Mutation::Append(items) => {
                 pieces.push(text(".extend(["));
-                push_list(pieces, items);
+                push_list(pieces, items.iter().copied());
                 pieces.push(text("])"));
             }
             Mutation::SetItems(pairs) => {
                 pieces.push(text(".update("));
-                push_dict(pieces, pairs);
+                push_dict(pieces, pairs.iter().copied());
                 pieces.push(text(")"));
             }
             Mutation::AddItems(items) => {
                 pieces.push(text(".update({"));
-                push_list(pieces, items);
+                push_list(pieces, items.iter().copied());
                 pieces.push(text("})"));
             }
         }
@@ -681,9 +681,9 @@ pub fn state_attributes<'p>(
     if custom_setstate {
         return None;
     }
-    let parts: Vec<Value> = match view::tuple(pickle, state) {
-        Some(&[dict, slots]) => vec![dict, slots],
-        Some(_) => return None,
+    let parts: Vec<Value> = match view::tuple(pickle, state).map(|items| items.array()) {
+        Some(Some([dict, slots])) => vec![dict, slots],
+        Some(None) => return None,
         None => vec![state],
     };
     let mut attributes = Vec::new();

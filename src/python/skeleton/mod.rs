@@ -421,7 +421,7 @@ fn globals_lines(
             continue;
         }
         let entries: Vec<(String, Value)> = match view::list(pickle, *source) {
-            Some(modules) => modules.iter().map(|&m| (String::new(), m)).collect(),
+            Some(modules) => modules.iter().map(|m| (String::new(), m)).collect(),
             None => view::str_dict(pickle, *source)
                 .unwrap_or_default()
                 .into_iter()

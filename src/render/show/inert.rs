@@ -47,18 +47,16 @@ impl Context<'_, '_> {
     /// splitting it would hide the sharing), else `*args`.
     fn args(&self, args: Value) -> (Vec<Doc>, usize) {
         match self.pickle.get(args) {
-            Some(Node::Tuple(items)) if !self.shared(args) => self.values(items),
+            Some(Node::Tuple(items)) if !self.shared(args) => self.values(items.iter()),
             _ => (vec![Doc::Concat(vec![Doc::text("*"), Doc::Value(args)])], 0),
         }
     }
 
     /// Docs of the first `max_items` values, and how many were left out.
-    fn values(&self, values: &[Value]) -> (Vec<Doc>, usize) {
-        let shown = values.len().min(self.max_items);
-        (
-            values[..shown].iter().map(|&v| Doc::Value(v)).collect(),
-            values.len() - shown,
-        )
+    fn values(&self, values: impl ExactSizeIterator<Item = Value>) -> (Vec<Doc>, usize) {
+        let len = values.len();
+        let shown = len.min(self.max_items);
+        (values.take(shown).map(Doc::Value).collect(), len - shown)
     }
 
     fn pairs(&self, pairs: &[(Value, Value)]) -> (Vec<Doc>, usize) {
@@ -167,7 +165,7 @@ impl Context<'_, '_> {
         let (method, arg) = match mutation {
             Mutation::Build(state) => (".__setstate__", Doc::Value(*state)),
             Mutation::Append(items) => {
-                let (docs, more) = self.values(items);
+                let (docs, more) = self.values(items.iter().copied());
                 (".extend", Doc::bracketed("[", docs, more, "]"))
             }
             Mutation::SetItems(pairs) => {
@@ -175,7 +173,7 @@ impl Context<'_, '_> {
                 (".update", Doc::bracketed("{", docs, more, "}"))
             }
             Mutation::AddItems(items) => {
-                let (docs, more) = self.values(items);
+                let (docs, more) = self.values(items.iter().copied());
                 (".update", Doc::bracketed("{", docs, more, "}"))
             }
         };

@@ -258,7 +258,7 @@ fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
     // linear (a list search made it quadratic: minutes for a 3 MB file).
     let mut names: Vec<String> = Vec::new();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for (index, node) in pickle.nodes().iter().enumerate() {
+    for (index, node) in pickle.nodes().enumerate() {
         let Node::Inert(inert) = node else { continue };
         if !matches!(inert.kind, InertKind::Global { .. }) {
             continue;

@@ -67,7 +67,7 @@ pub(crate) fn show_counts(
         counts: &[],
         max_items: 0,
     };
-    for (index, node) in pickle.nodes().iter().enumerate() {
+    for (index, node) in pickle.nodes().enumerate() {
         let Node::Inert(inert) = node else { continue };
         let InertKind::Instance { class, opcode, .. } = inert.kind else {
             continue;
@@ -155,7 +155,7 @@ impl<'p, 'a> Walker<'p, 'a> {
             label => return self.text(format!("*{label}"), Style::Label),
         }
         if depth > self.options.max_depth {
-            let elided = elided(&self.context(), self.pickle.node(id));
+            let elided = elided(&self.context(), &self.pickle.node(id));
             return self.text(elided, Style::Comment);
         }
         if self.counts[id.index()] > 1 {
@@ -174,7 +174,7 @@ impl<'p, 'a> Walker<'p, 'a> {
     fn enter_leaf(&mut self, id: NodeId) -> bool {
         let max = self.options.max_string;
         let (text, style) = match self.pickle.node(id) {
-            Node::Str(text) => (str_text(text, max), Style::Str),
+            Node::Str(text) => (str_text(&text, max), Style::Str),
             Node::Bytes(bytes) => (bytes_text(bytes, max), Style::Str),
             Node::BigInt(value) => (bigint_text(value, max), Style::Number),
             Node::Tuple(items) if items.is_empty() => ("()".to_string(), Style::Plain),
@@ -226,7 +226,7 @@ impl<'p, 'a> Walker<'p, 'a> {
                 let doc = self.context().inert_doc(inert);
                 self.push_doc(doc, depth);
             }
-            node if node.child_count() == 0 => self.text(empty(node), Style::Plain),
+            node if node.child_count() == 0 => self.text(empty(&node), Style::Plain),
             _ => self.frames.push(Frame {
                 source: Source::Native { node: id, step: 0 },
                 depth,
@@ -258,7 +258,7 @@ impl Iterator for Walker<'_, '_> {
                     *step += 1;
                     native_item(
                         self.pickle,
-                        self.pickle.node(*node),
+                        &self.pickle.node(*node),
                         *step - 1,
                         self.options.max_items,
                     )
@@ -324,7 +324,7 @@ const SHORT_LEAF: usize = 16;
 /// and bytes, ints up to 128 bits): such items are alike, so when they do not fit on one line they fill
 /// lines rather than take one each.
 fn fills(pickle: &Pickle<'_>, node: &Node<'_>) -> bool {
-    let short = |item: &Value| match item.node().map(|id| pickle.node(id)) {
+    let short = |item: Value| match item.node().map(|id| pickle.node(id)) {
         None => true,
         Some(Node::Str(text)) => text.as_bytes().len() <= SHORT_LEAF,
         Some(Node::Bytes(bytes)) => bytes.len() <= SHORT_LEAF,
@@ -359,9 +359,9 @@ fn entry_item(node: &Node<'_>, index: usize, part: usize, comma: bool) -> Item {
     match node {
         Node::Dict(entries) => match part {
             0 => Item::Token(break_before(index)),
-            1 => Item::Value(entries[index].0),
+            1 => Item::Value(entries.get(index).map_or(Value::None, |entry| entry.0)),
             2 => Item::Token(Token::text(": ")),
-            3 => Item::Value(entries[index].1),
+            3 => Item::Value(entries.get(index).map_or(Value::None, |entry| entry.1)),
             _ => last(comma),
         },
         _ => match part {

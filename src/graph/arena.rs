@@ -1,0 +1,456 @@
+//! [`Arena`]: where a pickle's objects live, in three flat vectors.
+//!
+//! Every node is one 24-byte record; every container's items are a range of one
+//! shared vector of 8-byte [`Slot`]s; str and bytes payloads borrow the input, or sit
+//! in one shared byte vector when they had to be decoded. Loading allocates no memory
+//! per object: a pickle of 200,000 small dicts used to make 200,000 `malloc` calls.
+//!
+//! A container's range grows in place while it is the last thing in the slot vector
+//! (a list filled by `APPENDS` batches of ints); when something else was stored after
+//! it (a list of records), it moves to the end with room to double, so the slots left
+//! behind are at most as many as those in use.
+
+use std::borrow::Cow;
+
+use num_bigint::BigInt;
+
+use super::node::{Entries, Inert, Items, Node, NodeId, Value};
+use super::pystr::PyStr;
+use super::slot::Slot;
+use crate::error::ErrorKind;
+
+/// What one node is, stored (see [`Node`] for what each kind means).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stored<'a> {
+    BigInt(Box<BigInt>),
+    Str(&'a [u8]),
+    StrOwned(Span),
+    Bytes(&'a [u8]),
+    BytesOwned(Span),
+    ByteArray(&'a [u8]),
+    ByteArrayOwned(Span),
+    List(Range),
+    Tuple(Range),
+    Dict(Range),
+    Set(Range),
+    FrozenSet(Range),
+    Inert(Box<Inert>),
+}
+
+/// A payload in [`Arena::owned`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Span {
+    start: usize,
+    len: usize,
+}
+
+/// A container's slots: `len` in use from `start`, room for `cap`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Range {
+    start: u32,
+    len: u32,
+    cap: u32,
+}
+
+impl Range {
+    fn slots(self) -> std::ops::Range<usize> {
+        self.start as usize..self.start as usize + self.len as usize
+    }
+}
+
+/// The kinds of payload node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PayloadKind {
+    Str,
+    Bytes,
+    ByteArray,
+}
+
+/// The kinds of container node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ContainerKind {
+    List,
+    Tuple,
+    Dict,
+    Set,
+    FrozenSet,
+}
+
+/// The nodes of one pickle (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Arena<'a> {
+    nodes: Vec<Stored<'a>>,
+    slots: Vec<Slot>,
+    wides: Vec<u64>,
+    owned: Vec<u8>,
+}
+
+/// The most slots an arena holds: ranges are indexed by `u32`.
+const MAX_SLOTS: usize = u32::MAX as usize;
+
+fn too_many_slots() -> ErrorKind {
+    ErrorKind::LimitExceeded {
+        limit: "container slot",
+        max: MAX_SLOTS as u64,
+    }
+}
+
+impl<'a> Arena<'a> {
+    /// How many nodes there are.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Node `id`, as a view.
+    ///
+    /// # Panics
+    /// If `id` is not a node of this arena.
+    #[inline]
+    pub(crate) fn node(&self, id: NodeId) -> Node<'_> {
+        self.view(&self.nodes[id.index()])
+    }
+
+    /// Node `id`, if it is one of this arena's.
+    pub(crate) fn get(&self, id: NodeId) -> Option<Node<'_>> {
+        self.nodes.get(id.index()).map(|stored| self.view(stored))
+    }
+
+    /// What node `id` is, stored.
+    #[inline]
+    pub(crate) fn stored(&self, id: NodeId) -> &Stored<'a> {
+        &self.nodes[id.index()]
+    }
+
+    #[inline]
+    fn view<'p>(&'p self, stored: &'p Stored<'a>) -> Node<'p> {
+        let owned = |span: &Span| &self.owned[span.start..span.start + span.len];
+        let items = |range: &Range| Items {
+            slots: &self.slots[range.slots()],
+            wides: &self.wides,
+        };
+        match stored {
+            Stored::BigInt(v) => Node::BigInt(v),
+            Stored::Str(bytes) => Node::Str(PyStr::trusted(bytes)),
+            Stored::StrOwned(span) => Node::Str(PyStr::trusted(owned(span))),
+            Stored::Bytes(bytes) => Node::Bytes(bytes),
+            Stored::BytesOwned(span) => Node::Bytes(owned(span)),
+            Stored::ByteArray(bytes) => Node::ByteArray(bytes),
+            Stored::ByteArrayOwned(span) => Node::ByteArray(owned(span)),
+            Stored::List(range) => Node::List(items(range)),
+            Stored::Tuple(range) => Node::Tuple(items(range)),
+            Stored::Set(range) => Node::Set(items(range)),
+            Stored::FrozenSet(range) => Node::FrozenSet(items(range)),
+            Stored::Dict(range) => Node::Dict(Entries {
+                slots: &self.slots[range.slots()],
+                wides: &self.wides,
+            }),
+            Stored::Inert(inert) => Node::Inert(inert),
+        }
+    }
+
+    /// Where the nodes are kept: the arena's identity while it lives and is not grown.
+    pub(crate) fn address(&self) -> usize {
+        self.nodes.as_ptr() as usize
+    }
+
+    /// Whether node `id` is a str or bytes payload borrowed from the input.
+    pub(crate) fn borrows_input(&self, id: NodeId) -> bool {
+        matches!(
+            self.nodes.get(id.index()),
+            Some(Stored::Str(_) | Stored::Bytes(_) | Stored::ByteArray(_))
+        )
+    }
+
+    #[inline(always)]
+    fn push(&mut self, stored: Stored<'a>) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(stored);
+        id
+    }
+
+    /// Adds a str, bytes or bytearray node; a payload the input does not hold is copied
+    /// into the arena.
+    #[inline(always)]
+    pub(crate) fn push_payload(&mut self, kind: PayloadKind, payload: Cow<'a, [u8]>) -> NodeId {
+        let stored = match payload {
+            Cow::Borrowed(bytes) => match kind {
+                PayloadKind::Str => Stored::Str(bytes),
+                PayloadKind::Bytes => Stored::Bytes(bytes),
+                PayloadKind::ByteArray => Stored::ByteArray(bytes),
+            },
+            Cow::Owned(bytes) => self.owned_payload(kind, &bytes),
+        };
+        self.push(stored)
+    }
+
+    fn owned_payload(&mut self, kind: PayloadKind, bytes: &[u8]) -> Stored<'a> {
+        let span = Span {
+            start: self.owned.len(),
+            len: bytes.len(),
+        };
+        self.owned.extend_from_slice(bytes);
+        match kind {
+            PayloadKind::Str => Stored::StrOwned(span),
+            PayloadKind::Bytes => Stored::BytesOwned(span),
+            PayloadKind::ByteArray => Stored::ByteArrayOwned(span),
+        }
+    }
+
+    /// Adds a copy of payload node `id` (which must be str, bytes or bytearray) as `kind`.
+    pub(crate) fn push_payload_of(&mut self, kind: PayloadKind, id: NodeId) -> NodeId {
+        let stored = match self.nodes[id.index()].clone() {
+            Stored::Str(bytes) | Stored::Bytes(bytes) | Stored::ByteArray(bytes) => match kind {
+                PayloadKind::Str => Stored::Str(bytes),
+                PayloadKind::Bytes => Stored::Bytes(bytes),
+                PayloadKind::ByteArray => Stored::ByteArray(bytes),
+            },
+            Stored::StrOwned(span) | Stored::BytesOwned(span) | Stored::ByteArrayOwned(span) => {
+                match kind {
+                    PayloadKind::Str => Stored::StrOwned(span),
+                    PayloadKind::Bytes => Stored::BytesOwned(span),
+                    PayloadKind::ByteArray => Stored::ByteArrayOwned(span),
+                }
+            }
+            _ => Stored::BytesOwned(Span { start: 0, len: 0 }),
+        };
+        self.push(stored)
+    }
+
+    /// Adds an int node.
+    pub(crate) fn push_bigint(&mut self, value: BigInt) -> NodeId {
+        self.push(Stored::BigInt(Box::new(value)))
+    }
+
+    /// Adds an inert node.
+    pub(crate) fn push_inert(&mut self, inert: Inert) -> NodeId {
+        self.push(Stored::Inert(Box::new(inert)))
+    }
+
+    /// Inert node `id`, to record a mutation on it.
+    pub(crate) fn inert_mut(&mut self, id: NodeId) -> Option<&mut Inert> {
+        match &mut self.nodes[id.index()] {
+            Stored::Inert(inert) => Some(inert),
+            _ => None,
+        }
+    }
+
+    /// Adds a container holding `items` (a dict's keys and values alternating).
+    ///
+    /// # Errors
+    /// When the arena would hold more than `u32::MAX` slots.
+    #[inline(always)]
+    pub(crate) fn push_container(
+        &mut self,
+        kind: ContainerKind,
+        items: &[Value],
+    ) -> Result<NodeId, ErrorKind> {
+        let start = self.slots.len();
+        if MAX_SLOTS - start < items.len() {
+            return Err(too_many_slots());
+        }
+        let wides = &mut self.wides;
+        self.slots
+            .extend(items.iter().map(|&item| Slot::pack(item, wides)));
+        let range = Range {
+            start: start as u32,
+            len: items.len() as u32,
+            cap: items.len() as u32,
+        };
+        Ok(self.push(match kind {
+            ContainerKind::List => Stored::List(range),
+            ContainerKind::Tuple => Stored::Tuple(range),
+            ContainerKind::Dict => Stored::Dict(range),
+            ContainerKind::Set => Stored::Set(range),
+            ContainerKind::FrozenSet => Stored::FrozenSet(range),
+        }))
+    }
+
+    fn range_mut(&mut self, id: NodeId) -> &mut Range {
+        match &mut self.nodes[id.index()] {
+            Stored::List(range)
+            | Stored::Tuple(range)
+            | Stored::Dict(range)
+            | Stored::Set(range)
+            | Stored::FrozenSet(range) => range,
+            _ => unreachable!("only containers have slots"),
+        }
+    }
+
+    /// How many slots container `id` uses (a dict's are twice its entries).
+    #[inline]
+    pub(crate) fn slot_count(&self, id: NodeId) -> usize {
+        match &self.nodes[id.index()] {
+            Stored::List(range)
+            | Stored::Tuple(range)
+            | Stored::Dict(range)
+            | Stored::Set(range)
+            | Stored::FrozenSet(range) => range.len as usize,
+            _ => 0,
+        }
+    }
+
+    /// Slot `index` of container `id`, unpacked.
+    #[inline]
+    pub(crate) fn slot(&self, id: NodeId, index: usize) -> Value {
+        let (Stored::List(range)
+        | Stored::Tuple(range)
+        | Stored::Dict(range)
+        | Stored::Set(range)
+        | Stored::FrozenSet(range)) = &self.nodes[id.index()]
+        else {
+            unreachable!("only containers have slots");
+        };
+        self.slots[range.start as usize + index].unpack(&self.wides)
+    }
+
+    /// Overwrites slot `index` of container `id`.
+    pub(crate) fn set_slot(&mut self, id: NodeId, index: usize, value: Value) {
+        let start = self.range_mut(id).start as usize;
+        self.slots[start + index] = Slot::pack(value, &mut self.wides);
+    }
+
+    /// Appends `items` to container `id`.
+    ///
+    /// # Errors
+    /// When the arena would hold more than `u32::MAX` slots.
+    #[inline(always)]
+    pub(crate) fn append(&mut self, id: NodeId, items: &[Value]) -> Result<(), ErrorKind> {
+        let end = self.slots.len();
+        let range = *self.range_mut(id);
+        let (start, len, cap) = (range.start as usize, range.len as usize, range.cap as usize);
+        let new_len = len + items.len();
+        if new_len > MAX_SLOTS || MAX_SLOTS - end < items.len() {
+            return Err(too_many_slots());
+        }
+        let wides = &mut self.wides;
+        if start + cap == end && len == cap {
+            // Last in the arena and full: grows in place.
+            self.slots
+                .extend(items.iter().map(|&item| Slot::pack(item, wides)));
+            let range = self.range_mut(id);
+            range.len = new_len as u32;
+            range.cap = new_len as u32;
+            return Ok(());
+        }
+        let start = if new_len <= cap {
+            start
+        } else if start + cap == end {
+            // Last in the arena, with room it has outgrown: the room grows.
+            self.slots.resize(start + new_len, Slot::NONE);
+            self.range_mut(id).cap = new_len as u32;
+            start
+        } else {
+            // Something was stored after it: it moves to the end, with room to double.
+            let new_cap = new_len.max(2 * len).min(MAX_SLOTS - end);
+            if new_cap < new_len {
+                return Err(too_many_slots());
+            }
+            self.slots.extend_from_within(start..start + len);
+            self.slots.resize(end + new_cap, Slot::NONE);
+            let range = self.range_mut(id);
+            range.start = end as u32;
+            range.cap = new_cap as u32;
+            end
+        };
+        let wides = &mut self.wides;
+        for (slot, &item) in self.slots[start + len..start + new_len]
+            .iter_mut()
+            .zip(items)
+        {
+            *slot = Slot::pack(item, wides);
+        }
+        self.range_mut(id).len = new_len as u32;
+        Ok(())
+    }
+
+    /// Detaches the arena from the input, copying the payloads it borrows.
+    pub(crate) fn into_owned(self) -> Arena<'static> {
+        let mut owned = self.owned;
+        let mut copy = |bytes: &[u8]| {
+            let span = Span {
+                start: owned.len(),
+                len: bytes.len(),
+            };
+            owned.extend_from_slice(bytes);
+            span
+        };
+        let nodes = self
+            .nodes
+            .into_iter()
+            .map(|stored| match stored {
+                Stored::Str(bytes) => Stored::StrOwned(copy(bytes)),
+                Stored::Bytes(bytes) => Stored::BytesOwned(copy(bytes)),
+                Stored::ByteArray(bytes) => Stored::ByteArrayOwned(copy(bytes)),
+                Stored::StrOwned(span) => Stored::StrOwned(span),
+                Stored::BytesOwned(span) => Stored::BytesOwned(span),
+                Stored::ByteArrayOwned(span) => Stored::ByteArrayOwned(span),
+                Stored::BigInt(v) => Stored::BigInt(v),
+                Stored::List(range) => Stored::List(range),
+                Stored::Tuple(range) => Stored::Tuple(range),
+                Stored::Dict(range) => Stored::Dict(range),
+                Stored::Set(range) => Stored::Set(range),
+                Stored::FrozenSet(range) => Stored::FrozenSet(range),
+                Stored::Inert(inert) => Stored::Inert(inert),
+            })
+            .collect();
+        Arena {
+            nodes,
+            slots: self.slots,
+            wides: self.wides,
+            owned,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(range: std::ops::Range<i64>) -> Vec<Value> {
+        range.map(Value::Int).collect()
+    }
+
+    #[test]
+    fn a_list_grows_in_place_while_last_and_moves_with_room_when_not() {
+        let mut arena = Arena::default();
+        let list = arena.push_container(ContainerKind::List, &[]).unwrap();
+        arena.append(list, &ints(0..3)).unwrap();
+        arena.append(list, &ints(3..5)).unwrap();
+        assert_eq!(arena.slots.len(), 5, "grew in place");
+        let tuple = arena
+            .push_container(ContainerKind::Tuple, &[Value::Int(i64::MAX)])
+            .unwrap();
+        arena.append(list, &ints(5..6)).unwrap();
+        assert_eq!(
+            arena.slots.len(),
+            6 + 10,
+            "moved to the end with room to double"
+        );
+        arena.append(list, &ints(6..10)).unwrap();
+        assert_eq!(arena.slots.len(), 16, "filled its room");
+        arena.append(list, &ints(10..12)).unwrap();
+        assert_eq!(arena.slots.len(), 18, "last again: grew in place");
+        let Node::List(items) = arena.node(list) else {
+            panic!()
+        };
+        assert_eq!(items.to_vec(), ints(0..12));
+        let Node::Tuple(items) = arena.node(tuple) else {
+            panic!()
+        };
+        assert_eq!(items.to_vec(), vec![Value::Int(i64::MAX)]);
+    }
+
+    #[test]
+    fn payloads_decoded_or_borrowed_read_back_the_same() {
+        let input = b"abc".as_slice();
+        let mut arena = Arena::default();
+        let borrowed = arena.push_payload(PayloadKind::Str, Cow::Borrowed(input));
+        let owned = arena.push_payload(PayloadKind::Bytes, Cow::Owned(b"xyz".to_vec()));
+        assert!(arena.borrows_input(borrowed) && !arena.borrows_input(owned));
+        assert_eq!(arena.node(owned), Node::Bytes(b"xyz"));
+        let owned = arena.into_owned();
+        assert_eq!(owned.node(borrowed), Node::Str(PyStr::trusted(b"abc")));
+        assert!(!owned.borrows_input(borrowed));
+    }
+}

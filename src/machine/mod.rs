@@ -41,9 +41,11 @@ pub struct Failure<'a> {
 
 /// Bytes a node costs in the arena, for [`LoadOptions::max_alloc_bytes`].
 const NODE_COST: u64 = std::mem::size_of::<Stored<'static>>() as u64;
-/// Bytes a container slot costs: 8, and as much again for the room a container that
-/// moves takes with it.
-const SLOT_COST: u64 = 16;
+/// Bytes of one container slot.
+const SLOT_SIZE: u64 = 8;
+/// Bytes a container slot costs: its own, and as much again for the vector's growth
+/// (the room and the copies of containers that moved are charged as they happen).
+const SLOT_COST: u64 = 2 * SLOT_SIZE;
 /// Bytes a memo entry costs: a dense slot with its share of growth slack, or a sparse
 /// hash map entry.
 const MEMO_ENTRY_COST: u64 = 2 * std::mem::size_of::<Value>() as u64;
@@ -94,6 +96,8 @@ pub struct Machine<'a, 'o> {
     effects: Vec<Effect>,
     protocol: u8,
     allocated: u64,
+    /// How many of the arena's moved slots are charged already.
+    moved_charged: u64,
     next_buffer: u64,
     offset: u64,
     buffers: Option<&'o [&'a [u8]]>,
@@ -114,6 +118,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             effects: Vec::new(),
             protocol: 0,
             allocated: 0,
+            moved_charged: 0,
             next_buffer: 0,
             offset: start as u64,
             buffers: None,
@@ -289,7 +294,13 @@ impl<'a, 'o> Machine<'a, 'o> {
     // ---- arena ----------------------------------------------------------------------
 
     fn charge(&mut self, bytes: u64) -> Result<(), ErrorKind> {
-        self.allocated = self.allocated.saturating_add(bytes);
+        // Slots that moving containers cost are charged here, one charge late.
+        let moved = self.arena.moved_slots() - self.moved_charged;
+        self.moved_charged += moved;
+        self.allocated = self
+            .allocated
+            .saturating_add(bytes)
+            .saturating_add(moved * SLOT_SIZE);
         if self.allocated > self.options.max_alloc_bytes {
             return Err(ErrorKind::LimitExceeded {
                 limit: "allocation",
@@ -615,7 +626,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         if let Ok(Value::Node(id)) = self.stack.top() {
             if let Stored::List(_) = self.arena.stored(id) {
                 self.charge(SLOT_COST)?;
-                return self.arena.append(id, &[item]);
+                return self.arena.push_item(id, item);
             }
         }
         self.extend_target(vec![item], "APPEND")
@@ -794,7 +805,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             {
                 continue;
             }
-            self.arena.append(id, &[item])?;
+            self.arena.push_item(id, item)?;
             self.keys.record(&self.arena, id, len, item)?;
         }
         Ok(())

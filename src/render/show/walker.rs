@@ -81,16 +81,16 @@ pub(crate) fn show_counts(
     counts
 }
 
-enum Source {
+enum Source<'p> {
     /// A list, tuple, set, frozenset or dict, its tokens computed from a step number so
     /// that a frame costs a few words however long the container.
-    Native { node: NodeId, step: usize },
+    Native { node: Node<'p>, step: usize },
     /// A flattened document (an inert node, a recognized node, the top level).
     Items(std::vec::IntoIter<Item>),
 }
 
-struct Frame {
-    source: Source,
+struct Frame<'p> {
+    source: Source<'p>,
     /// Nesting of the values this frame writes (the top level's values are at depth 1).
     depth: usize,
 }
@@ -102,7 +102,7 @@ pub(crate) struct Walker<'p, 'a> {
     counts: Vec<u32>,
     state: Vec<u32>,
     next_label: u32,
-    frames: Vec<Frame>,
+    frames: Vec<Frame<'p>>,
     pending: VecDeque<Token>,
 }
 
@@ -227,8 +227,8 @@ impl<'p, 'a> Walker<'p, 'a> {
                 self.push_doc(doc, depth);
             }
             node if node.child_count() == 0 => self.text(empty(&node), Style::Plain),
-            _ => self.frames.push(Frame {
-                source: Source::Native { node: id, step: 0 },
+            node => self.frames.push(Frame {
+                source: Source::Native { node, step: 0 },
                 depth,
             }),
         }
@@ -256,12 +256,7 @@ impl Iterator for Walker<'_, '_> {
                 Source::Items(items) => items.next(),
                 Source::Native { node, step } => {
                     *step += 1;
-                    native_item(
-                        self.pickle,
-                        &self.pickle.node(*node),
-                        *step - 1,
-                        self.options.max_items,
-                    )
+                    native_item(self.pickle, node, *step - 1, self.options.max_items)
                 }
             };
             match item {

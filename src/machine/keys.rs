@@ -82,6 +82,9 @@ impl BuildHasher for Hashed {
     }
 }
 
+/// Entries of [`Keys::node_keys`] (a power of two).
+const NODE_KEYS: usize = 256;
+
 /// The most payload bytes a [`Key::Short`] holds.
 const SHORT: usize = 14;
 
@@ -137,6 +140,11 @@ pub struct Keys {
     /// The key that the last `find` did not find, for the `record` that follows it,
     /// with its fingerprint (small containers) or hash (indexed ones).
     pending: Option<(Value, Key, u64)>,
+    /// The keys of recently seen nodes, by node id modulo its size (an entry holds the
+    /// id plus one; 0 is empty). A node's key never changes (keys are immutable
+    /// objects), and picklers memoize repeated keys: the six field names of a million
+    /// records are six nodes, reduced six times rather than six million.
+    node_keys: Box<[(u32, Key); NODE_KEYS]>,
     /// Canonical ids of str and bytes payloads: a node standing for each.
     texts: Vec<NodeId>,
     texts_by_hash: HashMap<u64, Vec<u32>>,
@@ -154,6 +162,7 @@ impl Default for Keys {
             recent_owner: None,
             recent: Vec::new(),
             pending: None,
+            node_keys: Box::new([(0, Key::None); NODE_KEYS]),
             texts: Vec::new(),
             texts_by_hash: HashMap::new(),
             text_of_node: HashMap::new(),
@@ -284,27 +293,41 @@ impl Keys {
             Value::Bool(b) => Key::Int(i64::from(b)),
             Value::Int(v) => Key::Int(v),
             Value::Float(f) => self.float_key(arena, f),
-            Value::Node(id) => match arena.node(id) {
-                Node::Str(text) => match Short::of(1, text.as_bytes()) {
-                    Some(short) => Key::Short(short),
-                    None => Key::Str(self.text_id(arena, id, 1)),
-                },
-                Node::Bytes(bytes) => match Short::of(2, bytes) {
-                    Some(short) => Key::Short(short),
-                    None => Key::Bytes(self.text_id(arena, id, 2)),
-                },
-                Node::BigInt(v) => match self.canon_of_node.get(&id) {
-                    Some(&canon) => Key::Canon(canon),
-                    None => {
-                        let canon = self.intern(arena, Canon::Big(v.clone()));
-                        self.canon_of_node.insert(id, canon);
-                        Key::Canon(canon)
-                    }
-                },
-                Node::Tuple(_) | Node::FrozenSet(_) => Key::Canon(self.canon_of(arena, id)?),
-                Node::Inert(_) => Key::Identity(id),
-                other => return Err(ErrorKind::Unhashable(other.type_name().unwrap_or("object"))),
+            Value::Node(id) => {
+                let entry = id.0 as usize % NODE_KEYS;
+                let (seen, key) = self.node_keys[entry];
+                if seen == id.0.wrapping_add(1) {
+                    return Ok(key);
+                }
+                let key = self.node_key(arena, id)?;
+                self.node_keys[entry] = (id.0.wrapping_add(1), key);
+                key
+            }
+        })
+    }
+
+    /// The key of a node, reduced afresh.
+    fn node_key(&mut self, arena: &Arena<'_>, id: NodeId) -> Result<Key, ErrorKind> {
+        Ok(match arena.node(id) {
+            Node::Str(text) => match Short::of(1, text.as_bytes()) {
+                Some(short) => Key::Short(short),
+                None => Key::Str(self.text_id(arena, id, 1)),
             },
+            Node::Bytes(bytes) => match Short::of(2, bytes) {
+                Some(short) => Key::Short(short),
+                None => Key::Bytes(self.text_id(arena, id, 2)),
+            },
+            Node::BigInt(v) => match self.canon_of_node.get(&id) {
+                Some(&canon) => Key::Canon(canon),
+                None => {
+                    let canon = self.intern(arena, Canon::Big(v.clone()));
+                    self.canon_of_node.insert(id, canon);
+                    Key::Canon(canon)
+                }
+            },
+            Node::Tuple(_) | Node::FrozenSet(_) => Key::Canon(self.canon_of(arena, id)?),
+            Node::Inert(_) => Key::Identity(id),
+            other => return Err(ErrorKind::Unhashable(other.type_name().unwrap_or("object"))),
         })
     }
 

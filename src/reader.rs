@@ -64,6 +64,22 @@ impl<'a> Reader<'a> {
         self.input.len()
     }
 
+    /// The bytes from the position to the end of the region a read may reach (the
+    /// frame's end, or the input's): for a loop that decodes a run of small opcodes
+    /// itself and then moves on with [`Reader::advance`].
+    #[inline]
+    pub fn ahead(&mut self) -> &'a [u8] {
+        let limit = self.limit();
+        &self.input[self.pos..limit]
+    }
+
+    /// Moves on `len` bytes, which [`Reader::ahead`] gave.
+    #[inline]
+    pub fn advance(&mut self, len: usize) {
+        debug_assert!(self.pos + len <= self.input.len());
+        self.pos += len;
+    }
+
     /// Takes `len` bytes, borrowed from the input.
     #[inline]
     pub fn take(&mut self, len: usize) -> Result<&'a [u8], ErrorKind> {

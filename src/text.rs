@@ -324,16 +324,30 @@ pub fn raw_unicode_escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
 /// ```
 pub fn decode_long(bytes: &[u8]) -> ParsedInt {
     if bytes.len() <= 8 {
-        let fill = if bytes.last().is_some_and(|&b| b & 0x80 != 0) {
-            0xff
-        } else {
-            0
-        };
-        let mut buf = [fill; 8];
-        buf[..bytes.len()].copy_from_slice(bytes);
-        return ParsedInt::Small(i64::from_le_bytes(buf));
+        return ParsedInt::Small(decode_small_long(bytes));
     }
     ParsedInt::from_big(BigInt::from_signed_bytes_le(bytes))
+}
+
+/// [`decode_long`] of at most 8 bytes, which always fit in an `i64`.
+/// ```
+/// use picklegraph::text::decode_small_long;
+/// assert_eq!(decode_small_long(&[0x00, 0x80]), -32768);
+/// assert_eq!(decode_small_long(&[0xff; 8]), -1);
+/// ```
+///
+/// # Panics
+/// If there are more than 8 bytes.
+#[inline]
+pub fn decode_small_long(bytes: &[u8]) -> i64 {
+    let fill = if bytes.last().is_some_and(|&b| b & 0x80 != 0) {
+        0xff
+    } else {
+        0
+    };
+    let mut buf = [fill; 8];
+    buf[..bytes.len()].copy_from_slice(bytes);
+    i64::from_le_bytes(buf)
 }
 
 #[cfg(test)]

@@ -262,7 +262,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::FrozenSet => self.op_frozenset(),
             Opcode::Pop => self.op_pop(),
             Opcode::Dup => self.op_dup(),
-            Opcode::Mark => self.stack.push_mark(),
+            Opcode::Mark => self.op_mark(),
             Opcode::PopMark => self.op_pop_mark(),
             Opcode::Get => self.op_get(),
             Opcode::BinGet => self.op_binget(),
@@ -848,6 +848,57 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_dup(&mut self) -> Result<(), ErrorKind> {
         let top = self.stack.top()?;
         self.stack.push(top)
+    }
+
+    fn op_mark(&mut self) -> Result<(), ErrorKind> {
+        self.stack.push_mark()?;
+        self.push_scalar_run();
+        Ok(())
+    }
+
+    /// Pushes the run of scalar opcodes that follows (`BININT1`, `BININT2`, `BININT`,
+    /// `LONG1` of at most 8 bytes, `BINFLOAT`, `NONE`, `NEWTRUE`, `NEWFALSE`), the body of
+    /// a list or tuple of numbers, without going through the dispatch loop: its
+    /// mispredicted jump per opcode was most of the time of loading a list of ints.
+    /// These opcodes cannot fail but for a short input or a full stack; the run stops
+    /// before any such opcode, as before anything else, and leaves it to the loop.
+    fn push_scalar_run(&mut self) {
+        const BININT1: u8 = Opcode::BinInt1.byte();
+        const BININT2: u8 = Opcode::BinInt2.byte();
+        const BININT: u8 = Opcode::BinInt.byte();
+        const LONG1: u8 = Opcode::Long1.byte();
+        const BINFLOAT: u8 = Opcode::BinFloat.byte();
+        const NONE: u8 = Opcode::None.byte();
+        const NEWTRUE: u8 = Opcode::NewTrue.byte();
+        const NEWFALSE: u8 = Opcode::NewFalse.byte();
+        let ahead = self.reader.ahead();
+        let mut at = 0;
+        loop {
+            let (len, value) = match ahead[at..] {
+                [BININT1, v, ..] => (2, Value::Int(i64::from(v))),
+                [BININT2, a, b, ..] => (3, Value::Int(i64::from(u16::from_le_bytes([a, b])))),
+                [BININT, a, b, c, d, ..] => {
+                    (5, Value::Int(i64::from(i32::from_le_bytes([a, b, c, d]))))
+                }
+                [LONG1, n @ 0..=8, ref rest @ ..] if rest.len() >= usize::from(n) => {
+                    let n = usize::from(n);
+                    (2 + n, Value::Int(text::decode_small_long(&rest[..n])))
+                }
+                [BINFLOAT, a, b, c, d, e, f, g, h, ..] => (
+                    9,
+                    Value::Float(f64::from_be_bytes([a, b, c, d, e, f, g, h])),
+                ),
+                [NONE, ..] => (1, Value::None),
+                [NEWTRUE, ..] => (1, Value::Bool(true)),
+                [NEWFALSE, ..] => (1, Value::Bool(false)),
+                _ => break,
+            };
+            if self.stack.push(value).is_err() {
+                break;
+            }
+            at += len;
+        }
+        self.reader.advance(at);
     }
 
     fn op_pop_mark(&mut self) -> Result<(), ErrorKind> {

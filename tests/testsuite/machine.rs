@@ -314,3 +314,35 @@ fn the_opcode_table_matches_pickletools() {
         .collect();
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn runs_of_scalar_opcodes_after_a_mark_read_as_the_loop_reads_them() {
+    // BININT1, BININT2, BININT (negative), LONG1 of 0, 1, 8 bytes and of 9 bytes (a big
+    // int, which ends the run), then the run resumes after the next opcode.
+    let mut body = b"\x80\x02](K\x07M\x34\x12J\xfe\xff\xff\xff\x8a\x00\x8a\x01\x80".to_vec();
+    body.extend(b"\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f");
+    body.extend(b"\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01K\x01e.");
+    assert_eq!(
+        repr_of(&body),
+        "[7, 4660, -2, 0, -128, 9223372036854775807, 18446744073709551616, 1]"
+    );
+    // Floats, None and bools, and a run cut by an opcode it does not read (a str).
+    let floats = b"\x80\x02(G?\xf8\x00\x00\x00\x00\x00\x00N\x88\x89X\x01\x00\x00\x00aK\x05t.";
+    assert_eq!(repr_of(floats), "(1.5, None, True, False, 'a', 5)");
+    // A run cut short by the input's end fails where the loop fails, at the opcode.
+    let error = load(b"\x80\x02](K\x07M\x34").unwrap_err();
+    assert_eq!(error.offset(), 6, "{error}");
+    assert!(
+        error.to_string().starts_with("offset 6 (BININT2)"),
+        "{error}"
+    );
+    // A run does not read across a frame's end: the frame's last opcode is read, and the
+    // opcodes after the frame are read outside it.
+    let mut framed = b"\x80\x04\x95\x08\x00\x00\x00\x00\x00\x00\x00](K\x01K\x02K\x03".to_vec();
+    framed.extend(b"K\x04e.");
+    assert_eq!(repr_of(&framed), "[1, 2, 3, 4]");
+    // An opcode whose argument runs past a used-up frame is read as CPython reads it.
+    let mut split = b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00](K\x01M".to_vec();
+    split.extend(b"\x02\x00e.");
+    assert_eq!(repr_of(&split), "[1, 2]");
+}

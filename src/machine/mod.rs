@@ -294,13 +294,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     // ---- arena ----------------------------------------------------------------------
 
     fn charge(&mut self, bytes: u64) -> Result<(), ErrorKind> {
-        // Slots that moving containers cost are charged here, one charge late.
-        let moved = self.arena.moved_slots() - self.moved_charged;
-        self.moved_charged += moved;
-        self.allocated = self
-            .allocated
-            .saturating_add(bytes)
-            .saturating_add(moved * SLOT_SIZE);
+        self.allocated = self.allocated.saturating_add(bytes);
         if self.allocated > self.options.max_alloc_bytes {
             return Err(ErrorKind::LimitExceeded {
                 limit: "allocation",
@@ -311,6 +305,19 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     /// Checks the node limit and charges a node of `extra` bytes more than a node.
+    /// Charges the slots that containers which moved in the arena have cost since the
+    /// last call (see [`Arena::moved_slots`]): called after the operations that may move
+    /// one, so that the allocation limit counts them.
+    #[inline]
+    fn charge_moved(&mut self) -> Result<(), ErrorKind> {
+        let moved = self.arena.moved_slots() - self.moved_charged;
+        if moved == 0 {
+            return Ok(());
+        }
+        self.moved_charged += moved;
+        self.charge(moved * SLOT_SIZE)
+    }
+
     // Always inlined, as are the arena's pushes and `PyStr::from_utf8_surrogatepass`: a
     // value passed or returned through memory is written in parts and read back whole,
     // and the store-forwarding stall that makes was a fifth of loading a list of strs.
@@ -626,7 +633,8 @@ impl<'a, 'o> Machine<'a, 'o> {
         if let Ok(Value::Node(id)) = self.stack.top() {
             if let Stored::List(_) = self.arena.stored(id) {
                 self.charge(SLOT_COST)?;
-                return self.arena.push_item(id, item);
+                self.arena.push_item(id, item)?;
+                return self.charge_moved();
             }
         }
         self.extend_target(vec![item], "APPEND")
@@ -638,7 +646,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             let count = self.stack.above_mark()?.len();
             let appended = self
                 .charge(count as u64 * SLOT_COST)
-                .and_then(|()| self.arena.append(id, self.stack.above_mark()?));
+                .and_then(|()| self.arena.append(id, self.stack.above_mark()?))
+                .and_then(|()| self.charge_moved());
             self.stack.drop_mark()?;
             return appended;
         }
@@ -663,7 +672,10 @@ impl<'a, 'o> Machine<'a, 'o> {
             return Err(self.wrong_type(operation, target, "it has no append or extend"));
         };
         match self.arena.stored(id) {
-            Stored::List(_) => self.arena.append(id, &items),
+            Stored::List(_) => {
+                self.arena.append(id, &items)?;
+                self.charge_moved()
+            }
             Stored::Inert(_) => {
                 if let Some(inert) = self.arena.inert_mut(id) {
                     inert.push_mutation(Mutation::Append(items));
@@ -753,7 +765,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 )
             });
             self.stack.drop_mark()?;
-            return stored;
+            return stored.and_then(|()| self.charge_moved());
         }
         let items = self.pop_mark_items()?;
         if items.len() % 2 != 0 {
@@ -786,7 +798,8 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn set_items(&mut self, id: NodeId, flat: &[Value]) -> Result<(), ErrorKind> {
-        set_items(&mut self.arena, &mut self.keys, &mut self.scratch, id, flat)
+        set_items(&mut self.arena, &mut self.keys, &mut self.scratch, id, flat)?;
+        self.charge_moved()
     }
 
     /// Adds members to set or frozenset `id`, skipping those equal to a member already there.
@@ -808,7 +821,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             self.arena.push_item(id, item)?;
             self.keys.record(&self.arena, id, len, item)?;
         }
-        Ok(())
+        self.charge_moved()
     }
 
     fn op_additems(&mut self) -> Result<(), ErrorKind> {

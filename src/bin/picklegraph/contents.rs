@@ -98,7 +98,7 @@ pub fn open<'a>(input: &'a Input, out: &mut dyn Write) -> Result<Contents<'a>, u
 fn zip_contents(zip: TorchZip<'_>) -> Contents<'_> {
     let (storages, bytes) = zip.storage_records();
     let mut description = format!(
-        "# PyTorch zip checkpoint: {}data.pkl, {} storage record{} ({})",
+        "PyTorch zip checkpoint: {}data.pkl, {} storage record{} ({})",
         zip.prefix(),
         thousands(storages as u64),
         if storages == 1 { "" } else { "s" },
@@ -115,7 +115,7 @@ fn zip_contents(zip: TorchZip<'_>) -> Contents<'_> {
         .pickles()
         .iter()
         .map(|(name, bytes)| Part {
-            label: several.then(|| format!("# {name}")),
+            label: several.then(|| name.to_string()),
             bytes: bytes.clone(),
             start: 0,
             single: false,
@@ -139,7 +139,7 @@ fn legacy_contents(bytes: &[u8]) -> Result<Contents<'_>, String> {
         .sum();
     let count = storages.storages.len();
     let description = format!(
-        "# PyTorch legacy checkpoint: 5 pickles, then {count} storage{} ({}) in bytes {}..{} of {}",
+        "PyTorch legacy checkpoint: 5 pickles, then {count} storage{} ({}) in bytes {}..{} of {}",
         if count == 1 { "" } else { "s" },
         human_size(total),
         storages.keys.1,
@@ -161,7 +161,7 @@ fn legacy_contents(bytes: &[u8]) -> Result<Contents<'_>, String> {
         .iter()
         .zip(starts)
         .map(|(label, start)| Part {
-            label: Some(format!("# {label}")),
+            label: Some(label.to_string()),
             bytes: Cow::Borrowed(bytes),
             start,
             single: true,
@@ -246,7 +246,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
     fn next(&mut self) -> Option<Loaded<'s>> {
         if let Some(pickle) = self.nested.pop_front() {
             let label = format!(
-                "# joblib: the array of objects that follows its NumpyArrayWrapper, a pickle of its own at byte {}",
+                "joblib: the array of objects that follows its NumpyArrayWrapper, a pickle of its own at byte {}",
                 pickle.span().0
             );
             return Some((Some(Cow::Owned(label)), Ok(pickle)));

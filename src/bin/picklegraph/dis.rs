@@ -83,10 +83,10 @@ fn dis_model(
     options: &DisOptions,
     out: &mut dyn std::io::Write,
 ) -> Result<(), DisError> {
-    writeln!(out, "{description}")?;
+    writeln!(out, "# {description}")?;
     for part in contents.raw_parts() {
         if let Some(label) = part.label {
-            writeln!(out, "{label}")?;
+            writeln!(out, "# {label}")?;
         }
         if part.single {
             dis(part.bytes, part.start, options, out)?;

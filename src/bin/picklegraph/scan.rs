@@ -79,12 +79,11 @@ fn scan_input(
     out: &mut dyn Write,
 ) -> Result<FileScan, u8> {
     let contents = contents::open(input, out)?;
-    let plain = |text: &str| text.trim_start_matches("# ").to_string();
     let loads = contents
         .pickles_with(buffers, picklegraph::LoadOptions::scanning())
-        .map(|(label, result)| (label.as_deref().map(plain), result));
+        .map(|(label, result)| (label.map(String::from), result));
     Ok(FileScan::of_loads(
-        contents.description.as_deref().map(plain),
+        contents.description.clone(),
         loads,
         strict,
     ))

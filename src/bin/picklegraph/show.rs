@@ -96,14 +96,14 @@ pub fn run(args: &ShowArgs) -> u8 {
         };
         let comments = options.summary;
         if let Some(line) = contents.description.as_deref().filter(|_| comments) {
-            let _ = writeln!(out, "{line}");
+            let _ = writeln!(out, "# {line}");
         }
         for (index, (label, result)) in contents.pickles(&buffers).enumerate() {
             if index > 0 {
                 let _ = writeln!(out);
             }
             if let Some(label) = label.filter(|_| comments) {
-                let _ = writeln!(out, "{label}");
+                let _ = writeln!(out, "# {label}");
             }
             let written = match &result {
                 Ok(pickle) => show::show(pickle, &options, &mut *out),

@@ -37,7 +37,7 @@ pub fn run(args: &StatsArgs) -> u8 {
             Err(code) => return code,
         };
         if let (Some(description), false) = (&contents.description, args.json) {
-            let _ = writeln!(out, "{description}");
+            let _ = writeln!(out, "# {description}");
         }
         let mut pickles = contents.pickles(&buffers);
         let mut index = 0;
@@ -120,7 +120,7 @@ impl Report<'_> {
             writeln!(out)?;
         }
         if let Some(label) = self.label {
-            writeln!(out, "{label}")?;
+            writeln!(out, "# {label}")?;
         }
         writeln!(
             out,
@@ -189,8 +189,8 @@ impl Report<'_> {
             .collect();
         let value = serde_json::json!({
             "file": self.input.name,
-            "format": self.format.map(|f| f.trim_start_matches("# ")),
-            "label": self.label.map(|l| l.trim_start_matches("# ")),
+            "format": self.format,
+            "label": self.label,
             "index": self.index,
             "span": [self.span.0, self.span.1],
             "protocol": self.protocol,

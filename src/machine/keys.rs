@@ -116,6 +116,16 @@ impl Short {
     }
 }
 
+/// A key [`Keys::find`] did not find, kept so that [`Keys::record`] need not reduce it
+/// again: with what the search of its container used, a fingerprint or a hash.
+#[derive(Debug, Clone, Copy)]
+enum Pending {
+    /// Searched among a small container's recent keys.
+    Small { value: Value, key: Key, print: u64 },
+    /// Searched in a large container's index.
+    Indexed { value: Value, hash: u64 },
+}
+
 #[derive(Debug, PartialEq)]
 enum Canon {
     Big(BigInt),
@@ -137,9 +147,9 @@ pub struct Keys {
     /// compares fingerprints before bytes.
     recent_owner: Option<NodeId>,
     recent: Vec<(Key, u64)>,
-    /// The key that the last `find` did not find, for the `record` that follows it,
-    /// with its fingerprint (small containers) or hash (indexed ones).
-    pending: Option<(Value, Key, u64)>,
+    /// The key that the last `find` did not find, reduced, for the `record` that
+    /// follows it.
+    pending: Option<Pending>,
     /// The keys of recently seen nodes, by node id modulo its size (an entry holds the
     /// id plus one; 0 is empty). A node's key never changes (keys are immutable
     /// objects), and picklers memoize repeated keys: the six field names of a million
@@ -420,12 +430,12 @@ impl Keys {
                 other_print == print && self.key_eq(arena, key, other)
             });
             if found.is_none() {
-                self.pending = Some((value, key, print));
+                self.pending = Some(Pending::Small { value, key, print });
             }
             return Ok(found);
         }
         let hash = self.key_hash(arena, key);
-        self.pending = Some((value, key, hash));
+        self.pending = Some(Pending::Indexed { value, hash });
         if !self.indexes.contains_key(&owner) {
             let keys: Vec<Key> = (0..len)
                 .map(|p| self.key_of(arena, key_at(p)))
@@ -501,7 +511,11 @@ impl Keys {
             && self.recent.len() == position
         {
             match self.pending.take() {
-                Some((value, reduced, print)) if value == key => self.recent.push((reduced, print)),
+                Some(Pending::Small {
+                    value,
+                    key: reduced,
+                    print,
+                }) if value == key => self.recent.push((reduced, print)),
                 _ => {
                     let reduced = self.key_of(arena, key)?;
                     self.recent.push((reduced, fingerprint(reduced)));
@@ -512,7 +526,7 @@ impl Keys {
             return Ok(());
         }
         let hash = match self.pending.take() {
-            Some((value, _, hash)) if value == key => hash,
+            Some(Pending::Indexed { value, hash }) if value == key => hash,
             _ => {
                 let reduced = self.key_of(arena, key)?;
                 self.key_hash(arena, reduced)

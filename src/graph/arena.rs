@@ -444,6 +444,7 @@ impl<'a> Arena<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn ints(range: std::ops::Range<i64>) -> Vec<Value> {
         range.map(Value::Int).collect()
@@ -498,6 +499,92 @@ mod tests {
                 panic!()
             };
             assert!(items.iter().eq((0..10_000).map(Value::Int)));
+        }
+    }
+
+    /// A value compared by its bits, so that NaNs with payloads compare equal to
+    /// themselves.
+    fn bits(value: Value) -> (u8, u64) {
+        match value {
+            Value::None => (0, 0),
+            Value::Bool(b) => (1, u64::from(b)),
+            Value::Int(v) => (2, v as u64),
+            Value::Float(f) => (3, f.to_bits()),
+            Value::Node(id) => (4, u64::from(id.0)),
+        }
+    }
+
+    fn any_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::None),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::Int),
+            (-1000i64..1000).prop_map(Value::Int),
+            any::<u64>().prop_map(|bits| Value::Float(f64::from_bits(bits))),
+            (0xFFF8u64..=0xFFFF, any::<u64>())
+                .prop_map(|(top, low)| Value::Float(f64::from_bits(top << 48 | low >> 16))),
+            (0u32..64).prop_map(|id| Value::Node(NodeId(id))),
+        ]
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        New(Vec<Value>),
+        Append(usize, Vec<Value>),
+        Push(usize, Value),
+        Set(usize, usize, Value),
+    }
+
+    proptest! {
+        /// Any interleaving of new containers, appends and overwrites reads back as a
+        /// vector per container would, and leaves a bounded number of slots behind.
+        #[test]
+        fn containers_read_back_as_vectors_would(ops in proptest::collection::vec(
+            prop_oneof![
+                proptest::collection::vec(any_value(), 0..4).prop_map(Op::New),
+                (0usize..8, proptest::collection::vec(any_value(), 0..40))
+                    .prop_map(|(at, items)| Op::Append(at, items)),
+                (0usize..8, any_value()).prop_map(|(at, item)| Op::Push(at, item)),
+                (0usize..8, 0usize..64, any_value())
+                    .prop_map(|(at, index, item)| Op::Set(at, index, item)),
+            ],
+            1..200,
+        )) {
+            let mut arena = Arena::default();
+            let mut ids: Vec<NodeId> = Vec::new();
+            let mut model: Vec<Vec<Value>> = Vec::new();
+            for op in ops {
+                match op {
+                    Op::New(items) => {
+                        ids.push(arena.push_container(ContainerKind::List, &items).unwrap());
+                        model.push(items);
+                    }
+                    Op::Append(at, items) if at < ids.len() => {
+                        arena.append(ids[at], &items).unwrap();
+                        model[at].extend(items);
+                    }
+                    Op::Push(at, item) if at < ids.len() => {
+                        arena.push_item(ids[at], item).unwrap();
+                        model[at].push(item);
+                    }
+                    Op::Set(at, index, item) if at < ids.len() && index < model[at].len() => {
+                        arena.set_slot(ids[at], index, item);
+                        model[at][index] = item;
+                    }
+                    _ => {}
+                }
+            }
+            let live: usize = model.iter().map(Vec::len).sum();
+            prop_assert!(arena.slots.len() <= 5 * live + 8 * ids.len());
+            for (&id, expected) in ids.iter().zip(&model) {
+                let Node::List(items) = arena.node(id) else {
+                    panic!("a list")
+                };
+                let got: Vec<_> = items.iter().map(bits).collect();
+                let want: Vec<_> = expected.iter().copied().map(bits).collect();
+                prop_assert_eq!(got, want);
+                prop_assert_eq!(arena.slot_count(id), expected.len());
+            }
         }
     }
 

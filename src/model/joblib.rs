@@ -21,7 +21,7 @@ use std::ops::Range;
 use crate::graph::{NodeId, Pickle, Value};
 use crate::machine::{Failure, Machine, RawReader};
 use crate::python::numpy::{self, Array, ArrayData};
-use crate::python::reads;
+use crate::python::view;
 use crate::{ErrorKind, LoadOptions};
 
 /// Where one array's data lies.
@@ -181,9 +181,9 @@ impl<'a> WrapperReader<'a, '_> {
 
 /// Whether the wrapper's state holds `key` with a value other than `None`.
 fn made_state_has(pickle: &Pickle<'_>, id: NodeId, key: &str) -> bool {
-    reads::made(pickle, Value::Node(id))
+    view::made(pickle, Value::Node(id))
         .and_then(|made| made.state())
-        .and_then(|state| reads::field(pickle, state, key))
+        .and_then(|state| view::dict_field(pickle, state, key))
         .is_some_and(|value| value != Value::None)
 }
 

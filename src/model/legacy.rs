@@ -22,7 +22,7 @@ use num_traits::ToPrimitive;
 
 use super::{ModelError, TORCH_MAGIC};
 use crate::graph::{Node, NodeId, Pickle, Value};
-use crate::python::{reads, torch};
+use crate::python::{torch, view};
 use crate::LoadOptions;
 
 /// The protocol version `_legacy_save` writes.
@@ -70,9 +70,9 @@ impl TorchLegacy {
                     return Err(layout("the protocol version is not 1001"))
                 }
                 2 => {
-                    let flag = reads::field(&pickle, pickle.root(), "little_endian");
+                    let flag = view::dict_field(&pickle, pickle.root(), "little_endian");
                     little_endian = flag
-                        .and_then(reads::boolean)
+                        .and_then(view::boolean)
                         .ok_or_else(|| layout("sys_info has no little_endian flag"))?;
                 }
                 _ => {}
@@ -151,9 +151,9 @@ fn is_magic(pickle: &Pickle<'_>) -> bool {
 
 /// The keys of pickle 5: a list of strs (or bytes, from Python 2).
 fn storage_keys(pickle: &Pickle<'_>) -> Option<Vec<String>> {
-    reads::sequence(pickle, pickle.root())?
+    view::sequence(pickle, pickle.root())?
         .iter()
-        .map(|key| reads::text(pickle, key).map(str::to_string))
+        .map(|key| view::text(pickle, key).map(str::to_string))
         .collect()
 }
 

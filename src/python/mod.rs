@@ -29,7 +29,6 @@ pub mod model;
 pub mod names;
 pub mod numpy;
 pub mod pandas;
-pub(crate) mod reads;
 mod recognize;
 pub mod show;
 pub mod skeleton;

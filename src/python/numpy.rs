@@ -24,8 +24,8 @@
 
 use std::fmt;
 
-use super::reads;
 use super::torch::human_size;
+use super::view;
 use crate::graph::{InertKind, Items, Node, NodeId, Pickle, Value};
 use crate::render::scalar::{float_repr, write_bytes_repr};
 
@@ -183,11 +183,11 @@ impl fmt::Display for DType<'_> {
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
 pub fn dtype<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<DType<'p>> {
-    let made = reads::made(pickle, Value::Node(id))?;
-    if !made.is(DTYPE) {
+    let made = view::made(pickle, Value::Node(id))?;
+    if !view::is_one_of(view::global(pickle, made.func), DTYPE) {
         return None;
     }
-    let code = reads::text(pickle, made.args.first()?)?;
+    let code = view::text(pickle, made.args.first()?)?;
     let mut dtype = DType {
         code,
         byteorder: '=',
@@ -197,7 +197,7 @@ pub fn dtype<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<DType<'p>> {
         unit: None,
     };
     if let Some(state) = made.state() {
-        apply_state(pickle, &mut dtype, reads::tuple(pickle, state)?)?;
+        apply_state(pickle, &mut dtype, view::tuple(pickle, state)?)?;
     }
     Some(dtype)
 }
@@ -221,20 +221,20 @@ fn apply_state<'p>(pickle: &'p Pickle<'_>, dtype: &mut DType<'p>, state: Items<'
     }
     // At least eight items: each of these is there.
     let item = |index: usize| state.get(index).unwrap_or(Value::None);
-    dtype.byteorder = reads::text(pickle, item(1))?.chars().next()?;
+    dtype.byteorder = view::text(pickle, item(1))?.chars().next()?;
     if item(2) != Value::None {
-        let sub = reads::tuple(pickle, item(2))?;
+        let sub = view::tuple(pickle, item(2))?;
         let base = dtype_value(pickle, sub.first()?)?;
         let shape = match sub.get(1)? {
             Value::Int(n) => vec![u64::try_from(n).ok()?],
-            other => reads::counts(pickle, other)?,
+            other => view::counts(pickle, other)?,
         };
         dtype.subarray = Some((Box::new(base), shape));
     }
     if item(3) != Value::None {
         dtype.fields = fields(pickle, item(3), item(4))?;
     }
-    if let Some(elsize) = reads::int(item(5)).filter(|&n| n > 0) {
+    if let Some(elsize) = view::int(item(5)).filter(|&n| n > 0) {
         dtype.itemsize = elsize as u64;
     }
     if let Some(metadata) = state.get(8) {
@@ -249,19 +249,19 @@ fn dtype_value<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<DType<'p>> {
 
 /// The fields of a structured dtype, in the order of `names`.
 fn fields<'p>(pickle: &'p Pickle<'_>, names: Value, fields: Value) -> Option<Vec<Field<'p>>> {
-    let entries = reads::dict(pickle, fields)?;
-    reads::tuple(pickle, names)?
+    let entries = view::dict(pickle, fields)?;
+    view::tuple(pickle, names)?
         .iter()
         .map(|name| {
-            let name = reads::text(pickle, name)?;
+            let name = view::text(pickle, name)?;
             let (_, info) = entries
                 .iter()
-                .find(|&(key, _)| reads::text(pickle, key) == Some(name))?;
-            let info = reads::tuple(pickle, info)?;
+                .find(|&(key, _)| view::text(pickle, key) == Some(name))?;
+            let info = view::tuple(pickle, info)?;
             Some(Field {
                 name,
                 dtype: dtype_value(pickle, info.first()?)?,
-                offset: reads::count(info.get(1)?)?,
+                offset: view::count(info.get(1)?)?,
             })
         })
         .collect()
@@ -269,9 +269,9 @@ fn fields<'p>(pickle: &'p Pickle<'_>, names: Value, fields: Value) -> Option<Vec
 
 /// The unit of a datetime dtype from its metadata `(dict or None, (unit, count, …))`.
 fn datetime_unit(pickle: &Pickle<'_>, metadata: Value) -> Option<(String, i64)> {
-    let info = reads::tuple(pickle, reads::tuple(pickle, metadata)?.get(1)?)?;
-    let unit = reads::text(pickle, info.first()?)?;
-    let count = reads::int(info.get(1)?)?;
+    let info = view::tuple(pickle, view::tuple(pickle, metadata)?.get(1)?)?;
+    let unit = view::text(pickle, info.first()?)?;
+    let count = view::int(info.get(1)?)?;
     (unit != "generic").then(|| (unit.to_string(), count))
 }
 
@@ -412,13 +412,14 @@ pub fn shape_tuple(shape: &[u64]) -> String {
 /// `_frombuffer` call, or joblib's `NumpyArrayWrapper` (whose bytes follow it in the
 /// file, [`ArrayData::Joblib`]).
 pub fn array<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Array<'p>> {
-    let made = reads::made(pickle, Value::Node(id))?;
-    if made.is(JOBLIB_WRAPPER) {
+    let made = view::made(pickle, Value::Node(id))?;
+    let global = view::global(pickle, made.func);
+    if view::is_one_of(global, JOBLIB_WRAPPER) {
         return joblib_wrapper(pickle, &made);
     }
-    if made.is(RECONSTRUCT) {
+    if view::is_one_of(global, RECONSTRUCT) {
         let class = pickle.global_name(made.args.first()?);
-        let state = reads::tuple(pickle, made.state()?)?;
+        let state = view::tuple(pickle, made.state()?)?;
         // Version 1 states lead with the version; the oldest have no version.
         let skip = match state.len() {
             5 => 1,
@@ -428,19 +429,19 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Array<'p>> {
         let item = |index: usize| state.get(skip + index).unwrap_or(Value::None);
         return Some(Array {
             class: class.filter(|&c| c != ("numpy", "ndarray")),
-            shape: reads::counts(pickle, item(0))?,
+            shape: view::counts(pickle, item(0))?,
             dtype: dtype_value(pickle, item(1))?,
-            fortran: reads::boolean(item(2))?,
+            fortran: view::boolean(item(2))?,
             data: array_data(pickle, item(3)),
         });
     }
-    if made.is(FROMBUFFER) {
+    if view::is_one_of(global, FROMBUFFER) {
         let [buffer, dtype, shape, order] = made.args.array()?;
         return Some(Array {
             class: None,
-            shape: reads::counts(pickle, shape)?,
+            shape: view::counts(pickle, shape)?,
             dtype: dtype_value(pickle, dtype)?,
-            fortran: reads::text(pickle, order)? == "F",
+            fortran: view::text(pickle, order)? == "F",
             data: array_data(pickle, buffer),
         });
     }
@@ -449,31 +450,31 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Array<'p>> {
 
 /// The array a `NumpyArrayWrapper`'s state `{'subclass', 'shape', 'order', 'dtype', …}`
 /// describes.
-fn joblib_wrapper<'p>(pickle: &'p Pickle<'_>, made: &reads::Made<'p>) -> Option<Array<'p>> {
+fn joblib_wrapper<'p>(pickle: &'p Pickle<'_>, made: &view::CallView<'p>) -> Option<Array<'p>> {
     let state = made.state()?;
-    let field = |key| reads::field(pickle, state, key);
+    let field = |key| view::dict_field(pickle, state, key);
     let shape = match field("shape")? {
         Value::Int(n) => vec![u64::try_from(n).ok()?],
-        shape => reads::counts(pickle, shape)?,
+        shape => view::counts(pickle, shape)?,
     };
     let class = field("subclass").and_then(|c| pickle.global_name(c));
     Some(Array {
         class: class.filter(|&c| c != ("numpy", "ndarray")),
         shape,
         dtype: dtype_value(pickle, field("dtype")?)?,
-        fortran: field("order").and_then(|o| reads::text(pickle, o)) == Some("F"),
+        fortran: field("order").and_then(|o| view::text(pickle, o)) == Some("F"),
         data: ArrayData::Joblib,
     })
 }
 
 fn array_data<'p>(pickle: &'p Pickle<'_>, value: Value) -> ArrayData<'p> {
-    if let Some(bytes) = reads::bytes(pickle, value) {
+    if let Some(bytes) = view::bytes_like(pickle, value) {
         return ArrayData::Bytes(bytes);
     }
     if let Some(Node::List(items)) = pickle.get(value) {
         return ArrayData::Objects { list: value, items };
     }
-    let buffer = reads::inert(pickle, value).and_then(|inert| match inert.kind {
+    let buffer = view::inert(pickle, value).and_then(|inert| match inert.kind {
         InertKind::Buffer { index, .. } => Some(index),
         _ => None,
     });
@@ -527,8 +528,8 @@ fn scalar_type(name: &str) -> String {
 
 /// The scalar a `numpy.core.multiarray.scalar(dtype, data)` node makes.
 pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
-    let made = reads::made(pickle, Value::Node(id))?;
-    if !made.is(SCALAR) {
+    let made = view::made(pickle, Value::Node(id))?;
+    if !view::is_one_of(view::global(pickle, made.func), SCALAR) {
         return None;
     }
     let dtype = dtype_value(pickle, made.args.first()?)?;
@@ -540,7 +541,7 @@ pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
             object: Some(data),
         });
     }
-    let bytes = reads::bytes(pickle, data)?;
+    let bytes = view::bytes_like(pickle, data)?;
     let value = (bytes.len() as u64 == dtype.itemsize)
         .then(|| element_text(&dtype, bytes))
         .flatten();

@@ -21,7 +21,7 @@
 use std::fmt;
 
 use super::numpy::{self, Array, ArrayData};
-use super::reads::{self, Made};
+use super::view::{self, CallView};
 use crate::graph::{NodeId, Pickle, Value};
 
 /// Most column labels read from a frame's column index.
@@ -88,17 +88,18 @@ fn plural(n: u64, word: &str) -> String {
 
 /// The frame a node rebuilds: a DataFrame or Series with its block manager.
 pub fn frame(pickle: &Pickle<'_>, id: NodeId) -> Option<Frame> {
-    let made = reads::made(pickle, Value::Node(id))?;
-    let kind = if made.is(DATAFRAME) {
+    let made = view::made(pickle, Value::Node(id))?;
+    let global = view::global(pickle, made.func);
+    let kind = if view::is_one_of(global, DATAFRAME) {
         "DataFrame"
-    } else if made.is(SERIES) {
+    } else if view::is_one_of(global, SERIES) {
         "Series"
     } else {
         return None;
     };
     let state = made.state()?;
-    let manager =
-        reads::field(pickle, state, "_mgr").or_else(|| reads::field(pickle, state, "_data"))?;
+    let manager = view::dict_field(pickle, state, "_mgr")
+        .or_else(|| view::dict_field(pickle, state, "_data"))?;
     let (blocks, axes) = manager_parts(pickle, manager)?;
     let mut frame = Frame {
         kind,
@@ -106,7 +107,7 @@ pub fn frame(pickle: &Pickle<'_>, id: NodeId) -> Option<Frame> {
         columns: Vec::new(),
     };
     if kind == "Series" {
-        let name = reads::field(pickle, state, "_name").unwrap_or(Value::None);
+        let name = view::dict_field(pickle, state, "_name").unwrap_or(Value::None);
         let (values, _) = blocks.first()?;
         frame.rows = axes.first().and_then(|&index| index_len(pickle, index));
         frame.columns.push(Column {
@@ -156,40 +157,40 @@ type Parts = (Vec<(Value, Value)>, Vec<Value>);
 
 /// The blocks and axes of `BlockManager(blocks, axes)` or of a manager's state.
 fn manager_parts(pickle: &Pickle<'_>, manager: Value) -> Option<Parts> {
-    let made = reads::made(pickle, manager)?;
-    if !made.is(MANAGERS) {
+    let made = view::made(pickle, manager)?;
+    if !view::is_one_of(view::global(pickle, made.func), MANAGERS) {
         return None;
     }
     if let (Some(blocks), Some(axes)) = (made.args.get(0), made.args.get(1)) {
-        let blocks = reads::sequence(pickle, blocks)?
+        let blocks = view::sequence(pickle, blocks)?
             .iter()
             .map(|block| unpickled_block(pickle, block))
             .collect::<Option<Vec<_>>>()?;
-        return Some((blocks, reads::sequence(pickle, axes)?.to_vec()));
+        return Some((blocks, view::sequence(pickle, axes)?.to_vec()));
     }
     state_parts(pickle, &made)
 }
 
 /// `_unpickle_block(values, placement, ndim)`.
 fn unpickled_block(pickle: &Pickle<'_>, block: Value) -> Option<(Value, Value)> {
-    let made = reads::made(pickle, block)?;
+    let made = view::made(pickle, block)?;
     let (Some(values), Some(placement)) = (made.args.get(0), made.args.get(1)) else {
         return None;
     };
-    made.is(UNPICKLE_BLOCK).then_some((values, placement))
+    view::is_one_of(view::global(pickle, made.func), UNPICKLE_BLOCK).then_some((values, placement))
 }
 
 /// A manager's `__setstate__` form: its fourth item `{'0.14.1': {'axes', 'blocks'}}`.
-fn state_parts(pickle: &Pickle<'_>, made: &Made<'_>) -> Option<Parts> {
-    let state = reads::sequence(pickle, made.state()?)?;
-    let extra = reads::field(pickle, state.get(3)?, "0.14.1")?;
-    let axes = reads::sequence(pickle, reads::field(pickle, extra, "axes")?)?.to_vec();
-    let blocks = reads::sequence(pickle, reads::field(pickle, extra, "blocks")?)?
+fn state_parts(pickle: &Pickle<'_>, made: &CallView<'_>) -> Option<Parts> {
+    let state = view::sequence(pickle, made.state()?)?;
+    let extra = view::dict_field(pickle, state.get(3)?, "0.14.1")?;
+    let axes = view::sequence(pickle, view::dict_field(pickle, extra, "axes")?)?.to_vec();
+    let blocks = view::sequence(pickle, view::dict_field(pickle, extra, "blocks")?)?
         .iter()
         .map(|block| {
             Some((
-                reads::field(pickle, block, "values")?,
-                reads::field(pickle, block, "mgr_locs")?,
+                view::dict_field(pickle, block, "values")?,
+                view::dict_field(pickle, block, "mgr_locs")?,
             ))
         })
         .collect::<Option<Vec<_>>>()?;
@@ -199,10 +200,12 @@ fn state_parts(pickle: &Pickle<'_>, made: &Made<'_>) -> Option<Parts> {
 /// The column positions a placement names: `slice(start, stop, step)` or an array of
 /// int64 positions.
 fn placement_positions(pickle: &Pickle<'_>, placement: Value) -> Option<Vec<i64>> {
-    if let Some(made) = reads::made(pickle, placement).filter(|m| m.is(&["builtins.slice"])) {
+    if let Some(made) = view::made(pickle, placement)
+        .filter(|m| view::is_one_of(view::global(pickle, m.func), &["builtins.slice"]))
+    {
         let [start, stop, step] = made.args.array()?;
-        let (start, stop) = (reads::int(start)?, reads::int(stop)?);
-        let step = reads::int(step).unwrap_or(1).max(1);
+        let (start, stop) = (view::int(start)?, view::int(stop)?);
+        let step = view::int(step).unwrap_or(1).max(1);
         let count = usize::try_from(stop.saturating_sub(start).max(0) / step)
             .ok()?
             .min(MAX_COLUMNS);
@@ -219,7 +222,7 @@ fn placement_positions(pickle: &Pickle<'_>, placement: Value) -> Option<Vec<i64>
 fn index_len(pickle: &Pickle<'_>, index: Value) -> Option<u64> {
     let (class, state) = new_index(pickle, index)?;
     if class.ends_with("RangeIndex") {
-        let field = |key| reads::field(pickle, state, key).and_then(reads::int);
+        let field = |key| view::dict_field(pickle, state, key).and_then(view::int);
         let (start, stop) = (field("start")?, field("stop")?);
         let step = field("step").unwrap_or(1);
         if step == 0 {
@@ -230,14 +233,14 @@ fn index_len(pickle: &Pickle<'_>, index: Value) -> Option<u64> {
         let span = if step > 0 { stop - start } else { start - stop };
         return Some(u64::try_from((span + step.abs() - 1) / step.abs()).unwrap_or(0));
     }
-    Some(index_array(pickle, reads::field(pickle, state, "data")?)?.len())
+    Some(index_array(pickle, view::dict_field(pickle, state, "data")?)?.len())
 }
 
 /// The labels of an index, as text.
 fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
     let (class, state) = new_index(pickle, index)?;
     if class.ends_with("RangeIndex") {
-        let field = |key| reads::field(pickle, state, key).and_then(reads::int);
+        let field = |key| view::dict_field(pickle, state, key).and_then(view::int);
         let (start, step) = (field("start")?, field("step").unwrap_or(1));
         let len = usize::try_from(index_len(pickle, index)?)
             .ok()?
@@ -246,7 +249,7 @@ fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
             .map(|i| Some(i.checked_mul(step)?.checked_add(start)?.to_string()))
             .collect();
     }
-    let array = index_array(pickle, reads::field(pickle, state, "data")?)?;
+    let array = index_array(pickle, view::dict_field(pickle, state, "data")?)?;
     match array.data {
         ArrayData::Objects { items, .. } => Some(
             items
@@ -266,9 +269,9 @@ fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
 
 /// `_new_Index(cls, state)`: the class's name and the state dict.
 fn new_index<'p>(pickle: &'p Pickle<'_>, index: Value) -> Option<(&'p str, Value)> {
-    let made = reads::made(pickle, index)?;
+    let made = view::made(pickle, index)?;
     let [class, state] = made.args.array()?;
-    if !made.is(NEW_INDEX) {
+    if !view::is_one_of(view::global(pickle, made.func), NEW_INDEX) {
         return None;
     }
     Some((pickle.global_name(class)?.1, state))
@@ -285,12 +288,12 @@ fn index_array<'p>(pickle: &'p Pickle<'_>, data: Value) -> Option<Array<'p>> {
 /// `__pyx_unpickle_NDArrayBacked(cls, checksum, None).__setstate__((dtype, ndarray))`:
 /// the class name, the pandas dtype and the numpy array.
 fn backed<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<(&'p str, Value, Value)> {
-    let made = reads::made(pickle, value)?;
-    if !made.is(NDARRAY_BACKED) {
+    let made = view::made(pickle, value)?;
+    if !view::is_one_of(view::global(pickle, made.func), NDARRAY_BACKED) {
         return None;
     }
     let (_, class) = pickle.global_name(made.args.first()?)?;
-    let state = reads::sequence(pickle, made.state()?)?;
+    let state = view::sequence(pickle, made.state()?)?;
     Some((class, state.first()?, state.get(1)?))
 }
 
@@ -315,14 +318,14 @@ fn values_dtype(pickle: &Pickle<'_>, values: Value) -> String {
     if let Some(array) = values.node().and_then(|id| numpy::array(pickle, id)) {
         return array.dtype.name();
     }
-    reads::made(pickle, values)
-        .and_then(|made| made.global)
+    view::made(pickle, values)
+        .and_then(|made| view::global(pickle, made.func))
         .map_or_else(|| "?".to_string(), |(_, name)| name.to_string())
 }
 
 /// A label as text: a str as it is, anything else as Python's repr.
 fn label(pickle: &Pickle<'_>, value: Value) -> String {
-    match reads::str(pickle, value) {
+    match view::str(pickle, value) {
         Some(text) => text.to_string(),
         None => crate::render::repr::repr(pickle, value, 200).0,
     }

@@ -59,13 +59,13 @@ fn build_state(mutations: &[Mutation]) -> Option<Option<Value>> {
     }
 }
 
-fn new_instance(context: &Context<'_, '_>, instance: &view::InstanceView<'_>) -> Option<Found> {
+fn new_instance(context: &Context<'_, '_>, instance: &CallView<'_>) -> Option<Found> {
     if let Some(kwargs) = instance.kwargs {
         Context::check(context.is_str_dict(kwargs))?;
     }
     let state = build_state(instance.mutations)?;
     Some(Found::new(Recognized::Instance(InstanceDef {
-        class: instance.class,
+        class: instance.func,
         args: instance.args.to_vec(),
         kwargs: instance.kwargs,
         state,

@@ -24,8 +24,8 @@
 
 use std::fmt;
 
-use super::reads::{self, Made};
-use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
+use super::view;
+use crate::graph::{InertKind, Items, Node, NodeId, Pickle, Value};
 
 /// A torch dtype: its name as `torch.<name>` spells it, and the bytes of one element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -191,11 +191,11 @@ impl Storage<'_> {
 /// Reads a persistent id `('storage', torch.FloatStorage, key, location, numel[, view])`.
 /// Python 2 files may spell the strs as bytes.
 pub fn storage<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Storage<'p>> {
-    let pid = match reads::inert(pickle, value)?.kind {
+    let pid = match view::inert(pickle, value)?.kind {
         InertKind::Persistent { pid } => pid,
         _ => return None,
     };
-    let items = reads::tuple(pickle, pid)?;
+    let items = view::tuple(pickle, pid)?;
     // Five or six items: each read below is there.
     let item = |index: usize| items.get(index).unwrap_or(Value::None);
     let (form, view) = match items.len() {
@@ -203,7 +203,7 @@ pub fn storage<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Storage<'p>> 
         6 => (IdForm::Legacy, legacy_view(pickle, item(5))?),
         _ => return None,
     };
-    if reads::text(pickle, item(0))? != "storage" {
+    if view::text(pickle, item(0))? != "storage" {
         return None;
     }
     let (module, class) = pickle.global_name(item(1))?;
@@ -216,8 +216,8 @@ pub fn storage<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Storage<'p>> 
         key: storage_key(pickle, item(2))?,
         dtype: DType::of_storage_class(class)?,
         untyped: class == "UntypedStorage",
-        location: reads::text(pickle, item(3))?,
-        numel: reads::count(item(4))?,
+        location: view::text(pickle, item(3))?,
+        numel: view::count(item(4))?,
         form,
         view,
     })
@@ -225,7 +225,7 @@ pub fn storage<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Storage<'p>> 
 
 /// A storage key: a str (an int in some hand-made files is read as its digits' text).
 fn storage_key<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p str> {
-    reads::text(pickle, value)
+    view::text(pickle, value)
 }
 
 /// The sixth item of a legacy id: `None`, or `(view_key, offset, size)`.
@@ -233,11 +233,11 @@ fn legacy_view<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Option<(&'p s
     if value == Value::None {
         return Some(None);
     }
-    let [key, offset, size] = reads::tuple(pickle, value)?.array()?;
+    let [key, offset, size] = view::tuple(pickle, value)?.array()?;
     Some(Some((
         storage_key(pickle, key)?,
-        reads::count(offset)?,
-        reads::count(size)?,
+        view::count(offset)?,
+        view::count(size)?,
     )))
 }
 
@@ -386,50 +386,51 @@ const FROM_TYPE: &[&str] = &["torch._tensor._rebuild_from_type_v2"];
 /// The tensor a node rebuilds, when it is one of torch's tensor or parameter patterns
 /// over a storage persistent id.
 pub fn tensor<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Tensor<'p>> {
-    let made = reads::made(pickle, Value::Node(id))?;
-    if made.is(PARAMETER) {
+    let made = view::made(pickle, Value::Node(id))?;
+    let global = view::global(pickle, made.func);
+    if view::is_one_of(global, PARAMETER) {
         let mut tensor = tensor(pickle, made.args.first()?.node()?)?;
         tensor.kind = TensorKind::Parameter;
-        tensor.requires_grad = reads::boolean(made.args.get(1)?)?;
+        tensor.requires_grad = view::boolean(made.args.get(1)?)?;
         return Some(tensor);
     }
-    if made.is(FROM_TYPE) {
+    if view::is_one_of(global, FROM_TYPE) {
         let (Some(func), Some(class), Some(args)) =
             (made.args.get(0), made.args.get(1), made.args.get(2))
         else {
             return None;
         };
-        let rebuild = Made {
-            global: pickle.global_name(func),
-            args: reads::tuple(pickle, args)?,
-            mutations: &[],
-        };
-        let mut tensor = rebuilt(pickle, &rebuild)?;
+        let args = view::tuple(pickle, args)?;
+        let mut tensor = rebuilt(pickle, pickle.global_name(func), args)?;
         tensor.class = pickle.global_name(class);
         return Some(tensor);
     }
-    rebuilt(pickle, &made)
+    rebuilt(pickle, global, made.args)
 }
 
-/// A tensor from a call of `_rebuild_tensor`, `_rebuild_tensor_v2` or `_v3`.
-fn rebuilt<'p>(pickle: &'p Pickle<'_>, made: &Made<'p>) -> Option<Tensor<'p>> {
-    let args = made.args;
+/// A tensor from a call of `_rebuild_tensor`, `_rebuild_tensor_v2` or `_v3`, given the
+/// callable's name and the arguments: `_rebuild_from_type_v2` passes them apart.
+fn rebuilt<'p>(
+    pickle: &'p Pickle<'_>,
+    global: Option<(&str, &str)>,
+    args: Items<'p>,
+) -> Option<Tensor<'p>> {
     // The lengths are checked before each read: every argument read is there.
     let arg = |index: usize| args.get(index).unwrap_or(Value::None);
-    let (requires_grad, dtype) = if made.is(TENSOR_V2) && args.len() >= 6 {
-        (reads::boolean(arg(4))?, None)
-    } else if made.is(TENSOR_V3) && args.len() >= 7 {
+    let (requires_grad, dtype) = if view::is_one_of(global, TENSOR_V2) && args.len() >= 6 {
+        (view::boolean(arg(4))?, None)
+    } else if view::is_one_of(global, TENSOR_V3) && args.len() >= 7 {
         let (_, name) = pickle.global_name(arg(6))?;
-        (reads::boolean(arg(4))?, Some(DType::named(name)?))
-    } else if made.is(TENSOR_V1) && args.len() == 4 {
+        (view::boolean(arg(4))?, Some(DType::named(name)?))
+    } else if view::is_one_of(global, TENSOR_V1) && args.len() == 4 {
         (false, None)
     } else {
         return None;
     };
     let storage = storage(pickle, arg(0))?;
     let dtype = dtype.unwrap_or(storage.dtype);
-    let shape = reads::counts(pickle, arg(2))?;
-    let stride = reads::counts(pickle, arg(3))?;
+    let shape = view::counts(pickle, arg(2))?;
+    let stride = view::counts(pickle, arg(3))?;
     if shape.len() != stride.len() {
         return None;
     }
@@ -439,7 +440,7 @@ fn rebuilt<'p>(pickle: &'p Pickle<'_>, made: &Made<'p>) -> Option<Tensor<'p>> {
         dtype,
         shape,
         stride,
-        offset: reads::count(arg(1))?,
+        offset: view::count(arg(1))?,
         storage,
         requires_grad,
     })
@@ -502,7 +503,7 @@ pub fn find_tensors<'p>(pickle: &'p Pickle<'_>) -> Vec<NamedTensor<'p>> {
 /// sequence's items under their indexes, anything else's parts under its own name.
 fn named_children(pickle: &Pickle<'_>, id: NodeId, name: &str) -> Vec<(Value, String)> {
     let value = Value::Node(id);
-    if let Some(items) = reads::mapping_items(pickle, value) {
+    if let Some(items) = view::mapping_items(pickle, value) {
         let mut children: Vec<(Value, String)> = items
             .iter()
             .map(|&(key, item)| (item, join(name, &key_text(pickle, key))))
@@ -533,7 +534,7 @@ fn key_text(pickle: &Pickle<'_>, key: Value) -> String {
     match key {
         Value::Int(i) => i.to_string(),
         Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
-        _ => reads::text(pickle, key).map_or_else(|| "?".to_string(), str::to_string),
+        _ => view::text(pickle, key).map_or_else(|| "?".to_string(), str::to_string),
     }
 }
 
@@ -551,13 +552,13 @@ fn join(prefix: &str, part: &str) -> String {
 /// The entries of a state dict: a dict or `OrderedDict` with at least one item whose
 /// values are all tensors, keyed by strs.
 pub fn state_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p str, Tensor<'p>)>> {
-    let items = reads::mapping_items(pickle, value)?;
+    let items = view::mapping_items(pickle, value)?;
     if items.is_empty() {
         return None;
     }
     items
         .iter()
-        .map(|&(key, item)| Some((reads::str(pickle, key)?, tensor(pickle, item.node()?)?)))
+        .map(|&(key, item)| Some((view::str(pickle, key)?, tensor(pickle, item.node()?)?)))
         .collect()
 }
 

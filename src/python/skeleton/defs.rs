@@ -618,7 +618,7 @@ impl Definer<'_, '_, '_, '_> {
         let later = function.closure_values.and_then(|c| view::tuple(pickle, c));
         let raw = function
             .closure_contents
-            .and_then(|c| view::list(pickle, c).or_else(|| view::tuple(pickle, c)));
+            .and_then(|c| view::sequence(pickle, c));
         let item = |items: Option<Items<'_>>, i: usize| items.and_then(|items| items.get(i));
         let mut parts = Vec::new();
         for (i, name) in freevars.iter().enumerate() {

@@ -16,7 +16,7 @@ use super::layout::Style;
 use super::Recognizer;
 use crate::graph::{Mutation, Node, NodeId, Pickle, Value};
 use crate::python::numpy::{self, ArrayData};
-use crate::python::{pandas, torch};
+use crate::python::{pandas, torch, view};
 
 /// The recognizers of this module, most specific first.
 pub fn recognizers() -> Vec<Box<dyn Recognizer>> {
@@ -44,8 +44,8 @@ impl Recognizer for StateDict {
         // optimizer's per-parameter state) is headed as what it is.
         let head = match pickle.node(id) {
             Node::Dict(_) => "dict of tensors:".to_string(),
-            _ => crate::python::reads::made(pickle, Value::Node(id))
-                .and_then(|made| made.global)
+            _ => view::made(pickle, Value::Node(id))
+                .and_then(|made| view::global(pickle, made.func))
                 .map_or_else(
                     || "state dict:".to_string(),
                     |(m, n)| format!("state dict ({m}.{n}):"),

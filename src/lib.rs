@@ -17,7 +17,9 @@ pub mod stats;
 pub mod text;
 
 pub use error::{Error, ErrorKind};
-pub use graph::{Effect, Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
+pub use graph::{
+    Effect, Entries, Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value,
+};
 pub use limits::{LoadOptions, StringEncoding};
 pub use machine::Failure;
 pub use opcode::{ArgKind, Opcode, StackItem};

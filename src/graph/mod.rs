@@ -63,7 +63,19 @@ impl<'a> Pickle<'a> {
         self.arena.len()
     }
 
-    /// The node with this id.
+    /// The node with this id, as a view that borrows from the pickle.
+    /// ```
+    /// use picklegraph::{Node, Value};
+    /// let pickle = picklegraph::load(b"\x80\x02]q\x00(K\x01}q\x01X\x01\x00\x00\x00aK\x02se.")?;
+    /// let id = pickle.root().node().unwrap();
+    /// let Node::List(items) = pickle.node(id) else { panic!("a list") };
+    /// let [first, second] = items.array().unwrap();
+    /// assert_eq!(first, Value::Int(1));
+    /// let Some(Node::Dict(entries)) = pickle.get(second) else { panic!("a dict") };
+    /// let (key, value) = entries.get(0).unwrap();
+    /// assert_eq!((pickle.as_str(key), value), (Some("a"), Value::Int(2)));
+    /// # Ok::<(), picklegraph::Error>(())
+    /// ```
     ///
     /// # Panics
     /// If the id belongs to another pickle's arena and is out of range here.

@@ -148,12 +148,8 @@ impl<'a> Pickle<'a> {
 
     /// The text of a str value, if it is one and holds no lone surrogate.
     pub fn as_str(&self, value: Value) -> Option<&str> {
-        match self.arena.stored(value.node()?) {
-            Stored::Str(bytes) => std::str::from_utf8(bytes).ok(),
-            Stored::StrOwned(_) => match self.get(value)? {
-                Node::Str(text) => text.as_borrowed_str(),
-                _ => None,
-            },
+        match self.get(value)? {
+            Node::Str(text) => text.as_borrowed_str(),
             _ => None,
         }
     }

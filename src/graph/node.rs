@@ -46,6 +46,18 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value as a hashable pair: equal for the same node or the same scalar, a float
+    /// by its bits (so a NaN equals itself, and -0.0 differs from 0.0).
+    pub(crate) fn identity(self) -> (u8, u64) {
+        match self {
+            Value::None => (0, 0),
+            Value::Bool(b) => (1, u64::from(b)),
+            Value::Int(i) => (2, i as u64),
+            Value::Float(f) => (3, f.to_bits()),
+            Value::Node(id) => (4, u64::from(id.0)),
+        }
+    }
+
     /// The node this value refers to, if it is not an inline scalar.
     pub fn node(self) -> Option<NodeId> {
         match self {
@@ -86,7 +98,7 @@ pub enum Node<'p> {
 /// Containers keep their items as 8-byte slots in one arena shared by the whole
 /// pickle (half the memory of a [`Value`], and no allocation per container); this
 /// reads them back as values.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct Items<'p> {
     pub(crate) slots: &'p [Slot],
     pub(crate) wides: &'p [u64],
@@ -138,16 +150,6 @@ impl<'p> Items<'p> {
     /// The items as an array, when there are exactly `N`.
     pub fn array<const N: usize>(&self) -> Option<[Value; N]> {
         (self.len() == N).then(|| std::array::from_fn(|index| self.slots[index].unpack(self.wides)))
-    }
-}
-
-impl Default for Items<'_> {
-    /// No items.
-    fn default() -> Self {
-        Items {
-            slots: &[],
-            wides: &[],
-        }
     }
 }
 
@@ -205,38 +207,42 @@ impl DoubleEndedIterator for ItemsIter<'_> {
 
 impl ExactSizeIterator for ItemsIter<'_> {}
 
-/// The entries of a dict, in insertion order: key and value slots alternate.
-#[derive(Clone, Copy)]
+/// The entries of a dict, in insertion order: its key and value slots alternate, so
+/// the entries are [`Items`] read two at a time (and equal when those are equal).
+#[derive(Clone, Copy, Default, PartialEq)]
 pub struct Entries<'p> {
-    pub(crate) slots: &'p [Slot],
-    pub(crate) wides: &'p [u64],
+    flat: Items<'p>,
 }
 
 impl<'p> Entries<'p> {
+    /// The entries of a dict whose keys and values alternate in `flat`.
+    pub(crate) fn new(flat: Items<'p>) -> Entries<'p> {
+        Entries { flat }
+    }
+
     /// How many entries there are.
     #[inline]
     pub fn len(&self) -> usize {
-        self.slots.len() / 2
+        self.flat.len() / 2
     }
 
     /// Whether there are none.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.flat.is_empty()
     }
 
     /// Entry `index`, key then value.
     #[inline]
     pub fn get(&self, index: usize) -> Option<(Value, Value)> {
-        let key = self.slots.get(2 * index)?.unpack(self.wides);
-        Some((key, self.slots[2 * index + 1].unpack(self.wides)))
+        Some((self.flat.get(2 * index)?, self.flat.get(2 * index + 1)?))
     }
 
     /// The entries, in order.
     pub fn iter(&self) -> EntriesIter<'p> {
         EntriesIter {
-            pairs: self.slots.chunks_exact(2),
-            wides: self.wides,
+            pairs: self.flat.slots.chunks_exact(2),
+            wides: self.flat.wides,
         }
     }
 
@@ -252,10 +258,7 @@ impl<'p> Entries<'p> {
 
     /// The keys and values alternating, as [`Node::child`] counts them.
     pub fn flat(&self) -> Items<'p> {
-        Items {
-            slots: self.slots,
-            wides: self.wides,
-        }
+        self.flat
     }
 
     /// The entries, copied out.
@@ -264,25 +267,9 @@ impl<'p> Entries<'p> {
     }
 }
 
-impl Default for Entries<'_> {
-    /// No entries.
-    fn default() -> Self {
-        Entries {
-            slots: &[],
-            wides: &[],
-        }
-    }
-}
-
 impl std::fmt::Debug for Entries<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
-    }
-}
-
-impl PartialEq for Entries<'_> {
-    fn eq(&self, other: &Entries<'_>) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 

@@ -304,7 +304,6 @@ impl<'a, 'o> Machine<'a, 'o> {
         Ok(())
     }
 
-    /// Checks the node limit and charges a node of `extra` bytes more than a node.
     /// Charges the slots that containers which moved in the arena have cost since the
     /// last call (see [`Arena::moved_slots`]): called after the operations that may move
     /// one, so that the allocation limit counts them.
@@ -318,6 +317,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.charge(moved * SLOT_SIZE)
     }
 
+    /// Checks the node limit and charges a node of `extra` bytes more than a node.
     // Always inlined, as are the arena's pushes and `PyStr::from_utf8_surrogatepass`: a
     // value passed or returned through memory is written in parts and read back whole,
     // and the store-forwarding stall that makes was a fifth of loading a list of strs.
@@ -676,14 +676,17 @@ impl<'a, 'o> Machine<'a, 'o> {
                 self.arena.append(id, &items)?;
                 self.charge_moved()
             }
-            Stored::Inert(_) => {
-                if let Some(inert) = self.arena.inert_mut(id) {
-                    inert.push_mutation(Mutation::Append(items));
-                }
-                Ok(())
-            }
+            Stored::Inert(_) => self.record_mutation(id, Mutation::Append(items)),
             _ => Err(self.wrong_type(operation, target, "it has no append or extend")),
         }
+    }
+
+    /// Records what an opcode did to inert node `id` (nothing if it is not inert).
+    fn record_mutation(&mut self, id: NodeId, mutation: Mutation) -> Result<(), ErrorKind> {
+        if let Some(inert) = self.arena.inert_mut(id) {
+            inert.push_mutation(mutation);
+        }
+        Ok(())
     }
 
     fn wrong_type(
@@ -788,10 +791,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         match self.arena.stored(id) {
             Stored::Dict(_) => self.set_items(id, &flat),
             Stored::Inert(_) => {
-                if let Some(inert) = self.arena.inert_mut(id) {
-                    inert.push_mutation(Mutation::SetItems(pairs(&flat).collect()));
-                }
-                Ok(())
+                self.record_mutation(id, Mutation::SetItems(pairs(&flat).collect()))
             }
             _ => Err(self.wrong_type(operation, target, "it does not support item assignment")),
         }
@@ -832,12 +832,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         };
         match self.arena.stored(id) {
             Stored::Set(_) => self.add_members(id, items),
-            Stored::Inert(_) => {
-                if let Some(inert) = self.arena.inert_mut(id) {
-                    inert.push_mutation(Mutation::AddItems(items));
-                }
-                Ok(())
-            }
+            Stored::Inert(_) => self.record_mutation(id, Mutation::AddItems(items)),
             _ => Err(self.wrong_type("ADDITEMS", target, "it has no add")),
         }
     }

@@ -685,6 +685,15 @@ fn scan_group(group: &str, suffix: &str) -> String {
     command_over_group(&["scan"], group, suffix)
 }
 
+/// The labels of the five pickles of a legacy checkpoint, in file order.
+const LEGACY_LABELS: [&str; 5] = [
+    "magic number",
+    "protocol version",
+    "sys_info",
+    "saved object",
+    "storage keys",
+];
+
 #[test]
 fn scan_reads_checkpoints_through_their_pickles() {
     insta::assert_snapshot!("scan_torch", scan_group("torch", ""));
@@ -728,16 +737,7 @@ fn scan_finds_the_payload_of_a_hostile_checkpoint_and_passes_the_honest_ones() {
         .iter()
         .map(|p| p["label"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        labels,
-        [
-            "magic number",
-            "protocol version",
-            "sys_info",
-            "saved object",
-            "storage keys"
-        ]
-    );
+    assert_eq!(labels, LEGACY_LABELS);
 }
 
 #[test]
@@ -789,16 +789,7 @@ fn stats_reads_checkpoints_and_joblib_files_through_their_pickles() {
         .iter()
         .map(|p| p["label"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        labels,
-        [
-            "magic number",
-            "protocol version",
-            "sys_info",
-            "saved object",
-            "storage keys"
-        ]
-    );
+    assert_eq!(labels, LEGACY_LABELS);
     // joblib: the stream's pickle, then the object array's own pickle after its wrapper;
     // the raw array bytes between are passed over, not read as a pickle.
     let joblib = stats("joblib/arrays_and_objects.p4.pkl");

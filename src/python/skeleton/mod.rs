@@ -392,7 +392,7 @@ fn globals_lines(
             // namespace however many GLOBAL opcodes name it.
             let key = match view::global(pickle, *source) {
                 Some((module, name)) => ((5, 0), format!("{module}.{name}")),
-                None => (identity(*source), String::new()),
+                None => (source.identity(), String::new()),
             };
             let slot = *index.entry(key).or_insert_with(|| {
                 sources.push((*source, Users::default()));
@@ -433,10 +433,10 @@ fn globals_lines(
                 .collect(),
         };
         for (key, value) in entries {
-            match seen.get(&(key.clone(), identity(value))) {
+            match seen.get(&(key.clone(), value.identity())) {
                 Some(&at) => globals[at].2.merge(users),
                 None => {
-                    seen.insert((key.clone(), identity(value)), globals.len());
+                    seen.insert((key.clone(), value.identity()), globals.len());
                     globals.push((key, value, users.clone()));
                 }
             }
@@ -484,15 +484,4 @@ fn is_itself(plan: &Plan, recognition: &Recognition, key: &str, value: Value) ->
         .map(|id| recognition.resolve(id).0)
         .and_then(|id: NodeId| plan.names.get(&id))
         .is_some_and(|name| name == key)
-}
-
-/// A hashable identity for a value: the same node, or the same scalar.
-fn identity(value: Value) -> (u8, u64) {
-    match value {
-        Value::None => (0, 0),
-        Value::Bool(b) => (1, u64::from(b)),
-        Value::Int(i) => (2, i as u64),
-        Value::Float(f) => (3, f.to_bits()),
-        Value::Node(id) => (4, id.index() as u64),
-    }
 }

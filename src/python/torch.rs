@@ -552,6 +552,11 @@ fn join(prefix: &str, part: &str) -> String {
 /// The entries of a state dict: a dict or `OrderedDict` with at least one item whose
 /// values are all tensors, keyed by strs.
 pub fn state_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p str, Tensor<'p>)>> {
+    // `show` asks about every dict: one whose first value is not a tensor is turned
+    // away before its items are copied out.
+    if let Some(entries) = view::dict(pickle, value) {
+        tensor(pickle, entries.get(0)?.1.node()?)?;
+    }
     let items = view::mapping_items(pickle, value)?;
     if items.is_empty() {
         return None;

@@ -7,6 +7,11 @@
 //! works on an unbounded stream in memory bounded by the width and the open groups, and
 //! in time linear in the output (each token is looked at no more than once per group
 //! that still might fit, and a fit test stops after `width` characters).
+//!
+//! A stream may also hold [`Token::Block`]s: groups that their [`Source`] measures and
+//! writes itself, straight onto the printer's [`Pen`]. Tokens cost an allocation, a queue
+//! and a match each; a block of plain data costs only its text. The printer decides a
+//! block as it decides a group, so the output is the same either way.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -70,6 +75,65 @@ pub enum Token {
     Indent,
     /// Undoes one [`Token::Indent`].
     Dedent,
+    /// A group that the [`Source`] lays out itself: it opens with a text of
+    /// [`Source::block_head`] columns and a soft line break, and holds no hard line break.
+    Block(Block),
+}
+
+/// Names a [`Token::Block`] to its [`Source`]: a key the source chose, and the nesting
+/// depth the block starts at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block {
+    /// What the source lays out (for `show`, a node's index).
+    pub key: usize,
+    /// Nesting depth of the block's own values.
+    pub depth: usize,
+}
+
+/// A stream of tokens whose [`Token::Block`]s it can measure and write.
+pub trait Source: Iterator<Item = Token> {
+    /// The block's width laid out on one line, or `None` when that is more than `room`.
+    fn block_width(&mut self, block: Block, room: usize) -> Option<usize>;
+
+    /// The columns of the block's text before its first line break (its opening bracket).
+    fn block_head(&mut self, block: Block) -> usize;
+
+    /// Writes the block onto `pen`: on one line when `flat`, else with its breaks taken
+    /// (and its inner groups decided as the printer decides groups).
+    ///
+    /// # Errors
+    /// The first write error.
+    fn write_block<W: Write>(
+        &mut self,
+        block: Block,
+        flat: bool,
+        pen: &mut Pen<W>,
+    ) -> io::Result<()>;
+}
+
+/// A plain token iterator as a [`Source`] without blocks.
+struct Tokens<I>(I);
+
+impl<I: Iterator<Item = Token>> Iterator for Tokens<I> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        self.0.next()
+    }
+}
+
+impl<I: Iterator<Item = Token>> Source for Tokens<I> {
+    fn block_width(&mut self, _: Block, _: usize) -> Option<usize> {
+        None
+    }
+
+    fn block_head(&mut self, _: Block) -> usize {
+        0
+    }
+
+    fn write_block<W: Write>(&mut self, _: Block, _: bool, _: &mut Pen<W>) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Token {
@@ -121,27 +185,111 @@ enum Group {
     Fill,
 }
 
-/// Lays out a token stream on a writer.
-pub struct Printer<W: Write> {
+/// What a fit test measures, from where it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// A group just opened, then the text after it up to the next line break.
+    Group,
+    /// The text after a group just closed, up to the next line break.
+    After,
+    /// Inside a filling group: the next item, up to the next break.
+    Item,
+}
+
+/// Where text goes: the writer, the column reached and the indentation, with the
+/// layout's width and colours. The printer writes through it, and so do blocks.
+pub struct Pen<W: Write> {
     out: W,
     layout: Layout,
+    level: usize,
+    column: usize,
+}
+
+impl<W: Write> Pen<W> {
+    /// The layout written to.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The column the next text starts at.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// Writes `text` (no line breaks), `width` columns wide, in `style`.
+    ///
+    /// # Errors
+    /// The first write error.
+    pub fn write_text(&mut self, text: &str, width: usize, style: Style) -> io::Result<()> {
+        debug_assert!(
+            !text.contains('\n'),
+            "text tokens hold no line breaks: {text:?}"
+        );
+        match style.ansi().filter(|_| self.layout.color) {
+            Some(code) => write!(self.out, "{code}{text}\x1b[0m")?,
+            None => self.out.write_all(text.as_bytes())?,
+        }
+        self.column += width;
+        Ok(())
+    }
+
+    /// Writes `text` in `style`, measuring it.
+    ///
+    /// # Errors
+    /// The first write error.
+    pub fn text(&mut self, text: &str, style: Style) -> io::Result<()> {
+        self.write_text(text, text_width(text), style)
+    }
+
+    /// Indents the lines that follow one step more.
+    pub fn indent(&mut self) {
+        self.level += 1;
+    }
+
+    /// Undoes one [`Pen::indent`].
+    pub fn dedent(&mut self) {
+        self.level = self.level.saturating_sub(1);
+    }
+
+    /// Starts a new line at the current indentation.
+    ///
+    /// # Errors
+    /// The first write error.
+    pub fn newline(&mut self) -> io::Result<()> {
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        let indent = (self.level * self.layout.indent).min(self.layout.max_indent);
+        self.out.write_all(b"\n")?;
+        let mut left = indent;
+        while left > 0 {
+            let step = left.min(SPACES.len());
+            self.out.write_all(&SPACES[..step])?;
+            left -= step;
+        }
+        self.column = indent;
+        Ok(())
+    }
+}
+
+/// Lays out a token stream on a writer.
+pub struct Printer<W: Write> {
+    pen: Pen<W>,
     /// Tokens read ahead for a fit test, each with its width in columns.
     lookahead: VecDeque<(Token, usize)>,
     groups: Vec<Group>,
-    level: usize,
-    column: usize,
 }
 
 impl<W: Write> Printer<W> {
     /// A printer writing to `out`.
     pub fn new(out: W, layout: Layout) -> Printer<W> {
         Printer {
-            out,
-            layout,
+            pen: Pen {
+                out,
+                layout,
+                level: 0,
+                column: 0,
+            },
             lookahead: VecDeque::new(),
             groups: Vec::new(),
-            level: 0,
-            column: 0,
         }
     }
 
@@ -162,7 +310,15 @@ impl<W: Write> Printer<W> {
     /// assert_eq!(out, b"[\n  1,\n  2\n]");
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn print(&mut self, mut tokens: impl Iterator<Item = Token>) -> io::Result<()> {
+    pub fn print(&mut self, tokens: impl Iterator<Item = Token>) -> io::Result<()> {
+        self.print_source(Tokens(tokens))
+    }
+
+    /// Prints every token of `tokens`, with the blocks it lays out itself.
+    ///
+    /// # Errors
+    /// The first write error.
+    pub fn print_source(&mut self, mut tokens: impl Source) -> io::Result<()> {
         loop {
             let (token, width) = match self.lookahead.pop_front() {
                 Some(measured) => measured,
@@ -176,39 +332,45 @@ impl<W: Write> Printer<W> {
             };
             self.emit(token, width, &mut tokens)?;
         }
-        self.out.flush()
+        self.pen.out.flush()
     }
 
     fn broken(&self) -> bool {
         self.groups.last().copied().unwrap_or(Group::Broken) != Group::Flat
     }
 
-    fn emit(
-        &mut self,
-        token: Token,
-        width: usize,
-        rest: &mut impl Iterator<Item = Token>,
-    ) -> io::Result<()> {
+    fn emit(&mut self, token: Token, width: usize, rest: &mut impl Source) -> io::Result<()> {
+        let broken = self.broken();
+        let pen = &mut self.pen;
         match token {
-            Token::Text(text, style) => self.write_text(&text, width, style)?,
+            Token::Text(text, style) => pen.write_text(&text, width, style)?,
             Token::Line if self.groups.last() == Some(&Group::Fill) => {
-                let room = self.layout.width.saturating_sub(self.column + 1);
-                match self.fits(rest, room, 0) {
-                    true => self.write_text(" ", 1, Style::Plain)?,
-                    false => self.newline()?,
+                let room = pen.layout.width.saturating_sub(pen.column + 1);
+                match self.fits(rest, room, Fit::Item) {
+                    true => self.pen.write_text(" ", 1, Style::Plain)?,
+                    false => self.pen.newline()?,
                 }
             }
-            Token::Line if self.broken() => self.newline()?,
-            Token::Line => self.write_text(" ", 1, Style::Plain)?,
-            Token::HardLine => self.newline()?,
-            Token::SoftLine if self.broken() => self.newline()?,
+            Token::Line if broken => pen.newline()?,
+            Token::Line => pen.write_text(" ", 1, Style::Plain)?,
+            Token::HardLine => pen.newline()?,
+            Token::SoftLine if broken => pen.newline()?,
             Token::SoftLine => {}
-            Token::IfBreak(text) if self.broken() => self.write_text(text, width, Style::Plain)?,
+            Token::IfBreak(text) if broken => pen.write_text(text, width, Style::Plain)?,
             Token::IfBreak(_) => {}
+            Token::Block(block) => {
+                let room = pen.layout.width.saturating_sub(pen.column);
+                let flat = !broken
+                    || match rest.block_width(block, room) {
+                        Some(width) => self.fits(rest, room - width, Fit::After),
+                        None => false,
+                    };
+                rest.write_block(block, flat, &mut self.pen)?;
+            }
             Token::Begin | Token::BeginFill => {
-                let room = self.layout.width.saturating_sub(self.column);
+                let room = pen.layout.width.saturating_sub(pen.column);
                 let group = match (
-                    self.broken() && !self.fits(rest, room, 1),
+                    broken && !self.fits(rest, room, Fit::Group),
                     token == Token::BeginFill,
                 ) {
                     (false, _) => Group::Flat,
@@ -220,22 +382,16 @@ impl<W: Write> Printer<W> {
             Token::End => {
                 self.groups.pop();
             }
-            Token::Indent => self.level += 1,
-            Token::Dedent => self.level = self.level.saturating_sub(1),
+            Token::Indent => pen.indent(),
+            Token::Dedent => pen.dedent(),
         }
         Ok(())
     }
 
-    /// Whether what comes next fits in `room` columns, laid out flat. From a group just
-    /// opened (`depth` 1): the group and the text after it up to the next line break.
-    /// From inside a filling group (`depth` 0): the next item, up to the next break.
-    fn fits(
-        &mut self,
-        rest: &mut impl Iterator<Item = Token>,
-        mut room: usize,
-        mut depth: usize,
-    ) -> bool {
-        let item_only = depth == 0;
+    /// Whether what comes next fits in `room` columns, laid out flat (see [`Fit`]).
+    fn fits(&mut self, rest: &mut impl Source, mut room: usize, fit: Fit) -> bool {
+        let item_only = fit == Fit::Item;
+        let mut depth = usize::from(fit == Fit::Group);
         let mut index = 0;
         loop {
             if index == self.lookahead.len() {
@@ -266,6 +422,15 @@ impl<W: Write> Printer<W> {
                     depth = depth.saturating_sub(1);
                     0
                 }
+                // A block is a group: whole when inside one or measuring an item, else
+                // only its head counts, up to the break that follows it.
+                Token::Block(block) if inside || item_only => {
+                    match rest.block_width(*block, room) {
+                        Some(width) => width,
+                        None => return false,
+                    }
+                }
+                Token::Block(block) => return rest.block_head(*block) <= room,
             };
             if width > room {
                 return false;
@@ -274,43 +439,19 @@ impl<W: Write> Printer<W> {
             index += 1;
         }
     }
+}
 
-    fn write_text(&mut self, text: &str, width: usize, style: Style) -> io::Result<()> {
-        debug_assert!(
-            !text.contains('\n'),
-            "text tokens hold no line breaks: {text:?}"
-        );
-        match style.ansi().filter(|_| self.layout.color) {
-            Some(code) => write!(self.out, "{code}{text}\x1b[0m")?,
-            None => self.out.write_all(text.as_bytes())?,
-        }
-        self.column += width;
-        Ok(())
-    }
-
-    fn newline(&mut self) -> io::Result<()> {
-        const SPACES: &[u8; 64] = &[b' '; 64];
-        let indent = (self.level * self.layout.indent).min(self.layout.max_indent);
-        self.out.write_all(b"\n")?;
-        let mut left = indent;
-        while left > 0 {
-            let step = left.min(SPACES.len());
-            self.out.write_all(&SPACES[..step])?;
-            left -= step;
-        }
-        self.column = indent;
-        Ok(())
+/// The columns a text token takes; 0 for the tokens that are not text.
+fn width(token: &Token) -> usize {
+    match token {
+        Token::Text(text, _) => text_width(text),
+        Token::IfBreak(text) => text_width(text),
+        _ => 0,
     }
 }
 
-/// The columns a text token takes (ASCII without counting characters); 0 for the
-/// tokens that are not text.
-fn width(token: &Token) -> usize {
-    let text: &str = match token {
-        Token::Text(text, _) => text,
-        Token::IfBreak(text) => text,
-        _ => return 0,
-    };
+/// The columns a text takes: one per code point (ASCII without counting).
+pub fn text_width(text: &str) -> usize {
     if text.is_ascii() {
         text.len()
     } else {

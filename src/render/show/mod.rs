@@ -22,6 +22,7 @@
 //! tokens (labels, elision, [`Recognizer`]s), and [`layout`] fits that stream to the
 //! width. Both run on heap stacks, so a million nested lists print in bounded call stack.
 
+mod block;
 pub mod doc;
 mod inert;
 pub mod layout;
@@ -58,6 +59,21 @@ pub struct ShowOptions {
     pub summary: bool,
     /// Asked, in order, about each node before it prints in the default form.
     pub recognizers: Vec<Box<dyn Recognizer>>,
+}
+
+impl std::fmt::Debug for ShowOptions {
+    /// The options, with each recognizer by its name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<_> = self.recognizers.iter().map(|r| r.name()).collect();
+        f.debug_struct("ShowOptions")
+            .field("layout", &self.layout)
+            .field("max_depth", &self.max_depth)
+            .field("max_items", &self.max_items)
+            .field("max_string", &self.max_string)
+            .field("summary", &self.summary)
+            .field("recognizers", &names)
+            .finish()
+    }
 }
 
 impl ShowOptions {
@@ -97,6 +113,29 @@ impl Default for ShowOptions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn show(pickle: &Pickle<'_>, options: &ShowOptions, out: impl Write) -> io::Result<()> {
+    show_with(pickle, options, out, true)
+}
+
+/// [`show`] with every container written through layout tokens, none as a block of plain
+/// data: the slower reference the property tests hold the blocks to.
+///
+/// # Errors
+/// The first error writing to `out`.
+#[doc(hidden)]
+pub fn show_without_blocks(
+    pickle: &Pickle<'_>,
+    options: &ShowOptions,
+    out: impl Write,
+) -> io::Result<()> {
+    show_with(pickle, options, out, false)
+}
+
+fn show_with(
+    pickle: &Pickle<'_>,
+    options: &ShowOptions,
+    out: impl Write,
+    blocks: bool,
+) -> io::Result<()> {
     options.recognizers.iter().for_each(|r| r.prepare(pickle));
     let mut parts = Vec::new();
     if options.summary {
@@ -121,7 +160,7 @@ pub fn show(pickle: &Pickle<'_>, options: &ShowOptions, out: impl Write) -> io::
     parts.push(Doc::HardLine);
     let mut starts = vec![pickle.root()];
     push_effects(pickle, options, &mut parts, &mut starts);
-    write(pickle, options, Doc::Concat(parts), &starts, out)
+    write(pickle, options, Doc::Concat(parts), &starts, out, blocks)
 }
 
 /// Writes what a malformed pickle had rebuilt when the error struck: the stack, bottom
@@ -179,7 +218,7 @@ pub fn show_failure(
         starts.push(value);
     }
     push_effects(pickle, options, &mut parts, &mut starts);
-    write(pickle, options, Doc::Concat(parts), &starts, out)
+    write(pickle, options, Doc::Concat(parts), &starts, out, true)
 }
 
 /// The text [`show`] writes, as a string.
@@ -245,10 +284,11 @@ fn write(
     top: Doc,
     starts: &[Value],
     out: impl Write,
+    blocks: bool,
 ) -> io::Result<()> {
     let counts = walker::show_counts(pickle, options, starts);
-    let tokens = walker::Walker::new(pickle, options, top, counts);
-    Printer::new(out, options.layout).print(tokens)
+    let tokens = walker::Walker::new(pickle, options, top, counts, blocks);
+    Printer::new(out, options.layout).print_source(tokens)
 }
 
 /// `# protocol 4, 123 nodes, 2 effects, 5 globals: myclass.SubClass, …`, the globals in

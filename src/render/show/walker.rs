@@ -8,9 +8,10 @@
 
 use std::collections::VecDeque;
 
+use super::block::Blocks;
 use super::doc::{more_items, Doc, Item};
 use super::inert::Context;
-use super::layout::{Style, Token};
+use super::layout::{self, Block, Pen, Style, Token};
 use super::leaf::{bigint_text, bytes_text, str_text};
 use super::ShowOptions;
 use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
@@ -34,11 +35,13 @@ pub(crate) fn show_counts(
     starts: &[Value],
 ) -> Vec<u32> {
     let mut counts = vec![0u32; pickle.nodes().len()];
+    // Only inert nodes print as names (see `Walker::enter_leaf`).
     let is_name = |id: NodeId| {
-        options
-            .recognizers
-            .iter()
-            .any(|r| r.leaf(pickle, id).is_some())
+        matches!(pickle.node(id), Node::Inert(_))
+            && options
+                .recognizers
+                .iter()
+                .any(|r| r.leaf(pickle, id).is_some())
     };
     let mut seen = vec![false; pickle.nodes().len()];
     let mut frames: Vec<(NodeId, usize)> = Vec::new();
@@ -104,15 +107,20 @@ pub(crate) struct Walker<'p, 'a> {
     next_label: u32,
     frames: Vec<Frame<'p>>,
     pending: VecDeque<Token>,
+    blocks: Blocks<'p, 'a>,
+    /// Whether plain containers go out as blocks (off only to test blocks against tokens).
+    use_blocks: bool,
 }
 
 impl<'p, 'a> Walker<'p, 'a> {
-    /// A walker over `top`, whose values are the `starts` the counts were made from.
+    /// A walker over `top`, whose values are the `starts` the counts were made from;
+    /// with `use_blocks`, plain containers go to the printer as [`Token::Block`]s.
     pub fn new(
         pickle: &'p Pickle<'a>,
         options: &'p ShowOptions,
         top: Doc,
         counts: Vec<u32>,
+        use_blocks: bool,
     ) -> Walker<'p, 'a> {
         Walker {
             pickle,
@@ -125,6 +133,8 @@ impl<'p, 'a> Walker<'p, 'a> {
                 depth: 0,
             }],
             pending: VecDeque::new(),
+            blocks: Blocks::new(pickle, options),
+            use_blocks,
         }
     }
 
@@ -211,6 +221,11 @@ impl<'p, 'a> Walker<'p, 'a> {
     }
 
     fn enter_node(&mut self, id: NodeId, depth: usize) {
+        if self.use_blocks {
+            if let Some(block) = self.blocks.block(id, depth, &self.counts) {
+                return self.pending.push_back(Token::Block(block));
+            }
+        }
         let pickle = self.pickle;
         for recognizer in &self.options.recognizers {
             if let Some(doc) = recognizer.recognize(pickle, id) {
@@ -270,6 +285,28 @@ impl Iterator for Walker<'_, '_> {
     }
 }
 
+impl layout::Source for Walker<'_, '_> {
+    fn block_width(&mut self, block: Block, room: usize) -> Option<usize> {
+        let width = self
+            .blocks
+            .measure(NodeId::from_index(block.key), block.depth);
+        (width <= room).then_some(width)
+    }
+
+    fn block_head(&mut self, block: Block) -> usize {
+        self.blocks.head(NodeId::from_index(block.key))
+    }
+
+    fn write_block<W: std::io::Write>(
+        &mut self,
+        block: Block,
+        flat: bool,
+        pen: &mut Pen<W>,
+    ) -> std::io::Result<()> {
+        self.blocks.write(block, flat, pen)
+    }
+}
+
 /// The items of a container with at least one item, by step: `[`, then per item a
 /// break, the item (a dict's key, `: `, value) and a comma, then the count of items left
 /// out, then `]`.
@@ -318,7 +355,7 @@ const SHORT_LEAF: usize = 16;
 /// Whether a list, tuple or set holds only short items (numbers, bools, None, short str
 /// and bytes, ints up to 128 bits): such items are alike, so when they do not fit on one line they fill
 /// lines rather than take one each.
-fn fills(pickle: &Pickle<'_>, node: &Node<'_>) -> bool {
+pub(super) fn fills(pickle: &Pickle<'_>, node: &Node<'_>) -> bool {
     let short = |item: Value| match item.node().map(|id| pickle.node(id)) {
         None => true,
         Some(Node::Str(text)) => text.as_bytes().len() <= SHORT_LEAF,
@@ -367,7 +404,7 @@ fn entry_item(node: &Node<'_>, index: usize, part: usize, comma: bool) -> Item {
     }
 }
 
-fn delimiters(node: &Node<'_>) -> (&'static str, &'static str, usize) {
+pub(super) fn delimiters(node: &Node<'_>) -> (&'static str, &'static str, usize) {
     match node {
         Node::List(items) => ("[", "]", items.len()),
         Node::Tuple(items) => ("(", ")", items.len()),
@@ -379,7 +416,7 @@ fn delimiters(node: &Node<'_>) -> (&'static str, &'static str, usize) {
 }
 
 /// An empty container.
-fn empty(node: &Node<'_>) -> &'static str {
+pub(super) fn empty(node: &Node<'_>) -> &'static str {
     match node {
         Node::List(_) => "[]",
         Node::Tuple(_) => "()",
@@ -391,7 +428,7 @@ fn empty(node: &Node<'_>) -> &'static str {
 
 /// A node below the depth limit: its brackets and how many items it holds, or for an
 /// inert node its callee or class when that is a global (`collections.OrderedDict(…)`).
-fn elided(context: &Context<'_, '_>, node: &Node<'_>) -> String {
+pub(super) fn elided(context: &Context<'_, '_>, node: &Node<'_>) -> String {
     let (open, close, len) = delimiters(node);
     match node {
         Node::Inert(inert) => match inert.kind {

@@ -1,0 +1,600 @@
+//! Plain data laid out straight from the graph, without tokens.
+//!
+//! A container is *plain* when it and every container under it is a list, tuple, set,
+//! frozenset or dict that `show` writes in one place only (so none needs a label), that no
+//! recognizer claims, and whose other items are scalars, str, bytes and big ints. Records,
+//! columns of numbers, JSON-like trees: most of what `show` prints is plain. The walker
+//! hands each plain container to the printer as one [`Token::Block`]; this module measures
+//! it (a width memoized per node, capped just past the line width) and writes it, flat or
+//! broken, deciding each inner group as the printer decides a group from its tokens. So
+//! the text is the same byte for byte, and an item costs its text and little more.
+//!
+//! [`Token::Block`]: super::layout::Token::Block
+
+use std::io::{self, Write};
+
+use super::doc::more_items;
+use super::inert::Context;
+use super::layout::{text_width, Block, Pen, Style};
+use super::leaf::{bigint_text, str_text};
+use super::walker::{delimiters, elided, empty, fills};
+use super::ShowOptions;
+use crate::graph::{Items, Node, NodeId, Pickle, PyStr, Value};
+use crate::render::scalar::{write_bytes_repr, write_float_repr, write_int, write_str_repr};
+
+/// What is known of a node's plainness: nothing yet, being checked, plain, or not.
+const UNKNOWN: u8 = 0;
+const CHECKING: u8 = 1;
+const PLAIN: u8 = 2;
+const MIXED: u8 = 3;
+
+/// A memoized width's depth for a leaf, whose text does not depend on its depth.
+const ANY_DEPTH: u32 = u32::MAX;
+/// A width not yet measured.
+const UNMEASURED: (u32, u32) = (u32::MAX, 0);
+/// Entries of the cache of float texts (a power of two).
+const FLOAT_CACHE: usize = 64;
+
+/// How a container is laid out: on one line, one item per line, or filling lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Flat,
+    Broken,
+    Fill,
+}
+
+/// What a value prints as inside a block: a text (left in [`Blocks::text`]), or a
+/// container with items to lay out.
+enum Piece {
+    Text(Style),
+    Container(NodeId),
+}
+
+/// A container being measured: its items from `next` to `end`, and the width so far.
+struct Measuring<'p> {
+    id: NodeId,
+    items: Items<'p>,
+    depth: usize,
+    next: usize,
+    end: usize,
+    total: usize,
+}
+
+/// A container being written: the item reached and the part of it.
+struct Writing<'p> {
+    node: Node<'p>,
+    depth: usize,
+    mode: Mode,
+    close: &'static str,
+    len: usize,
+    shown: usize,
+    dict: bool,
+    /// Whether a lone item still takes a comma (a one-item tuple).
+    lone_comma: bool,
+    next: usize,
+    part: Part,
+}
+
+/// The parts of an item, written in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The break before the item.
+    Break,
+    /// The item, or a dict's key.
+    First,
+    /// A dict's `: ` and value.
+    Value,
+    /// The comma after.
+    Comma,
+}
+
+/// The plain containers of one `show`: which nodes are plain, their measured widths,
+/// and how to write them.
+pub(crate) struct Blocks<'p, 'a> {
+    pickle: &'p Pickle<'a>,
+    options: &'p ShowOptions,
+    plain: Vec<u8>,
+    /// Flat width of each node measured (capped at `cap`) and the depth it was measured at.
+    widths: Vec<(u32, u32)>,
+    /// One past the line width: any width from here on is too wide to matter.
+    cap: usize,
+    /// The text of the last [`Piece::Text`].
+    text: String,
+    /// The stack of [`Blocks::measure`], kept between calls.
+    measuring: Vec<Measuring<'p>>,
+    /// The texts of recent floats: a broken container's floats are formatted to measure
+    /// it, then again to write it, and formatting is the dearest part of a record.
+    floats: Vec<(u64, String)>,
+}
+
+impl<'p, 'a> Blocks<'p, 'a> {
+    pub fn new(pickle: &'p Pickle<'a>, options: &'p ShowOptions) -> Blocks<'p, 'a> {
+        let nodes = pickle.node_count();
+        Blocks {
+            pickle,
+            options,
+            plain: vec![UNKNOWN; nodes],
+            widths: vec![UNMEASURED; nodes],
+            // Kept below u32::MAX, the memo's mark for a width not measured.
+            cap: options.layout.width.saturating_add(1).min(1 << 31),
+            text: String::new(),
+            measuring: Vec::new(),
+            floats: vec![(u64::MAX, String::new()); FLOAT_CACHE],
+        }
+    }
+
+    /// The block for node `id` at `depth` when it is a plain container with items.
+    pub fn block(&mut self, id: NodeId, depth: usize, counts: &[u32]) -> Option<Block> {
+        let plain = self.is_plain(id, counts) && self.pickle.node(id).child_count() > 0;
+        plain.then_some(Block {
+            key: id.index(),
+            depth,
+        })
+    }
+
+    /// Whether the node is plain (see the module's doc). Each node is explored once: a
+    /// memo holds the answer, and a node met again while its own check runs (a cycle the
+    /// counts did not see) is not plain.
+    fn is_plain(&mut self, id: NodeId, counts: &[u32]) -> bool {
+        match self.plain[id.index()] {
+            PLAIN => return true,
+            UNKNOWN => {}
+            _ => return false,
+        }
+        if !self.plain_itself(id, counts) {
+            self.plain[id.index()] = MIXED;
+            return false;
+        }
+        self.plain[id.index()] = CHECKING;
+        let mut stack: Vec<(NodeId, Items<'p>, usize)> =
+            vec![(id, items(&self.pickle.node(id)), 0)];
+        while let Some((node, slots, next)) = stack.last_mut() {
+            let Some(child) = slots.get(*next) else {
+                self.plain[node.index()] = PLAIN;
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            let Some(child) = child.node() else { continue };
+            let node = self.pickle.node(child);
+            if is_leaf(&node) {
+                continue;
+            }
+            let plain = match self.plain[child.index()] {
+                PLAIN => continue,
+                UNKNOWN => self.plain_itself(child, counts),
+                _ => false,
+            };
+            if !plain {
+                self.plain[child.index()] = MIXED;
+                for (node, _, _) in stack {
+                    self.plain[node.index()] = MIXED;
+                }
+                return false;
+            }
+            self.plain[child.index()] = CHECKING;
+            stack.push((child, items(&node), 0));
+        }
+        true
+    }
+
+    /// Whether the node, not looking at its items, may be part of a block.
+    fn plain_itself(&self, id: NodeId, counts: &[u32]) -> bool {
+        let node = self.pickle.node(id);
+        let container = matches!(
+            node,
+            Node::List(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_) | Node::Dict(_)
+        );
+        container
+            && counts.get(id.index()).is_some_and(|&count| count <= 1)
+            && self
+                .options
+                .recognizers
+                .iter()
+                .all(|r| r.recognize(self.pickle, id).is_none())
+    }
+
+    /// What `value`, at `depth`, prints as; a text is left in `self.text`. As the walker
+    /// writes it: leaves and scalars whatever the depth, then containers elided below the
+    /// depth limit, then empty ones.
+    fn piece(&mut self, value: Value, depth: usize) -> Piece {
+        self.text.clear();
+        let id = match value {
+            Value::None => return self.constant("None"),
+            Value::Bool(true) => return self.constant("True"),
+            Value::Bool(false) => return self.constant("False"),
+            Value::Int(v) => {
+                write_int(&mut self.text, v);
+                return Piece::Text(Style::Number);
+            }
+            Value::Float(v) => {
+                self.float(v);
+                return Piece::Text(Style::Number);
+            }
+            Value::Node(id) => id,
+        };
+        let max = self.options.max_string;
+        let node = self.pickle.node(id);
+        match &node {
+            Node::Str(text) if text.as_bytes().len() <= max => {
+                write_str_repr(&mut self.text, text);
+                return Piece::Text(Style::Str);
+            }
+            Node::Str(text) => {
+                self.text.push_str(&str_text(text, max));
+                return Piece::Text(Style::Str);
+            }
+            Node::Bytes(bytes) if bytes.len() <= max => {
+                write_bytes_repr(&mut self.text, bytes);
+                return Piece::Text(Style::Str);
+            }
+            Node::Bytes(bytes) => {
+                self.text.push_str(&super::leaf::bytes_text(bytes, max));
+                return Piece::Text(Style::Str);
+            }
+            Node::BigInt(value) => {
+                self.text.push_str(&bigint_text(value, max));
+                return Piece::Text(Style::Number);
+            }
+            Node::Tuple(items) if items.is_empty() => {
+                self.text.push_str("()");
+                return Piece::Text(Style::Plain);
+            }
+            Node::FrozenSet(items) if items.is_empty() => {
+                self.text.push_str("frozenset()");
+                return Piece::Text(Style::Plain);
+            }
+            _ => {}
+        }
+        if depth > self.options.max_depth {
+            let context = Context {
+                pickle: self.pickle,
+                counts: &[],
+                max_items: 0,
+            };
+            self.text.push_str(&elided(&context, &node));
+            return Piece::Text(Style::Comment);
+        }
+        if node.child_count() == 0 {
+            self.text.push_str(empty(&node));
+            return Piece::Text(Style::Plain);
+        }
+        Piece::Container(id)
+    }
+
+    /// Writes the repr of a float into `self.text`, from the cache when it is there.
+    fn float(&mut self, value: f64) {
+        let bits = value.to_bits();
+        let slot = (bits ^ bits >> 29 ^ bits >> 47) as usize % FLOAT_CACHE;
+        let (cached, text) = &mut self.floats[slot];
+        if *cached != bits {
+            text.clear();
+            write_float_repr(text, value);
+            *cached = bits;
+        }
+        self.text.push_str(text);
+    }
+
+    fn constant(&mut self, text: &str) -> Piece {
+        self.text.push_str(text);
+        Piece::Text(Style::Constant)
+    }
+
+    /// The memoized width of node `id` at `depth`, if measured.
+    fn memo(&self, id: NodeId, depth: usize) -> Option<usize> {
+        let (width, at) = self.widths[id.index()];
+        (width != UNMEASURED.0 && (at == ANY_DEPTH || at as usize == depth))
+            .then_some(width as usize)
+    }
+
+    /// The width of `value` at `depth`, or the container to measure first.
+    fn value_width(&mut self, value: Value, depth: usize) -> Result<usize, NodeId> {
+        if let Some(id) = value.node() {
+            if let Some(width) = self.memo(id, depth) {
+                return Ok(width);
+            }
+            if let Node::Str(text) = self.pickle.node(id) {
+                if let Some(width) = plain_str_width(&text, self.options.max_string) {
+                    return Ok(width.min(self.cap));
+                }
+            }
+        }
+        match self.piece(value, depth) {
+            Piece::Container(id) => Err(id),
+            Piece::Text(style) => {
+                let width = text_width(&self.text).min(self.cap);
+                // The keys of records are a few strs met over and over.
+                if let (Style::Str, Some(id)) = (style, value.node()) {
+                    self.widths[id.index()] = (width as u32, ANY_DEPTH);
+                }
+                Ok(width)
+            }
+        }
+    }
+
+    /// The flat width of plain container `id` at `depth`, capped at one past the line
+    /// width. A container's width is its items' and its punctuation's; measuring stops
+    /// as soon as it passes the cap, so each node is measured once and no further than
+    /// a line's worth of items.
+    pub fn measure(&mut self, id: NodeId, depth: usize) -> usize {
+        if let Some(width) = self.memo(id, depth) {
+            return width;
+        }
+        let mut stack = std::mem::take(&mut self.measuring);
+        stack.clear();
+        stack.push(self.measuring(id, depth));
+        let width = loop {
+            let Some(top) = stack.last_mut() else {
+                break self.cap;
+            };
+            if top.total >= self.cap || top.next == top.end {
+                let width = top.total.min(self.cap);
+                self.widths[top.id.index()] = (width as u32, top.depth as u32);
+                stack.pop();
+                match stack.last_mut() {
+                    Some(parent) => parent.total += width,
+                    None => break width,
+                }
+                continue;
+            }
+            let value = top.items.get(top.next);
+            top.next += 1;
+            let depth = top.depth + 1;
+            match self.value_width(value.unwrap_or(Value::None), depth) {
+                Ok(width) => top.total += width,
+                Err(child) => stack.push(self.measuring(child, depth)),
+            }
+        };
+        self.measuring = stack;
+        width
+    }
+
+    /// A container to measure: its punctuation counted, its items to go.
+    fn measuring(&self, id: NodeId, depth: usize) -> Measuring<'p> {
+        let node = self.pickle.node(id);
+        let (open, close, len) = delimiters(&node);
+        let shown = len.min(self.options.max_items);
+        let more = len - shown;
+        let dict = matches!(node, Node::Dict(_));
+        let commas = match more {
+            0 => len - 1 + usize::from(matches!(node, Node::Tuple(_)) && len == 1),
+            _ => shown,
+        };
+        let spaces = shown.saturating_sub(1);
+        let colons = if dict { 2 * shown } else { 0 };
+        let rest = match more {
+            0 => 0,
+            _ => usize::from(shown > 0) + text_width(&more_items(more)),
+        };
+        Measuring {
+            id,
+            items: items(&node),
+            depth,
+            next: 0,
+            end: if dict { 2 * shown } else { shown },
+            total: text_width(open) + text_width(close) + commas + spaces + colons + rest,
+        }
+    }
+
+    /// The columns of a plain container's opening bracket.
+    pub fn head(&self, id: NodeId) -> usize {
+        text_width(delimiters(&self.pickle.node(id)).0)
+    }
+
+    /// Writes the block: flat, or broken with its inner containers decided in place
+    /// (flat when they fit with the text that follows them up to the next break, as the
+    /// printer decides a group).
+    pub fn write<W: Write>(
+        &mut self,
+        block: Block,
+        flat: bool,
+        pen: &mut Pen<W>,
+    ) -> io::Result<()> {
+        let id = NodeId::from_index(block.key);
+        let mode = match flat {
+            true => Mode::Flat,
+            false => self.broken_mode(id),
+        };
+        let mut stack = vec![self.open(id, block.depth, mode, pen)?];
+        while let Some(top) = stack.last_mut() {
+            let mode = top.mode;
+            if top.next == top.shown && top.part == Part::Break {
+                self.close(top, pen)?;
+                stack.pop();
+                continue;
+            }
+            let index = top.next;
+            let depth = top.depth + 1;
+            let child =
+                |top: &Writing<'_>, slot: usize| top.node.child(slot).unwrap_or(Value::None);
+            match top.part {
+                Part::Break if mode == Mode::Fill => {
+                    // Fills hold only leaves: the item's width decides its break.
+                    let Piece::Text(style) = self.piece(child(top, index), depth) else {
+                        pen.newline()?;
+                        top.part = Part::First;
+                        continue;
+                    };
+                    let width = text_width(&self.text);
+                    if index == 0 || !fits(pen, width + 1) {
+                        pen.newline()?;
+                    } else {
+                        pen.write_text(" ", 1, Style::Plain)?;
+                    }
+                    pen.write_text(&self.text, width, style)?;
+                    top.part = Part::Comma;
+                }
+                Part::Break => {
+                    match (mode, index) {
+                        (Mode::Flat, 0) => {}
+                        (Mode::Flat, _) => pen.write_text(" ", 1, Style::Plain)?,
+                        _ => pen.newline()?,
+                    }
+                    top.part = Part::First;
+                }
+                Part::First => {
+                    let dict = top.dict;
+                    top.part = if dict { Part::Value } else { Part::Comma };
+                    let slot = if dict { 2 * index } else { index };
+                    let value = child(top, slot);
+                    let id = match self.piece(value, depth) {
+                        Piece::Text(style) => {
+                            pen.text(&self.text, style)?;
+                            continue;
+                        }
+                        Piece::Container(id) => id,
+                    };
+                    // A dict's key is followed by `: ` and the head of its value.
+                    let trailing = match dict {
+                        true => 2 + self.head_of(child(top, slot + 1), depth),
+                        false => 1,
+                    };
+                    stack.push(self.open_item(id, depth, mode, trailing, pen)?);
+                }
+                Part::Value => {
+                    top.part = Part::Comma;
+                    let value = child(top, 2 * index + 1);
+                    pen.write_text(": ", 2, Style::Plain)?;
+                    match self.piece(value, depth) {
+                        Piece::Text(style) => pen.text(&self.text, style)?,
+                        Piece::Container(id) => {
+                            stack.push(self.open_item(id, depth, mode, 1, pen)?)
+                        }
+                    }
+                }
+                Part::Comma => {
+                    if index + 1 < top.len || top.lone_comma || mode != Mode::Flat {
+                        pen.write_text(",", 1, Style::Plain)?;
+                    }
+                    top.next += 1;
+                    top.part = Part::Break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// How a plain container that does not fit lays out: filling lines, or one item each.
+    fn broken_mode(&self, id: NodeId) -> Mode {
+        match fills(self.pickle, &self.pickle.node(id)) {
+            true => Mode::Fill,
+            false => Mode::Broken,
+        }
+    }
+
+    /// Opens a container that is an item. In a broken container it is flat when it fits
+    /// with the `trailing` columns after it.
+    fn open_item<W: Write>(
+        &mut self,
+        id: NodeId,
+        depth: usize,
+        mode: Mode,
+        trailing: usize,
+        pen: &mut Pen<W>,
+    ) -> io::Result<Writing<'p>> {
+        let mode = match mode {
+            Mode::Flat => Mode::Flat,
+            _ => {
+                let room = pen.layout().width.saturating_sub(pen.column());
+                match self.measure(id, depth) + trailing <= room {
+                    true => Mode::Flat,
+                    false => self.broken_mode(id),
+                }
+            }
+        };
+        self.open(id, depth, mode, pen)
+    }
+
+    /// The columns of `value` up to its first break: a text and the comma after it, or
+    /// a container's opening bracket.
+    fn head_of(&mut self, value: Value, depth: usize) -> usize {
+        match self.piece(value, depth) {
+            Piece::Text(_) => text_width(&self.text) + 1,
+            Piece::Container(id) => self.head(id),
+        }
+    }
+
+    /// Writes a container's opening bracket and starts its items.
+    fn open<W: Write>(
+        &self,
+        id: NodeId,
+        depth: usize,
+        mode: Mode,
+        pen: &mut Pen<W>,
+    ) -> io::Result<Writing<'p>> {
+        let node = self.pickle.node(id);
+        let (open, close, len) = delimiters(&node);
+        pen.write_text(open, text_width(open), Style::Plain)?;
+        pen.indent();
+        Ok(Writing {
+            depth,
+            mode,
+            close,
+            len,
+            shown: len.min(self.options.max_items),
+            dict: matches!(node, Node::Dict(_)),
+            lone_comma: matches!(node, Node::Tuple(_)) && len == 1,
+            next: 0,
+            part: Part::Break,
+            node,
+        })
+    }
+
+    /// Writes the count of items left out, and the closing bracket.
+    fn close<W: Write>(&self, top: &Writing<'_>, pen: &mut Pen<W>) -> io::Result<()> {
+        let more = top.len - top.shown;
+        if more > 0 {
+            let text = more_items(more);
+            let width = text_width(&text);
+            match (top.mode, top.shown) {
+                (Mode::Flat, 0) => {}
+                (Mode::Flat, _) => pen.write_text(" ", 1, Style::Plain)?,
+                (Mode::Fill, shown) if shown > 0 && fits(pen, width) => {
+                    pen.write_text(" ", 1, Style::Plain)?
+                }
+                _ => pen.newline()?,
+            }
+            pen.write_text(&text, width, Style::Comment)?;
+        }
+        pen.dedent();
+        if top.mode != Mode::Flat {
+            pen.newline()?;
+        }
+        pen.write_text(top.close, text_width(top.close), Style::Plain)
+    }
+}
+
+/// The items of a container as [`Node::child`] counts them (a dict's keys and values
+/// alternating); none for other nodes.
+fn items<'p>(node: &Node<'p>) -> Items<'p> {
+    match node {
+        Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+            *items
+        }
+        Node::Dict(entries) => entries.flat(),
+        _ => Items::default(),
+    }
+}
+
+/// The width of a str's repr when it is short and plain ASCII that needs no escape and
+/// no other quotes: its length and two quotes, without writing it.
+fn plain_str_width(text: &PyStr<'_>, max: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let plain = |&b: &u8| (0x20..0x7f).contains(&b) && b != b'\'' && b != b'\\';
+    (bytes.len() <= max && bytes.iter().all(plain)).then_some(bytes.len() + 2)
+}
+
+/// Whether `width` columns fit after a space on the pen's line: a filling group's test.
+fn fits<W: Write>(pen: &Pen<W>, width: usize) -> bool {
+    width <= pen.layout().width.saturating_sub(pen.column() + 1)
+}
+
+/// Whether a node prints as a leaf wherever it is: str, bytes, big ints, empty tuples and
+/// frozensets (the walker's leaves, less the inert ones).
+fn is_leaf(node: &Node<'_>) -> bool {
+    match node {
+        Node::Str(_) | Node::Bytes(_) | Node::BigInt(_) => true,
+        Node::Tuple(items) | Node::FrozenSet(items) => items.is_empty(),
+        _ => false,
+    }
+}

@@ -10,7 +10,7 @@ use super::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recogn
 use super::skeleton::expr::{dotted, quoted, state_attributes};
 use super::skeleton::{comment_column, defs, Options, Skeleton};
 use super::{view, Recognition};
-use crate::graph::{NodeId, Pickle, Value};
+use crate::graph::{Node, NodeId, Pickle, Value};
 use crate::render::show::doc::Doc;
 use crate::render::show::layout::Style;
 use crate::render::show::Recognizer;
@@ -73,7 +73,13 @@ impl Recognizer for Skeletons {
 
     fn prepare(&self, pickle: &Pickle<'_>) {
         let recognition = Recognition::new(pickle);
-        let skeleton = Skeleton::new(pickle, &recognition, &Options::default());
+        // Plain data defines and names nothing: the skeleton would only write the root's
+        // text (up to a megabyte of it) to find no names in it.
+        let plain = !pickle.nodes().any(|node| matches!(node, Node::Inert(_)));
+        let skeleton = match plain {
+            true => Skeleton::default(),
+            false => Skeleton::new(pickle, &recognition, &Options::default()),
+        };
         *self.prepared.borrow_mut() = Some(Prepared {
             key: key(pickle),
             recognition,

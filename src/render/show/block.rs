@@ -30,10 +30,13 @@ const MIXED: u8 = 3;
 
 /// A memoized width's depth for a leaf, whose text does not depend on its depth.
 const ANY_DEPTH: u32 = u32::MAX;
-/// A width not yet measured.
-const UNMEASURED: (u32, u32) = (u32::MAX, 0);
+/// A width not yet measured. Widths are kept one up, so that the memo starts as zeroed
+/// memory, which the system maps lazily.
+const UNMEASURED: (u32, u32) = (0, 0);
 /// Entries of the cache of float texts (a power of two).
 const FLOAT_CACHE: usize = 64;
+/// Entries of the cache of str reprs, by node (a power of two).
+const STR_CACHE: usize = 256;
 
 /// How a container is laid out: on one line, one item per line, or filling lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +108,10 @@ pub(crate) struct Blocks<'p, 'a> {
     /// The texts of recent floats: a broken container's floats are formatted to measure
     /// it, then again to write it, and formatting is the dearest part of a record.
     floats: Vec<(u64, String)>,
+    /// The reprs of recent strs, by node index.
+    strs: Vec<(usize, String)>,
+    /// The recognizers that may claim a container, by index.
+    claiming: Vec<usize>,
 }
 
 impl<'p, 'a> Blocks<'p, 'a> {
@@ -115,11 +122,16 @@ impl<'p, 'a> Blocks<'p, 'a> {
             options,
             plain: vec![UNKNOWN; nodes],
             widths: vec![UNMEASURED; nodes],
-            // Kept below u32::MAX, the memo's mark for a width not measured.
+            // Kept below u32::MAX, so that a width and one fit the memo.
             cap: options.layout.width.saturating_add(1).min(1 << 31),
             text: String::new(),
             measuring: Vec::new(),
             floats: vec![(u64::MAX, String::new()); FLOAT_CACHE],
+            strs: vec![(usize::MAX, String::new()); STR_CACHE],
+            claiming: (options.recognizers.iter().enumerate())
+                .filter(|(_, r)| r.claims_containers())
+                .map(|(index, _)| index)
+                .collect(),
         }
     }
 
@@ -187,11 +199,11 @@ impl<'p, 'a> Blocks<'p, 'a> {
         );
         container
             && counts.get(id.index()).is_some_and(|&count| count <= 1)
-            && self
-                .options
-                .recognizers
-                .iter()
-                .all(|r| r.recognize(self.pickle, id).is_none())
+            && self.claiming.iter().all(|&r| {
+                self.options.recognizers[r]
+                    .recognize(self.pickle, id)
+                    .is_none()
+            })
     }
 
     /// What `value`, at `depth`, prints as; a text is left in `self.text`. As the walker
@@ -217,7 +229,14 @@ impl<'p, 'a> Blocks<'p, 'a> {
         let node = self.pickle.node(id);
         match &node {
             Node::Str(text) if text.as_bytes().len() <= max => {
-                write_str_repr(&mut self.text, text);
+                // Keys repeat: a record's field names are a few nodes met over and over.
+                let (cached, repr) = &mut self.strs[id.index() % STR_CACHE];
+                if *cached != id.index() {
+                    repr.clear();
+                    write_str_repr(repr, text);
+                    *cached = id.index();
+                }
+                self.text.push_str(repr);
                 return Piece::Text(Style::Str);
             }
             Node::Str(text) => {
@@ -284,7 +303,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
     fn memo(&self, id: NodeId, depth: usize) -> Option<usize> {
         let (width, at) = self.widths[id.index()];
         (width != UNMEASURED.0 && (at == ANY_DEPTH || at as usize == depth))
-            .then_some(width as usize)
+            .then(|| width as usize - 1)
     }
 
     /// The width of `value` at `depth`, or the container to measure first.
@@ -305,7 +324,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 let width = text_width(&self.text).min(self.cap);
                 // The keys of records are a few strs met over and over.
                 if let (Style::Str, Some(id)) = (style, value.node()) {
-                    self.widths[id.index()] = (width as u32, ANY_DEPTH);
+                    self.widths[id.index()] = (width as u32 + 1, ANY_DEPTH);
                 }
                 Ok(width)
             }
@@ -329,7 +348,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             };
             if top.total >= self.cap || top.next == top.end {
                 let width = top.total.min(self.cap);
-                self.widths[top.id.index()] = (width as u32, top.depth as u32);
+                self.widths[top.id.index()] = (width as u32 + 1, top.depth as u32);
                 stack.pop();
                 match stack.last_mut() {
                     Some(parent) => parent.total += width,

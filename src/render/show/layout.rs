@@ -174,6 +174,9 @@ impl Layout {
     }
 }
 
+/// Bytes a [`Pen`] gathers before it writes them out.
+const PEN_BUFFER: usize = 32 * 1024;
+
 /// How an open group lays out its line breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Group {
@@ -200,6 +203,9 @@ enum Fit {
 /// layout's width and colours. The printer writes through it, and so do blocks.
 pub struct Pen<W: Write> {
     out: W,
+    /// Text not yet handed to `out`: most texts are a few bytes, and a copy into a
+    /// vector costs less than a call into a writer each.
+    buffer: Vec<u8>,
     layout: Layout,
     level: usize,
     column: usize,
@@ -226,11 +232,31 @@ impl<W: Write> Pen<W> {
             "text tokens hold no line breaks: {text:?}"
         );
         match style.ansi().filter(|_| self.layout.color) {
-            Some(code) => write!(self.out, "{code}{text}\x1b[0m")?,
-            None => self.out.write_all(text.as_bytes())?,
+            Some(code) => {
+                self.buffer.extend_from_slice(code.as_bytes());
+                self.buffer.extend_from_slice(text.as_bytes());
+                self.buffer.extend_from_slice(b"\x1b[0m");
+            }
+            None => self.buffer.extend_from_slice(text.as_bytes()),
         }
         self.column += width;
+        self.drain()
+    }
+
+    /// Hands the buffer to the writer once it holds enough to be worth a call.
+    fn drain(&mut self) -> io::Result<()> {
+        if self.buffer.len() >= PEN_BUFFER {
+            self.out.write_all(&self.buffer)?;
+            self.buffer.clear();
+        }
         Ok(())
+    }
+
+    /// Hands everything written to the writer, and flushes it.
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buffer)?;
+        self.buffer.clear();
+        self.out.flush()
     }
 
     /// Writes `text` in `style`, measuring it.
@@ -258,15 +284,15 @@ impl<W: Write> Pen<W> {
     pub fn newline(&mut self) -> io::Result<()> {
         const SPACES: &[u8; 64] = &[b' '; 64];
         let indent = (self.level * self.layout.indent).min(self.layout.max_indent);
-        self.out.write_all(b"\n")?;
+        self.buffer.push(b'\n');
         let mut left = indent;
         while left > 0 {
             let step = left.min(SPACES.len());
-            self.out.write_all(&SPACES[..step])?;
+            self.buffer.extend_from_slice(&SPACES[..step]);
             left -= step;
         }
         self.column = indent;
-        Ok(())
+        self.drain()
     }
 }
 
@@ -284,6 +310,7 @@ impl<W: Write> Printer<W> {
         Printer {
             pen: Pen {
                 out,
+                buffer: Vec::with_capacity(PEN_BUFFER + 256),
                 layout,
                 level: 0,
                 column: 0,
@@ -332,7 +359,7 @@ impl<W: Write> Printer<W> {
             };
             self.emit(token, width, &mut tokens)?;
         }
-        self.pen.out.flush()
+        self.pen.flush()
     }
 
     fn broken(&self) -> bool {

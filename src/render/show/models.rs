@@ -93,6 +93,11 @@ impl Recognizer for Tensor {
         "torch-tensor"
     }
 
+    /// It reads calls and instances only.
+    fn claims_containers(&self) -> bool {
+        false
+    }
+
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let tensor = torch::tensor(pickle, id)?;
         Some(Doc::styled(tensor.to_string(), Style::Name))
@@ -105,6 +110,11 @@ struct NumpyArray;
 impl Recognizer for NumpyArray {
     fn name(&self) -> &'static str {
         "numpy-array"
+    }
+
+    /// It reads calls and instances only.
+    fn claims_containers(&self) -> bool {
+        false
     }
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
@@ -128,6 +138,11 @@ impl Recognizer for NumpyDtype {
         "numpy-dtype"
     }
 
+    /// It reads calls and instances only.
+    fn claims_containers(&self) -> bool {
+        false
+    }
+
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let dtype = numpy::dtype(pickle, id)?;
         Some(Doc::styled(format!("numpy.{dtype}"), Style::Name))
@@ -140,6 +155,11 @@ struct NumpyScalar;
 impl Recognizer for NumpyScalar {
     fn name(&self) -> &'static str {
         "numpy-scalar"
+    }
+
+    /// It reads calls and instances only.
+    fn claims_containers(&self) -> bool {
+        false
     }
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
@@ -161,6 +181,11 @@ struct PandasFrame;
 impl Recognizer for PandasFrame {
     fn name(&self) -> &'static str {
         "pandas-frame"
+    }
+
+    /// It reads calls and instances only.
+    fn claims_containers(&self) -> bool {
+        false
     }
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {

@@ -44,6 +44,14 @@ pub trait Recognizer {
     /// default form (or to the next recognizer).
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc>;
 
+    /// Whether [`Recognizer::recognize`] may answer for a list, tuple, set, frozenset or
+    /// dict, and not only for the inert nodes that calls and instances are. `show` asks
+    /// a recognizer that says no about no such container, and lays out plain data the
+    /// faster for it.
+    fn claims_containers(&self) -> bool {
+        true
+    }
+
     /// Called once before `show` writes a pickle, so that a recognizer can study it as a
     /// whole (a class's methods arrive in a later, discarded call).
     fn prepare(&self, pickle: &Pickle<'_>) {

@@ -14,7 +14,7 @@ use super::inert::Context;
 use super::layout::{self, Block, Pen, Style, Token};
 use super::leaf::{bigint_text, bytes_text, str_text};
 use super::ShowOptions;
-use crate::graph::{InertKind, Node, NodeId, Pickle, Value};
+use crate::graph::{InertKind, Items, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
 use std::borrow::Cow;
 
@@ -44,16 +44,32 @@ pub(crate) fn show_counts(
                 .any(|r| r.leaf(pickle, id).is_some())
     };
     let mut seen = vec![false; pickle.nodes().len()];
-    let mut frames: Vec<(NodeId, usize)> = Vec::new();
+    // A container's items are read straight from its slots; an inert node's children
+    // through `Node::child`, which walks its operands and mutations.
+    let frame = |id: NodeId| {
+        let items = match pickle.node(id) {
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                Some(items)
+            }
+            Node::Dict(entries) => Some(entries.flat()),
+            _ => None,
+        };
+        (id, items, 0)
+    };
+    let mut frames: Vec<(NodeId, Option<Items<'_>>, usize)> = Vec::new();
     for start in starts {
         let Some(id) = start.node() else { continue };
         counts[id.index()] = counts[id.index()].saturating_add(1);
         if std::mem::replace(&mut seen[id.index()], true) || is_name(id) {
             continue;
         }
-        frames.push((id, 0));
-        while let Some((node, next)) = frames.last_mut() {
-            let Some(child) = pickle.node(*node).child(*next) else {
+        frames.push(frame(id));
+        while let Some((node, items, next)) = frames.last_mut() {
+            let child = match items {
+                Some(items) => items.get(*next),
+                None => pickle.node(*node).child(*next),
+            };
+            let Some(child) = child else {
                 frames.pop();
                 continue;
             };
@@ -61,7 +77,7 @@ pub(crate) fn show_counts(
             let Some(child) = child.node() else { continue };
             counts[child.index()] = counts[child.index()].saturating_add(1);
             if !std::mem::replace(&mut seen[child.index()], true) && !is_name(child) {
-                frames.push((child, 0));
+                frames.push(frame(child));
             }
         }
     }

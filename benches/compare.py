@@ -217,6 +217,9 @@ def dis_table(names, repeat):
 
 
 def views_table(names, loads, repeat):
+    """Each view's whole command against the load alone. The machine's speed drifts from
+    minute to minute, so each run of a view is paired with a load timed just before it,
+    and the ratio is the median of the pairs' ratios."""
     views = [view for view in ("repr", "show", "json") if command_works([view])]
     print("\n| input | load CPU ms | " + " | ".join("%s CPU ms (whole command) | / load" % v for v in views) + " |")
     print("|---|---|" + "---|---|" * len(views))
@@ -226,9 +229,16 @@ def views_table(names, loads, repeat):
             continue
         cells = []
         for view in views:
-            wall = statistics.median(run_child([BINARY, view, path], stdout=subprocess.DEVNULL)[1] for _ in range(repeat))
+            times, ratios = [], []
+            for _ in range(repeat):
+                load = picklegraph_load(path, 1)[0][1]
+                wall = run_child([BINARY, view, path], stdout=subprocess.DEVNULL)[1]
+                times.append(wall)
+                if load > 0 and wall > 0:
+                    ratios.append(wall / load)
             # /usr/bin/time counts CPU time in 10 ms steps.
-            cells += [ms(wall), "%.1fx" % (wall / loads[name])] if wall > 0 else ["< 10", "-"]
+            median = statistics.median(times)
+            cells += [ms(median), "%.1fx" % statistics.median(ratios)] if ratios and median > 0 else ["< 10", "-"]
         print("| %s | %s | %s |" % (name, ms(loads[name]), " | ".join(cells)), flush=True)
 
 

@@ -108,8 +108,8 @@ pub(crate) struct Blocks<'p, 'a> {
     /// The texts of recent floats: a broken container's floats are formatted to measure
     /// it, then again to write it, and formatting is the dearest part of a record.
     floats: Vec<(u64, String)>,
-    /// The reprs of recent strs, by node index.
-    strs: Vec<(usize, String)>,
+    /// The reprs of recent strs and their widths, by node index.
+    strs: Vec<(usize, String, usize)>,
     /// The recognizers that may claim a container, by index.
     claiming: Vec<usize>,
 }
@@ -127,7 +127,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             text: String::new(),
             measuring: Vec::new(),
             floats: vec![(u64::MAX, String::new()); FLOAT_CACHE],
-            strs: vec![(usize::MAX, String::new()); STR_CACHE],
+            strs: vec![(usize::MAX, String::new(), 0); STR_CACHE],
             claiming: (options.recognizers.iter().enumerate())
                 .filter(|(_, r)| r.claims_containers())
                 .map(|(index, _)| index)
@@ -229,13 +229,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
         let node = self.pickle.node(id);
         match &node {
             Node::Str(text) if text.as_bytes().len() <= max => {
-                // Keys repeat: a record's field names are a few nodes met over and over.
-                let (cached, repr) = &mut self.strs[id.index() % STR_CACHE];
-                if *cached != id.index() {
-                    repr.clear();
-                    write_str_repr(repr, text);
-                    *cached = id.index();
-                }
+                let (repr, _) = str_text_cached(&mut self.strs, id, text);
                 self.text.push_str(repr);
                 return Piece::Text(Style::Str);
             }
@@ -283,15 +277,43 @@ impl<'p, 'a> Blocks<'p, 'a> {
 
     /// Writes the repr of a float into `self.text`, from the cache when it is there.
     fn float(&mut self, value: f64) {
-        let bits = value.to_bits();
-        let slot = (bits ^ bits >> 29 ^ bits >> 47) as usize % FLOAT_CACHE;
-        let (cached, text) = &mut self.floats[slot];
-        if *cached != bits {
-            text.clear();
-            write_float_repr(text, value);
-            *cached = bits;
-        }
+        let text = float_text(&mut self.floats, value);
         self.text.push_str(text);
+    }
+
+    /// Writes `value` when it prints as a text (as [`Blocks::piece`] would give it),
+    /// straight from the caches where it can; a container is returned to be opened.
+    fn write_value<W: Write>(
+        &mut self,
+        value: Value,
+        depth: usize,
+        pen: &mut Pen<W>,
+    ) -> io::Result<Option<NodeId>> {
+        match value {
+            Value::None => pen.write_text("None", 4, Style::Constant)?,
+            Value::Bool(true) => pen.write_text("True", 4, Style::Constant)?,
+            Value::Bool(false) => pen.write_text("False", 5, Style::Constant)?,
+            Value::Float(v) => {
+                let text = float_text(&mut self.floats, v);
+                pen.write_text(text, text.len(), Style::Number)?;
+            }
+            Value::Node(id) => match self.pickle.node(id) {
+                Node::Str(text) if text.as_bytes().len() <= self.options.max_string => {
+                    let (repr, width) = str_text_cached(&mut self.strs, id, &text);
+                    pen.write_text(repr, width, Style::Str)?;
+                }
+                _ => match self.piece(value, depth) {
+                    Piece::Text(style) => pen.text(&self.text, style)?,
+                    Piece::Container(id) => return Ok(Some(id)),
+                },
+            },
+            Value::Int(v) => {
+                self.text.clear();
+                write_int(&mut self.text, v);
+                pen.write_text(&self.text, self.text.len(), Style::Number)?;
+            }
+        }
+        Ok(None)
     }
 
     fn constant(&mut self, text: &str) -> Piece {
@@ -308,6 +330,13 @@ impl<'p, 'a> Blocks<'p, 'a> {
 
     /// The width of `value` at `depth`, or the container to measure first.
     fn value_width(&mut self, value: Value, depth: usize) -> Result<usize, NodeId> {
+        match value {
+            Value::None => return Ok(4),
+            Value::Bool(true) => return Ok(4),
+            Value::Bool(false) => return Ok(5),
+            Value::Int(v) => return Ok(int_width(v)),
+            _ => {}
+        }
         if let Some(id) = value.node() {
             if let Some(width) = self.memo(id, depth) {
                 return Ok(width);
@@ -456,12 +485,8 @@ impl<'p, 'a> Blocks<'p, 'a> {
                     top.part = if dict { Part::Value } else { Part::Comma };
                     let slot = if dict { 2 * index } else { index };
                     let value = child(top, slot);
-                    let id = match self.piece(value, depth) {
-                        Piece::Text(style) => {
-                            pen.text(&self.text, style)?;
-                            continue;
-                        }
-                        Piece::Container(id) => id,
+                    let Some(id) = self.write_value(value, depth, pen)? else {
+                        continue;
                     };
                     // A dict's key is followed by `: ` and the head of its value.
                     let trailing = match dict {
@@ -474,11 +499,8 @@ impl<'p, 'a> Blocks<'p, 'a> {
                     top.part = Part::Comma;
                     let value = child(top, 2 * index + 1);
                     pen.write_text(": ", 2, Style::Plain)?;
-                    match self.piece(value, depth) {
-                        Piece::Text(style) => pen.text(&self.text, style)?,
-                        Piece::Container(id) => {
-                            stack.push(self.open_item(id, depth, mode, 1, pen)?)
-                        }
+                    if let Some(id) = self.write_value(value, depth, pen)? {
+                        stack.push(self.open_item(id, depth, mode, 1, pen)?);
                     }
                 }
                 Part::Comma => {
@@ -603,6 +625,47 @@ fn plain_str_width(text: &PyStr<'_>, max: usize) -> Option<usize> {
     (bytes.len() <= max && bytes.iter().all(plain)).then_some(bytes.len() + 2)
 }
 
+/// The repr of a float, from a small cache by its bits: a broken container's floats are
+/// formatted to measure it, then again to write it.
+fn float_text(cache: &mut [(u64, String)], value: f64) -> &str {
+    let bits = value.to_bits();
+    let slot = (bits ^ bits >> 29 ^ bits >> 47) as usize % cache.len();
+    let (cached, text) = &mut cache[slot];
+    if *cached != bits {
+        text.clear();
+        write_float_repr(text, value);
+        *cached = bits;
+    }
+    text
+}
+
+/// The repr of a short str and its width, from a small cache by node: keys repeat, and a
+/// record's field names are a few nodes met over and over.
+fn str_text_cached<'c>(
+    cache: &'c mut [(usize, String, usize)],
+    id: NodeId,
+    text: &PyStr<'_>,
+) -> (&'c str, usize) {
+    let slot = id.index() % cache.len();
+    let (cached, repr, width) = &mut cache[slot];
+    if *cached != id.index() {
+        repr.clear();
+        write_str_repr(repr, text);
+        *width = text_width(repr);
+        *cached = id.index();
+    }
+    (repr, *width)
+}
+
+/// The columns of an int's decimal text, without writing it.
+fn int_width(value: i64) -> usize {
+    let digits = value
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |log| log as usize + 1);
+    usize::from(value < 0) + digits
+}
+
 /// Whether `width` columns fit after a space on the pen's line: a filling group's test.
 fn fits<W: Write>(pen: &Pen<W>, width: usize) -> bool {
     width <= pen.layout().width.saturating_sub(pen.column() + 1)
@@ -615,5 +678,35 @@ fn is_leaf(node: &Node<'_>) -> bool {
         Node::Str(_) | Node::Bytes(_) | Node::BigInt(_) => true,
         Node::Tuple(items) | Node::FrozenSet(items) => items.is_empty(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_widths_are_the_lengths_of_their_text() {
+        let edges = [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            -1,
+            -9,
+            -10,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        let powers = (0..19).flat_map(|p| {
+            let power = 10i64.pow(p);
+            [power - 1, power, power + 1, -power, 1 - power]
+        });
+        for value in edges.into_iter().chain(powers) {
+            assert_eq!(int_width(value), value.to_string().len(), "{value}");
+        }
     }
 }

@@ -300,6 +300,13 @@ fn depth_and_item_limits_elide_with_a_count() {
     assert_eq!(to_text(&pickle, &options), "[1, [… 2 items]]\n");
     let pickle = load(b"(cm\nf\nK\x01\x85Rl.").unwrap();
     assert_eq!(to_text(&pickle, &options), "[m.f(…)]\n");
+    // A bytearray has no items to count: below the limit it is written out, as bytes are.
+    // pickle.dumps([bytearray(b'ab'), [1, 2]], protocol=5)
+    let pickle = load(b"\x80\x05\x95\x19\x00\x00\x00\x00\x00\x00\x00]\x94(\x96\x02\x00\x00\x00\x00\x00\x00\x00ab\x94]\x94(K\x01K\x02ee.").unwrap();
+    assert_eq!(
+        to_text(&pickle, &options),
+        "[bytearray(b'ab'), [… 2 items]]\n"
+    );
 
     let mut million = b"(".to_vec();
     million.extend(std::iter::repeat(b"K\x07").take(1_000_000).flatten());

@@ -181,8 +181,13 @@ impl<'p, 'a> Walker<'p, 'a> {
             label => return self.text(format!("*{label}"), Style::Label),
         }
         if depth > self.options.max_depth {
-            let elided = elided(&self.context(), &self.pickle.node(id));
-            return self.text(elided, Style::Comment);
+            // A bytearray is a leaf with an identity: written out at any depth, as
+            // bytes are (it has no items to count).
+            let node = self.pickle.node(id);
+            if !matches!(node, Node::ByteArray(_)) {
+                let elided = elided(&self.context(), &node);
+                return self.text(elided, Style::Comment);
+            }
         }
         if self.counts[id.index()] > 1 {
             let label = self.next_label;

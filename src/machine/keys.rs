@@ -244,6 +244,17 @@ fn fingerprint(key: Key) -> u64 {
     }
 }
 
+/// Slots of `fill_small`'s table (a power of two, more than twice the pairs it holds).
+const FILL_TABLE: usize = 256;
+/// Pairs up to which `fill_small` scans rather than builds its table.
+const FILL_SCAN_MAX: usize = 8;
+
+/// A key's first slot in `fill_small`'s table: the fingerprint's bits mixed once more,
+/// as a float's raw bits differ mostly low down.
+fn table_slot(print: u64) -> usize {
+    ((print ^ print >> 29).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize % FILL_TABLE
+}
+
 /// Byte equality that settles the usual case, keys of different length or first byte,
 /// without a call to `memcmp`: the keys of a small dict are compared pairwise.
 fn payload_eq(a: &[u8], b: &[u8]) -> bool {
@@ -518,18 +529,43 @@ impl Keys {
         self.recent.clear();
         self.recent_owner = Some(owner);
         self.pending = None;
-        for index in 0..flat.len() / 2 {
+        let pairs = flat.len() / 2;
+        // Past a few pairs, a table of positions by fingerprint on the stack finds a
+        // key's equal in one or two probes, where the scan compares every key before it.
+        let mut table = [0u8; FILL_TABLE];
+        let tabled = pairs > FILL_SCAN_MAX && pairs < FILL_TABLE / 2;
+        for index in 0..pairs {
             let (key, value) = (flat[2 * index], flat[2 * index + 1]);
             let reduced = self.key_of(arena, key)?;
             let print = fingerprint(reduced);
-            let found = self.recent.iter().position(|&(other, other_print)| {
+            let same = |position: usize| {
+                let (other, other_print) = self.recent[position];
                 other_print == print && self.key_eq(arena, reduced, other)
-            });
+            };
+            let (found, free) = match tabled {
+                false => ((0..self.recent.len()).find(|&p| same(p)), None),
+                true => {
+                    let mut slot = table_slot(print);
+                    loop {
+                        match table[slot] {
+                            0 => break (None, Some(slot)),
+                            stored if same(usize::from(stored) - 1) => {
+                                break (Some(usize::from(stored) - 1), None)
+                            }
+                            _ => slot = (slot + 1) % FILL_TABLE,
+                        }
+                    }
+                }
+            };
             match found {
                 Some(position) => entries[2 * position + 1] = value,
                 None => {
                     entries.extend([key, value]);
                     self.recent.push((reduced, print));
+                    if let Some(slot) = free {
+                        // Positions stay below FILL_TABLE / 2, so position + 1 fits.
+                        table[slot] = self.recent.len() as u8;
+                    }
                 }
             }
         }
@@ -682,5 +718,17 @@ mod tests {
         bytes.extend_from_slice(b"u.");
         let expected: Vec<String> = (0..distinct).map(|i| format!("{i}: 1")).collect();
         assert_eq!(repr_of(&bytes), format!("{{{}}}", expected.join(", ")));
+    }
+
+    #[test]
+    fn a_fresh_dict_past_the_scan_merges_through_its_table() {
+        // 48 pairs over 24 keys of four kinds, `True` equal to `1.0`: the first key
+        // stays, the last value wins. Expected text from CPython's `pickle.loads`.
+        let bytes = b"\x80\x04}(K\x00K\x00G?\xf0\x00\x00\x00\x00\x00\x00K\x01\x8c\x012K\x02\x88K\x03K\x04K\x04G@\x14\x00\x00\x00\x00\x00\x00K\x05\x8c\x016K\x06\x88K\x07K\x08K\x08G@\x22\x00\x00\x00\x00\x00\x00K\x09\x8c\x0210K\x0a\x88K\x0bK\x0cK\x0cG@*\x00\x00\x00\x00\x00\x00K\x0d\x8c\x0214K\x0e\x88K\x0fK\x10K\x10G@1\x00\x00\x00\x00\x00\x00K\x11\x8c\x0218K\x12\x88K\x13K\x14K\x14G@5\x00\x00\x00\x00\x00\x00K\x15\x8c\x0222K\x16\x88K\x17K\x00K\x18G?\xf0\x00\x00\x00\x00\x00\x00K\x19\x8c\x012K\x1a\x88K\x1bK\x04K\x1cG@\x14\x00\x00\x00\x00\x00\x00K\x1d\x8c\x016K\x1e\x88K\x1fK\x08K G@\x22\x00\x00\x00\x00\x00\x00K!\x8c\x0210K\x22\x88K#K\x0cK$G@*\x00\x00\x00\x00\x00\x00K%\x8c\x0214K&\x88K'K\x10K(G@1\x00\x00\x00\x00\x00\x00K)\x8c\x0218K*\x88K+K\x14K,G@5\x00\x00\x00\x00\x00\x00K-\x8c\x0222K.\x88K/u.";
+        assert_eq!(
+            repr_of(bytes),
+            "{0: 24, 1.0: 47, '2': 26, 4: 28, 5.0: 29, '6': 30, 8: 32, 9.0: 33, '10': 34, \
+             12: 36, 13.0: 37, '14': 38, 16: 40, 17.0: 41, '18': 42, 20: 44, 21.0: 45, '22': 46}"
+        );
     }
 }

@@ -182,7 +182,21 @@ pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
         }
         _ => whole - 1 - leading_zeros + sign * written_exponent,
     };
-    break_tie(value.abs(), &mut digit_bytes, &mut count, exponent);
+    write_shortest(out, value, negative, &mut digit_bytes, count, exponent);
+}
+
+/// Writes a float from its shortest digits as CPython lays them out: `digits` (`count`
+/// of them) are `d.ddd × 10^exponent` of `value`'s magnitude, `negative` its sign. A tie
+/// between two shortest texts is broken first (see `break_tie`).
+fn write_shortest<T: TextSink + ?Sized>(
+    out: &mut T,
+    value: f64,
+    negative: bool,
+    digit_bytes: &mut [u8; 32],
+    mut count: usize,
+    exponent: i32,
+) {
+    break_tie(value.abs(), digit_bytes, &mut count, exponent);
     let digits = &digit_bytes[..count];
     if negative {
         out.put_byte(b'-');
@@ -631,8 +645,9 @@ pub fn bytes_repr(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    /// The repr as written before Ryū, through `core::fmt`'s shortest digits (Grisu with
-    /// a Dragon fallback): an independent oracle for the digits Ryū gives.
+    /// The repr as written before Ryū: `core::fmt`'s shortest digits (Grisu with a Dragon
+    /// fallback), laid out by the same `write_shortest`. An independent source of the
+    /// digits Ryū gives.
     fn write_float_repr_by_fmt<T: TextSink + ?Sized>(out: &mut T, value: f64) {
         use std::fmt::Write as _;
         if value.is_nan() {
@@ -693,40 +708,7 @@ mod tests {
             digit_bytes[0] = b'0';
             count = 1;
         }
-        break_tie(value.abs(), &mut digit_bytes, &mut count, exponent);
-        let digits = &digit_bytes[..count];
-        if negative {
-            out.put_byte(b'-');
-        }
-        // The value is 0.DIGITS × 10^point.
-        let point = exponent + 1;
-        let zeros = |out: &mut T, n: usize| {
-            for _ in 0..n {
-                out.put_byte(b'0');
-            }
-        };
-        if point <= -4 || point > 16 {
-            out.put_ascii(&digits[..1]);
-            if digits.len() > 1 {
-                out.put_byte(b'.');
-                out.put_ascii(&digits[1..]);
-            }
-            let shown = point - 1;
-            out.put_ascii(if shown < 0 { b"e-" } else { b"e+" });
-            write_u64_padded_with(out, u64::from(shown.unsigned_abs()), 2, b'0');
-        } else if point <= 0 {
-            out.put_ascii(b"0.");
-            zeros(out, (-point) as usize);
-            out.put_ascii(digits);
-        } else if point as usize >= digits.len() {
-            out.put_ascii(digits);
-            zeros(out, point as usize - digits.len());
-            out.put_ascii(b".0");
-        } else {
-            out.put_ascii(&digits[..point as usize]);
-            out.put_byte(b'.');
-            out.put_ascii(&digits[point as usize..]);
-        }
+        write_shortest(out, value, negative, &mut digit_bytes, count, exponent);
     }
 
     /// Whether `text`, Rust's fixed-form shortest text of the positive `value`, could be one

@@ -87,6 +87,15 @@ impl Recognizer for Skeletons {
         });
     }
 
+    /// Only what the pickle's recognition found is ever claimed: a pickle in which it
+    /// found nothing (plain data) has no container to claim.
+    fn claims_containers(&self) -> bool {
+        self.prepared
+            .borrow()
+            .as_ref()
+            .map_or(true, |prepared| !prepared.recognition.is_empty())
+    }
+
     fn preamble(&self, pickle: &Pickle<'_>) -> Option<Doc> {
         self.with(pickle, |prepared, _| {
             let skeleton = &prepared.skeleton;

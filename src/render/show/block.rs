@@ -445,16 +445,32 @@ impl<'p, 'a> Blocks<'p, 'a> {
         };
         let mut stack = vec![self.open(id, block.depth, mode, pen)?];
         while let Some(top) = stack.last_mut() {
-            let mode = top.mode;
-            if top.next == top.shown && top.part == Part::Break {
-                self.close(top, pen)?;
-                stack.pop();
-                continue;
+            match self.advance(top, pen)? {
+                Some(inner) => stack.push(inner),
+                None => {
+                    stack.pop();
+                }
             }
+        }
+        Ok(())
+    }
+
+    /// Writes the parts of `top` until an item is a container to open (returned) or the
+    /// container is closed (`None`): a record's texts go out in one call.
+    fn advance<W: Write>(
+        &mut self,
+        top: &mut Writing<'p>,
+        pen: &mut Pen<W>,
+    ) -> io::Result<Option<Writing<'p>>> {
+        let mode = top.mode;
+        let depth = top.depth + 1;
+        let child = |top: &Writing<'_>, slot: usize| top.node.child(slot).unwrap_or(Value::None);
+        loop {
             let index = top.next;
-            let depth = top.depth + 1;
-            let child =
-                |top: &Writing<'_>, slot: usize| top.node.child(slot).unwrap_or(Value::None);
+            if index == top.shown && top.part == Part::Break {
+                self.close(top, pen)?;
+                return Ok(None);
+            }
             match top.part {
                 Part::Break if mode == Mode::Fill => {
                     // Fills hold only leaves: the item's width decides its break.
@@ -493,14 +509,14 @@ impl<'p, 'a> Blocks<'p, 'a> {
                         true => 2 + self.head_of(child(top, slot + 1), depth),
                         false => 1,
                     };
-                    stack.push(self.open_item(id, depth, mode, trailing, pen)?);
+                    return self.open_item(id, depth, mode, trailing, pen).map(Some);
                 }
                 Part::Value => {
                     top.part = Part::Comma;
                     let value = child(top, 2 * index + 1);
                     pen.write_text(": ", 2, Style::Plain)?;
                     if let Some(id) = self.write_value(value, depth, pen)? {
-                        stack.push(self.open_item(id, depth, mode, 1, pen)?);
+                        return self.open_item(id, depth, mode, 1, pen).map(Some);
                     }
                 }
                 Part::Comma => {
@@ -512,7 +528,6 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 }
             }
         }
-        Ok(())
     }
 
     /// How a plain container that does not fit lays out: filling lines, or one item each.

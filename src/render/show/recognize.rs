@@ -46,8 +46,8 @@ pub trait Recognizer {
 
     /// Whether [`Recognizer::recognize`] may answer for a list, tuple, set, frozenset or
     /// dict, and not only for the inert nodes that calls and instances are. `show` asks
-    /// a recognizer that says no about no such container, and lays out plain data the
-    /// faster for it.
+    /// once, after [`Recognizer::prepare`], and then asks a recognizer that says no about
+    /// no such container: it lays out plain data the faster for it.
     fn claims_containers(&self) -> bool {
         true
     }

@@ -414,7 +414,7 @@ impl Mutation {
     }
 }
 
-impl Node<'_> {
+impl<'p> Node<'p> {
     /// The Python type name of a native node, or `None` for an inert one.
     pub fn type_name(&self) -> Option<&'static str> {
         Some(match self {
@@ -429,6 +429,19 @@ impl Node<'_> {
             Node::FrozenSet(_) => "frozenset",
             Node::Inert(_) => return None,
         })
+    }
+
+    /// A container's items as [`Node::child`] counts them (a dict's keys and values
+    /// alternating), read straight from its slots; `None` for other nodes, whose
+    /// children `child` finds among operands and mutations.
+    pub fn items(&self) -> Option<Items<'p>> {
+        match self {
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                Some(*items)
+            }
+            Node::Dict(entries) => Some(entries.flat()),
+            _ => None,
+        }
     }
 
     /// How many child values the node has (see [`Node::child`]).

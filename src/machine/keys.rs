@@ -51,23 +51,26 @@ enum Key {
     Identity(NodeId),
 }
 
-/// Hashes a `u64` that is already a keyed hash by passing it through: the index maps
-/// and the tables of texts and canonical forms are keyed by `RandomState` hashes, so
-/// hashing them again buys nothing.
+/// The hasher of the key table's own maps, whose keys the pickle does not choose, so
+/// keyed SipHash buys nothing there (it cost a tenth of a nested load):
+/// - a `u64` is already a keyed `RandomState` hash (of a key, a text, a canonical
+///   form) and passes through;
+/// - a node id, which the machine hands out in order (a pickle chooses which nodes are
+///   keys, never their ids), is spread by a multiplication.
 #[derive(Debug, Clone, Copy, Default)]
-struct Hashed;
+struct Cheap;
 
-/// The [`Hasher`](std::hash::Hasher) of [`Hashed`].
+/// The [`Hasher`](std::hash::Hasher) of [`Cheap`].
 #[derive(Debug, Default)]
-struct PassThrough(u64);
+struct CheapHasher(u64);
 
-impl std::hash::Hasher for PassThrough {
+impl std::hash::Hasher for CheapHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; anything else still spreads its bytes.
+        // Only `write_u64` and `write_u32` are used; anything else still spreads its bytes.
         for &byte in bytes {
             self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
@@ -76,47 +79,17 @@ impl std::hash::Hasher for PassThrough {
     fn write_u64(&mut self, value: u64) {
         self.0 = value;
     }
-}
-
-impl BuildHasher for Hashed {
-    type Hasher = PassThrough;
-
-    fn build_hasher(&self) -> PassThrough {
-        PassThrough(0)
-    }
-}
-
-/// Hashes node ids, which the machine hands out one after another (a pickle chooses
-/// which nodes are keys, never their ids), by a multiplication: keyed SipHash on every
-/// lookup of a node's text or canonical form cost a tenth of a nested load.
-#[derive(Debug, Clone, Copy, Default)]
-struct Ids;
-
-/// The [`Hasher`](std::hash::Hasher) of [`Ids`].
-#[derive(Debug, Default)]
-struct Spread(u64);
-
-impl std::hash::Hasher for Spread {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
 
     fn write_u32(&mut self, value: u32) {
         self.0 = (self.0 ^ u64::from(value)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
-impl BuildHasher for Ids {
-    type Hasher = Spread;
+impl BuildHasher for Cheap {
+    type Hasher = CheapHasher;
 
-    fn build_hasher(&self) -> Spread {
-        Spread(0)
+    fn build_hasher(&self) -> CheapHasher {
+        CheapHasher(0)
     }
 }
 
@@ -176,10 +149,10 @@ enum Canon {
 pub struct Keys {
     hasher: RandomState,
     canon: Vec<Canon>,
-    canon_by_hash: HashMap<u64, Vec<u32>, Hashed>,
-    canon_of_node: HashMap<NodeId, u32, Ids>,
+    canon_by_hash: HashMap<u64, Vec<u32>, Cheap>,
+    canon_of_node: HashMap<NodeId, u32, Cheap>,
     /// For dicts and sets past [`LINEAR_SEARCH_MAX`]: key hash to first position.
-    indexes: HashMap<NodeId, HashMap<u64, u32, Hashed>, Ids>,
+    indexes: HashMap<NodeId, HashMap<u64, u32, Cheap>, Cheap>,
     /// The small container searched last and its keys with their fingerprints: filling
     /// a six-key dict then reduces each key once instead of once per later key, and
     /// compares fingerprints before bytes.
@@ -195,8 +168,8 @@ pub struct Keys {
     node_keys: Box<[(u32, Key); NODE_KEYS]>,
     /// Canonical ids of str and bytes payloads: a node standing for each.
     texts: Vec<NodeId>,
-    texts_by_hash: HashMap<u64, Vec<u32>, Hashed>,
-    text_of_node: HashMap<NodeId, u32, Ids>,
+    texts_by_hash: HashMap<u64, Vec<u32>, Cheap>,
+    text_of_node: HashMap<NodeId, u32, Cheap>,
 }
 
 impl Default for Keys {
@@ -489,7 +462,7 @@ impl Keys {
             let keys: Vec<Key> = (0..len)
                 .map(|p| self.key_of(arena, key_at(p)))
                 .collect::<Result<_, _>>()?;
-            let mut index = HashMap::with_capacity_and_hasher(len * 2, Hashed);
+            let mut index = HashMap::with_capacity_and_hasher(len * 2, Cheap);
             for (position, &k) in keys.iter().enumerate() {
                 index
                     .entry(self.key_hash(arena, k))

@@ -552,10 +552,18 @@ fn join(prefix: &str, part: &str) -> String {
 /// The entries of a state dict: a dict or `OrderedDict` with at least one item whose
 /// values are all tensors, keyed by strs.
 pub fn state_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p str, Tensor<'p>)>> {
-    // `show` asks about every dict: one whose first value is not a tensor is turned
-    // away before its items are copied out.
-    if let Some(entries) = view::dict(pickle, value) {
-        tensor(pickle, entries.get(0)?.1.node()?)?;
+    // `show` asks about every container: only a call (an OrderedDict) or a dict whose
+    // first value is a call (a tensor) can be one, and the rest is turned away before
+    // any item is copied out.
+    match pickle.get(value)? {
+        Node::Dict(entries) => {
+            let first = entries.get(0)?.1.node()?;
+            if !matches!(pickle.node(first), Node::Inert(_)) {
+                return None;
+            }
+        }
+        Node::Inert(_) => {}
+        _ => return None,
     }
     let items = view::mapping_items(pickle, value)?;
     if items.is_empty() {

@@ -28,8 +28,6 @@ const CHECKING: u8 = 1;
 const PLAIN: u8 = 2;
 const MIXED: u8 = 3;
 
-/// A memoized width's depth for a leaf, whose text does not depend on its depth.
-const ANY_DEPTH: u32 = u32::MAX;
 /// A width not yet measured. Widths are kept one up, so that the memo starts as zeroed
 /// memory, which the system maps lazily.
 const UNMEASURED: (u32, u32) = (0, 0);
@@ -97,7 +95,8 @@ pub(crate) struct Blocks<'p, 'a> {
     pickle: &'p Pickle<'a>,
     options: &'p ShowOptions,
     plain: Vec<u8>,
-    /// Flat width of each node measured (capped at `cap`) and the depth it was measured at.
+    /// Flat width of each container measured (capped at `cap`, kept one up) and the depth
+    /// it was measured at.
     widths: Vec<(u32, u32)>,
     /// One past the line width: any width from here on is too wide to matter.
     cap: usize,
@@ -159,7 +158,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
         }
         self.plain[id.index()] = CHECKING;
         let mut stack: Vec<(NodeId, Items<'p>, usize)> =
-            vec![(id, items(&self.pickle.node(id)), 0)];
+            vec![(id, self.pickle.node(id).items().unwrap_or_default(), 0)];
         while let Some((node, slots, next)) = stack.last_mut() {
             let Some(child) = slots.get(*next) else {
                 self.plain[node.index()] = PLAIN;
@@ -185,19 +184,14 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 return false;
             }
             self.plain[child.index()] = CHECKING;
-            stack.push((child, items(&node), 0));
+            stack.push((child, node.items().unwrap_or_default(), 0));
         }
         true
     }
 
     /// Whether the node, not looking at its items, may be part of a block.
     fn plain_itself(&self, id: NodeId, counts: &[u32]) -> bool {
-        let node = self.pickle.node(id);
-        let container = matches!(
-            node,
-            Node::List(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_) | Node::Dict(_)
-        );
-        container
+        self.pickle.node(id).items().is_some()
             && counts.get(id.index()).is_some_and(|&count| count <= 1)
             && self.claiming.iter().all(|&r| {
                 self.options.recognizers[r]
@@ -211,19 +205,21 @@ impl<'p, 'a> Blocks<'p, 'a> {
     /// depth limit, then empty ones.
     fn piece(&mut self, value: Value, depth: usize) -> Piece {
         self.text.clear();
+        if let Some(text) = constant(value) {
+            self.text.push_str(text);
+            return Piece::Text(Style::Constant);
+        }
         let id = match value {
-            Value::None => return self.constant("None"),
-            Value::Bool(true) => return self.constant("True"),
-            Value::Bool(false) => return self.constant("False"),
             Value::Int(v) => {
                 write_int(&mut self.text, v);
                 return Piece::Text(Style::Number);
             }
             Value::Float(v) => {
-                self.float(v);
+                self.text.push_str(float_text(&mut self.floats, v));
                 return Piece::Text(Style::Number);
             }
             Value::Node(id) => id,
+            Value::None | Value::Bool(_) => return Piece::Text(Style::Constant),
         };
         let max = self.options.max_string;
         let node = self.pickle.node(id);
@@ -275,12 +271,6 @@ impl<'p, 'a> Blocks<'p, 'a> {
         Piece::Container(id)
     }
 
-    /// Writes the repr of a float into `self.text`, from the cache when it is there.
-    fn float(&mut self, value: f64) {
-        let text = float_text(&mut self.floats, value);
-        self.text.push_str(text);
-    }
-
     /// Writes `value` when it prints as a text (as [`Blocks::piece`] would give it),
     /// straight from the caches where it can; a container is returned to be opened.
     fn write_value<W: Write>(
@@ -289,10 +279,11 @@ impl<'p, 'a> Blocks<'p, 'a> {
         depth: usize,
         pen: &mut Pen<W>,
     ) -> io::Result<Option<NodeId>> {
+        if let Some(text) = constant(value) {
+            pen.write_text(text, text.len(), Style::Constant)?;
+            return Ok(None);
+        }
         match value {
-            Value::None => pen.write_text("None", 4, Style::Constant)?,
-            Value::Bool(true) => pen.write_text("True", 4, Style::Constant)?,
-            Value::Bool(false) => pen.write_text("False", 5, Style::Constant)?,
             Value::Float(v) => {
                 let text = float_text(&mut self.floats, v);
                 pen.write_text(text, text.len(), Style::Number)?;
@@ -312,51 +303,39 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 write_int(&mut self.text, v);
                 pen.write_text(&self.text, self.text.len(), Style::Number)?;
             }
+            Value::None | Value::Bool(_) => {}
         }
         Ok(None)
     }
 
-    fn constant(&mut self, text: &str) -> Piece {
-        self.text.push_str(text);
-        Piece::Text(Style::Constant)
-    }
-
-    /// The memoized width of node `id` at `depth`, if measured.
+    /// The memoized width of container `id` at `depth`, if measured.
     fn memo(&self, id: NodeId, depth: usize) -> Option<usize> {
         let (width, at) = self.widths[id.index()];
-        (width != UNMEASURED.0 && (at == ANY_DEPTH || at as usize == depth))
-            .then(|| width as usize - 1)
+        (width != UNMEASURED.0 && at as usize == depth).then(|| width as usize - 1)
     }
 
     /// The width of `value` at `depth`, or the container to measure first.
     fn value_width(&mut self, value: Value, depth: usize) -> Result<usize, NodeId> {
-        match value {
-            Value::None => return Ok(4),
-            Value::Bool(true) => return Ok(4),
-            Value::Bool(false) => return Ok(5),
-            Value::Int(v) => return Ok(int_width(v)),
-            _ => {}
+        if let Some(text) = constant(value) {
+            return Ok(text.len());
+        }
+        if let Value::Int(v) = value {
+            return Ok(int_width(v));
         }
         if let Some(id) = value.node() {
             if let Some(width) = self.memo(id, depth) {
                 return Ok(width);
             }
+            // A short str's repr is kept in the cache with its width, for the writing.
             if let Node::Str(text) = self.pickle.node(id) {
-                if let Some(width) = plain_str_width(&text, self.options.max_string) {
-                    return Ok(width.min(self.cap));
+                if text.as_bytes().len() <= self.options.max_string {
+                    return Ok(str_text_cached(&mut self.strs, id, &text).1.min(self.cap));
                 }
             }
         }
         match self.piece(value, depth) {
             Piece::Container(id) => Err(id),
-            Piece::Text(style) => {
-                let width = text_width(&self.text).min(self.cap);
-                // The keys of records are a few strs met over and over.
-                if let (Style::Str, Some(id)) = (style, value.node()) {
-                    self.widths[id.index()] = (width as u32 + 1, ANY_DEPTH);
-                }
-                Ok(width)
-            }
+            Piece::Text(_) => Ok(text_width(&self.text).min(self.cap)),
         }
     }
 
@@ -416,7 +395,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
         };
         Measuring {
             id,
-            items: items(&node),
+            items: node.items().unwrap_or_default(),
             depth,
             next: 0,
             end: if dict { 2 * shown } else { shown },
@@ -620,26 +599,6 @@ impl<'p, 'a> Blocks<'p, 'a> {
     }
 }
 
-/// The items of a container as [`Node::child`] counts them (a dict's keys and values
-/// alternating); none for other nodes.
-fn items<'p>(node: &Node<'p>) -> Items<'p> {
-    match node {
-        Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
-            *items
-        }
-        Node::Dict(entries) => entries.flat(),
-        _ => Items::default(),
-    }
-}
-
-/// The width of a str's repr when it is short and plain ASCII that needs no escape and
-/// no other quotes: its length and two quotes, without writing it.
-fn plain_str_width(text: &PyStr<'_>, max: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let plain = |&b: &u8| (0x20..0x7f).contains(&b) && b != b'\'' && b != b'\\';
-    (bytes.len() <= max && bytes.iter().all(plain)).then_some(bytes.len() + 2)
-}
-
 /// The repr of a float, from a small cache by its bits: a broken container's floats are
 /// formatted to measure it, then again to write it.
 fn float_text(cache: &mut [(u64, String)], value: f64) -> &str {
@@ -670,6 +629,16 @@ fn str_text_cached<'c>(
         *cached = id.index();
     }
     (repr, *width)
+}
+
+/// The text of a value that is a constant (`None`, `True`, `False`).
+fn constant(value: Value) -> Option<&'static str> {
+    match value {
+        Value::None => Some("None"),
+        Value::Bool(true) => Some("True"),
+        Value::Bool(false) => Some("False"),
+        _ => None,
+    }
 }
 
 /// The columns of an int's decimal text, without writing it.

@@ -39,17 +39,6 @@ impl Recognizer for StateDict {
     }
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
-        // Only a dict of tensors (inert nodes) or a call (an OrderedDict) can be one.
-        match pickle.node(id) {
-            Node::Dict(entries) => {
-                let first = entries.get(0)?.1.node()?;
-                if !matches!(pickle.node(first), Node::Inert(_)) {
-                    return None;
-                }
-            }
-            Node::Inert(_) => {}
-            _ => return None,
-        }
         let entries = torch::state_dict(pickle, Value::Node(id))?;
         // nn.Module.state_dict() returns an OrderedDict; a plain dict of tensors (an
         // optimizer's per-parameter state) is headed as what it is.

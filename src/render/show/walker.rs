@@ -46,16 +46,7 @@ pub(crate) fn show_counts(
     let mut seen = vec![false; pickle.nodes().len()];
     // A container's items are read straight from its slots; an inert node's children
     // through `Node::child`, which walks its operands and mutations.
-    let frame = |id: NodeId| {
-        let items = match pickle.node(id) {
-            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
-                Some(items)
-            }
-            Node::Dict(entries) => Some(entries.flat()),
-            _ => None,
-        };
-        (id, items, 0)
-    };
+    let frame = |id: NodeId| (id, pickle.node(id).items(), 0);
     let mut frames: Vec<(NodeId, Option<Items<'_>>, usize)> = Vec::new();
     for start in starts {
         let Some(id) = start.node() else { continue };

@@ -76,6 +76,54 @@ pub(crate) enum ContainerKind {
     FrozenSet,
 }
 
+/// Items a container is extended with: [`Value`]s, packed as they are
+/// stored, or [`Slot`]s packed already (the machine's run of numbers after a `MARK`).
+trait SlotSource {
+    /// How many items there are.
+    fn count(&self) -> usize;
+    /// Appends the items to `slots`, storing wide values in `wides`.
+    fn extend_slots(&self, slots: &mut Vec<Slot>, wides: &mut Vec<u64>);
+    /// Writes the items over `slots`, which is exactly as long.
+    fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>);
+}
+
+impl SlotSource for [Value] {
+    #[inline(always)]
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline(always)]
+    fn extend_slots(&self, slots: &mut Vec<Slot>, wides: &mut Vec<u64>) {
+        slots.extend(self.iter().map(|&item| Slot::pack(item, wides)));
+    }
+
+    #[inline(always)]
+    fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>) {
+        for (slot, &item) in slots.iter_mut().zip(self) {
+            *slot = Slot::pack(item, wides);
+        }
+    }
+}
+
+/// Slots packed against this arena's `wides` (by [`Arena::pack`]).
+impl SlotSource for [Slot] {
+    #[inline(always)]
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    #[inline(always)]
+    fn extend_slots(&self, slots: &mut Vec<Slot>, _: &mut Vec<u64>) {
+        slots.extend_from_slice(self);
+    }
+
+    #[inline(always)]
+    fn write_slots(&self, slots: &mut [Slot], _: &mut Vec<u64>) {
+        slots.copy_from_slice(self);
+    }
+}
+
 /// The nodes of one pickle (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Arena<'a> {
@@ -312,6 +360,19 @@ impl<'a> Arena<'a> {
         self.slots[start + index] = Slot::pack(value, &mut self.wides);
     }
 
+    /// `value` as a slot of this arena, to be stored later through [`SlotSource`]
+    /// for `[Slot]`: a wide value goes into this arena's side table now.
+    #[inline(always)]
+    pub(crate) fn pack(&mut self, value: Value) -> Slot {
+        Slot::pack(value, &mut self.wides)
+    }
+
+    /// A slot that [`Arena::pack`] made, unpacked.
+    #[inline]
+    pub(crate) fn unpack(&self, slot: Slot) -> Value {
+        slot.unpack(&self.wides)
+    }
+
     /// Appends one item to container `id`: [`Arena::append`] without its set-up, for
     /// protocol 0 and 1 lists, which are built by one `APPEND` per item.
     ///
@@ -343,18 +404,34 @@ impl<'a> Arena<'a> {
     /// When the arena would hold more than `u32::MAX` slots.
     #[inline(always)]
     pub(crate) fn append(&mut self, id: NodeId, items: &[Value]) -> Result<(), ErrorKind> {
+        self.append_from(id, items)
+    }
+
+    /// Appends `slots`, packed by [`Arena::pack`], to container `id`.
+    ///
+    /// # Errors
+    /// When the arena would hold more than `u32::MAX` slots.
+    #[inline(always)]
+    pub(crate) fn append_slots(&mut self, id: NodeId, slots: &[Slot]) -> Result<(), ErrorKind> {
+        self.append_from(id, slots)
+    }
+
+    #[inline(always)]
+    fn append_from(
+        &mut self,
+        id: NodeId,
+        items: &(impl SlotSource + ?Sized),
+    ) -> Result<(), ErrorKind> {
         let end = self.slots.len();
         let range = *self.range_mut(id);
         let (start, len, cap) = (range.start as usize, range.len as usize, range.cap as usize);
-        let new_len = len + items.len();
-        if new_len > MAX_SLOTS || MAX_SLOTS - end < items.len() {
+        let new_len = len + items.count();
+        if new_len > MAX_SLOTS || MAX_SLOTS - end < items.count() {
             return Err(too_many_slots());
         }
-        let wides = &mut self.wides;
         if start + cap == end && len == cap {
             // Last in the arena and full: grows in place.
-            self.slots
-                .extend(items.iter().map(|&item| Slot::pack(item, wides)));
+            items.extend_slots(&mut self.slots, &mut self.wides);
             let range = self.range_mut(id);
             range.len = new_len as u32;
             range.cap = new_len as u32;
@@ -375,19 +452,16 @@ impl<'a> Arena<'a> {
             }
             self.slots.extend_from_within(start..start + len);
             self.slots.resize(end + new_cap, Slot::NONE);
-            self.moved += (cap + new_cap - len - items.len()) as u64;
+            self.moved += (cap + new_cap - len - items.count()) as u64;
             let range = self.range_mut(id);
             range.start = end as u32;
             range.cap = new_cap as u32;
             end
         };
-        let wides = &mut self.wides;
-        for (slot, &item) in self.slots[start + len..start + new_len]
-            .iter_mut()
-            .zip(items)
-        {
-            *slot = Slot::pack(item, wides);
-        }
+        items.write_slots(
+            &mut self.slots[start + len..start + new_len],
+            &mut self.wides,
+        );
         self.range_mut(id).len = new_len as u32;
         Ok(())
     }

@@ -12,6 +12,7 @@ pub use node::{
     Entries, EntriesIter, Inert, InertKind, Items, ItemsIter, Mutation, Node, NodeId, Value,
 };
 pub use pystr::PyStr;
+pub(crate) use slot::Slot;
 
 use std::borrow::Cow;
 

@@ -44,6 +44,13 @@ impl Stack {
         Ok(())
     }
 
+    /// How many more values (or marks) may be pushed.
+    #[inline]
+    pub fn room(&self) -> usize {
+        self.max
+            .saturating_sub(self.values.len() + self.marks.len())
+    }
+
     /// Pushes a value.
     #[inline]
     pub fn push(&mut self, value: Value) -> Result<(), ErrorKind> {

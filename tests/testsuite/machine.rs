@@ -346,3 +346,91 @@ fn runs_of_scalar_opcodes_after_a_mark_read_as_the_loop_reads_them() {
     split.extend(b"\x02\x00e.");
     assert_eq!(repr_of(&split), "[1, 2]");
 }
+
+/// The numbers after a `MARK` are packed as they are read and, when `APPENDS` follows,
+/// handed to it packed: these hold that path to what the stack would have given.
+#[test]
+fn a_run_of_numbers_reaches_appends_exactly() {
+    // Every kind of number the run reads, wide ones included: a LONG1 past 48 bits and
+    // a NaN whose bits fall where slots keep their tags.
+    let nan_bits: u64 = 0xFFF9_0000_0000_0001;
+    let mut list = b"](K\x01M\xff\xffJ\x00\x00\x00\x80\x8a\x08".to_vec();
+    list.extend_from_slice(&(1i64 << 62).to_le_bytes());
+    list.push(b'G');
+    list.extend_from_slice(&nan_bits.to_be_bytes());
+    list.extend_from_slice(b"N\x88\x89e.");
+    let pickle = load(&list).unwrap();
+    assert_eq!(
+        to_repr(&pickle, pickle.root()),
+        "[1, 65535, -2147483648, 4611686018427387904, nan, None, True, False]"
+    );
+    let Some(Node::List(items)) = pickle.get(pickle.root()) else {
+        panic!("a list")
+    };
+    match items.get(4) {
+        Some(Value::Float(f)) => assert_eq!(f.to_bits(), nan_bits),
+        other => panic!("{other:?}"),
+    }
+
+    // On an instance the run becomes the recorded mutation, as values.
+    let pickle = load(b"cm\nC\n)\x81(K\x01G?\xf8\x00\x00\x00\x00\x00\x00e.").unwrap();
+    let Some(Node::Inert(inert)) = pickle.get(pickle.root()) else {
+        panic!("an inert instance")
+    };
+    assert_eq!(
+        inert.mutations,
+        [Mutation::Append(vec![Value::Int(1), Value::Float(1.5)])]
+    );
+
+    // A run that is not followed by APPENDS stays on the stack for what follows.
+    assert_eq!(repr_of(b"(K\x01K\x02t."), "(1, 2)");
+    assert_eq!(repr_of(b"](K\x01K\x02K\x03e(K\x04K\x05l."), "[4, 5]");
+}
+
+#[test]
+fn a_run_of_numbers_fails_at_the_opcode_that_fails() {
+    // APPENDS on a dict: the run's items leave the stack with the mark, as in CPython.
+    let failure = picklegraph::load_at(b"}(K\x01K\x02e.", 0, &LoadOptions::default()).unwrap_err();
+    assert_eq!(failure.error.offset(), 6);
+    assert_eq!(failure.error.opcode(), Some(Opcode::Appends));
+    assert_eq!(failure.stack.len(), 1, "{:?}", failure.stack);
+
+    // Past the allocation limit, APPENDS fails at its own offset.
+    let options = LoadOptions {
+        max_alloc_bytes: 100,
+        ..LoadOptions::default()
+    };
+    let mut input = b"](".to_vec();
+    input.extend(std::iter::repeat(*b"K\x07").take(20).flatten());
+    input.extend_from_slice(b"e.");
+    let failure = picklegraph::load_at(&input, 0, &options).unwrap_err();
+    assert_eq!(failure.error.opcode(), Some(Opcode::Appends));
+    assert_eq!(failure.error.offset(), 42);
+    assert!(
+        matches!(
+            failure.error.kind(),
+            picklegraph::ErrorKind::LimitExceeded {
+                limit: "allocation",
+                ..
+            }
+        ),
+        "{}",
+        failure.error
+    );
+
+    // A run longer than the stack's room stops where the stack is full; the next number
+    // fails there, and the failure shows the stack as it stood.
+    let options = LoadOptions {
+        max_stack: 4,
+        ..LoadOptions::default()
+    };
+    let failure = picklegraph::load_at(b"](K\x01K\x02K\x03e.", 0, &options).unwrap_err();
+    assert_eq!(failure.error.offset(), 6);
+    assert_eq!(failure.error.opcode(), Some(Opcode::BinInt1));
+    assert_eq!(failure.stack.len(), 3, "{:?}", failure.stack);
+    assert_eq!(&failure.stack[1..], [Value::Int(1), Value::Int(2)]);
+
+    // The same run, with room: the failure at STOP's absence shows the list holding it.
+    let failure = picklegraph::load_at(b"](K\x01K\x02e", 0, &LoadOptions::default()).unwrap_err();
+    assert_eq!(failure.stack.len(), 1, "{:?}", failure.stack);
+}

@@ -133,10 +133,102 @@ pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
         return out.put_str(if value > 0.0 { "inf" } else { "-inf" });
     }
     // Ryū gives the shortest digits that read back to the double, the nearest when two
-    // are that short, as CPython's repr does; it is read as `d.ddd × 10^exponent`, then
-    // laid out as CPython would. Through `core::fmt` the same cost five times more.
+    // are that short, as CPython's repr does. Through `core::fmt` the same cost five
+    // times more.
     let mut buffer = ryu::Buffer::new();
     let text = buffer.format_finite(value).as_bytes();
+    if ryu_lays_out_as_python(value.abs(), text.strip_prefix(b"-").unwrap_or(text)) {
+        return out.put_ascii(text);
+    }
+    // Otherwise it is laid out on the stack, then appended in one piece: a `String`
+    // checks each piece it is given as UTF-8, a hundred instructions however short.
+    let mut laid_out = ArrayText::default();
+    write_float_pieces(&mut laid_out, value, text);
+    out.put_ascii(laid_out.as_bytes());
+}
+
+/// Whether Ryū's `text` (unsigned) of the finite `magnitude` is already CPython's repr:
+/// most doubles' is.
+/// - From 1e-4 up to 1e16 both write the fixed form (`12.5`, `0.001`, `1e+16` beyond), in
+///   the same way: Ryū's fixed range reaches down to 1e-5, CPython's to 1e-4.
+/// - Their digits differ only where [`break_tie`] changes them: with 16 digits or more,
+///   when the double may lie halfway between two shortest texts.
+fn ryu_lays_out_as_python(magnitude: f64, text: &[u8]) -> bool {
+    if !(1e-4..1e16).contains(&magnitude) {
+        return false;
+    }
+    if text.len() <= 16 {
+        // At most 15 digits beside the point.
+        return true;
+    }
+    if text.ends_with(b".0") {
+        // A whole number, whose trailing zeros are not its digits: left to the full path.
+        return false;
+    }
+    let Some(point) = text.iter().position(|&b| b == b'.') else {
+        return false;
+    };
+    let fraction = text.len() - point - 1;
+    // `0.000ddd` has `0.000` before its first significant digit; `ddd.ddd` has nothing.
+    let before = text.iter().take_while(|&&b| b == b'0' || b == b'.').count();
+    let count = if before > 0 {
+        text.len() - before
+    } else {
+        text.len() - 1
+    };
+    count < 16 || !halfway_possible(magnitude, -(fraction as i32))
+}
+
+/// At most this many bytes in an [`ArrayText`]: the longest float repr
+/// (`-2.2250738585072014e-308`) is 24.
+const ARRAY_TEXT: usize = 40;
+
+/// ASCII text in a fixed array on the stack, for [`write_float_repr`].
+struct ArrayText {
+    bytes: [u8; ARRAY_TEXT],
+    len: usize,
+}
+
+impl Default for ArrayText {
+    fn default() -> ArrayText {
+        ArrayText {
+            bytes: [0; ARRAY_TEXT],
+            len: 0,
+        }
+    }
+}
+
+impl ArrayText {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl TextSink for ArrayText {
+    fn put_str(&mut self, text: &str) {
+        self.put_ascii(text.as_bytes());
+    }
+    fn put_char(&mut self, c: char) {
+        let mut utf8 = [0u8; 4];
+        self.put_ascii(c.encode_utf8(&mut utf8).as_bytes());
+    }
+    fn put_ascii(&mut self, bytes: &[u8]) {
+        // A float's text always fits; were it ever longer, it is cut, never a panic.
+        let end = (self.len + bytes.len()).min(ARRAY_TEXT);
+        debug_assert_eq!(end, self.len + bytes.len(), "a float repr fits");
+        self.bytes[self.len..end].copy_from_slice(&bytes[..end - self.len]);
+        self.len = end;
+    }
+    fn put_byte(&mut self, byte: u8) {
+        self.put_ascii(&[byte]);
+    }
+    fn reserve_bytes(&mut self, _: usize) {}
+}
+
+/// [`write_float_repr`] of a finite `value` whose Ryū `text` needs laying out again,
+/// written piece by piece into `out`: the text is read as `d.ddd × 10^exponent`, then
+/// laid out as CPython would.
+fn write_float_pieces(out: &mut ArrayText, value: f64, text: &[u8]) {
     let (negative, unsigned) = match text.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
@@ -785,7 +877,12 @@ mod tests {
             f64::MIN_POSITIVE,
             1e16,
             1e-4,
+            f64::from_bits(1e-4f64.to_bits() - 1),
+            1e-5,
+            1.5e-5,
             1e16 - 2.0,
+            1234567890123456.0,
+            0.000123456789012345,
             0.1,
             0.3,
             819072628586090.0 + 0.25,
@@ -794,7 +891,7 @@ mod tests {
             1e23,
             123456789.0,
         ];
-        for _ in 0..400_000 {
+        for _ in 0..300_000 {
             let bits = next();
             values.push(f64::from_bits(bits));
             // Doubles with short decimal forms, ints and halves: where ties live.
@@ -802,6 +899,10 @@ mod tests {
                 (bits % 2_000_000_000) as f64 / 4.0 * 10f64.powi((bits >> 40) as i32 % 30 - 15),
             );
             values.push((bits >> 11) as f64 + 0.25);
+            // Full-precision doubles from 2^-13 to 2^52, where Ryū's own text is taken.
+            values.push(f64::from_bits(
+                (bits >> 12) | (1010 + (bits >> 58) % 66) << 52,
+            ));
         }
         for value in values {
             assert_eq!(

@@ -134,6 +134,9 @@ pub(crate) struct Arena<'a> {
     /// Slots left behind or reserved ahead by containers that moved, for the
     /// allocation limit (see [`Arena::moved_slots`]).
     moved: u64,
+    /// How many nodes are inert: none in plain data, which the views then need not
+    /// search for calls.
+    inerts: usize,
 }
 
 /// The most slots an arena holds: ranges are indexed by `u32`.
@@ -274,7 +277,13 @@ impl<'a> Arena<'a> {
 
     /// Adds an inert node.
     pub(crate) fn push_inert(&mut self, inert: Inert) -> NodeId {
+        self.inerts += 1;
         self.push(Stored::Inert(Box::new(inert)))
+    }
+
+    /// How many nodes are inert.
+    pub(crate) fn inert_count(&self) -> usize {
+        self.inerts
     }
 
     /// Inert node `id`, to record a mutation on it.
@@ -510,6 +519,7 @@ impl<'a> Arena<'a> {
             wides: self.wides,
             owned,
             moved: self.moved,
+            inerts: self.inerts,
         }
     }
 }

@@ -64,6 +64,18 @@ impl<'a> Pickle<'a> {
         self.arena.len()
     }
 
+    /// How many of the nodes are inert ([`Node::Inert`]: globals, calls, instances,
+    /// buffers, persistent ids). Plain data has none: nothing in it would be imported
+    /// or called, and a view need not look for calls in it.
+    /// ```
+    /// assert_eq!(picklegraph::load(b"]K\x01a.")?.inert_count(), 0);
+    /// assert_eq!(picklegraph::load(b"cos\nsystem\n.")?.inert_count(), 1);
+    /// # Ok::<(), picklegraph::Error>(())
+    /// ```
+    pub fn inert_count(&self) -> usize {
+        self.arena.inert_count()
+    }
+
     /// The node with this id, as a view that borrows from the pickle.
     /// ```
     /// use picklegraph::{Node, Value};

@@ -139,8 +139,12 @@ impl<'p, 'a> Context<'p, 'a> {
 
 /// The description of every node a recognizer knows (a map: most nodes have none).
 pub(crate) fn recognize_all(pickle: &Pickle<'_>) -> HashMap<NodeId, Recognized> {
-    let context = Context::new(pickle);
     let mut found: HashMap<NodeId, Recognized> = HashMap::new();
+    if pickle.inert_count() == 0 {
+        // Every pattern known is a call or an instance: plain data has none.
+        return found;
+    }
+    let context = Context::new(pickle);
     let mut explained: Vec<(NodeId, Recognized)> = Vec::new();
     for (index, node) in pickle.nodes().enumerate() {
         if !matches!(node, Node::Inert(_)) {

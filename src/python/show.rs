@@ -10,7 +10,7 @@ use super::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recogn
 use super::skeleton::expr::{dotted, quoted, state_attributes};
 use super::skeleton::{comment_column, defs, Options, Skeleton};
 use super::{view, Recognition};
-use crate::graph::{Node, NodeId, Pickle, Value};
+use crate::graph::{NodeId, Pickle, Value};
 use crate::render::show::doc::Doc;
 use crate::render::show::layout::Style;
 use crate::render::show::Recognizer;
@@ -75,7 +75,7 @@ impl Recognizer for Skeletons {
         let recognition = Recognition::new(pickle);
         // Plain data defines and names nothing: the skeleton would only write the root's
         // text (up to a megabyte of it) to find no names in it.
-        let plain = !pickle.nodes().any(|node| matches!(node, Node::Inert(_)));
+        let plain = pickle.inert_count() == 0;
         let skeleton = match plain {
             true => Skeleton::default(),
             false => Skeleton::new(pickle, &recognition, &Options::default()),
@@ -89,7 +89,7 @@ impl Recognizer for Skeletons {
 
     /// Only what the pickle's recognition found is ever claimed: a pickle in which it
     /// found nothing (plain data) has no container to claim.
-    fn claims_containers(&self) -> bool {
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
         self.prepared
             .borrow()
             .as_ref()

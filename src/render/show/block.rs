@@ -128,7 +128,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             floats: vec![(u64::MAX, String::new()); FLOAT_CACHE],
             strs: vec![(usize::MAX, String::new(), 0); STR_CACHE],
             claiming: (options.recognizers.iter().enumerate())
-                .filter(|(_, r)| r.claims_containers())
+                .filter(|(_, r)| r.claims_containers(pickle))
                 .map(|(index, _)| index)
                 .collect(),
         }

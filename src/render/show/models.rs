@@ -38,6 +38,11 @@ impl Recognizer for StateDict {
         "torch-state-dict"
     }
 
+    /// A state dict's values are tensors, which are calls: plain data holds none.
+    fn claims_containers(&self, pickle: &Pickle<'_>) -> bool {
+        pickle.inert_count() > 0
+    }
+
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let entries = torch::state_dict(pickle, Value::Node(id))?;
         // nn.Module.state_dict() returns an OrderedDict; a plain dict of tensors (an
@@ -94,7 +99,7 @@ impl Recognizer for Tensor {
     }
 
     /// It reads calls and instances only.
-    fn claims_containers(&self) -> bool {
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
         false
     }
 
@@ -113,7 +118,7 @@ impl Recognizer for NumpyArray {
     }
 
     /// It reads calls and instances only.
-    fn claims_containers(&self) -> bool {
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
         false
     }
 
@@ -139,7 +144,7 @@ impl Recognizer for NumpyDtype {
     }
 
     /// It reads calls and instances only.
-    fn claims_containers(&self) -> bool {
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
         false
     }
 
@@ -158,7 +163,7 @@ impl Recognizer for NumpyScalar {
     }
 
     /// It reads calls and instances only.
-    fn claims_containers(&self) -> bool {
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
         false
     }
 
@@ -184,7 +189,7 @@ impl Recognizer for PandasFrame {
     }
 
     /// It reads calls and instances only.
-    fn claims_containers(&self) -> bool {
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
         false
     }
 

@@ -48,7 +48,8 @@ pub trait Recognizer {
     /// dict, and not only for the inert nodes that calls and instances are. `show` asks
     /// once, after [`Recognizer::prepare`], and then asks a recognizer that says no about
     /// no such container: it lays out plain data the faster for it.
-    fn claims_containers(&self) -> bool {
+    fn claims_containers(&self, pickle: &Pickle<'_>) -> bool {
+        let _ = pickle;
         true
     }
 

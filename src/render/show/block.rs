@@ -298,11 +298,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
                     Piece::Container(id) => return Ok(Some(id)),
                 },
             },
-            Value::Int(v) => {
-                self.text.clear();
-                write_int(&mut self.text, v);
-                pen.write_text(&self.text, self.text.len(), Style::Number)?;
-            }
+            Value::Int(v) => pen.write_ascii(Style::Number, |out| write_int(out, v))?,
             Value::None | Value::Bool(_) => {}
         }
         Ok(None)

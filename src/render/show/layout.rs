@@ -243,6 +243,33 @@ impl<W: Write> Pen<W> {
         self.drain()
     }
 
+    /// Writes the ASCII text (no line breaks) that `write` appends, as wide as it is
+    /// long, in `style`: a number goes straight into the pen's buffer.
+    ///
+    /// # Errors
+    /// The first write error.
+    pub fn write_ascii(
+        &mut self,
+        style: Style,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> io::Result<()> {
+        let code = style.ansi().filter(|_| self.layout.color);
+        if let Some(code) = code {
+            self.buffer.extend_from_slice(code.as_bytes());
+        }
+        let start = self.buffer.len();
+        write(&mut self.buffer);
+        debug_assert!(
+            self.buffer[start..].is_ascii() && !self.buffer[start..].contains(&b'\n'),
+            "ASCII with no line break"
+        );
+        self.column += self.buffer.len() - start;
+        if code.is_some() {
+            self.buffer.extend_from_slice(b"\x1b[0m");
+        }
+        self.drain()
+    }
+
     /// Hands the buffer to the writer once it holds enough to be worth a call.
     fn drain(&mut self) -> io::Result<()> {
         if self.buffer.len() >= PEN_BUFFER {

@@ -35,23 +35,30 @@ pub(crate) fn show_counts(
     starts: &[Value],
 ) -> Vec<u32> {
     let mut counts = vec![0u32; pickle.nodes().len()];
-    // Only inert nodes print as names (see `Walker::enter_leaf`).
+    // Only inert nodes print as names (see `Walker::enter_leaf`), and plain data has
+    // none.
+    let any_inert = pickle.inert_count() > 0;
     let is_name = |id: NodeId| {
-        matches!(pickle.node(id), Node::Inert(_))
+        any_inert
+            && matches!(pickle.node(id), Node::Inert(_))
             && options
                 .recognizers
                 .iter()
                 .any(|r| r.leaf(pickle, id).is_some())
     };
-    let mut seen = vec![false; pickle.nodes().len()];
+    // A node is entered when it is first counted.
+    let mut count = |id: NodeId| {
+        let first = counts[id.index()] == 0;
+        counts[id.index()] = counts[id.index()].saturating_add(1);
+        first
+    };
     // A container's items are read straight from its slots; an inert node's children
     // through `Node::child`, which walks its operands and mutations.
     let frame = |id: NodeId| (id, pickle.node(id).items(), 0);
     let mut frames: Vec<(NodeId, Option<Items<'_>>, usize)> = Vec::new();
     for start in starts {
         let Some(id) = start.node() else { continue };
-        counts[id.index()] = counts[id.index()].saturating_add(1);
-        if std::mem::replace(&mut seen[id.index()], true) || is_name(id) {
+        if !count(id) || is_name(id) {
             continue;
         }
         frames.push(frame(id));
@@ -66,11 +73,13 @@ pub(crate) fn show_counts(
             };
             *next += 1;
             let Some(child) = child.node() else { continue };
-            counts[child.index()] = counts[child.index()].saturating_add(1);
-            if !std::mem::replace(&mut seen[child.index()], true) && !is_name(child) {
+            if count(child) && !is_name(child) {
                 frames.push(frame(child));
             }
         }
+    }
+    if !any_inert {
+        return counts;
     }
     let context = Context {
         pickle,

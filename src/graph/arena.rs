@@ -363,6 +363,18 @@ impl<'a> Arena<'a> {
         self.slots[range.start as usize + index].unpack(&self.wides)
     }
 
+    /// Whether dict `id` holds exactly as many slots as `flat` (keys and values
+    /// alternating) and the same key values, in order.
+    pub(crate) fn same_keys(&self, id: NodeId, flat: &[Value]) -> bool {
+        let Stored::Dict(range) = self.nodes[id.index()] else {
+            return false;
+        };
+        range.len as usize == flat.len()
+            && (self.slots[range.slots()].chunks_exact(2))
+                .zip(flat.chunks_exact(2))
+                .all(|(slots, pair)| slots[0].unpack(&self.wides) == pair[0])
+    }
+
     /// Overwrites slot `index` of container `id`.
     pub(crate) fn set_slot(&mut self, id: NodeId, index: usize, value: Value) {
         let start = self.range_mut(id).start as usize;

@@ -158,6 +158,11 @@ pub struct Keys {
     /// compares fingerprints before bytes.
     recent_owner: Option<NodeId>,
     recent: Vec<(Key, u64)>,
+    /// The last dict [`Keys::fill_small`] filled: the next record of a table has the
+    /// very same key values (memoized nodes, met by `BINGET`), so it needs no key
+    /// reduced or compared. A dict's stored keys are distinct, and never change in place
+    /// (a merge replaces the value), so its slots still hold them.
+    template: Option<NodeId>,
     /// The key that the last `find` did not find, reduced, for the `record` that
     /// follows it.
     pending: Option<Pending>,
@@ -182,6 +187,7 @@ impl Default for Keys {
             indexes: HashMap::default(),
             recent_owner: None,
             recent: Vec::new(),
+            template: None,
             pending: None,
             node_keys: Box::new([(0, Key::None); NODE_KEYS]),
             texts: Vec::new(),
@@ -503,6 +509,18 @@ impl Keys {
         self.recent_owner = Some(owner);
         self.pending = None;
         let pairs = flat.len() / 2;
+        // Keys equal as values to the template's distinct keys are distinct: `==` of
+        // values implies Python's `==` of keys, which is an equivalence (a NaN is equal
+        // to no value, so it never matches).
+        let same_keys = self
+            .template
+            .is_some_and(|template| arena.same_keys(template, flat));
+        if same_keys {
+            // The keys are not reduced: a later `find` in this dict reduces them then.
+            self.recent_owner = None;
+            entries.extend_from_slice(flat);
+            return Ok(());
+        }
         // Past a few pairs, a table of positions by fingerprint on the stack finds a
         // key's equal in one or two probes, where the scan compares every key before it.
         let mut table = [0u8; FILL_TABLE];
@@ -542,6 +560,7 @@ impl Keys {
                 }
             }
         }
+        self.template = Some(owner);
         Ok(())
     }
 

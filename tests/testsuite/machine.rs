@@ -434,3 +434,26 @@ fn a_run_of_numbers_fails_at_the_opcode_that_fails() {
     let failure = picklegraph::load_at(b"](K\x01K\x02e", 0, &LoadOptions::default()).unwrap_err();
     assert_eq!(failure.stack.len(), 1, "{:?}", failure.stack);
 }
+
+/// A record whose keys are the previous record's key values takes them as they are (see
+/// `Keys::fill_small`); what CPython gives for each of these is in the comments.
+#[test]
+fn records_with_the_keys_of_the_record_before_merge_as_python_merges() {
+    // The second dict has the first one's key nodes, then a SETITEM of one of them:
+    // [{'a': 1, 'b': 2}, {'a': 9, 'b': 4}]
+    let stream = b"\x80\x02]q\x10(}(X\x01\x00\x00\x00aq\x00K\x01X\x01\x00\x00\x00bq\x01K\x02u}(h\x00K\x03h\x01K\x04uh\x00K\tse.";
+    assert_eq!(repr_of(stream), "[{'a': 1, 'b': 2}, {'a': 9, 'b': 4}]");
+    // Keys equal as values keep their own form; keys equal only as Python keys are
+    // merged afresh: [{0.0: 'x', 1: 'y'}, {-0.0: 'z', 1: 'w'}, {0: 'v', True: 't'}]
+    let stream = b"\x80\x02](}(G\x00\x00\x00\x00\x00\x00\x00\x00U\x01xK\x01U\x01yu}(G\x80\x00\x00\x00\x00\x00\x00\x00U\x01zK\x01U\x01wu}(K\x00U\x01vI01\nU\x01tue.";
+    assert_eq!(
+        repr_of(stream),
+        "[{0.0: 'x', 1: 'y'}, {-0.0: 'z', 1: 'w'}, {0: 'v', True: 't'}]"
+    );
+    // The same first key and as many keys, then another: [{'a': 1, 'b': 2}, {'a': 4}]
+    let stream = b"\x80\x02](}(X\x01\x00\x00\x00aq\x00K\x01X\x01\x00\x00\x00bq\x01K\x02u}(h\x00K\x03h\x00K\x04ue.";
+    assert_eq!(repr_of(stream), "[{'a': 1, 'b': 2}, {'a': 4}]");
+    // A record after one that merged a key is merged itself: [{'a': 2}, {'a': 4}]
+    let stream = b"\x80\x02](}(X\x01\x00\x00\x00aq\x00K\x01h\x00K\x02u}(h\x00K\x03h\x00K\x04ue.";
+    assert_eq!(repr_of(stream), "[{'a': 2}, {'a': 4}]");
+}

@@ -137,6 +137,10 @@ pub(crate) struct Arena<'a> {
     /// How many nodes are inert: none in plain data, which the views then need not
     /// search for calls.
     inerts: usize,
+    /// Whether a node with an identity (a container, a bytearray, an inert object) was
+    /// pushed again, by a memo get or `DUP`: until then each such node is referenced from
+    /// one place at most, and `show` needs no count of references to label it.
+    pushed_again: bool,
 }
 
 /// The most slots an arena holds: ranges are indexed by `u32`.
@@ -284,6 +288,28 @@ impl<'a> Arena<'a> {
     /// How many nodes are inert.
     pub(crate) fn inert_count(&self) -> usize {
         self.inerts
+    }
+
+    /// Notes that `value` was pushed again (by a memo get or `DUP`).
+    #[inline]
+    pub(crate) fn note_pushed_again(&mut self, value: Value) {
+        if let Value::Node(id) = value {
+            let leaf = matches!(
+                self.nodes[id.index()],
+                Stored::Str(_)
+                    | Stored::StrOwned(_)
+                    | Stored::Bytes(_)
+                    | Stored::BytesOwned(_)
+                    | Stored::BigInt(_)
+            );
+            self.pushed_again |= !leaf;
+        }
+    }
+
+    /// Whether a node with an identity may be referenced from more than one place: false
+    /// when none was pushed again (see [`Arena::note_pushed_again`]).
+    pub(crate) fn may_share(&self) -> bool {
+        self.pushed_again
     }
 
     /// Inert node `id`, to record a mutation on it.
@@ -532,6 +558,7 @@ impl<'a> Arena<'a> {
             owned,
             moved: self.moved,
             inerts: self.inerts,
+            pushed_again: self.pushed_again,
         }
     }
 }

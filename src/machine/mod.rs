@@ -871,6 +871,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn op_dup(&mut self) -> Result<(), ErrorKind> {
         let top = self.stack.top()?;
+        self.arena.note_pushed_again(top);
         self.stack.push(top)
     }
 
@@ -958,6 +959,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn memo_get(&mut self, key: u64) -> Result<(), ErrorKind> {
         let value = self.memo.get(key).ok_or(ErrorKind::MissingMemo(key))?;
+        self.arena.note_pushed_again(value);
         self.stack.push(value)
     }
 

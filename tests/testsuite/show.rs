@@ -200,6 +200,31 @@ fn a_shared_list_is_written_once_under_a_label() {
 }
 
 #[test]
+fn every_way_of_sharing_a_node_labels_it() {
+    // DUP of a list, a bytearray and a tuple holding a list.
+    assert_eq!(shown(b"(]2l.", 80), "[&1 [], *1]\n");
+    assert_eq!(
+        shown(b"\x80\x05(\x96\x01\x00\x00\x00\x00\x00\x00\x00x2l.", 80),
+        "[&1 bytearray(b'x'), *1]\n"
+    );
+    assert_eq!(shown(b"(]\x852l.", 80), "[&1 ([],), *1]\n");
+    // Memo gets of a dict and of a set, after strs were fetched from the memo too.
+    assert_eq!(
+        shown(b"\x80\x04(X\x01\x00\x00\x00a\x94h\x00}\x94h\x01l.", 80),
+        "['a', 'a', &1 {}, *1]\n"
+    );
+    assert_eq!(
+        shown(b"\x80\x04(\x8f\x94(K\x01\x90h\x00l.", 80),
+        "[&1 {1}, *1]\n"
+    );
+    // A str fetched twice is a leaf, written at each place.
+    assert_eq!(
+        shown(b"\x80\x04(X\x01\x00\x00\x00a\x94h\x00h\x00l.", 80),
+        "['a', 'a', 'a']\n"
+    );
+}
+
+#[test]
 fn a_cycle_refers_to_the_label_being_defined() {
     assert_eq!(shown(b"]q\x00h\x00a.", 80), "&1 [*1]\n");
     assert_eq!(

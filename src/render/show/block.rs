@@ -63,7 +63,7 @@ struct Measuring<'p> {
 
 /// A container being written: the item reached and the part of it.
 struct Writing<'p> {
-    node: Node<'p>,
+    items: Items<'p>,
     depth: usize,
     mode: Mode,
     close: &'static str,
@@ -439,7 +439,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
     ) -> io::Result<Option<Writing<'p>>> {
         let mode = top.mode;
         let depth = top.depth + 1;
-        let child = |top: &Writing<'_>, slot: usize| top.node.child(slot).unwrap_or(Value::None);
+        let child = |top: &Writing<'_>, slot: usize| top.items.get(slot).unwrap_or(Value::None);
         loop {
             let index = top.next;
             if index == top.shown && top.part == Part::Break {
@@ -567,7 +567,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             lone_comma: matches!(node, Node::Tuple(_)) && len == 1,
             next: 0,
             part: Part::Break,
-            node,
+            items: node.items().unwrap_or_default(),
         })
     }
 

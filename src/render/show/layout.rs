@@ -309,13 +309,16 @@ impl<W: Write> Pen<W> {
     /// # Errors
     /// The first write error.
     pub fn newline(&mut self) -> io::Result<()> {
-        const SPACES: &[u8; 64] = &[b' '; 64];
+        // A line break and the usual indentation in one copy.
+        const BREAK: &[u8; 65] =
+            b"\n                                                                ";
         let indent = (self.level * self.layout.indent).min(self.layout.max_indent);
-        self.buffer.push(b'\n');
-        let mut left = indent;
+        let first = indent.min(BREAK.len() - 1);
+        self.buffer.extend_from_slice(&BREAK[..1 + first]);
+        let mut left = indent - first;
         while left > 0 {
-            let step = left.min(SPACES.len());
-            self.buffer.extend_from_slice(&SPACES[..step]);
+            let step = left.min(BREAK.len() - 1);
+            self.buffer.extend_from_slice(&BREAK[1..1 + step]);
             left -= step;
         }
         self.column = indent;

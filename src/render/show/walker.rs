@@ -34,6 +34,12 @@ pub(crate) fn show_counts(
     options: &ShowOptions,
     starts: &[Value],
 ) -> Vec<u32> {
+    if starts.len() <= 1 && pickle.inert_count() == 0 && !pickle.arena.may_share() {
+        // Plain data in which no container was pushed twice: each node is referenced
+        // from one place at most, so none needs a label. (The counts are only ever
+        // compared with 1.)
+        return vec![1; pickle.nodes().len()];
+    }
     let mut counts = vec![0u32; pickle.nodes().len()];
     // Only inert nodes print as names (see `Walker::enter_leaf`), and plain data has
     // none.

@@ -306,6 +306,12 @@ impl<'a> Arena<'a> {
         }
     }
 
+    /// Whether any node is a bytearray (a scan of the nodes' kinds).
+    pub(crate) fn has_bytearray(&self) -> bool {
+        (self.nodes.iter())
+            .any(|node| matches!(node, Stored::ByteArray(_) | Stored::ByteArrayOwned(_)))
+    }
+
     /// Whether a node with an identity may be referenced from more than one place: false
     /// when none was pushed again (see [`Arena::note_pushed_again`]).
     pub(crate) fn may_share(&self) -> bool {

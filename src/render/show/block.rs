@@ -111,6 +111,10 @@ pub(crate) struct Blocks<'p, 'a> {
     strs: Vec<(usize, String, usize)>,
     /// The recognizers that may claim a container, by index.
     claiming: Vec<usize>,
+    /// Whether every container is plain, found on the first question: in plain data
+    /// (no inert node, no bytearray) where no recognizer claims containers and no node
+    /// is referenced twice, nothing can make a container anything else.
+    all_plain: Option<bool>,
 }
 
 impl<'p, 'a> Blocks<'p, 'a> {
@@ -131,6 +135,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 .filter(|(_, r)| r.claims_containers(pickle))
                 .map(|(index, _)| index)
                 .collect(),
+            all_plain: None,
         }
     }
 
@@ -147,6 +152,17 @@ impl<'p, 'a> Blocks<'p, 'a> {
     /// memo holds the answer, and a node met again while its own check runs (a cycle the
     /// counts did not see) is not plain.
     fn is_plain(&mut self, id: NodeId, counts: &[u32]) -> bool {
+        let pickle = self.pickle;
+        let all_plain = *self.all_plain.get_or_insert_with(|| {
+            // A cycle needs a node referenced twice, so there is none to meet either.
+            self.claiming.is_empty()
+                && pickle.inert_count() == 0
+                && !pickle.arena.has_bytearray()
+                && counts.iter().all(|&count| count <= 1)
+        });
+        if all_plain {
+            return pickle.node(id).items().is_some();
+        }
         match self.plain[id.index()] {
             PLAIN => return true,
             UNKNOWN => {}

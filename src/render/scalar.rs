@@ -136,14 +136,16 @@ pub fn write_float_repr<T: TextSink + ?Sized>(out: &mut T, value: f64) {
     // are that short, as CPython's repr does. Through `core::fmt` the same cost five
     // times more.
     let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(value).as_bytes();
-    if ryu_lays_out_as_python(value.abs(), text.strip_prefix(b"-").unwrap_or(text)) {
-        return out.put_ascii(text);
+    let text = buffer.format_finite(value);
+    let bytes = text.as_bytes();
+    if ryu_lays_out_as_python(value.abs(), bytes.strip_prefix(b"-").unwrap_or(bytes)) {
+        // A `str` already: appended with no check.
+        return out.put_str(text);
     }
     // Otherwise it is laid out on the stack, then appended in one piece: a `String`
     // checks each piece it is given as UTF-8, a hundred instructions however short.
     let mut laid_out = ArrayText::default();
-    write_float_pieces(&mut laid_out, value, text);
+    write_float_pieces(&mut laid_out, value, bytes);
     out.put_ascii(laid_out.as_bytes());
 }
 

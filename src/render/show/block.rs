@@ -411,7 +411,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             depth,
             next: 0,
             end: if dict { 2 * shown } else { shown },
-            total: text_width(open) + text_width(close) + commas + spaces + colons + rest,
+            total: open.len() + close.len() + commas + spaces + colons + rest,
         }
     }
 
@@ -474,7 +474,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
                     if index == 0 || !fits(pen, width + 1) {
                         pen.newline()?;
                     } else {
-                        pen.write_text(" ", 1, Style::Plain)?;
+                        pen.punct(" ")?;
                     }
                     pen.write_text(&self.text, width, style)?;
                     top.part = Part::Comma;
@@ -482,7 +482,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 Part::Break => {
                     match (mode, index) {
                         (Mode::Flat, 0) => {}
-                        (Mode::Flat, _) => pen.write_text(" ", 1, Style::Plain)?,
+                        (Mode::Flat, _) => pen.punct(" ")?,
                         _ => pen.newline()?,
                     }
                     top.part = Part::First;
@@ -505,14 +505,14 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 Part::Value => {
                     top.part = Part::Comma;
                     let value = child(top, 2 * index + 1);
-                    pen.write_text(": ", 2, Style::Plain)?;
+                    pen.punct(": ")?;
                     if let Some(id) = self.write_value(value, depth, pen)? {
                         return self.open_item(id, depth, mode, 1, pen).map(Some);
                     }
                 }
                 Part::Comma => {
                     if index + 1 < top.len || top.lone_comma || mode != Mode::Flat {
-                        pen.write_text(",", 1, Style::Plain)?;
+                        pen.punct(",")?;
                     }
                     top.next += 1;
                     top.part = Part::Break;
@@ -571,7 +571,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
     ) -> io::Result<Writing<'p>> {
         let node = self.pickle.node(id);
         let (open, close, len) = delimiters(&node);
-        pen.write_text(open, text_width(open), Style::Plain)?;
+        pen.punct(open)?;
         pen.indent();
         Ok(Writing {
             depth,
@@ -595,10 +595,8 @@ impl<'p, 'a> Blocks<'p, 'a> {
             let width = text_width(&text);
             match (top.mode, top.shown) {
                 (Mode::Flat, 0) => {}
-                (Mode::Flat, _) => pen.write_text(" ", 1, Style::Plain)?,
-                (Mode::Fill, shown) if shown > 0 && fits(pen, width) => {
-                    pen.write_text(" ", 1, Style::Plain)?
-                }
+                (Mode::Flat, _) => pen.punct(" ")?,
+                (Mode::Fill, shown) if shown > 0 && fits(pen, width) => pen.punct(" ")?,
                 _ => pen.newline()?,
             }
             pen.write_text(&text, width, Style::Comment)?;
@@ -607,7 +605,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
         if top.mode != Mode::Flat {
             pen.newline()?;
         }
-        pen.write_text(top.close, text_width(top.close), Style::Plain)
+        pen.punct(top.close)
     }
 }
 

@@ -243,6 +243,20 @@ impl<W: Write> Pen<W> {
         self.drain()
     }
 
+    /// Writes punctuation (brackets, `, `, `: `): a few ASCII bytes in no style, pushed
+    /// one by one, which costs less than a call to copy them.
+    ///
+    /// # Errors
+    /// The first write error.
+    pub fn punct(&mut self, text: &str) -> io::Result<()> {
+        debug_assert!(text.is_ascii() && !text.contains('\n'), "{text:?}");
+        for &byte in text.as_bytes() {
+            self.buffer.push(byte);
+        }
+        self.column += text.len();
+        self.drain()
+    }
+
     /// Writes the ASCII text (no line breaks) that `write` appends, as wide as it is
     /// long, in `style`: a number goes straight into the pen's buffer.
     ///

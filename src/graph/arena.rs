@@ -420,6 +420,17 @@ impl<'a> Arena<'a> {
         Slot::pack(value, &mut self.wides)
     }
 
+    /// How many wide values the side table holds: a mark for [`Arena::forget_wides`].
+    pub(crate) fn wides_len(&self) -> usize {
+        self.wides.len()
+    }
+
+    /// Drops the wide values stored since the side table held `len`, once no slot
+    /// refers to them any longer.
+    pub(crate) fn forget_wides(&mut self, len: usize) {
+        self.wides.truncate(len);
+    }
+
     /// A slot that [`Arena::pack`] made, unpacked.
     #[inline]
     pub(crate) fn unpack(&self, slot: Slot) -> Value {

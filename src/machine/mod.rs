@@ -98,6 +98,9 @@ pub struct Machine<'a, 'o> {
     /// stack's values until that `APPENDS`, the very next opcode, takes them (see
     /// [`Machine::push_scalar_run`]).
     run: Vec<Slot>,
+    /// The length of the arena's side table of wide values when the run began: a run
+    /// moved onto the stack takes its wide values back out of the table.
+    run_wides: usize,
     effects: Vec<Effect>,
     protocol: u8,
     allocated: u64,
@@ -121,6 +124,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             keys: Keys::default(),
             scratch: Vec::new(),
             run: Vec::new(),
+            run_wides: 0,
             effects: Vec::new(),
             protocol: 0,
             allocated: 0,
@@ -909,6 +913,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         // it would have on a full stack.
         let room = self.stack.room();
         debug_assert!(self.run.is_empty(), "a run left from an earlier mark");
+        self.run_wides = self.arena.wides_len();
         let mut at = 0;
         while self.run.len() < room {
             let (len, value) = match ahead[at..] {
@@ -940,13 +945,19 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
     }
 
-    /// Moves the run of [`Machine::push_scalar_run`], if one is waiting, onto the stack.
+    /// Moves the run of [`Machine::push_scalar_run`], if one is waiting, onto the stack,
+    /// leaving no wide value of it behind in the arena.
     #[inline]
     fn unpack_run(&mut self) {
+        if self.run.is_empty() {
+            return;
+        }
         for slot in self.run.drain(..) {
             let pushed = self.stack.push(self.arena.unpack(slot));
             debug_assert!(pushed.is_ok(), "the run fits the stack's room");
         }
+        // Nothing else stored a wide value since the run began.
+        self.arena.forget_wides(self.run_wides);
     }
 
     fn op_pop_mark(&mut self) -> Result<(), ErrorKind> {

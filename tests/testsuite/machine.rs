@@ -382,8 +382,34 @@ fn a_run_of_numbers_reaches_appends_exactly() {
         [Mutation::Append(vec![Value::Int(1), Value::Float(1.5)])]
     );
 
-    // A run that is not followed by APPENDS stays on the stack for what follows.
+    // A run that is not followed by APPENDS stays on the stack for what follows, wide
+    // values included, after a list that holds wide values of its own.
     assert_eq!(repr_of(b"(K\x01K\x02t."), "(1, 2)");
+    let mut tuple = list[..list.len() - 1].to_vec();
+    tuple.extend_from_slice(b"(\x8a\x08");
+    tuple.extend_from_slice(&(-(1i64 << 62)).to_le_bytes());
+    tuple.push(b'G');
+    tuple.extend_from_slice(&(nan_bits + 1).to_be_bytes());
+    tuple.extend_from_slice(b"\x8a\x08");
+    tuple.extend_from_slice(&(3i64 << 60).to_le_bytes());
+    tuple.extend_from_slice(b"t\x86.");
+    let pickle = load(&tuple).unwrap();
+    assert_eq!(
+        to_repr(&pickle, pickle.root()),
+        "([1, 65535, -2147483648, 4611686018427387904, nan, None, True, False], \
+         (-4611686018427387904, nan, 3458764513820540928))"
+    );
+    let Some(Node::Tuple(pair)) = pickle.get(pickle.root()) else {
+        panic!("a tuple")
+    };
+    let inner = pair.get(1).and_then(|v| pickle.get(v));
+    let Some(Node::Tuple(inner)) = inner else {
+        panic!("a tuple")
+    };
+    match inner.get(1) {
+        Some(Value::Float(f)) => assert_eq!(f.to_bits(), nan_bits + 1),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(repr_of(b"](K\x01K\x02K\x03e(K\x04K\x05l."), "[4, 5]");
 }
 

@@ -12,7 +12,11 @@ use crate::error::ErrorKind;
 pub struct Reader<'a> {
     input: &'a [u8],
     pos: usize,
-    frame_end: Option<usize>,
+    /// The end of the region a read may reach: the frame's end while a frame is read,
+    /// the input's otherwise. Never below `pos`.
+    end: usize,
+    /// Whether `end` is a frame's.
+    framed: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -26,7 +30,8 @@ impl<'a> Reader<'a> {
         Reader {
             input,
             pos: pos.min(input.len()),
-            frame_end: None,
+            end: input.len(),
+            framed: false,
         }
     }
 
@@ -54,14 +59,12 @@ impl<'a> Reader<'a> {
     /// The end of the region a read may reach: the frame's end, or the input's.
     #[inline]
     fn limit(&mut self) -> usize {
-        if let Some(end) = self.frame_end {
-            if self.pos < end {
-                return end;
-            }
+        if self.framed && self.pos >= self.end {
             // A frame that is used up ends; reading goes on outside it, as in pickle.py.
-            self.frame_end = None;
+            self.framed = false;
+            self.end = self.input.len();
         }
-        self.input.len()
+        self.end
     }
 
     /// The bytes from the position to the end of the region a read may reach (the
@@ -78,11 +81,31 @@ impl<'a> Reader<'a> {
     pub fn advance(&mut self, len: usize) {
         debug_assert!(self.pos + len <= self.input.len());
         self.pos += len;
+        if self.pos > self.end {
+            // Passed over a frame's end (bytes an application's unpickler reads itself):
+            // the frame is used up.
+            self.framed = false;
+            self.end = self.input.len();
+        }
     }
 
     /// Takes `len` bytes, borrowed from the input.
     #[inline]
     pub fn take(&mut self, len: usize) -> Result<&'a [u8], ErrorKind> {
+        // Inside the region as it stands: the common case, one comparison.
+        let pos = self.pos;
+        if len <= self.end - pos {
+            self.pos = pos + len;
+            return Ok(&self.input[pos..pos + len]);
+        }
+        self.take_past_end(len)
+    }
+
+    /// [`Reader::take`] of more bytes than the region holds as it stands: a used-up
+    /// frame ends first, and then the bytes are there or the read fails.
+    #[cold]
+    #[inline(never)]
+    fn take_past_end(&mut self, len: usize) -> Result<&'a [u8], ErrorKind> {
         let limit = self.limit();
         let available = limit - self.pos;
         if len > available {
@@ -170,10 +193,8 @@ impl<'a> Reader<'a> {
 
     /// Starts a frame of `len` bytes at the current position.
     pub fn start_frame(&mut self, len: u64) -> Result<(), ErrorKind> {
-        if let Some(end) = self.frame_end {
-            if self.pos < end {
-                return Err(ErrorKind::FrameInsideFrame);
-            }
+        if self.framed && self.pos < self.end {
+            return Err(ErrorKind::FrameInsideFrame);
         }
         let remaining = self.remaining() as u64;
         if len > remaining {
@@ -181,13 +202,15 @@ impl<'a> Reader<'a> {
                 needed: len - remaining,
             });
         }
-        self.frame_end = Some(self.pos + len as usize);
+        self.end = self.pos + len as usize;
+        self.framed = true;
         Ok(())
     }
 
     /// Forgets any frame, as a new `pickle.load` call does.
     pub fn leave_frame(&mut self) {
-        self.frame_end = None;
+        self.framed = false;
+        self.end = self.input.len();
     }
 }
 
@@ -215,6 +238,31 @@ mod tests {
         assert_eq!(reader.take(3), Err(ErrorKind::FrameOverrun));
         assert_eq!(reader.take(2), Ok(&b"ab"[..]));
         assert_eq!(reader.take(3), Ok(&b"cde"[..]));
+    }
+
+    #[test]
+    fn a_used_up_frame_ends_however_it_was_used_up() {
+        // Read to its end, then nothing more: a new frame may start there.
+        let mut reader = Reader::new(b"abcdefgh");
+        reader.start_frame(2).unwrap();
+        assert_eq!(reader.take(2), Ok(&b"ab"[..]));
+        assert_eq!(reader.take(0), Ok(&b""[..]));
+        reader.start_frame(3).unwrap();
+        assert_eq!(reader.start_frame(1), Err(ErrorKind::FrameInsideFrame));
+        assert_eq!(reader.ahead(), b"cde");
+        // Passed over with `advance`: the bytes after it are read, a frame's no more.
+        reader.advance(3);
+        assert_eq!(reader.ahead(), b"fgh");
+        assert_eq!(reader.take(4), Err(ErrorKind::Truncated { needed: 1 }));
+        assert_eq!(reader.u8(), Ok(b'f'));
+        // An overrun inside a frame is the frame's, past the input's end the input's.
+        let mut reader = Reader::new(b"abc");
+        reader.start_frame(2).unwrap();
+        assert_eq!(reader.u8(), Ok(b'a'));
+        assert_eq!(reader.take(2), Err(ErrorKind::FrameOverrun));
+        reader.leave_frame();
+        assert_eq!(reader.take(2), Ok(&b"bc"[..]));
+        assert_eq!(reader.take(1), Err(ErrorKind::Truncated { needed: 1 }));
     }
 
     #[test]

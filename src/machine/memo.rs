@@ -32,6 +32,14 @@ impl Memo {
     /// Stores `value` under `key`, replacing what was there.
     #[inline]
     pub fn put(&mut self, key: u64, value: Value) {
+        // `MEMOIZE` of a node: the next dense key, new, as picklers write them.
+        if let Value::Node(id) = value {
+            if key == self.dense.len() as u64 && id.0 < SCALAR && self.sparse.is_empty() {
+                self.dense.push(id.0);
+                self.len += 1;
+                return;
+            }
+        }
         let dense_len = self.dense.len() as u64;
         if key < dense_len || key <= self.len as u64 * 2 + DENSE_SLACK {
             let index = key as usize;

@@ -145,6 +145,16 @@ fn word_le(bytes: &[u8]) -> u64 {
     }
 }
 
+/// What [`Keys::fill_small`] found the pairs to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filled {
+    /// Their keys are distinct: the pairs are stored as they are (the entries are left
+    /// empty).
+    AsTheyAre,
+    /// The entries hold the pairs, equal keys merged.
+    Merged,
+}
+
 /// A key [`Keys::find`] did not find, kept so that [`Keys::record`] need not reduce it
 /// again: with what the search of its container used, a fingerprint or a hash.
 #[derive(Debug, Clone, Copy)]
@@ -514,14 +524,15 @@ impl Keys {
     /// equal keys as [`Keys::find`] would, with each key reduced and fingerprinted once:
     /// the one-batch small dict (a record) is the commonest dict in a pickle. On an
     /// unhashable key, `entries` holds the pairs before it, as pair-by-pair storing
-    /// would have left them.
+    /// would have left them. A record with the keys of the dict filled before it is
+    /// [`Filled::AsTheyAre`]: `flat` is stored as it is, and `entries` stays empty.
     pub fn fill_small(
         &mut self,
         arena: &Arena<'_>,
         owner: NodeId,
         flat: &[Value],
         entries: &mut Vec<Value>,
-    ) -> Result<(), ErrorKind> {
+    ) -> Result<Filled, ErrorKind> {
         debug_assert!(entries.is_empty(), "fill_small starts from an empty dict");
         self.recent.clear();
         self.recent_owner = Some(owner);
@@ -536,8 +547,7 @@ impl Keys {
         if same_keys {
             // The keys are not reduced: a later `find` in this dict reduces them then.
             self.recent_owner = None;
-            entries.extend_from_slice(flat);
-            return Ok(());
+            return Ok(Filled::AsTheyAre);
         }
         // Past a few pairs, a table of positions by fingerprint on the stack finds a
         // key's equal in one or two probes, where the scan compares every key before it.
@@ -579,7 +589,7 @@ impl Keys {
             }
         }
         self.template = Some(owner);
-        Ok(())
+        Ok(Filled::Merged)
     }
 
     /// Notes that `key` now stands at `position` of container `owner`.

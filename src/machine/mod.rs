@@ -1341,8 +1341,12 @@ fn set_items(
         // first, then stored at once.
         scratch.clear();
         let result = keys.fill_small(arena, id, flat, scratch);
-        arena.append(id, scratch)?;
-        return result;
+        let entries = match result {
+            Ok(keys::Filled::AsTheyAre) => flat,
+            _ => scratch,
+        };
+        arena.append(id, entries)?;
+        return result.map(|_| ());
     }
     for (key, value) in pairs(flat) {
         let len = arena.slot_count(id) / 2;

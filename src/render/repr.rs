@@ -75,6 +75,7 @@ impl<'p, 'a> Renderer<'p, 'a> {
                 on_path: vec![false; pickle.nodes().len()],
                 frames: Vec::new(),
                 fillings: HashMap::new(),
+                strs: vec![(0, String::new()); STR_CACHE],
             },
         }
     }
@@ -148,7 +149,16 @@ struct ReprWriter<'p, 'a> {
     frames: Vec<Frame>,
     /// The filling of inert nodes with many mutations, computed once per node.
     fillings: HashMap<NodeId, Filling>,
+    /// The reprs of recent short strs, by node index (plus one; 0 is empty): a table's
+    /// keys are a few nodes written over and over, and escaping a str is the dearest
+    /// part of writing a record.
+    strs: Vec<(usize, String)>,
 }
+
+/// Entries of [`ReprWriter::strs`].
+const STR_CACHE: usize = 256;
+/// Strs of at most this many bytes have their reprs cached.
+const CACHED_STR: usize = 64;
 
 impl ReprWriter<'_, '_> {
     /// Writes `value`, handing the text to `sink` in pieces when there is one; false
@@ -207,6 +217,19 @@ impl ReprWriter<'_, '_> {
             Value::Node(id) => id,
         };
         let node = &self.pickle.node(id);
+        if let Node::Str(text) = node {
+            let len = text.as_bytes().len();
+            if len <= CACHED_STR && len <= room {
+                // Written whole, as `write_scalar_within` would.
+                let (cached, repr) = &mut self.strs[id.index() % STR_CACHE];
+                if *cached != id.index() + 1 {
+                    repr.clear();
+                    write_str_repr(repr, text);
+                    *cached = id.index() + 1;
+                }
+                return self.out.push_str(repr);
+            }
+        }
         if write_scalar_within(&mut self.out, node, room) {
             return;
         }

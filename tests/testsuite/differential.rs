@@ -280,3 +280,44 @@ fn floats_are_written_as_cpython_writes_them_ties_included() {
         mismatches[..mismatches.len().min(10)].join("\n")
     );
 }
+
+/// `repr` caches the reprs of short strs by node: strs whose nodes fall on the same
+/// entry, strs met again through the memo, and long strs are each written as themselves.
+#[test]
+fn repr_writes_every_str_as_itself_however_often_it_is_met() {
+    let mut stream = b"\x80\x04(".to_vec();
+    let mut expected = Vec::new();
+    for i in 0..600u32 {
+        let text = format!("k{i}é'\"");
+        stream.push(0x8c);
+        stream.push(text.len() as u8);
+        stream.extend_from_slice(text.as_bytes());
+        stream.push(0x94);
+        expected.push(format!("{text:?}").replace("\\\"", "\""));
+    }
+    // Each str again, from the memo, last first; then one longer than the cache takes.
+    for i in (0..600u32).rev() {
+        stream.push(b'j');
+        stream.extend_from_slice(&i.to_le_bytes());
+        expected.push(expected[i as usize].clone());
+    }
+    let long = "x".repeat(100);
+    stream.extend_from_slice(b"X\x64\x00\x00\x00");
+    stream.extend_from_slice(long.as_bytes());
+    expected.push(format!("'{long}'"));
+    stream.extend_from_slice(b"l.");
+    // Python writes a str holding both quotes between single quotes, the single one
+    // escaped.
+    let expected: Vec<String> = expected
+        .iter()
+        .map(|text| match text.starts_with('"') && text.contains('\'') {
+            true => format!("'{}'", text[1..text.len() - 1].replace('\'', "\\'")),
+            false => text.clone(),
+        })
+        .collect();
+    let pickle = load(&stream).unwrap();
+    assert_eq!(
+        to_repr(&pickle, pickle.root()),
+        format!("[{}]", expected.join(", "))
+    );
+}

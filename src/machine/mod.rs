@@ -214,7 +214,8 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn fail(mut self, op: Option<Opcode>, kind: ErrorKind) -> Box<Failure<'a>> {
         let error = Error::new(self.offset, op, kind);
-        self.unpack_run();
+        // A run waits only for the `APPENDS` right after it, which takes it first thing.
+        debug_assert!(self.run.is_empty(), "a run outlived its APPENDS");
         self.stack.restore_popped();
         let stack = self.stack.take_values();
         let memo = self.memo.entries();

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use super::scalar::{
     bigint_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr,
-    write_int, write_str_repr, MAX_DECIMAL_INT_BITS,
+    write_int, write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
 };
 use crate::graph::{
     Entries, Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value,
@@ -75,7 +75,7 @@ impl<'p, 'a> Renderer<'p, 'a> {
                 on_path: vec![false; pickle.nodes().len()],
                 frames: Vec::new(),
                 fillings: HashMap::new(),
-                strs: vec![(0, String::new()); STR_CACHE],
+                strs: StrReprs::new(),
             },
         }
     }
@@ -149,14 +149,10 @@ struct ReprWriter<'p, 'a> {
     frames: Vec<Frame>,
     /// The filling of inert nodes with many mutations, computed once per node.
     fillings: HashMap<NodeId, Filling>,
-    /// The reprs of recent short strs, by node index (plus one; 0 is empty): a table's
-    /// keys are a few nodes written over and over, and escaping a str is the dearest
-    /// part of writing a record.
-    strs: Vec<(usize, String)>,
+    /// The reprs of recent short strs.
+    strs: StrReprs<()>,
 }
 
-/// Entries of [`ReprWriter::strs`].
-const STR_CACHE: usize = 256;
 /// Strs of at most this many bytes have their reprs cached.
 const CACHED_STR: usize = 64;
 
@@ -221,12 +217,7 @@ impl ReprWriter<'_, '_> {
             let len = text.as_bytes().len();
             if len <= CACHED_STR && len <= room {
                 // Written whole, as `write_scalar_within` would.
-                let (cached, repr) = &mut self.strs[id.index() % STR_CACHE];
-                if *cached != id.index() + 1 {
-                    repr.clear();
-                    write_str_repr(repr, text);
-                    *cached = id.index() + 1;
-                }
+                let (repr, ()) = self.strs.get(id, text, |_| ());
                 return self.out.push_str(repr);
             }
         }

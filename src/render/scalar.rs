@@ -181,6 +181,43 @@ fn ryu_lays_out_as_python(magnitude: f64, text: &[u8]) -> bool {
     count < 16 || !halfway_possible(magnitude, -(fraction as i32))
 }
 
+/// The reprs of recent strs by node, with something measured of each (`show` keeps the
+/// width): a table's keys are a few nodes written over and over, and escaping a str is
+/// the dearest part of writing a record. `repr` and `show` each keep one.
+pub(crate) struct StrReprs<X> {
+    /// By node index modulo the size: the index plus one (0 is empty), the repr, `X`.
+    entries: Vec<(usize, String, X)>,
+}
+
+impl<X: Copy + Default> StrReprs<X> {
+    const ENTRIES: usize = 256;
+
+    pub(crate) fn new() -> StrReprs<X> {
+        StrReprs {
+            entries: vec![(0, String::new(), X::default()); Self::ENTRIES],
+        }
+    }
+
+    /// The repr of str node `id` (whose text is `text`) and what `measure` made of it
+    /// when it was written.
+    #[inline]
+    pub(crate) fn get(
+        &mut self,
+        id: crate::graph::NodeId,
+        text: &PyStr<'_>,
+        measure: impl FnOnce(&str) -> X,
+    ) -> (&str, X) {
+        let (cached, repr, extra) = &mut self.entries[id.index() % Self::ENTRIES];
+        if *cached != id.index() + 1 {
+            repr.clear();
+            write_str_repr(repr, text);
+            *extra = measure(repr);
+            *cached = id.index() + 1;
+        }
+        (repr, *extra)
+    }
+}
+
 /// At most this many bytes in an [`ArrayText`]: the longest float repr
 /// (`-2.2250738585072014e-308`) is 24.
 const ARRAY_TEXT: usize = 40;
@@ -756,7 +793,7 @@ mod tests {
         // shortest digits on the other side of those bounds, as both are exact cut points
         // of the rounding (1e16 is a double; `0.0001` is the shortest text of its double).
         if (1e-4..1e16).contains(&value.abs()) {
-            let mut fixed = StackText::default();
+            let mut fixed = super::ArrayText::default();
             if write!(fixed, "{value}").is_ok() {
                 let text = fixed.as_bytes();
                 // A tie between two shortest texts (see `break_tie`) takes the slow path.
@@ -771,7 +808,7 @@ mod tests {
         }
         // Rust's `{:e}` gives the shortest round-tripping digits, as Python's repr does:
         // `d.ddde±x`. It is written to the stack, then re-laid out as CPython would.
-        let mut scientific = StackText::default();
+        let mut scientific = super::ArrayText::default();
         let _ = write!(scientific, "{value:e}");
         let text = scientific.as_bytes();
         let (negative, unsigned) = match text.split_first() {
@@ -824,28 +861,7 @@ mod tests {
         halfway_possible(value, scale)
     }
 
-    /// Text written on the stack: the `{:e}` form of a double is at most 24 bytes.
-    struct StackText {
-        bytes: [u8; 40],
-        len: usize,
-    }
-
-    impl Default for StackText {
-        fn default() -> StackText {
-            StackText {
-                bytes: [0; 40],
-                len: 0,
-            }
-        }
-    }
-
-    impl StackText {
-        fn as_bytes(&self) -> &[u8] {
-            &self.bytes[..self.len]
-        }
-    }
-
-    impl std::fmt::Write for StackText {
+    impl std::fmt::Write for super::ArrayText {
         fn write_str(&mut self, text: &str) -> std::fmt::Result {
             let end = self.len + text.len();
             let room = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;

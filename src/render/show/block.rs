@@ -19,8 +19,8 @@ use super::layout::{text_width, Block, Pen, Style};
 use super::leaf::{bigint_text, str_text};
 use super::walker::{delimiters, elided, empty, fills};
 use super::ShowOptions;
-use crate::graph::{Items, Node, NodeId, Pickle, PyStr, Value};
-use crate::render::scalar::{write_bytes_repr, write_float_repr, write_int, write_str_repr};
+use crate::graph::{Items, Node, NodeId, Pickle, Value};
+use crate::render::scalar::{write_bytes_repr, write_float_repr, write_int, StrReprs};
 
 /// What is known of a node's plainness: nothing yet, being checked, plain, or not.
 const UNKNOWN: u8 = 0;
@@ -33,8 +33,6 @@ const MIXED: u8 = 3;
 const UNMEASURED: (u32, u32) = (0, 0);
 /// Entries of the cache of float texts (a power of two).
 const FLOAT_CACHE: usize = 64;
-/// Entries of the cache of str reprs, by node (a power of two).
-const STR_CACHE: usize = 256;
 
 /// How a container is laid out: on one line, one item per line, or filling lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,8 +105,8 @@ pub(crate) struct Blocks<'p, 'a> {
     /// The texts of recent floats: a broken container's floats are formatted to measure
     /// it, then again to write it, and formatting is the dearest part of a record.
     floats: Vec<(u64, String)>,
-    /// The reprs of recent strs and their widths, by node index.
-    strs: Vec<(usize, String, usize)>,
+    /// The reprs of recent strs, with their widths.
+    strs: StrReprs<usize>,
     /// The recognizers that may claim a container, by index.
     claiming: Vec<usize>,
     /// Whether every container is plain, found on the first question: in plain data
@@ -130,7 +128,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             text: String::new(),
             measuring: Vec::new(),
             floats: vec![(u64::MAX, String::new()); FLOAT_CACHE],
-            strs: vec![(usize::MAX, String::new(), 0); STR_CACHE],
+            strs: StrReprs::new(),
             claiming: (options.recognizers.iter().enumerate())
                 .filter(|(_, r)| r.claims_containers(pickle))
                 .map(|(index, _)| index)
@@ -241,7 +239,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
         let node = self.pickle.node(id);
         match &node {
             Node::Str(text) if text.as_bytes().len() <= max => {
-                let (repr, _) = str_text_cached(&mut self.strs, id, text);
+                let (repr, _) = self.strs.get(id, text, text_width);
                 self.text.push_str(repr);
                 return Piece::Text(Style::Str);
             }
@@ -306,7 +304,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             }
             Value::Node(id) => match self.pickle.node(id) {
                 Node::Str(text) if text.as_bytes().len() <= self.options.max_string => {
-                    let (repr, width) = str_text_cached(&mut self.strs, id, &text);
+                    let (repr, width) = self.strs.get(id, &text, text_width);
                     pen.write_text(repr, width, Style::Str)?;
                 }
                 _ => match self.piece(value, depth) {
@@ -341,7 +339,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             // A short str's repr is kept in the cache with its width, for the writing.
             if let Node::Str(text) = self.pickle.node(id) {
                 if text.as_bytes().len() <= self.options.max_string {
-                    return Ok(str_text_cached(&mut self.strs, id, &text).1.min(self.cap));
+                    return Ok(self.strs.get(id, &text, text_width).1.min(self.cap));
                 }
             }
         }
@@ -621,24 +619,6 @@ fn float_text(cache: &mut [(u64, String)], value: f64) -> &str {
         *cached = bits;
     }
     text
-}
-
-/// The repr of a short str and its width, from a small cache by node: keys repeat, and a
-/// record's field names are a few nodes met over and over.
-fn str_text_cached<'c>(
-    cache: &'c mut [(usize, String, usize)],
-    id: NodeId,
-    text: &PyStr<'_>,
-) -> (&'c str, usize) {
-    let slot = id.index() % cache.len();
-    let (cached, repr, width) = &mut cache[slot];
-    if *cached != id.index() {
-        repr.clear();
-        write_str_repr(repr, text);
-        *width = text_width(repr);
-        *cached = id.index();
-    }
-    (repr, *width)
 }
 
 /// The text of a value that is a constant (`None`, `True`, `False`).

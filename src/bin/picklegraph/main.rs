@@ -1,5 +1,7 @@
 //! The `picklegraph` command: views of pickle files, none of which runs the pickle.
 
+#[cfg(target_os = "linux")]
+mod alloc;
 mod contents;
 mod dis;
 mod input;
@@ -13,6 +15,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: alloc::HugePages = alloc::HugePages;
 
 /// Exit status for success.
 pub const EXIT_OK: u8 = 0;

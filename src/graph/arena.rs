@@ -493,10 +493,13 @@ impl<'a> Arena<'a> {
         if new_len > MAX_SLOTS || MAX_SLOTS - end < items.count() {
             return Err(too_many_slots());
         }
-        if start + cap == end && len == cap {
-            // Last in the arena and full: grows in place.
+        if len == cap && (start + cap == end || cap == 0) {
+            // Last in the arena and full, or with no slots at all (a record's dict, after
+            // the list filled inside it): its items go on the end of the arena as they are
+            // packed, with nothing to move and no room reserved.
             items.extend_slots(&mut self.slots, &mut self.wides);
             let range = self.range_mut(id);
+            range.start = (end - cap) as u32;
             range.len = new_len as u32;
             range.cap = new_len as u32;
             return Ok(());
@@ -518,7 +521,7 @@ impl<'a> Arena<'a> {
             self.slots.resize(end + new_cap, Slot::NONE);
             self.moved += (cap + new_cap - len - items.count()) as u64;
             let range = self.range_mut(id);
-            range.start = end as u32;
+            range.start = (end - cap) as u32;
             range.cap = new_cap as u32;
             end
         };

@@ -521,7 +521,7 @@ impl<'a> Arena<'a> {
             self.slots.resize(end + new_cap, Slot::NONE);
             self.moved += (cap + new_cap - len - items.count()) as u64;
             let range = self.range_mut(id);
-            range.start = (end - cap) as u32;
+            range.start = end as u32;
             range.cap = new_cap as u32;
             end
         };

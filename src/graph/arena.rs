@@ -404,7 +404,11 @@ impl<'a> Arena<'a> {
         range.len as usize == flat.len()
             && (self.slots[range.slots()].chunks_exact(2))
                 .zip(flat.chunks_exact(2))
-                .all(|(slots, pair)| slots[0].unpack(&self.wides) == pair[0])
+                .all(|(slots, pair)| match pair[0] {
+                    // A node key (a memoized str, as a table's records have) is its id.
+                    Value::Node(id) => slots[0] == Slot::node(id),
+                    key => slots[0].unpack(&self.wides) == key,
+                })
     }
 
     /// Overwrites slot `index` of container `id`.

@@ -42,13 +42,19 @@ impl std::fmt::Debug for Slot {
 impl Slot {
     pub(crate) const NONE: Slot = Slot(CONST << 48);
 
+    /// The slot of node `id`: what [`Slot::pack`] makes of `Value::Node(id)`.
+    #[inline(always)]
+    pub(crate) fn node(id: NodeId) -> Slot {
+        Slot(NODE << 48 | u64::from(id.0))
+    }
+
     /// Packs `value`, storing what does not fit in 48 bits in `wides`.
     #[inline(always)]
     pub(crate) fn pack(value: Value, wides: &mut Vec<u64>) -> Slot {
         match value {
             Value::Int(v) if (v << 16) >> 16 == v => Slot(INT << 48 | (v as u64 & PAYLOAD)),
             Value::Float(f) if f.to_bits() >> 48 < TAGGED => Slot(f.to_bits()),
-            Value::Node(id) => Slot(NODE << 48 | u64::from(id.0)),
+            Value::Node(id) => Slot::node(id),
             Value::None => Slot::NONE,
             Value::Bool(b) => Slot(CONST << 48 | 2 | u64::from(b)),
             Value::Int(v) => Slot::wide(WIDE_INT, v as u64, wides),

@@ -534,10 +534,7 @@ impl Keys {
         entries: &mut Vec<Value>,
     ) -> Result<Filled, ErrorKind> {
         debug_assert!(entries.is_empty(), "fill_small starts from an empty dict");
-        self.recent.clear();
-        self.recent_owner = Some(owner);
         self.pending = None;
-        let pairs = flat.len() / 2;
         // Keys equal as values to the template's distinct keys are distinct: `==` of
         // values implies Python's `==` of keys, which is an equivalence (a NaN is equal
         // to no value, so it never matches).
@@ -545,10 +542,14 @@ impl Keys {
             .template
             .is_some_and(|template| arena.same_keys(template, flat));
         if same_keys {
-            // The keys are not reduced: a later `find` in this dict reduces them then.
+            // The keys are not reduced: a later `find` in this dict reduces them then
+            // (with no owner, `recent` is rebuilt before it is read).
             self.recent_owner = None;
             return Ok(Filled::AsTheyAre);
         }
+        self.recent.clear();
+        self.recent_owner = Some(owner);
+        let pairs = flat.len() / 2;
         // Past a few pairs, a table of positions by fingerprint on the stack finds a
         // key's equal in one or two probes, where the scan compares every key before it.
         let mut table = [0u8; FILL_TABLE];

@@ -168,27 +168,94 @@ impl ReprWriter<'_, '_> {
         const PIECE: usize = 1 << 16;
         let room =
             |flushed: usize, out: &String| (max_bytes + 1).saturating_sub(flushed + out.len());
+        let pickle = self.pickle;
         self.enter(value, room(self.flushed, &self.out));
-        while let Some(frame) = self.frames.last_mut() {
+        while let Some(frame) = self.frames.last() {
+            // A native container's view is made once per visit, not once per piece: its
+            // pieces are written here until one opens a frame of its own.
+            let (id, native) = (frame.node, frame.pieces.is_none());
+            let node = native.then(|| pickle.node(id));
+            let depth = self.frames.len();
+            if let Some(shape) = node.as_ref().and_then(Shape::of) {
+                if !self.write_shape(&shape, depth, max_bytes, &mut sink)? {
+                    return Ok(false);
+                }
+                continue;
+            }
+            while self.frames.len() == depth {
+                if self.flushed + self.out.len() > max_bytes {
+                    return Ok(false);
+                }
+                let frame = self.frames.last_mut().expect("the frame being written");
+                let index = frame.next;
+                frame.next += 1;
+                let piece = match (&node, &frame.pieces) {
+                    (Some(node), _) => native_piece(node, index),
+                    (None, Some(pieces)) => pieces.get(index).cloned(),
+                    (None, None) => None,
+                };
+                match piece {
+                    // Punctuation byte by byte: a call to copy two bytes costs more.
+                    Some(Piece::Text(text)) if text.len() <= 2 => {
+                        text.chars().for_each(|c| self.out.push(c))
+                    }
+                    Some(Piece::Text(text)) => self.out.push_str(&text),
+                    Some(Piece::Child(child)) => {
+                        let room = room(self.flushed, &self.out);
+                        self.enter(child, room);
+                    }
+                    None => {
+                        self.on_path[id.index()] = false;
+                        self.frames.pop();
+                    }
+                }
+                if let Some(sink) = sink.as_deref_mut().filter(|_| self.out.len() >= PIECE) {
+                    sink.write_all(self.out.as_bytes())?;
+                    self.flushed += self.out.len();
+                    self.out.clear();
+                }
+            }
+        }
+        Ok(self.flushed + self.out.len() <= max_bytes)
+    }
+
+    /// Writes the pieces of the native container on top of the frames, the `shape` of
+    /// its node, until one of them opens a frame of its own or the container is closed.
+    /// The same pieces as [`native_piece`], with the budget checked before each as
+    /// [`ReprWriter::write`] does; false when the budget ran out.
+    fn write_shape(
+        &mut self,
+        shape: &Shape<'_>,
+        depth: usize,
+        max_bytes: usize,
+        sink: &mut Option<&mut dyn std::io::Write>,
+    ) -> std::io::Result<bool> {
+        const PIECE: usize = 1 << 16;
+        let items = shape.items.len();
+        let last = (2 * items).saturating_sub(1);
+        while self.frames.len() == depth {
             if self.flushed + self.out.len() > max_bytes {
                 return Ok(false);
             }
+            let frame = self.frames.last_mut().expect("the frame being written");
             let index = frame.next;
             frame.next += 1;
-            let piece = match &frame.pieces {
-                Some(pieces) => pieces.get(index).cloned(),
-                None => native_piece(&self.pickle.node(frame.node), index),
-            };
-            match piece {
-                Some(Piece::Text(text)) => self.out.push_str(&text),
-                Some(Piece::Child(child)) => {
-                    let room = room(self.flushed, &self.out);
+            match index.checked_sub(1) {
+                None => self.out.push_str(shape.open),
+                Some(j) if j < last && j % 2 == 0 => {
+                    let child = shape.items.get(j / 2).expect("an item of the container");
+                    let room = (max_bytes + 1).saturating_sub(self.flushed + self.out.len());
                     self.enter(child, room);
                 }
-                None => {
-                    let node = frame.node;
+                Some(j) if j < last => {
+                    let colon = shape.dict && j % 4 == 1;
+                    self.out.push(if colon { ':' } else { ',' });
+                    self.out.push(' ');
+                }
+                Some(j) if j == last => self.out.push_str(shape.close),
+                Some(_) => {
+                    let node = self.frames.pop().expect("the frame being written").node;
                     self.on_path[node.index()] = false;
-                    self.frames.pop();
                 }
             }
             if let Some(sink) = sink.as_deref_mut().filter(|_| self.out.len() >= PIECE) {
@@ -197,7 +264,7 @@ impl ReprWriter<'_, '_> {
                 self.out.clear();
             }
         }
-        Ok(self.flushed + self.out.len() <= max_bytes)
+        Ok(true)
     }
 
     /// Writes a scalar at once, or opens a frame for a node.
@@ -338,6 +405,36 @@ fn text(s: &'static str) -> Option<Piece> {
     Some(Piece::Text(Cow::Borrowed(s)))
 }
 
+/// A native container whose repr is its items between brackets, separated by `, ` (and
+/// `: ` between a dict's key and value): all but an empty set or frozenset and a
+/// one-item tuple, which [`native_piece`] writes.
+struct Shape<'p> {
+    open: &'static str,
+    close: &'static str,
+    /// The items; a dict's keys and values alternating.
+    items: Items<'p>,
+    dict: bool,
+}
+
+impl<'p> Shape<'p> {
+    fn of(node: &Node<'p>) -> Option<Shape<'p>> {
+        let (open, close, items, dict) = match *node {
+            Node::List(items) => ("[", "]", items, false),
+            Node::Tuple(items) if items.len() != 1 => ("(", ")", items, false),
+            Node::Dict(entries) => ("{", "}", entries.flat(), true),
+            Node::Set(items) if !items.is_empty() => ("{", "}", items, false),
+            Node::FrozenSet(items) if !items.is_empty() => ("frozenset({", "})", items, false),
+            _ => return None,
+        };
+        Some(Shape {
+            open,
+            close,
+            items,
+            dict,
+        })
+    }
+}
+
 /// The `index`th piece of a native container's repr, computed from its length.
 fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
     let (open, close, items): (&'static str, &'static str, Items<'_>) = match *node {
@@ -388,11 +485,11 @@ fn dict_piece(entries: &Entries<'_>, index: usize) -> Option<Piece> {
     if j > len {
         return None;
     }
-    let (key, value) = entries.get(j / 4)?;
+    // Keys and values alternate in the flat items: piece 4k is item 2k (the key) and
+    // piece 4k + 2 is item 2k + 1 (its value).
     match j % 4 {
-        0 => Some(Piece::Child(key)),
+        0 | 2 => entries.flat().get(j / 2).map(Piece::Child),
         1 => text(": "),
-        2 => Some(Piece::Child(value)),
         _ => text(", "),
     }
 }

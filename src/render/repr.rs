@@ -165,64 +165,92 @@ impl ReprWriter<'_, '_> {
         max_bytes: usize,
         mut sink: Option<&mut dyn std::io::Write>,
     ) -> std::io::Result<bool> {
-        const PIECE: usize = 1 << 16;
-        let room =
-            |flushed: usize, out: &String| (max_bytes + 1).saturating_sub(flushed + out.len());
         let pickle = self.pickle;
-        self.enter(value, room(self.flushed, &self.out));
+        self.enter(value, self.room(max_bytes));
         while let Some(frame) = self.frames.last() {
             // A native container's view is made once per visit, not once per piece: its
             // pieces are written here until one opens a frame of its own.
             let (id, native) = (frame.node, frame.pieces.is_none());
             let node = native.then(|| pickle.node(id));
             let depth = self.frames.len();
-            if let Some(shape) = node.as_ref().and_then(Shape::of) {
-                if !self.write_shape(&shape, depth, max_bytes, &mut sink)? {
-                    return Ok(false);
-                }
-                continue;
-            }
-            while self.frames.len() == depth {
-                if self.flushed + self.out.len() > max_bytes {
-                    return Ok(false);
-                }
-                let frame = self.frames.last_mut().expect("the frame being written");
-                let index = frame.next;
-                frame.next += 1;
-                let piece = match (&node, &frame.pieces) {
-                    (Some(node), _) => native_piece(node, index),
-                    (None, Some(pieces)) => pieces.get(index).cloned(),
-                    (None, None) => None,
-                };
-                match piece {
-                    // Punctuation byte by byte: a call to copy two bytes costs more.
-                    Some(Piece::Text(text)) if text.len() <= 2 => {
-                        text.chars().for_each(|c| self.out.push(c))
-                    }
-                    Some(Piece::Text(text)) => self.out.push_str(&text),
-                    Some(Piece::Child(child)) => {
-                        let room = room(self.flushed, &self.out);
-                        self.enter(child, room);
-                    }
-                    None => {
-                        self.on_path[id.index()] = false;
-                        self.frames.pop();
-                    }
-                }
-                if let Some(sink) = sink.as_deref_mut().filter(|_| self.out.len() >= PIECE) {
-                    sink.write_all(self.out.as_bytes())?;
-                    self.flushed += self.out.len();
-                    self.out.clear();
-                }
+            let fitted = match node.as_ref().and_then(Shape::of) {
+                Some(shape) => self.write_shape(&shape, depth, max_bytes, &mut sink)?,
+                None => self.write_pieces(node.as_ref(), depth, max_bytes, &mut sink)?,
+            };
+            if !fitted {
+                return Ok(false);
             }
         }
         Ok(self.flushed + self.out.len() <= max_bytes)
     }
 
+    /// How many more bytes the budget allows.
+    fn room(&self, max_bytes: usize) -> usize {
+        (max_bytes + 1).saturating_sub(self.flushed + self.out.len())
+    }
+
+    /// Starts the next piece of the frame on top: its index, or `None` when the budget
+    /// has run out (checked before every piece, so a cut falls where it always did).
+    fn next_piece(&mut self, max_bytes: usize) -> Option<usize> {
+        if self.flushed + self.out.len() > max_bytes {
+            return None;
+        }
+        let frame = self.frames.last_mut().expect("the frame being written");
+        frame.next += 1;
+        Some(frame.next - 1)
+    }
+
+    /// Closes the frame on top, written to its end.
+    fn close_frame(&mut self) {
+        let node = self.frames.pop().expect("the frame being written").node;
+        self.on_path[node.index()] = false;
+    }
+
+    /// Hands the text to `sink` once there is a piece's worth of it.
+    fn flush_full(&mut self, sink: &mut Option<&mut dyn std::io::Write>) -> std::io::Result<()> {
+        const PIECE: usize = 1 << 16;
+        if let Some(sink) = sink.as_deref_mut().filter(|_| self.out.len() >= PIECE) {
+            sink.write_all(self.out.as_bytes())?;
+            self.flushed += self.out.len();
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes the pieces of the frame on top (an inert node's, computed on entry, or a
+    /// native container's from [`native_piece`]) until one opens a frame of its own or
+    /// the frame is closed; false when the budget ran out.
+    fn write_pieces(
+        &mut self,
+        node: Option<&Node<'_>>,
+        depth: usize,
+        max_bytes: usize,
+        sink: &mut Option<&mut dyn std::io::Write>,
+    ) -> std::io::Result<bool> {
+        while self.frames.len() == depth {
+            let Some(index) = self.next_piece(max_bytes) else {
+                return Ok(false);
+            };
+            let pieces = &self.frames.last().expect("the frame being written").pieces;
+            let piece = match (node, pieces) {
+                (Some(node), _) => native_piece(node, index),
+                (None, Some(pieces)) => pieces.get(index).cloned(),
+                (None, None) => None,
+            };
+            match piece {
+                Some(Piece::Text(text)) => self.out.push_str(&text),
+                Some(Piece::Child(child)) => self.enter(child, self.room(max_bytes)),
+                None => self.close_frame(),
+            }
+            self.flush_full(sink)?;
+        }
+        Ok(true)
+    }
+
     /// Writes the pieces of the native container on top of the frames, the `shape` of
     /// its node, until one of them opens a frame of its own or the container is closed.
-    /// The same pieces as [`native_piece`], with the budget checked before each as
-    /// [`ReprWriter::write`] does; false when the budget ran out.
+    /// The same pieces as [`native_piece`], without a piece value or a node view per
+    /// comma; false when the budget ran out.
     fn write_shape(
         &mut self,
         shape: &Shape<'_>,
@@ -230,39 +258,27 @@ impl ReprWriter<'_, '_> {
         max_bytes: usize,
         sink: &mut Option<&mut dyn std::io::Write>,
     ) -> std::io::Result<bool> {
-        const PIECE: usize = 1 << 16;
-        let items = shape.items.len();
-        let last = (2 * items).saturating_sub(1);
+        let last = (2 * shape.items.len()).saturating_sub(1);
         while self.frames.len() == depth {
-            if self.flushed + self.out.len() > max_bytes {
+            let Some(index) = self.next_piece(max_bytes) else {
                 return Ok(false);
-            }
-            let frame = self.frames.last_mut().expect("the frame being written");
-            let index = frame.next;
-            frame.next += 1;
+            };
             match index.checked_sub(1) {
                 None => self.out.push_str(shape.open),
                 Some(j) if j < last && j % 2 == 0 => {
                     let child = shape.items.get(j / 2).expect("an item of the container");
-                    let room = (max_bytes + 1).saturating_sub(self.flushed + self.out.len());
-                    self.enter(child, room);
+                    self.enter(child, self.room(max_bytes));
                 }
                 Some(j) if j < last => {
+                    // Punctuation byte by byte: a call to copy two bytes costs more.
                     let colon = shape.dict && j % 4 == 1;
                     self.out.push(if colon { ':' } else { ',' });
                     self.out.push(' ');
                 }
                 Some(j) if j == last => self.out.push_str(shape.close),
-                Some(_) => {
-                    let node = self.frames.pop().expect("the frame being written").node;
-                    self.on_path[node.index()] = false;
-                }
+                Some(_) => self.close_frame(),
             }
-            if let Some(sink) = sink.as_deref_mut().filter(|_| self.out.len() >= PIECE) {
-                sink.write_all(self.out.as_bytes())?;
-                self.flushed += self.out.len();
-                self.out.clear();
-            }
+            self.flush_full(sink)?;
         }
         Ok(true)
     }

@@ -61,8 +61,7 @@ impl<'a> Reader<'a> {
     fn limit(&mut self) -> usize {
         if self.framed && self.pos >= self.end {
             // A frame that is used up ends; reading goes on outside it, as in pickle.py.
-            self.framed = false;
-            self.end = self.input.len();
+            self.leave_frame();
         }
         self.end
     }
@@ -84,8 +83,7 @@ impl<'a> Reader<'a> {
         if self.pos > self.end {
             // Passed over a frame's end (bytes an application's unpickler reads itself):
             // the frame is used up.
-            self.framed = false;
-            self.end = self.input.len();
+            self.leave_frame();
         }
     }
 

@@ -503,7 +503,9 @@ impl<'a> Arena<'a> {
             // packed, with nothing to move and no room reserved.
             items.extend_slots(&mut self.slots, &mut self.wides);
             let range = self.range_mut(id);
-            range.start = (end - cap) as u32;
+            if cap == 0 {
+                range.start = end as u32;
+            }
             range.len = new_len as u32;
             range.cap = new_len as u32;
             return Ok(());

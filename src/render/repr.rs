@@ -17,9 +17,7 @@ use super::scalar::{
     bigint_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr,
     write_int, write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
 };
-use crate::graph::{
-    Entries, Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value,
-};
+use crate::graph::{Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value};
 
 /// Default output budget of [`repr`]: 256 MiB of text.
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
@@ -168,14 +166,14 @@ impl ReprWriter<'_, '_> {
         let pickle = self.pickle;
         self.enter(value, self.room(max_bytes));
         while let Some(frame) = self.frames.last() {
-            // A native container's view is made once per visit, not once per piece: its
-            // pieces are written here until one opens a frame of its own.
-            let (id, native) = (frame.node, frame.pieces.is_none());
-            let node = native.then(|| pickle.node(id));
+            let shape = match frame.pieces {
+                Some(_) => None,
+                None => Shape::of(&pickle.node(frame.node)),
+            };
             let depth = self.frames.len();
-            let fitted = match node.as_ref().and_then(Shape::of) {
+            let fitted = match shape {
                 Some(shape) => self.write_shape(&shape, depth, max_bytes, &mut sink)?,
-                None => self.write_pieces(node.as_ref(), depth, max_bytes, &mut sink)?,
+                None => self.write_pieces(depth, max_bytes, &mut sink)?,
             };
             if !fitted {
                 return Ok(false);
@@ -217,12 +215,10 @@ impl ReprWriter<'_, '_> {
         Ok(())
     }
 
-    /// Writes the pieces of the frame on top (an inert node's, computed on entry, or a
-    /// native container's from [`native_piece`]) until one opens a frame of its own or
-    /// the frame is closed; false when the budget ran out.
+    /// Writes the pieces of the inert node on top of the frames, computed on entry, until
+    /// one opens a frame of its own or the frame is closed; false when the budget ran out.
     fn write_pieces(
         &mut self,
-        node: Option<&Node<'_>>,
         depth: usize,
         max_bytes: usize,
         sink: &mut Option<&mut dyn std::io::Write>,
@@ -231,12 +227,11 @@ impl ReprWriter<'_, '_> {
             let Some(index) = self.next_piece(max_bytes) else {
                 return Ok(false);
             };
-            let pieces = &self.frames.last().expect("the frame being written").pieces;
-            let piece = match (node, pieces) {
-                (Some(node), _) => native_piece(node, index),
-                (None, Some(pieces)) => pieces.get(index).cloned(),
-                (None, None) => None,
-            };
+            let frame = self.frames.last().expect("the frame being written");
+            let piece = frame
+                .pieces
+                .as_ref()
+                .and_then(|pieces| pieces.get(index).cloned());
             match piece {
                 Some(Piece::Text(text)) => self.out.push_str(&text),
                 Some(Piece::Child(child)) => self.enter(child, self.room(max_bytes)),
@@ -249,8 +244,8 @@ impl ReprWriter<'_, '_> {
 
     /// Writes the pieces of the native container on top of the frames, the `shape` of
     /// its node, until one of them opens a frame of its own or the container is closed.
-    /// The same pieces as [`native_piece`], without a piece value or a node view per
-    /// comma; false when the budget ran out.
+    /// Its node is viewed once per visit, not once per piece; false when the budget ran
+    /// out.
     fn write_shape(
         &mut self,
         shape: &Shape<'_>,
@@ -417,13 +412,9 @@ impl ReprWriter<'_, '_> {
     }
 }
 
-fn text(s: &'static str) -> Option<Piece> {
-    Some(Piece::Text(Cow::Borrowed(s)))
-}
-
-/// A native container whose repr is its items between brackets, separated by `, ` (and
-/// `: ` between a dict's key and value): all but an empty set or frozenset and a
-/// one-item tuple, which [`native_piece`] writes.
+/// A native container's repr: its items between `open` and `close`, separated by `, `
+/// (and `: ` between a dict's key and its value). An empty set or frozenset is all
+/// `open` (`set()`), and a one-item tuple closes with `,)`.
 struct Shape<'p> {
     open: &'static str,
     close: &'static str,
@@ -436,10 +427,13 @@ impl<'p> Shape<'p> {
     fn of(node: &Node<'p>) -> Option<Shape<'p>> {
         let (open, close, items, dict) = match *node {
             Node::List(items) => ("[", "]", items, false),
-            Node::Tuple(items) if items.len() != 1 => ("(", ")", items, false),
+            Node::Tuple(items) if items.len() == 1 => ("(", ",)", items, false),
+            Node::Tuple(items) => ("(", ")", items, false),
             Node::Dict(entries) => ("{", "}", entries.flat(), true),
-            Node::Set(items) if !items.is_empty() => ("{", "}", items, false),
-            Node::FrozenSet(items) if !items.is_empty() => ("frozenset({", "})", items, false),
+            Node::Set(items) if items.is_empty() => ("set()", "", items, false),
+            Node::Set(items) => ("{", "}", items, false),
+            Node::FrozenSet(items) if items.is_empty() => ("frozenset()", "", items, false),
+            Node::FrozenSet(items) => ("frozenset({", "})", items, false),
             _ => return None,
         };
         Some(Shape {
@@ -448,65 +442,6 @@ impl<'p> Shape<'p> {
             items,
             dict,
         })
-    }
-}
-
-/// The `index`th piece of a native container's repr, computed from its length.
-fn native_piece(node: &Node<'_>, index: usize) -> Option<Piece> {
-    let (open, close, items): (&'static str, &'static str, Items<'_>) = match *node {
-        Node::List(items) => ("[", "]", items),
-        Node::Tuple(items) if items.len() == 1 => ("(", ",)", items),
-        Node::Tuple(items) => ("(", ")", items),
-        Node::Set(items) if items.is_empty() => {
-            return (index == 0).then(|| Piece::Text("set()".into()))
-        }
-        Node::Set(items) => ("{", "}", items),
-        Node::FrozenSet(items) if items.is_empty() => {
-            return (index == 0).then(|| Piece::Text("frozenset()".into()));
-        }
-        Node::FrozenSet(items) => ("frozenset({", "})", items),
-        Node::Dict(entries) => return dict_piece(&entries, index),
-        _ => return None,
-    };
-    if index == 0 {
-        return text(open);
-    }
-    let j = index - 1;
-    let len = if items.is_empty() {
-        0
-    } else {
-        2 * items.len() - 1
-    };
-    match j {
-        _ if j < len && j % 2 == 0 => items.get(j / 2).map(Piece::Child),
-        _ if j < len => text(", "),
-        _ if j == len => text(close),
-        _ => None,
-    }
-}
-
-fn dict_piece(entries: &Entries<'_>, index: usize) -> Option<Piece> {
-    if index == 0 {
-        return text("{");
-    }
-    let j = index - 1;
-    let len = if entries.is_empty() {
-        0
-    } else {
-        4 * entries.len() - 1
-    };
-    if j == len {
-        return text("}");
-    }
-    if j > len {
-        return None;
-    }
-    // Keys and values alternate in the flat items: piece 4k is item 2k (the key) and
-    // piece 4k + 2 is item 2k + 1 (its value).
-    match j % 4 {
-        0 | 2 => entries.flat().get(j / 2).map(Piece::Child),
-        1 => text(": "),
-        _ => text(", "),
     }
 }
 

@@ -138,7 +138,7 @@ unsafe impl GlobalAlloc for HugePages {
             return System.alloc_zeroed(layout);
         }
         // A new anonymous mapping reads as zeros.
-        mapping_len(layout.size()).map_or(ptr::null_mut(), map_aligned)
+        self.alloc(layout)
     }
 
     #[inline]

@@ -198,6 +198,20 @@ impl<X: Copy + Default> StrReprs<X> {
         }
     }
 
+    /// What was measured of str node `id`, if the cache holds its repr (then
+    /// [`StrReprs::repr`] is that repr): a key met again costs no look at its node.
+    #[inline]
+    pub(crate) fn cached(&self, id: crate::graph::NodeId) -> Option<X> {
+        let (cached, _, extra) = &self.entries[id.index() % Self::ENTRIES];
+        (*cached == id.index() + 1).then_some(*extra)
+    }
+
+    /// The repr of str node `id`, which [`StrReprs::cached`] found in the cache.
+    #[inline]
+    pub(crate) fn repr(&self, id: crate::graph::NodeId) -> &str {
+        &self.entries[id.index() % Self::ENTRIES].1
+    }
+
     /// The repr of str node `id` (whose text is `text`) and what `measure` made of it
     /// when it was written.
     #[inline]

@@ -49,6 +49,15 @@ enum Piece {
     Container(NodeId),
 }
 
+/// What an item prints as, found once for both measuring and writing: a text (from a
+/// cache, or [`Blocks::text`]) with its width, an int (written straight into the pen), or
+/// a container with items to lay out.
+enum Item<'t> {
+    Text(&'t str, usize, Style),
+    Int(i64),
+    Container(NodeId),
+}
+
 /// A container being measured: its items from `next` to `end`, and the width so far.
 struct Measuring<'p> {
     id: NodeId,
@@ -59,9 +68,12 @@ struct Measuring<'p> {
     total: usize,
 }
 
-/// A container being written: the item reached and the part of it.
+/// A container being written. Its state is the next slot alone: a dict's keys are the
+/// even slots, so what comes before a slot (a break, or a key's `: `) and after it (a
+/// comma, or nothing after a key) follows from the slot.
 struct Writing<'p> {
     items: Items<'p>,
+    /// The depth of the items.
     depth: usize,
     mode: Mode,
     close: &'static str,
@@ -70,21 +82,68 @@ struct Writing<'p> {
     dict: bool,
     /// Whether a lone item still takes a comma (a one-item tuple).
     lone_comma: bool,
+    /// The next slot to write.
     next: usize,
-    part: Part,
 }
 
-/// The parts of an item, written in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Part {
-    /// The break before the item.
-    Break,
-    /// The item, or a dict's key.
-    First,
-    /// A dict's `: ` and value.
-    Value,
-    /// The comma after.
-    Comma,
+impl Writing<'_> {
+    /// The slots shown: every item, or every key and value, up to `max_items`.
+    fn end(&self) -> usize {
+        if self.dict {
+            2 * self.shown
+        } else {
+            self.shown
+        }
+    }
+
+    /// Whether `slot` is a dict's key.
+    fn is_key(&self, slot: usize) -> bool {
+        self.dict && slot % 2 == 0
+    }
+
+    /// The item (entry) `slot` belongs to.
+    fn index(&self, slot: usize) -> usize {
+        if self.dict {
+            slot / 2
+        } else {
+            slot
+        }
+    }
+
+    /// Writes the comma after item `index`: between items, after a one-item tuple's
+    /// item, and after every item of a broken container.
+    #[inline(always)]
+    fn comma<W: Write>(&self, index: usize, pen: &mut Pen<W>) -> io::Result<()> {
+        if index + 1 < self.len || self.lone_comma || self.mode != Mode::Flat {
+            pen.punct(",")?;
+        }
+        Ok(())
+    }
+
+    /// Writes what comes before `slot`: `: ` before a value, else the break before the
+    /// item. In a filling container the item's width decides the break; a container
+    /// (`width` is `None`) starts a line.
+    #[inline(always)]
+    fn before<W: Write>(
+        &self,
+        slot: usize,
+        width: Option<usize>,
+        pen: &mut Pen<W>,
+    ) -> io::Result<()> {
+        if self.dict && slot % 2 == 1 {
+            return pen.punct(": ");
+        }
+        let index = self.index(slot);
+        match self.mode {
+            Mode::Flat if index == 0 => Ok(()),
+            Mode::Flat => pen.punct(" "),
+            Mode::Broken => pen.newline(),
+            Mode::Fill => match width {
+                Some(width) if index > 0 && fits(pen, width + 1) => pen.punct(" "),
+                _ => pen.newline(),
+            },
+        }
+    }
 }
 
 /// The plain containers of one `show`: which nodes are plain, their measured widths,
@@ -102,6 +161,8 @@ pub(crate) struct Blocks<'p, 'a> {
     text: String,
     /// The stack of [`Blocks::measure`], kept between calls.
     measuring: Vec<Measuring<'p>>,
+    /// The stack of [`Blocks::write`], kept between calls.
+    writing: Vec<Writing<'p>>,
     /// The texts of recent floats: a broken container's floats are formatted to measure
     /// it, then again to write it, and formatting is the dearest part of a record.
     floats: Vec<(u64, String)>,
@@ -127,6 +188,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             cap: options.layout.width.saturating_add(1).min(1 << 31),
             text: String::new(),
             measuring: Vec::new(),
+            writing: Vec::new(),
             floats: vec![(u64::MAX, String::new()); FLOAT_CACHE],
             strs: StrReprs::new(),
             claiming: (options.recognizers.iter().enumerate())
@@ -285,68 +347,51 @@ impl<'p, 'a> Blocks<'p, 'a> {
         Piece::Container(id)
     }
 
-    /// Writes `value` when it prints as a text (as [`Blocks::piece`] would give it),
-    /// straight from the caches where it can; a container is returned to be opened.
-    fn write_value<W: Write>(
-        &mut self,
-        value: Value,
-        depth: usize,
-        pen: &mut Pen<W>,
-    ) -> io::Result<Option<NodeId>> {
-        if let Some(text) = constant(value) {
-            pen.write_text(text, text.len(), Style::Constant)?;
-            return Ok(None);
-        }
-        match value {
+    /// What `value`, at `depth`, prints as, as [`Blocks::piece`] would give it, but
+    /// straight from the caches where it can: a short str's repr and width, a float's
+    /// text, an int to write in place.
+    #[inline(always)]
+    fn item(&mut self, value: Value, depth: usize) -> Item<'_> {
+        let id = match value {
+            Value::Int(v) => return Item::Int(v),
             Value::Float(v) => {
                 let text = float_text(&mut self.floats, v);
-                pen.write_text(text, text.len(), Style::Number)?;
+                return Item::Text(text, text.len(), Style::Number);
             }
-            Value::Node(id) => match self.pickle.node(id) {
-                Node::Str(text) if text.as_bytes().len() <= self.options.max_string => {
-                    let (repr, width) = self.strs.get(id, &text, text_width);
-                    pen.write_text(repr, width, Style::Str)?;
-                }
-                _ => match self.piece(value, depth) {
-                    Piece::Text(style) => pen.text(&self.text, style)?,
-                    Piece::Container(id) => return Ok(Some(id)),
-                },
-            },
-            Value::Int(v) => pen.write_ascii(Style::Number, |out| write_int(out, v))?,
-            Value::None | Value::Bool(_) => {}
+            Value::Node(id) => id,
+            Value::None | Value::Bool(_) => {
+                let text = constant(value).unwrap_or_default();
+                return Item::Text(text, text.len(), Style::Constant);
+            }
+        };
+        // Only short strs enter the cache, so a hit is one.
+        if let Some(width) = self.strs.cached(id) {
+            return Item::Text(self.strs.repr(id), width, Style::Str);
         }
-        Ok(None)
+        let shown = depth <= self.options.max_depth;
+        match self.pickle.node(id) {
+            Node::Str(text) if text.as_bytes().len() <= self.options.max_string => {
+                let (repr, width) = self.strs.get(id, &text, text_width);
+                return Item::Text(repr, width, Style::Str);
+            }
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items)
+                if shown && !items.is_empty() =>
+            {
+                return Item::Container(id)
+            }
+            Node::Dict(entries) if shown && !entries.is_empty() => return Item::Container(id),
+            _ => {}
+        }
+        match self.piece(value, depth) {
+            Piece::Text(style) => Item::Text(&self.text, text_width(&self.text), style),
+            Piece::Container(id) => Item::Container(id),
+        }
     }
 
     /// The memoized width of container `id` at `depth`, if measured.
     fn memo(&self, id: NodeId, depth: usize) -> Option<usize> {
         let (width, at) = self.widths[id.index()];
         (width != UNMEASURED.0 && at as usize == depth).then(|| width as usize - 1)
-    }
-
-    /// The width of `value` at `depth`, or the container to measure first.
-    fn value_width(&mut self, value: Value, depth: usize) -> Result<usize, NodeId> {
-        if let Some(text) = constant(value) {
-            return Ok(text.len());
-        }
-        if let Value::Int(v) = value {
-            return Ok(int_width(v));
-        }
-        if let Some(id) = value.node() {
-            if let Some(width) = self.memo(id, depth) {
-                return Ok(width);
-            }
-            // A short str's repr is kept in the cache with its width, for the writing.
-            if let Node::Str(text) = self.pickle.node(id) {
-                if text.as_bytes().len() <= self.options.max_string {
-                    return Ok(self.strs.get(id, &text, text_width).1.min(self.cap));
-                }
-            }
-        }
-        match self.piece(value, depth) {
-            Piece::Container(id) => Err(id),
-            Piece::Text(_) => Ok(text_width(&self.text).min(self.cap)),
-        }
     }
 
     /// The flat width of plain container `id` at `depth`, capped at one past the line
@@ -374,10 +419,15 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 }
                 continue;
             }
-            let value = top.items.get(top.next);
+            let value = top.items.get(top.next).unwrap_or(Value::None);
             top.next += 1;
             let depth = top.depth + 1;
-            match self.value_width(value.unwrap_or(Value::None), depth) {
+            let child = match self.item(value, depth) {
+                Item::Text(_, width, _) => Ok(width.min(self.cap)),
+                Item::Int(v) => Ok(int_width(v)),
+                Item::Container(child) => self.memo(child, depth).ok_or(child),
+            };
+            match child {
                 Ok(width) => top.total += width,
                 Err(child) => stack.push(self.measuring(child, depth)),
             }
@@ -420,7 +470,9 @@ impl<'p, 'a> Blocks<'p, 'a> {
 
     /// Writes the block: flat, or broken with its inner containers decided in place
     /// (flat when they fit with the text that follows them up to the next break, as the
-    /// printer decides a group).
+    /// printer decides a group). One loop runs over every container's slots: a text is
+    /// written where it is met, a container is opened on top of the stack, and its
+    /// parent's comma follows when it closes.
     pub fn write<W: Write>(
         &mut self,
         block: Block,
@@ -432,91 +484,59 @@ impl<'p, 'a> Blocks<'p, 'a> {
             true => Mode::Flat,
             false => self.broken_mode(id),
         };
-        let mut stack = vec![self.open(id, block.depth, mode, pen)?];
-        while let Some(top) = stack.last_mut() {
-            match self.advance(top, pen)? {
-                Some(inner) => stack.push(inner),
-                None => {
-                    stack.pop();
+        let mut stack = std::mem::take(&mut self.writing);
+        stack.clear();
+        stack.push(self.open(id, block.depth, mode, pen)?);
+        'containers: while let Some(top) = stack.last_mut() {
+            while top.next < top.end() {
+                let slot = top.next;
+                top.next += 1;
+                let value = top.items.get(slot).unwrap_or(Value::None);
+                let depth = top.depth;
+                let id = match self.item(value, depth) {
+                    Item::Text(text, width, style) => {
+                        top.before(slot, Some(width), pen)?;
+                        pen.write_text(text, width, style)?;
+                        None
+                    }
+                    Item::Int(v) => {
+                        top.before(slot, Some(int_width(v)), pen)?;
+                        pen.write_ascii(Style::Number, |out| write_int(out, v))?;
+                        None
+                    }
+                    Item::Container(id) => Some(id),
+                };
+                let Some(id) = id else {
+                    if !top.is_key(slot) {
+                        top.comma(top.index(slot), pen)?;
+                    }
+                    continue;
+                };
+                top.before(slot, None, pen)?;
+                // A dict's key is followed by `: ` and the head of its value.
+                let trailing = match top.is_key(slot) {
+                    true => {
+                        let value = top.items.get(slot + 1).unwrap_or(Value::None);
+                        2 + self.head_of(value, depth)
+                    }
+                    false => 1,
+                };
+                let mode = top.mode;
+                let inner = self.open_item(id, depth, mode, trailing, pen)?;
+                stack.push(inner);
+                continue 'containers;
+            }
+            self.close(top, pen)?;
+            stack.pop();
+            if let Some(parent) = stack.last() {
+                let slot = parent.next - 1;
+                if !parent.is_key(slot) {
+                    parent.comma(parent.index(slot), pen)?;
                 }
             }
         }
+        self.writing = stack;
         Ok(())
-    }
-
-    /// Writes the parts of `top` until an item is a container to open (returned) or the
-    /// container is closed (`None`): a record's texts go out in one call.
-    fn advance<W: Write>(
-        &mut self,
-        top: &mut Writing<'p>,
-        pen: &mut Pen<W>,
-    ) -> io::Result<Option<Writing<'p>>> {
-        let mode = top.mode;
-        let depth = top.depth + 1;
-        let child = |top: &Writing<'_>, slot: usize| top.items.get(slot).unwrap_or(Value::None);
-        loop {
-            let index = top.next;
-            if index == top.shown && top.part == Part::Break {
-                self.close(top, pen)?;
-                return Ok(None);
-            }
-            match top.part {
-                Part::Break if mode == Mode::Fill => {
-                    // Fills hold only leaves: the item's width decides its break.
-                    let Piece::Text(style) = self.piece(child(top, index), depth) else {
-                        pen.newline()?;
-                        top.part = Part::First;
-                        continue;
-                    };
-                    let width = text_width(&self.text);
-                    if index == 0 || !fits(pen, width + 1) {
-                        pen.newline()?;
-                    } else {
-                        pen.punct(" ")?;
-                    }
-                    pen.write_text(&self.text, width, style)?;
-                    top.part = Part::Comma;
-                }
-                Part::Break => {
-                    match (mode, index) {
-                        (Mode::Flat, 0) => {}
-                        (Mode::Flat, _) => pen.punct(" ")?,
-                        _ => pen.newline()?,
-                    }
-                    top.part = Part::First;
-                }
-                Part::First => {
-                    let dict = top.dict;
-                    top.part = if dict { Part::Value } else { Part::Comma };
-                    let slot = if dict { 2 * index } else { index };
-                    let value = child(top, slot);
-                    let Some(id) = self.write_value(value, depth, pen)? else {
-                        continue;
-                    };
-                    // A dict's key is followed by `: ` and the head of its value.
-                    let trailing = match dict {
-                        true => 2 + self.head_of(child(top, slot + 1), depth),
-                        false => 1,
-                    };
-                    return self.open_item(id, depth, mode, trailing, pen).map(Some);
-                }
-                Part::Value => {
-                    top.part = Part::Comma;
-                    let value = child(top, 2 * index + 1);
-                    pen.punct(": ")?;
-                    if let Some(id) = self.write_value(value, depth, pen)? {
-                        return self.open_item(id, depth, mode, 1, pen).map(Some);
-                    }
-                }
-                Part::Comma => {
-                    if index + 1 < top.len || top.lone_comma || mode != Mode::Flat {
-                        pen.punct(",")?;
-                    }
-                    top.next += 1;
-                    top.part = Part::Break;
-                }
-            }
-        }
     }
 
     /// How a plain container that does not fit lays out: filling lines, or one item each.
@@ -559,7 +579,8 @@ impl<'p, 'a> Blocks<'p, 'a> {
         }
     }
 
-    /// Writes a container's opening bracket and starts its items.
+    /// Writes a container's opening bracket and starts its items, which are at
+    /// `depth + 1`.
     fn open<W: Write>(
         &self,
         id: NodeId,
@@ -572,7 +593,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
         pen.punct(open)?;
         pen.indent();
         Ok(Writing {
-            depth,
+            depth: depth + 1,
             mode,
             close,
             len,
@@ -580,7 +601,6 @@ impl<'p, 'a> Blocks<'p, 'a> {
             dict: matches!(node, Node::Dict(_)),
             lone_comma: matches!(node, Node::Tuple(_)) && len == 1,
             next: 0,
-            part: Part::Break,
             items: node.items().unwrap_or_default(),
         })
     }

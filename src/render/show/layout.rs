@@ -208,6 +208,10 @@ pub struct Pen<W: Write> {
     buffer: Vec<u8>,
     layout: Layout,
     level: usize,
+    /// The columns of indentation at `level`.
+    indent: usize,
+    /// A line break and spaces, at least as many as `indent`: each new line is one copy.
+    breaks: Vec<u8>,
     column: usize,
 }
 
@@ -226,12 +230,23 @@ impl<W: Write> Pen<W> {
     ///
     /// # Errors
     /// The first write error.
+    #[inline]
     pub fn write_text(&mut self, text: &str, width: usize, style: Style) -> io::Result<()> {
         debug_assert!(
             !text.contains('\n'),
             "text tokens hold no line breaks: {text:?}"
         );
-        match style.ansi().filter(|_| self.layout.color) {
+        match self.layout.color {
+            true => self.write_coloured(text, style),
+            false => self.buffer.extend_from_slice(text.as_bytes()),
+        }
+        self.column += width;
+        self.drain()
+    }
+
+    /// Writes `text` between `style`'s colour code and the reset.
+    fn write_coloured(&mut self, text: &str, style: Style) {
+        match style.ansi() {
             Some(code) => {
                 self.buffer.extend_from_slice(code.as_bytes());
                 self.buffer.extend_from_slice(text.as_bytes());
@@ -239,8 +254,6 @@ impl<W: Write> Pen<W> {
             }
             None => self.buffer.extend_from_slice(text.as_bytes()),
         }
-        self.column += width;
-        self.drain()
     }
 
     /// Writes punctuation (brackets, `, `, `: `): a few ASCII bytes in no style, pushed
@@ -248,6 +261,7 @@ impl<W: Write> Pen<W> {
     ///
     /// # Errors
     /// The first write error.
+    #[inline]
     pub fn punct(&mut self, text: &str) -> io::Result<()> {
         debug_assert!(text.is_ascii() && !text.contains('\n'), "{text:?}");
         for &byte in text.as_bytes() {
@@ -285,11 +299,19 @@ impl<W: Write> Pen<W> {
     }
 
     /// Hands the buffer to the writer once it holds enough to be worth a call.
+    #[inline(always)]
     fn drain(&mut self) -> io::Result<()> {
-        if self.buffer.len() >= PEN_BUFFER {
-            self.out.write_all(&self.buffer)?;
-            self.buffer.clear();
+        match self.buffer.len() >= PEN_BUFFER {
+            true => self.write_out(),
+            false => Ok(()),
         }
+    }
+
+    /// Hands the buffer to the writer.
+    #[cold]
+    fn write_out(&mut self) -> io::Result<()> {
+        self.out.write_all(&self.buffer)?;
+        self.buffer.clear();
         Ok(())
     }
 
@@ -311,31 +333,33 @@ impl<W: Write> Pen<W> {
     /// Indents the lines that follow one step more.
     pub fn indent(&mut self) {
         self.level += 1;
+        self.set_indent();
     }
 
     /// Undoes one [`Pen::indent`].
     pub fn dedent(&mut self) {
         self.level = self.level.saturating_sub(1);
+        self.set_indent();
+    }
+
+    /// Sets the columns of indentation for the level, and makes `breaks` long enough.
+    fn set_indent(&mut self) {
+        self.indent = (self.level.saturating_mul(self.layout.indent)).min(self.layout.max_indent);
+        if self.breaks.len() <= self.indent {
+            self.breaks.resize(self.indent + 1, b' ');
+        }
     }
 
     /// Starts a new line at the current indentation.
     ///
     /// # Errors
     /// The first write error.
+    #[inline]
     pub fn newline(&mut self) -> io::Result<()> {
-        // A line break and the usual indentation in one copy.
-        const BREAK: &[u8; 65] =
-            b"\n                                                                ";
-        let indent = (self.level * self.layout.indent).min(self.layout.max_indent);
-        let first = indent.min(BREAK.len() - 1);
-        self.buffer.extend_from_slice(&BREAK[..1 + first]);
-        let mut left = indent - first;
-        while left > 0 {
-            let step = left.min(BREAK.len() - 1);
-            self.buffer.extend_from_slice(&BREAK[1..1 + step]);
-            left -= step;
-        }
-        self.column = indent;
+        // A line break and the indentation in one copy.
+        self.buffer
+            .extend_from_slice(&self.breaks[..1 + self.indent]);
+        self.column = self.indent;
         self.drain()
     }
 }
@@ -357,6 +381,8 @@ impl<W: Write> Printer<W> {
                 buffer: Vec::with_capacity(PEN_BUFFER + 256),
                 layout,
                 level: 0,
+                indent: 0,
+                breaks: b"\n".to_vec(),
                 column: 0,
             },
             lookahead: VecDeque::new(),

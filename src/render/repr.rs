@@ -147,8 +147,8 @@ struct ReprWriter<'p, 'a> {
     frames: Vec<Frame>,
     /// The filling of inert nodes with many mutations, computed once per node.
     fillings: HashMap<NodeId, Filling>,
-    /// The reprs of recent short strs.
-    strs: StrReprs<()>,
+    /// The reprs of recent short strs, with the length of each str in bytes.
+    strs: StrReprs<usize>,
 }
 
 /// Strs of at most this many bytes have their reprs cached.
@@ -290,12 +290,18 @@ impl ReprWriter<'_, '_> {
             Value::Float(v) => return write_float_repr(&mut self.out, v),
             Value::Node(id) => id,
         };
+        // A str met again (a record's key) is written from the cache without a look at
+        // its node.
+        if let Some(len) = self.strs.cached(id).filter(|&len| len <= room) {
+            debug_assert!(len <= CACHED_STR);
+            return self.out.push_str(self.strs.repr(id));
+        }
         let node = &self.pickle.node(id);
         if let Node::Str(text) = node {
             let len = text.as_bytes().len();
             if len <= CACHED_STR && len <= room {
                 // Written whole, as `write_scalar_within` would.
-                let (repr, ()) = self.strs.get(id, text, |_| ());
+                let (repr, _) = self.strs.get(id, text, |_| len);
                 return self.out.push_str(repr);
             }
         }

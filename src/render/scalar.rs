@@ -57,6 +57,15 @@ impl TextSink for String {
     fn reserve_bytes(&mut self, additional: usize) {
         self.reserve(additional);
     }
+    #[inline]
+    fn put_word(&mut self, word: u64, len: usize) {
+        // A few ASCII digits, pushed one by one: checking them as UTF-8 and copying them
+        // costs more.
+        self.reserve(8);
+        for &byte in &word.to_be_bytes()[..len.min(8)] {
+            self.push(char::from(byte));
+        }
+    }
 }
 
 impl TextSink for Vec<u8> {

@@ -677,6 +677,10 @@ fn choose_quote(has_single: bool, has_double: bool) -> u8 {
     }
 }
 
+/// Strs of at most this many bytes are first read in one pass, which finds the quote
+/// and whether anything needs escaping: shorter than the two searches for quotes.
+const SHORT_STR: usize = 32;
+
 /// Python's `repr(str)`, appended to `out`.
 /// ```
 /// let mut out = String::new();
@@ -685,6 +689,23 @@ fn choose_quote(has_single: bool, has_double: bool) -> u8 {
 /// ```
 pub fn write_str_repr<T: TextSink + ?Sized>(out: &mut T, text: &PyStr<'_>) {
     let bytes = text.as_bytes();
+    if bytes.len() <= SHORT_STR {
+        // One pass over a short str: whether it holds either quote, and whether all of
+        // it is printable ASCII with no backslash, written as it is between quotes.
+        let (mut single, mut double, mut plain) = (false, false, true);
+        for &b in bytes {
+            single |= b == b'\'';
+            double |= b == b'"';
+            plain &= (0x20..0x7f).contains(&b) && b != b'\\';
+        }
+        if plain && !(single && double) {
+            let quote = choose_quote(single, double);
+            out.reserve_bytes(bytes.len() + 2);
+            out.put_byte(quote);
+            out.put_ascii(bytes);
+            return out.put_byte(quote);
+        }
+    }
     let quote = choose_quote(bytes.contains(&b'\''), bytes.contains(&b'"'));
     out.reserve_bytes(bytes.len() + 2);
     out.put_byte(quote);
@@ -1005,6 +1026,35 @@ mod tests {
             let (digits, count) = digits8(value);
             assert_eq!(digits.to_be_bytes(), *format!("{value:08}").as_bytes());
             assert_eq!(count, value.to_string().len());
+        }
+    }
+
+    proptest::proptest! {
+        /// A short str is written by the one-pass path, the same str with a long tail of
+        /// plain letters by the general one: apart from the tail, the two agree, quote
+        /// and escapes included.
+        #[test]
+        fn short_strs_are_written_as_long_ones_are(
+            chars in proptest::collection::vec(
+                proptest::sample::select(vec!['a', ' ', '~', '\'', '"']),
+                0..=SHORT_STR,
+            ),
+            odd in proptest::sample::select(vec!['\\', '\n', '\x7f', '\x00', 'é', '\u{200b}', '😀']),
+            place in 0..=SHORT_STR,
+            spoil in proptest::bool::ANY,
+        ) {
+            let mut chars = chars;
+            if spoil {
+                chars.insert(place.min(chars.len()), odd);
+            }
+            let text: String = chars.into_iter().collect();
+            let tail = "x".repeat(SHORT_STR + 1);
+            let (mut short, mut long) = (String::new(), String::new());
+            write_str_repr(&mut short, &PyStr::from_text(&text));
+            write_str_repr(&mut long, &PyStr::from_text(&format!("{text}{tail}")));
+            let quote = short.pop();
+            proptest::prop_assert_eq!(format!("{short}{tail}"), long[..long.len() - 1].to_string());
+            proptest::prop_assert_eq!(quote, long.chars().last());
         }
     }
 

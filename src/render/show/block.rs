@@ -405,31 +405,45 @@ impl<'p, 'a> Blocks<'p, 'a> {
         let mut stack = std::mem::take(&mut self.measuring);
         stack.clear();
         stack.push(self.measuring(id, depth));
+        let cap = self.cap;
         let width = loop {
             let Some(top) = stack.last_mut() else {
-                break self.cap;
+                break cap;
             };
-            if top.total >= self.cap || top.next == top.end {
-                let width = top.total.min(self.cap);
-                self.widths[top.id.index()] = (width as u32 + 1, top.depth as u32);
-                stack.pop();
-                match stack.last_mut() {
-                    Some(parent) => parent.total += width,
-                    None => break width,
-                }
+            // The container's items in one run, kept in registers, until one is a
+            // container not yet measured.
+            let depth = top.depth + 1;
+            let (mut total, mut next) = (top.total, top.next);
+            let inner = loop {
+                let Some(value) = top
+                    .items
+                    .get(next)
+                    .filter(|_| total < cap && next < top.end)
+                else {
+                    break None;
+                };
+                next += 1;
+                total += match self.item(value, depth) {
+                    Item::Text(_, width, _) => width.min(cap),
+                    Item::Int(v) => int_width(v),
+                    Item::Container(child) => match self.memo(child, depth) {
+                        Some(width) => width,
+                        None => break Some(child),
+                    },
+                };
+            };
+            (top.total, top.next) = (total, next);
+            if let Some(child) = inner {
+                let child = self.measuring(child, depth);
+                stack.push(child);
                 continue;
             }
-            let value = top.items.get(top.next).unwrap_or(Value::None);
-            top.next += 1;
-            let depth = top.depth + 1;
-            let child = match self.item(value, depth) {
-                Item::Text(_, width, _) => Ok(width.min(self.cap)),
-                Item::Int(v) => Ok(int_width(v)),
-                Item::Container(child) => self.memo(child, depth).ok_or(child),
-            };
-            match child {
-                Ok(width) => top.total += width,
-                Err(child) => stack.push(self.measuring(child, depth)),
+            let width = total.min(cap);
+            self.widths[top.id.index()] = (width as u32 + 1, top.depth as u32);
+            stack.pop();
+            match stack.last_mut() {
+                Some(parent) => parent.total += width,
+                None => break width,
             }
         };
         self.measuring = stack;
@@ -480,13 +494,9 @@ impl<'p, 'a> Blocks<'p, 'a> {
         pen: &mut Pen<W>,
     ) -> io::Result<()> {
         let id = NodeId::from_index(block.key);
-        let mode = match flat {
-            true => Mode::Flat,
-            false => self.broken_mode(id),
-        };
         let mut stack = std::mem::take(&mut self.writing);
         stack.clear();
-        stack.push(self.open(id, block.depth, mode, pen)?);
+        stack.push(self.open(id, block.depth, flat, pen)?);
         'containers: while let Some(top) = stack.last_mut() {
             while top.next < top.end() {
                 let slot = top.next;
@@ -500,8 +510,9 @@ impl<'p, 'a> Blocks<'p, 'a> {
                         None
                     }
                     Item::Int(v) => {
-                        top.before(slot, Some(int_width(v)), pen)?;
-                        pen.write_ascii(Style::Number, |out| write_int(out, v))?;
+                        let width = int_width(v);
+                        top.before(slot, Some(width), pen)?;
+                        pen.write_int(v, width)?;
                         None
                     }
                     Item::Container(id) => Some(id),
@@ -539,14 +550,6 @@ impl<'p, 'a> Blocks<'p, 'a> {
         Ok(())
     }
 
-    /// How a plain container that does not fit lays out: filling lines, or one item each.
-    fn broken_mode(&self, id: NodeId) -> Mode {
-        match fills(self.pickle, &self.pickle.node(id)) {
-            true => Mode::Fill,
-            false => Mode::Broken,
-        }
-    }
-
     /// Opens a container that is an item. In a broken container it is flat when it fits
     /// with the `trailing` columns after it.
     fn open_item<W: Write>(
@@ -557,17 +560,11 @@ impl<'p, 'a> Blocks<'p, 'a> {
         trailing: usize,
         pen: &mut Pen<W>,
     ) -> io::Result<Writing<'p>> {
-        let mode = match mode {
-            Mode::Flat => Mode::Flat,
-            _ => {
-                let room = pen.layout().width.saturating_sub(pen.column());
-                match self.measure(id, depth) + trailing <= room {
-                    true => Mode::Flat,
-                    false => self.broken_mode(id),
-                }
-            }
+        let flat = mode == Mode::Flat || {
+            let room = pen.layout().width.saturating_sub(pen.column());
+            self.measure(id, depth) + trailing <= room
         };
-        self.open(id, depth, mode, pen)
+        self.open(id, depth, flat, pen)
     }
 
     /// The columns of `value` up to its first break: a text and the comma after it, or
@@ -580,15 +577,20 @@ impl<'p, 'a> Blocks<'p, 'a> {
     }
 
     /// Writes a container's opening bracket and starts its items, which are at
-    /// `depth + 1`.
+    /// `depth + 1`: on one line, or when it does not fit, filling lines or one item each.
     fn open<W: Write>(
         &self,
         id: NodeId,
         depth: usize,
-        mode: Mode,
+        flat: bool,
         pen: &mut Pen<W>,
     ) -> io::Result<Writing<'p>> {
         let node = self.pickle.node(id);
+        let mode = match flat {
+            true => Mode::Flat,
+            false if fills(self.pickle, &node) => Mode::Fill,
+            false => Mode::Broken,
+        };
         let (open, close, len) = delimiters(&node);
         pen.punct(open)?;
         pen.indent();

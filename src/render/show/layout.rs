@@ -17,6 +17,8 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 
+use crate::render::scalar::write_int;
+
 /// How a piece of text is coloured on a terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -174,6 +176,10 @@ impl Layout {
     }
 }
 
+/// A line break and up to this many less one columns of indentation are copied as one
+/// fixed-size chunk.
+const SHORT_BREAK: usize = 32;
+
 /// Bytes a [`Pen`] gathers before it writes them out.
 const PEN_BUFFER: usize = 32 * 1024;
 
@@ -298,6 +304,20 @@ impl<W: Write> Pen<W> {
         self.drain()
     }
 
+    /// Writes an int, `width` columns wide (its decimal text's length), as a number.
+    ///
+    /// # Errors
+    /// The first write error.
+    #[inline]
+    pub fn write_int(&mut self, value: i64, width: usize) -> io::Result<()> {
+        if self.layout.color {
+            return self.write_ascii(Style::Number, |out| write_int(out, value));
+        }
+        write_int(&mut self.buffer, value);
+        self.column += width;
+        self.drain()
+    }
+
     /// Hands the buffer to the writer once it holds enough to be worth a call.
     #[inline(always)]
     fn drain(&mut self) -> io::Result<()> {
@@ -356,9 +376,22 @@ impl<W: Write> Pen<W> {
     /// The first write error.
     #[inline]
     pub fn newline(&mut self) -> io::Result<()> {
-        // A line break and the indentation in one copy.
-        self.buffer
-            .extend_from_slice(&self.breaks[..1 + self.indent]);
+        // A line break and the indentation in one copy: of a fixed size when it is
+        // short, which needs no call, cut back after.
+        match self
+            .breaks
+            .get(..SHORT_BREAK)
+            .filter(|_| self.indent < SHORT_BREAK)
+        {
+            Some(chunk) => {
+                let end = self.buffer.len() + 1 + self.indent;
+                self.buffer.extend_from_slice(chunk);
+                self.buffer.truncate(end);
+            }
+            None => self
+                .buffer
+                .extend_from_slice(&self.breaks[..1 + self.indent]),
+        }
         self.column = self.indent;
         self.drain()
     }
@@ -382,7 +415,7 @@ impl<W: Write> Printer<W> {
                 layout,
                 level: 0,
                 indent: 0,
-                breaks: b"\n".to_vec(),
+                breaks: [b"\n".as_slice(), &[b' '; SHORT_BREAK - 1]].concat(),
                 column: 0,
             },
             lookahead: VecDeque::new(),

@@ -653,12 +653,25 @@ fn constant(value: Value) -> Option<&'static str> {
     }
 }
 
-/// The columns of an int's decimal text, without writing it.
+/// The columns of an int's decimal text, without writing it: the number of bits gives
+/// the number of digits within one, and a power of ten settles which (no division, no
+/// call).
+#[inline]
 fn int_width(value: i64) -> usize {
-    let digits = value
-        .unsigned_abs()
-        .checked_ilog10()
-        .map_or(1, |log| log as usize + 1);
+    const POWERS: [u64; 20] = {
+        let mut powers = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            powers[i] = powers[i - 1] * 10;
+            i += 1;
+        }
+        powers
+    };
+    let magnitude = value.unsigned_abs();
+    let bits = 64 - (magnitude | 1).leading_zeros() as usize;
+    // 1233 / 4096 is just above log10(2): `guess` is the digits of 2^bits, less one.
+    let guess = (bits * 1233) >> 12;
+    let digits = (guess + usize::from(magnitude >= POWERS[guess])).max(1);
     usize::from(value < 0) + digits
 }
 

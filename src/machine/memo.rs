@@ -30,7 +30,9 @@ pub struct Memo {
 
 impl Memo {
     /// Stores `value` under `key`, replacing what was there.
-    #[inline]
+    // Always inlined, the general case out of line: the machine memoizes in two places,
+    // and a call for each `MEMOIZE` cost more than the store.
+    #[inline(always)]
     pub fn put(&mut self, key: u64, value: Value) {
         // `MEMOIZE` of a node: the next dense key, new, as picklers write them.
         if let Value::Node(id) = value {
@@ -40,6 +42,12 @@ impl Memo {
                 return;
             }
         }
+        self.put_any(key, value);
+    }
+
+    /// [`Memo::put`] of any key and value.
+    #[inline(never)]
+    fn put_any(&mut self, key: u64, value: Value) {
         let dense_len = self.dense.len() as u64;
         if key < dense_len || key <= self.len as u64 * 2 + DENSE_SLACK {
             let index = key as usize;

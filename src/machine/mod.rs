@@ -893,11 +893,11 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// These opcodes cannot fail but for a short input or a full stack; the run stops
     /// before any such opcode, as before anything else, and leaves it to the loop.
     ///
-    /// A run that starts with `SHORT_BINUNICODE`, the body of a list of strs, takes its
-    /// strs first, each with the `MEMOIZE` after it, for as long as they cannot fail
-    /// either ([`Machine::push_strs`]); it stops before one that could, and the loop gives
-    /// the error it always gave. The strs go in a loop of their own: in this one, they
-    /// made every list of ints a tenth slower.
+    /// A run that holds strs (a list of strs, a dict's str keys and scalar values) goes
+    /// on in [`Machine::push_strs`] from its first `SHORT_BINUNICODE`: each str with the
+    /// `MEMOIZE` after it, for as long as they cannot fail either; it stops before one
+    /// that could, and the loop gives the error it always gave. The strs go in a loop of
+    /// their own: in this one, they made every list of ints a tenth slower.
     ///
     /// The numbers are packed into slots as they are read. When the opcode after them
     /// is `APPENDS`, they stay packed in [`Machine::run`] for it, which copies them into
@@ -950,30 +950,56 @@ impl<'a, 'o> Machine<'a, 'o> {
             self.run.push(slot);
             at += len;
         }
+        if ahead.get(at) == Some(&SHORT_BINUNICODE) {
+            at = self.push_strs(ahead, at, room);
+        }
         self.reader.advance(at);
         if ahead.get(at) != Some(&APPENDS) {
             self.unpack_run();
         }
     }
 
-    /// The strs of a run (`SHORT_BINUNICODE`, each with the `MEMOIZE` after it) from
-    /// `at` in `ahead`, while [`Machine::run`] has `room` and each cannot fail: where
-    /// they end.
+    /// The rest of a run that holds strs (`SHORT_BINUNICODE`, each with the `MEMOIZE`
+    /// after it, while each cannot fail) among its numbers, from `at` in `ahead`, while
+    /// [`Machine::run`] has `room`: where it ends.
     #[inline(never)]
     fn push_strs(&mut self, ahead: &'a [u8], mut at: usize, room: usize) -> usize {
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
         const MEMOIZE: u8 = Opcode::Memoize.byte();
+        const BININT1: u8 = Opcode::BinInt1.byte();
+        const BININT2: u8 = Opcode::BinInt2.byte();
+        const BININT: u8 = Opcode::BinInt.byte();
+        const BINFLOAT: u8 = Opcode::BinFloat.byte();
+        const NONE: u8 = Opcode::None.byte();
+        const NEWTRUE: u8 = Opcode::NewTrue.byte();
+        const NEWFALSE: u8 = Opcode::NewFalse.byte();
         while self.run.len() < room {
-            let [SHORT_BINUNICODE, n, ref rest @ ..] = ahead[at..] else {
-                break;
+            let (len, value) = match ahead[at..] {
+                [SHORT_BINUNICODE, n, ref rest @ ..] => {
+                    let Some((text, after)) = rest.split_at_checked(usize::from(n)) else {
+                        break;
+                    };
+                    let Some(id) = self.run_str(text) else { break };
+                    let memoized = after.first() == Some(&MEMOIZE) && self.run_memoize(id);
+                    (2 + text.len() + usize::from(memoized), Value::Node(id))
+                }
+                [BININT1, v, ..] => (2, Value::Int(i64::from(v))),
+                [BININT2, a, b, ..] => (3, Value::Int(i64::from(u16::from_le_bytes([a, b])))),
+                [BININT, a, b, c, d, ..] => {
+                    (5, Value::Int(i64::from(i32::from_le_bytes([a, b, c, d]))))
+                }
+                [BINFLOAT, a, b, c, d, e, f, g, h, ..] => (
+                    9,
+                    Value::Float(f64::from_be_bytes([a, b, c, d, e, f, g, h])),
+                ),
+                [NONE, ..] => (1, Value::None),
+                [NEWTRUE, ..] => (1, Value::Bool(true)),
+                [NEWFALSE, ..] => (1, Value::Bool(false)),
+                _ => break,
             };
-            let Some((text, after)) = rest.split_at_checked(usize::from(n)) else {
-                break;
-            };
-            let Some(id) = self.run_str(text) else { break };
-            let memoized = after.first() == Some(&MEMOIZE) && self.run_memoize(id);
-            self.run.push(self.arena.pack(Value::Node(id)));
-            at += 2 + text.len() + usize::from(memoized);
+            let slot = self.arena.pack(value);
+            self.run.push(slot);
+            at += len;
         }
         at
     }

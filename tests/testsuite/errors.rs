@@ -311,34 +311,52 @@ fn newobj_operands_of_certain_wrong_type_are_refused() {
     );
 }
 
-/// A list of strs right after its `MARK` is loaded by a run that skips the dispatch
-/// loop; the same strs after a `NONE` and a `POP` go through the loop one opcode at a
-/// time. Under every limit, and with a bad str anywhere, both fail at the same opcode
-/// (two bytes later in the second, past the mark) with the same error, or both load the
-/// same list.
+/// A list of strs right after its `MARK`, or strs among numbers, is loaded by a run that
+/// skips the dispatch loop; the same items after a `NONE` and a `POP` go through the
+/// loop one opcode at a time. Under every limit, and with a bad str anywhere, both fail
+/// at the same opcode (two bytes later in the second, past the mark) with the same
+/// error, or both load the same list.
 #[test]
 fn a_run_of_strs_fails_where_the_loop_would() {
-    fn list(strs: &[&[u8]], detour: bool) -> Vec<u8> {
+    // `None` is an int (`BININT1 7`), `Some(text)` a memoized str.
+    fn list(items: &[Option<&[u8]>], detour: bool) -> Vec<u8> {
         let mut out = b"\x80\x05](".to_vec();
         if detour {
             out.extend_from_slice(b"N0");
         }
-        for text in strs {
-            out.push(0x8c);
-            out.push(text.len() as u8);
-            out.extend_from_slice(text);
-            out.push(0x94);
+        for item in items {
+            match item {
+                Some(text) => {
+                    out.push(0x8c);
+                    out.push(text.len() as u8);
+                    out.extend_from_slice(text);
+                    out.push(0x94);
+                }
+                None => out.extend_from_slice(b"K\x07"),
+            }
         }
         out.extend_from_slice(b"e.");
         out
     }
-    let good: Vec<&[u8]> = vec![b"a", "é".as_bytes(), b"", b"xyz", "\u{1f600}".as_bytes()];
-    let mut inputs = vec![good.clone()];
-    for bad in [&b"\xff"[..], b"\xed\xa0", b"\xc3"] {
-        for at in 0..good.len() {
-            let mut strs = good.clone();
-            strs[at] = bad;
-            inputs.push(strs);
+    let strs: Vec<&[u8]> = vec![b"a", "é".as_bytes(), b"", b"xyz", "\u{1f600}".as_bytes()];
+    let all_strs: Vec<Option<&[u8]>> = strs.iter().map(|&s| Some(s)).collect();
+    let mixed: Vec<Option<&[u8]>> = vec![
+        None,
+        Some(strs[0]),
+        None,
+        None,
+        Some(strs[1]),
+        Some(strs[4]),
+        None,
+    ];
+    let mut inputs = vec![all_strs.clone(), mixed.clone()];
+    for good in [all_strs, mixed] {
+        for bad in [&b"\xff"[..], b"\xed\xa0", b"\xc3"] {
+            for at in (0..good.len()).filter(|&at| good[at].is_some()) {
+                let mut items = good.clone();
+                items[at] = Some(bad);
+                inputs.push(items);
+            }
         }
     }
     let mut limits = vec![LoadOptions::default()];
@@ -359,16 +377,16 @@ fn a_run_of_strs_fails_where_the_loop_would() {
         });
     }
     let (mut failed, mut loaded) = (0, 0);
-    for strs in &inputs {
-        let (run, detour) = (list(strs, false), list(strs, true));
+    for items in &inputs {
+        let (run, detour) = (list(items, false), list(items, true));
         for options in &limits {
             match (load_with(&run, options), load_with(&detour, options)) {
                 (Err(a), Err(b)) => {
-                    assert_eq!(a.kind(), b.kind(), "{strs:?}");
-                    assert_eq!(a.opcode(), b.opcode(), "{strs:?}");
-                    // The strs start at offset 4; the list and its mark come before.
+                    assert_eq!(a.kind(), b.kind(), "{items:?}");
+                    assert_eq!(a.opcode(), b.opcode(), "{items:?}");
+                    // The items start at offset 4; the list and its mark come before.
                     let shift = if a.offset() >= 4 { 2 } else { 0 };
-                    assert_eq!(a.offset() + shift, b.offset(), "{strs:?} {options:?}");
+                    assert_eq!(a.offset() + shift, b.offset(), "{items:?} {options:?}");
                     failed += 1;
                 }
                 (Ok(a), Ok(b)) => {
@@ -376,10 +394,10 @@ fn a_run_of_strs_fails_where_the_loop_would() {
                         picklegraph::render::repr::repr(p, p.root(), usize::MAX).0
                     };
                     assert_eq!(repr(&a), repr(&b));
-                    assert_eq!(a.memo_len(), b.memo_len(), "{strs:?} {options:?}");
+                    assert_eq!(a.memo_len(), b.memo_len(), "{items:?} {options:?}");
                     loaded += 1;
                 }
-                (a, b) => panic!("{strs:?}: {:?} against {:?}", a.err(), b.err()),
+                (a, b) => panic!("{items:?}: {:?} against {:?}", a.err(), b.err()),
             }
         }
     }

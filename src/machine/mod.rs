@@ -1045,10 +1045,9 @@ impl<'a, 'o> Machine<'a, 'o> {
         if self.run.is_empty() {
             return;
         }
-        for slot in self.run.drain(..) {
-            let pushed = self.stack.push(self.arena.unpack(slot));
-            debug_assert!(pushed.is_ok(), "the run fits the stack's room");
-        }
+        let arena = &self.arena;
+        let pushed = (self.stack).push_all(self.run.drain(..).map(|slot| arena.unpack(slot)));
+        debug_assert!(pushed.is_ok(), "the run fits the stack's room");
         // Nothing else stored a wide value since the run began.
         self.arena.forget_wides(self.run_wides);
     }

@@ -59,6 +59,22 @@ impl Stack {
         Ok(())
     }
 
+    /// Pushes every value of `values`, checking the room once for all of them.
+    #[inline]
+    pub fn push_all(
+        &mut self,
+        values: impl ExactSizeIterator<Item = Value>,
+    ) -> Result<(), ErrorKind> {
+        if values.len() > self.room() {
+            return Err(ErrorKind::LimitExceeded {
+                limit: "stack",
+                max: self.max as u64,
+            });
+        }
+        self.values.extend(values);
+        Ok(())
+    }
+
     /// Pops the top value, which must lie above the topmost mark.
     #[inline]
     pub fn pop(&mut self) -> Result<Value, ErrorKind> {
@@ -176,5 +192,29 @@ impl Stack {
     pub fn take_values(&mut self) -> Vec<Value> {
         self.marks.clear();
         std::mem::take(&mut self.values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_all_takes_all_or_none() {
+        let mut stack = Stack::new(4);
+        stack.push_mark().unwrap();
+        assert_eq!(stack.room(), 3);
+        let values = |n: i64| (0..n).map(Value::Int).collect::<Vec<_>>().into_iter();
+        assert_eq!(
+            stack.push_all(values(4)),
+            Err(ErrorKind::LimitExceeded {
+                limit: "stack",
+                max: 4
+            })
+        );
+        assert_eq!(stack.room(), 3);
+        stack.push_all(values(3)).unwrap();
+        assert_eq!(stack.room(), 0);
+        assert_eq!(stack.pop(), Ok(Value::Int(2)));
     }
 }

@@ -906,14 +906,6 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// stack now. Either way the next opcode finds them above the mark, so nothing
     /// else sees the difference.
     fn push_scalar_run(&mut self) {
-        const BININT1: u8 = Opcode::BinInt1.byte();
-        const BININT2: u8 = Opcode::BinInt2.byte();
-        const BININT: u8 = Opcode::BinInt.byte();
-        const LONG1: u8 = Opcode::Long1.byte();
-        const BINFLOAT: u8 = Opcode::BinFloat.byte();
-        const NONE: u8 = Opcode::None.byte();
-        const NEWTRUE: u8 = Opcode::NewTrue.byte();
-        const NEWFALSE: u8 = Opcode::NewFalse.byte();
         const APPENDS: u8 = Opcode::Appends.byte();
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
         let ahead = self.reader.ahead();
@@ -927,24 +919,8 @@ impl<'a, 'o> Machine<'a, 'o> {
             _ => 0,
         };
         while self.run.len() < room {
-            let (len, value) = match ahead[at..] {
-                [BININT1, v, ..] => (2, Value::Int(i64::from(v))),
-                [BININT2, a, b, ..] => (3, Value::Int(i64::from(u16::from_le_bytes([a, b])))),
-                [BININT, a, b, c, d, ..] => {
-                    (5, Value::Int(i64::from(i32::from_le_bytes([a, b, c, d]))))
-                }
-                [LONG1, n @ 0..=8, ref rest @ ..] if rest.len() >= usize::from(n) => {
-                    let n = usize::from(n);
-                    (2 + n, Value::Int(text::decode_small_long(&rest[..n])))
-                }
-                [BINFLOAT, a, b, c, d, e, f, g, h, ..] => (
-                    9,
-                    Value::Float(f64::from_be_bytes([a, b, c, d, e, f, g, h])),
-                ),
-                [NONE, ..] => (1, Value::None),
-                [NEWTRUE, ..] => (1, Value::Bool(true)),
-                [NEWFALSE, ..] => (1, Value::Bool(false)),
-                _ => break,
+            let Some((len, value)) = run_scalar(&ahead[at..]) else {
+                break;
             };
             let slot = self.arena.pack(value);
             self.run.push(slot);
@@ -966,13 +942,6 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn push_strs(&mut self, ahead: &'a [u8], mut at: usize, room: usize) -> usize {
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
         const MEMOIZE: u8 = Opcode::Memoize.byte();
-        const BININT1: u8 = Opcode::BinInt1.byte();
-        const BININT2: u8 = Opcode::BinInt2.byte();
-        const BININT: u8 = Opcode::BinInt.byte();
-        const BINFLOAT: u8 = Opcode::BinFloat.byte();
-        const NONE: u8 = Opcode::None.byte();
-        const NEWTRUE: u8 = Opcode::NewTrue.byte();
-        const NEWFALSE: u8 = Opcode::NewFalse.byte();
         while self.run.len() < room {
             let (len, value) = match ahead[at..] {
                 [SHORT_BINUNICODE, n, ref rest @ ..] => {
@@ -983,19 +952,10 @@ impl<'a, 'o> Machine<'a, 'o> {
                     let memoized = after.first() == Some(&MEMOIZE) && self.run_memoize(id);
                     (2 + text.len() + usize::from(memoized), Value::Node(id))
                 }
-                [BININT1, v, ..] => (2, Value::Int(i64::from(v))),
-                [BININT2, a, b, ..] => (3, Value::Int(i64::from(u16::from_le_bytes([a, b])))),
-                [BININT, a, b, c, d, ..] => {
-                    (5, Value::Int(i64::from(i32::from_le_bytes([a, b, c, d]))))
-                }
-                [BINFLOAT, a, b, c, d, e, f, g, h, ..] => (
-                    9,
-                    Value::Float(f64::from_be_bytes([a, b, c, d, e, f, g, h])),
-                ),
-                [NONE, ..] => (1, Value::None),
-                [NEWTRUE, ..] => (1, Value::Bool(true)),
-                [NEWFALSE, ..] => (1, Value::Bool(false)),
-                _ => break,
+                _ => match run_scalar(&ahead[at..]) {
+                    Some(scalar) => scalar,
+                    None => break,
+                },
             };
             let slot = self.arena.pack(value);
             self.run.push(slot);
@@ -1414,6 +1374,38 @@ impl<'a, 'o> Machine<'a, 'o> {
         // The root stays on the stack for `stack_root`, which keeps the rest as effects.
         self.stack.top().map(|_| ())
     }
+}
+
+/// The scalar opcode at the start of `ahead` that a run of [`Machine::push_scalar_run`]
+/// takes (`BININT1`, `BININT2`, `BININT`, `LONG1` of at most 8 bytes, `BINFLOAT`, `NONE`,
+/// `NEWTRUE`, `NEWFALSE`), with its length in bytes.
+#[inline(always)]
+fn run_scalar(ahead: &[u8]) -> Option<(usize, Value)> {
+    const BININT1: u8 = Opcode::BinInt1.byte();
+    const BININT2: u8 = Opcode::BinInt2.byte();
+    const BININT: u8 = Opcode::BinInt.byte();
+    const LONG1: u8 = Opcode::Long1.byte();
+    const BINFLOAT: u8 = Opcode::BinFloat.byte();
+    const NONE: u8 = Opcode::None.byte();
+    const NEWTRUE: u8 = Opcode::NewTrue.byte();
+    const NEWFALSE: u8 = Opcode::NewFalse.byte();
+    Some(match *ahead {
+        [BININT1, v, ..] => (2, Value::Int(i64::from(v))),
+        [BININT2, a, b, ..] => (3, Value::Int(i64::from(u16::from_le_bytes([a, b])))),
+        [BININT, a, b, c, d, ..] => (5, Value::Int(i64::from(i32::from_le_bytes([a, b, c, d])))),
+        [LONG1, n @ 0..=8, ref rest @ ..] if rest.len() >= usize::from(n) => {
+            let n = usize::from(n);
+            (2 + n, Value::Int(text::decode_small_long(&rest[..n])))
+        }
+        [BINFLOAT, a, b, c, d, e, f, g, h, ..] => (
+            9,
+            Value::Float(f64::from_be_bytes([a, b, c, d, e, f, g, h])),
+        ),
+        [NONE, ..] => (1, Value::None),
+        [NEWTRUE, ..] => (1, Value::Bool(true)),
+        [NEWFALSE, ..] => (1, Value::Bool(false)),
+        _ => return None,
+    })
 }
 
 /// Stores pairs into dict `id` as Python does: an equal key keeps its place and first

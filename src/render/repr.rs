@@ -184,7 +184,9 @@ impl ReprWriter<'_, '_> {
 
     /// How many more bytes the budget allows.
     fn room(&self, max_bytes: usize) -> usize {
-        max_bytes.saturating_add(1).saturating_sub(self.flushed + self.out.len())
+        max_bytes
+            .saturating_add(1)
+            .saturating_sub(self.flushed + self.out.len())
     }
 
     /// Starts the next piece of the frame on top: its index, or `None` when the budget

@@ -914,10 +914,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         let room = self.stack.room();
         debug_assert!(self.run.is_empty(), "a run left from an earlier mark");
         self.run_wides = self.arena.wides_len();
-        let mut at = match ahead.first() {
-            Some(&SHORT_BINUNICODE) => self.push_strs(ahead, 0, room),
-            _ => 0,
-        };
+        let mut at = 0;
         while self.run.len() < room {
             let Some((len, value)) = run_scalar(&ahead[at..]) else {
                 break;

@@ -34,8 +34,8 @@ impl Stack {
     }
 
     #[inline]
-    fn check_room(&self) -> Result<(), ErrorKind> {
-        if self.values.len() + self.marks.len() >= self.max {
+    fn check_room(&self, count: usize) -> Result<(), ErrorKind> {
+        if count > self.room() {
             return Err(ErrorKind::LimitExceeded {
                 limit: "stack",
                 max: self.max as u64,
@@ -54,7 +54,7 @@ impl Stack {
     /// Pushes a value.
     #[inline]
     pub fn push(&mut self, value: Value) -> Result<(), ErrorKind> {
-        self.check_room()?;
+        self.check_room(1)?;
         self.values.push(value);
         Ok(())
     }
@@ -65,12 +65,7 @@ impl Stack {
         &mut self,
         values: impl ExactSizeIterator<Item = Value>,
     ) -> Result<(), ErrorKind> {
-        if values.len() > self.room() {
-            return Err(ErrorKind::LimitExceeded {
-                limit: "stack",
-                max: self.max as u64,
-            });
-        }
+        self.check_room(values.len())?;
         self.values.extend(values);
         Ok(())
     }
@@ -131,7 +126,7 @@ impl Stack {
     /// Pushes a mark at the current height.
     #[inline]
     pub fn push_mark(&mut self) -> Result<(), ErrorKind> {
-        self.check_room()?;
+        self.check_room(1)?;
         self.marks.push(self.values.len());
         Ok(())
     }

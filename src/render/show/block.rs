@@ -20,7 +20,7 @@ use super::leaf::{bigint_text, str_text};
 use super::walker::{delimiters, elided, empty, fills};
 use super::ShowOptions;
 use crate::graph::{Items, Node, NodeId, Pickle, Value};
-use crate::render::scalar::{write_bytes_repr, write_float_repr, write_int, StrReprs};
+use crate::render::scalar::{write_bytes_repr, write_float_repr, StrReprs};
 
 /// What is known of a node's plainness: nothing yet, being checked, plain, or not.
 const UNKNOWN: u8 = 0;
@@ -276,35 +276,16 @@ impl<'p, 'a> Blocks<'p, 'a> {
             })
     }
 
-    /// What `value`, at `depth`, prints as; a text is left in `self.text`. As the walker
-    /// writes it: leaves and scalars whatever the depth, then containers elided below the
-    /// depth limit, then empty ones.
-    fn piece(&mut self, value: Value, depth: usize) -> Piece {
+    /// What node `id`, at `depth`, prints as when [`Blocks::item`] has not settled it
+    /// (a str longer than `max_string`, bytes, a big int, an empty or elided container,
+    /// an inert node); a text is left in
+    /// `self.text`. As the walker writes it: leaves whatever the depth, then containers
+    /// elided below the depth limit, then empty ones.
+    fn piece(&mut self, id: NodeId, depth: usize) -> Piece {
         self.text.clear();
-        if let Some(text) = constant(value) {
-            self.text.push_str(text);
-            return Piece::Text(Style::Constant);
-        }
-        let id = match value {
-            Value::Int(v) => {
-                write_int(&mut self.text, v);
-                return Piece::Text(Style::Number);
-            }
-            Value::Float(v) => {
-                self.text.push_str(float_text(&mut self.floats, v));
-                return Piece::Text(Style::Number);
-            }
-            Value::Node(id) => id,
-            Value::None | Value::Bool(_) => return Piece::Text(Style::Constant),
-        };
         let max = self.options.max_string;
         let node = self.pickle.node(id);
         match &node {
-            Node::Str(text) if text.as_bytes().len() <= max => {
-                let (repr, _) = self.strs.get(id, text, text_width);
-                self.text.push_str(repr);
-                return Piece::Text(Style::Str);
-            }
             Node::Str(text) => {
                 self.text.push_str(&str_text(text, max));
                 return Piece::Text(Style::Str);
@@ -382,7 +363,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             Node::Dict(entries) if shown && !entries.is_empty() => return Item::Container(id),
             _ => {}
         }
-        match self.piece(value, depth) {
+        match self.piece(id, depth) {
             Piece::Text(style) => Item::Text(&self.text, text_width(&self.text), style),
             Piece::Container(id) => Item::Container(id),
         }
@@ -570,9 +551,10 @@ impl<'p, 'a> Blocks<'p, 'a> {
     /// The columns of `value` up to its first break: a text and the comma after it, or
     /// a container's opening bracket.
     fn head_of(&mut self, value: Value, depth: usize) -> usize {
-        match self.piece(value, depth) {
-            Piece::Text(_) => text_width(&self.text) + 1,
-            Piece::Container(id) => self.head(id),
+        match self.item(value, depth) {
+            Item::Text(_, width, _) => width + 1,
+            Item::Int(v) => int_width(v) + 1,
+            Item::Container(id) => self.head(id),
         }
     }
 

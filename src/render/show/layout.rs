@@ -337,8 +337,7 @@ impl<W: Write> Pen<W> {
 
     /// Hands everything written to the writer, and flushes it.
     fn flush(&mut self) -> io::Result<()> {
-        self.out.write_all(&self.buffer)?;
-        self.buffer.clear();
+        self.write_out()?;
         self.out.flush()
     }
 

@@ -17,7 +17,7 @@ use num_bigint::BigInt;
 use num_traits::{FromPrimitive, Zero};
 
 use crate::error::ErrorKind;
-use crate::graph::{Arena, Node, NodeId, Value};
+use crate::graph::{Arena, Node, NodeId, Stored, Value};
 
 /// Dicts and sets with fewer entries than this are searched linearly. Comparing cheap
 /// fingerprints costs less than a keyed hash per key and an index per container up to
@@ -111,6 +111,7 @@ struct Short {
 }
 
 impl Short {
+    #[inline(always)]
     fn of(kind: u8, payload: &[u8]) -> Option<Short> {
         if payload.len() > SHORT {
             return None;
@@ -126,6 +127,7 @@ impl Short {
 
 /// Up to eight bytes as a little-endian word, zero above them, read in at most two
 /// overlapping loads rather than a byte at a time.
+#[inline(always)]
 fn word_le(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     match n {
@@ -353,6 +355,10 @@ impl Keys {
     }
 
     /// The key of a value, or the error Python raises for an unhashable one.
+    // Inlined, with the short str read in place: a dict's keys are mostly short strs,
+    // each a node of its own, and through the cache of node keys each cost a hundred
+    // instructions.
+    #[inline(always)]
     fn key_of(&mut self, arena: &Arena<'_>, value: Value) -> Result<Key, ErrorKind> {
         Ok(match value {
             Value::None => Key::None,
@@ -360,16 +366,27 @@ impl Keys {
             Value::Int(v) => Key::Int(v),
             Value::Float(f) => self.float_key(arena, f),
             Value::Node(id) => {
-                let entry = id.0 as usize % NODE_KEYS;
-                let (seen, key) = self.node_keys[entry];
-                if seen == id.0.wrapping_add(1) {
-                    return Ok(key);
+                if let Stored::Str(text) = arena.stored(id) {
+                    if let Some(short) = Short::of(1, text) {
+                        return Ok(Key::Short(short));
+                    }
                 }
-                let key = self.node_key(arena, id)?;
-                self.node_keys[entry] = (id.0.wrapping_add(1), key);
-                key
+                return self.cached_node_key(arena, id);
             }
         })
+    }
+
+    /// The key of a node, from the cache of recent node keys if it is there.
+    #[inline(never)]
+    fn cached_node_key(&mut self, arena: &Arena<'_>, id: NodeId) -> Result<Key, ErrorKind> {
+        let entry = id.0 as usize % NODE_KEYS;
+        let (seen, key) = self.node_keys[entry];
+        if seen == id.0.wrapping_add(1) {
+            return Ok(key);
+        }
+        let key = self.node_key(arena, id)?;
+        self.node_keys[entry] = (id.0.wrapping_add(1), key);
+        Ok(key)
     }
 
     /// The key of a node, reduced afresh.

@@ -62,6 +62,28 @@ static OPCODE_OF_BYTE: [Option<Opcode>; 256] = {
     table
 };
 
+/// The opcodes a run may start with (see [`Machine::resume_run`]).
+static RUN_STARTS: [bool; 256] = {
+    let mut table = [false; 256];
+    let starts = [
+        Opcode::BinInt1,
+        Opcode::BinInt2,
+        Opcode::BinInt,
+        Opcode::Long1,
+        Opcode::BinFloat,
+        Opcode::None,
+        Opcode::NewTrue,
+        Opcode::NewFalse,
+        Opcode::ShortBinUnicode,
+    ];
+    let mut index = 0;
+    while index < starts.len() {
+        table[starts[index].byte() as usize] = true;
+        index += 1;
+    }
+    table
+};
+
 /// Bytes that an application's unpickler reads from the stream itself, between opcodes.
 ///
 /// joblib writes each numpy array's data right after the `BUILD` of its
@@ -258,17 +280,17 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::BinFloat => self.op_binfloat(),
             Opcode::EmptyList => self.push_container(ContainerKind::List, &[]),
             Opcode::Append => self.op_append(),
-            Opcode::Appends => self.op_appends(),
+            Opcode::Appends => self.op_appends().map(|()| self.resume_run()),
             Opcode::List => self.op_list(),
             Opcode::EmptyTuple => self.push_container(ContainerKind::Tuple, &[]),
-            Opcode::Tuple => self.op_tuple(),
-            Opcode::Tuple1 => self.op_tuple_n(1),
-            Opcode::Tuple2 => self.op_tuple_n(2),
-            Opcode::Tuple3 => self.op_tuple_n(3),
+            Opcode::Tuple => self.op_tuple().map(|()| self.resume_run_after_tuple()),
+            Opcode::Tuple1 => self.op_tuple_n(1).map(|()| self.resume_run_after_tuple()),
+            Opcode::Tuple2 => self.op_tuple_n(2).map(|()| self.resume_run_after_tuple()),
+            Opcode::Tuple3 => self.op_tuple_n(3).map(|()| self.resume_run_after_tuple()),
             Opcode::EmptyDict => self.push_container(ContainerKind::Dict, &[]),
             Opcode::Dict => self.op_dict(),
             Opcode::SetItem => self.op_setitem(),
-            Opcode::SetItems => self.op_setitems(),
+            Opcode::SetItems => self.op_setitems().map(|()| self.resume_run()),
             Opcode::EmptySet => self.push_container(ContainerKind::Set, &[]),
             Opcode::AddItems => self.op_additems(),
             Opcode::FrozenSet => self.op_frozenset(),
@@ -907,39 +929,117 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// else sees the difference.
     fn push_scalar_run(&mut self) {
         const APPENDS: u8 = Opcode::Appends.byte();
-        const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
-        let ahead = self.reader.ahead();
-        // As many as the stack has room for: the opcode after the run then fails as
-        // it would have on a full stack.
-        let room = self.stack.room();
         debug_assert!(self.run.is_empty(), "a run left from an earlier mark");
         self.run_wides = self.arena.wides_len();
-        let mut at = 0;
-        while self.run.len() < room {
-            let Some((len, value)) = run_scalar(&ahead[at..]) else {
-                break;
-            };
-            let slot = self.arena.pack(value);
-            self.run.push(slot);
-            at += len;
-        }
-        if ahead.get(at) == Some(&SHORT_BINUNICODE) {
-            at = self.push_strs(ahead, at, room);
-        }
-        self.reader.advance(at);
+        let ahead = self.reader.ahead();
+        let at = self.take_run::<true>(ahead);
         if ahead.get(at) != Some(&APPENDS) {
             self.unpack_run();
         }
     }
 
+    /// Pushes the run of scalars and strs that follows the end of a container inside
+    /// another (after a list's `APPENDS`, a dict's `SETITEMS`, a tuple's `MEMOIZE`):
+    /// the rest of the outer container's items, which would otherwise each go through
+    /// the dispatch loop (in a random tree of containers, two in five of its items).
+    /// Values may already stand above the mark, so the run goes onto the stack as it
+    /// is read, never packed for an `APPENDS`.
+    #[inline]
+    fn resume_run(&mut self) {
+        let ahead = self.reader.ahead();
+        if ahead
+            .first()
+            .is_some_and(|&byte| RUN_STARTS[usize::from(byte)])
+        {
+            self.take_unpacked_run(ahead);
+        }
+    }
+
+    /// [`Machine::resume_run`] after a tuple, which picklers memoize first: the
+    /// `MEMOIZE` between is done here when it cannot fail.
+    #[inline]
+    fn resume_run_after_tuple(&mut self) {
+        const MEMOIZE: u8 = Opcode::Memoize.byte();
+        let ahead = self.reader.ahead();
+        if let [MEMOIZE, next, ..] = *ahead {
+            if RUN_STARTS[usize::from(next)] {
+                self.memoize_and_resume(ahead);
+            }
+        }
+    }
+
+    /// The tuple's `MEMOIZE` at the start of `ahead`, then the run after it; neither
+    /// when the `MEMOIZE` could fail (the loop then gives its error).
+    #[inline(never)]
+    fn memoize_and_resume(&mut self, ahead: &'a [u8]) {
+        if let Ok(&Value::Node(id)) = self.stack.top_ref() {
+            if self.run_memoize(id) {
+                self.reader.advance(1);
+                self.take_run::<false>(&ahead[1..]);
+            }
+        }
+    }
+
+    /// Out of line: most containers end where no run follows.
+    #[inline(never)]
+    fn take_unpacked_run(&mut self, ahead: &'a [u8]) {
+        self.take_run::<false>(ahead);
+    }
+
+    /// Takes the run at the start of `ahead` (see [`Machine::push_scalar_run`]) into
+    /// [`Machine::run`], packed, or else onto the stack; returns where it ends, having
+    /// moved the reader there.
+    #[inline(always)]
+    fn take_run<const PACK: bool>(&mut self, ahead: &'a [u8]) -> usize {
+        const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
+        // As many as the stack has room for: the opcode after the run then fails as
+        // it would have on a full stack.
+        let end = self.run_len::<PACK>() + self.stack.room();
+        let mut at = 0;
+        while self.run_len::<PACK>() < end {
+            let Some((len, value)) = run_scalar(&ahead[at..]) else {
+                break;
+            };
+            self.run_push::<PACK>(value);
+            at += len;
+        }
+        if ahead.get(at) == Some(&SHORT_BINUNICODE) {
+            at = self.push_strs::<PACK>(ahead, at, end);
+        }
+        self.reader.advance(at);
+        at
+    }
+
+    /// How many values a run has taken so far: into [`Machine::run`] when it packs them,
+    /// onto the stack when not.
+    #[inline(always)]
+    fn run_len<const PACK: bool>(&self) -> usize {
+        match PACK {
+            true => self.run.len(),
+            false => self.stack.len(),
+        }
+    }
+
+    /// Takes one value of a run, which has room for it (see [`Machine::run_len`]).
+    #[inline(always)]
+    fn run_push<const PACK: bool>(&mut self, value: Value) {
+        match PACK {
+            true => {
+                let slot = self.arena.pack(value);
+                self.run.push(slot);
+            }
+            false => self.stack.push_within_room(value),
+        }
+    }
+
     /// The rest of a run that holds strs (`SHORT_BINUNICODE`, each with the `MEMOIZE`
     /// after it, while each cannot fail) among its numbers, from `at` in `ahead`, while
-    /// [`Machine::run`] has `room`: where it ends.
+    /// the run is shorter than `end` (see [`Machine::run_len`]): where it ends.
     #[inline(never)]
-    fn push_strs(&mut self, ahead: &'a [u8], mut at: usize, room: usize) -> usize {
+    fn push_strs<const PACK: bool>(&mut self, ahead: &'a [u8], mut at: usize, end: usize) -> usize {
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
         const MEMOIZE: u8 = Opcode::Memoize.byte();
-        while self.run.len() < room {
+        while self.run_len::<PACK>() < end {
             let (len, value) = match ahead[at..] {
                 [SHORT_BINUNICODE, n, ref rest @ ..] => {
                     let Some((text, after)) = rest.split_at_checked(usize::from(n)) else {
@@ -954,8 +1054,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     None => break,
                 },
             };
-            let slot = self.arena.pack(value);
-            self.run.push(slot);
+            self.run_push::<PACK>(value);
             at += len;
         }
         at
@@ -1023,6 +1122,9 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.stack.push(value)
     }
 
+    // Inlined: `MEMOIZE` follows every str and container, and a call for it cost records
+    // a twelfth more instructions.
+    #[inline(always)]
     fn memo_put(&mut self, key: u64) -> Result<(), ErrorKind> {
         if key > self.options.max_memo_key {
             return Err(ErrorKind::LimitExceeded {

@@ -59,6 +59,19 @@ impl Stack {
         Ok(())
     }
 
+    /// Pushes a value that the caller made room for (see [`Stack::room`]).
+    #[inline(always)]
+    pub fn push_within_room(&mut self, value: Value) {
+        debug_assert!(self.room() > 0, "no room for a value");
+        self.values.push(value);
+    }
+
+    /// How many values the stack holds, marks aside.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
     /// Pushes every value of `values`, checking the room once for all of them.
     #[inline]
     pub fn push_all(

@@ -312,18 +312,21 @@ fn newobj_operands_of_certain_wrong_type_are_refused() {
 }
 
 /// A list of strs right after its `MARK`, or strs among numbers, is loaded by a run that
-/// skips the dispatch loop; the same items after a `NONE` and a `POP` go through the
-/// loop one opcode at a time. Under every limit, and with a bad str anywhere, both fail
-/// at the same opcode (two bytes later in the second, past the mark) with the same
-/// error, or both load the same list.
+/// skips the dispatch loop, and so are the items after a container inside the list (an
+/// empty list, dict or tuple first); the same items after a `NONE` and a `POP` go
+/// through the loop one opcode at a time. Under every limit, and with a bad str
+/// anywhere, both fail at the same opcode (two bytes later in the second, past the
+/// detour) with the same error, or both load the same list.
 #[test]
 fn a_run_of_strs_fails_where_the_loop_would() {
     // `None` is an int (`BININT1 7`), `Some(text)` a memoized str.
-    fn list(items: &[Option<&[u8]>], detour: bool) -> Vec<u8> {
+    fn list(items: &[Option<&[u8]>], (head, tail): (&[u8], &[u8]), detour: bool) -> Vec<u8> {
         let mut out = b"\x80\x05](".to_vec();
+        out.extend_from_slice(head);
         if detour {
             out.extend_from_slice(b"N0");
         }
+        out.extend_from_slice(tail);
         for item in items {
             match item {
                 Some(text) => {
@@ -377,15 +380,29 @@ fn a_run_of_strs_fails_where_the_loop_would() {
         });
     }
     let (mut failed, mut loaded) = (0, 0);
-    for items in &inputs {
-        let (run, detour) = (list(items, false), list(items, true));
+    // What stands before the items: nothing (the run after the `MARK`), or a container
+    // the run resumes after (its `APPENDS`, its `SETITEMS`, a tuple's `MEMOIZE`), in
+    // two parts with the detour between them.
+    let befores: [(&[u8], &[u8]); 4] = [
+        (b"", b""),
+        (b"](e", b""),
+        (b"}(u", b""),
+        (b"(K\x01t", b"\x94"),
+    ];
+    for (items, before) in inputs.iter().flat_map(|items| befores.map(|b| (items, b))) {
+        let (run, detour) = (list(items, before, false), list(items, before, true));
         for options in &limits {
             match (load_with(&run, options), load_with(&detour, options)) {
                 (Err(a), Err(b)) => {
                     assert_eq!(a.kind(), b.kind(), "{items:?}");
                     assert_eq!(a.opcode(), b.opcode(), "{items:?}");
-                    // The items start at offset 4; the list and its mark come before.
-                    let shift = if a.offset() >= 4 { 2 } else { 0 };
+                    // The items start at offset 4 and what stands before them; the
+                    // list and its mark come first.
+                    let shift = if a.offset() >= 4 + before.0.len() as u64 {
+                        2
+                    } else {
+                        0
+                    };
                     assert_eq!(a.offset() + shift, b.offset(), "{items:?} {options:?}");
                     failed += 1;
                 }

@@ -1,9 +1,16 @@
 //! [`Arena`]: where a pickle's objects live, in three flat vectors.
 //!
-//! Every node is one 24-byte record; every container's items are a range of one
+//! Every node is one 16-byte record; every container's items are a range of one
 //! shared vector of 8-byte [`Slot`]s; str and bytes payloads borrow the input, or sit
 //! in one shared byte vector when they had to be decoded. Loading allocates no memory
 //! per object: a pickle of 200,000 small dicts used to make 200,000 `malloc` calls.
+//!
+//! A borrowed payload is held as where it lies in one of the arena's sources (the
+//! input, an out-of-band buffer), not as a slice: a slice's pointer and length made
+//! every node 24 bytes. Memory the load touches for the first time costs a page fault
+//! and the zeroing of the page, which on a virtual machine was most of the time of
+//! loading a large pickle; a third less for each node is a fifth less memory for a
+//! pickle of short strs.
 //!
 //! A container's range grows in place while it is the last thing in the slot vector
 //! (a list filled by `APPENDS` batches of ints); when something else was stored after
@@ -21,13 +28,13 @@ use crate::error::ErrorKind;
 
 /// What one node is, stored (see [`Node`] for what each kind means).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Stored<'a> {
+pub(crate) enum Stored {
     BigInt(Box<BigInt>),
-    Str(&'a [u8]),
+    Str(Borrowed),
     StrOwned(Span),
-    Bytes(&'a [u8]),
+    Bytes(Borrowed),
     BytesOwned(Span),
-    ByteArray(&'a [u8]),
+    ByteArray(Borrowed),
     ByteArrayOwned(Span),
     List(Range),
     Tuple(Range),
@@ -37,11 +44,51 @@ pub(crate) enum Stored<'a> {
     Inert(Box<Inert>),
 }
 
-/// A payload in [`Arena::owned`].
+/// A payload in [`Arena::owned`]: its start and length, 48 bits each, packed in three
+/// words (two `usize`s made a node 24 bytes).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Span {
-    start: usize,
-    len: usize,
+pub(crate) struct Span([u32; 3]);
+
+impl Span {
+    fn new(start: usize, len: usize) -> Span {
+        let (start, len) = (start as u64, len as u64);
+        debug_assert!(start >> 48 == 0 && len >> 48 == 0, "a payload past 256 TiB");
+        let high = (start >> 32) as u32 & 0xffff | ((len >> 32) as u32) << 16;
+        Span([start as u32, len as u32, high])
+    }
+
+    #[inline]
+    fn bytes(self) -> std::ops::Range<usize> {
+        let [start, len, high] = self.0.map(u64::from);
+        let start = start | (high & 0xffff) << 32;
+        let len = len | (high >> 16) << 32;
+        start as usize..(start + len) as usize
+    }
+}
+
+/// A payload borrowed from [`Arena::sources`]: `len` bytes from `start` of source
+/// `source`. A payload that lies past 4 GiB of its source, or is that long, is a
+/// source of its own, whole (`len` is then [`WHOLE`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Borrowed {
+    source: u32,
+    start: u32,
+    len: u32,
+}
+
+/// The [`Borrowed::len`] of a payload that is its whole source.
+const WHOLE: u32 = u32::MAX;
+
+impl Borrowed {
+    /// The payload, read from the arena's `sources`.
+    #[inline(always)]
+    fn bytes<'s>(self, sources: &[&'s [u8]]) -> &'s [u8] {
+        let source = sources[self.source as usize];
+        match self.len {
+            WHOLE => source,
+            len => &source[self.start as usize..][..len as usize],
+        }
+    }
 }
 
 /// A container's slots: `len` in use from `start`, room for `cap`.
@@ -127,10 +174,16 @@ impl SlotSource for [Slot] {
 /// The nodes of one pickle (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Arena<'a> {
-    nodes: Vec<Stored<'a>>,
+    nodes: Vec<Stored>,
     slots: Vec<Slot>,
     wides: Vec<u64>,
     owned: Vec<u8>,
+    /// What borrowed payloads lie in: the input first, then any payload that is not in
+    /// the input (an out-of-band buffer).
+    sources: Vec<&'a [u8]>,
+    /// The input's address and how much of it [`Borrowed`] reaches (up to 4 GiB), read
+    /// for each payload borrowed. `(0, 0)` without an input: an empty slice lies there.
+    input_window: (usize, usize),
     /// Slots left behind or reserved ahead by containers that moved, for the
     /// allocation limit (see [`Arena::moved_slots`]).
     moved: u64,
@@ -154,6 +207,17 @@ fn too_many_slots() -> ErrorKind {
 }
 
 impl<'a> Arena<'a> {
+    /// An empty arena whose payloads will mostly be borrowed from `input`.
+    pub(crate) fn with_input(input: &'a [u8]) -> Arena<'a> {
+        // Below `WHOLE`, so that a start and length inside it are both below it too.
+        let window = input.len().min(WHOLE as usize - 1);
+        Arena {
+            sources: vec![input],
+            input_window: (input.as_ptr() as usize, window),
+            ..Arena::default()
+        }
+    }
+
     /// How many nodes there are.
     #[inline]
     pub(crate) fn len(&self) -> usize {
@@ -176,24 +240,71 @@ impl<'a> Arena<'a> {
 
     /// What node `id` is, stored.
     #[inline]
-    pub(crate) fn stored(&self, id: NodeId) -> &Stored<'a> {
+    pub(crate) fn stored(&self, id: NodeId) -> &Stored {
         &self.nodes[id.index()]
     }
 
+    /// The text of node `id` if it is a str.
     #[inline(always)]
-    fn view<'p>(&'p self, stored: &'p Stored<'a>) -> Node<'p> {
-        let owned = |span: &Span| &self.owned[span.start..span.start + span.len];
+    pub(crate) fn str_bytes(&self, id: NodeId) -> Option<&[u8]> {
+        match self.nodes[id.index()] {
+            Stored::Str(borrowed) => Some(self.borrowed(borrowed)),
+            Stored::StrOwned(span) => Some(&self.owned[span.bytes()]),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn borrowed(&self, borrowed: Borrowed) -> &'a [u8] {
+        borrowed.bytes(&self.sources)
+    }
+
+    /// Where `bytes` lies among the sources, which it joins if it does not lie in the
+    /// input's first 4 GiB.
+    #[inline(always)]
+    fn borrow(&mut self, bytes: &'a [u8]) -> Borrowed {
+        // Addresses are compared, never dereferenced.
+        let (base, window) = self.input_window;
+        let start = (bytes.as_ptr() as usize).wrapping_sub(base);
+        if start <= window && bytes.len() <= window - start {
+            return Borrowed {
+                source: 0,
+                start: start as u32,
+                len: bytes.len() as u32,
+            };
+        }
+        self.add_source(bytes)
+    }
+
+    #[inline(never)]
+    fn add_source(&mut self, bytes: &'a [u8]) -> Borrowed {
+        if self.sources.is_empty() {
+            // An arena made without its input: an empty one stands for it.
+            self.sources.push(&[]);
+        }
+        let source = self.sources.len() as u32;
+        self.sources.push(bytes);
+        Borrowed {
+            source,
+            start: 0,
+            len: WHOLE,
+        }
+    }
+
+    #[inline(always)]
+    fn view<'p>(&'p self, stored: &'p Stored) -> Node<'p> {
+        let owned = |span: &Span| &self.owned[span.bytes()];
         let items = |range: &Range| Items {
             slots: &self.slots[range.slots()],
             wides: &self.wides,
         };
         match stored {
             Stored::BigInt(v) => Node::BigInt(v),
-            Stored::Str(bytes) => Node::Str(PyStr::trusted(bytes)),
+            Stored::Str(bytes) => Node::Str(PyStr::trusted(self.borrowed(*bytes))),
             Stored::StrOwned(span) => Node::Str(PyStr::trusted(owned(span))),
-            Stored::Bytes(bytes) => Node::Bytes(bytes),
+            Stored::Bytes(bytes) => Node::Bytes(self.borrowed(*bytes)),
             Stored::BytesOwned(span) => Node::Bytes(owned(span)),
-            Stored::ByteArray(bytes) => Node::ByteArray(bytes),
+            Stored::ByteArray(bytes) => Node::ByteArray(self.borrowed(*bytes)),
             Stored::ByteArrayOwned(span) => Node::ByteArray(owned(span)),
             Stored::List(range) => Node::List(items(range)),
             Stored::Tuple(range) => Node::Tuple(items(range)),
@@ -218,7 +329,7 @@ impl<'a> Arena<'a> {
     }
 
     #[inline(always)]
-    fn push(&mut self, stored: Stored<'a>) -> NodeId {
+    fn push(&mut self, stored: Stored) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(stored);
         id
@@ -229,21 +340,21 @@ impl<'a> Arena<'a> {
     #[inline(always)]
     pub(crate) fn push_payload(&mut self, kind: PayloadKind, payload: Cow<'a, [u8]>) -> NodeId {
         let stored = match payload {
-            Cow::Borrowed(bytes) => match kind {
-                PayloadKind::Str => Stored::Str(bytes),
-                PayloadKind::Bytes => Stored::Bytes(bytes),
-                PayloadKind::ByteArray => Stored::ByteArray(bytes),
-            },
+            Cow::Borrowed(bytes) => {
+                let bytes = self.borrow(bytes);
+                match kind {
+                    PayloadKind::Str => Stored::Str(bytes),
+                    PayloadKind::Bytes => Stored::Bytes(bytes),
+                    PayloadKind::ByteArray => Stored::ByteArray(bytes),
+                }
+            }
             Cow::Owned(bytes) => self.owned_payload(kind, &bytes),
         };
         self.push(stored)
     }
 
-    fn owned_payload(&mut self, kind: PayloadKind, bytes: &[u8]) -> Stored<'a> {
-        let span = Span {
-            start: self.owned.len(),
-            len: bytes.len(),
-        };
+    fn owned_payload(&mut self, kind: PayloadKind, bytes: &[u8]) -> Stored {
+        let span = Span::new(self.owned.len(), bytes.len());
         self.owned.extend_from_slice(bytes);
         match kind {
             PayloadKind::Str => Stored::StrOwned(span),
@@ -269,7 +380,7 @@ impl<'a> Arena<'a> {
             }
             // `builtins::fold` passes only payloads; anything else would be a bug there,
             // and gives empty bytes rather than a panic on a hostile pickle.
-            _ => Stored::BytesOwned(Span { start: 0, len: 0 }),
+            _ => Stored::BytesOwned(Span::new(0, 0)),
         };
         self.push(stored)
     }
@@ -550,11 +661,10 @@ impl<'a> Arena<'a> {
     /// Detaches the arena from the input, copying the payloads it borrows.
     pub(crate) fn into_owned(self) -> Arena<'static> {
         let mut owned = self.owned;
-        let mut copy = |bytes: &[u8]| {
-            let span = Span {
-                start: owned.len(),
-                len: bytes.len(),
-            };
+        let sources = self.sources;
+        let mut copy = |borrowed: Borrowed| {
+            let bytes = borrowed.bytes(&sources);
+            let span = Span::new(owned.len(), bytes.len());
             owned.extend_from_slice(bytes);
             span
         };
@@ -582,6 +692,8 @@ impl<'a> Arena<'a> {
             slots: self.slots,
             wides: self.wides,
             owned,
+            sources: Vec::new(),
+            input_window: (0, 0),
             moved: self.moved,
             inerts: self.inerts,
             pushed_again: self.pushed_again,
@@ -723,6 +835,52 @@ mod tests {
                 prop_assert_eq!(arena.slot_count(id), expected.len());
             }
         }
+    }
+
+    #[test]
+    fn a_span_keeps_48_bits_of_start_and_length() {
+        for (start, len) in [
+            (0, 0),
+            (7, 3),
+            (u32::MAX as usize, 1),
+            (1 << 47, (1 << 40) + 5),
+        ] {
+            assert_eq!(Span::new(start, len).bytes(), start..start + len);
+        }
+    }
+
+    #[test]
+    fn payloads_outside_the_input_are_sources_of_their_own() {
+        let input = b"0123456789".as_slice();
+        let buffer = b"elsewhere".to_vec();
+        let mut arena = Arena::with_input(&input[..8]);
+        let inside = arena.push_payload(PayloadKind::Bytes, Cow::Borrowed(&input[2..5]));
+        let at_end = arena.push_payload(PayloadKind::Bytes, Cow::Borrowed(&input[8..8]));
+        // Past the input the arena was given, by one byte: not inside it.
+        let past = arena.push_payload(PayloadKind::Bytes, Cow::Borrowed(&input[7..9]));
+        let other = arena.push_payload(PayloadKind::Str, Cow::Borrowed(&buffer[..]));
+        let again = arena.push_payload(PayloadKind::Bytes, Cow::Borrowed(&input[0..1]));
+        assert_eq!(arena.node(inside), Node::Bytes(b"234"));
+        assert_eq!(arena.node(at_end), Node::Bytes(b""));
+        assert_eq!(arena.node(past), Node::Bytes(b"78"));
+        assert_eq!(arena.node(other), Node::Str(PyStr::trusted(b"elsewhere")));
+        assert_eq!(arena.node(again), Node::Bytes(b"0"));
+        assert_eq!(
+            arena.sources.len(),
+            3,
+            "the input, then the two payloads outside it"
+        );
+        let mut without_input = Arena::default();
+        let id = without_input.push_payload(PayloadKind::Bytes, Cow::Borrowed(&input[1..3]));
+        assert_eq!(without_input.node(id), Node::Bytes(b"12"));
+        let owned = arena.into_owned();
+        assert_eq!(owned.node(other), Node::Str(PyStr::trusted(b"elsewhere")));
+        assert_eq!(owned.node(past), Node::Bytes(b"78"));
+    }
+
+    #[test]
+    fn a_node_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Stored>(), 16);
     }
 
     #[test]

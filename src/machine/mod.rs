@@ -1519,7 +1519,7 @@ fn set_items(
     flat: &[Value],
 ) -> Result<(), ErrorKind> {
     let count = flat.len() / 2;
-    if arena.slot_count(id) == 0 && count < keys::LINEAR_SEARCH_MAX {
+    if arena.slot_count(id) == 0 && count < keys::FILL_SMALL_MAX {
         // One batch into an empty dict (a record): its keys are merged among themselves
         // first, then stored at once.
         scratch.clear();

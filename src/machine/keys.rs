@@ -151,7 +151,8 @@ fn word_le(bytes: &[u8]) -> u64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filled {
     /// Their keys are distinct: the pairs are stored as they are (the entries are left
-    /// empty).
+    /// empty). Keys are distinct when they are the template's (see [`Keys::template`]),
+    /// or when none was found twice.
     AsTheyAre,
     /// The entries hold the pairs, equal keys merged.
     Merged,
@@ -578,9 +579,20 @@ impl Keys {
         let mut table = [0u8; FILL_TABLE];
         debug_assert!(pairs < FILL_SMALL_MAX, "fill_small of {pairs} pairs");
         let tabled = pairs > FILL_SCAN_MAX;
+        // Until a key repeats, the pairs are those of `flat` up to `index`: `entries`
+        // is filled only from the first repeat on (most dicts have none).
+        let mut merged = false;
         for index in 0..pairs {
             let (key, value) = (flat[2 * index], flat[2 * index + 1]);
-            let reduced = self.key_of(arena, key)?;
+            let reduced = match self.key_of(arena, key) {
+                Ok(reduced) => reduced,
+                Err(error) => {
+                    if !merged {
+                        entries.extend_from_slice(&flat[..2 * index]);
+                    }
+                    return Err(error);
+                }
+            };
             let print = fingerprint(reduced);
             let same = |position: usize| {
                 let (other, other_print) = self.recent[position];
@@ -602,9 +614,17 @@ impl Keys {
                 }
             };
             match found {
-                Some(position) => entries[2 * position + 1] = value,
+                Some(position) => {
+                    if !merged {
+                        entries.extend_from_slice(&flat[..2 * index]);
+                        merged = true;
+                    }
+                    entries[2 * position + 1] = value;
+                }
                 None => {
-                    entries.extend([key, value]);
+                    if merged {
+                        entries.extend([key, value]);
+                    }
                     self.recent.push((reduced, print));
                     if let Some(slot) = free {
                         // Positions stay below FILL_TABLE / 2, so position + 1 fits.
@@ -614,7 +634,10 @@ impl Keys {
             }
         }
         self.template = Some(owner);
-        Ok(Filled::Merged)
+        Ok(match merged {
+            true => Filled::Merged,
+            false => Filled::AsTheyAre,
+        })
     }
 
     /// Notes that `key` now stands at `position` of container `owner`.

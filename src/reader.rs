@@ -214,7 +214,7 @@ impl<'a> Reader<'a> {
 
 /// Where the first `\n` in `bytes` is. Eight bytes at a time: the lines of protocol 0
 /// (an `INT`, a `LONG`, a memo key) are mostly 2 to 22 bytes long.
-fn find_newline(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn find_newline(bytes: &[u8]) -> Option<usize> {
     const EACH: u64 = 0x0101_0101_0101_0101;
     let mut at = 0;
     while let Some(chunk) = bytes.get(at..at + 8) {

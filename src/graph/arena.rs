@@ -567,22 +567,32 @@ impl<'a> Arena<'a> {
     /// When the arena would hold more than `u32::MAX` slots.
     #[inline(always)]
     pub(crate) fn push_item(&mut self, id: NodeId, item: Value) -> Result<(), ErrorKind> {
+        if self.push_item_in_place(id, item) {
+            return Ok(());
+        }
+        self.append(id, &[item])
+    }
+
+    /// [`Arena::push_item`] when list or set `id` has room, or is the last container
+    /// and can grow where it is; false (and nothing done) when it would have to move.
+    #[inline(always)]
+    pub(crate) fn push_item_in_place(&mut self, id: NodeId, item: Value) -> bool {
         let end = self.slots.len();
         if let Stored::List(range) | Stored::Set(range) = &mut self.nodes[id.index()] {
             if range.len < range.cap {
                 let at = range.start as usize + range.len as usize;
                 self.slots[at] = Slot::pack(item, &mut self.wides);
                 range.len += 1;
-                return Ok(());
+                return true;
             }
             if range.start as usize + range.cap as usize == end && end < MAX_SLOTS {
                 self.slots.push(Slot::pack(item, &mut self.wides));
                 range.len += 1;
                 range.cap += 1;
-                return Ok(());
+                return true;
             }
         }
-        self.append(id, &[item])
+        false
     }
 
     /// Appends `items` to container `id`.

@@ -5,6 +5,7 @@
 mod keys;
 mod memo;
 mod stack;
+mod text_run;
 
 use std::borrow::Cow;
 
@@ -279,7 +280,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             Opcode::Float => self.op_float(),
             Opcode::BinFloat => self.op_binfloat(),
             Opcode::EmptyList => self.push_container(ContainerKind::List, &[]),
-            Opcode::Append => self.op_append(),
+            Opcode::Append => self.op_append().map(|()| self.resume_text_appends()),
             Opcode::Appends => self.op_appends().map(|()| self.resume_run()),
             Opcode::List => self.op_list(),
             Opcode::EmptyTuple => self.push_container(ContainerKind::Tuple, &[]),

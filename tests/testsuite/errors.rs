@@ -420,3 +420,103 @@ fn a_run_of_strs_fails_where_the_loop_would() {
     }
     assert!(failed > 0 && loaded > 0, "{failed} failed, {loaded} loaded");
 }
+
+/// Protocol 0's list items (`I...\n` or `L...L\n`, then `APPEND`) after the first are
+/// taken by a loop of their own; with a `NONE` and a `POP` after each `APPEND`, they go
+/// through the dispatch loop one opcode at a time. Under every limit, and with a bad or
+/// big item anywhere, both fail at the same opcode of the same item with the same
+/// error, or both load the same list.
+#[test]
+fn protocol_0_items_fail_where_the_loop_would() {
+    let good: Vec<&[u8]> = vec![
+        b"I5\n",
+        b"L-123L\n",
+        b"I01\n",
+        b"L9223372036854775807L\n",
+        b"I00\n",
+        b"I-140737488355329\n",
+        b"L7L\n",
+    ];
+    let bad: Vec<&[u8]> = vec![
+        b"I12x\n",
+        b"L18446744073709551616L\n",
+        b"I1234567\n",
+        b"L\n",
+        b"I 42\n",
+    ];
+    let mut lists: Vec<Vec<&[u8]>> = vec![good.clone()];
+    for at in 0..good.len() {
+        for &item in &bad {
+            let mut items = good.clone();
+            items[at] = item;
+            lists.push(items);
+        }
+    }
+    // What stands before the items: nothing, or a list inside the list (which then is
+    // not the last container and must move to grow).
+    let befores: [&[u8]; 2] = [b"", b"(lp1\nI1\naa"];
+    // Each item's end in the run's bytes, to map an offset there to the detour's.
+    let encode = |items: &[&[u8]], before: &[u8], detour: bool| {
+        let mut out = b"(lp0\n".to_vec();
+        out.extend_from_slice(before);
+        let mut ends = Vec::new();
+        for item in items {
+            out.extend_from_slice(item);
+            out.push(b'a');
+            ends.push(out.len() as u64);
+            if detour {
+                out.extend_from_slice(b"N0");
+            }
+        }
+        out.push(b'.');
+        (out, ends)
+    };
+    let mut limits = vec![LoadOptions::default()];
+    for n in 1..6 {
+        limits.push(LoadOptions {
+            max_stack: n,
+            ..LoadOptions::default()
+        });
+        limits.push(LoadOptions {
+            max_int_digits: n * 3,
+            ..LoadOptions::default()
+        });
+    }
+    for bytes in (0..400).step_by(4) {
+        limits.push(LoadOptions {
+            max_alloc_bytes: bytes,
+            ..LoadOptions::default()
+        });
+    }
+    let (mut failed, mut loaded) = (0, 0);
+    for items in &lists {
+        for before in befores {
+            let (run, ends) = encode(items, before, false);
+            let (detour, _) = encode(items, before, true);
+            for options in &limits {
+                match (load_with(&run, options), load_with(&detour, options)) {
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.kind(), b.kind(), "{items:?} {options:?}");
+                        assert_eq!(a.opcode(), b.opcode(), "{items:?} {options:?}");
+                        let items_before = ends.iter().filter(|&&end| end <= a.offset()).count();
+                        assert_eq!(
+                            a.offset() + 2 * items_before as u64,
+                            b.offset(),
+                            "{items:?} {options:?}"
+                        );
+                        failed += 1;
+                    }
+                    (Ok(a), Ok(b)) => {
+                        let repr = |p: &picklegraph::Pickle<'_>| {
+                            picklegraph::render::repr::repr(p, p.root(), usize::MAX).0
+                        };
+                        assert_eq!(repr(&a), repr(&b), "{items:?} {options:?}");
+                        loaded += 1;
+                    }
+                    (a, b) => panic!("{items:?} {options:?}: {:?} against {:?}", a.err(), b.err()),
+                }
+            }
+        }
+    }
+    assert!(failed > 0 && loaded > 0, "{failed} failed, {loaded} loaded");
+}

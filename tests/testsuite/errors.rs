@@ -311,6 +311,48 @@ fn newobj_operands_of_certain_wrong_type_are_refused() {
     );
 }
 
+/// Loads `run` (a pickle a fast path takes) and `detour` (the same objects through the
+/// dispatch loop) under `options`: both fail with the same error at the same opcode,
+/// the detour's at `detour_offset` of the run's offset, or both load the same objects
+/// with as many memo entries. True when both failed.
+fn fail_alike(
+    run: &[u8],
+    detour: &[u8],
+    options: &LoadOptions,
+    detour_offset: impl Fn(u64) -> u64,
+    what: &dyn std::fmt::Debug,
+) -> bool {
+    match (load_with(run, options), load_with(detour, options)) {
+        (Err(a), Err(b)) => {
+            assert_eq!(a.kind(), b.kind(), "{what:?} {options:?}");
+            assert_eq!(a.opcode(), b.opcode(), "{what:?} {options:?}");
+            assert_eq!(
+                detour_offset(a.offset()),
+                b.offset(),
+                "{what:?} {options:?}"
+            );
+            true
+        }
+        (Ok(a), Ok(b)) => {
+            let repr = |p: &picklegraph::Pickle<'_>| {
+                picklegraph::render::repr::repr(p, p.root(), usize::MAX).0
+            };
+            assert_eq!(repr(&a), repr(&b), "{what:?} {options:?}");
+            assert_eq!(a.memo_len(), b.memo_len(), "{what:?} {options:?}");
+            false
+        }
+        (a, b) => panic!("{what:?} {options:?}: {:?} against {:?}", a.err(), b.err()),
+    }
+}
+
+/// Allocation limits from 0 to `max` bytes, `step` apart.
+fn alloc_limits(max: u64, step: usize) -> impl Iterator<Item = LoadOptions> {
+    (0..max).step_by(step).map(|bytes| LoadOptions {
+        max_alloc_bytes: bytes,
+        ..LoadOptions::default()
+    })
+}
+
 /// A list of strs right after its `MARK`, or strs among numbers, is loaded by a run that
 /// skips the dispatch loop, and so are the items after a container inside the list (an
 /// empty list, dict or tuple first); the same items after a `NONE` and a `POP` go
@@ -373,12 +415,7 @@ fn a_run_of_strs_fails_where_the_loop_would() {
             ..LoadOptions::default()
         });
     }
-    for bytes in (0..2_000).step_by(8) {
-        limits.push(LoadOptions {
-            max_alloc_bytes: bytes,
-            ..LoadOptions::default()
-        });
-    }
+    limits.extend(alloc_limits(2_000, 8));
     let (mut failed, mut loaded) = (0, 0);
     // What stands before the items: nothing (the run after the `MARK`), or a container
     // the run resumes after (its `APPENDS`, its `SETITEMS`, a tuple's `MEMOIZE`), in
@@ -391,30 +428,14 @@ fn a_run_of_strs_fails_where_the_loop_would() {
     ];
     for (items, before) in inputs.iter().flat_map(|items| befores.map(|b| (items, b))) {
         let (run, detour) = (list(items, before, false), list(items, before, true));
+        // The items start at offset 4 and what stands before them; the list and its
+        // mark come first.
+        let start = 4 + before.0.len() as u64;
+        let detour_offset = |offset: u64| if offset >= start { offset + 2 } else { offset };
         for options in &limits {
-            match (load_with(&run, options), load_with(&detour, options)) {
-                (Err(a), Err(b)) => {
-                    assert_eq!(a.kind(), b.kind(), "{items:?}");
-                    assert_eq!(a.opcode(), b.opcode(), "{items:?}");
-                    // The items start at offset 4 and what stands before them; the
-                    // list and its mark come first.
-                    let shift = if a.offset() >= 4 + before.0.len() as u64 {
-                        2
-                    } else {
-                        0
-                    };
-                    assert_eq!(a.offset() + shift, b.offset(), "{items:?} {options:?}");
-                    failed += 1;
-                }
-                (Ok(a), Ok(b)) => {
-                    let repr = |p: &picklegraph::Pickle<'_>| {
-                        picklegraph::render::repr::repr(p, p.root(), usize::MAX).0
-                    };
-                    assert_eq!(repr(&a), repr(&b));
-                    assert_eq!(a.memo_len(), b.memo_len(), "{items:?} {options:?}");
-                    loaded += 1;
-                }
-                (a, b) => panic!("{items:?}: {:?} against {:?}", a.err(), b.err()),
+            match fail_alike(&run, &detour, options, detour_offset, items) {
+                true => failed += 1,
+                false => loaded += 1,
             }
         }
     }
@@ -482,38 +503,19 @@ fn protocol_0_items_fail_where_the_loop_would() {
             ..LoadOptions::default()
         });
     }
-    for bytes in (0..400).step_by(4) {
-        limits.push(LoadOptions {
-            max_alloc_bytes: bytes,
-            ..LoadOptions::default()
-        });
-    }
+    limits.extend(alloc_limits(400, 4));
     let (mut failed, mut loaded) = (0, 0);
     for items in &lists {
         for before in befores {
             let (run, ends) = encode(items, before, false);
             let (detour, _) = encode(items, before, true);
+            // Two bytes more in the detour for each item before the offset.
+            let detour_offset =
+                |offset: u64| offset + 2 * ends.iter().filter(|&&end| end <= offset).count() as u64;
             for options in &limits {
-                match (load_with(&run, options), load_with(&detour, options)) {
-                    (Err(a), Err(b)) => {
-                        assert_eq!(a.kind(), b.kind(), "{items:?} {options:?}");
-                        assert_eq!(a.opcode(), b.opcode(), "{items:?} {options:?}");
-                        let items_before = ends.iter().filter(|&&end| end <= a.offset()).count();
-                        assert_eq!(
-                            a.offset() + 2 * items_before as u64,
-                            b.offset(),
-                            "{items:?} {options:?}"
-                        );
-                        failed += 1;
-                    }
-                    (Ok(a), Ok(b)) => {
-                        let repr = |p: &picklegraph::Pickle<'_>| {
-                            picklegraph::render::repr::repr(p, p.root(), usize::MAX).0
-                        };
-                        assert_eq!(repr(&a), repr(&b), "{items:?} {options:?}");
-                        loaded += 1;
-                    }
-                    (a, b) => panic!("{items:?} {options:?}: {:?} against {:?}", a.err(), b.err()),
+                match fail_alike(&run, &detour, options, detour_offset, items) {
+                    true => failed += 1,
+                    false => loaded += 1,
                 }
             }
         }

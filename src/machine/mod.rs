@@ -76,6 +76,7 @@ static RUN_STARTS: [bool; 256] = {
         Opcode::NewTrue,
         Opcode::NewFalse,
         Opcode::ShortBinUnicode,
+        Opcode::BinGet,
     ];
     let mut index = 0;
     while index < starts.len() {
@@ -931,8 +932,17 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn push_scalar_run(&mut self) {
         const APPENDS: u8 = Opcode::Appends.byte();
         debug_assert!(self.run.is_empty(), "a run left from an earlier mark");
-        self.run_wides = self.arena.wides_len();
         let ahead = self.reader.ahead();
+        if self
+            .below_mark_is(|node| matches!(node, Stored::List(_)))
+            .is_none()
+        {
+            // No list for an `APPENDS` to extend (a dict's pairs, a tuple's items):
+            // packed, the run would only be unpacked again.
+            self.take_run::<false>(ahead);
+            return;
+        }
+        self.run_wides = self.arena.wides_len();
         let at = self.take_run::<true>(ahead);
         if ahead.get(at) != Some(&APPENDS) {
             self.unpack_run();
@@ -993,6 +1003,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     #[inline(always)]
     fn take_run<const PACK: bool>(&mut self, ahead: &'a [u8]) -> usize {
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
+        const BINGET: u8 = Opcode::BinGet.byte();
         // As many as the stack has room for: the opcode after the run then fails as
         // it would have on a full stack.
         let end = self.run_len::<PACK>() + self.stack.room();
@@ -1004,7 +1015,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             self.run_push::<PACK>(value);
             at += len;
         }
-        if ahead.get(at) == Some(&SHORT_BINUNICODE) {
+        if matches!(ahead.get(at), Some(&(SHORT_BINUNICODE | BINGET))) {
             at = self.push_strs::<PACK>(ahead, at, end);
         }
         self.reader.advance(at);
@@ -1040,8 +1051,17 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn push_strs<const PACK: bool>(&mut self, ahead: &'a [u8], mut at: usize, end: usize) -> usize {
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
         const MEMOIZE: u8 = Opcode::Memoize.byte();
+        const BINGET: u8 = Opcode::BinGet.byte();
         while self.run_len::<PACK>() < end {
             let (len, value) = match ahead[at..] {
+                // A memoized key or value met again (a record's field names).
+                [BINGET, key, ..] => match self.memo.get(u64::from(key)) {
+                    Some(value) => {
+                        self.arena.note_pushed_again(value);
+                        (2, value)
+                    }
+                    None => break,
+                },
                 [SHORT_BINUNICODE, n, ref rest @ ..] => {
                     let Some((text, after)) = rest.split_at_checked(usize::from(n)) else {
                         break;

@@ -353,53 +353,72 @@ fn alloc_limits(max: u64, step: usize) -> impl Iterator<Item = LoadOptions> {
     })
 }
 
-/// A list of strs right after its `MARK`, or strs among numbers, is loaded by a run that
-/// skips the dispatch loop, and so are the items after a container inside the list (an
-/// empty list, dict or tuple first); the same items after a `NONE` and a `POP` go
-/// through the loop one opcode at a time. Under every limit, and with a bad str
-/// anywhere, both fail at the same opcode (two bytes later in the second, past the
-/// detour) with the same error, or both load the same list.
+/// A list, tuple or dict of strs, numbers and memo gets right after its `MARK` is loaded
+/// by a run that skips the dispatch loop, and so are the items after a container
+/// inside it (an empty list, dict or tuple first); the same items after a `NONE` and a
+/// `POP` go through the loop one opcode at a time. Under every limit, and with a bad
+/// str or a missing memo key anywhere, both fail at the same opcode (two bytes later
+/// in the second, past the detour) with the same error, or both load the same objects.
 #[test]
 fn a_run_of_strs_fails_where_the_loop_would() {
-    // `None` is an int (`BININT1 7`), `Some(text)` a memoized str.
-    fn list(items: &[Option<&[u8]>], (head, tail): (&[u8], &[u8]), detour: bool) -> Vec<u8> {
-        let mut out = b"\x80\x05](".to_vec();
+    fn str_item(text: &[u8]) -> Vec<u8> {
+        let mut out = vec![0x8c, text.len() as u8];
+        out.extend_from_slice(text);
+        out.push(0x94);
+        out
+    }
+    fn container(
+        items: &[Vec<u8>],
+        (open, close): (&[u8], &[u8]),
+        (head, tail): (&[u8], &[u8]),
+        detour: bool,
+    ) -> Vec<u8> {
+        let mut out = b"\x80\x05".to_vec();
+        out.extend_from_slice(open);
         out.extend_from_slice(head);
         if detour {
             out.extend_from_slice(b"N0");
         }
         out.extend_from_slice(tail);
         for item in items {
-            match item {
-                Some(text) => {
-                    out.push(0x8c);
-                    out.push(text.len() as u8);
-                    out.extend_from_slice(text);
-                    out.push(0x94);
-                }
-                None => out.extend_from_slice(b"K\x07"),
-            }
+            out.extend_from_slice(item);
         }
-        out.extend_from_slice(b"e.");
+        out.extend_from_slice(close);
+        out.push(b'.');
         out
     }
-    let strs: Vec<&[u8]> = vec![b"a", "é".as_bytes(), b"", b"xyz", "\u{1f600}".as_bytes()];
-    let all_strs: Vec<Option<&[u8]>> = strs.iter().map(|&s| Some(s)).collect();
-    let mixed: Vec<Option<&[u8]>> = vec![
-        None,
-        Some(strs[0]),
-        None,
-        None,
-        Some(strs[1]),
-        Some(strs[4]),
-        None,
+    let int = b"K\x07".to_vec();
+    let strs: Vec<&[u8]> = vec![
+        b"a",
+        "\u{e9}".as_bytes(),
+        b"",
+        b"xyz",
+        "\u{1f600}".as_bytes(),
+    ];
+    let all_strs: Vec<Vec<u8>> = strs.iter().map(|s| str_item(s)).collect();
+    // Memo key 0 is the first str memoized (or the container before the items); key 9
+    // is never there.
+    let mixed: Vec<Vec<u8>> = vec![
+        int.clone(),
+        str_item(strs[0]),
+        b"h\x00".to_vec(),
+        int.clone(),
+        str_item(strs[1]),
+        str_item(strs[4]),
+        b"h\x01".to_vec(),
+        int.clone(),
     ];
     let mut inputs = vec![all_strs.clone(), mixed.clone()];
     for good in [all_strs, mixed] {
-        for bad in [&b"\xff"[..], b"\xed\xa0", b"\xc3"] {
-            for at in (0..good.len()).filter(|&at| good[at].is_some()) {
+        let bads: Vec<Vec<u8>> = [&b"\xff"[..], b"\xed\xa0", b"\xc3"]
+            .iter()
+            .map(|bad| str_item(bad))
+            .chain([b"h\x09".to_vec()])
+            .collect();
+        for bad in bads {
+            for at in 0..good.len() {
                 let mut items = good.clone();
-                items[at] = Some(bad);
+                items[at] = bad.clone();
                 inputs.push(items);
             }
         }
@@ -417,6 +436,9 @@ fn a_run_of_strs_fails_where_the_loop_would() {
     }
     limits.extend(alloc_limits(2_000, 8));
     let (mut failed, mut loaded) = (0, 0);
+    // The container the items are in: a list (whose run is packed for its `APPENDS`),
+    // a tuple or a dict (whose run goes onto the stack).
+    let containers: [(&[u8], &[u8]); 3] = [(b"](", b"e"), (b"(", b"t"), (b"}(", b"u")];
     // What stands before the items: nothing (the run after the `MARK`), or a container
     // the run resumes after (its `APPENDS`, its `SETITEMS`, a tuple's `MEMOIZE`), in
     // two parts with the detour between them.
@@ -426,16 +448,19 @@ fn a_run_of_strs_fails_where_the_loop_would() {
         (b"}(u", b""),
         (b"(K\x01t", b"\x94"),
     ];
-    for (items, before) in inputs.iter().flat_map(|items| befores.map(|b| (items, b))) {
-        let (run, detour) = (list(items, before, false), list(items, before, true));
-        // The items start at offset 4 and what stands before them; the list and its
-        // mark come first.
-        let start = 4 + before.0.len() as u64;
-        let detour_offset = |offset: u64| if offset >= start { offset + 2 } else { offset };
-        for options in &limits {
-            match fail_alike(&run, &detour, options, detour_offset, items) {
-                true => failed += 1,
-                false => loaded += 1,
+    for items in &inputs {
+        for (kind, before) in containers.iter().flat_map(|&c| befores.map(|b| (c, b))) {
+            let run = container(items, kind, before, false);
+            let detour = container(items, kind, before, true);
+            // The items start after the protocol, the container's opening and what
+            // stands before them.
+            let start = (2 + kind.0.len() + before.0.len()) as u64;
+            let detour_offset = |offset: u64| if offset >= start { offset + 2 } else { offset };
+            for options in &limits {
+                match fail_alike(&run, &detour, options, detour_offset, items) {
+                    true => failed += 1,
+                    false => loaded += 1,
+                }
             }
         }
     }

@@ -17,7 +17,10 @@ How each number is taken (medians of --repeat runs, default 5):
   that is new to the process costs a page fault per 4 KiB), and "warm": loads 2..N in
   one process with gc off, which reuse the memory the earlier loads freed.
 * Ratios use CPU time: on a shared machine the wall time of a 50 ms load mostly measures
-  the other processes. The wall-time ratio is printed beside it. numpy_big
+  the other processes. The wall-time ratio is printed beside it. "paired" is the median
+  of N ratios, each of one picklegraph load and one CPython gc-off load run back to back,
+  which the machine's drift from minute to minute moves less than the ratio of the two
+  medians. numpy_big
   needs numpy: it runs under target/bench-venv/bin/python when the system python3 has
   none, and is skipped for CPython otherwise.
 * Peak RSS: `/usr/bin/time -f %M` of `picklegraph stats FILE` and for
@@ -157,6 +160,21 @@ def cpython_load(python, path, repeat):
     return on, off, warm, peak
 
 
+def paired_ratio(python, path, repeat):
+    """The median, over `repeat` pairs run back to back, of CPython's first load with gc
+    off against picklegraph's load (CPU time): the machine's speed drifts from minute to
+    minute, which separate medians of the two series take into their ratio and a pair
+    mostly does not."""
+    ratios = []
+    for _ in range(repeat):
+        ours = picklegraph_load(path, 1)[0][1]
+        out, _, _, code = run_child([python, "-c", CPYTHON_TIMER, path, "gc_off", "1"])
+        if code != 0 or not ours:
+            return None
+        ratios.append(json.loads(out)[0][1] / ours)
+    return statistics.median(ratios)
+
+
 def command_works(args):
     probe = os.path.join(INPUTS, "memo_bomb.pkl")
     _, _, _, code = run_child([BINARY] + args + [probe], stdout=subprocess.DEVNULL)
@@ -174,7 +192,8 @@ def ratio(a, b):
 def load_table(names, repeat):
     header = (
         "| input | MB | picklegraph CPU ms | wall ms | MB/s (CPU) | pickle.loads gc on CPU ms | gc off CPU ms "
-        "| gc off warm CPU ms | ratio gc on | ratio gc off | ratio gc off warm | ratio gc off (wall) "
+        "| gc off warm CPU ms | ratio gc on | ratio gc off | ratio gc off, paired | ratio gc off warm "
+        "| ratio gc off (wall) "
         "| RSS picklegraph MB | RSS CPython MB | RSS ratio |"
     )
     print(header)
@@ -190,6 +209,7 @@ def load_table(names, repeat):
         loads[name] = cpu
         python = python_for(name)
         theirs = cpython_load(python, path, repeat) if python else None
+        paired = paired_ratio(python, path, repeat) if theirs else None
         none = (None, None)
         (_, on), (off_wall, off), (_, warm), their_rss = theirs if theirs else (none, none, none, None)
         row = [
@@ -203,6 +223,7 @@ def load_table(names, repeat):
             ms(warm) if warm else "-",
             ratio(on, cpu),
             ratio(off, cpu),
+            "%.1fx" % paired if paired else "-",
             ratio(warm, cpu),
             ratio(off_wall, wall),
             "%.1f" % (our_rss / 1024),

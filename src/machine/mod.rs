@@ -917,18 +917,19 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// These opcodes cannot fail but for a short input or a full stack; the run stops
     /// before any such opcode, as before anything else, and leaves it to the loop.
     ///
-    /// A run that holds strs (a list of strs, a dict's str keys and scalar values) goes
-    /// on in [`Machine::push_strs`] from its first `SHORT_BINUNICODE`: each str with the
-    /// `MEMOIZE` after it, for as long as they cannot fail either; it stops before one
-    /// that could, and the loop gives the error it always gave. The strs go in a loop of
-    /// their own: in this one, they made every list of ints a tenth slower.
+    /// A run that holds strs or memo gets (a list of strs, a dict's str keys and scalar
+    /// values, a record's memoized field names) goes on in [`Machine::push_strs`] from
+    /// its first `SHORT_BINUNICODE` or `BINGET`: each str with the `MEMOIZE` after it,
+    /// each memo get of a key that is there, for as long as they cannot fail either; it
+    /// stops before one that could, and the loop gives the error it always gave. They go
+    /// in a loop of their own: in this one, they made every list of ints a tenth slower.
     ///
-    /// The numbers are packed into slots as they are read. When the opcode after them
-    /// is `APPENDS`, they stay packed in [`Machine::run`] for it, which copies them into
-    /// the list as they are: pushed onto the stack as values and packed again, they
-    /// cost a third of the time of loading a list of ints. Otherwise they go onto the
-    /// stack now. Either way the next opcode finds them above the mark, so nothing
-    /// else sees the difference.
+    /// When a list stands below the mark, the values are packed into slots as they are
+    /// read, and when the opcode after them is `APPENDS`, they stay packed in
+    /// [`Machine::run`] for it, which copies them into the list as they are: pushed onto
+    /// the stack as values and packed again, they cost a third of the time of loading a
+    /// list of ints. Otherwise they go onto the stack. Either way the next opcode finds
+    /// them above the mark, so nothing else sees the difference.
     fn push_scalar_run(&mut self) {
         const APPENDS: u8 = Opcode::Appends.byte();
         debug_assert!(self.run.is_empty(), "a run left from an earlier mark");

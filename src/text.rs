@@ -21,6 +21,27 @@ pub enum ParsedInt {
     Big(BigInt),
 }
 
+/// What the line of a protocol 0 `INT` or `LONG` holds, before its digits are parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NumberLine<'a> {
+    /// An `INT` of `00` or `01`: False or True, as protocol 0 writes bools.
+    Bool(bool),
+    /// The digits (and whatever else the line holds), for `int()`'s rules.
+    Digits(&'a [u8]),
+}
+
+/// The line of an `INT` (`long` false) or a `LONG`: an `INT`'s `00` and `01` are bools,
+/// and a `LONG` drops the one trailing `L` that Python 2 wrote. The machine, its loop of
+/// protocol 0 list items and the disassembler all read them so.
+pub(crate) fn number_line(line: &[u8], long: bool) -> NumberLine<'_> {
+    match line {
+        b"00" if !long => NumberLine::Bool(false),
+        b"01" if !long => NumberLine::Bool(true),
+        [digits @ .., b'L'] if long => NumberLine::Digits(digits),
+        _ => NumberLine::Digits(line),
+    }
+}
+
 impl ParsedInt {
     /// Normalizes a big integer to `Small` when it fits.
     pub fn from_big(value: BigInt) -> ParsedInt {

@@ -180,12 +180,9 @@ pub(crate) struct Arena<'a> {
     slots: Vec<Slot>,
     wides: Vec<u64>,
     owned: Vec<u8>,
-    /// What borrowed payloads lie in: the input first, then any payload that is not in
-    /// the input (an out-of-band buffer).
+    /// What borrowed payloads lie in: the input's first 4 GiB (as far as a [`Borrowed`]
+    /// reaches), then each payload that does not lie there (an out-of-band buffer).
     sources: Vec<&'a [u8]>,
-    /// The input's address and how much of it [`Borrowed`] reaches (up to 4 GiB), read
-    /// for each payload borrowed. `(0, 0)` without an input: an empty slice lies there.
-    input_window: (usize, usize),
     /// Slots left behind or reserved ahead by containers that moved, for the
     /// allocation limit (see [`Arena::moved_slots`]).
     moved: u64,
@@ -214,11 +211,10 @@ fn too_many_slots() -> ErrorKind {
 impl<'a> Arena<'a> {
     /// An empty arena whose payloads will mostly be borrowed from `input`.
     pub(crate) fn with_input(input: &'a [u8]) -> Arena<'a> {
-        // Below `WHOLE`, so that a start and length inside it are both below it too.
-        let window = input.len().min(WHOLE as usize - 1);
+        // Shorter than `WHOLE`, so that a start and length inside it are both below it.
+        let window = &input[..input.len().min(WHOLE as usize - 1)];
         Arena {
-            sources: vec![input],
-            input_window: (input.as_ptr() as usize, window),
+            sources: vec![window],
             ..Arena::default()
         }
     }
@@ -265,18 +261,19 @@ impl<'a> Arena<'a> {
     }
 
     /// Where `bytes` lies among the sources, which it joins if it does not lie in the
-    /// input's first 4 GiB.
+    /// first (the input's first 4 GiB).
     #[inline(always)]
     fn borrow(&mut self, bytes: &'a [u8]) -> Borrowed {
-        // Addresses are compared, never dereferenced.
-        let (base, window) = self.input_window;
-        let start = (bytes.as_ptr() as usize).wrapping_sub(base);
-        if start <= window && bytes.len() <= window - start {
-            return Borrowed {
-                source: 0,
-                start: start as u32,
-                len: bytes.len() as u32,
-            };
+        if let Some(window) = self.sources.first() {
+            // Addresses are compared, never dereferenced.
+            let start = (bytes.as_ptr() as usize).wrapping_sub(window.as_ptr() as usize);
+            if start <= window.len() && bytes.len() <= window.len() - start {
+                return Borrowed {
+                    source: 0,
+                    start: start as u32,
+                    len: bytes.len() as u32,
+                };
+            }
         }
         self.add_source(bytes)
     }
@@ -439,8 +436,8 @@ impl<'a> Arena<'a> {
 
     /// Inert node `id`, to record a mutation on it.
     pub(crate) fn inert_mut(&mut self, id: NodeId) -> Option<&mut Inert> {
-        match &mut self.nodes[id.index()] {
-            Stored::Inert(index) => self.inerts.get_mut(*index as usize),
+        match self.nodes[id.index()] {
+            Stored::Inert(index) => self.inerts.get_mut(index as usize),
             _ => None,
         }
     }
@@ -693,16 +690,7 @@ impl<'a> Arena<'a> {
                 Stored::Str(bytes) => Stored::StrOwned(copy(bytes)),
                 Stored::Bytes(bytes) => Stored::BytesOwned(copy(bytes)),
                 Stored::ByteArray(bytes) => Stored::ByteArrayOwned(copy(bytes)),
-                Stored::StrOwned(span) => Stored::StrOwned(span),
-                Stored::BytesOwned(span) => Stored::BytesOwned(span),
-                Stored::ByteArrayOwned(span) => Stored::ByteArrayOwned(span),
-                Stored::BigInt(index) => Stored::BigInt(index),
-                Stored::List(range) => Stored::List(range),
-                Stored::Tuple(range) => Stored::Tuple(range),
-                Stored::Dict(range) => Stored::Dict(range),
-                Stored::Set(range) => Stored::Set(range),
-                Stored::FrozenSet(range) => Stored::FrozenSet(range),
-                Stored::Inert(index) => Stored::Inert(index),
+                other => other,
             })
             .collect();
         Arena {
@@ -711,7 +699,6 @@ impl<'a> Arena<'a> {
             wides: self.wides,
             owned,
             sources: Vec::new(),
-            input_window: (0, 0),
             moved: self.moved,
             bigints: self.bigints,
             inerts: self.inerts,

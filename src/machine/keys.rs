@@ -396,13 +396,17 @@ impl Keys {
         Ok(key)
     }
 
-    /// The key of a node, reduced afresh.
+    /// The key of a node, reduced afresh. A short str never comes here: [`Keys::key_of`]
+    /// reduces it in place.
     fn node_key(&mut self, arena: &Arena<'_>, id: NodeId) -> Result<Key, ErrorKind> {
         Ok(match arena.node(id) {
-            Node::Str(text) => match Short::of(1, text.as_bytes()) {
-                Some(short) => Key::Short(short),
-                None => Key::Str(self.text_id(arena, id, 1)),
-            },
+            Node::Str(text) => {
+                debug_assert!(
+                    text.as_bytes().len() > SHORT,
+                    "a short str key reduced here"
+                );
+                Key::Str(self.text_id(arena, id, 1))
+            }
             Node::Bytes(bytes) => match Short::of(2, bytes) {
                 Some(short) => Key::Short(short),
                 None => Key::Bytes(self.text_id(arena, id, 2)),

@@ -39,7 +39,9 @@ pub struct Memo {
     /// under it, the keys after it holding the nodes after it up to the next run's first
     /// key.
     runs: Vec<(u64, u32)>,
-    /// The node that would continue the last run.
+    /// The node that would continue the last run: derived from the last run and `len`,
+    /// and kept because `MEMOIZE`'s check is then one comparison (derived each time, it
+    /// cost the strs load 3% more instructions).
     expected: u32,
     dense: Vec<u32>,
     scalars: HashMap<u64, Value>,

@@ -17,7 +17,7 @@ use crate::graph::{
 use crate::limits::{LoadOptions, StringEncoding};
 use crate::opcode::Opcode;
 use crate::reader::Reader;
-use crate::text::{self, ParsedInt};
+use crate::text::{self, NumberLine, ParsedInt};
 
 use keys::Keys;
 use memo::Memo;
@@ -446,16 +446,19 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_int(&mut self) -> Result<(), ErrorKind> {
+        self.push_number_line(false, "INT")
+    }
+
+    /// The `INT` (`long` false) or `LONG` named `what` whose line comes next.
+    fn push_number_line(&mut self, long: bool, what: &'static str) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
-        match line {
-            b"00" => self.stack.push(Value::Bool(false)),
-            b"01" => self.stack.push(Value::Bool(true)),
-            _ => {
-                let value = text::parse_int_with_limit(line, true, self.options.max_int_digits)
-                    .map_err(Self::malformed("INT"))?;
-                self.push_int(value)
-            }
-        }
+        let digits = match text::number_line(line, long) {
+            NumberLine::Bool(value) => return self.stack.push(Value::Bool(value)),
+            NumberLine::Digits(digits) => digits,
+        };
+        let value = text::parse_int_with_limit(digits, true, self.options.max_int_digits)
+            .map_err(Self::malformed(what))?;
+        self.push_int(value)
     }
 
     fn op_binint(&mut self) -> Result<(), ErrorKind> {
@@ -474,11 +477,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_long(&mut self) -> Result<(), ErrorKind> {
-        let line = self.reader.line()?;
-        let digits = line.strip_suffix(b"L").unwrap_or(line);
-        let value = text::parse_int_with_limit(digits, true, self.options.max_int_digits)
-            .map_err(Self::malformed("LONG"))?;
-        self.push_int(value)
+        self.push_number_line(true, "LONG")
     }
 
     fn op_long1(&mut self) -> Result<(), ErrorKind> {
@@ -940,7 +939,7 @@ impl<'a, 'o> Machine<'a, 'o> {
         {
             // No list for an `APPENDS` to extend (a dict's pairs, a tuple's items):
             // packed, the run would only be unpacked again.
-            self.take_run::<false>(ahead);
+            self.take_unpacked_run(ahead);
             return;
         }
         self.run_wides = self.arena.wides_len();
@@ -987,12 +986,14 @@ impl<'a, 'o> Machine<'a, 'o> {
         if let Ok(&Value::Node(id)) = self.stack.top_ref() {
             if self.run_memoize(id) {
                 self.reader.advance(1);
-                self.take_run::<false>(&ahead[1..]);
+                self.take_unpacked_run(&ahead[1..]);
             }
         }
     }
 
-    /// Out of line: most containers end where no run follows.
+    /// A run onto the stack, in one place for the three that start one (a mark with no
+    /// list below it, the end of a container, a tuple's `MEMOIZE`), and out of line:
+    /// most containers end where no run follows.
     #[inline(never)]
     fn take_unpacked_run(&mut self, ahead: &'a [u8]) {
         self.take_run::<false>(ahead);

@@ -5,7 +5,7 @@
 use super::{Machine, SLOT_COST};
 use crate::graph::{Stored, Value};
 use crate::reader::find_newline;
-use crate::text::{self, ParsedInt};
+use crate::text::{self, NumberLine, ParsedInt};
 
 impl<'a> Machine<'a, '_> {
     /// After an `APPEND` to a list: the items that follow it in protocol 0's form, each
@@ -19,17 +19,18 @@ impl<'a> Machine<'a, '_> {
     }
 
     /// The loop of [`Machine::resume_text_appends`]. It stops before an item that could
-    /// fail or that it does not take (a big int, a malformed line, a full stack or
-    /// allocation limit, a list that would have to move), which the dispatch loop then
+    /// fail or that it does not take (a big int, a malformed line, the allocation limit,
+    /// a list that would have to move), which the dispatch loop then
     /// runs as it always did, with its error.
     #[inline(never)]
     fn text_appends(&mut self, ahead: &'a [u8]) {
         let Ok(Value::Node(list)) = self.stack.top() else {
             return;
         };
-        // The `INT` would fail on a full stack, and the `APPEND` on a container other
-        // than a list (which the loop then records or refuses).
-        if !matches!(self.arena.stored(list), Stored::List(_)) || self.stack.room() == 0 {
+        // The `APPEND` would not take an int for a container other than a list (the
+        // loop records or refuses it). Each `INT` has the stack's room: the `APPEND`
+        // before it has just popped a value.
+        if !matches!(self.arena.stored(list), Stored::List(_)) {
             return;
         }
         let max_digits = self.options.max_int_digits;
@@ -48,25 +49,25 @@ impl<'a> Machine<'a, '_> {
 }
 
 /// The number at the start of `ahead` (`INT` or `LONG`) with the `APPEND` right after
-/// it, and their length, when the number fits in 64 bits and parses as the opcode's
-/// own parser would.
+/// it, and their length, when the number fits in 64 bits: read as the opcode reads it
+/// ([`Machine::push_number_line`]).
 fn text_item(ahead: &[u8], max_digits: usize) -> Option<(usize, Value)> {
     let (&opcode, rest) = ahead.split_first()?;
     let len = find_newline(rest)?;
     if rest.get(len + 1) != Some(&b'a') {
         return None;
     }
-    let line = &rest[..len];
-    let small = |digits: &[u8]| match text::parse_int_with_limit(digits, true, max_digits) {
-        Ok(ParsedInt::Small(value)) => Some(Value::Int(value)),
-        _ => None,
-    };
-    let value = match (opcode, line) {
-        (b'I', b"00") => Value::Bool(false),
-        (b'I', b"01") => Value::Bool(true),
-        (b'I', _) => small(line)?,
-        (b'L', _) => small(line.strip_suffix(b"L").unwrap_or(line))?,
+    let long = match opcode {
+        b'I' => false,
+        b'L' => true,
         _ => return None,
+    };
+    let value = match text::number_line(&rest[..len], long) {
+        NumberLine::Bool(value) => Value::Bool(value),
+        NumberLine::Digits(digits) => match text::parse_int_with_limit(digits, true, max_digits) {
+            Ok(ParsedInt::Small(value)) => Value::Int(value),
+            _ => return None,
+        },
     };
     Some((len + 3, value))
 }

@@ -251,11 +251,9 @@ fn line<'a>(reader: &mut Reader<'a>, name: &str) -> Result<&'a [u8], String> {
 /// `read_decimalnl_short` (with its False/True for `00`/`01`) or `read_decimalnl_long`
 /// (which drops one trailing `L`).
 fn decimal(text: &[u8], long: bool) -> Result<Arg<'static>, String> {
-    let digits = match text {
-        b"00" if !long => return Ok(Arg::Bool(false)),
-        b"01" if !long => return Ok(Arg::Bool(true)),
-        [rest @ .., b'L'] if long => rest,
-        _ => text,
+    let digits = match text::number_line(text, long) {
+        text::NumberLine::Bool(value) => return Ok(Arg::Bool(value)),
+        text::NumberLine::Digits(digits) => digits,
     };
     match text::parse_int(digits, false) {
         Ok(ParsedInt::Small(value)) => Ok(Arg::Int(value)),

@@ -125,9 +125,9 @@ pub(crate) enum ContainerKind {
     FrozenSet,
 }
 
-/// Items a container is extended with: [`Value`]s, packed as they are
-/// stored, or [`Slot`]s packed already (the machine's run of numbers after a `MARK`).
-trait SlotSource {
+/// Items a container is extended with: [`Value`]s, packed as they are stored, or
+/// [`Packed`] slots (the machine's stack), copied as they are.
+pub(crate) trait SlotSource {
     /// How many items there are.
     fn count(&self) -> usize;
     /// Appends the items to `slots`, storing wide values in `wides`.
@@ -155,21 +155,129 @@ impl SlotSource for [Value] {
     }
 }
 
-/// Slots packed against this arena's `wides` (by [`Arena::pack`]).
-impl SlotSource for [Slot] {
+/// As the slice of its values.
+impl SlotSource for Vec<Value> {
     #[inline(always)]
     fn count(&self) -> usize {
         self.len()
     }
 
     #[inline(always)]
-    fn extend_slots(&self, slots: &mut Vec<Slot>, _: &mut Vec<u64>) {
-        slots.extend_from_slice(self);
+    fn extend_slots(&self, slots: &mut Vec<Slot>, wides: &mut Vec<u64>) {
+        self.as_slice().extend_slots(slots, wides);
     }
 
     #[inline(always)]
-    fn write_slots(&self, slots: &mut [Slot], _: &mut Vec<u64>) {
-        slots.copy_from_slice(self);
+    fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>) {
+        self.as_slice().write_slots(slots, wides);
+    }
+}
+
+/// As the slice of its values.
+impl<const N: usize> SlotSource for [Value; N] {
+    #[inline(always)]
+    fn count(&self) -> usize {
+        N
+    }
+
+    #[inline(always)]
+    fn extend_slots(&self, slots: &mut Vec<Slot>, wides: &mut Vec<u64>) {
+        self.as_slice().extend_slots(slots, wides);
+    }
+
+    #[inline(always)]
+    fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>) {
+        self.as_slice().write_slots(slots, wides);
+    }
+}
+
+/// Values read by index from a run of items: keys and values alternating, for a dict.
+pub(crate) trait FlatValues: SlotSource {
+    /// Item `index`, which is below [`SlotSource::count`].
+    fn value(&self, index: usize) -> Value;
+
+    /// Whether the keys (the even items) are those of `slots`, a dict's slots packed
+    /// against `wides`, which are exactly as many: equal as values, or for a key that
+    /// is a node, the same node. False when unsure.
+    fn keys_match(&self, slots: &[Slot], wides: &[u64]) -> bool;
+}
+
+impl FlatValues for [Value] {
+    #[inline(always)]
+    fn value(&self, index: usize) -> Value {
+        self[index]
+    }
+
+    fn keys_match(&self, slots: &[Slot], wides: &[u64]) -> bool {
+        (slots.chunks_exact(2).zip(self.chunks_exact(2))).all(|(slots, pair)| match pair[0] {
+            Value::Node(id) => slots[0] == Slot::node(id),
+            key => slots[0].unpack(wides) == key,
+        })
+    }
+}
+
+/// Slots packed against a side table of wide values of their own (the machine's stack
+/// and its table), read in place: the wide slots among them hold indices from `base`
+/// on, whose words are `wides`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Packed<'s> {
+    slots: &'s [Slot],
+    wides: &'s [u64],
+    base: usize,
+}
+
+impl<'s> Packed<'s> {
+    pub(crate) fn new(slots: &'s [Slot], wides: &'s [u64], base: usize) -> Packed<'s> {
+        Packed { slots, wides, base }
+    }
+
+    /// How many slots there are.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+/// Stored as one copy; when wide values are in play, their words follow as one copy too,
+/// and the wide slots' indices are moved to where the words now lie.
+impl SlotSource for Packed<'_> {
+    #[inline(always)]
+    fn count(&self) -> usize {
+        self.slots.len()
+    }
+
+    #[inline(always)]
+    fn extend_slots(&self, slots: &mut Vec<Slot>, wides: &mut Vec<u64>) {
+        let start = slots.len();
+        slots.extend_from_slice(self.slots);
+        if !self.wides.is_empty() {
+            Slot::rebase(&mut slots[start..], self.base, wides.len());
+            wides.extend_from_slice(self.wides);
+        }
+    }
+
+    #[inline(always)]
+    fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>) {
+        slots.copy_from_slice(self.slots);
+        if !self.wides.is_empty() {
+            Slot::rebase(slots, self.base, wides.len());
+            wides.extend_from_slice(self.wides);
+        }
+    }
+}
+
+impl FlatValues for Packed<'_> {
+    #[inline(always)]
+    fn value(&self, index: usize) -> Value {
+        self.slots[index].unpack_from(self.wides, self.base)
+    }
+
+    // The same bits are the same value (a float's too), or the same node; a wide slot's
+    // bits say nothing across two tables, so one settles nothing.
+    #[inline]
+    fn keys_match(&self, slots: &[Slot], _: &[u64]) -> bool {
+        (slots.chunks_exact(2).zip(self.slots.chunks_exact(2)))
+            .all(|(theirs, ours)| theirs[0] == ours[0] && ours[0].wide_index().is_none())
     }
 }
 
@@ -450,19 +558,18 @@ impl<'a> Arena<'a> {
     pub(crate) fn push_container(
         &mut self,
         kind: ContainerKind,
-        items: &[Value],
+        items: &(impl SlotSource + ?Sized),
     ) -> Result<NodeId, ErrorKind> {
         let start = self.slots.len();
-        if MAX_SLOTS - start < items.len() {
+        let count = items.count();
+        if MAX_SLOTS - start < count {
             return Err(too_many_slots());
         }
-        let wides = &mut self.wides;
-        self.slots
-            .extend(items.iter().map(|&item| Slot::pack(item, wides)));
+        items.extend_slots(&mut self.slots, &mut self.wides);
         let range = Range {
             start: start as u32,
-            len: items.len() as u32,
-            cap: items.len() as u32,
+            len: count as u32,
+            cap: count as u32,
         };
         Ok(self.push(match kind {
             ContainerKind::List => Stored::List(range),
@@ -513,48 +620,18 @@ impl<'a> Arena<'a> {
 
     /// Whether dict `id` holds exactly as many slots as `flat` (keys and values
     /// alternating) and the same key values, in order.
-    pub(crate) fn same_keys(&self, id: NodeId, flat: &[Value]) -> bool {
+    pub(crate) fn same_keys(&self, id: NodeId, flat: &(impl FlatValues + ?Sized)) -> bool {
         let Stored::Dict(range) = self.nodes[id.index()] else {
             return false;
         };
-        range.len as usize == flat.len()
-            && (self.slots[range.slots()].chunks_exact(2))
-                .zip(flat.chunks_exact(2))
-                .all(|(slots, pair)| match pair[0] {
-                    // A node key (a memoized str, as a table's records have) is its id.
-                    Value::Node(id) => slots[0] == Slot::node(id),
-                    key => slots[0].unpack(&self.wides) == key,
-                })
+        range.len as usize == flat.count()
+            && flat.keys_match(&self.slots[range.slots()], &self.wides)
     }
 
     /// Overwrites slot `index` of container `id`.
     pub(crate) fn set_slot(&mut self, id: NodeId, index: usize, value: Value) {
         let start = self.range_mut(id).start as usize;
         self.slots[start + index] = Slot::pack(value, &mut self.wides);
-    }
-
-    /// `value` as a slot of this arena, to be stored later through [`SlotSource`]
-    /// for `[Slot]`: a wide value goes into this arena's side table now.
-    #[inline(always)]
-    pub(crate) fn pack(&mut self, value: Value) -> Slot {
-        Slot::pack(value, &mut self.wides)
-    }
-
-    /// How many wide values the side table holds: a mark for [`Arena::forget_wides`].
-    pub(crate) fn wides_len(&self) -> usize {
-        self.wides.len()
-    }
-
-    /// Drops the wide values stored since the side table held `len`, once no slot
-    /// refers to them any longer.
-    pub(crate) fn forget_wides(&mut self, len: usize) {
-        self.wides.truncate(len);
-    }
-
-    /// A slot that [`Arena::pack`] made, unpacked.
-    #[inline]
-    pub(crate) fn unpack(&self, slot: Slot) -> Value {
-        slot.unpack(&self.wides)
     }
 
     /// Appends one item to container `id`: [`Arena::append`] without its set-up, for
@@ -597,21 +674,7 @@ impl<'a> Arena<'a> {
     /// # Errors
     /// When the arena would hold more than `u32::MAX` slots.
     #[inline(always)]
-    pub(crate) fn append(&mut self, id: NodeId, items: &[Value]) -> Result<(), ErrorKind> {
-        self.append_from(id, items)
-    }
-
-    /// Appends `slots`, packed by [`Arena::pack`], to container `id`.
-    ///
-    /// # Errors
-    /// When the arena would hold more than `u32::MAX` slots.
-    #[inline(always)]
-    pub(crate) fn append_slots(&mut self, id: NodeId, slots: &[Slot]) -> Result<(), ErrorKind> {
-        self.append_from(id, slots)
-    }
-
-    #[inline(always)]
-    fn append_from(
+    pub(crate) fn append(
         &mut self,
         id: NodeId,
         items: &(impl SlotSource + ?Sized),

@@ -7,7 +7,7 @@ pub mod pystr;
 mod slot;
 pub mod walk;
 
-pub(crate) use arena::{Arena, ContainerKind, PayloadKind, Stored};
+pub(crate) use arena::{Arena, ContainerKind, FlatValues, Packed, PayloadKind, Stored};
 pub use node::{
     Entries, EntriesIter, Inert, InertKind, Items, ItemsIter, Mutation, Node, NodeId, Value,
 };

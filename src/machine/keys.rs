@@ -17,7 +17,7 @@ use num_bigint::BigInt;
 use num_traits::{FromPrimitive, Zero};
 
 use crate::error::ErrorKind;
-use crate::graph::{Arena, Node, NodeId, Value};
+use crate::graph::{Arena, FlatValues, Node, NodeId, Value};
 
 /// Dicts and sets with fewer entries than this are searched linearly. Comparing cheap
 /// fingerprints costs less than a keyed hash per key and an index per container up to
@@ -558,7 +558,7 @@ impl Keys {
         &mut self,
         arena: &Arena<'_>,
         owner: NodeId,
-        flat: &[Value],
+        flat: &(impl FlatValues + ?Sized),
         entries: &mut Vec<Value>,
     ) -> Result<Filled, ErrorKind> {
         debug_assert!(entries.is_empty(), "fill_small starts from an empty dict");
@@ -577,7 +577,7 @@ impl Keys {
         }
         self.recent.clear();
         self.recent_owner = Some(owner);
-        let pairs = flat.len() / 2;
+        let pairs = flat.count() / 2;
         // Past a few pairs, a table of positions by fingerprint on the stack finds a
         // key's equal in one or two probes, where the scan compares every key before it.
         let mut table = [0u8; FILL_TABLE];
@@ -587,12 +587,12 @@ impl Keys {
         // is filled only from the first repeat on (most dicts have none).
         let mut merged = false;
         for index in 0..pairs {
-            let (key, value) = (flat[2 * index], flat[2 * index + 1]);
+            let (key, value) = (flat.value(2 * index), flat.value(2 * index + 1));
             let reduced = match self.key_of(arena, key) {
                 Ok(reduced) => reduced,
                 Err(error) => {
                     if !merged {
-                        entries.extend_from_slice(&flat[..2 * index]);
+                        entries.extend((0..2 * index).map(|i| flat.value(i)));
                     }
                     return Err(error);
                 }
@@ -620,7 +620,7 @@ impl Keys {
             match found {
                 Some(position) => {
                     if !merged {
-                        entries.extend_from_slice(&flat[..2 * index]);
+                        entries.extend((0..2 * index).map(|i| flat.value(i)));
                         merged = true;
                     }
                     entries[2 * position + 1] = value;

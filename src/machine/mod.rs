@@ -11,8 +11,8 @@ use std::borrow::Cow;
 
 use crate::error::{Error, ErrorKind};
 use crate::graph::{
-    Arena, ContainerKind, Effect, Inert, InertKind, Mutation, Node, NodeId, PayloadKind, Pickle,
-    PyStr, Slot, Stored, Value,
+    Arena, ContainerKind, Effect, FlatValues, Inert, InertKind, Mutation, Node, NodeId,
+    PayloadKind, Pickle, PyStr, Stored, Value,
 };
 use crate::limits::{LoadOptions, StringEncoding};
 use crate::opcode::Opcode;
@@ -117,14 +117,6 @@ pub struct Machine<'a, 'o> {
     keys: Keys,
     /// A dict's merged pairs before they are stored (kept to reuse its memory).
     scratch: Vec<Value>,
-    /// The run of numbers read after a `MARK` whose next opcode is `APPENDS`, packed
-    /// as the list will hold them: they stand above the topmost mark in place of the
-    /// stack's values until that `APPENDS`, the very next opcode, takes them (see
-    /// [`Machine::push_scalar_run`]).
-    run: Vec<Slot>,
-    /// The length of the arena's side table of wide values when the run began: a run
-    /// moved onto the stack takes its wide values back out of the table.
-    run_wides: usize,
     effects: Vec<Effect>,
     protocol: u8,
     allocated: u64,
@@ -147,8 +139,6 @@ impl<'a, 'o> Machine<'a, 'o> {
             memo: Memo::default(),
             keys: Keys::default(),
             scratch: Vec::new(),
-            run: Vec::new(),
-            run_wides: 0,
             effects: Vec::new(),
             protocol: 0,
             allocated: 0,
@@ -238,8 +228,6 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn fail(mut self, op: Option<Opcode>, kind: ErrorKind) -> Box<Failure<'a>> {
         let error = Error::new(self.offset, op, kind);
-        // A run waits only for the `APPENDS` right after it, which takes it first thing.
-        debug_assert!(self.run.is_empty(), "a run outlived its APPENDS");
         self.stack.restore_popped();
         let stack = self.stack.take_values();
         let memo = self.memo.entries();
@@ -677,24 +665,16 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn op_appends(&mut self) -> Result<(), ErrorKind> {
         if let Some(id) = self.below_mark_is(|node| matches!(node, Stored::List(_))) {
-            // The common case, a list: the items go straight from the stack, or from the
-            // run packed after the mark, into it.
-            let run = std::mem::take(&mut self.run);
-            let appended = if run.is_empty() {
-                let count = self.stack.above_mark()?.len();
-                self.charge(count as u64 * SLOT_COST)
-                    .and_then(|()| self.arena.append(id, self.stack.above_mark()?))
-            } else {
-                self.charge(run.len() as u64 * SLOT_COST)
-                    .and_then(|()| self.arena.append_slots(id, &run))
-            };
-            self.run = run;
-            self.run.clear();
-            let appended = appended.and_then(|()| self.charge_moved());
+            // The common case, a list: the items go from the stack into it as they are
+            // packed there.
+            let count = self.stack.above_mark()?.len();
+            let appended = self
+                .charge(count as u64 * SLOT_COST)
+                .and_then(|()| self.arena.append(id, &self.stack.above_mark()?))
+                .and_then(|()| self.charge_moved());
             self.stack.drop_mark()?;
             return appended;
         }
-        self.unpack_run();
         let items = self.pop_mark_items()?;
         self.extend_target(items, "APPENDS")
     }
@@ -758,7 +738,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn container_of_marked(&mut self, kind: ContainerKind) -> Result<(), ErrorKind> {
         let count = self.stack.above_mark()?.len();
         self.admit(count as u64 * SLOT_COST)?;
-        let id = self.arena.push_container(kind, self.stack.above_mark()?)?;
+        let id = self.arena.push_container(kind, &self.stack.above_mark()?)?;
         self.stack.drop_mark()?;
         self.stack.push(Value::Node(id))
     }
@@ -808,7 +788,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     &mut self.keys,
                     &mut self.scratch,
                     id,
-                    items,
+                    &items,
                 )
             });
             self.stack.drop_mark()?;
@@ -923,38 +903,18 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// stops before one that could, and the loop gives the error it always gave. They go
     /// in a loop of their own: in this one, they made every list of ints a tenth slower.
     ///
-    /// When a list stands below the mark, the values are packed into slots as they are
-    /// read, and when the opcode after them is `APPENDS`, they stay packed in
-    /// [`Machine::run`] for it, which copies them into the list as they are: pushed onto
-    /// the stack as values and packed again, they cost a third of the time of loading a
-    /// list of ints. Otherwise they go onto the stack. Either way the next opcode finds
-    /// them above the mark, so nothing else sees the difference.
+    /// The stack holds values packed as containers do, so the `APPENDS` or `SETITEMS`
+    /// after the run copies them as they are.
+    #[inline]
     fn push_scalar_run(&mut self) {
-        const APPENDS: u8 = Opcode::Appends.byte();
-        debug_assert!(self.run.is_empty(), "a run left from an earlier mark");
         let ahead = self.reader.ahead();
-        if self
-            .below_mark_is(|node| matches!(node, Stored::List(_)))
-            .is_none()
-        {
-            // No list for an `APPENDS` to extend (a dict's pairs, a tuple's items):
-            // packed, the run would only be unpacked again.
-            self.take_unpacked_run(ahead);
-            return;
-        }
-        self.run_wides = self.arena.wides_len();
-        let at = self.take_run::<true>(ahead);
-        if ahead.get(at) != Some(&APPENDS) {
-            self.unpack_run();
-        }
+        self.take_run(ahead);
     }
 
     /// Pushes the run of scalars and strs that follows the end of a container inside
     /// another (after a list's `APPENDS`, a dict's `SETITEMS`, a tuple's `MEMOIZE`):
     /// the rest of the outer container's items, which would otherwise each go through
     /// the dispatch loop (in a random tree of containers, two in five of its items).
-    /// Values may already stand above the mark, so the run goes onto the stack as it
-    /// is read, never packed for an `APPENDS`.
     #[inline]
     fn resume_run(&mut self) {
         let ahead = self.reader.ahead();
@@ -962,7 +922,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             .first()
             .is_some_and(|&byte| RUN_STARTS[usize::from(byte)])
         {
-            self.take_unpacked_run(ahead);
+            self.take_run(ahead);
         }
     }
 
@@ -983,78 +943,48 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// when the `MEMOIZE` could fail (the loop then gives its error).
     #[inline(never)]
     fn memoize_and_resume(&mut self, ahead: &'a [u8]) {
-        if let Ok(&Value::Node(id)) = self.stack.top_ref() {
+        if let Ok(Value::Node(id)) = self.stack.top() {
             if self.run_memoize(id) {
                 self.reader.advance(1);
-                self.take_unpacked_run(&ahead[1..]);
+                self.take_run(&ahead[1..]);
             }
         }
     }
 
-    /// A run onto the stack, in one place for the three that start one (a mark with no
-    /// list below it, the end of a container, a tuple's `MEMOIZE`), and out of line:
+    /// Takes the run at the start of `ahead` (see [`Machine::push_scalar_run`]) onto
+    /// the stack and moves the reader to where it ends. Out of line, in one place for
+    /// the four that start one (a mark, the end of a container, a tuple's `MEMOIZE`):
     /// most containers end where no run follows.
     #[inline(never)]
-    fn take_unpacked_run(&mut self, ahead: &'a [u8]) {
-        self.take_run::<false>(ahead);
-    }
-
-    /// Takes the run at the start of `ahead` (see [`Machine::push_scalar_run`]) into
-    /// [`Machine::run`], packed, or else onto the stack; returns where it ends, having
-    /// moved the reader there.
-    #[inline(always)]
-    fn take_run<const PACK: bool>(&mut self, ahead: &'a [u8]) -> usize {
+    fn take_run(&mut self, ahead: &'a [u8]) {
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
         const BINGET: u8 = Opcode::BinGet.byte();
         // As many as the stack has room for: the opcode after the run then fails as
         // it would have on a full stack.
-        let end = self.run_len::<PACK>() + self.stack.room();
+        let end = self.stack.len() + self.stack.room();
         let mut at = 0;
-        while self.run_len::<PACK>() < end {
+        while self.stack.len() < end {
             let Some((len, value)) = run_scalar(&ahead[at..]) else {
                 break;
             };
-            self.run_push::<PACK>(value);
+            self.stack.push_within_room(value);
             at += len;
         }
         if matches!(ahead.get(at), Some(&(SHORT_BINUNICODE | BINGET))) {
-            at = self.push_strs::<PACK>(ahead, at, end);
+            at = self.push_strs(ahead, at, end);
         }
         self.reader.advance(at);
-        at
-    }
-
-    /// How many values a run has taken so far: into [`Machine::run`] when it packs them,
-    /// onto the stack when not.
-    #[inline(always)]
-    fn run_len<const PACK: bool>(&self) -> usize {
-        match PACK {
-            true => self.run.len(),
-            false => self.stack.len(),
-        }
-    }
-
-    /// Takes one value of a run, which has room for it (see [`Machine::run_len`]).
-    #[inline(always)]
-    fn run_push<const PACK: bool>(&mut self, value: Value) {
-        match PACK {
-            true => {
-                let slot = self.arena.pack(value);
-                self.run.push(slot);
-            }
-            false => self.stack.push_within_room(value),
-        }
     }
 
     /// The rest of a run that holds strs (`SHORT_BINUNICODE`, each with the `MEMOIZE`
     /// after it, while each cannot fail) among its numbers, from `at` in `ahead`, while
-    /// the run is shorter than `end` (see [`Machine::run_len`]): where it ends.
+    /// the stack holds fewer than `end` values: where it ends.
     #[inline(never)]
-    fn push_strs<const PACK: bool>(&mut self, ahead: &'a [u8], mut at: usize, end: usize) -> usize {
+    fn push_strs(&mut self, ahead: &'a [u8], mut at: usize, end: usize) -> usize {
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
         const MEMOIZE: u8 = Opcode::Memoize.byte();
         const BINGET: u8 = Opcode::BinGet.byte();
-        while self.run_len::<PACK>() < end {
+        while self.stack.len() < end {
             let (len, value) = match ahead[at..] {
                 // A memoized key or value met again (a record's field names).
                 [BINGET, key, ..] => match self.memo.get(u64::from(key)) {
@@ -1077,7 +1007,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                     None => break,
                 },
             };
-            self.run_push::<PACK>(value);
+            self.stack.push_within_room(value);
             at += len;
         }
         at
@@ -1117,20 +1047,6 @@ impl<'a, 'o> Machine<'a, 'o> {
         fits
     }
 
-    /// Moves the run of [`Machine::push_scalar_run`], if one is waiting, onto the stack,
-    /// leaving no wide value of it behind in the arena.
-    #[inline]
-    fn unpack_run(&mut self) {
-        if self.run.is_empty() {
-            return;
-        }
-        let arena = &self.arena;
-        let pushed = (self.stack).push_all(self.run.drain(..).map(|slot| arena.unpack(slot)));
-        debug_assert!(pushed.is_ok(), "the run fits the stack's room");
-        // Nothing else stored a wide value since the run began.
-        self.arena.forget_wides(self.run_wides);
-    }
-
     fn op_pop_mark(&mut self) -> Result<(), ErrorKind> {
         let items = self.stack.pop_mark()?;
         for value in items {
@@ -1155,11 +1071,7 @@ impl<'a, 'o> Machine<'a, 'o> {
                 max: self.options.max_memo_key,
             });
         }
-        // Picklers memoize nodes: their id is read alone (see `Stack::top_ref`).
-        let top = match self.stack.top_ref()? {
-            Value::Node(id) => Value::Node(*id),
-            other => *other,
-        };
+        let top = self.stack.top()?;
         let before = self.memo.len();
         self.memo.put(key, top);
         if self.memo.len() > before {
@@ -1539,22 +1451,22 @@ fn set_items(
     keys: &mut Keys,
     scratch: &mut Vec<Value>,
     id: NodeId,
-    flat: &[Value],
+    flat: &(impl FlatValues + ?Sized),
 ) -> Result<(), ErrorKind> {
-    let count = flat.len() / 2;
+    let count = flat.count() / 2;
     if arena.slot_count(id) == 0 && count < keys::FILL_SMALL_MAX {
         // One batch into an empty dict (a record): its keys are merged among themselves
         // first, then stored at once.
         scratch.clear();
         let result = keys.fill_small(arena, id, flat, scratch);
-        let entries = match result {
-            Ok(keys::Filled::AsTheyAre) => flat,
-            _ => scratch,
-        };
-        arena.append(id, entries)?;
+        match result {
+            Ok(keys::Filled::AsTheyAre) => arena.append(id, flat)?,
+            _ => arena.append(id, scratch.as_slice())?,
+        }
         return result.map(|_| ());
     }
-    for (key, value) in pairs(flat) {
+    for pair in 0..count {
+        let (key, value) = (flat.value(2 * pair), flat.value(2 * pair + 1));
         let len = arena.slot_count(id) / 2;
         let found = {
             let arena = &*arena;

@@ -251,7 +251,9 @@ impl SlotSource for Packed<'_> {
         let start = slots.len();
         slots.extend_from_slice(self.slots);
         if !self.wides.is_empty() {
-            Slot::rebase(&mut slots[start..], self.base, wides.len());
+            if self.base != wides.len() {
+                Slot::rebase(&mut slots[start..], self.base, wides.len());
+            }
             wides.extend_from_slice(self.wides);
         }
     }
@@ -260,7 +262,9 @@ impl SlotSource for Packed<'_> {
     fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>) {
         slots.copy_from_slice(self.slots);
         if !self.wides.is_empty() {
-            Slot::rebase(slots, self.base, wides.len());
+            if self.base != wides.len() {
+                Slot::rebase(slots, self.base, wides.len());
+            }
             wides.extend_from_slice(self.wides);
         }
     }
@@ -626,6 +630,12 @@ impl<'a> Arena<'a> {
         };
         range.len as usize == flat.count()
             && flat.keys_match(&self.slots[range.slots()], &self.wides)
+    }
+
+    /// How many words the table of wide values holds.
+    #[inline]
+    pub(crate) fn wides_len(&self) -> usize {
+        self.wides.len()
     }
 
     /// Overwrites slot `index` of container `id`.

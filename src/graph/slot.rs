@@ -51,21 +51,27 @@ impl Slot {
     /// Packs `value`, storing what does not fit in 48 bits in `wides`.
     #[inline(always)]
     pub(crate) fn pack(value: Value, wides: &mut Vec<u64>) -> Slot {
+        Slot::pack_from(value, wides, 0)
+    }
+
+    /// [`Slot::pack`] into a side table whose first word has index `base`.
+    #[inline(always)]
+    pub(crate) fn pack_from(value: Value, wides: &mut Vec<u64>, base: usize) -> Slot {
         match value {
             Value::Int(v) if (v << 16) >> 16 == v => Slot(INT << 48 | (v as u64 & PAYLOAD)),
             Value::Float(f) if f.to_bits() >> 48 < TAGGED => Slot(f.to_bits()),
             Value::Node(id) => Slot::node(id),
             Value::None => Slot::NONE,
             Value::Bool(b) => Slot(CONST << 48 | 2 | u64::from(b)),
-            Value::Int(v) => Slot::wide(WIDE_INT, v as u64, wides),
-            Value::Float(f) => Slot::wide(WIDE_FLOAT, f.to_bits(), wides),
+            Value::Int(v) => Slot::wide(WIDE_INT, v as u64, wides, base),
+            Value::Float(f) => Slot::wide(WIDE_FLOAT, f.to_bits(), wides, base),
         }
     }
 
     #[cold]
-    fn wide(tag: u64, bits: u64, wides: &mut Vec<u64>) -> Slot {
+    fn wide(tag: u64, bits: u64, wides: &mut Vec<u64>, base: usize) -> Slot {
         wides.push(bits);
-        Slot(tag << 48 | (wides.len() - 1) as u64)
+        Slot(tag << 48 | (base + wides.len() - 1) as u64)
     }
 
     /// Where a wide slot's value lies in its side table; `None` for every other slot.

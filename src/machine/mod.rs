@@ -884,6 +884,7 @@ impl<'a, 'o> Machine<'a, 'o> {
     }
 
     fn op_mark(&mut self) -> Result<(), ErrorKind> {
+        self.stack.align_wides(self.arena.wides_len());
         self.stack.push_mark()?;
         self.push_scalar_run();
         Ok(())
@@ -904,7 +905,8 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// in a loop of their own: in this one, they made every list of ints a tenth slower.
     ///
     /// The stack holds values packed as containers do, so the `APPENDS` or `SETITEMS`
-    /// after the run copies them as they are.
+    /// after the run copies them as they are. A column of floats is read by a loop that
+    /// looks for nothing else (half the instructions of the general one per float).
     #[inline]
     fn push_scalar_run(&mut self) {
         let ahead = self.reader.ahead();
@@ -957,12 +959,22 @@ impl<'a, 'o> Machine<'a, 'o> {
     /// most containers end where no run follows.
     #[inline(never)]
     fn take_run(&mut self, ahead: &'a [u8]) {
+        const BINFLOAT: u8 = Opcode::BinFloat.byte();
         const SHORT_BINUNICODE: u8 = Opcode::ShortBinUnicode.byte();
         const BINGET: u8 = Opcode::BinGet.byte();
         // As many as the stack has room for: the opcode after the run then fails as
         // it would have on a full stack.
         let end = self.stack.len() + self.stack.room();
         let mut at = 0;
+        // A column of floats, in a loop that looks for nothing else.
+        while let [BINFLOAT, a, b, c, d, e, f, g, h, ..] = ahead[at..] {
+            if self.stack.len() >= end {
+                break;
+            }
+            let value = f64::from_be_bytes([a, b, c, d, e, f, g, h]);
+            self.stack.push_within_room(Value::Float(value));
+            at += 9;
+        }
         while self.stack.len() < end {
             let Some((len, value)) = run_scalar(&ahead[at..]) else {
                 break;

@@ -19,6 +19,10 @@ pub struct Stack {
     slots: Vec<Slot>,
     /// The words of the wide slots, in stack order (see the module documentation).
     wides: Vec<u64>,
+    /// The index of the first word of `wides`: set, while no slot is wide, to the
+    /// length of the arena's own table, so that a list's items copied into the arena
+    /// keep their indices as they are.
+    origin: usize,
     marks: Vec<Mark>,
     max: usize,
     /// What the running opcode has popped, so that when it fails the stack can be shown
@@ -77,7 +81,8 @@ impl Stack {
     #[inline(always)]
     pub fn push_within_room(&mut self, value: Value) {
         debug_assert!(self.room() > 0, "no room for a value");
-        self.slots.push(Slot::pack(value, &mut self.wides));
+        self.slots
+            .push(Slot::pack_from(value, &mut self.wides, self.origin));
     }
 
     /// How many values the stack holds, marks aside.
@@ -90,7 +95,7 @@ impl Stack {
     #[inline]
     fn pop_slot(&mut self) -> Option<Value> {
         let slot = self.slots.pop()?;
-        let value = slot.unpack(&self.wides);
+        let value = slot.unpack_from(&self.wides, self.origin);
         if slot.wide_index().is_some() {
             self.wides.pop();
         }
@@ -124,7 +129,8 @@ impl Stack {
     /// Puts back what the failing opcode popped with [`Stack::pop`].
     pub fn restore_popped(&mut self) {
         while let Some(value) = self.popped.pop() {
-            self.slots.push(Slot::pack(value, &mut self.wides));
+            self.slots
+                .push(Slot::pack_from(value, &mut self.wides, self.origin));
         }
     }
 
@@ -135,15 +141,25 @@ impl Stack {
             return Err(ErrorKind::StackUnderflow);
         }
         let slot = self.slots.last().ok_or(ErrorKind::StackUnderflow)?;
-        Ok(slot.unpack(&self.wides))
+        Ok(slot.unpack_from(&self.wides, self.origin))
     }
 
     /// Replaces the top value.
     pub fn replace_top(&mut self, value: Value) -> Result<(), ErrorKind> {
         self.top()?;
         self.pop_slot();
-        self.slots.push(Slot::pack(value, &mut self.wides));
+        self.slots
+            .push(Slot::pack_from(value, &mut self.wides, self.origin));
         Ok(())
+    }
+
+    /// Makes `origin` the index of the stack's first wide word when no slot is wide:
+    /// the arena's table's length, before a mark whose items the arena may copy.
+    #[inline]
+    pub fn align_wides(&mut self, origin: usize) {
+        if self.wides.is_empty() {
+            self.origin = origin;
+        }
     }
 
     /// Pushes a mark at the current height.
@@ -162,10 +178,10 @@ impl Stack {
     pub fn pop_mark(&mut self) -> Result<Vec<Value>, ErrorKind> {
         let mark = self.marks.pop().ok_or(ErrorKind::MissingMark)?;
         debug_assert!(mark.height <= self.slots.len(), "mark above the stack top");
-        let wides = &self.wides;
+        let (wides, origin) = (&self.wides, self.origin);
         let values = self.slots[mark.height..]
             .iter()
-            .map(|slot| slot.unpack(wides))
+            .map(|slot| slot.unpack_from(wides, origin))
             .collect();
         self.truncate(mark);
         Ok(values)
@@ -187,7 +203,7 @@ impl Stack {
         let (mark, lower) = self.marks.split_last()?;
         let fence = lower.last().map_or(0, |mark| mark.height);
         if mark.height > fence {
-            (self.slots.get(mark.height - 1)).map(|slot| slot.unpack(&self.wides))
+            (self.slots.get(mark.height - 1)).map(|slot| slot.unpack_from(&self.wides, self.origin))
         } else {
             None
         }
@@ -200,7 +216,7 @@ impl Stack {
         Ok(Packed::new(
             &self.slots[mark.height..],
             &self.wides[mark.wides..],
-            mark.wides,
+            self.origin + mark.wides,
         ))
     }
 
@@ -220,7 +236,9 @@ impl Stack {
         self.marks.clear();
         let wides = std::mem::take(&mut self.wides);
         let slots = std::mem::take(&mut self.slots);
-        slots.iter().map(|slot| slot.unpack(&wides)).collect()
+        (slots.iter())
+            .map(|slot| slot.unpack_from(&wides, self.origin))
+            .collect()
     }
 }
 

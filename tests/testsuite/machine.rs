@@ -411,6 +411,22 @@ fn a_run_of_numbers_reaches_appends_exactly() {
         other => panic!("{other:?}"),
     }
     assert_eq!(repr_of(b"](K\x01K\x02K\x03e(K\x04K\x05l."), "[4, 5]");
+
+    // A column of floats, wide ones among them, then other numbers after it.
+    let mut column = b"](G".to_vec();
+    column.extend_from_slice(&nan_bits.to_be_bytes());
+    column.push(b'G');
+    column.extend_from_slice(&(-0.25f64).to_be_bytes());
+    column.extend_from_slice(b"K\x03e.");
+    let pickle = load(&column).unwrap();
+    assert_eq!(to_repr(&pickle, pickle.root()), "[nan, -0.25, 3]");
+    let Some(Node::List(items)) = pickle.get(pickle.root()) else {
+        panic!("a list")
+    };
+    match items.get(0) {
+        Some(Value::Float(f)) => assert_eq!(f.to_bits(), nan_bits),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -455,6 +471,22 @@ fn a_run_of_numbers_fails_at_the_opcode_that_fails() {
     assert_eq!(failure.error.opcode(), Some(Opcode::BinInt1));
     assert_eq!(failure.stack.len(), 3, "{:?}", failure.stack);
     assert_eq!(&failure.stack[1..], [Value::Int(1), Value::Int(2)]);
+
+    // A column of floats (which a loop of its own reads) stops at the same place.
+    let mut floats = b"](".to_vec();
+    for x in [1.5f64, 2.5, 3.5] {
+        floats.push(b'G');
+        floats.extend_from_slice(&x.to_be_bytes());
+    }
+    floats.extend_from_slice(b"e.");
+    let failure = picklegraph::load_at(&floats, 0, &options).unwrap_err();
+    assert_eq!(failure.error.offset(), 20);
+    assert_eq!(failure.error.opcode(), Some(Opcode::BinFloat));
+    assert_eq!(&failure.stack[1..], [Value::Float(1.5), Value::Float(2.5)]);
+    // Cut short, it fails at the float cut, as the loop does.
+    let failure = picklegraph::load_at(&floats[..25], 0, &LoadOptions::default()).unwrap_err();
+    assert_eq!(failure.error.offset(), 20);
+    assert_eq!(failure.error.opcode(), Some(Opcode::BinFloat));
 
     // The same run, with room: the failure at STOP's absence shows the list holding it.
     let failure = picklegraph::load_at(b"](K\x01K\x02e", 0, &LoadOptions::default()).unwrap_err();

@@ -587,7 +587,8 @@ impl Keys {
         // is filled only from the first repeat on (most dicts have none).
         let mut merged = false;
         for index in 0..pairs {
-            let (key, value) = (flat.value(2 * index), flat.value(2 * index + 1));
+            // The value is read only where it is stored: most dicts merge nothing.
+            let key = flat.value(2 * index);
             let reduced = match self.key_of(arena, key) {
                 Ok(reduced) => reduced,
                 Err(error) => {
@@ -623,11 +624,11 @@ impl Keys {
                         entries.extend((0..2 * index).map(|i| flat.value(i)));
                         merged = true;
                     }
-                    entries[2 * position + 1] = value;
+                    entries[2 * position + 1] = flat.value(2 * index + 1);
                 }
                 None => {
                     if merged {
-                        entries.extend([key, value]);
+                        entries.extend([key, flat.value(2 * index + 1)]);
                     }
                     self.recent.push((reduced, print));
                     if let Some(slot) = free {

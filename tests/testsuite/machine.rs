@@ -472,6 +472,14 @@ fn a_run_of_numbers_fails_at_the_opcode_that_fails() {
     assert_eq!(failure.stack.len(), 3, "{:?}", failure.stack);
     assert_eq!(&failure.stack[1..], [Value::Int(1), Value::Int(2)]);
 
+    // So does a column of ints long enough for the loop of its own (sizes mixed).
+    let ints = b"](J\x01\x00\x00\x00\x8a\x02\xff\x7fK\x03J\x04\x00\x00\x00K\x05e.";
+    let failure = picklegraph::load_at(ints, 0, &options).unwrap_err();
+    assert_eq!(failure.error.offset(), 11);
+    assert_eq!(failure.error.opcode(), Some(Opcode::BinInt1));
+    assert_eq!(&failure.stack[1..], [Value::Int(1), Value::Int(32767)]);
+    assert_eq!(repr_of(ints), "[1, 32767, 3, 4, 5]");
+
     // A column of floats (which a loop of its own reads) stops at the same place.
     let mut floats = b"](".to_vec();
     for x in [1.5f64, 2.5, 3.5] {

@@ -300,7 +300,10 @@ fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     // Globals are inert nodes: plain data, which has none, is not read node by node (a
     // view of each node, 3% of `show` on a table of records).
-    let inert_nodes = pickle.nodes().enumerate().take_while(|_| pickle.inert_count() > 0);
+    let inert_nodes = pickle
+        .nodes()
+        .enumerate()
+        .take_while(|_| pickle.inert_count() > 0);
     for (index, node) in inert_nodes {
         let Node::Inert(inert) = node else { continue };
         if !matches!(inert.kind, InertKind::Global { .. }) {

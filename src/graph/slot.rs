@@ -74,6 +74,19 @@ impl Slot {
         Slot(tag << 48 | (base + wides.len() - 1) as u64)
     }
 
+    /// The node the slot holds, if it holds one: [`Slot::unpack`] for nodes only, with
+    /// no other tag tried first.
+    #[inline(always)]
+    pub(crate) fn node_id(self) -> Option<NodeId> {
+        (self.0 >> 48 == NODE).then_some(NodeId((self.0 & PAYLOAD) as u32))
+    }
+
+    /// The int the slot holds in place, if it holds one.
+    #[inline(always)]
+    pub(crate) fn narrow_int(self) -> Option<i64> {
+        (self.0 >> 48 == INT).then_some(((self.0 << 16) as i64) >> 16)
+    }
+
     /// Where a wide slot's value lies in its side table; `None` for every other slot.
     #[inline(always)]
     pub(crate) fn wide_index(self) -> Option<usize> {

@@ -19,7 +19,7 @@ use super::layout::{text_width, Block, Pen, Style};
 use super::leaf::{bigint_text, str_text};
 use super::walker::{delimiters, elided, empty, fills};
 use super::ShowOptions;
-use crate::graph::{Items, Node, NodeId, Pickle, Value};
+use crate::graph::{Items, Node, NodeId, Pickle, Slot, Value};
 use crate::render::scalar::{write_bytes_repr, write_float_repr, StrReprs};
 
 /// What is known of a node's plainness: nothing yet, being checked, plain, or not.
@@ -28,9 +28,46 @@ const CHECKING: u8 = 1;
 const PLAIN: u8 = 2;
 const MIXED: u8 = 3;
 
-/// A width not yet measured. Widths are kept one up, so that the memo starts as zeroed
-/// memory, which the system maps lazily.
-const UNMEASURED: (u32, u32) = (0, 0);
+/// The flat widths measured, by node: each kept one up (0 is not measured, so that the
+/// memo starts as zeroed memory, which the system maps lazily) with the depth it was
+/// measured at. Two halves of a `u32` when the line width and the depth limit fit in
+/// them, as they always do but for options asking otherwise: the memo is written all
+/// over as records are measured, and fresh memory costs a page fault per 4 KiB.
+enum Widths {
+    Narrow(Vec<u32>),
+    Wide(Vec<(u32, u32)>),
+}
+
+impl Widths {
+    fn new(nodes: usize, cap: usize, max_depth: usize) -> Widths {
+        match cap < 0xffff && max_depth < 0xfff0 {
+            true => Widths::Narrow(vec![0; nodes]),
+            false => Widths::Wide(vec![(0, 0); nodes]),
+        }
+    }
+
+    /// The width of node `index` if it was measured at `depth`.
+    #[inline]
+    fn get(&self, index: usize, depth: usize) -> Option<usize> {
+        let (width, at) = match self {
+            Widths::Narrow(widths) => {
+                let packed = widths[index];
+                (packed & 0xffff, packed >> 16)
+            }
+            Widths::Wide(widths) => widths[index],
+        };
+        (width != 0 && at as usize == depth).then(|| width as usize - 1)
+    }
+
+    /// Notes `width` (at most the cap) for node `index` measured at `depth`.
+    #[inline]
+    fn set(&mut self, index: usize, depth: usize, width: usize) {
+        match self {
+            Widths::Narrow(widths) => widths[index] = (depth as u32) << 16 | (width as u32 + 1),
+            Widths::Wide(widths) => widths[index] = (width as u32 + 1, depth as u32),
+        }
+    }
+}
 /// Entries of the cache of float texts (a power of two).
 const FLOAT_CACHE: usize = 64;
 
@@ -80,22 +117,16 @@ struct Writing<'p> {
     len: usize,
     shown: usize,
     dict: bool,
-    /// Whether a lone item still takes a comma (a one-item tuple).
-    lone_comma: bool,
+    /// Whether every item takes a comma after it: in a broken container, and in a
+    /// one-item tuple.
+    comma_always: bool,
+    /// The slots shown: every item, or every key and value, up to `max_items`.
+    end: usize,
     /// The next slot to write.
     next: usize,
 }
 
 impl Writing<'_> {
-    /// The slots shown: every item, or every key and value, up to `max_items`.
-    fn end(&self) -> usize {
-        if self.dict {
-            2 * self.shown
-        } else {
-            self.shown
-        }
-    }
-
     /// Whether `slot` is a dict's key.
     fn is_key(&self, slot: usize) -> bool {
         self.dict && slot % 2 == 0
@@ -114,7 +145,7 @@ impl Writing<'_> {
     /// item, and after every item of a broken container.
     #[inline(always)]
     fn comma<W: Write>(&self, index: usize, pen: &mut Pen<W>) -> io::Result<()> {
-        if index + 1 < self.len || self.lone_comma || self.mode != Mode::Flat {
+        if self.comma_always || index + 1 < self.len {
             pen.punct(",")?;
         }
         Ok(())
@@ -152,9 +183,9 @@ pub(crate) struct Blocks<'p, 'a> {
     pickle: &'p Pickle<'a>,
     options: &'p ShowOptions,
     plain: Vec<u8>,
-    /// Flat width of each container measured (capped at `cap`, kept one up) and the depth
-    /// it was measured at.
-    widths: Vec<(u32, u32)>,
+    /// Flat width of each container measured (capped at `cap`) and the depth it was
+    /// measured at.
+    widths: Widths,
     /// One past the line width: any width from here on is too wide to matter.
     cap: usize,
     /// The text of the last [`Piece::Text`].
@@ -179,13 +210,14 @@ pub(crate) struct Blocks<'p, 'a> {
 impl<'p, 'a> Blocks<'p, 'a> {
     pub fn new(pickle: &'p Pickle<'a>, options: &'p ShowOptions) -> Blocks<'p, 'a> {
         let nodes = pickle.node_count();
+        // Kept below u32::MAX, so that a width and one fit the memo.
+        let cap = options.layout.width.saturating_add(1).min(1 << 31);
         Blocks {
             pickle,
             options,
             plain: vec![UNKNOWN; nodes],
-            widths: vec![UNMEASURED; nodes],
-            // Kept below u32::MAX, so that a width and one fit the memo.
-            cap: options.layout.width.saturating_add(1).min(1 << 31),
+            widths: Widths::new(nodes, cap, options.max_depth),
+            cap,
             text: String::new(),
             measuring: Vec::new(),
             writing: Vec::new(),
@@ -200,7 +232,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
     }
 
     /// The block for node `id` at `depth` when it is a plain container with items.
-    pub fn block(&mut self, id: NodeId, depth: usize, counts: &[u32]) -> Option<Block> {
+    pub fn block(&mut self, id: NodeId, depth: usize, counts: &[u8]) -> Option<Block> {
         let plain = self.is_plain(id, counts) && self.pickle.node(id).child_count() > 0;
         plain.then_some(Block {
             key: id.index(),
@@ -211,7 +243,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
     /// Whether the node is plain (see the module's doc). Each node is explored once: a
     /// memo holds the answer, and a node met again while its own check runs (a cycle the
     /// counts did not see) is not plain.
-    fn is_plain(&mut self, id: NodeId, counts: &[u32]) -> bool {
+    fn is_plain(&mut self, id: NodeId, counts: &[u8]) -> bool {
         let pickle = self.pickle;
         let all_plain = *self.all_plain.get_or_insert_with(|| {
             // A cycle needs a node referenced twice, so there is none to meet either.
@@ -266,7 +298,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
     }
 
     /// Whether the node, not looking at its items, may be part of a block.
-    fn plain_itself(&self, id: NodeId, counts: &[u32]) -> bool {
+    fn plain_itself(&self, id: NodeId, counts: &[u8]) -> bool {
         self.pickle.node(id).items().is_some()
             && counts.get(id.index()).is_some_and(|&count| count <= 1)
             && self.claiming.iter().all(|&r| {
@@ -333,18 +365,38 @@ impl<'p, 'a> Blocks<'p, 'a> {
     /// text, an int to write in place.
     #[inline(always)]
     fn item(&mut self, value: Value, depth: usize) -> Item<'_> {
-        let id = match value {
-            Value::Int(v) => return Item::Int(v),
+        match value {
+            Value::Int(v) => Item::Int(v),
             Value::Float(v) => {
                 let text = float_text(&mut self.floats, v);
-                return Item::Text(text, text.len(), Style::Number);
+                Item::Text(text, text.len(), Style::Number)
             }
-            Value::Node(id) => id,
+            Value::Node(id) => self.node_item(id, depth),
             Value::None | Value::Bool(_) => {
                 let text = constant(value).unwrap_or_default();
-                return Item::Text(text, text.len(), Style::Constant);
+                Item::Text(text, text.len(), Style::Constant)
             }
-        };
+        }
+    }
+
+    /// [`Blocks::item`] of item `index` of `items` (`None` past the end), read from its
+    /// slot: a node or an int is told by the slot's tag alone, where unpacking a value
+    /// first and matching on it again cost a tenth of `show`'s instructions on records.
+    #[inline(always)]
+    fn slot_item(&mut self, items: Items<'_>, index: usize, depth: usize) -> Item<'_> {
+        let slot = items.slots.get(index).copied().unwrap_or(Slot::NONE);
+        if let Some(id) = slot.node_id() {
+            return self.node_item(id, depth);
+        }
+        if let Some(v) = slot.narrow_int() {
+            return Item::Int(v);
+        }
+        self.item(slot.unpack(items.wides), depth)
+    }
+
+    /// [`Blocks::item`] of node `id`.
+    #[inline(always)]
+    fn node_item(&mut self, id: NodeId, depth: usize) -> Item<'_> {
         // Only short strs enter the cache, so a hit is one.
         if let Some(width) = self.strs.cached(id) {
             return Item::Text(self.strs.repr(id), width, Style::Str);
@@ -371,8 +423,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
 
     /// The memoized width of container `id` at `depth`, if measured.
     fn memo(&self, id: NodeId, depth: usize) -> Option<usize> {
-        let (width, at) = self.widths[id.index()];
-        (width != UNMEASURED.0 && at as usize == depth).then(|| width as usize - 1)
+        self.widths.get(id.index(), depth)
     }
 
     /// The flat width of plain container `id` at `depth`, capped at one past the line
@@ -396,15 +447,11 @@ impl<'p, 'a> Blocks<'p, 'a> {
             let depth = top.depth + 1;
             let (mut total, mut next) = (top.total, top.next);
             let inner = loop {
-                let Some(value) = top
-                    .items
-                    .get(next)
-                    .filter(|_| total < cap && next < top.end)
-                else {
+                if !(total < cap && next < top.end && next < top.items.len()) {
                     break None;
-                };
+                }
                 next += 1;
-                total += match self.item(value, depth) {
+                total += match self.slot_item(top.items, next - 1, depth) {
                     Item::Text(_, width, _) => width.min(cap),
                     Item::Int(v) => int_width(v),
                     Item::Container(child) => match self.memo(child, depth) {
@@ -420,7 +467,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 continue;
             }
             let width = total.min(cap);
-            self.widths[top.id.index()] = (width as u32 + 1, top.depth as u32);
+            self.widths.set(top.id.index(), top.depth, width);
             stack.pop();
             match stack.last_mut() {
                 Some(parent) => parent.total += width,
@@ -479,12 +526,11 @@ impl<'p, 'a> Blocks<'p, 'a> {
         stack.clear();
         stack.push(self.open(id, block.depth, flat, pen)?);
         'containers: while let Some(top) = stack.last_mut() {
-            while top.next < top.end() {
+            while top.next < top.end {
                 let slot = top.next;
                 top.next += 1;
-                let value = top.items.get(slot).unwrap_or(Value::None);
                 let depth = top.depth;
-                let id = match self.item(value, depth) {
+                let id = match self.slot_item(top.items, slot, depth) {
                     Item::Text(text, width, style) => {
                         top.before(slot, Some(width), pen)?;
                         pen.write_text(text, width, style)?;
@@ -576,14 +622,18 @@ impl<'p, 'a> Blocks<'p, 'a> {
         let (open, close, len) = delimiters(&node);
         pen.punct(open)?;
         pen.indent();
+        let shown = len.min(self.options.max_items);
+        let dict = matches!(node, Node::Dict(_));
+        let lone_comma = matches!(node, Node::Tuple(_)) && len == 1;
         Ok(Writing {
             depth: depth + 1,
             mode,
             close,
             len,
-            shown: len.min(self.options.max_items),
-            dict: matches!(node, Node::Dict(_)),
-            lone_comma: matches!(node, Node::Tuple(_)) && len == 1,
+            shown,
+            dict,
+            comma_always: lone_comma || mode != Mode::Flat,
+            end: if dict { 2 * shown } else { shown },
             next: 0,
             items: node.items().unwrap_or_default(),
         })
@@ -675,6 +725,23 @@ fn is_leaf(node: &Node<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_forms_of_the_width_memo_answer_alike() {
+        for (cap, max_depth) in [(101, 40), (0xffff, 40), (101, 0xfff0)] {
+            let mut widths = Widths::new(4, cap, max_depth);
+            let narrow = matches!(widths, Widths::Narrow(_));
+            assert_eq!(narrow, cap == 101 && max_depth == 40);
+            assert_eq!(widths.get(1, 0), None, "nothing measured yet");
+            let (width, depth) = (cap - 1, max_depth + 1);
+            widths.set(1, depth, width);
+            widths.set(2, 0, 0);
+            assert_eq!(widths.get(1, depth), Some(width));
+            assert_eq!(widths.get(1, depth - 1), None, "measured at another depth");
+            assert_eq!(widths.get(2, 0), Some(0));
+            assert_eq!(widths.get(3, 0), None);
+        }
+    }
 
     #[test]
     fn int_widths_are_the_lengths_of_their_text() {

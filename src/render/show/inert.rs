@@ -14,7 +14,7 @@ use crate::render::scalar::dotted;
 pub(crate) struct Context<'p, 'a> {
     pub pickle: &'p Pickle<'a>,
     /// How often `show` writes each node (see `walker::show_counts`).
-    pub counts: &'p [u32],
+    pub counts: &'p [u8],
     pub max_items: usize,
 }
 

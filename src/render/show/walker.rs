@@ -27,20 +27,16 @@ const WRITTEN: u32 = u32::MAX;
 /// How often `show` writes each node when it starts from `starts`: once per reference
 /// from the nodes it reaches, plus once per start, plus once more for the class of a
 /// `NEWOBJ` instance that is not a plain global (it is written twice: `X.__new__(X)`).
-/// A count above one earns the node a label. A node a recognizer writes as a name
+/// A count above one earns the node a label. Counts stop at 255 (a byte a node: the
+/// counts are only ever compared with 0 and 1). A node a recognizer writes as a name
 /// ([`super::Recognizer::leaf`]) is not walked into: its parts are not written.
-pub(crate) fn show_counts(
-    pickle: &Pickle<'_>,
-    options: &ShowOptions,
-    starts: &[Value],
-) -> Vec<u32> {
+pub(crate) fn show_counts(pickle: &Pickle<'_>, options: &ShowOptions, starts: &[Value]) -> Vec<u8> {
     if starts.len() <= 1 && pickle.inert_count() == 0 && !pickle.arena.may_share() {
         // Plain data in which no container was pushed twice: each node is referenced
-        // from one place at most, so none needs a label. (The counts are only ever
-        // compared with 1.)
+        // from one place at most, so none needs a label.
         return vec![1; pickle.nodes().len()];
     }
-    let mut counts = vec![0u32; pickle.nodes().len()];
+    let mut counts = vec![0u8; pickle.nodes().len()];
     // Only inert nodes print as names (see `Walker::enter_leaf`), and plain data has
     // none.
     let any_inert = pickle.inert_count() > 0;
@@ -124,7 +120,7 @@ struct Frame<'p> {
 pub(crate) struct Walker<'p, 'a> {
     pickle: &'p Pickle<'a>,
     options: &'p ShowOptions,
-    counts: Vec<u32>,
+    counts: Vec<u8>,
     state: Vec<u32>,
     next_label: u32,
     frames: Vec<Frame<'p>>,
@@ -141,7 +137,7 @@ impl<'p, 'a> Walker<'p, 'a> {
         pickle: &'p Pickle<'a>,
         options: &'p ShowOptions,
         top: Doc,
-        counts: Vec<u32>,
+        counts: Vec<u8>,
         use_blocks: bool,
     ) -> Walker<'p, 'a> {
         Walker {

@@ -155,39 +155,21 @@ impl SlotSource for [Value] {
     }
 }
 
-/// As the slice of its values.
-impl SlotSource for Vec<Value> {
+/// A vector or array of values, as the slice of them.
+impl<T: AsRef<[Value]>> SlotSource for T {
     #[inline(always)]
     fn count(&self) -> usize {
-        self.len()
+        self.as_ref().len()
     }
 
     #[inline(always)]
     fn extend_slots(&self, slots: &mut Vec<Slot>, wides: &mut Vec<u64>) {
-        self.as_slice().extend_slots(slots, wides);
+        self.as_ref().extend_slots(slots, wides);
     }
 
     #[inline(always)]
     fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>) {
-        self.as_slice().write_slots(slots, wides);
-    }
-}
-
-/// As the slice of its values.
-impl<const N: usize> SlotSource for [Value; N] {
-    #[inline(always)]
-    fn count(&self) -> usize {
-        N
-    }
-
-    #[inline(always)]
-    fn extend_slots(&self, slots: &mut Vec<Slot>, wides: &mut Vec<u64>) {
-        self.as_slice().extend_slots(slots, wides);
-    }
-
-    #[inline(always)]
-    fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>) {
-        self.as_slice().write_slots(slots, wides);
+        self.as_ref().write_slots(slots, wides);
     }
 }
 

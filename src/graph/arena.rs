@@ -232,23 +232,28 @@ impl SlotSource for Packed<'_> {
     fn extend_slots(&self, slots: &mut Vec<Slot>, wides: &mut Vec<u64>) {
         let start = slots.len();
         slots.extend_from_slice(self.slots);
-        if !self.wides.is_empty() {
-            if self.base != wides.len() {
-                Slot::rebase(&mut slots[start..], self.base, wides.len());
-            }
-            wides.extend_from_slice(self.wides);
-        }
+        self.carry_wides(&mut slots[start..], wides);
     }
 
     #[inline(always)]
     fn write_slots(&self, slots: &mut [Slot], wides: &mut Vec<u64>) {
         slots.copy_from_slice(self.slots);
-        if !self.wides.is_empty() {
-            if self.base != wides.len() {
-                Slot::rebase(slots, self.base, wides.len());
-            }
-            wides.extend_from_slice(self.wides);
+        self.carry_wides(slots, wides);
+    }
+}
+
+impl Packed<'_> {
+    /// Copies the wide words onto the end of `wides`, and moves the wide slots among
+    /// `copied` (this run's slots, just copied) to where the words now lie.
+    #[inline(always)]
+    fn carry_wides(&self, copied: &mut [Slot], wides: &mut Vec<u64>) {
+        if self.wides.is_empty() {
+            return;
         }
+        if self.base != wides.len() {
+            Slot::rebase(copied, self.base, wides.len());
+        }
+        wides.extend_from_slice(self.wides);
     }
 }
 

@@ -77,12 +77,24 @@ impl Stack {
         Ok(())
     }
 
+    /// `value` as a slot of this stack, its word (if it is wide) added to the table.
+    #[inline(always)]
+    fn pack(&mut self, value: Value) -> Slot {
+        Slot::pack_from(value, &mut self.wides, self.origin)
+    }
+
+    /// A slot of this stack, unpacked.
+    #[inline(always)]
+    fn unpack(&self, slot: Slot) -> Value {
+        slot.unpack_from(&self.wides, self.origin)
+    }
+
     /// Pushes a value that the caller made room for (see [`Stack::room`]).
     #[inline(always)]
     pub fn push_within_room(&mut self, value: Value) {
         debug_assert!(self.room() > 0, "no room for a value");
-        self.slots
-            .push(Slot::pack_from(value, &mut self.wides, self.origin));
+        let slot = self.pack(value);
+        self.slots.push(slot);
     }
 
     /// How many values the stack holds, marks aside.
@@ -95,7 +107,7 @@ impl Stack {
     #[inline]
     fn pop_slot(&mut self) -> Option<Value> {
         let slot = self.slots.pop()?;
-        let value = slot.unpack_from(&self.wides, self.origin);
+        let value = self.unpack(slot);
         if slot.wide_index().is_some() {
             self.wides.pop();
         }
@@ -129,8 +141,7 @@ impl Stack {
     /// Puts back what the failing opcode popped with [`Stack::pop`].
     pub fn restore_popped(&mut self) {
         while let Some(value) = self.popped.pop() {
-            self.slots
-                .push(Slot::pack_from(value, &mut self.wides, self.origin));
+            self.push_within_room(value);
         }
     }
 
@@ -141,15 +152,14 @@ impl Stack {
             return Err(ErrorKind::StackUnderflow);
         }
         let slot = self.slots.last().ok_or(ErrorKind::StackUnderflow)?;
-        Ok(slot.unpack_from(&self.wides, self.origin))
+        Ok(self.unpack(*slot))
     }
 
     /// Replaces the top value.
     pub fn replace_top(&mut self, value: Value) -> Result<(), ErrorKind> {
         self.top()?;
         self.pop_slot();
-        self.slots
-            .push(Slot::pack_from(value, &mut self.wides, self.origin));
+        self.push_within_room(value);
         Ok(())
     }
 
@@ -203,7 +213,7 @@ impl Stack {
         let (mark, lower) = self.marks.split_last()?;
         let fence = lower.last().map_or(0, |mark| mark.height);
         if mark.height > fence {
-            (self.slots.get(mark.height - 1)).map(|slot| slot.unpack_from(&self.wides, self.origin))
+            (self.slots.get(mark.height - 1)).map(|slot| self.unpack(*slot))
         } else {
             None
         }

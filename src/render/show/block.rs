@@ -447,6 +447,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             let depth = top.depth + 1;
             let (mut total, mut next) = (top.total, top.next);
             let inner = loop {
+                // `end` is never past the items; saying so spares the slot's bounds check.
                 if !(total < cap && next < top.end && next < top.items.len()) {
                     break None;
                 }

@@ -95,6 +95,12 @@ pub enum ErrorKind {
         /// The Python type found.
         found: &'static str,
     },
+    /// `NEXT_BUFFER` when no buffers were given and [`LoadOptions::placeholder_buffers`]
+    /// is off (CPython's message for `pickle.loads` without `buffers=`).
+    ///
+    /// [`LoadOptions::placeholder_buffers`]: crate::LoadOptions::placeholder_buffers
+    #[error("pickle stream refers to out-of-band data but no *buffers* argument was given")]
+    NoBuffersGiven,
     /// `NEXT_BUFFER` with every out-of-band buffer already taken.
     #[error("not enough out-of-band buffers")]
     NotEnoughBuffers,

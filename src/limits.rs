@@ -65,6 +65,16 @@ pub struct LoadOptions {
     pub max_int_digits: usize,
     /// How Python 2 8-bit strings decode.
     pub string_encoding: StringEncoding,
+    /// What a `NEXT_BUFFER` does when no out-of-band buffers were given: true (the
+    /// default) makes a placeholder node, so the views show what the pickle refers to;
+    /// false refuses it with [`ErrorKind::NoBuffersGiven`](crate::ErrorKind), as
+    /// `pickle.loads` without `buffers=` does.
+    /// ```
+    /// let options = picklegraph::LoadOptions { placeholder_buffers: false, ..Default::default() };
+    /// assert!(picklegraph::load_with(b"\x80\x05\x97.", &options).is_err());
+    /// assert!(picklegraph::load(b"\x80\x05\x97.").is_ok());
+    /// ```
+    pub placeholder_buffers: bool,
 }
 
 /// Default [`LoadOptions::max_nodes`]: 2^28 nodes, 8 GiB of arena. The largest fixture
@@ -101,6 +111,7 @@ impl Default for LoadOptions {
             max_alloc_bytes: DEFAULT_MAX_ALLOC_BYTES,
             max_int_digits: crate::text::INT_MAX_STR_DIGITS,
             string_encoding: StringEncoding::Ascii,
+            placeholder_buffers: true,
         }
     }
 }

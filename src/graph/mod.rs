@@ -119,7 +119,9 @@ impl<'a> Pickle<'a> {
         self.protocol
     }
 
-    /// The byte range of the input this pickle occupied, `STOP` included.
+    /// The byte range of the input this pickle occupied, `STOP` included; for the partial
+    /// graph of a [`Failure`](crate::Failure), from the pickle's start to the offset of the
+    /// opcode that failed.
     pub fn span(&self) -> (usize, usize) {
         self.span
     }

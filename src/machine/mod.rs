@@ -123,6 +123,8 @@ pub struct Machine<'a, 'o> {
     /// How many of the arena's moved slots are charged already.
     moved_charged: u64,
     next_buffer: u64,
+    /// Where the pickle starts: a failure's partial graph spans from here to the error.
+    start: usize,
     offset: u64,
     buffers: Option<&'o [&'a [u8]]>,
     raw_reader: Option<&'o mut dyn RawReader<'a>>,
@@ -144,6 +146,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             allocated: 0,
             moved_charged: 0,
             next_buffer: 0,
+            start,
             offset: start as u64,
             buffers: None,
             raw_reader: None,
@@ -231,10 +234,10 @@ impl<'a, 'o> Machine<'a, 'o> {
         self.stack.restore_popped();
         let stack = self.stack.take_values();
         let memo = self.memo.entries();
-        let start = self.offset as usize;
+        let span = (self.start, self.offset as usize);
         Box::new(Failure {
             error,
-            partial: self.finish(Value::None, (start, start)),
+            partial: self.finish(Value::None, span),
             stack,
             memo,
         })
@@ -584,10 +587,14 @@ impl<'a, 'o> Machine<'a, 'o> {
 
     fn op_next_buffer(&mut self) -> Result<(), ErrorKind> {
         let index = self.next_buffer;
-        if let Some(buffers) = self.buffers {
-            if usize::try_from(index).map_or(true, |i| i >= buffers.len()) {
+        match self.buffers {
+            Some(buffers) if usize::try_from(index).map_or(true, |i| i >= buffers.len()) => {
                 return Err(ErrorKind::NotEnoughBuffers);
             }
+            None if !self.options.placeholder_buffers => {
+                return Err(ErrorKind::NoBuffersGiven);
+            }
+            _ => {}
         }
         self.next_buffer += 1;
         let id = self.inert(InertKind::Buffer {
@@ -1207,8 +1214,23 @@ impl<'a, 'o> Machine<'a, 'o> {
     fn op_stack_global(&mut self) -> Result<(), ErrorKind> {
         let name = self.stack.pop()?;
         let module = self.stack.pop()?;
-        // Operands that are not strs make CPython fail; kept inert, they are visible to
-        // `scan` as the attempt they are.
+        // Both of CPython's unpicklers refuse operands that are not strs before importing
+        // anything ("STACK_GLOBAL requires str"). An operand of a known type is refused the
+        // same way; an inert one (a call's result) might be a str at run time, so it is
+        // kept, visible to `scan` as the attempt it is.
+        for operand in [name, module] {
+            let found = self.type_name_of(operand);
+            let inert = operand
+                .node()
+                .is_some_and(|id| matches!(self.arena.stored(id), Stored::Inert(_)));
+            if !inert && found != "str" {
+                return Err(ErrorKind::BadOperand {
+                    operation: "STACK_GLOBAL",
+                    expected: "requires str",
+                    found,
+                });
+            }
+        }
         let id = self.inert(InertKind::Global {
             module,
             name,

@@ -351,8 +351,9 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
                 self.raw(&format!("\"type\":\"extension\",\"code\":{code}"))?
             }
             InertKind::Buffer { index, readonly } => {
+                let given = self.pickle.buffer(*index).is_some();
                 self.raw(&format!(
-                    "\"type\":\"buffer\",\"index\":{index},\"readonly\":{readonly}"
+                    "\"type\":\"buffer\",\"index\":{index},\"readonly\":{readonly},\"given\":{given}"
                 ))?;
             }
             InertKind::ReadOnly { target } => {

@@ -139,7 +139,7 @@ impl FileScan {
                     index,
                     label,
                     start: failure.partial.span().0,
-                    end: failure.error.offset() as usize,
+                    end: failure.partial.span().1,
                     protocol: failure.partial.protocol(),
                     findings: scan(&failure.partial),
                     error: Some(failure.error),
@@ -234,7 +234,7 @@ impl FileScan {
             }
             if let Some(error) = &pickle.error {
                 writeln!(out, "  malformed  {error}")?;
-                writeln!(out, "  {:<9}  why: loading stops here; what follows was not read, so the file is not clean", "")?;
+                writeln!(out, "  {:<9}  why: {}", "", why_malformed(error))?;
             }
         }
         writeln!(out, "{}", self.summary())
@@ -297,6 +297,18 @@ impl FileScan {
             "counts": {"dangerous": counts.dangerous, "unknown": counts.unknown, "safe": counts.safe},
             "pickles": pickles,
         })
+    }
+}
+
+/// Why a load error makes the file malformed, for the text report.
+fn why_malformed(error: &Error) -> &'static str {
+    match error.kind() {
+        // Both of CPython's unpicklers check the operands before they import anything.
+        ErrorKind::BadOperand {
+            operation: "STACK_GLOBAL",
+            ..
+        } => "CPython's unpicklers refuse this STACK_GLOBAL before importing anything, so nothing was imported; what follows was not read, so the file is not clean",
+        _ => "loading stops here; what follows was not read, so the file is not clean",
     }
 }
 

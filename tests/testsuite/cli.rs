@@ -116,6 +116,27 @@ fn a_missing_file_or_a_bad_flag_exits_2() {
 }
 
 #[test]
+fn a_folder_given_to_a_view_is_a_usage_error_that_says_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let name = folder.path().to_str().unwrap();
+    for view in ["show", "repr", "dis", "json", "scan", "stats"] {
+        picklegraph()
+            .args([view, name])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "picklegraph: {name}: is a folder; picklegraph reads pickle files (give the files inside it)\n"
+            ));
+    }
+    picklegraph()
+        .args(["show", "--buffer", name, "examples/seed_imported.pkl"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a folder"));
+}
+
+#[test]
 fn standard_input_is_read_without_a_file_or_with_a_dash() {
     let bytes = std::fs::read(repo().join("examples/seed_imported.pkl")).unwrap();
     for args in [&["show", "--raw"][..], &["show", "--raw", "-"][..]] {
@@ -360,4 +381,21 @@ fn repr_of_fixtures_without_a_python_repr_matches_its_snapshot() {
             format!("{text}\n--- stderr ---\n{stderr}")
         );
     }
+}
+
+#[test]
+fn a_malformed_pickle_spans_from_its_start_to_the_error_in_json_and_scan() {
+    // MALFORMED starts at 0 and fails at its REDUCE, offset 7.
+    let file = temp_file(MALFORMED);
+    let name = file.path().to_string_lossy().to_string();
+    let text = stdout_of(picklegraph().args(["json", &name]));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["span"], serde_json::json!([0, 7]));
+    assert_eq!(doc["error"]["offset"], 7);
+    let text = stdout_of(picklegraph().args(["scan", &name]));
+    assert!(text.contains("pickle 0 at bytes 0..7 "), "{text}");
+    let text = stdout_of(picklegraph().args(["scan", "--json", &name]));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["pickles"][0]["start"], 0, "{doc}");
+    assert_eq!(doc["pickles"][0]["end"], 7, "{doc}");
 }

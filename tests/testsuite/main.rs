@@ -10,6 +10,7 @@ mod errors;
 mod json;
 mod machine;
 mod models;
+mod parity;
 mod pickletester;
 mod properties;
 mod recognizers;

@@ -357,10 +357,17 @@ fn a_stack_global_whose_operands_are_not_strs_is_dangerous() {
         found[2].reason
     );
     assert_eq!(found[3].class, Class::Dangerous);
-    // Other shapes: an int and a tuple.
+    // Operands of a known type other than str (an int, a tuple): both of CPython's
+    // unpicklers refuse them before importing anything, so the file is malformed.
     for operands in [cat(&[b"K\x01", &s("x")]), cat(&[&s("os"), b")"])] {
         let stream = cat(&[b"\x80\x04", &operands, b"\x93."]);
-        assert_eq!(findings(&stream)[0].1, Class::Dangerous);
+        let error = load_with(&stream, &LoadOptions::scanning()).unwrap_err();
+        assert!(
+            error.to_string().contains("STACK_GLOBAL requires str"),
+            "{error}"
+        );
+        let file = FileScan::of(&stream, &LoadOptions::scanning(), false);
+        assert_eq!(file.verdict(), Verdict::Malformed);
     }
 }
 

@@ -12,8 +12,9 @@ The output is byte for byte what `python3 -m pickletools FILE` writes, with two 
     (as repeated pickletools.dis calls on the open file would: offsets count from the
     start of the file, each pickle has its own memo). Bytes after the last STOP that
     are not a pickle are reported as an error.
-  * pickletools indents one level per open MARK; dis stops at 64 levels and says so on
-    a line of its own, so hostile input cannot make it write terabytes.
+  * pickletools indents one level per open MARK; dis indents at most 64 blanks and says
+    so on a line of its own, so a line stays within about 100 bytes and hostile input
+    cannot make it write terabytes.
   * A PyTorch checkpoint is listed through the pickles inside it (a zip's data.pkl,
     offsets from its start; a legacy file's five pickles), each after a `# ` label.
 With several files, each listing follows a `==> FILE <==` header as in pickletools,

@@ -43,7 +43,15 @@ pub fn open(path: &str) -> std::io::Result<Input> {
         });
     }
     let file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
+    let metadata = file.metadata()?;
+    if metadata.is_dir() {
+        // Opening a folder succeeds on Unix and only mapping it fails ("No such device").
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "is a folder; picklegraph reads pickle files (give the files inside it)",
+        ));
+    }
+    let len = metadata.len();
     // Mapping is the one unsafe-adjacent step and lives in memmap2: the file is only read,
     // and picklegraph's library never sees anything but a byte slice.
     let bytes = if len == 0 {

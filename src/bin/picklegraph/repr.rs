@@ -26,7 +26,12 @@ pub fn run(args: &ReprArgs) -> u8 {
             Ok(contents) => contents,
             Err(code) => return code,
         };
-        for (_, result) in contents.pickles(&buffers) {
+        // repr answers as pickle.loads would: without --buffer, NEXT_BUFFER is an error.
+        let options = picklegraph::LoadOptions {
+            placeholder_buffers: false,
+            ..Default::default()
+        };
+        for (_, result) in contents.pickles_with(&buffers, options) {
             match result {
                 Ok(pickle) => {
                     // Streamed: a memo bomb's 256 MiB starts at once and never sits in memory.

@@ -9,8 +9,9 @@
 //! pickletools stops.
 //!
 //! One departure, on purpose: pickletools indents one level per open MARK, so a million
-//! open MARKs would make it write terabytes. [`dis`] stops indenting at
-//! [`MAX_INDENT_LEVELS`] and says so, once, on a line of its own. Everything is linear
+//! open MARKs would make it write terabytes. [`dis`] indents at most
+//! [`MAX_INDENT_BLANKS`] blanks, so that a line without a long argument stays within
+//! about 100 bytes, and says so, once, on a line of its own. Everything is linear
 //! in the input: no recursion, and nothing is kept but the model, which grows by at most
 //! a few entries per opcode.
 
@@ -28,15 +29,18 @@ use crate::opcode::{ArgKind, Opcode, StackItem};
 use crate::reader::Reader;
 use crate::render::scalar::{digits8, write_u64, write_u64_padded};
 
-/// How many MARK levels `dis` indents at most; deeper lines stay at this depth.
-pub const MAX_INDENT_LEVELS: usize = 64;
+/// How many blanks `dis` indents a line at most, whatever the MARK depth and the blanks
+/// per level: with the offset, the opcode and its name, a line without a long argument
+/// stays within about 100 bytes (a million open MARKs list as 100 MB, not 290 MB or, at
+/// `-l 1024`, 65 GB).
+pub const MAX_INDENT_BLANKS: usize = 64;
 
 /// pickletools' own `-a` column hint (`annotate = 30 if args.annotate else 0`).
 pub const PICKLETOOLS_ANNOTATE_COLUMN: usize = 30;
 
 /// The line `dis` writes, once, before the first line it indents less than pickletools.
 pub const INDENT_CAPPED_NOTE: &str =
-    "[picklegraph: more than 64 MARKs are open; indentation stays at 64 levels from here on]";
+    "[picklegraph: the open MARKs would indent more than 64 blanks; indentation stays at 64 blanks from here on]";
 
 const BLANKS: &[u8; 64] = b"                                                                ";
 
@@ -50,7 +54,7 @@ const BLANKS: &[u8; 64] = b"                                                    
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DisOptions {
     /// Blanks per MARK level (pickletools' `indentlevel`, 4 by default). A line holds at
-    /// most [`MAX_INDENT_LEVELS`] times this many blanks.
+    /// most [`MAX_INDENT_BLANKS`] blanks.
     pub indentlevel: usize,
     /// pickletools' `annotate`: 0 for none, else the column hint where each opcode's
     /// one-line description starts (its command line uses 30).
@@ -395,7 +399,9 @@ impl Listing {
         let pos = reader.position();
         let (row, arg) = read_instruction(reader)?;
         // With no blanks per level there is nothing to cap, and nothing to say.
-        if self.marks.len() > MAX_INDENT_LEVELS && !self.capped && self.options.indentlevel > 0 {
+        if !self.capped
+            && self.marks.len().saturating_mul(self.options.indentlevel) > MAX_INDENT_BLANKS
+        {
             self.capped = true;
             self.text.extend_from_slice(INDENT_CAPPED_NOTE.as_bytes());
             self.text.push(b'\n');
@@ -464,9 +470,8 @@ impl Listing {
         put_position(&mut self.text, pos);
         self.body = self.text.len();
         self.text.extend_from_slice(&row.code);
-        let depth = self.marks.len().min(MAX_INDENT_LEVELS);
-        let blanks = depth.saturating_mul(self.options.indentlevel);
-        self.put_blanks(blanks);
+        let blanks = self.marks.len().saturating_mul(self.options.indentlevel);
+        self.put_blanks(blanks.min(MAX_INDENT_BLANKS));
     }
 
     /// Appends `count` blanks. Up to 64 are copied as a fixed 64-byte block that is then
@@ -743,12 +748,12 @@ mod tests {
 
     #[test]
     fn the_capped_indentation_note_names_the_cap() {
-        assert!(INDENT_CAPPED_NOTE.contains(&format!(" {MAX_INDENT_LEVELS} ")));
+        assert!(INDENT_CAPPED_NOTE.contains(&format!(" {MAX_INDENT_BLANKS} ")));
     }
 
     #[test]
     fn no_note_when_no_blanks_are_written() {
-        let mut input = vec![b'('; MAX_INDENT_LEVELS + 2];
+        let mut input = vec![b'('; MAX_INDENT_BLANKS + 2];
         input.push(b'.');
         let options = DisOptions {
             indentlevel: 0,

@@ -102,7 +102,12 @@ impl Context<'_, '_> {
             }
             InertKind::Buffer { index, readonly } => Doc::styled(
                 format!(
-                    "pickle.PickleBuffer(buffers[{index}]){}",
+                    "pickle.PickleBuffer({}){}",
+                    // Said in place: without its buffer the object is only a placeholder.
+                    match self.pickle.buffer(*index) {
+                        Some(_) => format!("buffers[{index}]"),
+                        None => format!("<out-of-band buffer {index}, not given>"),
+                    },
                     if *readonly { ".toreadonly()" } else { "" }
                 ),
                 Style::Name,

@@ -17,3 +17,4 @@ mod recognizers;
 mod scan;
 mod show;
 mod stats;
+mod zoo;

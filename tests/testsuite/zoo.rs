@@ -1,0 +1,413 @@
+//! The zoo: pickles written by real libraries (numpy, pandas, scikit-learn, torch, …) in
+//! pinned virtual environments, each with what its library prints for it beside it.
+//!
+//! `tests/fixtures/zoo/generate.py` makes them; CI does not rebuild those environments
+//! (torch alone is several GB), so CI checks the committed files against `MANIFEST.tsv`
+//! and runs every view of the command line over each: no panic, no hang, a clear error
+//! when a file is refused, `dis` equal to `python3 -m pickletools` on plain pickles (that
+//! needs no library), `show` bounded, and (once the allow list lands) no false alarm.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use sha2::{Digest, Sha256};
+
+use crate::common;
+
+/// A view that takes longer than this on a file of a few KB is hung, not slow.
+const VIEW_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What `show` of a committed zoo file may print today. The issue's aim is 64 KiB
+/// (`show_of_every_zoo_file_fits_in_64_kib`); this looser bound holds now and catches a
+/// view that goes unbounded again.
+const SHOW_MAX_BYTES: usize = 256 * 1024;
+
+/// One row of `MANIFEST.tsv`.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// Relative to the zoo directory: `<stack>/<library>/<name>.<ext>`, or `large/…`.
+    path: String,
+    size: u64,
+    sha256: String,
+    stack: String,
+    /// `numpy==1.26.4`, `python==3.11.7`.
+    library: String,
+    /// How it was written: `pickle`, `pickle-p2`, `pandas-to_pickle`, `joblib`,
+    /// `joblib-zlib3`, `torch-zip`, `torch-legacy`, `torchscript`, `npy`.
+    format: String,
+    /// `committed`, or `regenerated` (too large to commit; absent unless regenerated).
+    kept: String,
+    what: String,
+}
+
+impl Entry {
+    fn file(&self) -> PathBuf {
+        zoo_dir().join(&self.path)
+    }
+
+    fn committed(&self) -> bool {
+        self.kept == "committed"
+    }
+
+    /// Written by `pickle.dump` or `DataFrame.to_pickle`: one pickle and nothing else,
+    /// which `python3 -m pickletools` lists.
+    fn plain_pickle(&self) -> bool {
+        self.format.starts_with("pickle") || self.format == "pandas-to_pickle"
+    }
+
+    /// cloudpickle and dill ship code by design: `scan` is right to call them dangerous.
+    fn ships_code(&self) -> bool {
+        self.library.starts_with("cloudpickle==") || self.library.starts_with("dill==")
+    }
+}
+
+fn zoo_dir() -> PathBuf {
+    common::fixtures().join("zoo")
+}
+
+fn manifest() -> Vec<Entry> {
+    let text = std::fs::read_to_string(zoo_dir().join("MANIFEST.tsv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("path\tsize\tsha256\tstack\tlibrary\tformat\tkept\twhat")
+    );
+    lines
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields.len(), 8, "MANIFEST.tsv row {line:?}");
+            Entry {
+                path: fields[0].to_string(),
+                size: fields[1].parse().unwrap(),
+                sha256: fields[2].to_string(),
+                stack: fields[3].to_string(),
+                library: fields[4].to_string(),
+                format: fields[5].to_string(),
+                kept: fields[6].to_string(),
+                what: fields[7].to_string(),
+            }
+        })
+        .collect()
+}
+
+fn committed() -> Vec<Entry> {
+    manifest().into_iter().filter(Entry::committed).collect()
+}
+
+/// The files too large to commit that `generate.py` wrote on this machine, if any.
+fn regenerated_present() -> Vec<Entry> {
+    manifest()
+        .into_iter()
+        .filter(|e| !e.committed() && e.file().is_file())
+        .collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `<name>.txt` beside `<name>.<ext>`: what the library printed for the object.
+fn printed_path(file: &Path) -> PathBuf {
+    file.with_extension("txt")
+}
+
+/// The zoo's stack directories (`old`, `current`, `torch`), from the manifest.
+fn stacks() -> Vec<String> {
+    let mut stacks: Vec<String> = committed().into_iter().map(|e| e.stack).collect();
+    stacks.sort();
+    stacks.dedup();
+    stacks
+}
+
+// ------------------------------------------------------------------ the files themselves
+
+#[test]
+fn the_zoo_has_at_least_100_small_committed_files() {
+    let entries = committed();
+    let total: u64 = entries.iter().map(|e| e.size).sum();
+    assert!(entries.len() >= 100, "{} committed files", entries.len());
+    assert!(total < 5 << 20, "{total} bytes committed");
+    for entry in &entries {
+        assert!(
+            entry.size <= 256 << 10,
+            "{} is {} B",
+            entry.path,
+            entry.size
+        );
+    }
+}
+
+#[test]
+fn every_committed_zoo_file_matches_its_manifest_digest() {
+    let mut wrong = Vec::new();
+    for entry in committed() {
+        match std::fs::read(entry.file()) {
+            Err(err) => wrong.push(format!("{}: {err}", entry.path)),
+            Ok(bytes) if bytes.len() as u64 != entry.size || sha256_hex(&bytes) != entry.sha256 => {
+                wrong.push(format!("{}: differs from MANIFEST.tsv", entry.path));
+            }
+            Ok(_) => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn every_zoo_file_is_in_the_manifest_with_what_its_library_printed() {
+    let entries = manifest();
+    let listed: Vec<PathBuf> = entries.iter().map(Entry::file).collect();
+    for entry in entries.iter().filter(|e| e.committed()) {
+        let printed = std::fs::read_to_string(printed_path(&entry.file()))
+            .unwrap_or_else(|err| panic!("{}: no printed text: {err}", entry.path));
+        assert!(
+            !printed.trim().is_empty(),
+            "{}: empty printed text",
+            entry.path
+        );
+        assert!(
+            !entry.what.is_empty(),
+            "{}: says not what it is",
+            entry.path
+        );
+    }
+    for stack in stacks() {
+        let dir = zoo_dir().join(&stack);
+        for file in common::files_with_suffix(&dir, "") {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".txt") {
+                continue;
+            }
+            assert!(
+                listed.contains(&file),
+                "{} is not in MANIFEST.tsv",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_zoo_library_version_is_the_one_its_stack_froze() {
+    for stack in stacks() {
+        let freeze = std::fs::read_to_string(zoo_dir().join(&stack).join("pip-freeze.txt"))
+            .unwrap_or_else(|err| panic!("{stack}: no pip-freeze.txt: {err}"));
+        let python = freeze
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .replace("# python ", "python==");
+        for entry in committed().iter().filter(|e| e.stack == stack) {
+            let frozen = entry.library == python || freeze.lines().any(|l| l == entry.library);
+            assert!(
+                frozen,
+                "{}: {} is not in {stack}'s freeze",
+                entry.path, entry.library
+            );
+        }
+    }
+}
+
+// ------------------------------------------------------------------ every view on every file
+
+fn run(args: &[&str], file: &Path) -> Output {
+    Command::cargo_bin("picklegraph")
+        .expect("the binary is built")
+        .args(args)
+        .arg(file)
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
+        .timeout(VIEW_TIMEOUT)
+        .output()
+        .unwrap()
+}
+
+/// What is wrong with one run of a view, if anything: a signal or a timeout (no exit
+/// code), a panic, an exit status the view does not have, or a refusal without a word.
+fn misbehaviour(view: &str, output: &Output) -> Option<String> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let Some(code) = output.status.code() else {
+        return Some(format!("killed or timed out after {VIEW_TIMEOUT:?}"));
+    };
+    if stderr.contains("panicked") {
+        return Some(format!("panicked: {stderr}"));
+    }
+    let allowed: &[i32] = if view == "scan" { &[0, 1, 3] } else { &[0, 1] };
+    if !allowed.contains(&code) {
+        return Some(format!("exit {code}: {stderr}"));
+    }
+    if code == 1 && stderr.trim().is_empty() && output.stdout.is_empty() {
+        return Some("exit 1 with no message".to_string());
+    }
+    None
+}
+
+/// Runs `view` on every file; a list of every file it misbehaved on.
+fn view_on_every_file(view: &str, entries: &[Entry]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for entry in entries {
+        let output = run(&[view], &entry.file());
+        if let Some(what) = misbehaviour(view, &output) {
+            failures.push(format!("{view} {}: {what}", entry.path));
+        }
+    }
+    failures
+}
+
+fn assert_view_behaves(view: &str) {
+    let failures = view_on_every_file(view, &committed());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn show_opens_every_zoo_file_without_crash_or_hang() {
+    assert_view_behaves("show");
+}
+
+#[test]
+fn repr_opens_every_zoo_file_without_crash_or_hang() {
+    assert_view_behaves("repr");
+}
+
+#[test]
+fn dis_opens_every_zoo_file_without_crash_or_hang() {
+    assert_view_behaves("dis");
+}
+
+#[test]
+fn json_opens_every_zoo_file_without_crash_or_hang() {
+    assert_view_behaves("json");
+}
+
+#[test]
+fn scan_opens_every_zoo_file_without_crash_or_hang() {
+    assert_view_behaves("scan");
+}
+
+#[test]
+#[ignore = "needs the files too large to commit: run python3 tests/fixtures/zoo/generate.py"]
+fn every_view_opens_the_regenerated_large_zoo_files() {
+    let large = regenerated_present();
+    assert!(
+        !large.is_empty(),
+        "no regenerated zoo file under tests/fixtures/zoo/large"
+    );
+    let mut failures = Vec::new();
+    for view in ["show", "repr", "dis", "json", "scan"] {
+        failures.extend(view_on_every_file(view, &large));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What `python3 -m pickletools FILE` prints for each file, from one python3 process: the
+/// same call (`pickletools.dis(file, stdout, None, 4, 0)`) that its command line makes.
+const PICKLETOOLS_EACH: &str = r#"
+import io, json, pickletools, sys
+listings = []
+for path in sys.argv[1:]:
+    out = io.StringIO()
+    with open(path, "rb") as f:
+        pickletools.dis(f, out, None, 4, 0)
+    listings.append(out.getvalue())
+print(json.dumps(listings))
+"#;
+
+fn pickletools_listings(files: &[PathBuf]) -> Vec<String> {
+    let output = std::process::Command::new("python3")
+        .args(["-c", PICKLETOOLS_EACH])
+        .args(files)
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "pickletools failed: {stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn dis_of_every_plain_zoo_pickle_equals_pickletools() {
+    let plain: Vec<Entry> = committed()
+        .into_iter()
+        .filter(Entry::plain_pickle)
+        .collect();
+    assert!(plain.len() >= 100, "{} plain pickles", plain.len());
+    let files: Vec<PathBuf> = plain.iter().map(Entry::file).collect();
+    let listings = pickletools_listings(&files);
+    let mut differ = Vec::new();
+    for (entry, listing) in plain.iter().zip(&listings) {
+        let ours = run(&["dis"], &entry.file());
+        if ours.stdout != listing.as_bytes() || !ours.status.success() {
+            differ.push(entry.path.clone());
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "dis differs from pickletools on {differ:#?}"
+    );
+}
+
+// ------------------------------------------------------------------ show stays bounded
+
+/// Each committed file with the size of what `show` prints for it, largest first.
+fn show_sizes(entries: &[Entry]) -> Vec<(usize, String)> {
+    let mut sizes: Vec<(usize, String)> = entries
+        .iter()
+        .map(|e| (run(&["show"], &e.file()).stdout.len(), e.path.clone()))
+        .collect();
+    sizes.sort_by(|a, b| b.cmp(a));
+    sizes
+}
+
+#[test]
+fn show_of_every_committed_zoo_file_stays_under_256_kib() {
+    let sizes = show_sizes(&committed());
+    let over: Vec<_> = sizes.iter().filter(|(n, _)| *n > SHOW_MAX_BYTES).collect();
+    assert!(
+        over.is_empty(),
+        "show prints more than {SHOW_MAX_BYTES} B: {over:?}"
+    );
+}
+
+#[test]
+#[ignore = "fails until issue 21 item 4 (show bounded to ~64 KB): \
+            torch/transformers/bert_module.pt prints 68,543 B"]
+fn show_of_every_zoo_file_fits_in_64_kib() {
+    let mut entries = committed();
+    entries.extend(regenerated_present());
+    let sizes = show_sizes(&entries);
+    let over: Vec<_> = sizes.iter().filter(|(n, _)| *n > 64 << 10).collect();
+    assert!(over.is_empty(), "show prints more than 64 KiB: {over:#?}");
+}
+
+// ------------------------------------------------------------------ scan: no false alarm
+
+/// Every zoo file but cloudpickle's and dill's is data a library wrote; none may be
+/// called dangerous.
+#[test]
+#[ignore = "fails until issue 22's allow list lands: see the report of the zoo's landing \
+            (zoneinfo.ZoneInfo._unpickle, http.HTTPStatus, os.stat_result, \
+            operator.itemgetter/attrgetter, functools.partial, \
+            torch.storage._load_from_bytes, legacy torch.save(model))"]
+fn scan_finds_nothing_dangerous_in_the_zoo() {
+    let mut alarms = Vec::new();
+    for entry in committed().into_iter().filter(|e| !e.ships_code()) {
+        let output = run(&["scan"], &entry.file());
+        if output.status.code() == Some(3) {
+            let dangerous: Vec<String> = String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(|l| l.trim_start().strip_prefix("dangerous"))
+                .map(|l| l.trim().to_string())
+                .collect();
+            alarms.push(format!("{}: {}", entry.path, dangerous.join("; ")));
+        }
+    }
+    assert!(
+        alarms.is_empty(),
+        "{} false alarms:\n{}",
+        alarms.len(),
+        alarms.join("\n")
+    );
+}

@@ -34,8 +34,8 @@ struct Entry {
     stack: String,
     /// `numpy==1.26.4`, `python==3.11.7`.
     library: String,
-    /// How it was written: `pickle`, `pickle-p2`, `pandas-to_pickle`, `joblib`,
-    /// `joblib-zlib3`, `torch-zip`, `torch-legacy`, `torchscript`, `npy`.
+    /// How it was written: `pickle`, `pickle-p2`, `pandas-to_pickle`, `cloudpickle`, `dill`,
+    /// `joblib`, `joblib-zlib3`, `torch-zip`, `torch-legacy`, `torchscript`, `npy`.
     format: String,
     /// `committed`, or `regenerated` (too large to commit; absent unless regenerated).
     kept: String,
@@ -51,10 +51,11 @@ impl Entry {
         self.kept == "committed"
     }
 
-    /// Written by `pickle.dump` or `DataFrame.to_pickle`: one pickle and nothing else,
-    /// which `python3 -m pickletools` lists.
+    /// Written by `pickle.dump`, `DataFrame.to_pickle`, `cloudpickle.dump` or `dill.dump`:
+    /// one pickle and nothing else, which `python3 -m pickletools` lists.
     fn plain_pickle(&self) -> bool {
-        self.format.starts_with("pickle") || self.format == "pandas-to_pickle"
+        self.format.starts_with("pickle")
+            || ["pandas-to_pickle", "cloudpickle", "dill"].contains(&self.format.as_str())
     }
 
     /// cloudpickle and dill ship code by design: `scan` is right to call them dangerous.
@@ -346,6 +347,46 @@ fn dis_of_every_plain_zoo_pickle_equals_pickletools() {
     assert!(
         differ.is_empty(),
         "dis differs from pickletools on {differ:#?}"
+    );
+}
+
+/// The standard library's values in the zoo, each with Python's `repr` beside it (`.txt`).
+fn stdlib_values() -> Vec<Entry> {
+    committed()
+        .into_iter()
+        .filter(|e| e.library.starts_with("python==") && e.plain_pickle())
+        .collect()
+}
+
+#[test]
+fn the_zoo_keeps_python_reprs_of_the_standard_library_values() {
+    let values = stdlib_values();
+    assert!(values.len() >= 30, "{} stdlib values", values.len());
+}
+
+#[test]
+#[ignore = "fails until issue 21 item 2 (Python's repr of the standard library's value \
+            types): 32 of 34 differ, e.g. datetime.date(b'\\x07\\xe8\\x02\\x1d') for \
+            datetime.date(2024, 2, 29)"]
+fn repr_of_every_stdlib_zoo_value_is_pythons() {
+    let mut differ = Vec::new();
+    for entry in stdlib_values() {
+        let ours = run(&["repr"], &entry.file());
+        let python = std::fs::read(printed_path(&entry.file())).unwrap();
+        if ours.stdout != python {
+            let ours = String::from_utf8_lossy(&ours.stdout).into_owned();
+            let python = String::from_utf8_lossy(&python).into_owned();
+            differ.push(format!(
+                "{}:\n  ours:   {ours}  python: {python}",
+                entry.path
+            ));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} differ:\n{}",
+        differ.len(),
+        differ.join("\n")
     );
 }
 

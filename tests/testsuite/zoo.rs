@@ -117,7 +117,7 @@ fn printed_path(file: &Path) -> PathBuf {
     file.with_extension("txt")
 }
 
-/// The zoo's stack directories (`old`, `current`, `torch`), from the manifest.
+/// The zoo's stack directories (`pandas1`, `old`, `current`, `torch`), from the manifest.
 fn stacks() -> Vec<String> {
     let mut stacks: Vec<String> = committed().into_iter().map(|e| e.stack).collect();
     stacks.sort();

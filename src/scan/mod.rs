@@ -23,11 +23,15 @@ mod allow;
 mod classify;
 mod deny;
 mod describe;
+mod lenient;
 pub mod names;
+pub mod readings;
 pub mod report;
+mod union;
 
 pub use classify::scan;
 pub use report::{Counts, FileScan, PickleScan, Verdict};
+pub use union::OtherReading;
 
 /// How dangerous a finding is; ordered from harmless to dangerous.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use super::union::{other_readings, OtherReading};
 use super::{scan, Class, Finding};
 use crate::error::{Error, ErrorKind};
 use crate::limits::LoadOptions;
@@ -61,6 +62,9 @@ pub struct FileScan {
     pub pickles: Vec<PickleScan>,
     /// Whether unknown findings count as dangerous.
     pub strict: bool,
+    /// What CPython's unpicklers find where they read the bytes otherwise than
+    /// picklegraph (see [`FileScan::read_as_cpython`]).
+    pub other_readings: Vec<OtherReading>,
 }
 
 /// How many findings of each class a scan holds.
@@ -105,7 +109,41 @@ impl FileScan {
         let loads = crate::load_all(input)
             .with_options(options.clone())
             .map(|result| (None, result));
-        FileScan::of_loads(None, loads, strict)
+        let mut scan = FileScan::of_loads(None, loads, strict);
+        scan.read_as_cpython(input, options);
+        scan
+    }
+
+    /// Adds what CPython's unpicklers find in `input`, the stream of pickles this scan
+    /// read, where they read its bytes otherwise than picklegraph (short or crossed
+    /// frames, a last line without its newline, a `STOP` inside a frame): the scan then
+    /// reports the union of the readings.
+    /// ```
+    /// use picklegraph::scan::FileScan;
+    /// // FRAME claims 100 bytes, 6 follow: the C unpickler refuses, pickle._Unpickler
+    /// // reads GLOBAL 'os system'.
+    /// let input = b"\x80\x04\x95\x64\x00\x00\x00\x00\x00\x00\x00cos\nsystem\n.";
+    /// let scan = FileScan::of(input, &Default::default(), false);
+    /// assert_eq!(scan.other_readings[0].findings[0].name.as_deref(), Some("os.system"));
+    /// assert_eq!(scan.verdict(), picklegraph::scan::Verdict::Dangerous);
+    /// ```
+    pub fn read_as_cpython(&mut self, input: &[u8], options: &LoadOptions) {
+        let found: Vec<Finding> = self
+            .pickles
+            .iter()
+            .flat_map(|p| p.findings.iter().cloned())
+            .collect();
+        let failed = self.pickles.iter().any(|p| p.error.is_some());
+        self.other_readings = other_readings(input, &found, options, failed);
+    }
+
+    /// Every finding: those of picklegraph's reading, then those only CPython's
+    /// unpicklers' readings have.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.pickles
+            .iter()
+            .flat_map(|p| &p.findings)
+            .chain(self.other_readings.iter().flat_map(|r| &r.findings))
     }
 
     /// Scans pickles loaded elsewhere (those of a model file, found by
@@ -166,12 +204,13 @@ impl FileScan {
             description,
             pickles,
             strict,
+            other_readings: Vec::new(),
         }
     }
 
     /// How many findings of each class the file holds.
     pub fn counts(&self) -> Counts {
-        Counts::of(self.pickles.iter().flat_map(|p| &p.findings))
+        Counts::of(self.findings())
     }
 
     /// Whether a finding counts as dangerous in this scan's mode.
@@ -181,12 +220,7 @@ impl FileScan {
 
     /// The verdict: dangerous beats malformed beats clean.
     pub fn verdict(&self) -> Verdict {
-        if self
-            .pickles
-            .iter()
-            .flat_map(|p| &p.findings)
-            .any(|f| self.alarms(f))
-        {
+        if self.findings().any(|f| self.alarms(f)) {
             Verdict::Dangerous
         } else if self.pickles.iter().any(|p| p.error.is_some()) {
             Verdict::Malformed
@@ -221,20 +255,32 @@ impl FileScan {
                 counts.safe
             )?;
             for finding in &pickle.findings {
-                writeln!(
-                    out,
-                    "  {:<9}  offset {}: {}",
-                    finding.class.name(),
-                    finding.offset,
-                    finding.text
-                )?;
-                if finding.class != Class::Safe {
-                    writeln!(out, "  {:<9}  why: {}", "", finding.reason)?;
-                }
+                write_finding(out, finding)?;
             }
             if let Some(error) = &pickle.error {
                 writeln!(out, "  malformed  {error}")?;
                 writeln!(out, "  {:<9}  why: {}", "", why_malformed(error))?;
+            }
+        }
+        for other in &self.other_readings {
+            if other.divergences.is_empty() {
+                writeln!(
+                    out,
+                    "# {}, read by name only past the load error; the scan reports the union:",
+                    other.unpickler.name()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "# {} reads these bytes otherwise than picklegraph; the scan reports the union:",
+                    other.unpickler.name()
+                )?;
+            }
+            for divergence in &other.divergences {
+                writeln!(out, "  offset {}: {}", divergence.offset, divergence.what)?;
+            }
+            for finding in &other.findings {
+                write_finding(out, finding)?;
             }
         }
         writeln!(out, "{}", self.summary())
@@ -296,6 +342,14 @@ impl FileScan {
             "format": self.description,
             "counts": {"dangerous": counts.dangerous, "unknown": counts.unknown, "safe": counts.safe},
             "pickles": pickles,
+            "other_readings": self.other_readings.iter().map(|other| serde_json::json!({
+                "unpickler": other.unpickler.name(),
+                "divergences": other.divergences.iter().map(|d| serde_json::json!({
+                    "offset": d.offset,
+                    "what": d.what,
+                })).collect::<Vec<_>>(),
+                "findings": other.findings.iter().map(finding_json).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         })
     }
 }
@@ -310,6 +364,20 @@ fn why_malformed(error: &Error) -> &'static str {
         } => "CPython's unpicklers refuse this STACK_GLOBAL before importing anything, so nothing was imported; what follows was not read, so the file is not clean",
         _ => "loading stops here; what follows was not read, so the file is not clean",
     }
+}
+
+fn write_finding(out: &mut dyn Write, finding: &Finding) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "  {:<9}  offset {}: {}",
+        finding.class.name(),
+        finding.offset,
+        finding.text
+    )?;
+    if finding.class != Class::Safe {
+        writeln!(out, "  {:<9}  why: {}", "", finding.reason)?;
+    }
+    Ok(())
 }
 
 fn finding_json(finding: &Finding) -> serde_json::Value {

@@ -16,5 +16,6 @@ mod properties;
 mod recognizers;
 mod scan;
 mod show;
+mod soundness;
 mod stats;
 mod zoo;

@@ -82,11 +82,13 @@ fn scan_input(
     let loads = contents
         .pickles_with(buffers, picklegraph::LoadOptions::scanning())
         .map(|(label, result)| (label.map(String::from), result));
-    Ok(FileScan::of_loads(
-        contents.description.clone(),
-        loads,
-        strict,
-    ))
+    let plain = contents.description.is_none();
+    let mut scan = FileScan::of_loads(contents.description.clone(), loads, strict);
+    if plain {
+        // A plain stream of pickles: CPython's unpicklers read it too.
+        scan.read_as_cpython(&input.bytes, &picklegraph::LoadOptions::scanning());
+    }
+    Ok(scan)
 }
 
 fn exit_code(verdict: Verdict) -> u8 {

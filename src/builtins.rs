@@ -6,8 +6,8 @@
 //! results are certain, so the machine builds the native node, as DESIGN.md allows for
 //! exactly this list. Any other shape of call stays an inert call node.
 
+use crate::graph::compat::python3_name;
 use crate::graph::{Arena, InertKind, Node, PyStr, Value};
-use crate::python::compat::python3_name;
 
 /// A folded call's result, before it is added to the arena.
 #[derive(Debug)]

@@ -491,7 +491,7 @@ fn mutation_label(pickle: &Pickle<'_>, mutations: &[Mutation], mut index: usize)
 /// 40 characters); other keys by their kind (`<tuple>`). A full repr would need a walk of
 /// its own for each step of each path.
 fn key_label(pickle: &Pickle<'_>, key: Value) -> String {
-    use crate::render::scalar::{bytes_repr, float_repr, write_str_repr};
+    use crate::text::scalar::{bytes_repr, float_repr, write_str_repr};
     const MAX_CHARS: usize = 40;
     match key {
         Value::None => "None".to_string(),

@@ -2,6 +2,7 @@
 //! and the effects (calls whose results the pickle discarded).
 
 pub(crate) mod arena;
+pub mod compat;
 pub mod node;
 pub mod pystr;
 mod slot;
@@ -181,7 +182,7 @@ impl<'a> Pickle<'a> {
             Node::Inert(inert) => match &inert.kind {
                 InertKind::Global { module, name, .. } => {
                     let (module, name) = (self.as_str(*module)?, self.as_str(*name)?);
-                    Some(crate::python::compat::python3_name(module, name))
+                    Some(crate::graph::compat::python3_name(module, name))
                 }
                 _ => None,
             },

@@ -22,7 +22,6 @@
 
 mod cloudpickle;
 pub mod code;
-pub mod compat;
 mod dill;
 mod function;
 pub mod model;

@@ -27,7 +27,7 @@ use std::fmt;
 use super::torch::human_size;
 use super::view;
 use crate::graph::{InertKind, Items, Node, NodeId, Pickle, Value};
-use crate::render::scalar::{float_repr, write_bytes_repr};
+use crate::text::scalar::{float_repr, write_bytes_repr};
 
 /// How many values of an array [`Array`]'s `Display` decodes.
 pub const SHOWN_VALUES: usize = 8;
@@ -735,6 +735,6 @@ fn ucs4_text(bytes: &[u8], big: bool) -> Option<String> {
     }
     let text = text.trim_end_matches('\0');
     let mut out = String::new();
-    crate::render::scalar::write_str_repr(&mut out, &crate::PyStr::from_text(text));
+    crate::text::scalar::write_str_repr(&mut out, &crate::PyStr::from_text(text));
     Some(out)
 }

@@ -370,7 +370,7 @@ pub fn human_size(bytes: u64) -> String {
     if bytes < 1024 {
         return format!("{bytes} B");
     }
-    crate::render::show::leaf::size(bytes)
+    crate::text::quantity::size(bytes)
 }
 
 /// The rebuild functions and what they rebuild.
@@ -671,4 +671,4 @@ fn align<const N: usize>(rows: &[[String; N]]) -> Vec<String> {
         .collect()
 }
 
-pub use crate::render::show::doc::thousands;
+pub use crate::text::quantity::thousands;

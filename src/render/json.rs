@@ -14,7 +14,7 @@ use std::io::{self, Write};
 
 use crate::graph::{Effect, Inert, InertKind, Mutation, Node, Pickle, Value};
 use crate::machine::Failure;
-use crate::render::scalar::bigint_repr;
+use crate::text::scalar::bigint_repr;
 
 /// The version of the format, written as `"picklegraph"` in each document.
 pub const FORMAT_VERSION: u32 = 1;
@@ -221,7 +221,7 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
             }
             Value::Float(v) => self.raw(&format!(
                 "{{\"float\":\"{}\"}}",
-                crate::render::scalar::float_repr(v)
+                crate::text::scalar::float_repr(v)
             )),
             Value::Node(id) => match self.ids[id.index()] {
                 Some(id) => self.raw(&format!("{{\"ref\":{id}}}")),
@@ -373,7 +373,7 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
         self.field("module", module)?;
         self.field("name", name)?;
         let dotted = self.pickle.as_str(module).zip(self.pickle.as_str(name));
-        match dotted.map(|(m, n)| crate::python::compat::python3_name(m, n)) {
+        match dotted.map(|(m, n)| crate::graph::compat::python3_name(m, n)) {
             Some((module, name)) => {
                 self.raw(",\"qualified_name\":")?;
                 self.string(&format!("{module}.{name}"))

@@ -2,7 +2,5 @@
 
 pub mod dis;
 pub mod json;
-mod printable;
 pub mod repr;
-pub mod scalar;
 pub mod show;

@@ -13,11 +13,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::scalar::{
+use crate::graph::{Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value};
+use crate::text::scalar::{
     bigint_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr,
     write_int, write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
 };
-use crate::graph::{Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value};
 
 /// Default output budget of [`repr`]: 256 MiB of text.
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
@@ -484,7 +484,7 @@ fn push_args(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, args: Value, max: usi
 /// A global's dotted name when it has one; otherwise the pieces of a generic lookup.
 fn push_global(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, value: Value) {
     match pickle.global_name(value) {
-        Some((module, name)) => push_text(pieces, super::scalar::dotted(module, name)),
+        Some((module, name)) => push_text(pieces, crate::text::scalar::dotted(module, name)),
         None => pieces.push(Piece::Child(value)),
     }
 }
@@ -497,8 +497,8 @@ fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert, filling: Filling, max: usize
         InertKind::Global { module, name, .. } => {
             match (pickle.as_str(*module), pickle.as_str(*name)) {
                 (Some(m), Some(n)) => {
-                    let (m, n) = crate::python::compat::python3_name(m, n);
-                    push_text(&mut pieces, super::scalar::dotted(m, n));
+                    let (m, n) = crate::graph::compat::python3_name(m, n);
+                    push_text(&mut pieces, crate::text::scalar::dotted(m, n));
                 }
                 _ => {
                     push_text(&mut pieces, "getattr(__import__(");

@@ -7,7 +7,7 @@ use super::names::classify_global;
 use super::{Class, Finding, FindingKind};
 use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
-use crate::render::scalar::escape_nonprintable;
+use crate::text::scalar::escape_nonprintable;
 
 /// Every global, call, instance, global mutation, persistent reference and extension
 /// code in the pickle's arena, in the order the opcodes made them.
@@ -174,7 +174,7 @@ impl Scanner<'_, '_> {
             .entry(key)
             .or_insert_with(|| classify_global(module, name))
             .clone();
-        let (m, n) = crate::python::compat::python3_name(module, name);
+        let (m, n) = crate::graph::compat::python3_name(module, name);
         Named {
             name: Some(format!("{m}.{n}")),
             class,

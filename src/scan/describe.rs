@@ -3,7 +3,7 @@
 
 use crate::graph::{Node, Pickle, PyStr, Value};
 use crate::render::repr::Renderer;
-use crate::render::scalar::write_str_repr;
+use crate::text::scalar::write_str_repr;
 
 /// Longest argument text, in characters, before it is shortened to head … tail.
 const ARG_MAX_CHARS: usize = 80;

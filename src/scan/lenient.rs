@@ -16,9 +16,9 @@ use std::collections::HashMap;
 use super::names::classify_global;
 use super::readings::Linear;
 use super::{Class, Finding, FindingKind};
+use crate::graph::compat::python3_name;
 use crate::opcode::{Opcode, StackItem};
-use crate::python::compat::python3_name;
-use crate::render::scalar::escape_nonprintable;
+use crate::text::scalar::escape_nonprintable;
 
 #[derive(Debug, Clone)]
 enum Slot {

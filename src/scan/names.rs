@@ -27,7 +27,7 @@ use super::deny::{
     PRIVATE_STDLIB,
 };
 use super::Class;
-use crate::python::compat::python3_name;
+use crate::graph::compat::python3_name;
 
 /// Whether `module` is `prefix` or one of its submodules.
 fn within(module: &str, prefix: &str) -> bool {

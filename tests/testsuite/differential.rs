@@ -266,7 +266,7 @@ fn floats_are_written_as_cpython_writes_them_ties_included() {
     for line in text.lines() {
         let (bits, expected) = line.split_once(' ').unwrap();
         let value = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
-        let ours = picklegraph::render::scalar::float_repr(value);
+        let ours = picklegraph::text::scalar::float_repr(value);
         count += 1;
         if ours != expected {
             mismatches.push(format!("{bits}: CPython {expected}, picklegraph {ours}"));

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use picklegraph::python::compat::python3_name;
+use picklegraph::graph::compat::python3_name;
 use picklegraph::scan::{FileScan, FindingKind};
 use picklegraph::LoadOptions;
 

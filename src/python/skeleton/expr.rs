@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
 use crate::python::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
 use crate::python::{view, Recognition};
-use crate::render::scalar::{
+use crate::text::scalar::{
     bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr,
 };
 
@@ -178,7 +178,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             InertKind::Global { module, name, .. } => {
                 match (view::str(self.pickle, module), view::str(self.pickle, name)) {
                     (Some(m), Some(n)) => {
-                        let (m, n) = crate::python::compat::python3_name(m, n);
+                        let (m, n) = crate::graph::compat::python3_name(m, n);
                         self.reference(format!("{m}.{n}"), Reference::Other);
                         pieces.push(text(dotted(m, n)));
                     }
@@ -532,9 +532,9 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
 /// (a line break, an escape) is written escaped, as in a repr.
 pub fn dotted(module: &str, name: &str) -> String {
     if module == "builtins" {
-        crate::render::scalar::escape_nonprintable(name).into_owned()
+        crate::text::scalar::escape_nonprintable(name).into_owned()
     } else {
-        crate::render::scalar::dotted(module, name)
+        crate::text::scalar::dotted(module, name)
     }
 }
 

@@ -12,7 +12,7 @@ use super::messages;
 use crate::graph::PyStr;
 use crate::opcode::ArgKind;
 use crate::reader::Reader;
-use crate::render::scalar::{
+use crate::text::scalar::{
     write_bytearray_repr, write_bytes_repr, write_float_repr, write_int, write_str_repr, write_u64,
     TextSink,
 };
@@ -278,7 +278,7 @@ fn stringnl<'a>(reader: &mut Reader<'a>, strip_quotes: bool) -> Result<PyStr<'a>
 }
 
 fn strip_string_quotes(data: &[u8]) -> Result<&[u8], String> {
-    let bytes_repr = crate::render::scalar::bytes_repr;
+    let bytes_repr = crate::text::scalar::bytes_repr;
     for quote in [b'"', b'\''] {
         if data.first() == Some(&quote) {
             if data.last() != Some(&quote) {

@@ -24,7 +24,7 @@ pub(super) fn int_error(text: &[u8], detail: &str) -> String {
         );
     }
     let shown = &text[..text.len().min(INT_LITERAL_SHOWN)];
-    let repr = crate::render::scalar::bytes_repr(shown);
+    let repr = crate::text::scalar::bytes_repr(shown);
     // The repr is ASCII, so cutting it at a byte index cuts it at a character.
     let repr = &repr[..repr.len().min(INT_LITERAL_SHOWN)];
     format!("invalid literal for int() with base 10: {repr}")

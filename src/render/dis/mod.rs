@@ -27,7 +27,7 @@ use memo::Memo;
 
 use crate::opcode::{ArgKind, Opcode, StackItem};
 use crate::reader::Reader;
-use crate::render::scalar::{digits8, write_u64, write_u64_padded};
+use crate::text::scalar::{digits8, write_u64, write_u64_padded};
 
 /// How many blanks `dis` indents a line at most, whatever the MARK depth and the blanks
 /// per level: with the offset, the opcode and its name, a line without a long argument
@@ -694,7 +694,7 @@ fn read_instruction<'a>(reader: &mut Reader<'a>) -> Result<(&'static Row, Arg<'a
     };
     let row = &ROWS[usize::from(byte)];
     if row.op.is_none() {
-        let code = crate::render::scalar::bytes_repr(&[byte]);
+        let code = crate::text::scalar::bytes_repr(&[byte]);
         return Err(DisError::at(
             pos,
             format!("at position {pos}, opcode {code} unknown"),

@@ -20,7 +20,7 @@ use super::leaf::{bigint_text, str_text};
 use super::walker::{delimiters, elided, empty, fills};
 use super::ShowOptions;
 use crate::graph::{Items, Node, NodeId, Pickle, Slot, Value};
-use crate::render::scalar::{write_bytes_repr, write_float_repr, StrReprs};
+use crate::text::scalar::{write_bytes_repr, write_float_repr, StrReprs};
 
 /// What is known of a node's plainness: nothing yet, being checked, plain, or not.
 const UNKNOWN: u8 = 0;

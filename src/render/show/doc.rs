@@ -55,7 +55,7 @@ impl Doc {
     /// ```
     pub fn styled(text: impl Into<Cow<'static, str>>, style: Style) -> Doc {
         let text = text.into();
-        let text = match crate::render::scalar::escape_nonprintable(&text) {
+        let text = match crate::text::scalar::escape_nonprintable(&text) {
             Cow::Borrowed(_) => text,
             Cow::Owned(escaped) => Cow::Owned(escaped),
         };
@@ -194,23 +194,7 @@ impl Doc {
 pub fn more_items(count: usize) -> String {
     format!(
         "… {} more item{}",
-        thousands(count as u64),
+        crate::text::quantity::thousands(count as u64),
         if count == 1 { "" } else { "s" }
     )
-}
-
-/// A count with commas between thousands: `999,990`.
-/// ```
-/// assert_eq!(picklegraph::render::show::doc::thousands(1234567), "1,234,567");
-/// ```
-pub fn thousands(count: u64) -> String {
-    let digits = count.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }

@@ -8,7 +8,7 @@ use super::doc::Doc;
 use super::layout::Style;
 use crate::graph::{Inert, InertKind, Mutation, Node, Pickle, Value};
 use crate::opcode::Opcode;
-use crate::render::scalar::dotted;
+use crate::text::scalar::dotted;
 
 /// What an inert node's document needs to know besides the node.
 pub(crate) struct Context<'p, 'a> {
@@ -129,7 +129,7 @@ impl Context<'_, '_> {
         let global = self.pickle.as_str(module).zip(self.pickle.as_str(name));
         match global {
             Some((module, name)) => {
-                let (module, name) = crate::python::compat::python3_name(module, name);
+                let (module, name) = crate::graph::compat::python3_name(module, name);
                 Doc::styled(dotted(module, name), Style::Name)
             }
             None => Doc::Concat(vec![

@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{self, Write};
 
-use crate::render::scalar::write_int;
+use crate::text::scalar::write_int;
 
 /// How a piece of text is coloured on a terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,9 +4,9 @@
 
 use num_bigint::BigInt;
 
-use super::doc::thousands;
 use crate::graph::PyStr;
-use crate::render::scalar::{bigint_repr, write_bytes_repr, write_str_repr};
+use crate::text::quantity::{size, thousands};
+use crate::text::scalar::{bigint_repr, write_bytes_repr, write_str_repr};
 
 /// Python's repr of a str, cut after `max_chars` code points with the length added:
 /// `'abc…' (1,000 chars)`.
@@ -69,25 +69,6 @@ pub fn bigint_text(value: &BigInt, max_digits: usize) -> String {
         &text[..prefix_len + max_digits],
         thousands(count)
     )
-}
-
-/// A byte size for people: `300 bytes`, `2.9 KiB`, `256.0 MiB`.
-/// ```
-/// assert_eq!(picklegraph::render::show::leaf::size(268435456), "256.0 MiB");
-/// assert_eq!(picklegraph::render::show::leaf::size(300), "300 bytes");
-/// ```
-pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return format!("{bytes} bytes");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// Puts `…` before a repr's closing quote.

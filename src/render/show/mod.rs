@@ -37,6 +37,7 @@ pub use recognize::{default_recognizers, Recognizer};
 
 use crate::graph::{InertKind, Node, Pickle, Value};
 use crate::machine::Failure;
+use crate::text::quantity::thousands;
 use doc::Doc;
 use layout::{Layout, Printer};
 
@@ -252,14 +253,14 @@ fn push_effects(
     if effects.is_empty() {
         return;
     }
-    let count = doc::thousands(effects.len() as u64);
+    let count = thousands(effects.len() as u64);
     let plural = if effects.len() == 1 { "" } else { "s" };
     let hidden = pickle.effects().len() - effects.len();
     let others = match hidden {
         0 => String::new(),
         _ => format!(
             " (and {} shown in the definitions above)",
-            doc::thousands(hidden as u64)
+            thousands(hidden as u64)
         ),
     };
     parts.push(Doc::comment(format!(
@@ -310,7 +311,7 @@ fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
             continue;
         }
         let name = match pickle.global_name(Value::Node(crate::NodeId::from_index(index))) {
-            Some((module, name)) => crate::render::scalar::dotted(module, name),
+            Some((module, name)) => crate::text::scalar::dotted(module, name),
             None => "<computed>".to_string(),
         };
         if seen.insert(name.clone()) {
@@ -320,13 +321,13 @@ fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
     let mut line = format!(
         "# {heading}protocol {}, {} nodes",
         pickle.protocol(),
-        doc::thousands(pickle.nodes().len() as u64)
+        thousands(pickle.nodes().len() as u64)
     );
     let effects = pickle.effects().len();
     if effects > 0 {
         line.push_str(&format!(
             ", {} effect{}",
-            doc::thousands(effects as u64),
+            thousands(effects as u64),
             if effects == 1 { "" } else { "s" }
         ));
     }
@@ -335,7 +336,7 @@ fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
     }
     line.push_str(&format!(
         ", {} global{}:",
-        doc::thousands(names.len() as u64),
+        thousands(names.len() as u64),
         if names.len() == 1 { "" } else { "s" }
     ));
     let more = |count: usize| format!(", … ({count} more)");

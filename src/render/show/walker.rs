@@ -18,7 +18,7 @@ use crate::graph::{InertKind, Items, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
 use std::borrow::Cow;
 
-use crate::render::scalar::{escape_nonprintable, float_repr, write_int};
+use crate::text::scalar::{escape_nonprintable, float_repr, write_int};
 
 /// A node's state in the walk: not yet written, written without a label, or its label.
 const UNSEEN: u32 = 0;
@@ -470,7 +470,7 @@ pub(super) fn elided(context: &Context<'_, '_>, node: &Node<'_>) -> String {
         _ if len == 0 => empty(node).to_string(),
         _ => format!(
             "{open}… {} item{}{close}",
-            super::doc::thousands(len as u64),
+            crate::text::quantity::thousands(len as u64),
             if len == 1 { "" } else { "s" }
         ),
     }

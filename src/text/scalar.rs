@@ -119,7 +119,7 @@ pub const MAX_DECIMAL_INT_BITS: u64 = 100_000;
 /// Python's `repr(float)`: the shortest text that reads back to the same double,
 /// in CPython's choice of fixed or exponent form.
 /// ```
-/// use picklegraph::render::scalar::float_repr;
+/// use picklegraph::text::scalar::float_repr;
 /// assert_eq!(float_repr(1e16), "1e+16");
 /// assert_eq!(float_repr(1e-5), "1e-05");
 /// assert_eq!(float_repr(-0.0), "-0.0");
@@ -556,7 +556,7 @@ pub(crate) fn digits8(value: u32) -> (u64, usize) {
 /// commonest scalar of all).
 /// ```
 /// let mut out = String::new();
-/// picklegraph::render::scalar::write_int(&mut out, i64::MIN);
+/// picklegraph::text::scalar::write_int(&mut out, i64::MIN);
 /// assert_eq!(out, i64::MIN.to_string());
 /// ```
 #[inline]
@@ -584,7 +584,7 @@ pub fn bigint_repr(value: &BigInt) -> String {
 /// ```
 /// let mut out = String::new();
 /// let value = -(num_bigint::BigInt::from(1u8) << 70u32);
-/// picklegraph::render::scalar::write_bigint_hex_prefix(&mut out, &value, 99);
+/// picklegraph::text::scalar::write_bigint_hex_prefix(&mut out, &value, 99);
 /// assert_eq!(out, "-0x400000000000000000");
 /// ```
 pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usize) {
@@ -617,7 +617,7 @@ pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usi
 /// `\u202e`), so that a name taken from a hostile pickle is shown, not obeyed, by a
 /// terminal.
 /// ```
-/// use picklegraph::render::scalar::escape_nonprintable;
+/// use picklegraph::text::scalar::escape_nonprintable;
 /// assert_eq!(escape_nonprintable("os"), "os");
 /// assert_eq!(escape_nonprintable("a\nb\u{1b}[2J\u{202e}é"), "a\\nb\\x1b[2J\\u202eé");
 /// ```
@@ -644,7 +644,7 @@ pub fn escape_nonprintable(text: &str) -> std::borrow::Cow<'_, str> {
 /// `module.name` as the views write a global, with what a terminal would obey escaped
 /// in both parts: the names come from the pickle.
 /// ```
-/// assert_eq!(picklegraph::render::scalar::dotted("os", "a\nb"), "os.a\\nb");
+/// assert_eq!(picklegraph::text::scalar::dotted("os", "a\nb"), "os.a\\nb");
 /// ```
 pub fn dotted(module: &str, name: &str) -> String {
     format!(
@@ -684,7 +684,7 @@ const SHORT_STR: usize = 32;
 /// Python's `repr(str)`, appended to `out`.
 /// ```
 /// let mut out = String::new();
-/// picklegraph::render::scalar::write_str_repr(&mut out, &picklegraph::PyStr::from_text("it's\u{200b}"));
+/// picklegraph::text::scalar::write_str_repr(&mut out, &picklegraph::PyStr::from_text("it's\u{200b}"));
 /// assert_eq!(out, r#""it's\u200b""#);
 /// ```
 pub fn write_str_repr<T: TextSink + ?Sized>(out: &mut T, text: &PyStr<'_>) {
@@ -763,7 +763,7 @@ fn put_escaped_code_point<T: TextSink + ?Sized>(out: &mut T, cp: u32, quote: u8)
 /// Python's `repr(bytes)`, appended to `out`.
 /// ```
 /// let mut out = String::new();
-/// picklegraph::render::scalar::write_bytes_repr(&mut out, b"\x00'a\x7f");
+/// picklegraph::text::scalar::write_bytes_repr(&mut out, b"\x00'a\x7f");
 /// assert_eq!(out, r#"b"\x00'a\x7f""#);
 /// ```
 pub fn write_bytes_repr<T: TextSink + ?Sized>(out: &mut T, bytes: &[u8]) {
@@ -774,7 +774,7 @@ pub fn write_bytes_repr<T: TextSink + ?Sized>(out: &mut T, bytes: &[u8]) {
 /// even inside double quotes, unlike bytes.
 /// ```
 /// let mut out = String::new();
-/// picklegraph::render::scalar::write_bytearray_repr(&mut out, b"a'b");
+/// picklegraph::text::scalar::write_bytearray_repr(&mut out, b"a'b");
 /// assert_eq!(out, r#"bytearray(b"a\'b")"#);
 /// ```
 pub fn write_bytearray_repr<T: TextSink + ?Sized>(out: &mut T, bytes: &[u8]) {

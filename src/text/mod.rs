@@ -1,7 +1,14 @@
-//! Parsing of the text arguments that protocol 0 carries (`INT`, `LONG`, `FLOAT`,
-//! `STRING`, `UNICODE`, `GET`/`PUT`), with the rules of the Python functions that
-//! CPython's unpickler hands them to (`int`, `float`, `codecs.escape_decode`,
-//! `raw_unicode_escape`). The machine and the disassembler both use them.
+//! Python's text rules, both ways, for every layer above: parsing the text arguments
+//! that protocol 0 carries (`INT`, `LONG`, `FLOAT`, `STRING`, `UNICODE`, `GET`/`PUT`)
+//! with the rules of the Python functions that CPython's unpickler hands them to
+//! (`int`, `float`, `codecs.escape_decode`, `raw_unicode_escape`), and Python's
+//! spelling of scalars ([`scalar`]) and of counts and sizes ([`quantity`]). The
+//! machine, the recognizers and the views all use them; this module uses only the graph's
+//! string type.
+
+mod printable;
+pub mod quantity;
+pub mod scalar;
 
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -138,7 +145,7 @@ pub fn parse_int_with_limit(
         format!(
             "invalid literal for int() with base {}: {}",
             if base0 { 0 } else { 10 },
-            crate::render::scalar::bytes_repr(text)
+            crate::text::scalar::bytes_repr(text)
         )
     };
     let body = trim_ascii_whitespace(text);
@@ -224,7 +231,7 @@ pub fn parse_float(text: &[u8]) -> Result<f64, String> {
     let invalid = || {
         format!(
             "could not convert string to float: {}",
-            crate::render::scalar::bytes_repr(text)
+            crate::text::scalar::bytes_repr(text)
         )
     };
     let body = trim_ascii_whitespace(text);

@@ -124,12 +124,6 @@ const NAME_RENAMES: &[(Name, Name)] = &[
 
 /// Maps a Python 2 `(module, name)` to the one Python 3 imports; other names pass through.
 /// Exception classes of Python 2's `exceptions` module map to `builtins`.
-/// ```
-/// use picklegraph::python::compat::python3_name;
-/// assert_eq!(python3_name("__builtin__", "unicode"), ("builtins", "str"));
-/// assert_eq!(python3_name("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"));
-/// assert_eq!(python3_name("os", "system"), ("os", "system"));
-/// ```
 pub fn python3_name<'s>(module: &'s str, name: &'s str) -> (&'s str, &'s str) {
     if let Some(&(_, renamed)) = NAME_RENAMES
         .iter()
@@ -143,5 +137,24 @@ pub fn python3_name<'s>(module: &'s str, name: &'s str) -> (&'s str, &'s str) {
     match MODULE_RENAMES.iter().find(|(old, _)| *old == module) {
         Some(&(_, new)) => (new, name),
         None => (module, name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python3_name;
+
+    #[test]
+    fn python2_names_map_as_compat_pickle_maps_them() {
+        assert_eq!(python3_name("__builtin__", "unicode"), ("builtins", "str"));
+        assert_eq!(
+            python3_name("copy_reg", "_reconstructor"),
+            ("copyreg", "_reconstructor")
+        );
+        assert_eq!(
+            python3_name("exceptions", "ValueError"),
+            ("builtins", "ValueError")
+        );
+        assert_eq!(python3_name("os", "system"), ("os", "system"));
     }
 }

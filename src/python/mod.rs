@@ -8,7 +8,7 @@
 //! know: a class or function shipped by value (with its code object, signature and
 //! source location), a cell, a module import, an instance made by `NEWOBJ`, a
 //! `functools.partial`, … A pattern that matches only in part is not described, so the
-//! node keeps its raw form. [`skeleton`] writes what they found as Python-like text.
+//! node keeps its raw form. The views (`crate::render`) print what they found.
 //!
 //! ```
 //! use picklegraph::python::{Recognition, Recognized};
@@ -29,8 +29,6 @@ pub mod names;
 pub mod numpy;
 pub mod pandas;
 mod recognize;
-pub mod show;
-pub mod skeleton;
 mod stdlib;
 pub mod torch;
 pub mod view;

@@ -18,8 +18,6 @@
 //! # Ok::<(), picklegraph::Error>(())
 //! ```
 
-use std::fmt;
-
 use super::numpy::{self, Array, ArrayData};
 use super::view::{self, CallView};
 use crate::graph::{NodeId, Pickle, Value};
@@ -50,35 +48,50 @@ pub struct Frame {
     pub columns: Vec<Column>,
 }
 
-/// One column: its label as text and its dtype as pandas names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One column: its label and its dtype as pandas names it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     /// The label (`n`, `0`, `None`).
-    pub name: String,
+    pub label: Label,
     /// `int64`, `float64`, `object`, `str`, `category`, `datetime64[ns]`, …
     pub dtype: String,
 }
 
-impl fmt::Display for Frame {
+/// A column's label: text where the pickle spells it so, or the value itself, which a
+/// view prints as Python's repr (recognizers write no repr of a graph value).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Label {
+    /// A str label as it is, a `RangeIndex` position, a number of a numeric index, or
+    /// `#3` for a label the pickle does not hold.
+    Text(String),
+    /// Any other label (a tuple, a number in an object array, `None`).
+    Value(Value),
+}
+
+impl Frame {
     /// `DataFrame(2 rows × 3 columns: n int64, x float64, s str)`,
-    /// `Series(values, float64, 3 rows)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// `Series(values, float64, 3 rows)`, with each [`Label::Value`] spelled by `label`.
+    pub fn summary(&self, mut label: impl FnMut(Value) -> String) -> String {
+        let mut name = |column: &Column| match &column.label {
+            Label::Text(text) => text.clone(),
+            Label::Value(value) => label(*value),
+        };
         let rows = self
             .rows
             .map_or_else(|| "? rows".to_string(), |n| plural(n, "row"));
         if self.kind == "Series" {
             let column = self.columns.first();
-            let name = column.map_or("None", |c| &c.name);
+            let title = column.map_or_else(|| "None".to_string(), &mut name);
             let dtype = column.map_or("?", |c| &c.dtype);
-            return write!(f, "Series({name}, {dtype}, {rows})");
+            return format!("Series({title}, {dtype}, {rows})");
         }
         let columns: Vec<String> = self
             .columns
             .iter()
-            .map(|c| format!("{} {}", c.name, c.dtype))
+            .map(|c| format!("{} {}", name(c), c.dtype))
             .collect();
         let count = plural(self.columns.len() as u64, "column");
-        write!(f, "DataFrame({rows} × {count}: {})", columns.join(", "))
+        format!("DataFrame({rows} × {count}: {})", columns.join(", "))
     }
 }
 
@@ -111,7 +124,7 @@ pub fn frame(pickle: &Pickle<'_>, id: NodeId) -> Option<Frame> {
         let (values, _) = blocks.first()?;
         frame.rows = axes.first().and_then(|&index| index_len(pickle, index));
         frame.columns.push(Column {
-            name: label(pickle, name),
+            label: label(pickle, name),
             dtype: values_dtype(pickle, *values),
         });
         return Some(frame);
@@ -134,10 +147,10 @@ pub fn frame(pickle: &Pickle<'_>, id: NodeId) -> Option<Frame> {
     );
     frame.columns = (0..count.min(MAX_COLUMNS))
         .map(|i| Column {
-            name: labels
+            label: labels
                 .as_ref()
                 .and_then(|l| l.get(i).cloned())
-                .unwrap_or_else(|| format!("#{i}")),
+                .unwrap_or_else(|| Label::Text(format!("#{i}"))),
             dtype: "?".to_string(),
         })
         .collect();
@@ -237,7 +250,7 @@ fn index_len(pickle: &Pickle<'_>, index: Value) -> Option<u64> {
 }
 
 /// The labels of an index, as text.
-fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
+fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<Label>> {
     let (class, state) = new_index(pickle, index)?;
     if class.ends_with("RangeIndex") {
         let field = |key| view::dict_field(pickle, state, key).and_then(view::int);
@@ -246,7 +259,10 @@ fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
             .ok()?
             .min(MAX_COLUMNS);
         return (0..len as i64)
-            .map(|i| Some(i.checked_mul(step)?.checked_add(start)?.to_string()))
+            .map(|i| {
+                let position = i.checked_mul(step)?.checked_add(start)?;
+                Some(Label::Text(position.to_string()))
+            })
             .collect();
     }
     let array = index_array(pickle, view::dict_field(pickle, state, "data")?)?;
@@ -261,7 +277,7 @@ fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<String>> {
         _ => array.first_values(MAX_COLUMNS).map(|values| {
             values
                 .into_iter()
-                .map(|v| v.trim_matches('\'').to_string())
+                .map(|v| Label::Text(v.trim_matches('\'').to_string()))
                 .collect()
         }),
     }
@@ -323,10 +339,10 @@ fn values_dtype(pickle: &Pickle<'_>, values: Value) -> String {
         .map_or_else(|| "?".to_string(), |(_, name)| name.to_string())
 }
 
-/// A label as text: a str as it is, anything else as Python's repr.
-fn label(pickle: &Pickle<'_>, value: Value) -> String {
+/// A label: a str as its text, anything else as the value.
+fn label(pickle: &Pickle<'_>, value: Value) -> Label {
     match view::str(pickle, value) {
-        Some(text) => text.to_string(),
-        None => crate::render::repr::repr(pickle, value, 200).0,
+        Some(text) => Label::Text(text.to_string()),
+        None => Label::Value(value),
     }
 }

@@ -25,7 +25,7 @@
 use std::fmt;
 
 use super::view;
-use crate::graph::{InertKind, Items, Node, NodeId, Pickle, Value};
+use crate::graph::{InertKind, Items, Mutation, Node, NodeId, Pickle, Value};
 
 /// A torch dtype: its name as `torch.<name>` spells it, and the bytes of one element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -573,6 +573,49 @@ pub fn state_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p s
         .iter()
         .map(|&(key, item)| Some((view::str(pickle, key)?, tensor(pickle, item.node()?)?)))
         .collect()
+}
+
+/// A state dict at a node, with what `show` prints about it besides its tensors.
+#[derive(Debug, Clone)]
+pub struct StateDict<'p> {
+    /// Whether it is a plain dict (an optimizer's per-parameter state), not a mapping
+    /// made by a call (`nn.Module.state_dict()` returns an `OrderedDict`).
+    pub plain_dict: bool,
+    /// The class of a mapping made by a call, when it is a plain global.
+    pub class: Option<(&'p str, &'p str)>,
+    /// Its entries, as [`state_dict`] reads them.
+    pub entries: Vec<(&'p str, Tensor<'p>)>,
+    /// The states `BUILD` gave it (a state dict's `_metadata`), in stream order.
+    pub states: Vec<Value>,
+}
+
+/// The state dict node `id` is, if it is one ([`state_dict`]).
+pub fn state_dict_at<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<StateDict<'p>> {
+    let entries = state_dict(pickle, Value::Node(id))?;
+    let plain_dict = matches!(pickle.node(id), Node::Dict(_));
+    let class = match plain_dict {
+        true => None,
+        false => {
+            view::made(pickle, Value::Node(id)).and_then(|made| view::global(pickle, made.func))
+        }
+    };
+    let states = match pickle.node(id) {
+        Node::Inert(inert) => inert
+            .mutations
+            .iter()
+            .filter_map(|m| match m {
+                Mutation::Build(state) => Some(*state),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(StateDict {
+        plain_dict,
+        class,
+        entries,
+        states,
+    })
 }
 
 /// Totals over a set of tensors.

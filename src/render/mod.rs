@@ -4,3 +4,4 @@ pub mod dis;
 pub mod json;
 pub mod repr;
 pub mod show;
+pub mod skeleton;

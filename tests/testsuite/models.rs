@@ -12,6 +12,7 @@ use std::process::Command;
 use picklegraph::graph::NodeId;
 use picklegraph::model::{self, Checkpoint, Format, ModelError, Weight};
 use picklegraph::python::{numpy, pandas, torch};
+use picklegraph::render::show::models::frame_summary;
 use picklegraph::{ErrorKind, LoadOptions, Pickle};
 
 use crate::common;
@@ -347,7 +348,7 @@ fn recognized(pickle: &Pickle<'_>) -> Vec<String> {
             .map(|a| a.to_string())
             .or_else(|| numpy::scalar(pickle, id).map(|s| s.to_string()))
             .or_else(|| numpy::dtype(pickle, id).map(|d| d.to_string()))
-            .or_else(|| pandas::frame(pickle, id).map(|f| f.to_string()));
+            .or_else(|| pandas::frame(pickle, id).map(|f| frame_summary(pickle, &f)));
         lines.extend(found.map(|text| format!("  node {index}: {text}")));
     }
     lines
@@ -628,7 +629,7 @@ fn recognize_everything(pickle: &Pickle<'_>) {
         }
         let _ = numpy::dtype(pickle, id).map(|d| d.to_string());
         let _ = numpy::scalar(pickle, id).map(|s| s.to_string());
-        let _ = pandas::frame(pickle, id).map(|f| f.to_string());
+        let _ = pandas::frame(pickle, id).map(|f| frame_summary(pickle, &f));
     }
     let _ = torch::find_tensors(pickle);
     let options = picklegraph::render::show::ShowOptions::default();

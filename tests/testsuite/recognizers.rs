@@ -6,9 +6,9 @@
 mod code_args;
 
 use picklegraph::python::code::{FunctionKind, Layout};
-use picklegraph::python::skeleton;
 use picklegraph::python::{Recognition, Recognized};
 use picklegraph::render::show::ShowOptions;
+use picklegraph::render::skeleton;
 use picklegraph::{NodeId, Pickle, Value};
 
 use crate::common;

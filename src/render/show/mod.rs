@@ -29,6 +29,7 @@ pub mod layout;
 pub mod leaf;
 pub mod models;
 mod recognize;
+pub mod skeletons;
 mod walker;
 
 use std::io::{self, Write};

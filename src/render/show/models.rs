@@ -1,6 +1,6 @@
-//! Recognizers for model data: PyTorch state dicts and tensors, numpy arrays, dtypes and
-//! scalars, pandas DataFrames and Series. Each reads the graph through
-//! [`crate::python`] and prints what the object is, never its data's bytes.
+//! `show`'s hooks for model data: PyTorch state dicts and tensors, numpy arrays, dtypes
+//! and scalars, pandas DataFrames and Series. The recognizers of [`crate::python`] tell
+//! what the object is; these print it, never its data's bytes.
 //!
 //! ```text
 //! state dict (collections.OrderedDict):
@@ -14,9 +14,9 @@
 use super::doc::Doc;
 use super::layout::Style;
 use super::Recognizer;
-use crate::graph::{Mutation, Node, NodeId, Pickle, Value};
+use crate::graph::{NodeId, Pickle};
 use crate::python::numpy::{self, ArrayData};
-use crate::python::{pandas, torch, view};
+use crate::python::{pandas, torch};
 
 /// The recognizers of this module, most specific first.
 pub fn recognizers() -> Vec<Box<dyn Recognizer>> {
@@ -44,25 +44,20 @@ impl Recognizer for StateDict {
     }
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
-        let entries = torch::state_dict(pickle, Value::Node(id))?;
-        // nn.Module.state_dict() returns an OrderedDict; a plain dict of tensors (an
-        // optimizer's per-parameter state) is headed as what it is.
-        let head = match pickle.node(id) {
-            Node::Dict(_) => "dict of tensors:".to_string(),
-            _ => view::made(pickle, Value::Node(id))
-                .and_then(|made| view::global(pickle, made.func))
-                .map_or_else(
-                    || "state dict:".to_string(),
-                    |(m, n)| format!("state dict ({m}.{n}):"),
-                ),
+        let state_dict = torch::state_dict_at(pickle, id)?;
+        let head = match (state_dict.plain_dict, state_dict.class) {
+            (true, _) => "dict of tensors:".to_string(),
+            (false, Some((m, n))) => format!("state dict ({m}.{n}):"),
+            (false, None) => "state dict:".to_string(),
         };
+        let entries = &state_dict.entries;
         let rows = torch::table(entries.iter().map(|(name, tensor)| (*name, tensor)));
         let mut inner = Vec::new();
         for row in rows {
             inner.extend([Doc::HardLine, Doc::text(row)]);
         }
         // A state dict's `_metadata` (and any other state) is set by BUILD: print it.
-        for state in build_states(pickle, id) {
+        for state in state_dict.states {
             inner.extend([
                 Doc::HardLine,
                 Doc::styled(".__setstate__", Style::Name),
@@ -72,20 +67,6 @@ impl Recognizer for StateDict {
             ]);
         }
         Some(Doc::Concat(vec![Doc::comment(head), Doc::Indent(inner)]))
-    }
-}
-
-fn build_states(pickle: &Pickle<'_>, id: NodeId) -> Vec<Value> {
-    match pickle.node(id) {
-        Node::Inert(inert) => inert
-            .mutations
-            .iter()
-            .filter_map(|m| match m {
-                Mutation::Build(state) => Some(*state),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -196,25 +177,25 @@ impl Recognizer for PandasFrame {
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let frame = pandas::frame(pickle, id)?;
         if frame.kind == "Series" {
-            return Some(Doc::styled(frame.to_string(), Style::Name));
+            return Some(Doc::styled(frame_summary(pickle, &frame), Style::Name));
         }
         let rows = frame
             .rows
             .map_or_else(|| "?".to_string(), |n| n.to_string());
         let head = format!("DataFrame({rows} rows × {} columns):", frame.columns.len());
-        let width = frame
+        let names: Vec<String> = frame
             .columns
             .iter()
-            .map(|c| c.name.chars().count())
-            .max()
-            .unwrap_or(0);
+            .map(|column| label_text(pickle, &column.label))
+            .collect();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
         let mut inner = Vec::new();
-        for column in &frame.columns {
-            let pad = width - column.name.chars().count() + 2;
+        for (column, name) in frame.columns.iter().zip(&names) {
+            let pad = width - name.chars().count() + 2;
             inner.push(Doc::HardLine);
             inner.push(Doc::text(format!(
                 "{}{}{}",
-                column.name,
+                name,
                 " ".repeat(pad),
                 column.dtype
             )));
@@ -224,4 +205,18 @@ impl Recognizer for PandasFrame {
             Doc::Indent(inner),
         ]))
     }
+}
+
+/// A pandas label as text: a str as it is, any other value as Python's repr.
+fn label_text(pickle: &Pickle<'_>, label: &pandas::Label) -> String {
+    match label {
+        pandas::Label::Text(text) => text.clone(),
+        pandas::Label::Value(value) => crate::render::repr::repr(pickle, *value, 200).0,
+    }
+}
+
+/// A frame on one line: `DataFrame(2 rows × 3 columns: n int64, x float64, s str)`,
+/// `Series(values, float64, 3 rows)`.
+pub fn frame_summary(pickle: &Pickle<'_>, frame: &pandas::Frame) -> String {
+    frame.summary(|value| crate::render::repr::repr(pickle, value, 200).0)
 }

@@ -85,6 +85,6 @@ pub trait Recognizer {
 /// (cloudpickle, dill and the standard library's machinery).
 pub fn default_recognizers() -> Vec<Box<dyn Recognizer>> {
     let mut recognizers = super::models::recognizers();
-    recognizers.push(Box::new(crate::python::show::Skeletons::default()));
+    recognizers.push(Box::new(super::skeletons::Skeletons::default()));
     recognizers
 }

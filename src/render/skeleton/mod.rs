@@ -34,9 +34,9 @@ use std::fmt::Write as _;
 
 use self::defs::{class_module, Definer, Plan};
 use self::expr::{Reference, Writer};
-use super::model::{Library, Recognized};
-use super::{view, Recognition};
 use crate::graph::{NodeId, Pickle, Value};
+use crate::python::model::{Library, Recognized};
+use crate::python::{view, Recognition};
 
 /// Default byte budget for the expressions of one rendering.
 pub const DEFAULT_MAX_BYTES: usize = 1 << 20;
@@ -85,7 +85,7 @@ impl Line {
 /// ```
 /// // copyreg._reconstructor(myclass.Thing, object, None), with state {'size': 3}
 /// let pickle = picklegraph::load(b"ccopy_reg\n_reconstructor\n(cmyclass\nThing\nc__builtin__\nobject\nNtR}U\x04sizeK\x03sb.")?;
-/// let text = picklegraph::python::skeleton::to_text(&pickle);
+/// let text = picklegraph::render::skeleton::to_text(&pickle);
 /// assert!(text.ends_with("\nmyclass.Thing(size=3)\n"), "{text}");
 /// assert!(text.contains("# by name: class myclass.Thing"), "{text}");
 /// # Ok::<(), picklegraph::Error>(())

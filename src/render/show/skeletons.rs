@@ -1,19 +1,19 @@
 //! The recognizers as a `show` hook: before the root, the skeletons of the classes and
-//! functions the pickle ships by value (as [`super::skeleton`] writes them); in the
+//! functions the pickle ships by value (as [`crate::render::skeleton`] writes them); in the
 //! objects, those classes and functions by name, instances as `Cls(args, key=value)`,
 //! and the other recognized nodes in their short form; the effects that only fill the
 //! definitions in are left out. `picklegraph show --raw` asks no recognizer.
 
 use std::cell::RefCell;
 
-use super::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
-use super::skeleton::expr::{dotted, quoted, state_attributes};
-use super::skeleton::{comment_column, defs, Options, Skeleton};
-use super::{view, Recognition};
+use super::doc::Doc;
+use super::layout::Style;
+use super::Recognizer;
 use crate::graph::{NodeId, Pickle, Value};
-use crate::render::show::doc::Doc;
-use crate::render::show::layout::Style;
-use crate::render::show::Recognizer;
+use crate::python::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
+use crate::python::{view, Recognition};
+use crate::render::skeleton::expr::{dotted, quoted, state_attributes};
+use crate::render::skeleton::{comment_column, defs, Options, Skeleton};
 
 /// The recognizers of cloudpickle, dill and the standard library, for `show`.
 ///
@@ -22,7 +22,7 @@ use crate::render::show::Recognizer;
 /// // copyreg._reconstructor(myclass.Thing, object, None), with state {'size': 3}
 /// let pickle = picklegraph::load(b"ccopy_reg\n_reconstructor\n(cmyclass\nThing\nc__builtin__\nobject\nNtR}U\x04sizeK\x03sb.")?;
 /// let mut options = ShowOptions::plain(80);
-/// options.recognizers.push(Box::new(picklegraph::python::show::Skeletons::default()));
+/// options.recognizers.push(Box::new(picklegraph::render::show::skeletons::Skeletons::default()));
 /// let text = to_text(&pickle, &options);
 /// assert!(text.ends_with("\nmyclass.Thing(size=3)\n"), "{text}");
 /// # Ok::<(), picklegraph::Error>(())

@@ -14,7 +14,10 @@
 //! let bytes = std::fs::read(path).unwrap();
 //! let pickle = picklegraph::load(&bytes)?;
 //! let frame = pandas::frame(&pickle, pickle.root().node().unwrap()).unwrap();
-//! assert_eq!(frame.to_string(), "DataFrame(2 rows × 3 columns: n int64, x float64, s str)");
+//! // Labels that are not strs stay values, for a view to spell as Python's repr
+//! // (`render::show::models::frame_summary` does): these are all strs.
+//! let summary = frame.summary(|_| "?".to_string());
+//! assert_eq!(summary, "DataFrame(2 rows × 3 columns: n int64, x float64, s str)");
 //! # Ok::<(), picklegraph::Error>(())
 //! ```
 

@@ -1,20 +1,35 @@
 #![doc = include_str!("../README.md")]
+//! # The library's layers
+//!
+//! Each module is one layer and names only its own and those below it (`docs/layers.md`;
+//! `tests/testsuite/layers.rs` fails on an import across them):
+//!
+//! - **core**: [`opcode`], [`error`], [`limits`] and [`graph`] (with the machine, the
+//!   reader and Python's text rules, which are private): bytes in, [`Pickle`] out.
+//! - **recognizers**: [`python`] reads the graph in Python terms (cloudpickle, dill, the
+//!   standard library, numpy, pandas, PyTorch) and writes no text of graph values.
+//! - **views**: [`render`] (`repr`, `show`, skeletons, `json`, `dis`) and [`stats`] print
+//!   the graph and what the recognizers found.
+//! - **containers**: [`model`] finds the pickles a file holds (PyTorch, joblib).
+//! - **verdicts**: [`scan`] judges what a pickle would import and call.
+//!
+//! The command line (`src/bin/`) only parses arguments and prints what these return.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod builtins;
+mod builtins;
 pub mod error;
 pub mod graph;
 pub mod limits;
-pub mod machine;
+mod machine;
 pub mod model;
 pub mod opcode;
 pub mod python;
-pub mod reader;
+mod reader;
 pub mod render;
 pub mod scan;
 pub mod stats;
-pub mod text;
+mod text;
 
 pub use error::{Error, ErrorKind};
 pub use graph::{

@@ -41,13 +41,18 @@ pub enum StringEncoding {
 /// The defaults accept every real pickle seen in the fixtures with a wide margin; a
 /// pickle that reaches one is refused with [`ErrorKind::LimitExceeded`](crate::ErrorKind),
 /// which names the limit.
+///
+/// It is `#[non_exhaustive]`: start from [`LoadOptions::default`], [`LoadOptions::strict`]
+/// or [`LoadOptions::scanning`] and change what you need with the `with_*` setters, so a
+/// limit added later keeps its default in your code.
 /// ```
-/// let options = picklegraph::LoadOptions { max_stack: 3, ..Default::default() };
+/// let options = picklegraph::LoadOptions::default().with_max_stack(3);
 /// let err = picklegraph::load_with(b"((((.", &options).unwrap_err();
 /// assert_eq!(err.to_string(), "offset 3 (MARK): stack limit of 3 exceeded \
 ///     (raise it in LoadOptions if the pickle is trusted to be this large)");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoadOptions {
     /// Most nodes in one pickle's arena (each costs 32 bytes plus its payload).
     pub max_nodes: usize,
@@ -70,7 +75,7 @@ pub struct LoadOptions {
     /// false refuses it with [`ErrorKind::NoBuffersGiven`](crate::ErrorKind), as
     /// `pickle.loads` without `buffers=` does.
     /// ```
-    /// let options = picklegraph::LoadOptions { placeholder_buffers: false, ..Default::default() };
+    /// let options = picklegraph::LoadOptions::default().with_placeholder_buffers(false);
     /// assert!(picklegraph::load_with(b"\x80\x05\x97.", &options).is_err());
     /// assert!(picklegraph::load(b"\x80\x05\x97.").is_ok());
     /// ```
@@ -117,6 +122,60 @@ impl Default for LoadOptions {
 }
 
 impl LoadOptions {
+    /// These options with [`LoadOptions::max_nodes`] set to `max_nodes`.
+    #[must_use]
+    pub fn with_max_nodes(mut self, max_nodes: usize) -> LoadOptions {
+        self.max_nodes = max_nodes;
+        self
+    }
+
+    /// These options with [`LoadOptions::max_memo_key`] set to `max_memo_key`.
+    #[must_use]
+    pub fn with_max_memo_key(mut self, max_memo_key: u64) -> LoadOptions {
+        self.max_memo_key = max_memo_key;
+        self
+    }
+
+    /// These options with [`LoadOptions::max_stack`] set to `max_stack`.
+    #[must_use]
+    pub fn with_max_stack(mut self, max_stack: usize) -> LoadOptions {
+        self.max_stack = max_stack;
+        self
+    }
+
+    /// These options with [`LoadOptions::max_alloc_bytes`] set to `max_alloc_bytes`.
+    #[must_use]
+    pub fn with_max_alloc_bytes(mut self, max_alloc_bytes: u64) -> LoadOptions {
+        self.max_alloc_bytes = max_alloc_bytes;
+        self
+    }
+
+    /// These options with [`LoadOptions::max_int_digits`] set to `max_int_digits`.
+    #[must_use]
+    pub fn with_max_int_digits(mut self, max_int_digits: usize) -> LoadOptions {
+        self.max_int_digits = max_int_digits;
+        self
+    }
+
+    /// These options with Python 2 strings decoded as `string_encoding` says.
+    /// ```
+    /// use picklegraph::{LoadOptions, StringEncoding};
+    /// let options = LoadOptions::default().with_string_encoding(StringEncoding::Latin1);
+    /// assert!(picklegraph::load_with(b"S'\xe9'\n.", &options).is_ok());
+    /// ```
+    #[must_use]
+    pub fn with_string_encoding(mut self, string_encoding: StringEncoding) -> LoadOptions {
+        self.string_encoding = string_encoding;
+        self
+    }
+
+    /// These options with [`LoadOptions::placeholder_buffers`] set to `placeholder_buffers`.
+    #[must_use]
+    pub fn with_placeholder_buffers(mut self, placeholder_buffers: bool) -> LoadOptions {
+        self.placeholder_buffers = placeholder_buffers;
+        self
+    }
+
     /// Tight limits for fuzzing and for files from strangers: 2^20 nodes, memo keys and
     /// stack entries, and a 64 MiB graph, which every fixture fits in a thousand times
     /// over and a fuzzer's input can never make slow.

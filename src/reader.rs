@@ -21,6 +21,7 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `input`.
+    #[cfg(test)]
     pub fn new(input: &'a [u8]) -> Reader<'a> {
         Reader::at(input, 0)
     }
@@ -39,16 +40,6 @@ impl<'a> Reader<'a> {
     #[inline]
     pub fn position(&self) -> usize {
         self.pos
-    }
-
-    /// The whole input this reader reads.
-    pub fn input(&self) -> &'a [u8] {
-        self.input
-    }
-
-    /// Whether every byte of the input has been read.
-    pub fn is_at_end(&self) -> bool {
-        self.pos >= self.input.len()
     }
 
     /// How many bytes remain in the input.

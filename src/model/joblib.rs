@@ -6,7 +6,7 @@
 //! an array of objects, a whole pickle of it (protocol 2); otherwise, when the wrapper's
 //! state has `numpy_array_alignment_bytes`, one byte giving a padding length and that
 //! many padding bytes, then the elements' bytes. [`load`] runs the machine with a
-//! [`RawReader`] that passes over the same bytes and notes where each array lies.
+//! raw reader (`machine::RawReader`) that passes over the same bytes and notes where each array lies.
 //!
 //! ```
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/joblib/dict_with_arrays.p4.pkl");

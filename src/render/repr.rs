@@ -14,9 +14,11 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::graph::{Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value};
+/// Python's `repr` of a float and of an int, as every view spells them.
+pub use crate::text::scalar::{bigint_repr, float_repr};
 use crate::text::scalar::{
-    bigint_repr, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr,
-    write_int, write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
+    write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr, write_int,
+    write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
 };
 
 /// Default output budget of [`repr`]: 256 MiB of text.

@@ -122,12 +122,6 @@ fn eight_digits(word: u64) -> Option<u64> {
 ///
 /// # Errors
 /// A message in the words of Python's `ValueError`.
-/// ```
-/// use picklegraph::text::{parse_int, ParsedInt};
-/// assert_eq!(parse_int(b" -0x1_f", true), Ok(ParsedInt::Small(-31)));
-/// assert!(parse_int(b"007", true).is_err());
-/// assert_eq!(parse_int(b"007", false), Ok(ParsedInt::Small(7)));
-/// ```
 pub fn parse_int(text: &[u8], base0: bool) -> Result<ParsedInt, String> {
     parse_int_with_limit(text, base0, INT_MAX_STR_DIGITS)
 }
@@ -223,10 +217,6 @@ pub fn parse_int_with_limit(
 ///
 /// # Errors
 /// A message in the words of Python's `ValueError`.
-/// ```
-/// assert_eq!(picklegraph::text::parse_float(b"1_0.5"), Ok(10.5));
-/// assert!(picklegraph::text::parse_float(b"-inf").unwrap().is_infinite());
-/// ```
 pub fn parse_float(text: &[u8]) -> Result<f64, String> {
     let invalid = || {
         format!(
@@ -271,9 +261,6 @@ pub fn parse_float(text: &[u8]) -> Result<f64, String> {
 ///
 /// # Errors
 /// A message in the words of Python's `ValueError`.
-/// ```
-/// assert_eq!(picklegraph::text::escape_decode(br"a\x41\101\n\q"), Ok(b"aAA\n\\q".to_vec()));
-/// ```
 pub fn escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
@@ -341,10 +328,6 @@ pub fn escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
 ///
 /// # Errors
 /// A message in the words of Python's `UnicodeDecodeError`.
-/// ```
-/// let utf8 = picklegraph::text::raw_unicode_escape_decode(br"caf\u00e9\ud800").unwrap();
-/// assert_eq!(utf8, b"caf\xc3\xa9\xed\xa0\x80");
-/// ```
 pub fn raw_unicode_escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
@@ -390,11 +373,6 @@ pub fn raw_unicode_escape_decode(text: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Reads a little-endian two's-complement integer (`LONG1`, `LONG4`).
-/// ```
-/// use picklegraph::text::{decode_long, ParsedInt};
-/// assert_eq!(decode_long(&[0xff, 0x00]), ParsedInt::Small(255));
-/// assert_eq!(decode_long(&[]), ParsedInt::Small(0));
-/// ```
 pub fn decode_long(bytes: &[u8]) -> ParsedInt {
     if bytes.len() <= 8 {
         return ParsedInt::Small(decode_small_long(bytes));
@@ -403,11 +381,6 @@ pub fn decode_long(bytes: &[u8]) -> ParsedInt {
 }
 
 /// [`decode_long`] of at most 8 bytes, which always fit in an `i64`.
-/// ```
-/// use picklegraph::text::decode_small_long;
-/// assert_eq!(decode_small_long(&[0x00, 0x80]), -32768);
-/// assert_eq!(decode_small_long(&[0xff; 8]), -1);
-/// ```
 ///
 /// # Panics
 /// If there are more than 8 bytes.
@@ -499,5 +472,51 @@ mod tests {
     fn escape_decode_rejects_a_short_hex_escape() {
         assert!(escape_decode(br"\x4").is_err());
         assert!(escape_decode(b"\\").is_err());
+    }
+}
+
+/// The examples that were doc tests while the module was public.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn parse_int_example() {
+        use crate::text::{parse_int, ParsedInt};
+        assert_eq!(parse_int(b" -0x1_f", true), Ok(ParsedInt::Small(-31)));
+        assert!(parse_int(b"007", true).is_err());
+        assert_eq!(parse_int(b"007", false), Ok(ParsedInt::Small(7)));
+    }
+
+    #[test]
+    fn parse_float_example() {
+        assert_eq!(crate::text::parse_float(b"1_0.5"), Ok(10.5));
+        assert!(crate::text::parse_float(b"-inf").unwrap().is_infinite());
+    }
+
+    #[test]
+    fn escape_decode_example() {
+        assert_eq!(
+            crate::text::escape_decode(br"a\x41\101\n\q"),
+            Ok(b"aAA\n\\q".to_vec())
+        );
+    }
+
+    #[test]
+    fn raw_unicode_escape_decode_example() {
+        let utf8 = crate::text::raw_unicode_escape_decode(br"caf\u00e9\ud800").unwrap();
+        assert_eq!(utf8, b"caf\xc3\xa9\xed\xa0\x80");
+    }
+
+    #[test]
+    fn decode_long_example() {
+        use crate::text::{decode_long, ParsedInt};
+        assert_eq!(decode_long(&[0xff, 0x00]), ParsedInt::Small(255));
+        assert_eq!(decode_long(&[]), ParsedInt::Small(0));
+    }
+
+    #[test]
+    fn decode_small_long_example() {
+        use crate::text::decode_small_long;
+        assert_eq!(decode_small_long(&[0x00, 0x80]), -32768);
+        assert_eq!(decode_small_long(&[0xff; 8]), -1);
     }
 }

@@ -118,14 +118,6 @@ pub const MAX_DECIMAL_INT_BITS: u64 = 100_000;
 
 /// Python's `repr(float)`: the shortest text that reads back to the same double,
 /// in CPython's choice of fixed or exponent form.
-/// ```
-/// use picklegraph::text::scalar::float_repr;
-/// assert_eq!(float_repr(1e16), "1e+16");
-/// assert_eq!(float_repr(1e-5), "1e-05");
-/// assert_eq!(float_repr(-0.0), "-0.0");
-/// assert_eq!(float_repr(0.1), "0.1");
-/// assert_eq!(float_repr(123456789.0), "123456789.0");
-/// ```
 pub fn float_repr(value: f64) -> String {
     let mut out = String::with_capacity(24);
     write_float_repr(&mut out, value);
@@ -554,11 +546,6 @@ pub(crate) fn digits8(value: u32) -> (u64, usize) {
 
 /// Appends an `i64` in decimal without the formatting machinery (ints are the
 /// commonest scalar of all).
-/// ```
-/// let mut out = String::new();
-/// picklegraph::text::scalar::write_int(&mut out, i64::MIN);
-/// assert_eq!(out, i64::MIN.to_string());
-/// ```
 #[inline]
 pub fn write_int<T: TextSink + ?Sized>(line: &mut T, value: i64) {
     if value < 0 {
@@ -567,7 +554,7 @@ pub fn write_int<T: TextSink + ?Sized>(line: &mut T, value: i64) {
     write_u64(line, value.unsigned_abs());
 }
 
-/// Python's `repr(int)` for an int beyond 64 bits; past [`MAX_DECIMAL_INT_BITS`], a hex
+/// Python's `repr(int)` for an int beyond 64 bits; past 100,000 bits (about 30,000 digits), a hex
 /// literal of the same value (CPython itself would refuse to write it).
 pub fn bigint_repr(value: &BigInt) -> String {
     if value.bits() <= MAX_DECIMAL_INT_BITS {
@@ -581,12 +568,6 @@ pub fn bigint_repr(value: &BigInt) -> String {
 /// Writes `value` as a hex literal (`-0x1f…`), stopping after about `max_digits` hex
 /// digits: the most significant ones, read without converting the whole number, so a
 /// prefix of a ten-million-byte int costs what the prefix costs.
-/// ```
-/// let mut out = String::new();
-/// let value = -(num_bigint::BigInt::from(1u8) << 70u32);
-/// picklegraph::text::scalar::write_bigint_hex_prefix(&mut out, &value, 99);
-/// assert_eq!(out, "-0x400000000000000000");
-/// ```
 pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usize) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     if value.sign() == num_bigint::Sign::Minus {
@@ -616,11 +597,6 @@ pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usi
 /// terminal escapes, bidi overrides) written as a Python repr writes it (`\n`, `\x1b`,
 /// `\u202e`), so that a name taken from a hostile pickle is shown, not obeyed, by a
 /// terminal.
-/// ```
-/// use picklegraph::text::scalar::escape_nonprintable;
-/// assert_eq!(escape_nonprintable("os"), "os");
-/// assert_eq!(escape_nonprintable("a\nb\u{1b}[2J\u{202e}é"), "a\\nb\\x1b[2J\\u202eé");
-/// ```
 pub fn escape_nonprintable(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().all(|c| is_printable(u32::from(c))) {
         return std::borrow::Cow::Borrowed(text);
@@ -643,9 +619,6 @@ pub fn escape_nonprintable(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// `module.name` as the views write a global, with what a terminal would obey escaped
 /// in both parts: the names come from the pickle.
-/// ```
-/// assert_eq!(picklegraph::text::scalar::dotted("os", "a\nb"), "os.a\\nb");
-/// ```
 pub fn dotted(module: &str, name: &str) -> String {
     format!(
         "{}.{}",
@@ -682,11 +655,6 @@ fn choose_quote(has_single: bool, has_double: bool) -> u8 {
 const SHORT_STR: usize = 32;
 
 /// Python's `repr(str)`, appended to `out`.
-/// ```
-/// let mut out = String::new();
-/// picklegraph::text::scalar::write_str_repr(&mut out, &picklegraph::PyStr::from_text("it's\u{200b}"));
-/// assert_eq!(out, r#""it's\u200b""#);
-/// ```
 pub fn write_str_repr<T: TextSink + ?Sized>(out: &mut T, text: &PyStr<'_>) {
     let bytes = text.as_bytes();
     if bytes.len() <= SHORT_STR {
@@ -761,22 +729,12 @@ fn put_escaped_code_point<T: TextSink + ?Sized>(out: &mut T, cp: u32, quote: u8)
 }
 
 /// Python's `repr(bytes)`, appended to `out`.
-/// ```
-/// let mut out = String::new();
-/// picklegraph::text::scalar::write_bytes_repr(&mut out, b"\x00'a\x7f");
-/// assert_eq!(out, r#"b"\x00'a\x7f""#);
-/// ```
 pub fn write_bytes_repr<T: TextSink + ?Sized>(out: &mut T, bytes: &[u8]) {
     write_bytes_literal(out, bytes, false);
 }
 
 /// Python's `repr(bytearray)`, appended to `out`. CPython's bytearray repr escapes `'`
 /// even inside double quotes, unlike bytes.
-/// ```
-/// let mut out = String::new();
-/// picklegraph::text::scalar::write_bytearray_repr(&mut out, b"a'b");
-/// assert_eq!(out, r#"bytearray(b"a\'b")"#);
-/// ```
 pub fn write_bytearray_repr<T: TextSink + ?Sized>(out: &mut T, bytes: &[u8]) {
     out.put_ascii(b"bytearray(");
     write_bytes_literal(out, bytes, true);
@@ -1065,5 +1023,70 @@ mod tests {
         assert!(!is_printable(0x200b));
         assert!(!is_printable(0xd800));
         assert!(is_printable(0x1f600));
+    }
+}
+
+/// The examples that were doc tests while the module was public.
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn float_repr_example() {
+        use crate::text::scalar::float_repr;
+        assert_eq!(float_repr(1e16), "1e+16");
+        assert_eq!(float_repr(1e-5), "1e-05");
+        assert_eq!(float_repr(-0.0), "-0.0");
+        assert_eq!(float_repr(0.1), "0.1");
+        assert_eq!(float_repr(123456789.0), "123456789.0");
+    }
+
+    #[test]
+    fn write_int_example() {
+        let mut out = String::new();
+        crate::text::scalar::write_int(&mut out, i64::MIN);
+        assert_eq!(out, i64::MIN.to_string());
+    }
+
+    #[test]
+    fn write_bigint_hex_prefix_example() {
+        let mut out = String::new();
+        let value = -(num_bigint::BigInt::from(1u8) << 70u32);
+        crate::text::scalar::write_bigint_hex_prefix(&mut out, &value, 99);
+        assert_eq!(out, "-0x400000000000000000");
+    }
+
+    #[test]
+    fn escape_nonprintable_example() {
+        use crate::text::scalar::escape_nonprintable;
+        assert_eq!(escape_nonprintable("os"), "os");
+        assert_eq!(
+            escape_nonprintable("a\nb\u{1b}[2J\u{202e}é"),
+            "a\\nb\\x1b[2J\\u202eé"
+        );
+    }
+
+    #[test]
+    fn dotted_example() {
+        assert_eq!(crate::text::scalar::dotted("os", "a\nb"), "os.a\\nb");
+    }
+
+    #[test]
+    fn write_str_repr_example() {
+        let mut out = String::new();
+        crate::text::scalar::write_str_repr(&mut out, &crate::PyStr::from_text("it's\u{200b}"));
+        assert_eq!(out, r#""it's\u200b""#);
+    }
+
+    #[test]
+    fn write_bytes_repr_example() {
+        let mut out = String::new();
+        crate::text::scalar::write_bytes_repr(&mut out, b"\x00'a\x7f");
+        assert_eq!(out, r#"b"\x00'a\x7f""#);
+    }
+
+    #[test]
+    fn write_bytearray_repr_example() {
+        let mut out = String::new();
+        crate::text::scalar::write_bytearray_repr(&mut out, b"a'b");
+        assert_eq!(out, r#"bytearray(b"a\'b")"#);
     }
 }

@@ -159,11 +159,9 @@ fn fixtures_repr_exactly_as_cpython() {
         for (encoding, repr_path) in expected_reprs(&path) {
             let expected = std::fs::read_to_string(&repr_path).unwrap();
             // generate.py writes reprs with CPython's int digit limit lifted.
-            let options = LoadOptions {
-                string_encoding: encoding,
-                max_int_digits: usize::MAX,
-                ..LoadOptions::default()
-            };
+            let options = LoadOptions::default()
+                .with_string_encoding(encoding)
+                .with_max_int_digits(usize::MAX);
             let ours = match load_with(&bytes, &options) {
                 // CPython's repr of an object picklegraph keeps inert (a datetime, a
                 // Namespace) is that class's own: only plain data is compared.
@@ -209,10 +207,7 @@ fn fixtures_that_cpython_cannot_decode_fail_here_too() {
             }
             checked += 1;
             let bytes = std::fs::read(&path).unwrap();
-            let options = LoadOptions {
-                string_encoding: encoding,
-                ..LoadOptions::default()
-            };
+            let options = LoadOptions::default().with_string_encoding(encoding);
             assert!(
                 load_with(&bytes, &options).is_err(),
                 "{} loads, but CPython fails: {message}",
@@ -266,7 +261,7 @@ fn floats_are_written_as_cpython_writes_them_ties_included() {
     for line in text.lines() {
         let (bits, expected) = line.split_once(' ').unwrap();
         let value = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
-        let ours = picklegraph::text::scalar::float_repr(value);
+        let ours = picklegraph::render::repr::float_repr(value);
         count += 1;
         if ours != expected {
             mismatches.push(format!("{bits}: CPython {expected}, picklegraph {ours}"));

@@ -241,10 +241,7 @@ fn error_messages_say_where_and_what() {
 
 #[test]
 fn limits_are_refused_with_the_limit_named() {
-    let options = LoadOptions {
-        max_nodes: 3,
-        ..LoadOptions::default()
-    };
+    let options = LoadOptions::default().with_max_nodes(3);
     let err = load_with(b"]]]]].", &options).unwrap_err();
     assert_eq!(
         err.kind(),
@@ -254,10 +251,7 @@ fn limits_are_refused_with_the_limit_named() {
         }
     );
     assert_eq!(err.offset(), 3);
-    let options = LoadOptions {
-        max_stack: 10,
-        ..LoadOptions::default()
-    };
+    let options = LoadOptions::default().with_max_stack(10);
     let err = load_with(&[b'('; 100], &options).unwrap_err();
     assert_eq!(
         err.kind(),
@@ -266,10 +260,7 @@ fn limits_are_refused_with_the_limit_named() {
             max: 10
         }
     );
-    let options = LoadOptions {
-        max_memo_key: 100,
-        ..LoadOptions::default()
-    };
+    let options = LoadOptions::default().with_max_memo_key(100);
     let err = load_with(b"Nr\xff\x00\x00\x00.", &options).unwrap_err();
     assert_eq!(
         err.kind(),
@@ -347,10 +338,9 @@ fn fail_alike(
 
 /// Allocation limits from 0 to `max` bytes, `step` apart.
 fn alloc_limits(max: u64, step: usize) -> impl Iterator<Item = LoadOptions> {
-    (0..max).step_by(step).map(|bytes| LoadOptions {
-        max_alloc_bytes: bytes,
-        ..LoadOptions::default()
-    })
+    (0..max)
+        .step_by(step)
+        .map(|bytes| LoadOptions::default().with_max_alloc_bytes(bytes))
 }
 
 /// A list, tuple or dict of strs, numbers and memo gets right after its `MARK` is loaded
@@ -425,14 +415,8 @@ fn a_run_of_strs_fails_where_the_loop_would() {
     }
     let mut limits = vec![LoadOptions::default()];
     for n in 0..8 {
-        limits.push(LoadOptions {
-            max_nodes: n,
-            ..LoadOptions::default()
-        });
-        limits.push(LoadOptions {
-            max_memo_key: n as u64,
-            ..LoadOptions::default()
-        });
+        limits.push(LoadOptions::default().with_max_nodes(n));
+        limits.push(LoadOptions::default().with_max_memo_key(n as u64));
     }
     limits.extend(alloc_limits(2_000, 8));
     let (mut failed, mut loaded) = (0, 0);
@@ -519,14 +503,8 @@ fn protocol_0_items_fail_where_the_loop_would() {
     };
     let mut limits = vec![LoadOptions::default()];
     for n in 1..6 {
-        limits.push(LoadOptions {
-            max_stack: n,
-            ..LoadOptions::default()
-        });
-        limits.push(LoadOptions {
-            max_int_digits: n * 3,
-            ..LoadOptions::default()
-        });
+        limits.push(LoadOptions::default().with_max_stack(n));
+        limits.push(LoadOptions::default().with_max_int_digits(n * 3));
     }
     limits.extend(alloc_limits(400, 4));
     let (mut failed, mut loaded) = (0, 0);

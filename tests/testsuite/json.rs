@@ -2,7 +2,7 @@
 //! shared; scalars JSON cannot hold are tagged; large and hostile graphs stay linear.
 
 use picklegraph::render::json::{to_json, write_failure_json, write_json};
-use picklegraph::text::scalar::bigint_repr;
+use picklegraph::render::repr::bigint_repr;
 use picklegraph::{load, load_all, Inert, InertKind, Mutation, Node, Pickle, Value};
 use serde_json::Value as Json;
 
@@ -78,7 +78,7 @@ impl<'p, 'a> Checker<'p, 'a> {
             }
             Value::Float(v) => assert_eq!(
                 json["float"],
-                Json::String(picklegraph::text::scalar::float_repr(v)),
+                Json::String(picklegraph::render::repr::float_repr(v)),
                 "{at}"
             ),
             Value::Node(id) if self.inline[id.index()] => {

@@ -279,9 +279,17 @@ fn violations(files: &[(String, String)]) -> Vec<Violation> {
 #[test]
 fn every_module_uses_only_its_own_layer_and_those_below() {
     let files = library_sources();
-    assert!(files.len() > 40, "found only {} files under src/", files.len());
+    assert!(
+        files.len() > 40,
+        "found only {} files under src/",
+        files.len()
+    );
     let found: Vec<String> = violations(&files).iter().map(|v| v.to_string()).collect();
-    assert!(found.is_empty(), "imports across the layers:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "imports across the layers:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -301,8 +309,8 @@ fn every_library_module_has_a_layer() {
 fn the_library_never_includes_the_command_line() {
     for (name, text) in library_sources() {
         for (line, code) in code_of(&text) {
-            let includes_bin = (code.contains("#[path") || code.contains("include!"))
-                && code.contains("bin/");
+            let includes_bin =
+                (code.contains("#[path") || code.contains("include!")) && code.contains("bin/");
             assert!(!includes_bin, "src/{name}:{line} includes the command line");
             assert!(
                 !code.contains("picklegraph_cli"),
@@ -314,7 +322,10 @@ fn the_library_never_includes_the_command_line() {
 
 fn one(file: &str, text: &str) -> Vec<String> {
     let files = vec![
-        ("lib.rs".to_string(), "pub use graph::{Node, Value};\npub use scan::scan_bytes;\n".to_string()),
+        (
+            "lib.rs".to_string(),
+            "pub use graph::{Node, Value};\npub use scan::scan_bytes;\n".to_string(),
+        ),
         (file.to_string(), text.to_string()),
     ];
     violations(&files).iter().map(|v| v.to_string()).collect()
@@ -323,11 +334,17 @@ fn one(file: &str, text: &str) -> Vec<String> {
 #[test]
 fn a_forbidden_import_is_reported_with_its_file_and_line() {
     assert_eq!(
-        one("graph/mod.rs", "use crate::graph::Node;\nuse crate::python::view;\n"),
+        one(
+            "graph/mod.rs",
+            "use crate::graph::Node;\nuse crate::python::view;\n"
+        ),
         ["src/graph/mod.rs:2: `crate::python` (Core may not use Recognizers)"]
     );
     assert_eq!(
-        one("python/numpy.rs", "    let x = crate::render::repr::repr(p, v, 9);"),
+        one(
+            "python/numpy.rs",
+            "    let x = crate::render::repr::repr(p, v, 9);"
+        ),
         ["src/python/numpy.rs:1: `crate::render` (Recognizers may not use Views)"]
     );
     assert_eq!(
@@ -339,7 +356,11 @@ fn a_forbidden_import_is_reported_with_its_file_and_line() {
         one("text/mod.rs", "let r = crate::scan_bytes(b);"),
         ["src/text/mod.rs:1: `crate::scan_bytes` (Core may not use Verdicts)"]
     );
-    assert!(one("render/repr.rs", "use crate::python::view;\nuse crate::Node;").is_empty());
+    assert!(one(
+        "render/repr.rs",
+        "use crate::python::view;\nuse crate::Node;"
+    )
+    .is_empty());
 }
 
 #[test]

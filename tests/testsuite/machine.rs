@@ -168,10 +168,7 @@ fn python2_strings_decode_as_the_options_say() {
     assert_eq!(repr_of(stream), "'caf'");
     let latin = b"U\x02\xe9a.";
     assert!(load(latin).is_err());
-    let options = |encoding| LoadOptions {
-        string_encoding: encoding,
-        ..LoadOptions::default()
-    };
+    let options = |encoding| LoadOptions::default().with_string_encoding(encoding);
     let as_latin1 = load_with(latin, &options(StringEncoding::Latin1)).unwrap();
     assert_eq!(to_repr(&as_latin1, as_latin1.root()), "'éa'");
     let as_bytes = load_with(latin, &options(StringEncoding::Bytes)).unwrap();
@@ -438,10 +435,7 @@ fn a_run_of_numbers_fails_at_the_opcode_that_fails() {
     assert_eq!(failure.stack.len(), 1, "{:?}", failure.stack);
 
     // Past the allocation limit, APPENDS fails at its own offset.
-    let options = LoadOptions {
-        max_alloc_bytes: 100,
-        ..LoadOptions::default()
-    };
+    let options = LoadOptions::default().with_max_alloc_bytes(100);
     let mut input = b"](".to_vec();
     input.extend(std::iter::repeat(*b"K\x07").take(20).flatten());
     input.extend_from_slice(b"e.");
@@ -462,10 +456,7 @@ fn a_run_of_numbers_fails_at_the_opcode_that_fails() {
 
     // A run longer than the stack's room stops where the stack is full; the next number
     // fails there, and the failure shows the stack as it stood.
-    let options = LoadOptions {
-        max_stack: 4,
-        ..LoadOptions::default()
-    };
+    let options = LoadOptions::default().with_max_stack(4);
     let failure = picklegraph::load_at(b"](K\x01K\x02K\x03e.", 0, &options).unwrap_err();
     assert_eq!(failure.error.offset(), 6);
     assert_eq!(failure.error.opcode(), Some(Opcode::BinInt1));

@@ -8,6 +8,7 @@ mod differential;
 mod dis;
 mod errors;
 mod json;
+mod layers;
 mod machine;
 mod models;
 mod parity;

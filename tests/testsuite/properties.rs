@@ -157,7 +157,7 @@ impl Writer {
                 self.out.extend_from_slice(&f.to_be_bytes());
             }
             Model::Float(f) => {
-                let text = picklegraph::text::scalar::float_repr(*f);
+                let text = picklegraph::render::repr::float_repr(*f);
                 self.out.extend_from_slice(format!("F{text}\n").as_bytes());
             }
             Model::Str(s) => self.text(s),

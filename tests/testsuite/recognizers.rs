@@ -897,7 +897,7 @@ fn cloudpickle1(name: &str) -> (Vec<u8>, picklegraph::LoadOptions) {
     let mut options = picklegraph::LoadOptions::default();
     if name.contains("py27") {
         // Python 2's str bytecode: what `pickle.loads(data, encoding='latin1')` reads.
-        options.string_encoding = picklegraph::StringEncoding::Latin1;
+        options = options.with_string_encoding(picklegraph::StringEncoding::Latin1);
     }
     (bytes, options)
 }

@@ -27,10 +27,7 @@ pub fn run(args: &ReprArgs) -> u8 {
             Err(code) => return code,
         };
         // repr answers as pickle.loads would: without --buffer, NEXT_BUFFER is an error.
-        let options = picklegraph::LoadOptions {
-            placeholder_buffers: false,
-            ..Default::default()
-        };
+        let options = picklegraph::LoadOptions::default().with_placeholder_buffers(false);
         for (_, result) in contents.pickles_with(&buffers, options) {
             match result {
                 Ok(pickle) => {

@@ -2,7 +2,8 @@
 //! for each item, taken in one loop: through the dispatch loop, each item was two
 //! opcodes and a trip through the stack.
 
-use super::{Machine, SLOT_COST};
+use super::budget::SLOT_COST;
+use super::Machine;
 use crate::graph::{Stored, Value};
 use crate::reader::find_newline;
 use crate::text::{self, NumberLine, ParsedInt};
@@ -36,12 +37,10 @@ impl<'a> Machine<'a, '_> {
         let max_digits = self.options.max_int_digits;
         let mut at = 0;
         while let Some((len, value)) = text_item(&ahead[at..], max_digits) {
-            let charged = self.allocated.saturating_add(SLOT_COST);
-            if charged > self.options.max_alloc_bytes || !self.arena.push_item_in_place(list, value)
-            {
+            if !self.alloc_fits(SLOT_COST) || !self.arena.push_item_in_place(list, value) {
                 break;
             }
-            self.allocated = charged;
+            self.allocated += SLOT_COST;
             at += len;
         }
         self.reader.advance(at);

@@ -104,6 +104,11 @@ pub enum ErrorKind {
     /// `NEXT_BUFFER` with every out-of-band buffer already taken.
     #[error("not enough out-of-band buffers")]
     NotEnoughBuffers,
+    /// A part of a file that [`open`](crate::open) could not open (not a pickle, an
+    /// unsupported or corrupt container, a decompression limit reached), for a scan that
+    /// reports it beside the pickles' errors.
+    #[error("{0}")]
+    Unopened(String),
     /// One of the [`LoadOptions`](crate::LoadOptions) limits was reached.
     #[error("{limit} limit of {max} exceeded (raise it in LoadOptions if the pickle is trusted to be this large)")]
     LimitExceeded {

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 mod builtins;
+pub mod container;
 pub mod error;
 pub mod graph;
 pub mod limits;
@@ -31,6 +32,7 @@ pub mod scan;
 pub mod stats;
 mod text;
 
+pub use container::{open, open_with, Entry, OpenError, OpenOptions, Opened, Problem};
 pub use error::{Error, ErrorKind};
 pub use graph::{
     Effect, Entries, Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value,

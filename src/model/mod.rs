@@ -74,7 +74,7 @@ pub fn detect(bytes: &[u8]) -> Format {
 }
 
 /// Whether the first pickle is the magic number, as protocols 0 to 5 write it.
-fn starts_with_magic(bytes: &[u8]) -> bool {
+pub(crate) fn starts_with_magic(bytes: &[u8]) -> bool {
     let mut rest = bytes;
     if let [0x80, _, tail @ ..] = rest {
         rest = tail;

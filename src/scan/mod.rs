@@ -23,6 +23,7 @@ mod allow;
 mod classify;
 mod deny;
 mod describe;
+mod file;
 mod lenient;
 pub mod names;
 pub mod readings;
@@ -30,6 +31,7 @@ pub mod report;
 mod union;
 
 pub use classify::scan;
+pub use file::{scan_file, scan_opened};
 pub use report::{Counts, FileScan, PickleScan, Verdict};
 pub use union::OtherReading;
 

@@ -65,6 +65,8 @@ pub struct FileScan {
     /// What CPython's unpicklers find where they read the bytes otherwise than
     /// picklegraph (see [`FileScan::read_as_cpython`]).
     pub other_readings: Vec<OtherReading>,
+    /// What reading the file noticed and tolerated (see [`crate::Opened::notes`]).
+    pub notes: Vec<String>,
 }
 
 /// How many findings of each class a scan holds.
@@ -205,6 +207,7 @@ impl FileScan {
             pickles,
             strict,
             other_readings: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -238,9 +241,21 @@ impl FileScan {
         if let Some(description) = &self.description {
             writeln!(out, "# {description}")?;
         }
+        for note in &self.notes {
+            writeln!(out, "# note: {note}")?;
+        }
         for pickle in &self.pickles {
             if let Some(label) = &pickle.label {
                 writeln!(out, "# {label}")?;
+            }
+            if let Some(ErrorKind::Unopened(why)) = pickle.error.as_ref().map(Error::kind) {
+                writeln!(out, "part {} not read: {why}", pickle.index)?;
+                writeln!(
+                    out,
+                    "  {:<9}  why: what it holds was not read, so the file is not clean",
+                    ""
+                )?;
+                continue;
             }
             let counts = Counts::of(&pickle.findings);
             writeln!(
@@ -340,6 +355,7 @@ impl FileScan {
             "verdict": self.verdict().name(),
             "strict": self.strict,
             "format": self.description,
+            "notes": self.notes,
             "counts": {"dangerous": counts.dangerous, "unknown": counts.unknown, "safe": counts.safe},
             "pickles": pickles,
             "other_readings": self.other_readings.iter().map(|other| serde_json::json!({

@@ -84,15 +84,13 @@ fn every_view_reports_a_malformed_pickle_with_exit_1() {
 }
 
 #[test]
-fn an_empty_input_is_a_malformed_pickle() {
+fn an_empty_input_is_not_a_pickle() {
     picklegraph()
         .args(["show", "-"])
         .write_stdin("")
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(
-            "<stdin>: offset 0 (no opcode): no pickle here",
-        ));
+        .stderr("<stdin>: not a pickle: an empty file\n");
 }
 
 #[test]

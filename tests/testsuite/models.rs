@@ -524,13 +524,17 @@ fn the_command_takes_out_of_band_buffers() {
 }
 
 #[test]
-fn the_command_refuses_compressed_joblib_files_with_a_reason() {
+fn a_corrupt_compressed_file_is_reported_with_its_format() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.joblib.gz");
     std::fs::write(&path, b"\x1f\x8b\x08\x00rest").unwrap();
     let output = picklegraph().arg("repr").arg(&path).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("compressed with gzip"));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        stderr.starts_with(&format!("{}: gzip: gzip: ", path.display())),
+        "{stderr}"
+    );
 }
 
 /// `picklegraph show` over every file of a fixture group, as one text.

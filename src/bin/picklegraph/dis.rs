@@ -15,8 +15,10 @@ The output is byte for byte what `python3 -m pickletools FILE` writes, with two 
   * pickletools indents one level per open MARK; dis indents at most 64 blanks and says
     so on a line of its own, so a line stays within about 100 bytes and hostile input
     cannot make it write terabytes.
-  * A PyTorch checkpoint is listed through the pickles inside it (a zip's data.pkl,
-    offsets from its start; a legacy file's five pickles), each after a `# ` label.
+  * A container is listed through the pickles inside it, each after a `# ` label: a
+    PyTorch checkpoint's data.pkl (offsets from its start) or a legacy file's five
+    pickles, an .npy object array's pickle, a compressed stream's pickles (offsets in
+    the decompressed bytes), every pickle member of a zip.
 With several files, each listing follows a `==> FILE <==` header as in pickletools,
 with a blank line between them, and a malformed file does not stop the others.
 Where pickletools stops with an exception, dis prints the same lines, then
@@ -49,18 +51,17 @@ pub fn run(args: &DisArgs) -> u8 {
         },
     };
     crate::input::for_each(&args.files, |input, out| {
-        let contents = match crate::contents::open(input, out) {
-            Ok(contents) => contents,
-            Err(code) => return code,
-        };
-        let listed = match &contents.description {
+        let opened = crate::contents::open(input);
+        let listed = match opened.description() {
             // A plain pickle (or a joblib stream): the file, as pickletools lists it.
-            None => dis_all(&input.bytes, &options, out),
-            // A checkpoint: the pickles inside it, each after its label.
-            Some(description) => dis_model(description, &contents, &options, out),
+            None if opened.streams().all(|s| s.is_ok_and(|s| s.label.is_none())) => {
+                dis_all(&input.bytes, &options, out).map(|()| EXIT_OK)
+            }
+            // A container: the pickles inside it, each after its label.
+            description => dis_parts(&input.name, description, &opened, &options, out),
         };
         match listed {
-            Ok(()) => EXIT_OK,
+            Ok(code) => code,
             Err(DisError::Malformed { message, .. }) => {
                 let _ = out.flush();
                 eprintln!("{}: {message}", input.name);
@@ -75,25 +76,37 @@ pub fn run(args: &DisArgs) -> u8 {
     })
 }
 
-/// Lists the pickles of a model file: its description, then each run of pickles after
-/// its label (offsets count from the start of the run: a zip record's own bytes, or the
-/// legacy file).
-fn dis_model(
-    description: &str,
-    contents: &crate::contents::Contents<'_>,
+/// Lists the pickles of a container: its description, then each run of pickles after
+/// its label (offsets count from the start of the run's bytes: a zip member's own, a
+/// decompressed stream's, or the file's); a part that could not be opened is reported
+/// on stderr and the others are listed.
+fn dis_parts(
+    name: &str,
+    description: Option<&str>,
+    opened: &picklegraph::Opened<'_>,
     options: &DisOptions,
     out: &mut dyn std::io::Write,
-) -> Result<(), DisError> {
-    writeln!(out, "# {description}")?;
-    for part in contents.raw_parts() {
-        if let Some(label) = part.label {
+) -> Result<u8, DisError> {
+    if let Some(description) = description {
+        writeln!(out, "# {description}")?;
+    }
+    let mut code = EXIT_OK;
+    for stream in opened.streams() {
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(unopened) => {
+                code = crate::contents::report_unopened(name, &unopened, out);
+                continue;
+            }
+        };
+        if let Some(label) = &stream.label {
             writeln!(out, "# {label}")?;
         }
-        if part.single {
-            dis(part.bytes, part.start, options, out)?;
+        if stream.single {
+            dis(stream.bytes, stream.start, options, out)?;
         } else {
-            dis_all(&part.bytes[part.start..], options, out)?;
+            dis_all(&stream.bytes[stream.start..], options, out)?;
         }
     }
-    Ok(())
+    Ok(code)
 }

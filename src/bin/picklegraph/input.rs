@@ -150,13 +150,6 @@ pub fn worse(a: u8, b: u8) -> u8 {
     }
 }
 
-/// Reports a load error as `NAME: offset N (OPCODE): what went wrong` on stderr.
-pub fn report(name: &str, error: &picklegraph::Error, out: &mut dyn Write) -> u8 {
-    let _ = out.flush();
-    eprintln!("{name}: {error}");
-    EXIT_MALFORMED
-}
-
 /// Ends a view's output after a write error: a closed pipe (`| head`) ends it quietly,
 /// anything else is reported as an I/O error.
 pub fn write_failed(name: &str, error: &std::io::Error) -> u8 {

@@ -2,6 +2,7 @@
 
 use clap::Args;
 use picklegraph::render::json;
+use picklegraph::Problem;
 
 use crate::{contents, input};
 use crate::{Files, EXIT_OK};
@@ -20,23 +21,26 @@ pub fn run(args: &JsonArgs) -> u8 {
         Ok(buffers) => buffers,
         Err(code) => return code,
     };
+    let slices = buffers.slices();
     input::for_each_with(&args.files, false, |input, out| {
-        let contents = match contents::open(input, out) {
-            Ok(contents) => contents,
-            Err(code) => return code,
-        };
-        for (_, result) in contents.pickles(&buffers) {
-            let written = match &result {
+        let opened = contents::open(input);
+        let mut code = EXIT_OK;
+        let load = picklegraph::LoadOptions::default();
+        for entry in contents::pickles(&opened, &slices, &load) {
+            let written = match &entry.result {
                 Ok(pickle) => json::write_json(pickle, Some(&input.name), &mut *out),
-                Err(failure) => json::write_failure_json(failure, Some(&input.name), &mut *out),
+                Err(Problem::Malformed(failure)) => {
+                    json::write_failure_json(failure, Some(&input.name), &mut *out)
+                }
+                Err(Problem::Unopened(_)) => Ok(()),
             };
             if let Err(error) = written {
                 return input::write_failed(&input.name, &error);
             }
-            if let Err(failure) = result {
-                return input::report(&input.name, &failure.error, out);
+            if let Err(problem) = &entry.result {
+                code = contents::report(&input.name, entry.label.as_deref(), problem, out);
             }
         }
-        EXIT_OK
+        code
     })
 }

@@ -21,18 +21,17 @@ pub fn run(args: &ReprArgs) -> u8 {
         Ok(buffers) => buffers,
         Err(code) => return code,
     };
+    let slices = buffers.slices();
     input::for_each(&args.files, |input, out| {
-        let contents = match contents::open(input, out) {
-            Ok(contents) => contents,
-            Err(code) => return code,
-        };
+        let opened = contents::open(input);
+        let mut code = EXIT_OK;
         // repr answers as pickle.loads would: without --buffer, NEXT_BUFFER is an error.
-        let options = picklegraph::LoadOptions::default().with_placeholder_buffers(false);
-        for (_, result) in contents.pickles_with(&buffers, options) {
-            match result {
+        let load = picklegraph::LoadOptions::default().with_placeholder_buffers(false);
+        for entry in contents::pickles(&opened, &slices, &load) {
+            match &entry.result {
                 Ok(pickle) => {
                     // Streamed: a memo bomb's 256 MiB starts at once and never sits in memory.
-                    let mut renderer = picklegraph::render::repr::Renderer::new(&pickle);
+                    let mut renderer = picklegraph::render::repr::Renderer::new(pickle);
                     if renderer
                         .render_to(pickle.root(), args.max_bytes, out)
                         .and_then(|_| writeln!(out))
@@ -41,9 +40,11 @@ pub fn run(args: &ReprArgs) -> u8 {
                         return EXIT_OK;
                     }
                 }
-                Err(failure) => return input::report(&input.name, &failure.error, out),
+                Err(problem) => {
+                    code = contents::report(&input.name, entry.label.as_deref(), problem, out);
+                }
             }
         }
-        EXIT_OK
+        code
     })
 }

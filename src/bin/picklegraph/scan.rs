@@ -70,25 +70,19 @@ pub fn run(args: &ScanArgs) -> u8 {
     worst
 }
 
-/// Scans every pickle of one input as the other views find them: a checkpoint's
-/// `data.pkl` or its legacy pickles, a joblib file's pickles around its arrays.
+/// Scans every pickle of one input, wherever the library's `open` finds them.
 fn scan_input(
     input: &input::Input,
     buffers: &contents::Buffers,
     strict: bool,
-    out: &mut dyn Write,
+    _out: &mut dyn Write,
 ) -> Result<FileScan, u8> {
-    let contents = contents::open(input, out)?;
-    let loads = contents
-        .pickles_with(buffers, picklegraph::LoadOptions::scanning())
-        .map(|(label, result)| (label.map(String::from), result));
-    let plain = contents.description.is_none();
-    let mut scan = FileScan::of_loads(contents.description.clone(), loads, strict);
-    if plain {
-        // A plain stream of pickles: CPython's unpicklers read it too.
-        scan.read_as_cpython(&input.bytes, &picklegraph::LoadOptions::scanning());
-    }
-    Ok(scan)
+    let opened = contents::open(input);
+    Ok(picklegraph::scan::scan_opened(
+        &opened,
+        &buffers.slices(),
+        strict,
+    ))
 }
 
 fn exit_code(verdict: Verdict) -> u8 {

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 
 use clap::{Args, ValueEnum};
 use picklegraph::render::show::{self, ShowOptions};
+use picklegraph::Problem;
 
 use crate::{contents, input};
 use crate::{Files, EXIT_OK};
@@ -89,33 +90,39 @@ pub fn run(args: &ShowArgs) -> u8 {
         Ok(buffers) => buffers,
         Err(code) => return code,
     };
+    let slices = buffers.slices();
     input::for_each(&args.files, |input, out| {
-        let contents = match contents::open(input, out) {
-            Ok(contents) => contents,
-            Err(code) => return code,
-        };
+        let opened = contents::open(input);
         let comments = options.summary;
-        if let Some(line) = contents.description.as_deref().filter(|_| comments) {
+        if let Some(line) = opened.description().filter(|_| comments) {
             let _ = writeln!(out, "# {line}");
         }
-        for (index, (label, result)) in contents.pickles(&buffers).enumerate() {
+        let mut code = EXIT_OK;
+        let load = picklegraph::LoadOptions::default();
+        for (index, entry) in contents::pickles(&opened, &slices, &load).enumerate() {
             if index > 0 {
                 let _ = writeln!(out);
             }
-            if let Some(label) = label.filter(|_| comments) {
+            if let Some(label) = entry.label.as_deref().filter(|_| comments) {
                 let _ = writeln!(out, "# {label}");
             }
-            let written = match &result {
+            let written = match &entry.result {
                 Ok(pickle) => show::show(pickle, &options, &mut *out),
-                Err(failure) => show::show_failure(failure, &options, &mut *out),
+                Err(Problem::Malformed(failure)) => {
+                    show::show_failure(failure, &options, &mut *out)
+                }
+                Err(Problem::Unopened(_)) => Ok(()),
             };
             if let Err(error) = written {
                 return input::write_failed(&input.name, &error);
             }
-            if let Err(failure) = result {
-                return input::report(&input.name, &failure.error, out);
+            if let Err(problem) = &entry.result {
+                code = contents::report(&input.name, entry.label.as_deref(), problem, out);
             }
         }
-        EXIT_OK
+        if comments {
+            contents::write_notes(&opened, out);
+        }
+        code
     })
 }

@@ -29,37 +29,40 @@ pub fn run(args: &StatsArgs) -> u8 {
         Ok(buffers) => buffers,
         Err(code) => return code,
     };
+    let slices = buffers.slices();
     input::for_each(&args.files, |input, out| {
-        // A model file's pickles, as the other views find them (a checkpoint's
-        // data.pkl, a joblib file's pickles around its arrays).
-        let contents = match contents::open(input, out) {
-            Ok(contents) => contents,
-            Err(code) => return code,
-        };
-        if let (Some(description), false) = (&contents.description, args.json) {
+        // Every pickle of the input, as the other views find them (a checkpoint's
+        // data.pkl, a joblib file's pickles around its arrays, a compressed stream's).
+        let opened = contents::open(input);
+        if let (Some(description), false) = (opened.description(), args.json) {
             let _ = writeln!(out, "# {description}");
         }
-        let mut pickles = contents.pickles(&buffers);
+        let load = picklegraph::LoadOptions::default();
+        let mut pickles = contents::pickles(&opened, &slices, &load);
         let mut index = 0;
+        let mut code = EXIT_OK;
         loop {
             let (started, cpu_started) = (Instant::now(), cpu_time());
-            let Some((label, result)) = pickles.next() else {
+            let Some(entry) = pickles.next() else {
                 break;
             };
             let load_time = started.elapsed();
             let load_cpu = cpu_time()
                 .zip(cpu_started)
                 .map(|(end, start)| end.saturating_sub(start));
-            let pickle = match result {
+            let pickle = match &entry.result {
                 Ok(pickle) => pickle,
-                Err(failure) => return input::report(&input.name, &failure.error, out),
+                Err(problem) => {
+                    code = contents::report(&input.name, entry.label.as_deref(), problem, out);
+                    continue;
+                }
             };
             let started = Instant::now();
-            let summary = stats(&pickle, args.largest);
+            let summary = stats(pickle, args.largest);
             let report = Report {
                 input,
-                format: contents.description.as_deref(),
-                label: label.as_deref(),
+                format: opened.description(),
+                label: entry.label.as_deref(),
                 index,
                 span: pickle.span(),
                 protocol: pickle.protocol(),
@@ -75,7 +78,7 @@ pub fn run(args: &StatsArgs) -> u8 {
             };
             index += 1;
         }
-        EXIT_OK
+        code
     })
 }
 

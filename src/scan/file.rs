@@ -1,0 +1,79 @@
+//! The scan of a whole file, whatever holds its pickles: [`scan_file`] opens the bytes
+//! with [`crate::open`] (a checkpoint, a joblib file, an `.npy`, a compressed stream, any
+//! zip) and scans every pickle in it, as the `scan` command does.
+
+use super::report::{FileScan, PickleScan};
+use super::scan;
+use crate::container::{OpenOptions, Opened, Problem};
+use crate::error::{Error, ErrorKind};
+use crate::LoadOptions;
+
+/// Opens `bytes` and scans every pickle they hold; a part that could not be opened (a
+/// decompression bomb, an unsupported archive, bytes that are not a pickle) is never
+/// clean.
+/// ```
+/// use picklegraph::scan::{scan_file, Verdict};
+/// let dangerous = scan_file(b"cos\nsystem\n(S'ls'\ntR.", false);
+/// assert_eq!(dangerous.verdict(), Verdict::Dangerous);
+/// let text = scan_file(b"chat_template: x\n", false);
+/// assert_eq!(text.verdict(), Verdict::Malformed);
+/// assert_eq!(text.pickles[0].error.as_ref().unwrap().kind().to_string(), "not a pickle: text, starting \"chat_template: x\"");
+/// ```
+pub fn scan_file(bytes: &[u8], strict: bool) -> FileScan {
+    let options = OpenOptions::with_load(LoadOptions::scanning());
+    scan_opened(&crate::open_with(bytes, &options), &[], strict)
+}
+
+/// Scans every pickle of an opened file, each given the out-of-band `buffers`, with
+/// [`LoadOptions::scanning`]; the scan goes on after a malformed pickle to the file's
+/// other parts (a zip's next member), so nothing after it is missed.
+pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: bool) -> FileScan {
+    let mut pickles = Vec::new();
+    for (index, entry) in opened
+        .pickles_with(&LoadOptions::scanning(), buffers)
+        .enumerate()
+    {
+        let label = entry.label;
+        pickles.push(match entry.result {
+            Ok(pickle) => PickleScan {
+                index,
+                label,
+                start: pickle.span().0,
+                end: pickle.span().1,
+                protocol: pickle.protocol(),
+                findings: scan(&pickle),
+                error: None,
+            },
+            Err(Problem::Malformed(failure)) => PickleScan {
+                index,
+                label,
+                start: failure.partial.span().0,
+                end: failure.error.offset() as usize,
+                protocol: failure.partial.protocol(),
+                findings: scan(&failure.partial),
+                error: Some(failure.error),
+            },
+            Err(Problem::Unopened(error)) => PickleScan {
+                index,
+                label,
+                start: 0,
+                end: 0,
+                protocol: 0,
+                findings: Vec::new(),
+                error: Some(Error::new(0, None, ErrorKind::Unopened(error.to_string()))),
+            },
+        });
+    }
+    let mut scan = FileScan {
+        description: opened.description().map(str::to_string),
+        pickles,
+        strict,
+        other_readings: Vec::new(),
+        notes: opened.notes(),
+    };
+    if opened.description().is_none() {
+        // A plain stream of pickles: CPython's unpicklers read it too.
+        scan.read_as_cpython(opened.bytes(), &LoadOptions::scanning());
+    }
+    scan
+}

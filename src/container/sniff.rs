@@ -12,7 +12,8 @@
 //!   is not a dotted identifier, `hat_template: {{ …`, cannot be imported), and made no
 //!   call, instance or persistent id;
 //! - it named such an unimportable global, or its very first opcode fails for want of a
-//!   mark or stack items, or has no valid argument (`ls` is `LIST` without a mark). A pickle that fails further on having named nothing
+//!   mark, stack items or memo, or has no valid argument (`ls` is `LIST` without a mark), or is
+//!   a `GLOBAL`/`INST` of text that ends before its second line. A pickle that fails further on having named nothing
 //!   (a truncated protocol 0 pickle, a stack underflow) is a malformed pickle, and says so.
 //!
 //! CPython's unpickler, given the same bytes, raises before it imports or calls anything,
@@ -46,10 +47,17 @@ pub fn failure_is_not_a_pickle(bytes: &[u8], start: usize, failure: &Failure<'_>
         failure.error.kind(),
         ErrorKind::StackUnderflow
             | ErrorKind::MissingMark
+            | ErrorKind::MissingMemo(_)
+            | ErrorKind::NegativePut
             | ErrorKind::UnknownOpcode(_)
             | ErrorKind::MalformedText { .. }
     );
-    unimportable > 0 || (structural && failure.error.offset() == start as u64)
+    let at_first = failure.error.offset() == start as u64;
+    // `GLOBAL`/`INST` read two lines before they import: text of one line ends first.
+    let one_line_global = matches!(failure.error.kind(), ErrorKind::Truncated { .. })
+        && matches!(bytes.get(start), Some(b'c' | b'i'))
+        && describe(&bytes[start..]).starts_with("text");
+    unimportable > 0 || (at_first && (structural || one_line_global))
 }
 
 /// How many globals the pickle names, when none could be imported and nothing is called,

@@ -4,7 +4,7 @@
 
 use super::report::{FileScan, PickleScan};
 use super::scan;
-use crate::container::{OpenOptions, Opened, Problem};
+use crate::container::{Opened, Problem};
 use crate::error::{Error, ErrorKind};
 use crate::LoadOptions;
 
@@ -20,8 +20,7 @@ use crate::LoadOptions;
 /// assert_eq!(text.pickles[0].error.as_ref().unwrap().kind().to_string(), "not a pickle: text, starting \"chat_template: x\"");
 /// ```
 pub fn scan_file(bytes: &[u8], strict: bool) -> FileScan {
-    let options = OpenOptions::with_load(LoadOptions::scanning());
-    scan_opened(&crate::open_with(bytes, &options), &[], strict)
+    scan_opened(&crate::open(bytes), &[], strict)
 }
 
 /// Scans every pickle of an opened file, each given the out-of-band `buffers`, with

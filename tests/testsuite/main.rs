@@ -4,6 +4,7 @@ mod common;
 
 mod adversarial;
 mod cli;
+mod containers;
 mod differential;
 mod dis;
 mod errors;

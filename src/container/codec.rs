@@ -1,8 +1,9 @@
 //! The compressed streams a pickle may come in, each decoded by its ecosystem's crate
 //! (`flate2` for gzip, zlib and raw deflate, `bzip2` on its pure-Rust backend,
 //! `lzma-rs` for xz and lzma-alone, `lz4_flex` for lz4 frames) into memory that the
-//! budget of [`OpenOptions`](super::OpenOptions) bounds: the total decompressed size and its ratio to the file's size are
-//! checked every chunk, so a bomb ends at the limit, never after it is inflated.
+//! limits of [`OpenOptions`] bound: the total decompressed size and its ratio to the
+//! file's size are checked every chunk, so a bomb ends at the limit, never after it is
+//! inflated.
 
 use std::cell::Cell;
 use std::io::{BufReader, Read, Write};

@@ -1,6 +1,6 @@
 //! [`Checkpoint`]: a PyTorch checkpoint, zip or legacy, and its tensors' [`Weight`]s.
+//! Every pickle of a checkpoint, labelled, comes from [`crate::open`].
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use super::archive::TorchZip;
@@ -159,32 +159,6 @@ impl<'a> Checkpoint<'a> {
         match &self.layout {
             Layout::Legacy(legacy) => legacy.storages(self.bytes, pickle).map(Some),
             Layout::Zip(_) => Ok(None),
-        }
-    }
-
-    /// The pickles the file holds, with a label for each: `data.pkl` and any other
-    /// pickle record of a zip, or the five pickles of a legacy file.
-    pub fn pickles(&self) -> Vec<(Cow<'static, str>, &[u8], usize)> {
-        match &self.layout {
-            Layout::Zip(zip) => zip
-                .pickles()
-                .iter()
-                .map(|(name, bytes)| (Cow::Owned(name.clone()), &bytes[..], 0))
-                .collect(),
-            Layout::Legacy(legacy) => {
-                let labels = ["magic number", "protocol version", "sys_info"];
-                let mut parts: Vec<(Cow<'static, str>, &[u8], usize)> = labels
-                    .iter()
-                    .zip(legacy.head())
-                    .map(|(label, (start, _))| (Cow::Borrowed(*label), self.bytes, start))
-                    .collect();
-                parts.push((
-                    Cow::Borrowed("saved object"),
-                    self.bytes,
-                    legacy.main_start(),
-                ));
-                parts
-            }
         }
     }
 

@@ -442,3 +442,88 @@ fn the_hostile_checkpoint_is_dangerous_to_the_library_as_to_the_command() {
         assert_ne!(scan.verdict(), Verdict::Malformed, "{}", path.display());
     }
 }
+
+/// `picklegraph show` of a file without its `# ` lines (labels and descriptions).
+fn shown_objects(path: &std::path::Path) -> String {
+    let output = picklegraph()
+        .args(["show", "--color", "never", "--width", "100"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn container_fixture(name: &str) -> std::path::PathBuf {
+    common::fixtures().join("containers").join(name)
+}
+
+#[test]
+fn every_joblib_compression_holds_the_same_pickles_as_the_plain_file() {
+    let plain = shown_objects(&container_fixture("joblib_plain.joblib"));
+    assert!(plain.contains("'weights'"), "{plain}");
+    for method in ["3", "zlib", "gzip", "bz2", "lzma", "xz", "lz4"] {
+        let path = container_fixture(&format!("joblib_{method}.joblib"));
+        assert_eq!(shown_objects(&path), plain, "compress={method}");
+    }
+}
+
+#[test]
+fn pandas_compressed_pickles_hold_the_same_frame() {
+    let shown: Vec<_> = ["gz", "bz2", "xz"]
+        .iter()
+        .map(|ext| shown_objects(&container_fixture(&format!("pandas_frame.pkl.{ext}"))))
+        .collect();
+    assert!(shown[0].contains("DataFrame"), "{}", shown[0]);
+    assert_eq!(shown[1], shown[0]);
+    assert_eq!(shown[2], shown[0]);
+}
+
+#[test]
+fn npy_and_npz_of_numpy_1_and_2_are_read_by_their_headers() {
+    for numpy in ["numpy1", "numpy2"] {
+        let open =
+            |name: &str| std::fs::read(container_fixture(&format!("{numpy}_{name}"))).unwrap();
+        let cases = [
+            ("floats.v1.npy", "numpy .npy array (format 1.0): dtype '<f8', shape (2, 3)", 0),
+            ("floats.v2.npy", "numpy .npy array (format 2.0): dtype '<f8', shape (2, 3)", 0),
+            ("fields.v3.npy", "numpy .npy array (format 3.0): dtype [('é', '<i4')], shape (2,)", 0),
+            (
+                "objects.v1.npy",
+                "numpy .npy array (format 1.0): dtype '|O', shape (3,), its objects in a pickle after the header",
+                1,
+            ),
+            ("arrays.npz", "numpy .npz archive: 2 arrays", 1),
+            ("compressed.npz", "numpy .npz archive: 2 arrays", 1),
+        ];
+        for (name, description, pickles) in cases {
+            let bytes = open(name);
+            let opened = picklegraph::open(&bytes);
+            assert_eq!(opened.description(), Some(description), "{numpy}_{name}");
+            let entries: Vec<_> = opened.pickles().collect();
+            assert_eq!(entries.len(), pickles, "{numpy}_{name}");
+            for entry in entries {
+                let pickle = entry.result.unwrap();
+                assert!(
+                    picklegraph::python::numpy::array(&pickle, pickle.root().node().unwrap())
+                        .is_some()
+                );
+            }
+            assert_eq!(
+                scan_file(&bytes, false).verdict(),
+                Verdict::Clean,
+                "{numpy}_{name}"
+            );
+        }
+    }
+}

@@ -78,8 +78,20 @@ pub struct Files {
     pub buffers: Vec<String>,
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+pub fn main() -> ExitCode {
+    ExitCode::from(run(std::env::args_os()))
+}
+
+/// Runs the command on `args` (the program's name first) and returns its exit status.
+/// `main` passes the process's own arguments; the Python package's `picklegraph` command
+/// compiles this file into its extension module and passes `sys.argv`, so that both
+/// commands are one code.
+pub fn run<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             let code = if err.use_stderr() {
@@ -88,7 +100,7 @@ fn main() -> ExitCode {
                 EXIT_OK
             };
             let _ = err.print();
-            return ExitCode::from(code);
+            return code;
         }
     };
     let code = match cli.command {
@@ -100,5 +112,5 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats::run(&args),
     };
     let _ = std::io::stdout().flush();
-    ExitCode::from(code)
+    code
 }

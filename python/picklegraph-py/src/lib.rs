@@ -1,0 +1,284 @@
+//! `picklegraph._native`: the library's calls for the Python package (`python/picklegraph/`),
+//! which wraps them in its typed, documented API. Everything here calls the picklegraph
+//! library; the `picklegraph` command runs the command's own code (picklegraph-cli).
+//!
+//! Nothing a pickle names is imported or called here either: the only Python objects
+//! made are Python's own data types and the package's inert classes.
+
+mod convert;
+mod source;
+
+use picklegraph::render::dis::{dis_all, DisOptions};
+use picklegraph::render::{json, show};
+use picklegraph::scan::{Class, FileScan, Verdict};
+use picklegraph::{Error, LoadOptions, Pickle, StringEncoding};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::source::Source;
+
+/// The exception raised for a load error: the package's `PickleError` subclass that
+/// `_raise_error` picks from the error's kind.
+fn load_error(py: Python<'_>, error: &Error) -> PyErr {
+    let kind = format!("{:?}", error.kind());
+    let kind = kind
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let raised = py.import("picklegraph._errors").and_then(|errors| {
+        errors.getattr("_make_error")?.call1((
+            error.to_string(),
+            error.offset(),
+            error.opcode().map(|op| op.name()),
+            kind,
+        ))
+    });
+    match raised {
+        Ok(exception) => PyErr::from_value(exception),
+        Err(err) => err,
+    }
+}
+
+/// The options of `loads`: the limits of [`LoadOptions`], and `encoding=`.
+fn load_options(encoding: &str, limits: Option<&Bound<'_, PyDict>>) -> PyResult<LoadOptions> {
+    let string_encoding = match encoding.to_ascii_lowercase().replace('_', "-").as_str() {
+        "ascii" | "us-ascii" => StringEncoding::Ascii,
+        "latin1" | "latin-1" | "iso-8859-1" | "iso8859-1" | "l1" => StringEncoding::Latin1,
+        "utf-8" | "utf8" => StringEncoding::Utf8,
+        "bytes" => StringEncoding::Bytes,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "encoding {other:?} is not supported: use 'ASCII', 'latin1', 'utf-8' or 'bytes'"
+            )))
+        }
+    };
+    let mut options = LoadOptions {
+        string_encoding,
+        ..LoadOptions::default()
+    };
+    for (key, item) in limits.into_iter().flat_map(|limits| limits.iter()) {
+        let key: String = key.extract()?;
+        match key.as_str() {
+            "max_nodes" => options.max_nodes = item.extract()?,
+            "max_memo_key" => options.max_memo_key = item.extract()?,
+            "max_stack" => options.max_stack = item.extract()?,
+            "max_alloc_bytes" => options.max_alloc_bytes = item.extract()?,
+            "max_int_digits" => options.max_int_digits = item.extract()?,
+            other => return Err(PyValueError::new_err(format!("unknown limit {other:?}"))),
+        }
+    }
+    Ok(options)
+}
+
+/// The package's `Global`, `Call`, `PersistentId`, `Extension`, `Buffer` and `ReadOnly`.
+type InertClasses<'py> = (
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+);
+
+/// `loads`: the first pickle of `data` as Python objects, and the byte after its `STOP`.
+#[pyfunction]
+#[pyo3(signature = (data, encoding, classes, buffers=None, limits=None))]
+fn loads<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    encoding: &str,
+    classes: InertClasses<'py>,
+    buffers: Option<Vec<Bound<'py, PyAny>>>,
+    limits: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyAny>, usize)> {
+    let options = load_options(encoding, limits)?;
+    let (global, call, persistent, extension, buffer, read_only) = classes;
+    // The graph records only which buffer each NEXT_BUFFER takes; the objects come from
+    // the caller's list itself.
+    let empty: Vec<&[u8]> = vec![&[]; buffers.as_ref().map_or(0, Vec::len)];
+    let loaded = match &buffers {
+        Some(_) => picklegraph::load_with_buffers(data, &empty, &options),
+        None => picklegraph::load_with(data, &options),
+    };
+    let pickle = loaded.map_err(|error| load_error(py, &error))?;
+    let classes = convert::Classes {
+        global,
+        call,
+        persistent,
+        extension,
+        buffer,
+        read_only,
+        buffers,
+    };
+    Ok((convert::to_python(py, &pickle, &classes)?, pickle.span().1))
+}
+
+/// `scan`: the report as the JSON the command prints with `scan --json` (less `file`),
+/// whether the file passes (its verdict is the library's clean one), and for each finding
+/// in file order whether it counts against the file. Findings named in `allow` are safe.
+#[pyfunction]
+#[pyo3(signature = (source, strict=false, allow=Vec::new()))]
+fn scan(
+    py: Python<'_>,
+    source: Source,
+    strict: bool,
+    allow: Vec<String>,
+) -> PyResult<(String, bool, Vec<bool>)> {
+    let bytes = source.bytes()?;
+    let json = py.allow_threads(|| -> PyResult<(String, bool, Vec<bool>)> {
+        let parts = source::pickles(&bytes)?;
+        let loads = parts.iter().flat_map(|part| {
+            part.loads(LoadOptions::scanning())
+                .map(move |result| (part.label.clone(), result))
+        });
+        let mut report = FileScan::of_loads(None, loads, strict);
+        for finding in report.pickles.iter_mut().flat_map(|p| &mut p.findings) {
+            if finding
+                .name
+                .as_ref()
+                .is_some_and(|name| allow.contains(name))
+            {
+                finding.class = Class::Safe;
+                finding.reason = "on the caller's allow list".to_string();
+            }
+        }
+        let passed = report.verdict() == Verdict::Clean;
+        let alarms = report
+            .pickles
+            .iter()
+            .flat_map(|p| &p.findings)
+            .map(|finding| report.alarms(finding))
+            .collect();
+        Ok((report.to_json().to_string(), passed, alarms))
+    })?;
+    Ok(json)
+}
+
+/// Whether `module.name` is on the library's allow list: a constructor known to build
+/// data, which `safe_load`'s `find_class` may hand out.
+#[pyfunction]
+fn is_allowed(module: &str, name: &str) -> bool {
+    picklegraph::scan::names::classify_global(module, name).0 == Class::Safe
+}
+
+/// One view of every pickle of a source, each after its label, as the command prints it.
+fn each_pickle(
+    py: Python<'_>,
+    source: Source,
+    mut view: impl FnMut(&mut String, &Pickle<'_>),
+) -> PyResult<String> {
+    let bytes = source.bytes()?;
+    let mut text = String::new();
+    for (index, part) in source::pickles(&bytes)?.iter().enumerate() {
+        for (number, result) in part.loads(LoadOptions::default()).enumerate() {
+            if index > 0 || number > 0 {
+                text.push('\n');
+            }
+            if let Some(label) = part.label.as_ref().filter(|_| number == 0) {
+                text.push_str(&format!("# {label}\n"));
+            }
+            match result {
+                Ok(pickle) => view(&mut text, &pickle),
+                Err(failure) => return Err(load_error(py, &failure.error)),
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// `show`: the objects as indented Python-like text.
+#[pyfunction]
+#[pyo3(signature = (source, width=show::DEFAULT_WIDTH, depth=None, max_items=None,
+                    max_string=show::DEFAULT_MAX_STRING, raw=false, summary=true))]
+#[allow(clippy::too_many_arguments)]
+fn show_text(
+    py: Python<'_>,
+    source: Source,
+    width: usize,
+    depth: Option<usize>,
+    max_items: Option<usize>,
+    max_string: usize,
+    raw: bool,
+    summary: bool,
+) -> PyResult<String> {
+    let make_options = || {
+        let mut options = show::ShowOptions::plain(width.max(1));
+        options.max_depth = depth.unwrap_or(usize::MAX);
+        options.max_items = max_items.unwrap_or(usize::MAX);
+        options.max_string = max_string;
+        options.summary = summary;
+        if !raw {
+            options.recognizers = show::default_recognizers();
+        }
+        options
+    };
+    let options = make_options();
+    each_pickle(py, source, |text, pickle| {
+        text.push_str(&show::to_text(pickle, &options))
+    })
+}
+
+/// `json`: the graph as JSON, one document per pickle.
+#[pyfunction]
+fn json_text(py: Python<'_>, source: Source) -> PyResult<String> {
+    each_pickle(py, source, |text, pickle| {
+        text.push_str(&json::to_json(pickle, None))
+    })
+}
+
+/// `repr`: Python's repr() of each pickle's root.
+#[pyfunction]
+fn repr_text(py: Python<'_>, source: Source) -> PyResult<String> {
+    each_pickle(py, source, |text, pickle| {
+        text.push_str(&picklegraph::render::repr::to_repr(pickle, pickle.root()));
+        text.push('\n');
+    })
+}
+
+/// `dis`: the opcodes as `pickletools.dis` lists them; a malformed pickle raises with
+/// pickletools' message after the listing so far (in the exception's `listing`).
+#[pyfunction]
+#[pyo3(signature = (source, annotate=false, indentlevel=4))]
+fn dis_text(
+    py: Python<'_>,
+    source: Source,
+    annotate: bool,
+    indentlevel: usize,
+) -> PyResult<(String, Option<String>)> {
+    let bytes = source.bytes()?;
+    let options = DisOptions {
+        indentlevel: indentlevel.min(1024),
+        annotate: if annotate {
+            picklegraph::render::dis::PICKLETOOLS_ANNOTATE_COLUMN
+        } else {
+            0
+        },
+    };
+    let mut out = Vec::new();
+    let result = py.allow_threads(|| dis_all(&bytes, &options, &mut out));
+    let text = String::from_utf8_lossy(&out).into_owned();
+    Ok((text, result.err().map(|e| e.to_string())))
+}
+
+/// The `picklegraph` command on `argv` (program name first); its exit status.
+#[pyfunction]
+fn cli_main(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.allow_threads(|| picklegraph_cli::run(argv))
+}
+
+/// The extension module.
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(loads, module)?)?;
+    module.add_function(wrap_pyfunction!(scan, module)?)?;
+    module.add_function(wrap_pyfunction!(show_text, module)?)?;
+    module.add_function(wrap_pyfunction!(json_text, module)?)?;
+    module.add_function(wrap_pyfunction!(repr_text, module)?)?;
+    module.add_function(wrap_pyfunction!(dis_text, module)?)?;
+    module.add_function(wrap_pyfunction!(cli_main, module)?)?;
+    module.add_function(wrap_pyfunction!(is_allowed, module)?)?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

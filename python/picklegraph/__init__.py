@@ -1,0 +1,247 @@
+"""Open any Python pickle without running it.
+
+picklegraph reads a pickle's opcodes on an inert machine: where Python would import or
+call something, it records a ``Global`` or a ``Call`` instead. Plain data comes back as
+Python's own types, equal to what ``pickle.loads`` returns.
+
+>>> import pickle, picklegraph
+>>> data = pickle.dumps({"a": [1, 2.5, None], "b": (True, b"x")})
+>>> picklegraph.loads(data) == pickle.loads(data)
+True
+>>> picklegraph.loads(b"cos\\nsystem\\n(S'rm -rf ~'\\ntR.")  # nothing runs
+Global('os', 'system')('rm -rf ~')
+>>> picklegraph.scan(b"cos\\nsystem\\n(S'rm -rf ~'\\ntR.").verdict
+'dangerous'
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle as _pickle
+from typing import IO, Any, Iterable, Optional, Tuple, Union
+
+from . import _native
+from ._errors import (
+    LimitExceededError,
+    MalformedPickleError,
+    PickleError,
+    TruncatedPickleError,
+    UnsafePickleError,
+)
+from ._scan import Finding, Report
+from ._types import Buffer, Call, Extension, Global, Inert, PersistentId, ReadOnly
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "loads", "load", "scan", "show", "dis", "json", "repr",
+    "safe_load", "safe_loads",
+    "Global", "Call", "PersistentId", "Extension", "Buffer", "ReadOnly", "Inert",
+    "Report", "Finding",
+    "PickleError", "TruncatedPickleError", "MalformedPickleError", "LimitExceededError",
+    "UnsafePickleError",
+]
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
+"""What the views and ``scan`` read: a path, bytes, or a binary file open for reading."""
+
+_CLASSES = (Global, Call, PersistentId, Extension, Buffer, ReadOnly)
+
+
+def _data(data: Any) -> Union[bytes, bytearray]:
+    if isinstance(data, (bytes, bytearray)):
+        return data
+    if isinstance(data, memoryview):
+        return data.tobytes()
+    raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")
+
+
+def _source(source: Any) -> Union[str, bytes, bytearray]:
+    """A path as ``str`` (the extension maps the file), else the bytes."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fsdecode(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _data(source)
+    if hasattr(source, "read"):
+        return _data(source.read())
+    raise TypeError(f"a path, bytes or a binary file is required, not {type(source).__name__!r}")
+
+
+def loads(data: Union[bytes, bytearray, memoryview], *, encoding: str = "ASCII",
+          errors: str = "strict", buffers: Optional[Iterable[Any]] = None,
+          max_nodes: Optional[int] = None, max_stack: Optional[int] = None,
+          max_memo_key: Optional[int] = None, max_alloc_bytes: Optional[int] = None,
+          max_int_digits: Optional[int] = None) -> Any:
+    """The first pickle of ``data`` as Python objects, built without importing or calling
+    anything (bytes after its ``STOP`` are ignored, as ``pickle.loads`` ignores them).
+
+    Plain data comes back as Python's own types, equal to ``pickle.loads(data)``, with
+    shared references and cycles kept (a memo get gives the same object). Every global
+    is a :class:`Global`, every call or instance a :class:`Call`; a persistent id is a
+    :class:`PersistentId`, an extension code an :class:`Extension`.
+
+    ``encoding`` decodes Python 2 strings as ``pickle.loads`` does: ``'ASCII'``,
+    ``'latin1'``, ``'utf-8'`` or ``'bytes'``; ``errors`` must be ``'strict'``.
+    ``buffers`` are the out-of-band buffers of a protocol 5 pickle (without them, each
+    ``NEXT_BUFFER`` gives a :class:`Buffer`). The ``max_*`` limits are the library's
+    ``LoadOptions``; the defaults accept every real pickle.
+
+    >>> loads(b"\\x80\\x04\\x95\\t\\x00\\x00\\x00\\x00\\x00\\x00\\x00]\\x94(K\\x01h\\x00e.")
+    [1, [...]]
+
+    :raises PickleError: (a subclass) with ``offset`` and ``opcode`` for a malformed or
+        truncated pickle, or one past a limit.
+    """
+    return _loads(data, encoding, errors, buffers,
+                  _limits(max_nodes, max_stack, max_memo_key, max_alloc_bytes, max_int_digits))[0]
+
+
+def _limits(max_nodes: Optional[int] = None, max_stack: Optional[int] = None,
+            max_memo_key: Optional[int] = None, max_alloc_bytes: Optional[int] = None,
+            max_int_digits: Optional[int] = None) -> Optional[dict]:
+    limits = {"max_nodes": max_nodes, "max_stack": max_stack, "max_memo_key": max_memo_key,
+              "max_alloc_bytes": max_alloc_bytes, "max_int_digits": max_int_digits}
+    limits = {key: value for key, value in limits.items() if value is not None}
+    return limits or None
+
+
+def _loads(data: Any, encoding: str, errors: str, buffers: Optional[Iterable[Any]],
+           limits: Optional[dict]) -> Tuple[Any, int]:
+    if errors != "strict":
+        raise ValueError(f"errors={errors!r} is not supported: picklegraph decodes strictly")
+    buffer_list = None if buffers is None else list(buffers)
+    return _native.loads(_data(data), encoding, _CLASSES, buffer_list, limits)
+
+
+def load(file: IO[bytes], *, encoding: str = "ASCII", errors: str = "strict",
+         buffers: Optional[Iterable[Any]] = None, **limits: Optional[int]) -> Any:
+    """The next pickle of a binary ``file``, as :func:`loads` builds it. A seekable file is
+    left just after the pickle's ``STOP``, as ``pickle.load`` leaves it, so repeated
+    calls read a stream of pickles.
+
+    >>> import io
+    >>> stream = io.BytesIO(b"K\\x01.K\\x02.")
+    >>> load(stream), load(stream)
+    (1, 2)
+    """
+    start = file.tell() if file.seekable() else None
+    data = file.read()
+    value, end = _loads(data, encoding, errors, buffers, _limits(**limits))
+    if start is not None:
+        file.seek(start + end)
+    return value
+
+
+def scan(source: Source, *, allow: Iterable[str] = (), strict: bool = False) -> Report:
+    """What every pickle of a file would import and call, classed, with the verdict:
+    the same answer as ``picklegraph scan``. ``allow`` names globals (``module.name``)
+    to count as safe; ``strict`` counts unknown names against the file too.
+
+    ``source`` is a path, bytes, or a binary file. PyTorch checkpoints are read through
+    the pickles inside them.
+
+    >>> report = scan(b"\\x80\\x04]\\x94.")
+    >>> report.verdict, report.passed, report.findings
+    ('clean', True, [])
+    """
+    document, passed, alarms = _native.scan(_source(source), strict, list(allow))
+    return Report(document, passed, alarms, strict)
+
+
+def show(source: Source, *, width: int = 100, depth: Optional[int] = None,
+         max_items: Optional[int] = None, max_string: int = 100, raw: bool = False,
+         summary: bool = True) -> str:
+    """The objects as ``picklegraph show`` prints them: indented Python-like text, shared
+    references labelled, effects last (options as the command's).
+
+    >>> print(show(b"\\x80\\x04]\\x94(h\\x00h\\x00e.", summary=False), end="")
+    &1 [*1, *1]
+    """
+    return _native.show_text(_source(source), width, depth, max_items, max_string, raw, summary)
+
+
+def dis(source: Source, *, annotate: bool = False, indentlevel: int = 4) -> str:
+    """The opcodes, byte for byte as ``pickletools.dis`` lists them (every pickle of a
+    stream in turn).
+
+    >>> print(dis(b"K\\x2a."), end="")
+        0: K    BININT1    42
+        2: .    STOP
+    highest protocol among opcodes = 1
+
+    :raises MalformedPickleError: where pickletools raises; ``listing`` holds the lines
+        before it.
+    """
+    text, error = _native.dis_text(_source(source), annotate, indentlevel)
+    if error is not None:
+        exception = MalformedPickleError(error, None, None, "Dis")
+        exception.listing = text  # type: ignore[attr-defined]
+        raise exception
+    return text
+
+
+def json(source: Source) -> str:
+    """The graph as JSON, as ``picklegraph json`` prints it (docs/json.md): one document
+    per pickle."""
+    return _native.json_text(_source(source))
+
+
+def repr(source: Source) -> str:  # noqa: A001 - the view's name, as the command's
+    """Python's ``repr()`` of each pickle's root, one per line, as ``picklegraph repr``.
+
+    >>> print(repr(b"\\x80\\x04}\\x94\\x8c\\x01a\\x94K\\x01s."), end="")
+    {'a': 1}
+    """
+    return _native.repr_text(_source(source))
+
+
+class _AllowListUnpickler(_pickle.Unpickler):
+    """CPython's own unpickler, handing out only globals on the allow list."""
+
+    def __init__(self, file: IO[bytes], allow: frozenset, **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        self._allow = allow
+
+    def find_class(self, module: str, name: str) -> Any:
+        if f"{module}.{name}" in self._allow or _native.is_allowed(module, name):
+            return super().find_class(module, name)
+        # The scan has already refused any such pickle; this is the second lock.
+        raise _pickle.UnpicklingError(
+            f"picklegraph.safe_load: {module}.{name} is not on the allow list")
+
+
+def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str] = (),
+               encoding: str = "ASCII", errors: str = "strict",
+               buffers: Optional[Iterable[Any]] = None) -> Any:
+    """``pickle.loads`` for data that may not be trusted: the scan runs first (strict:
+    every global must be on the allow list or in ``allow``); only a pickle that passes
+    is then loaded by CPython's own unpickler, whose ``find_class`` hands out nothing off
+    the allow list.
+
+    >>> import collections, pickle
+    >>> safe_loads(pickle.dumps(collections.OrderedDict(a=1)))
+    OrderedDict([('a', 1)])
+    >>> safe_loads(b"cos\\nsystem\\n(S'echo hi'\\ntR.")
+    Traceback (most recent call last):
+    ...
+    picklegraph._errors.UnsafePickleError: the scan's verdict is 'dangerous': not on the allow list: os.system
+
+    :raises UnsafePickleError: with the scan's ``report``, having run nothing.
+    """
+    data = _data(data)
+    allow = frozenset(allow)
+    report = scan(data, allow=allow, strict=True)
+    if not report.passed:
+        raise UnsafePickleError(report)
+    unpickler = _AllowListUnpickler(io.BytesIO(data), allow, encoding=encoding,
+                                    errors=errors, buffers=buffers)
+    return unpickler.load()
+
+
+def safe_load(file: IO[bytes], *, allow: Iterable[str] = (), encoding: str = "ASCII",
+              errors: str = "strict", buffers: Optional[Iterable[Any]] = None) -> Any:
+    """:func:`safe_loads` on the rest of a binary file (the scan reads all of it, since
+    ``pickle.load`` on the same file could go on to the pickles after the first)."""
+    return safe_loads(file.read(), allow=allow, encoding=encoding, errors=errors,
+                      buffers=buffers)

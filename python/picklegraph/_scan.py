@@ -1,0 +1,96 @@
+"""The scan report: what a file's pickles would import and call, and the verdict."""
+
+from __future__ import annotations
+
+import json as _json
+from typing import Any, Dict, List, Optional
+
+
+class Finding:
+    """One global, call or instance a pickle would make, classed by the scanner."""
+
+    __slots__ = ("name", "offset", "kind", "class_", "reason", "text", "label", "pickle", "allowed")
+
+    name: Optional[str]
+    """The dotted name of the global involved (``os.system``), when there is one."""
+    offset: int
+    """The byte offset of the opcode that made it, in its pickle's bytes."""
+    kind: str
+    """``global``, ``call``, ``instance``, ``global-mutation``, ``persistent``, ``extension``."""
+    class_: str
+    """The scanner's class (``safe``, ``unknown``, ``dangerous``, ...)."""
+    reason: str
+    """Why it is in its class."""
+    text: str
+    """The call as Python would spell it, arguments shortened: ``os.system('ls')``."""
+    label: Optional[str]
+    """The pickle's label inside a model file (``data.pkl``), None for a plain file."""
+    pickle: int
+    """Which pickle of the file, from 0."""
+    allowed: bool
+    """Whether the scan lets it pass (the library does not count it against the file)."""
+
+    def __init__(self, raw: Dict[str, Any], label: Optional[str], pickle: int,
+                 allowed: bool) -> None:
+        self.name = raw.get("name")
+        self.offset = raw["offset"]
+        self.kind = raw["kind"]
+        self.class_ = raw["class"]
+        self.reason = raw["reason"]
+        self.text = raw["text"]
+        self.label = label
+        self.pickle = pickle
+        self.allowed = allowed
+
+    def __repr__(self) -> str:
+        return (f"Finding(name={self.name!r}, offset={self.offset}, kind={self.kind!r}, "
+                f"class_={self.class_!r}, reason={self.reason!r})")
+
+
+class Report:
+    """A file's scan, the same as ``picklegraph scan --json`` prints.
+
+    >>> import picklegraph
+    >>> report = picklegraph.scan(b"cos\\nsystem\\n(S'ls'\\ntR.")
+    >>> report.verdict, report.passed
+    ('dangerous', False)
+    >>> [f.name for f in report.findings]
+    ['os.system', 'os.system']
+    """
+
+    verdict: str
+    """The library's verdict name (``clean``, ``dangerous``, ``malformed``, ...)."""
+    passed: bool
+    """Whether the file passes: nothing off the allow list, and every pickle read whole."""
+    findings: List[Finding]
+    """Every finding of every pickle, in file order."""
+    pickles: List[Dict[str, Any]]
+    """Each pickle's entry of the JSON report (index, label, start, end, protocol, error)."""
+    counts: Dict[str, int]
+    """How many findings of each class."""
+    format: Optional[str]
+    """What holds the pickles, for a model file."""
+
+    def __init__(self, document: str, passed: bool, alarms: List[bool], strict: bool) -> None:
+        self._document = document
+        raw = _json.loads(document)
+        self.verdict = raw["verdict"]
+        self.passed = passed
+        self.strict = strict
+        self.counts = raw["counts"]
+        self.format = raw.get("format")
+        self.pickles = raw["pickles"]
+        raw_findings = [(f, p) for p in self.pickles for f in p["findings"]]
+        self.findings = [Finding(f, p.get("label"), p["index"], not alarm)
+                         for (f, p), alarm in zip(raw_findings, alarms)]
+
+    def to_json(self) -> str:
+        """The report as JSON: ``{verdict, strict, format, counts, pickles}``."""
+        return self._document
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as ``json.loads(self.to_json())``."""
+        return _json.loads(self._document)
+
+    def __repr__(self) -> str:
+        return f"<picklegraph.Report verdict={self.verdict!r} findings={len(self.findings)}>"

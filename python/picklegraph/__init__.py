@@ -29,6 +29,7 @@ from ._errors import (
     TruncatedPickleError,
     UnsafePickleError,
 )
+from ._archive import Archive, Tensor, open
 from ._scan import Finding, Report
 from ._types import Buffer, Call, Extension, Global, Inert, PersistentId, ReadOnly
 
@@ -36,7 +37,7 @@ __version__: str = _native.__version__
 
 __all__ = [
     "loads", "load", "scan", "show", "dis", "json", "repr",
-    "safe_load", "safe_loads",
+    "safe_load", "safe_loads", "open", "Archive", "Tensor",
     "Global", "Call", "PersistentId", "Extension", "Buffer", "ReadOnly", "Inert",
     "Report", "Finding",
     "PickleError", "TruncatedPickleError", "MalformedPickleError", "LimitExceededError",

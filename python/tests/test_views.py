@@ -61,15 +61,20 @@ def test_allow_makes_a_finding_safe():
     assert all(f.allowed for f in report.findings)
 
 
-@pytest.mark.parametrize("path", [p for p in PICKLES if p.with_suffix(".dis").exists()][:200],
+@pytest.mark.parametrize("path", [p for p in PICKLES if "joblib" not in p.parts],
                          ids=lambda p: str(p.relative_to(FIXTURES)))
-def test_dis_is_pickletools(path):
-    expected = path.with_suffix(".dis").read_text()
+def test_dis_is_the_commands_dis(path):
+    # The command's listing is pickletools' (tests/testsuite compares it with the
+    # committed .dis files), but for the indentation cap it documents.
+    done = run_command("dis", str(path))
     try:
         text = picklegraph.dis(path)
+        assert done.returncode == 0
     except picklegraph.PickleError as error:
         text = error.listing
-    assert expected.startswith(text) or text.startswith(expected) or text == expected
+        assert done.returncode == 1
+        assert str(error) in done.stderr.decode()
+    assert text == done.stdout.decode()
 
 
 @pytest.mark.parametrize("view", ["show", "json", "repr"])

@@ -8,6 +8,7 @@
 mod convert;
 mod source;
 
+use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_all, DisOptions};
 use picklegraph::render::{json, show};
 use picklegraph::scan::{Class, FileScan, Verdict};
@@ -262,6 +263,63 @@ fn dis_text(
     Ok((text, result.err().map(|e| e.to_string())))
 }
 
+/// One tensor of a checkpoint: name, dtype, shape, strides (in elements), the byte range
+/// of its data in the file (None when compressed or out of the file), whether the bytes
+/// are little-endian, its storage's name, and its first element's place in the storage.
+type TensorRow = (
+    String,
+    &'static str,
+    Vec<u64>,
+    Vec<u64>,
+    Option<(u64, u64)>,
+    bool,
+    String,
+    u64,
+);
+
+/// `open`: the file's format and, for a checkpoint, its tensors.
+#[pyfunction]
+fn tensors(py: Python<'_>, source: Source) -> PyResult<(String, Vec<TensorRow>)> {
+    let bytes = source.bytes()?;
+    py.allow_threads(|| {
+        let format = picklegraph::model::detect(&bytes);
+        if !matches!(format, Format::Zip | Format::TorchLegacy) {
+            let name = match format {
+                Format::Compressed(how) => how,
+                Format::TorchTar => "torch-tar",
+                _ => "pickle",
+            };
+            return Ok((name.to_string(), Vec::new()));
+        }
+        let model_error =
+            |error: picklegraph::model::ModelError| PyValueError::new_err(error.to_string());
+        let checkpoint = Checkpoint::open(&bytes).map_err(model_error)?;
+        let pickle = checkpoint.load().map_err(model_error)?;
+        let rows = checkpoint
+            .weights(&pickle)
+            .map_err(model_error)?
+            .into_iter()
+            .map(|weight| {
+                (
+                    weight.name,
+                    weight.dtype.name,
+                    weight.shape,
+                    weight.stride,
+                    weight.data.map(|range| (range.start, range.end)),
+                    weight.little_endian,
+                    weight.storage,
+                    weight.offset,
+                )
+            })
+            .collect();
+        let name = match format {
+            Format::Zip => "torch-zip",
+            _ => "torch-legacy",
+        };
+        Ok((name.to_string(), rows))
+    })
+}
+
 /// The `picklegraph` command on `argv` (program name first); its exit status.
 #[pyfunction]
 fn cli_main(py: Python<'_>, argv: Vec<String>) -> u8 {
@@ -279,6 +337,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(dis_text, module)?)?;
     module.add_function(wrap_pyfunction!(cli_main, module)?)?;
     module.add_function(wrap_pyfunction!(is_allowed, module)?)?;
+    module.add_function(wrap_pyfunction!(tensors, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import os
 import pickle as _pickle
-from typing import IO, Any, Iterable, Optional, Tuple, Union
+from typing import IO, Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _native
 from ._errors import (
@@ -36,7 +36,7 @@ from ._types import Buffer, Call, Extension, Global, Inert, PersistentId, ReadOn
 __version__: str = _native.__version__
 
 __all__ = [
-    "loads", "load", "scan", "show", "dis", "json", "repr",
+    "loads", "load", "scan", "show", "dis", "json", "repr", "stats",
     "safe_load", "safe_loads", "open", "Archive", "Tensor",
     "Global", "Call", "PersistentId", "Extension", "Buffer", "ReadOnly", "Inert",
     "Report", "Finding",
@@ -195,6 +195,19 @@ def repr(source: Source) -> str:  # noqa: A001 - the view's name, as the command
     {'a': 1}
     """
     return _native.repr_text(_source(source))
+
+
+def stats(source: Source, *, largest: int = 10) -> List[Dict[str, Any]]:
+    """What takes the space, for each pickle of a file: the summary ``picklegraph stats``
+    prints, as data (``nodes``, ``memo_len``, ``max_depth``, ``effects``, ``kinds`` and
+    ``bytes`` by kind, the ``largest`` payloads as ``(len, kind, path)``, ``globals`` as
+    ``{name: (nodes, references)}``, and the pickle's ``label``, ``span``, ``protocol``).
+
+    >>> summary, = stats(b"\\x80\\x05]\\x94(X\\x03\\x00\\x00\\x00abc\\x94K\\x01e.")
+    >>> summary["kinds"]["list"], summary["largest"]
+    (1, [(3, 'str', 'root[0]')])
+    """
+    return _native.stats(_source(source), largest)
 
 
 class _AllowListUnpickler(_pickle.Unpickler):

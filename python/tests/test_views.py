@@ -96,3 +96,23 @@ def test_the_installed_command_is_the_cli():
     assert done.stdout == run_command("scan", str(path)).stdout
     helped = subprocess.run([sys.executable, "-m", "picklegraph", "--help"], capture_output=True)
     assert helped.returncode == 0 and b"Open any Python pickle" in helped.stdout
+
+
+@pytest.mark.parametrize("path", [p for p in PICKLES if "joblib" not in p.parts][::7],
+                         ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_stats_are_the_commands(path):
+    done = run_command("stats", "--json", str(path))
+    if done.returncode != 0:
+        with pytest.raises(picklegraph.PickleError):
+            picklegraph.stats(path)
+        return
+    expected = [json.loads(line) for line in done.stdout.decode().splitlines() if line.strip()]
+    got = picklegraph.stats(path)
+    assert len(got) == len(expected)
+    for ours, theirs in zip(got, expected):
+        for key in ("nodes", "memo_len", "max_depth", "effects", "kinds", "bytes", "protocol"):
+            assert ours[key] == theirs[key], key
+        assert list(ours["span"]) == theirs["span"]
+        assert ours["globals"] == {name: (g["nodes"], g["references"])
+                                   for name, g in theirs["globals"].items()}
+        assert ours["largest"] == [(p["len"], p["kind"], p["path"]) for p in theirs["largest"]]

@@ -14,8 +14,9 @@
 
 use picklegraph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
 use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyTuple};
+use pyo3::types::{PyFrozenSet, PyList};
 
 /// The package's classes and the caller's out-of-band buffers.
 pub struct Classes<'py> {
@@ -29,70 +30,129 @@ pub struct Classes<'py> {
     pub buffers: Option<Vec<Bound<'py, PyAny>>>,
 }
 
+/// Owned references to the objects made so far, one per node (null: not yet made), let
+/// go when the conversion ends. The hot paths call the C API directly: through pyo3's
+/// safe wrappers every item cost two more reference count calls (which abi3 cannot
+/// inline) and the UTF-8 of every str was checked twice; `loads` took 2.5x
+/// `pickle.loads`' time on the nested benchmark input.
+struct Objects(Vec<*mut ffi::PyObject>);
+
+impl Drop for Objects {
+    fn drop(&mut self) {
+        for &object in &self.0 {
+            if !object.is_null() {
+                // SAFETY: an owned reference, released once; the GIL is held, since an
+                // `Objects` lives only inside `to_python`, which holds it.
+                unsafe { ffi::Py_DecRef(object) };
+            }
+        }
+    }
+}
+
+impl Objects {
+    /// A new reference to the object of `value` (a scalar is made here).
+    fn new_ref(&self, py: Python<'_>, value: Value) -> PyResult<*mut ffi::PyObject> {
+        // SAFETY: every call below takes no borrowed pointer but an object of ours (owned
+        // by `self`, non-null once made) and returns a new reference or null.
+        let object = unsafe {
+            match value {
+                Value::None => {
+                    let none = ffi::Py_None();
+                    ffi::Py_IncRef(none);
+                    none
+                }
+                Value::Bool(b) => ffi::PyBool_FromLong(i64::from(b) as std::os::raw::c_long),
+                Value::Int(i) => ffi::PyLong_FromLongLong(i),
+                Value::Float(f) => ffi::PyFloat_FromDouble(f),
+                Value::Node(id) => {
+                    let object = self.0[id.index()];
+                    if object.is_null() {
+                        return Err(PyValueError::new_err("a tuple holds itself"));
+                    }
+                    ffi::Py_IncRef(object);
+                    object
+                }
+            }
+        };
+        checked(py, object)
+    }
+
+    /// The object of node `id`, borrowed, for pyo3's API.
+    fn bound<'py>(&self, py: Python<'py>, value: Value) -> PyResult<Bound<'py, PyAny>> {
+        let object = self.new_ref(py, value)?;
+        // SAFETY: `new_ref` returned a new, non-null reference, which the Bound takes.
+        Ok(unsafe { Bound::from_owned_ptr(py, object) })
+    }
+}
+
+/// `object`, or the Python exception that made it null.
+fn checked(py: Python<'_>, object: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
+    if object.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    Ok(object)
+}
+
 /// Builds the Python object of the pickle's root.
 pub fn to_python<'py>(
     py: Python<'py>,
     pickle: &Pickle<'_>,
     classes: &Classes<'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mut objects: Vec<Option<Bound<'py, PyAny>>> = vec![None; pickle.node_count()];
-    for (index, slot) in objects.iter_mut().enumerate() {
-        *slot = first_pass(py, pickle, NodeId::from_index(index), classes)?;
+    let mut objects = Objects(vec![std::ptr::null_mut(); pickle.node_count()]);
+    for index in 0..objects.0.len() {
+        objects.0[index] = first_pass(py, pickle, NodeId::from_index(index), classes)?;
     }
-    for index in 0..objects.len() {
-        if objects[index].is_none() {
+    for index in 0..objects.0.len() {
+        if objects.0[index].is_null() {
             build_immutables(py, pickle, NodeId::from_index(index), &mut objects)?;
         }
     }
-    let objects: Vec<Bound<'py, PyAny>> = objects.into_iter().flatten().collect();
-    debug_assert_eq!(objects.len(), pickle.node_count(), "every node was built");
-    for (index, object) in objects.iter().enumerate() {
-        fill(
-            py,
-            pickle,
-            NodeId::from_index(index),
-            object,
-            &objects,
-            classes,
-        )?;
+    for index in 0..objects.0.len() {
+        fill(py, pickle, NodeId::from_index(index), &objects, classes)?;
     }
-    Ok(value(py, pickle.root(), &objects))
+    objects.bound(py, pickle.root())
 }
 
-/// A scalar, or the object already made for a node.
-fn value<'py>(py: Python<'py>, value: Value, objects: &[Bound<'py, PyAny>]) -> Bound<'py, PyAny> {
-    match value {
-        Value::None => py.None().into_bound(py),
-        Value::Bool(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any(),
-        Value::Int(i) => i.into_pyobject(py).expect("ints convert").into_any(),
-        Value::Float(f) => pyo3::types::PyFloat::new(py, f).into_any(),
-        Value::Node(id) => objects[id.index()].clone(),
-    }
-}
-
-/// Pass 1: the node's object, or `None` for a tuple or frozenset (pass 2 makes those).
-fn first_pass<'py>(
-    py: Python<'py>,
+/// Pass 1: a new reference to the node's object, or null for a tuple or frozenset
+/// (pass 2 makes those). A list is made with its length, its slots set in pass 3.
+fn first_pass(
+    py: Python<'_>,
     pickle: &Pickle<'_>,
     id: NodeId,
-    classes: &Classes<'py>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    Ok(Some(match pickle.node(id) {
-        Node::BigInt(big) => big.into_pyobject(py)?.into_any(),
-        Node::Str(text) => match text.as_str() {
-            Some(text) => pyo3::types::PyString::new(py, text).into_any(),
-            // Lone surrogates, which CPython's unpickler keeps ("surrogatepass").
-            None => PyBytes::new(py, text.as_bytes())
-                .call_method1("decode", ("utf-8", "surrogatepass"))?,
-        },
-        Node::Bytes(bytes) => PyBytes::new(py, bytes).into_any(),
-        Node::ByteArray(bytes) => pyo3::types::PyByteArray::new(py, bytes).into_any(),
-        Node::List(_) => PyList::empty(py).into_any(),
-        Node::Dict(_) => PyDict::new(py).into_any(),
-        Node::Set(_) => PySet::empty(py)?.into_any(),
-        Node::Tuple(_) | Node::FrozenSet(_) => return Ok(None),
-        Node::Inert(inert) => inert_shell(py, inert, classes)?,
-    }))
+    classes: &Classes<'_>,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: each constructor reads only the slice it is given (pointer and length from
+    // the same slice) and returns a new reference or null, which `checked` turns into
+    // the Python exception.
+    let object = unsafe {
+        match pickle.node(id) {
+            Node::BigInt(big) => return Ok(big.into_pyobject(py)?.into_ptr()),
+            // Lone surrogates are kept, as CPython's unpickler keeps them.
+            Node::Str(text) => {
+                let bytes = text.as_bytes();
+                ffi::PyUnicode_DecodeUTF8(
+                    bytes.as_ptr().cast(),
+                    bytes.len() as ffi::Py_ssize_t,
+                    c"surrogatepass".as_ptr(),
+                )
+            }
+            Node::Bytes(bytes) => ffi::PyBytes_FromStringAndSize(
+                bytes.as_ptr().cast(),
+                bytes.len() as ffi::Py_ssize_t,
+            ),
+            Node::ByteArray(bytes) => ffi::PyByteArray_FromStringAndSize(
+                bytes.as_ptr().cast(),
+                bytes.len() as ffi::Py_ssize_t,
+            ),
+            Node::List(items) => ffi::PyList_New(items.len() as ffi::Py_ssize_t),
+            Node::Dict(_) => ffi::PyDict_New(),
+            Node::Set(_) => ffi::PySet_New(std::ptr::null_mut()),
+            Node::Tuple(_) | Node::FrozenSet(_) => return Ok(std::ptr::null_mut()),
+            Node::Inert(inert) => return Ok(inert_shell(py, inert, classes)?.into_ptr()),
+        }
+    };
+    checked(py, object)
 }
 
 /// An inert node's object, its fields set in pass 3 (a buffer's object is final here).
@@ -142,15 +202,15 @@ fn read_only_view<'py>(
 }
 
 /// Pass 2: builds the tuple or frozenset `root` after those it holds.
-fn build_immutables<'py>(
-    py: Python<'py>,
+fn build_immutables(
+    py: Python<'_>,
     pickle: &Pickle<'_>,
     root: NodeId,
-    objects: &mut [Option<Bound<'py, PyAny>>],
+    objects: &mut Objects,
 ) -> PyResult<()> {
     let mut pending = vec![(root, false)];
     while let Some((id, children_done)) = pending.pop() {
-        if objects[id.index()].is_some() {
+        if !objects.0[id.index()].is_null() {
             continue;
         }
         let items = match pickle.node(id) {
@@ -163,59 +223,84 @@ fn build_immutables<'py>(
             }
             pending.push((id, true));
             for item in items.iter() {
-                if let Some(child) = item.node().filter(|c| objects[c.index()].is_none()) {
+                if let Some(child) = item.node().filter(|c| objects.0[c.index()].is_null()) {
                     pending.push((child, false));
                 }
             }
             continue;
         }
-        let mut built = Vec::with_capacity(items.len());
-        for item in items.iter() {
-            built.push(match item {
-                Value::Node(child) => objects[child.index()]
-                    .clone()
-                    .ok_or_else(|| PyValueError::new_err("a tuple holds itself"))?,
-                scalar => value(py, scalar, &[]),
-            });
-        }
-        objects[id.index()] = Some(match pickle.node(id) {
-            Node::Tuple(_) => PyTuple::new(py, built)?.into_any(),
-            _ => PyFrozenSet::new(py, &built)?.into_any(),
-        });
+        let object = match pickle.node(id) {
+            Node::Tuple(_) => {
+                // SAFETY: a new tuple of `len` empty slots, each set once below with a
+                // new reference, which PyTuple_SetItem takes.
+                let tuple = checked(py, unsafe {
+                    ffi::PyTuple_New(items.len() as ffi::Py_ssize_t)
+                })?;
+                let tuple = unsafe { Bound::from_owned_ptr(py, tuple) };
+                for (index, item) in items.iter().enumerate() {
+                    let item = objects.new_ref(py, item)?;
+                    unsafe { ffi::PyTuple_SetItem(tuple.as_ptr(), index as ffi::Py_ssize_t, item) };
+                }
+                tuple
+            }
+            _ => {
+                let built = items
+                    .iter()
+                    .map(|item| objects.bound(py, item))
+                    .collect::<PyResult<Vec<_>>>()?;
+                PyFrozenSet::new(py, &built)?.into_any()
+            }
+        };
+        objects.0[id.index()] = object.into_ptr();
     }
     Ok(())
 }
 
 /// Pass 3: a mutable container's items, an inert node's fields and mutations.
-fn fill<'py>(
-    py: Python<'py>,
+fn fill(
+    py: Python<'_>,
     pickle: &Pickle<'_>,
     id: NodeId,
-    object: &Bound<'py, PyAny>,
-    objects: &[Bound<'py, PyAny>],
-    classes: &Classes<'py>,
+    objects: &Objects,
+    classes: &Classes<'_>,
 ) -> PyResult<()> {
-    let get = |v: Value| value(py, v, objects);
+    let object = objects.0[id.index()];
     match pickle.node(id) {
         Node::List(items) => {
-            let list = object.downcast::<PyList>()?;
-            for item in items.iter() {
-                list.append(get(item))?;
+            for (index, item) in items.iter().enumerate() {
+                let item = objects.new_ref(py, item)?;
+                // SAFETY: the list was made with this many empty slots; each is set once
+                // with a new reference, which PyList_SetItem takes.
+                unsafe { ffi::PyList_SetItem(object, index as ffi::Py_ssize_t, item) };
             }
         }
         Node::Dict(entries) => {
-            let dict = object.downcast::<PyDict>()?;
             for (key, item) in entries.iter() {
-                dict.set_item(get(key), get(item))?;
+                let key = objects.bound(py, key)?;
+                let item = objects.bound(py, item)?;
+                // SAFETY: a dict of ours and two live objects; SetItem takes its own
+                // references.
+                let status = unsafe { ffi::PyDict_SetItem(object, key.as_ptr(), item.as_ptr()) };
+                if status != 0 {
+                    return Err(PyErr::fetch(py));
+                }
             }
         }
         Node::Set(items) => {
-            let set = object.downcast::<PySet>()?;
             for item in items.iter() {
-                set.add(get(item))?;
+                let item = objects.bound(py, item)?;
+                // SAFETY: a set of ours and a live object; PySet_Add takes its own reference.
+                if unsafe { ffi::PySet_Add(object, item.as_ptr()) } != 0 {
+                    return Err(PyErr::fetch(py));
+                }
             }
         }
-        Node::Inert(inert) => fill_inert(py, inert, object, &get, classes)?,
+        Node::Inert(inert) => {
+            // SAFETY: a live object of ours, borrowed for the call.
+            let object = unsafe { Bound::from_borrowed_ptr(py, object) };
+            let get = |value: Value| objects.bound(py, value);
+            fill_inert(py, inert, &object, &get, classes)?
+        }
         _ => {}
     }
     Ok(())
@@ -225,7 +310,7 @@ fn fill_inert<'py>(
     py: Python<'py>,
     inert: &Inert,
     object: &Bound<'py, PyAny>,
-    get: &dyn Fn(Value) -> Bound<'py, PyAny>,
+    get: &dyn Fn(Value) -> PyResult<Bound<'py, PyAny>>,
     classes: &Classes<'py>,
 ) -> PyResult<()> {
     match &inert.kind {
@@ -234,13 +319,13 @@ fn fill_inert<'py>(
             name,
             opcode,
         } => {
-            object.setattr("module", get(*module))?;
-            object.setattr("name", get(*name))?;
+            object.setattr("module", get(*module)?)?;
+            object.setattr("name", get(*name)?)?;
             object.setattr("opcode", opcode.name())?;
         }
         InertKind::Call { func, args } => {
-            object.setattr("callable", get(*func))?;
-            object.setattr("args", get(*args))?;
+            object.setattr("callable", get(*func)?)?;
+            object.setattr("args", get(*args)?)?;
             object.setattr("kwargs", py.None())?;
             object.setattr("opcode", "REDUCE")?;
         }
@@ -250,15 +335,18 @@ fn fill_inert<'py>(
             kwargs,
             opcode,
         } => {
-            object.setattr("callable", get(*class))?;
-            object.setattr("args", get(*args))?;
+            object.setattr("callable", get(*class)?)?;
+            object.setattr("args", get(*args)?)?;
             object.setattr(
                 "kwargs",
-                kwargs.map_or_else(|| py.None().into_bound(py), get),
+                match kwargs {
+                    Some(kwargs) => get(*kwargs)?,
+                    None => py.None().into_bound(py),
+                },
             )?;
             object.setattr("opcode", opcode.name())?;
         }
-        InertKind::Persistent { pid } => object.setattr("pid", get(*pid))?,
+        InertKind::Persistent { pid } => object.setattr("pid", get(*pid)?)?,
         InertKind::Extension { code } => object.setattr("code", *code)?,
         InertKind::Buffer { index, readonly } => {
             if classes.buffers.is_some() {
@@ -267,19 +355,19 @@ fn fill_inert<'py>(
             object.setattr("index", *index)?;
             object.setattr("readonly", *readonly)?;
         }
-        InertKind::ReadOnly { target } => object.setattr("target", get(*target))?,
+        InertKind::ReadOnly { target } => object.setattr("target", get(*target)?)?,
     }
     object.setattr("offset", inert.offset)?;
     let mutations = PyList::empty(py);
     for mutation in &inert.mutations {
         let (name, operand) = match mutation {
-            Mutation::Build(state) => ("BUILD", get(*state)),
+            Mutation::Build(state) => ("BUILD", get(*state)?),
             Mutation::Append(items) => ("APPENDS", list_of(py, items, get)?),
             Mutation::AddItems(items) => ("ADDITEMS", list_of(py, items, get)?),
             Mutation::SetItems(pairs) => {
                 let list = PyList::empty(py);
                 for (key, item) in pairs {
-                    list.append((get(*key), get(*item)))?;
+                    list.append((get(*key)?, get(*item)?))?;
                 }
                 ("SETITEMS", list.into_any())
             }
@@ -292,11 +380,11 @@ fn fill_inert<'py>(
 fn list_of<'py>(
     py: Python<'py>,
     items: &[Value],
-    get: &dyn Fn(Value) -> Bound<'py, PyAny>,
+    get: &dyn Fn(Value) -> PyResult<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let list = PyList::empty(py);
     for item in items {
-        list.append(get(*item))?;
+        list.append(get(*item)?)?;
     }
     Ok(list.into_any())
 }

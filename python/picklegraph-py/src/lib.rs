@@ -263,6 +263,49 @@ fn dis_text(
     Ok((text, result.err().map(|e| e.to_string())))
 }
 
+/// `stats`: for each pickle, the library's summary as a dict (`label`, `span`,
+/// `protocol`, `nodes`, `memo_len`, `max_depth`, `effects`, `kinds`, `bytes`, `largest`,
+/// `globals`).
+#[pyfunction]
+#[pyo3(signature = (source, largest=picklegraph::stats::DEFAULT_LARGEST))]
+fn stats<'py>(
+    py: Python<'py>,
+    source: Source,
+    largest: usize,
+) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let bytes = source.bytes()?;
+    let mut summaries = Vec::new();
+    for part in source::pickles(&bytes)? {
+        for (number, result) in part.loads(LoadOptions::default()).enumerate() {
+            let pickle = result.map_err(|failure| load_error(py, &failure.error))?;
+            let summary = picklegraph::stats::stats(&pickle, largest);
+            let dict = PyDict::new(py);
+            dict.set_item("label", part.label.as_ref().filter(|_| number == 0))?;
+            dict.set_item("span", pickle.span())?;
+            dict.set_item("protocol", pickle.protocol())?;
+            dict.set_item("nodes", summary.nodes)?;
+            dict.set_item("memo_len", summary.memo_len)?;
+            dict.set_item("max_depth", summary.max_depth)?;
+            dict.set_item("effects", summary.effects)?;
+            dict.set_item("kinds", summary.kinds)?;
+            dict.set_item("bytes", summary.bytes)?;
+            let payloads: Vec<(u64, &str, Option<String>)> = summary
+                .largest
+                .into_iter()
+                .map(|payload| (payload.len, payload.kind, payload.path))
+                .collect();
+            dict.set_item("largest", payloads)?;
+            let globals = PyDict::new(py);
+            for (name, uses) in summary.globals {
+                globals.set_item(name, (uses.nodes, uses.references))?;
+            }
+            dict.set_item("globals", globals)?;
+            summaries.push(dict);
+        }
+    }
+    Ok(summaries)
+}
+
 /// One tensor of a checkpoint: name, dtype, shape, strides (in elements), the byte range
 /// of its data in the file (None when compressed or out of the file), whether the bytes
 /// are little-endian, its storage's name, and its first element's place in the storage.
@@ -338,6 +381,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(cli_main, module)?)?;
     module.add_function(wrap_pyfunction!(is_allowed, module)?)?;
     module.add_function(wrap_pyfunction!(tensors, module)?)?;
+    module.add_function(wrap_pyfunction!(stats, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

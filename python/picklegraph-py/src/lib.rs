@@ -55,10 +55,8 @@ fn load_options(encoding: &str, limits: Option<&Bound<'_, PyDict>>) -> PyResult<
             )))
         }
     };
-    let mut options = LoadOptions {
-        string_encoding,
-        ..LoadOptions::default()
-    };
+    let mut options = LoadOptions::default();
+    options.string_encoding = string_encoding;
     for (key, item) in limits.into_iter().flat_map(|limits| limits.iter()) {
         let key: String = key.extract()?;
         match key.as_str() {

@@ -11,7 +11,7 @@ mod source;
 use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_all, DisOptions};
 use picklegraph::render::{json, show};
-use picklegraph::scan::{Class, FileScan, Verdict};
+use picklegraph::scan::{Class, Verdict};
 use picklegraph::{Error, LoadOptions, Pickle, StringEncoding};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -127,12 +127,8 @@ fn scan(
 ) -> PyResult<(String, bool, Vec<bool>)> {
     let bytes = source.bytes()?;
     let json = py.allow_threads(|| -> PyResult<(String, bool, Vec<bool>)> {
-        let parts = source::pickles(&bytes)?;
-        let loads = parts.iter().flat_map(|part| {
-            part.loads(LoadOptions::scanning())
-                .map(move |result| (part.label.clone(), result))
-        });
-        let mut report = FileScan::of_loads(None, loads, strict);
+        // The library's scan of a whole file, containers and all, as the command's.
+        let mut report = picklegraph::scan::scan_file(&bytes, strict);
         for finding in report.pickles.iter_mut().flat_map(|p| &mut p.findings) {
             if finding
                 .name
@@ -162,6 +158,17 @@ fn is_allowed(module: &str, name: &str) -> bool {
     picklegraph::scan::names::classify_global(module, name).0 == Class::Safe
 }
 
+/// The pickle of an entry of `open`, or the exception for its problem.
+fn entry_pickle<'s>(
+    py: Python<'_>,
+    result: Result<Pickle<'s>, picklegraph::container::Problem<'s>>,
+) -> PyResult<Pickle<'s>> {
+    result.map_err(|problem| match problem {
+        picklegraph::container::Problem::Malformed(failure) => load_error(py, &failure.error),
+        other => PyValueError::new_err(other.to_string()),
+    })
+}
+
 /// One view of every pickle of a source, each after its label, as the command prints it.
 fn each_pickle(
     py: Python<'_>,
@@ -170,19 +177,15 @@ fn each_pickle(
 ) -> PyResult<String> {
     let bytes = source.bytes()?;
     let mut text = String::new();
-    for (index, part) in source::pickles(&bytes)?.iter().enumerate() {
-        for (number, result) in part.loads(LoadOptions::default()).enumerate() {
-            if index > 0 || number > 0 {
-                text.push('\n');
-            }
-            if let Some(label) = part.label.as_ref().filter(|_| number == 0) {
-                text.push_str(&format!("# {label}\n"));
-            }
-            match result {
-                Ok(pickle) => view(&mut text, &pickle),
-                Err(failure) => return Err(load_error(py, &failure.error)),
-            }
+    let opened = picklegraph::open(&bytes);
+    for (index, entry) in opened.pickles().enumerate() {
+        if index > 0 {
+            text.push('\n');
         }
+        if let Some(label) = &entry.label {
+            text.push_str(&format!("# {label}\n"));
+        }
+        view(&mut text, &entry_pickle(py, entry.result)?);
     }
     Ok(text)
 }
@@ -273,12 +276,14 @@ fn stats<'py>(
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
     let bytes = source.bytes()?;
     let mut summaries = Vec::new();
-    for part in source::pickles(&bytes)? {
-        for (number, result) in part.loads(LoadOptions::default()).enumerate() {
-            let pickle = result.map_err(|failure| load_error(py, &failure.error))?;
+    let opened = picklegraph::open(&bytes);
+    for entry in opened.pickles() {
+        {
+            let label = entry.label.clone();
+            let pickle = entry_pickle(py, entry.result)?;
             let summary = picklegraph::stats::stats(&pickle, largest);
             let dict = PyDict::new(py);
-            dict.set_item("label", part.label.as_ref().filter(|_| number == 0))?;
+            dict.set_item("label", label)?;
             dict.set_item("span", pickle.span())?;
             dict.set_item("protocol", pickle.protocol())?;
             dict.set_item("nodes", summary.nodes)?;

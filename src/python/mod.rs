@@ -31,6 +31,7 @@ pub mod pandas;
 mod recognize;
 mod stdlib;
 pub mod torch;
+pub mod values;
 pub mod view;
 
 use std::collections::HashMap;

@@ -111,6 +111,8 @@ pub enum Recognized {
         /// The member's name (a str).
         name: Value,
     },
+    /// A value of the standard library's types (`datetime`, `Decimal`, `deque`, …).
+    Value(super::values::StdValue),
     /// A call whose whole effect is shown in another node's description: cloudpickle's
     /// `_class_setstate(cls, state)`, dill's `setattr(cell, 'cell_contents', value)`.
     StateOf(NodeId),

@@ -9,7 +9,8 @@
 //! - `OrderedDict`, `defaultdict`, `Counter`, `deque`;
 //! - `types.CodeType(…)` (and dill's `_create_code`), `types.MethodType(f, obj)`,
 //!   `classmethod(f)`, `staticmethod(f)`, `property(fget, fset, fdel, doc)`;
-//! - members of enums shipped by value: `Color(2)`.
+//! - members of enums shipped by value: `Color(2)`;
+//! - the standard library's value types (see [`super::values`]).
 
 use super::code::code_at;
 use super::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
@@ -21,6 +22,9 @@ use crate::graph::{Mutation, NodeId, Pickle, Value};
 /// Recognizes a node built by the standard library's machinery.
 pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> {
     let pickle = context.pickle;
+    if let Some(value) = super::values::recognize(pickle, id) {
+        return Some(Found::new(Recognized::Value(value)));
+    }
     let value = Value::Node(id);
     if let Some(instance) = view::instance(pickle, value) {
         return new_instance(context, &instance);

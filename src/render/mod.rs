@@ -5,3 +5,4 @@ pub mod json;
 pub mod repr;
 pub mod show;
 pub mod skeleton;
+pub mod values;

@@ -4,8 +4,14 @@
 //! frozenset) the text is byte for byte what CPython's `repr()` gives for the object that
 //! was pickled, shared and recursive structures included: a shared object is written out
 //! at each place, as Python does, and a container met again inside itself is written
-//! `[...]`, `{...}`, `(...)`. Inert nodes are written as the Python expression that
-//! would rebuild them (`collections.OrderedDict([('a', 1)])`, `os.system('ls')`).
+//! `[...]`, `{...}`, `(...)`. The standard library's value types that CPython's pickle
+//! writes as calls (`datetime`, `Decimal`, `Fraction`, `UUID`, `complex`, `deque`,
+//! `OrderedDict`, paths, `ipaddress` objects, compiled patterns, enum members, struct
+//! sequences; see [`crate::python::values`]) are written as CPython's repr writes them.
+//! Every other inert node is written as the Python expression that would rebuild it
+//! (`mymod.Registry([('a', 1)])`, `os.system('ls')`), and so is a standard library
+//! value whose repr the pickle cannot say exactly (an enum member whose name depends on
+//! the platform: `socket.AddressFamily(10)`).
 //!
 //! The walk runs on a heap stack, so nesting depth costs no call stack; output stops at
 //! a byte budget, since repr of a memo bomb is exponential in Python too.
@@ -20,6 +26,8 @@ use crate::text::scalar::{
     write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr, write_int,
     write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
 };
+use super::values::{parts, recursion_marker, Part};
+use crate::python::values;
 
 /// Default output budget of [`repr`]: 256 MiB of text.
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
@@ -320,7 +328,8 @@ impl ReprWriter<'_, '_> {
                 Node::Tuple(_) => "(...)",
                 Node::Set(_) => "set(...)",
                 Node::FrozenSet(_) => "frozenset(...)",
-                _ => "...",
+                _ => values::recognize(self.pickle, id)
+                    .map_or("...", |value| recursion_marker(&value)),
             });
         }
         self.on_path[id.index()] = true;
@@ -329,13 +338,14 @@ impl ReprWriter<'_, '_> {
             // reached before the budget runs out: a call with a million arguments costs
             // the budget, not a million pieces, when it is shown in a short text.
             Node::Inert(inert) => {
-                let filling = self.filling(id, inert);
-                Some(inert_pieces(
-                    self.pickle,
-                    inert,
-                    filling,
-                    room.saturating_add(1),
-                ))
+                let max = room.saturating_add(1);
+                Some(match value_pieces(self.pickle, id, max) {
+                    Some(pieces) => pieces,
+                    None => {
+                        let filling = self.filling(id, inert);
+                        inert_pieces(self.pickle, inert, filling, max)
+                    }
+                })
             }
             _ => None,
         };
@@ -489,6 +499,21 @@ fn push_global(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, value: Value) {
         Some((module, name)) => push_text(pieces, crate::text::scalar::dotted(module, name)),
         None => pieces.push(Piece::Child(value)),
     }
+}
+
+/// The pieces of CPython's repr of a standard library value (see [`crate::render::values`]).
+fn value_pieces(pickle: &Pickle<'_>, id: NodeId, max: usize) -> Option<Vec<Piece>> {
+    let value = values::recognize(pickle, id)?;
+    let parts = parts(pickle, &value, max)?;
+    Some(
+        parts
+            .into_iter()
+            .map(|part| match part {
+                Part::Text(text) => Piece::Text(text),
+                Part::Child(child) => Piece::Child(child),
+            })
+            .collect(),
+    )
 }
 
 /// The Python expression that would rebuild an inert node, in at most about `max`

@@ -316,3 +316,110 @@ fn repr_writes_every_str_as_itself_however_often_it_is_met() {
         format!("[{}]", expected.join(", "))
     );
 }
+
+/// The standard library's values (`tests/fixtures/values/`: datetimes, Decimals,
+/// deques, paths, patterns, enum members, …): picklegraph's repr is CPython's, byte for
+/// byte, for every one at every protocol. None is skipped.
+#[test]
+fn standard_library_values_repr_exactly_as_cpython() {
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for path in fixture_pickles()
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("/fixtures/values/"))
+    {
+        let stem = path.to_string_lossy().trim_end_matches(".pkl").to_string();
+        let expected = std::fs::read_to_string(format!("{stem}.repr"))
+            .unwrap_or_else(|_| panic!("{stem}.repr: every value has CPython's repr"));
+        let bytes = std::fs::read(&path).unwrap();
+        let ours = match load(&bytes) {
+            Ok(pickle) => to_repr(&pickle, pickle.root()),
+            Err(err) => format!("<error: {err}>"),
+        };
+        compared += 1;
+        if ours != expected {
+            mismatches.push(format!(
+                "{}:\n{}",
+                path.display(),
+                first_difference(&expected, &ours)
+            ));
+        }
+    }
+    assert!(
+        compared >= 31 * 6,
+        "31 cases at six protocols, got {compared}"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
+
+/// Random values of each standard library type (`stdlib_values.py`: timedeltas of
+/// every size, timezones with seconds and microseconds, Decimal spellings, Fractions
+/// to reduce, complex parts that are -0, inf or nan, IPv6 zero runs, re flags, Counter
+/// orders), at every protocol: picklegraph's repr is CPython's.
+#[test]
+fn random_standard_library_values_repr_exactly_as_cpython() {
+    let output = Command::new("python3")
+        .arg(repo().join("tests/differential/stdlib_values.py"))
+        .args(["--seed", "20261207", "--count", "150"])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "stdlib_values.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for line in String::from_utf8(output.stdout).unwrap().lines() {
+        let record: (String, u8, String, String) = serde_json::from_str(line).unwrap();
+        let (kind, protocol, hex, expected) = record;
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let ours = match load(&bytes) {
+            Ok(pickle) => to_repr(&pickle, pickle.root()),
+            Err(err) => format!("<error: {err}>"),
+        };
+        compared += 1;
+        if ours != expected {
+            mismatches.push(format!(
+                "{kind} protocol {protocol}: CPython {expected}\n  ours {ours}"
+            ));
+        }
+    }
+    assert!(compared >= 150 * 16 * 6, "only {compared} records");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} differ, e.g.\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(10)].join("\n")
+    );
+}
+
+/// The table of the standard library's enum members is what CPython 3.11 gives:
+/// `tools/gen_stdlib_enums.py` makes it from CPython's own enums.
+#[test]
+fn the_standard_library_enum_table_is_made_from_cpython() {
+    let output = Command::new("python3")
+        .arg(repo().join("tools/gen_stdlib_enums.py"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let committed =
+        std::fs::read_to_string(repo().join("src/python/values/enum_table.rs")).unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        committed,
+        "run: python3 tools/gen_stdlib_enums.py > src/python/values/enum_table.rs"
+    );
+}

@@ -21,3 +21,4 @@ mod show;
 mod soundness;
 mod stats;
 mod zoo;
+mod values;

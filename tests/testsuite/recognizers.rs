@@ -372,6 +372,55 @@ fn show_recognizes_the_stdlib_fixtures() {
     snapshot_group("stdlib");
 }
 
+/// `show` writes the standard library's values as their reprs (`values/`), and says
+/// what it knows of an enum member whose name the pickle does not give; the protocols
+/// of one case that show the same text share one entry of the snapshot.
+#[test]
+fn show_writes_standard_library_values_as_python_prints_them() {
+    let options = ShowOptions::default();
+    let mut entries: Vec<(String, Vec<String>, String)> = Vec::new();
+    let dir = common::fixtures().join("values");
+    for path in common::files_with_suffix(&dir, ".pkl") {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let case = name.split('.').next().unwrap().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        let pickle = picklegraph::load(&bytes).unwrap();
+        // The summary line names the protocol; the rest is what is compared.
+        let text = picklegraph::render::show::to_text(&pickle, &options);
+        let text = text.lines().skip(1).collect::<Vec<_>>().join("\n");
+        match entries
+            .iter_mut()
+            .find(|(c, _, t)| *c == case && *t == text)
+        {
+            Some((_, names, _)) => names.push(name),
+            None => entries.push((case, vec![name], text)),
+        }
+    }
+    assert!(entries.len() >= 31, "a case per value type");
+    let text = entries
+        .iter()
+        .map(|(_, names, text)| format!("==> {} <==\n{text}\n", names.join(" ")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("show_values", text);
+}
+
+#[test]
+fn show_says_what_it_knows_of_an_enum_member_the_pickle_does_not_name() {
+    // socket.AddressFamily(10): AF_INET6 on Linux, another member elsewhere.
+    let pickle = picklegraph::load(b"\x80\x02csocket\nAddressFamily\nK\n\x85R.").unwrap();
+    let text = picklegraph::render::show::to_text(&pickle, &ShowOptions::default());
+    assert!(
+        text.contains("\nsocket.AddressFamily(10)  # the member's name is not in the pickle: it depends on the platform\n"),
+        "{text}"
+    );
+    let (repr, _) = picklegraph::render::repr::repr(&pickle, pickle.root(), 1000);
+    assert_eq!(
+        repr, "socket.AddressFamily(10)",
+        "repr writes the call, not a guess"
+    );
+}
+
 // ---------------------------------------------------------------- code objects
 
 fn code_type(args: Vec<Py>) -> Py {

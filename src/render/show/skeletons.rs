@@ -14,6 +14,8 @@ use crate::python::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef
 use crate::python::{view, Recognition};
 use crate::render::skeleton::expr::{dotted, quoted, state_attributes};
 use crate::render::skeleton::{comment_column, defs, Options, Skeleton};
+use crate::python::values::StdValue;
+use crate::render::values::{self as render_values, Part};
 
 /// The recognizers of cloudpickle, dill and the standard library, for `show`.
 ///
@@ -309,6 +311,78 @@ fn recognize(prepared: &Prepared, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc
             value(Value::Node(*class)),
             Doc::text(format!(".{}", view::str(pickle, *member)?)),
         ]),
+        Recognized::Value(std_value) => std_value_doc(pickle, std_value)?,
+    })
+}
+
+/// A standard library value as its repr writes it (see [`crate::render::values`]);
+/// containers as brackets that break and elide like any other, and an enum member the
+/// pickle does not name as its call, with what is known of it.
+fn std_value_doc(pickle: &Pickle<'_>, std_value: &StdValue) -> Option<Doc> {
+    let pairs = |items: &[(Value, Value)], tuple: bool| -> Vec<Doc> {
+        items
+            .iter()
+            .map(|&(k, v)| match tuple {
+                true => pair(k, v),
+                false => Doc::Concat(vec![value(k), Doc::text(": "), value(v)]),
+            })
+            .collect()
+    };
+    let dict = |items: &[(Value, Value)]| Doc::bracketed("{", pairs(items, false), 0, "}");
+    Some(match std_value {
+        StdValue::OrderedDict(items) if !items.is_empty() => Doc::call(
+            name("OrderedDict"),
+            vec![Doc::bracketed("[", pairs(items, true), 0, "]")],
+            0,
+        ),
+        StdValue::Counter(counter) if !counter.items.is_empty() => {
+            Doc::call(name("Counter"), vec![dict(&counter.items)], 0)
+        }
+        StdValue::DefaultDict { factory, items } => {
+            let factory = match factory {
+                Some(factory) => {
+                    render_values::class_repr(pickle, *factory).map_or(value(*factory), Doc::text)
+                }
+                None => Doc::text("None"),
+            };
+            Doc::call(name("defaultdict"), vec![factory, dict(items)], 0)
+        }
+        StdValue::Deque { items, maxlen } => {
+            let mut args = vec![Doc::bracketed(
+                "[",
+                items.iter().map(|&v| value(v)).collect(),
+                0,
+                "]",
+            )];
+            if let Some(maxlen) = maxlen {
+                args.push(Doc::text(format!("maxlen={maxlen}")));
+            }
+            Doc::call(name("deque"), args, 0)
+        }
+        StdValue::UnnamedEnumMember {
+            class,
+            value: given,
+        } => Doc::Concat(vec![
+            Doc::call(
+                name(dotted(class.module, class.name)),
+                vec![value(*given)],
+                0,
+            ),
+            Doc::comment(match class.complete {
+                true => format!("  # no member of {} has this value", class.name),
+                false => "  # the member's name is not in the pickle: it depends on the platform"
+                    .to_string(),
+            }),
+        ]),
+        _ => Doc::Concat(
+            render_values::parts(pickle, std_value, usize::MAX)?
+                .into_iter()
+                .map(|part| match part {
+                    Part::Text(text) => Doc::text(text),
+                    Part::Child(child) => value(child),
+                })
+                .collect(),
+        ),
     })
 }
 

@@ -257,7 +257,9 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             Recognized::Class(_)
             | Recognized::Function(_)
             | Recognized::SameAs(_)
-            | Recognized::StateOf(_) => return None,
+            | Recognized::StateOf(_)
+            // Source text: a repr such as `<HTTPStatus.OK: 200>` is no expression.
+            | Recognized::Value(_) => return None,
             Recognized::Code(code) => pieces.push(text(format!(
                 "<code object {}, file {}, line {}>",
                 code.name(pickle),

@@ -20,5 +20,5 @@ mod scan;
 mod show;
 mod soundness;
 mod stats;
-mod zoo;
 mod values;
+mod zoo;

@@ -22,6 +22,7 @@
 
 mod cloudpickle;
 pub mod code;
+pub mod datetime64;
 mod dill;
 mod function;
 pub mod model;

@@ -543,7 +543,14 @@ pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
     }
     let bytes = view::bytes_like(pickle, data)?;
     let value = (bytes.len() as u64 == dtype.itemsize)
-        .then(|| element_text(&dtype, bytes))
+        .then(|| match dtype.kind() {
+            'M' | 'm' => {
+                let count = int_value(bytes, dtype.byteorder == '>', true)?;
+                let count = i64::try_from(count).ok()?;
+                super::datetime64::scalar_args(dtype.kind(), dtype.unit.as_ref(), count)
+            }
+            _ => element_text(&dtype, bytes),
+        })
         .flatten();
     Some(Scalar {
         dtype,
@@ -563,8 +570,8 @@ fn element_text(dtype: &DType<'_>, bytes: &[u8]) -> Option<String> {
         'f' => float_text(bytes, big),
         'c' => complex_text(bytes, big),
         'M' | 'm' => {
-            let count = int_value(bytes, big, true)?;
-            Some(date_text(dtype, i64::try_from(count).ok()?))
+            let count = i64::try_from(int_value(bytes, big, true)?).ok()?;
+            super::datetime64::element(dtype.kind(), dtype.unit.as_ref(), count)
         }
         'U' => ucs4_text(bytes, big),
         'S' => {
@@ -690,35 +697,6 @@ fn complex_text(bytes: &[u8], big: bool) -> Option<String> {
         let sign = if im.starts_with('-') { "" } else { "+" };
         format!("({re}{sign}{im}j)")
     })
-}
-
-/// A datetime64 in days as its date, `'2024-02-29'`; other units as a count.
-fn date_text(dtype: &DType<'_>, count: i64) -> String {
-    if count == i64::MIN {
-        return "'NaT'".to_string();
-    }
-    match (dtype.kind(), dtype.unit.as_ref()) {
-        ('M', Some((unit, 1))) if unit == "D" => {
-            let (y, m, d) = civil_from_days(count);
-            format!("'{y:04}-{m:02}-{d:02}'")
-        }
-        (_, Some((unit, n))) => format!("{} {unit}", count.saturating_mul(*n)),
-        _ => count.to_string(),
-    }
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// A `U` element: UCS-4 code points, trailing NULs dropped.

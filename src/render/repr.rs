@@ -19,15 +19,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use super::values::{parts, recursion_marker, Part};
 use crate::graph::{Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value};
+use crate::python::values;
 /// Python's `repr` of a float and of an int, as every view spells them.
 pub use crate::text::scalar::{bigint_repr, float_repr};
 use crate::text::scalar::{
     write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr, write_int,
     write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
 };
-use super::values::{parts, recursion_marker, Part};
-use crate::python::values;
 
 /// Default output budget of [`repr`]: 256 MiB of text.
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;

@@ -7,12 +7,12 @@
 
 use std::borrow::Cow;
 
-use crate::text::scalar::{write_bytes_repr, write_float_repr, write_str_repr};
 use crate::graph::{Node, Pickle, PyStr, Value};
 use crate::python::values::{
     Date, DecimalValue, EnumValue, IpValue, MemberRepr, PathValue, StdValue, Time, TimeDelta,
 };
 use crate::python::values::{DecimalKind, KNOWN_REGEX_FLAGS};
+use crate::text::scalar::{write_bytes_repr, write_float_repr, write_str_repr};
 
 /// A piece of a value's repr.
 #[derive(Debug, Clone, PartialEq)]

@@ -328,3 +328,65 @@ fn a_call_inside_a_recognized_value_is_still_written_as_a_call() {
     );
     assert_eq!(repr_of(&op), "slice(None, os.system('ls'), None)");
 }
+
+/// numpy's own texts (numpy 2.4.6, `repr` and `str` of `np.datetime64(count, unit)`),
+/// for each unit: years padded to four characters with the sign, weeks as their date,
+/// fractions of seconds to the unit's digits, times before the epoch.
+#[test]
+fn datetime64_values_read_as_numpy_writes_them() {
+    use picklegraph::python::datetime64::{datetime_text, scalar_args};
+    let rows: &[(i64, &str, &str)] = &[
+        (5, "Y", "1975"),
+        (-3000, "Y", "-1030"),
+        (9000, "Y", "10970"),
+        (-1969, "Y", "0001"),
+        (-1970, "Y", "0000"),
+        (-1971, "Y", "-001"),
+        (25, "M", "1972-02"),
+        (-1, "M", "1969-12"),
+        (3, "W", "1970-01-22"),
+        (-1, "D", "1969-12-31"),
+        (5, "h", "1970-01-01T05"),
+        (5, "m", "1970-01-01T00:05"),
+        (61, "s", "1970-01-01T00:01:01"),
+        (1500, "ms", "1970-01-01T00:00:01.500"),
+        (-1, "us", "1969-12-31T23:59:59.999999"),
+        (1, "ns", "1970-01-01T00:00:00.000000001"),
+        (1, "ps", "1970-01-01T00:00:00.000000000001"),
+        (1, "fs", "1970-01-01T00:00:00.000000000000001"),
+        (1, "as", "1970-01-01T00:00:00.000000000000000001"),
+        (
+            1_000_000_000_000_000_000,
+            "ns",
+            "2001-09-09T01:46:40.000000000",
+        ),
+    ];
+    for &(count, unit, expected) in rows {
+        assert_eq!(
+            datetime_text(unit, 1, count).as_deref(),
+            Some(expected),
+            "{count} {unit}"
+        );
+    }
+    let unit = |u: &str, n: i64| Some((u.to_string(), n));
+    let nat = i64::MIN;
+    let scalars: &[(char, Option<(String, i64)>, i64, &str)] = &[
+        ('M', unit("h", 1), 5, "'1970-01-01T05','h'"),
+        ('M', unit("D", 2), 5, "'1970-01-11','2D'"),
+        ('M', unit("W", 1), 1, "'1970-01-08'"),
+        ('M', unit("s", 10), 3, "'1970-01-01T00:00:30','10s'"),
+        ('M', None, nat, "'NaT','generic'"),
+        ('M', unit("D", 1), nat, "'NaT','D'"),
+        ('m', unit("s", 1), 5, "5,'s'"),
+        ('m', unit("h", 2), 5, "5,'2h'"),
+        ('m', None, 5, "5"),
+        ('m', unit("D", 1), nat, "'NaT','D'"),
+        ('m', None, nat, "'NaT'"),
+    ];
+    for (kind, unit, count, expected) in scalars {
+        assert_eq!(
+            scalar_args(*kind, unit.as_ref(), *count).as_deref(),
+            Some(*expected)
+        );
+    }
+}

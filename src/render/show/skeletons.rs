@@ -11,10 +11,10 @@ use super::layout::Style;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle, Value};
 use crate::python::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
+use crate::python::values::StdValue;
 use crate::python::{view, Recognition};
 use crate::render::skeleton::expr::{dotted, quoted, state_attributes};
 use crate::render::skeleton::{comment_column, defs, Options, Skeleton};
-use crate::python::values::StdValue;
 use crate::render::values::{self as render_values, Part};
 
 /// The recognizers of cloudpickle, dill and the standard library, for `show`.

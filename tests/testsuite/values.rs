@@ -370,7 +370,8 @@ fn datetime64_values_read_as_numpy_writes_them() {
     }
     let unit = |u: &str, n: i64| Some((u.to_string(), n));
     let nat = i64::MIN;
-    let scalars: &[(char, Option<(String, i64)>, i64, &str)] = &[
+    type Unit = Option<(String, i64)>;
+    let scalars: &[(char, Unit, i64, &str)] = &[
         ('M', unit("h", 1), 5, "'1970-01-01T05','h'"),
         ('M', unit("D", 2), 5, "'1970-01-11','2D'"),
         ('M', unit("W", 1), 1, "'1970-01-08'"),

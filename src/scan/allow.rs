@@ -94,6 +94,7 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
         ],
     ),
     ("decimal", &["Decimal"]),
+    ("zoneinfo", &["ZoneInfo", "ZoneInfo._unpickle"]),
     ("fractions", &["Fraction"]),
     ("array", &["array", "_array_reconstructor"]),
     ("argparse", &["Namespace"]),
@@ -350,3 +351,35 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
     ),
     ("pandas._libs.tslibs.nattype", &["__nat_unpickle"]),
 ];
+
+/// The generated allow list: `tools/allowlist/generate.py` writes it from the pickles that
+/// pinned releases of the libraries write (the zoo), with their versions at its top.
+const GENERATED: &str = include_str!("allowlist.txt");
+
+/// The generated allow list, parsed once.
+pub(super) struct Generated {
+    /// Dotted names of calls the libraries' own pickles make.
+    pub calls: std::collections::HashSet<&'static str>,
+    /// Top-level modules that are harmless to import: the standard library's and the
+    /// libraries'.
+    pub modules: std::collections::HashSet<&'static str>,
+}
+
+/// The generated allow list.
+pub(super) fn generated() -> &'static Generated {
+    static GENERATED_LISTS: std::sync::OnceLock<Generated> = std::sync::OnceLock::new();
+    GENERATED_LISTS.get_or_init(|| {
+        let mut lists = Generated {
+            calls: Default::default(),
+            modules: Default::default(),
+        };
+        for line in GENERATED.lines() {
+            if let Some(name) = line.strip_prefix("call ") {
+                lists.calls.insert(name.trim());
+            } else if let Some(module) = line.strip_prefix("module ") {
+                lists.modules.insert(module.trim());
+            }
+        }
+        lists
+    })
+}

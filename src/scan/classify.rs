@@ -1,6 +1,6 @@
 //! From the graph to findings: each inert node of the arena, classed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::describe::Describer;
 use super::names::classify_global;
@@ -20,7 +20,9 @@ pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
         describer: Describer::new(pickle),
         names: HashMap::new(),
         findings: Vec::new(),
+        constant_getattrs: HashSet::new(),
     };
+    scanner.find_constant_getattrs();
     for (index, node) in pickle.nodes().enumerate() {
         if let Node::Inert(inert) = node {
             scanner.inert(NodeId::from_index(index), inert);
@@ -45,9 +47,89 @@ struct Scanner<'p, 'a> {
     /// are classed once.
     names: HashMap<(String, String), (Class, String)>,
     findings: Vec<Finding>,
+    /// `builtins.getattr` globals whose every use is a call with a named global and a
+    /// constant attribute name: `getattr(zoneinfo.ZoneInfo, '_unpickle')`, an enum member
+    /// `getattr(Color, 'RED')`. Such a call is the attribute's lookup, judged by its name.
+    constant_getattrs: HashSet<NodeId>,
 }
 
 impl Scanner<'_, '_> {
+    /// The `builtins.getattr` globals whose every use in the arena is a constant lookup
+    /// ([`Scanner::constant_getattr`]); one used any other way (passed as an argument,
+    /// kept in a container, called with a computed name) is not among them.
+    fn find_constant_getattrs(&mut self) {
+        let pickle = self.pickle;
+        let mut other_use = HashSet::new();
+        for node in pickle.nodes() {
+            let mut child_index = 0;
+            while let Some(child) = node.child(child_index) {
+                child_index += 1;
+                let Some(id) = child.node() else { continue };
+                if pickle.global_name(child) != Some(("builtins", "getattr"))
+                    && pickle.global_name(child) != Some(("__builtin__", "getattr"))
+                {
+                    continue;
+                }
+                let constant = match &node {
+                    Node::Inert(Inert {
+                        kind: InertKind::Call { func, args },
+                        ..
+                    }) => *func == child && self.constant_lookup(*args).is_some(),
+                    _ => false,
+                };
+                if constant {
+                    self.constant_getattrs.insert(id);
+                } else {
+                    other_use.insert(id);
+                }
+            }
+        }
+        self.constant_getattrs.retain(|id| !other_use.contains(id));
+    }
+
+    /// `(module, "Class.attribute")` when `args` is `(a named global, a constant str)`
+    /// and the attribute is not a dunder.
+    fn constant_lookup(&self, args: Value) -> Option<(String, String)> {
+        let Some(Node::Tuple(items)) = self.pickle.get(args) else {
+            return None;
+        };
+        let mut items = items.iter();
+        let (Some(target), Some(attribute), None) = (items.next(), items.next(), items.next())
+        else {
+            return None;
+        };
+        let (module, name) = self.pickle.global_name(target)?;
+        let attribute = self.pickle.as_str(attribute)?;
+        if attribute.is_empty() || attribute.contains('.') || attribute.starts_with("__") {
+            return None;
+        }
+        Some((module.to_string(), format!("{name}.{attribute}")))
+    }
+
+    /// A call of a constant-use `getattr`: the attribute it looks up.
+    fn constant_getattr(&self, func: Value, args: Value) -> Option<(String, String)> {
+        let id = func.node()?;
+        if !self.constant_getattrs.contains(&id) {
+            return None;
+        }
+        self.constant_lookup(args)
+    }
+
+    /// A global, attribute path included, classed and named as [`Scanner::named`] does.
+    fn named_path(&mut self, module: &str, name: &str) -> Named {
+        let key = (module.to_string(), name.to_string());
+        let (class, reason) = self
+            .names
+            .entry(key)
+            .or_insert_with(|| classify_global(module, name))
+            .clone();
+        let (m, n) = crate::graph::compat::python3_name(module, name);
+        Named {
+            name: Some(format!("{m}.{n}")),
+            class,
+            reason,
+        }
+    }
     /// Records a finding. Its text and reason are shown on terminals, and names in them
     /// come from the pickle: what a terminal would obey (a line break, an escape
     /// sequence, a bidi override) is escaped. The name stays as the pickle spells it.
@@ -66,6 +148,17 @@ impl Scanner<'_, '_> {
         match &inert.kind {
             InertKind::Global { .. } => self.global(id, inert),
             InertKind::Call { func, args } => {
+                if let Some((module, path)) = self.constant_getattr(*func, *args) {
+                    let named = self.named_path(&module, &path);
+                    let reason = format!(
+                        "getattr of a named global with a constant name looks up {}; {}",
+                        named.name.as_deref().unwrap_or(&path),
+                        named.reason
+                    );
+                    let text = self.describer.call(*func, *args);
+                    self.push(inert, FindingKind::Global, Named { reason, ..named }, text);
+                    return;
+                }
                 let named = self.callee(*func, Some(*args));
                 let text = self.describer.call(*func, *args);
                 self.push(inert, FindingKind::Call, named, text);
@@ -105,7 +198,11 @@ impl Scanner<'_, '_> {
 
     /// A global, then every mutation applied to it.
     fn global(&mut self, id: NodeId, inert: &Inert) {
-        let named = self.named(Value::Node(id));
+        let mut named = self.named(Value::Node(id));
+        if self.constant_getattrs.contains(&id) {
+            named.class = Class::Safe;
+            named.reason = "getattr, used only to look up a constant attribute of a named global: each lookup is judged by the attribute's name".to_string();
+        }
         let text = self.describer.callee(Value::Node(id));
         self.push(inert, FindingKind::Global, named, text.clone());
         for mutation in &inert.mutations {
@@ -208,6 +305,26 @@ impl Scanner<'_, '_> {
                 ),
             };
         };
+        if let InertKind::Call {
+            func: lookup,
+            args: lookup_args,
+        } = inert.kind
+        {
+            if let Some((module, path)) = self.constant_getattr(lookup, lookup_args) {
+                let named = self.named_path(&module, &path);
+                let reason = match &named.name {
+                    Some(name) => format!("calls {name}; {}", named.reason),
+                    None => named.reason.clone(),
+                };
+                return Named { reason, ..named };
+            }
+        }
+        if let InertKind::Persistent { pid } = inert.kind {
+            if let Some(class) = self.torch_module_record(pid) {
+                // torch's legacy format resolves the record to the class itself.
+                return self.call_of_global(class, args);
+            }
+        }
         match inert.kind {
             InertKind::Global { .. } => self.call_of_global(func, args),
             InertKind::Extension { code } => Named {
@@ -255,7 +372,28 @@ impl Scanner<'_, '_> {
 
     /// torch's `('storage', storage_type, key, location, size)` ids name a storage in
     /// the same archive; any other id means whatever the loading application decides.
+    /// The class of a persistent id `('module', class, source_file, source)`, which
+    /// `torch.save` of a whole model writes in its legacy format: `torch.load` resolves
+    /// it to the class (warning when the source changed), so it is the class, named.
+    fn torch_module_record(&self, pid: Value) -> Option<Value> {
+        let Some(Node::Tuple(items)) = self.pickle.get(pid) else {
+            return None;
+        };
+        let mut items = items.iter();
+        let tag = items.next()?;
+        let class = items.next()?;
+        (self.pickle.as_str(tag) == Some("module") && self.pickle.global_name(class).is_some())
+            .then_some(class)
+    }
+
     fn persistent(&mut self, pid: Value) -> Named {
+        if self.torch_module_record(pid).is_some() {
+            return Named {
+                name: None,
+                class: Class::Safe,
+                reason: "a torch legacy module record: torch.load resolves it to its class, a global judged on its own".to_string(),
+            };
+        }
         let is_torch_storage = match self.pickle.get(pid) {
             Some(Node::Tuple(items)) => items
                 .first()

@@ -379,6 +379,29 @@ pub(super) const DENY: &[Deny] = &[
 pub(super) const PLAIN_DATA_IN_DENIED_MODULES: &[(&str, &[&str], Option<&str>)] = &[
     ("http.cookies", &["SimpleCookie", "BaseCookie", "Morsel"], None),
     ("uuid", &["UUID", "SafeUUID"], None),
+    ("os", &["stat_result"], Some("os.stat_result is a struct sequence of numbers")),
+    ("posix", &["stat_result"], Some("os.stat_result is a struct sequence of numbers")),
+    ("http", &["HTTPStatus"], Some("http.HTTPStatus is an IntEnum of status codes")),
+    (
+        "operator",
+        &["itemgetter", "attrgetter"],
+        Some("building the getter runs nothing; it looks items or attributes up only when it is called, and a call of what a pickle built is reported as a computed call"),
+    ),
+    (
+        "_operator",
+        &["itemgetter", "attrgetter"],
+        Some("building the getter runs nothing; it looks items or attributes up only when it is called, and a call of what a pickle built is reported as a computed call"),
+    ),
+    (
+        "functools",
+        &["partial"],
+        Some("building a partial runs nothing; its function is a global judged on its own, and a call of the partial is reported as a computed call"),
+    ),
+    (
+        "_functools",
+        &["partial"],
+        Some("building a partial runs nothing; its function is a global judged on its own, and a call of the partial is reported as a computed call"),
+    ),
     ("io", &["BytesIO", "StringIO"], None),
     ("_io", &["BytesIO", "StringIO"], None),
     // joblib.load follows the wrapper with the array's raw bytes, or for an array of

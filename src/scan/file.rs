@@ -3,7 +3,7 @@
 //! zip) and scans every pickle in it, as the `scan` command does.
 
 use super::report::{FileScan, PickleScan};
-use super::scan;
+use super::{scan, Mode};
 use crate::container::{Opened, Problem};
 use crate::error::{Error, ErrorKind};
 use crate::LoadOptions;
@@ -66,7 +66,11 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
     let mut scan = FileScan {
         description: opened.description().map(str::to_string),
         pickles,
-        strict,
+        mode: if strict {
+            Mode::Strict
+        } else {
+            Mode::AllowList
+        },
         other_readings: Vec::new(),
         notes: opened.notes(),
     };

@@ -60,6 +60,32 @@ impl Class {
     }
 }
 
+/// How a file's findings are judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Secure by default: whatever the pickle calls (`REDUCE`, `NEWOBJ`, `NEWOBJ_EX`,
+    /// `INST`, `OBJ`, an extension code, a persistent id) must be on the allow list, and
+    /// a name only referenced must come from a module that is harmless to import (the
+    /// standard library's, a known library's); anything else is "not on the allow list".
+    #[default]
+    AllowList,
+    /// Only known-bad names fail: unknown calls pass (`--deny-only`).
+    DenyOnly,
+    /// Every name, called or only referenced, must be on the allow list (`--strict`).
+    Strict,
+}
+
+impl Mode {
+    /// The lower-case name used in JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::AllowList => "allow-list",
+            Mode::DenyOnly => "deny-only",
+            Mode::Strict => "strict",
+        }
+    }
+}
+
 /// What a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FindingKind {

@@ -21,7 +21,7 @@
 //! attribute lookups, so `collections.OrderedDict.__init__.__globals__` is not
 //! `collections.OrderedDict`.
 
-use super::allow::{PURE_BUILTINS, SAFE, SAFE_BUILTINS};
+use super::allow::{generated, PURE_BUILTINS, SAFE, SAFE_BUILTINS};
 use super::deny::{
     Names, DANGEROUS_ANYWHERE, DANGEROUS_BUILTINS, DENY, PLAIN_DATA_IN_DENIED_MODULES,
     PRIVATE_STDLIB,
@@ -130,6 +130,15 @@ pub fn classify_global(raw_module: &str, raw_name: &str) -> (Class, String) {
         .iter()
         .find(|(m, names, _)| *m == module && names.contains(&name))
     {
+        if generated()
+            .calls
+            .contains(format!("{module}.{name}").as_str())
+        {
+            return (
+                Class::Safe,
+                format!("on the allow list: the standard library and known libraries pickle it as data (src/scan/allowlist.txt){}", reason.map(|r| format!("; {r}")).unwrap_or_default()),
+            );
+        }
         let reason = match reason {
             Some(reason) => reason.to_string(),
             None => {
@@ -160,6 +169,14 @@ pub fn classify_global(raw_module: &str, raw_name: &str) -> (Class, String) {
             format!("known pure data constructor ({module})"),
         );
     }
+    let dotted = format!("{module}.{name}");
+    if generated().calls.contains(dotted.as_str()) {
+        let library = module.split('.').next().unwrap_or(module);
+        return (
+            Class::Safe,
+            format!("on the allow list: {library} rebuilds its own data with it (src/scan/allowlist.txt)"),
+        );
+    }
     let last = name.rsplit('.').next().unwrap_or(name);
     if DANGEROUS_ANYWHERE.contains(&last) {
         return (
@@ -171,6 +188,28 @@ pub fn classify_global(raw_module: &str, raw_name: &str) -> (Class, String) {
         return (Class::Dangerous, format!("{module} is a private module of the standard library: nothing legitimate pickles a reference into it"));
     }
     (Class::Unknown, unknown_reason(module))
+}
+
+/// Whether importing `module` is harmless: it is the standard library's or a known
+/// library's (the generated allow list's modules).
+/// ```
+/// use picklegraph::scan::names::harmless_to_import;
+/// assert!(harmless_to_import("collections.abc"));
+/// assert!(harmless_to_import("numpy.core.multiarray"));
+/// assert!(!harmless_to_import("antigravity"));
+/// assert!(!harmless_to_import("in_house_models"));
+/// ```
+pub fn harmless_to_import(module: &str) -> bool {
+    let top = module.split('.').next().unwrap_or(module);
+    // Importing these runs something on import (a browser, a shell, the printing of a
+    // poem that is harmless, but they are listed as they are in the deny tables).
+    if matches!(
+        top,
+        "antigravity" | "this" | "__main__" | "idlelib" | "turtledemo"
+    ) {
+        return false;
+    }
+    generated().modules.contains(top)
 }
 
 fn unknown_reason(module: &str) -> String {

@@ -3,8 +3,9 @@
 
 use std::io::Write;
 
+use super::names::harmless_to_import;
 use super::union::{other_readings, OtherReading};
-use super::{scan, Class, Finding};
+use super::{scan, Class, Finding, FindingKind, Mode};
 use crate::error::{Error, ErrorKind};
 use crate::limits::LoadOptions;
 use crate::{Failure, Pickle};
@@ -33,8 +34,11 @@ pub struct PickleScan {
 /// What a file's scan concludes, from worst to best.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Something dangerous was found (or, in strict mode, something unknown).
+    /// Something dangerous was found.
     Dangerous,
+    /// Nothing dangerous, but something the pickle calls is not on the allow list (or,
+    /// for a name only referenced, its module is not known to be harmless to import).
+    NotAllowed,
     /// Nothing dangerous was read, but a pickle is malformed: what follows the error
     /// was not read, so the file is not clean.
     Malformed,
@@ -47,6 +51,7 @@ impl Verdict {
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Dangerous => "dangerous",
+            Verdict::NotAllowed => "not-allowed",
             Verdict::Malformed => "malformed",
             Verdict::Clean => "clean",
         }
@@ -60,8 +65,8 @@ pub struct FileScan {
     pub description: Option<String>,
     /// The pickles, in file order; the last one may be malformed.
     pub pickles: Vec<PickleScan>,
-    /// Whether unknown findings count as dangerous.
-    pub strict: bool,
+    /// How the findings are judged.
+    pub mode: Mode,
     /// What CPython's unpicklers find where they read the bytes otherwise than
     /// picklegraph (see [`FileScan::read_as_cpython`]).
     pub other_readings: Vec<OtherReading>,
@@ -205,7 +210,11 @@ impl FileScan {
         FileScan {
             description,
             pickles,
-            strict,
+            mode: if strict {
+                Mode::Strict
+            } else {
+                Mode::AllowList
+            },
             other_readings: Vec::new(),
             notes: Vec::new(),
         }
@@ -216,15 +225,48 @@ impl FileScan {
         Counts::of(self.findings())
     }
 
-    /// Whether a finding counts as dangerous in this scan's mode.
-    pub fn alarms(&self, finding: &Finding) -> bool {
-        finding.class == Class::Dangerous || (self.strict && finding.class == Class::Unknown)
+    /// The same scan judged in another mode.
+    pub fn with_mode(mut self, mode: Mode) -> FileScan {
+        self.mode = mode;
+        self
     }
 
-    /// The verdict: dangerous beats malformed beats clean.
+    /// What a finding makes of the file in this scan's mode: `Dangerous`, `NotAllowed`,
+    /// or `None` when it passes.
+    pub fn judge(&self, finding: &Finding) -> Option<Verdict> {
+        match (finding.class, self.mode) {
+            (Class::Dangerous, _) => Some(Verdict::Dangerous),
+            (Class::Safe, _) | (Class::Unknown, Mode::DenyOnly) => None,
+            (Class::Unknown, Mode::Strict) => Some(Verdict::NotAllowed),
+            (Class::Unknown, Mode::AllowList) => {
+                let referenced_only = finding.kind == FindingKind::Global;
+                let module = finding
+                    .name
+                    .as_deref()
+                    .map(|n| n.split('.').next().unwrap_or(n));
+                if referenced_only && module.is_some_and(harmless_to_import) {
+                    None
+                } else {
+                    Some(Verdict::NotAllowed)
+                }
+            }
+        }
+    }
+
+    /// Whether a finding fails the file in this scan's mode.
+    pub fn alarms(&self, finding: &Finding) -> bool {
+        self.judge(finding).is_some()
+    }
+
+    /// The verdict: dangerous beats not allowed beats malformed beats clean.
     pub fn verdict(&self) -> Verdict {
-        if self.findings().any(|f| self.alarms(f)) {
+        if self
+            .findings()
+            .any(|f| self.judge(f) == Some(Verdict::Dangerous))
+        {
             Verdict::Dangerous
+        } else if self.findings().any(|f| self.alarms(f)) {
+            Verdict::NotAllowed
         } else if self.pickles.iter().any(|p| p.error.is_some()) {
             Verdict::Malformed
         } else {
@@ -270,7 +312,7 @@ impl FileScan {
                 counts.safe
             )?;
             for finding in &pickle.findings {
-                write_finding(out, finding)?;
+                write_finding(out, finding, self.judge(finding))?;
             }
             if let Some(error) = &pickle.error {
                 writeln!(out, "  malformed  {error}")?;
@@ -295,7 +337,7 @@ impl FileScan {
                 writeln!(out, "  offset {}: {}", divergence.offset, divergence.what)?;
             }
             for finding in &other.findings {
-                write_finding(out, finding)?;
+                write_finding(out, finding, self.judge(finding))?;
             }
         }
         writeln!(out, "{}", self.summary())
@@ -311,10 +353,14 @@ impl FileScan {
             counts.dangerous, counts.unknown, counts.safe
         );
         match self.verdict() {
-            Verdict::Dangerous if self.strict && counts.dangerous == 0 => {
-                format!("verdict: dangerous under --strict (unknown names count): {tally}")
-            }
             Verdict::Dangerous => format!("verdict: dangerous, do not load this file: {tally}"),
+            Verdict::NotAllowed => {
+                let refused = self
+                    .findings()
+                    .filter(|f| self.judge(f) == Some(Verdict::NotAllowed))
+                    .count();
+                format!("verdict: not on the allow list ({refused} finding{} not on it; --deny-only judges by the deny list alone): {tally}", if refused == 1 { "" } else { "s" })
+            }
             Verdict::Malformed => {
                 format!("verdict: malformed, nothing dangerous before the error: {tally}")
             }
@@ -353,7 +399,8 @@ impl FileScan {
             .collect();
         serde_json::json!({
             "verdict": self.verdict().name(),
-            "strict": self.strict,
+            "strict": self.mode == Mode::Strict,
+            "mode": self.mode.name(),
             "format": self.description,
             "notes": self.notes,
             "counts": {"dangerous": counts.dangerous, "unknown": counts.unknown, "safe": counts.safe},
@@ -382,16 +429,28 @@ fn why_malformed(error: &Error) -> &'static str {
     }
 }
 
-fn write_finding(out: &mut dyn Write, finding: &Finding) -> std::io::Result<()> {
+fn write_finding(
+    out: &mut dyn Write,
+    finding: &Finding,
+    judged: Option<Verdict>,
+) -> std::io::Result<()> {
+    let label = match judged {
+        Some(Verdict::NotAllowed) => "not-allowed",
+        _ => finding.class.name(),
+    };
     writeln!(
         out,
-        "  {:<9}  offset {}: {}",
-        finding.class.name(),
-        finding.offset,
-        finding.text
+        "  {label:<9}  offset {}: {}",
+        finding.offset, finding.text
     )?;
-    if finding.class != Class::Safe {
-        writeln!(out, "  {:<9}  why: {}", "", finding.reason)?;
+    match judged {
+        Some(Verdict::NotAllowed) => writeln!(
+            out,
+            "  {:<9}  why: not on the allow list; {}",
+            "", finding.reason
+        )?,
+        _ if finding.class != Class::Safe => writeln!(out, "  {:<9}  why: {}", "", finding.reason)?,
+        _ => {}
     }
     Ok(())
 }

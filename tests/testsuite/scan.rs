@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use picklegraph::scan::{scan, Class, FileScan, FindingKind, Verdict};
+use picklegraph::scan::{scan, Class, FileScan, FindingKind, Mode, Verdict};
 use picklegraph::{load_with, LoadOptions};
 
 use crate::common;
@@ -265,16 +265,22 @@ fn getattr_attrgetter_and_methodcaller_are_dangerous() {
         "builtins.getattr(builtins.__import__('os'), 'system')('id')"
     );
     for (name, arg) in [("attrgetter", "system"), ("methodcaller", "system")] {
-        let stream = indirect("operator", name, &cat(&[&s(arg), b"\x85"]), "unused");
-        assert_eq!(
-            class_of(&stream, &format!("operator.{name}('{arg}')")),
-            Class::Dangerous
-        );
-        let stream = indirect("_operator", name, &cat(&[&s(arg), b"\x85"]), "unused");
-        assert_eq!(
-            class_of(&stream, &format!("_operator.{name}('{arg}')")),
-            Class::Dangerous
-        );
+        for module in ["operator", "_operator"] {
+            let stream = indirect(module, name, &cat(&[&s(arg), b"\x85"]), "unused");
+            // Building an attrgetter runs nothing; calling what the pickle built is a
+            // computed call, dangerous. methodcaller is dangerous from the start.
+            let built = class_of(&stream, &format!("{module}.{name}('{arg}')"));
+            assert_eq!(
+                built == Class::Dangerous,
+                name == "methodcaller",
+                "{module}.{name}"
+            );
+            assert_eq!(
+                class_of(&stream, &format!("{module}.{name}('{arg}')('unused')")),
+                Class::Dangerous
+            );
+            assert_eq!(verdict(&stream), Verdict::Dangerous);
+        }
     }
 }
 
@@ -536,7 +542,8 @@ fn folded_builtins_and_python2_names_are_safe() {
         b"c__builtin__\nunicode\n(S'x'\ntR.",
         b"c__builtin__\nxrange\n(I1\nI5\ntR.",
     ] {
-        let scan = FileScan::of(stream, &LoadOptions::scanning(), false);
+        // Judged by the deny list: the __main__ class is not on the allow list.
+        let scan = FileScan::of(stream, &LoadOptions::scanning(), false).with_mode(Mode::DenyOnly);
         assert_eq!(
             scan.verdict(),
             Verdict::Clean,
@@ -615,7 +622,9 @@ fn no_plain_data_fixture_is_dangerous() {
     let mut alarms = Vec::new();
     for path in &fixtures {
         let bytes = std::fs::read(path).unwrap();
-        let scan = FileScan::of(&bytes, &LoadOptions::scanning(), false);
+        // Test classes (fixmod, __main__) are not on the allow list: judged by the
+        // deny list, nothing here is dangerous.
+        let scan = FileScan::of(&bytes, &LoadOptions::scanning(), false).with_mode(Mode::DenyOnly);
         if scan.verdict() != Verdict::Clean {
             alarms.push((path.display().to_string(), scan.verdict()));
         }
@@ -723,14 +732,44 @@ fn a_malformed_pickle_lists_what_was_read_and_is_never_clean() {
 }
 
 #[test]
-fn strict_counts_unknown_names_as_dangerous() {
+fn a_call_off_the_allow_list_fails_unless_deny_only() {
     let stream = b"cfixmod\nPoint\n)R.";
     assert_eq!(class_of(stream, "fixmod.Point()"), Class::Unknown);
-    assert_eq!(verdict(stream), Verdict::Clean);
+    assert_eq!(verdict(stream), Verdict::NotAllowed);
+    let scan = FileScan::of(stream, &LoadOptions::scanning(), false);
     assert_eq!(
-        FileScan::of(stream, &LoadOptions::scanning(), true).verdict(),
-        Verdict::Dangerous
+        scan.clone().with_mode(Mode::DenyOnly).verdict(),
+        Verdict::Clean
     );
+    assert_eq!(scan.with_mode(Mode::Strict).verdict(), Verdict::NotAllowed);
+}
+
+#[test]
+fn a_name_only_referenced_is_judged_by_its_module() {
+    // A list holding the global numpy.float64, never called: importing numpy is harmless.
+    let numpy = b"(cnumpy\nfloat64\nl.";
+    assert_eq!(verdict(numpy), Verdict::Clean);
+    // A name from a module nobody knows: importing it runs its code.
+    assert_eq!(verdict(b"(cin_house\nthing\nl."), Verdict::NotAllowed);
+    // antigravity opens a browser when imported.
+    assert_eq!(verdict(b"(cantigravity\nx\nl."), Verdict::Dangerous);
+    // Under --strict, a referenced name must be on the allow list too.
+    let scan = FileScan::of(b"(cnumpy\nbogus\nl.", &LoadOptions::scanning(), false);
+    assert_eq!(scan.clone().verdict(), Verdict::Clean);
+    assert_eq!(scan.with_mode(Mode::Strict).verdict(), Verdict::NotAllowed);
+}
+
+#[test]
+fn getattr_of_a_named_class_with_a_constant_name_is_that_attribute() {
+    // zoneinfo.ZoneInfo._unpickle('UTC', 1), through getattr, as zoneinfo pickles itself.
+    let stream = b"\x80\x04cbuiltins\ngetattr\nczoneinfo\nZoneInfo\n\x8c\x09_unpickle\x86R\x8c\x03UTC\x4b\x01\x86R.";
+    assert_eq!(verdict(stream), Verdict::Clean);
+    // A computed attribute name, or a dunder, stays dangerous.
+    let dunder = b"\x80\x04cbuiltins\ngetattr\nczoneinfo\nZoneInfo\n\x8c\x08__init__\x86R.";
+    assert_eq!(verdict(dunder), Verdict::Dangerous);
+    // getattr used any other way (here, kept in a list) is dangerous.
+    let kept = b"\x80\x04cbuiltins\ngetattr\n\x94(h\x00l0h\x00czoneinfo\nZoneInfo\n\x8c\x09_unpickle\x86R.";
+    assert_eq!(verdict(kept), Verdict::Dangerous);
 }
 
 #[test]
@@ -764,7 +803,7 @@ fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {
 }
 
 #[test]
-fn the_command_exits_3_on_danger_1_on_malformed_and_0_otherwise() {
+fn the_command_exits_3_on_danger_4_off_the_allow_list_1_on_malformed_and_0_otherwise() {
     let dangerous = temp_file(b"cos\nsystem\n(S'id'\ntR.");
     let malformed = temp_file(b"K\x01");
     let clean = temp_file(b"\x80\x04K\x01.");
@@ -788,10 +827,22 @@ fn the_command_exits_3_on_danger_1_on_malformed_and_0_otherwise() {
         .args(["scan"])
         .arg(unknown.path())
         .assert()
+        .code(4)
+        .stdout(predicates::str::contains("not on the allow list"));
+    picklegraph()
+        .args(["scan", "--deny-only"])
+        .arg(unknown.path())
+        .assert()
         .code(0);
     picklegraph()
         .args(["scan", "--strict"])
         .arg(unknown.path())
+        .assert()
+        .code(4);
+    // A file that cannot be read never hides a dangerous one.
+    picklegraph()
+        .args(["scan", "/no/such/file"])
+        .arg(dangerous.path())
         .assert()
         .code(3);
     picklegraph()

@@ -140,8 +140,10 @@ pub fn worse(a: u8, b: u8) -> u8 {
     let rank = |code: u8| match code {
         EXIT_OK => 0,
         EXIT_MALFORMED => 1,
-        crate::EXIT_DANGEROUS => 2,
-        _ => 3,
+        crate::EXIT_NOT_ALLOWED => 3,
+        // A file that cannot be read never hides a dangerous one.
+        crate::EXIT_DANGEROUS => 4,
+        _ => 2,
     };
     if rank(b) > rank(a) {
         b

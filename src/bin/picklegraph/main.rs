@@ -28,6 +28,9 @@ pub const EXIT_MALFORMED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status of `scan` when something dangerous was found.
 pub const EXIT_DANGEROUS: u8 = 3;
+/// Exit status of `scan` when nothing dangerous was found but something the pickle calls
+/// is not on the allow list.
+pub const EXIT_NOT_ALLOWED: u8 = 4;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use clap::Args;
-use picklegraph::scan::{FileScan, Verdict};
+use picklegraph::scan::{FileScan, Mode, Verdict};
 
 use crate::{contents, input};
-use crate::{Files, EXIT_DANGEROUS, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE};
+use crate::{Files, EXIT_DANGEROUS, EXIT_MALFORMED, EXIT_NOT_ALLOWED, EXIT_OK, EXIT_USAGE};
 
 /// Arguments of `scan`.
 #[derive(Debug, Args)]
@@ -17,9 +17,25 @@ pub struct ScanArgs {
     /// Print JSON for tools: one object per file, `{file, verdict, counts, pickles}`.
     #[arg(long)]
     json: bool,
-    /// Count unknown names as dangerous: only known pure data constructors pass.
-    #[arg(long)]
+    /// Every name, called or only referenced, must be on the allow list (by default a
+    /// name only referenced passes when its module is harmless to import).
+    #[arg(long, conflicts_with = "deny_only")]
     strict: bool,
+    /// Judge by the deny list alone: only known-bad names fail, unknown calls pass.
+    #[arg(long)]
+    deny_only: bool,
+}
+
+impl ScanArgs {
+    fn mode(&self) -> Mode {
+        if self.strict {
+            Mode::Strict
+        } else if self.deny_only {
+            Mode::DenyOnly
+        } else {
+            Mode::AllowList
+        }
+    }
 }
 
 /// Runs `scan`.
@@ -30,7 +46,7 @@ pub fn run(args: &ScanArgs) -> u8 {
     };
     if !args.json {
         return input::for_each(&args.files, |input, out| {
-            let scan = match scan_input(input, &buffers, args.strict, out) {
+            let scan = match scan_input(input, &buffers, args.mode(), out) {
                 Ok(scan) => scan,
                 Err(code) => return code,
             };
@@ -48,7 +64,7 @@ pub fn run(args: &ScanArgs) -> u8 {
     let mut worst = EXIT_OK;
     for path in &paths {
         let code = match input::open(path) {
-            Ok(input) => match scan_input(&input, &buffers, args.strict, &mut out) {
+            Ok(input) => match scan_input(&input, &buffers, args.mode(), &mut out) {
                 Ok(scan) => {
                     let mut json = scan.to_json();
                     json["file"] = serde_json::Value::String(input.name.clone());
@@ -74,20 +90,17 @@ pub fn run(args: &ScanArgs) -> u8 {
 fn scan_input(
     input: &input::Input,
     buffers: &contents::Buffers,
-    strict: bool,
+    mode: Mode,
     _out: &mut dyn Write,
 ) -> Result<FileScan, u8> {
     let opened = contents::open(input);
-    Ok(picklegraph::scan::scan_opened(
-        &opened,
-        &buffers.slices(),
-        strict,
-    ))
+    Ok(picklegraph::scan::scan_opened(&opened, &buffers.slices(), false).with_mode(mode))
 }
 
 fn exit_code(verdict: Verdict) -> u8 {
     match verdict {
         Verdict::Dangerous => EXIT_DANGEROUS,
+        Verdict::NotAllowed => EXIT_NOT_ALLOWED,
         Verdict::Malformed => EXIT_MALFORMED,
         Verdict::Clean => EXIT_OK,
     }

@@ -262,6 +262,17 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
     ),
     ("torch._tensor", &["_rebuild_from_type_v2"]),
     ("torch.nn.parameter", &["Parameter"]),
+    // TorchScript archives (torch.jit.save) rebuild their constant lists with these;
+    // each returns its argument.
+    (
+        "torch.jit._pickle",
+        &[
+            "build_intlist",
+            "build_doublelist",
+            "build_boollist",
+            "build_tensorlist",
+        ],
+    ),
     ("torch.serialization", &["_get_layout"]),
     (
         "pandas",

@@ -402,6 +402,11 @@ pub(super) const PLAIN_DATA_IN_DENIED_MODULES: &[(&str, &[&str], Option<&str>)] 
         &["partial"],
         Some("building a partial runs nothing; its function is a global judged on its own, and a call of the partial is reported as a computed call"),
     ),
+    (
+        "torch.jit._pickle",
+        &["build_intlist", "build_doublelist", "build_boollist", "build_tensorlist"],
+        Some("TorchScript's list builders: each returns the list it is given"),
+    ),
     ("io", &["BytesIO", "StringIO"], None),
     ("_io", &["BytesIO", "StringIO"], None),
     // joblib.load follows the wrapper with the array's raw bytes, or for an array of

@@ -4,7 +4,7 @@
 
 use super::report::{FileScan, PickleScan};
 use super::{scan, Mode};
-use crate::container::{Opened, Problem};
+use crate::container::{OpenError, Opened, Problem};
 use crate::error::{Error, ErrorKind};
 use crate::LoadOptions;
 
@@ -28,6 +28,7 @@ pub fn scan_file(bytes: &[u8], strict: bool) -> FileScan {
 /// other parts (a zip's next member), so nothing after it is missed.
 pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: bool) -> FileScan {
     let mut pickles = Vec::new();
+    let mut not_a_pickle = false;
     for (index, entry) in opened
         .pickles_with(&LoadOptions::scanning(), buffers)
         .enumerate()
@@ -52,15 +53,18 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
                 findings: scan(&failure.partial),
                 error: Some(failure.error),
             },
-            Err(Problem::Unopened(error)) => PickleScan {
-                index,
-                label,
-                start: 0,
-                end: 0,
-                protocol: 0,
-                findings: Vec::new(),
-                error: Some(Error::new(0, None, ErrorKind::Unopened(error.to_string()))),
-            },
+            Err(Problem::Unopened(error)) => {
+                not_a_pickle |= matches!(error, OpenError::NotAPickle(_));
+                PickleScan {
+                    index,
+                    label,
+                    start: 0,
+                    end: 0,
+                    protocol: 0,
+                    findings: Vec::new(),
+                    error: Some(Error::new(0, None, ErrorKind::Unopened(error.to_string()))),
+                }
+            }
         });
     }
     let mut scan = FileScan {
@@ -74,8 +78,11 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
         other_readings: Vec::new(),
         notes: opened.notes(),
     };
-    if opened.description().is_none() {
-        // A plain stream of pickles: CPython's unpicklers read it too.
+    if opened.description().is_none() && !not_a_pickle {
+        // A plain stream of pickles: CPython's unpicklers read it too. Bytes that are not
+        // a pickle (container::sniff: no importable global, no call, and a first opcode
+        // that fails or names a module no import can find) stop both unpicklers at the
+        // same first opcode, so their readings add nothing that could run.
         scan.read_as_cpython(opened.bytes(), &LoadOptions::scanning());
     }
     scan

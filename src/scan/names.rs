@@ -130,6 +130,15 @@ pub fn classify_global(raw_module: &str, raw_name: &str) -> (Class, String) {
         .iter()
         .find(|(m, names, _)| *m == module && names.contains(&name))
     {
+        if is_safe(module, name) {
+            return (
+                Class::Safe,
+                format!(
+                    "known pure data constructor ({module}){}",
+                    reason.map(|r| format!("; {r}")).unwrap_or_default()
+                ),
+            );
+        }
         if generated()
             .calls
             .contains(format!("{module}.{name}").as_str())

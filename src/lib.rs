@@ -19,6 +19,7 @@
 
 mod builtins;
 pub mod container;
+mod codec;
 pub mod error;
 pub mod graph;
 pub mod limits;
@@ -35,9 +36,10 @@ mod text;
 pub use container::{open, open_with, Entry, OpenError, OpenOptions, Opened, Problem};
 pub use error::{Error, ErrorKind};
 pub use graph::{
-    Effect, Entries, Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value,
+    Effect, Entries, Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, UndecodedStr,
+    Value,
 };
-pub use limits::{LoadOptions, StringEncoding};
+pub use limits::{DecodeErrors, LoadOptions, StringEncoding};
 pub use machine::Failure;
 pub use opcode::{ArgKind, Opcode, StackItem};
 

@@ -30,10 +30,107 @@ pub enum StringEncoding {
     Ascii,
     /// Decode as Latin-1: every byte is a code point (right for numpy arrays from Python 2).
     Latin1,
+    /// Decode as Windows' cp1252 (Latin-1 with printable characters in 0x80-0x9f, five of
+    /// which it leaves undefined).
+    Cp1252,
     /// Decode as UTF-8.
     Utf8,
     /// Keep them as `bytes` (CPython's `encoding='bytes'`).
     Bytes,
+}
+
+impl StringEncoding {
+    /// The encoding a Python codec name means, as `codecs.lookup` normalizes it
+    /// (`"latin-1"`, `"ISO-8859-1"`, `"utf8"`, `"Windows-1252"`), or `"bytes"` exactly, as
+    /// `pickle.load` takes it; None for a codec picklegraph does not decode.
+    /// ```
+    /// use picklegraph::StringEncoding;
+    /// assert_eq!(StringEncoding::from_name("ISO-8859-1"), Some(StringEncoding::Latin1));
+    /// assert_eq!(StringEncoding::from_name("bytes"), Some(StringEncoding::Bytes));
+    /// assert_eq!(StringEncoding::from_name("koi8-r"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<StringEncoding> {
+        if name == "bytes" {
+            return Some(StringEncoding::Bytes);
+        }
+        let normalized: String = name
+            .trim()
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Some(match normalized.as_str() {
+            "ascii" | "us_ascii" | "646" | "us" | "ansi_x3.4_1968" => StringEncoding::Ascii,
+            "latin_1" | "latin1" | "latin" | "l1" | "iso_8859_1" | "iso8859_1" | "8859"
+            | "cp819" | "iso_ir_100" | "iso_8859_1_1987" => StringEncoding::Latin1,
+            "cp1252" | "windows_1252" | "1252" => StringEncoding::Cp1252,
+            "utf_8" | "utf8" | "u8" | "utf" | "utf8_ucs2" | "utf8_ucs4" | "cp65001" => {
+                StringEncoding::Utf8
+            }
+            _ => return None,
+        })
+    }
+
+    /// The codec's name as CPython's error messages spell it (`ascii`, `latin-1`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StringEncoding::Ascii => "ascii",
+            StringEncoding::Latin1 => "latin-1",
+            StringEncoding::Cp1252 => "cp1252",
+            StringEncoding::Utf8 => "utf-8",
+            StringEncoding::Bytes => "bytes",
+        }
+    }
+}
+
+/// What decoding a Python 2 8-bit string does with bytes its encoding cannot decode, as
+/// CPython's `errors=` argument to `pickle.load` chooses, plus one choice of picklegraph's
+/// own for views that must not refuse a pickle over it ([`DecodeErrors::KeepBytes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DecodeErrors {
+    /// Refuse the pickle (CPython's default).
+    #[default]
+    Strict,
+    /// Leave the bytes out.
+    Ignore,
+    /// Put U+FFFD in their place.
+    Replace,
+    /// Put `\xNN` in their place.
+    BackslashReplace,
+    /// Put U+DC80..U+DCFF in their place (each byte kept, as a lone surrogate).
+    SurrogateEscape,
+    /// Accept encoded surrogates in UTF-8; anything else is refused.
+    SurrogatePass,
+    /// Keep the whole string as `bytes`, and mark it in the graph with where and why it
+    /// did not decode ([`Pickle::undecodable`](crate::Pickle::undecodable)); `show` and
+    /// `json` read with it, so that a Python 2 pickle is never refused over a string.
+    KeepBytes,
+}
+
+impl DecodeErrors {
+    /// The handler a Python error handler name means; None for one picklegraph lacks.
+    /// ```
+    /// use picklegraph::DecodeErrors;
+    /// assert_eq!(DecodeErrors::from_name("surrogateescape"), Some(DecodeErrors::SurrogateEscape));
+    /// assert_eq!(DecodeErrors::from_name("xmlcharrefreplace"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<DecodeErrors> {
+        Some(match name {
+            "strict" => DecodeErrors::Strict,
+            "ignore" => DecodeErrors::Ignore,
+            "replace" => DecodeErrors::Replace,
+            "backslashreplace" => DecodeErrors::BackslashReplace,
+            "surrogateescape" => DecodeErrors::SurrogateEscape,
+            "surrogatepass" => DecodeErrors::SurrogatePass,
+            _ => return None,
+        })
+    }
 }
 
 /// Limits on the graph a pickle may build: nodes, memo, stack and allocation.
@@ -70,6 +167,8 @@ pub struct LoadOptions {
     pub max_int_digits: usize,
     /// How Python 2 8-bit strings decode.
     pub string_encoding: StringEncoding,
+    /// What decoding them does with bytes the encoding cannot decode.
+    pub string_errors: DecodeErrors,
     /// What a `NEXT_BUFFER` does when no out-of-band buffers were given: true (the
     /// default) makes a placeholder node, so the views show what the pickle refers to;
     /// false refuses it with [`ErrorKind::NoBuffersGiven`](crate::ErrorKind), as
@@ -116,6 +215,7 @@ impl Default for LoadOptions {
             max_alloc_bytes: DEFAULT_MAX_ALLOC_BYTES,
             max_int_digits: crate::text::INT_MAX_STR_DIGITS,
             string_encoding: StringEncoding::Ascii,
+            string_errors: DecodeErrors::Strict,
             placeholder_buffers: true,
         }
     }
@@ -166,6 +266,13 @@ impl LoadOptions {
     #[must_use]
     pub fn with_string_encoding(mut self, string_encoding: StringEncoding) -> LoadOptions {
         self.string_encoding = string_encoding;
+        self
+    }
+
+    /// These options with [`LoadOptions::string_errors`] set to `string_errors`.
+    #[must_use]
+    pub fn with_string_errors(mut self, string_errors: DecodeErrors) -> LoadOptions {
+        self.string_errors = string_errors;
         self
     }
 

@@ -32,6 +32,16 @@ pub struct Effect {
     pub opcode: Opcode,
 }
 
+/// A Python 2 8-bit string that its encoding could not decode, kept as `bytes` under
+/// [`DecodeErrors::KeepBytes`](crate::DecodeErrors::KeepBytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UndecodedStr {
+    /// The encoding that was asked for (`ascii`, `utf-8`, …).
+    pub encoding: &'static str,
+    /// The byte of the string where decoding failed.
+    pub position: usize,
+}
+
 /// One loaded pickle: an arena of nodes, the root object, and the effects in stream order.
 ///
 /// Nodes borrow byte and string payloads from the input (`'a`).
@@ -44,6 +54,8 @@ pub struct Pickle<'a> {
     pub(crate) span: (usize, usize),
     pub(crate) memo_len: usize,
     pub(crate) buffers: Vec<Cow<'a, [u8]>>,
+    /// The bytes nodes that are undecodable Python 2 strings, by increasing id.
+    pub(crate) undecodable: Vec<(NodeId, UndecodedStr)>,
 }
 
 impl<'a> Pickle<'a> {
@@ -118,6 +130,27 @@ impl<'a> Pickle<'a> {
     /// The highest protocol the pickle declared with `PROTO` (0 if none).
     pub fn protocol(&self) -> u8 {
         self.protocol
+    }
+
+    /// Whether bytes node `id` is a Python 2 string its encoding could not decode, kept as
+    /// bytes under [`DecodeErrors::KeepBytes`](crate::DecodeErrors::KeepBytes), and why.
+    /// ```
+    /// use picklegraph::{DecodeErrors, LoadOptions};
+    /// let options = LoadOptions::default().with_string_errors(DecodeErrors::KeepBytes);
+    /// let pickle = picklegraph::load_with(b"U\x04caf\xe9.", &options)?;
+    /// let id = pickle.root().node().unwrap();
+    /// assert_eq!(pickle.undecodable(id).unwrap().position, 3);
+    /// # Ok::<(), picklegraph::Error>(())
+    /// ```
+    pub fn undecodable(&self, id: NodeId) -> Option<&UndecodedStr> {
+        if self.undecodable.is_empty() {
+            return None;
+        }
+        let at = self
+            .undecodable
+            .binary_search_by_key(&id.index(), |(node, _)| node.index())
+            .ok()?;
+        Some(&self.undecodable[at].1)
     }
 
     /// The byte range of the input this pickle occupied, `STOP` included; for the partial
@@ -201,6 +234,7 @@ impl<'a> Pickle<'a> {
             span: self.span,
             memo_len: self.memo_len,
             buffers: self.buffers.into_iter().map(own).collect(),
+            undecodable: self.undecodable,
         }
     }
 }

@@ -169,6 +169,7 @@ impl<'a> Machine<'a, '_> {
             span: (0, 0),
             memo_len: 0,
             buffers: Vec::new(),
+            undecodable: Vec::new(),
         };
         let result = raw_reader.after_build(&graph, target, self.reader.position());
         self.arena = graph.arena;

@@ -97,6 +97,8 @@ pub struct Machine<'a, 'o> {
     /// A dict's merged pairs before they are stored (kept to reuse its memory).
     scratch: Vec<Value>,
     effects: Vec<Effect>,
+    /// Python 2 strings kept as bytes under `DecodeErrors::KeepBytes`.
+    undecodable: Vec<(NodeId, crate::graph::UndecodedStr)>,
     protocol: u8,
     allocated: u64,
     /// How many of the arena's moved slots are charged already.
@@ -121,6 +123,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             keys: Keys::default(),
             scratch: Vec::new(),
             effects: Vec::new(),
+            undecodable: Vec::new(),
             protocol: 0,
             allocated: 0,
             moved_charged: 0,
@@ -194,6 +197,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             protocol: self.protocol,
             span,
             memo_len: self.memo.len(),
+            undecodable: self.undecodable,
         }
     }
 

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use super::Machine;
 use crate::error::ErrorKind;
-use crate::graph::{InertKind, PayloadKind, PyStr, Value};
-use crate::limits::StringEncoding;
+use crate::graph::{InertKind, PayloadKind, PyStr, UndecodedStr, Value};
+use crate::limits::{DecodeErrors, StringEncoding};
 use crate::text::{self, NumberLine, ParsedInt};
 
 impl<'a> Machine<'a, '_> {
@@ -93,31 +93,29 @@ impl<'a> Machine<'a, '_> {
 
     /// Pushes a Python 2 8-bit string, decoded as the options say.
     pub(super) fn push_8bit(&mut self, bytes: Cow<'a, [u8]>) -> Result<(), ErrorKind> {
-        let encoding = self.options.string_encoding;
-        let undecodable = |name, position| ErrorKind::Undecodable8Bit {
-            encoding: name,
-            position,
-        };
-        let text = match encoding {
-            StringEncoding::Bytes => return self.push_payload(PayloadKind::Bytes, bytes),
-            StringEncoding::Ascii => match bytes.iter().position(|b| !b.is_ascii()) {
-                Some(position) => return Err(undecodable("ASCII", position)),
-                None => {
-                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("ASCII", p))?
-                }
-            },
-            StringEncoding::Utf8 => match std::str::from_utf8(&bytes) {
-                Ok(_) => {
-                    PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("UTF-8", p))?
-                }
-                Err(err) => return Err(undecodable("UTF-8", err.valid_up_to())),
-            },
-            StringEncoding::Latin1 if bytes.is_ascii() => {
-                PyStr::from_utf8_surrogatepass(bytes).map_err(|p| undecodable("latin1", p))?
+        let (encoding, errors) = (self.options.string_encoding, self.options.string_errors);
+        if encoding == StringEncoding::Bytes {
+            return self.push_payload(PayloadKind::Bytes, bytes);
+        }
+        let kept = (errors == DecodeErrors::KeepBytes).then(|| bytes.clone());
+        match crate::codec::decode(bytes, encoding, errors) {
+            Ok(text) => self.push_payload(PayloadKind::Str, text.into_bytes()),
+            Err(position) => {
+                let Some(bytes) = kept else {
+                    return Err(ErrorKind::Undecodable8Bit {
+                        encoding: encoding.name(),
+                        position,
+                    });
+                };
+                let id = self.add_payload(PayloadKind::Bytes, bytes)?;
+                let mark = UndecodedStr {
+                    encoding: encoding.name(),
+                    position,
+                };
+                self.undecodable.push((id, mark));
+                self.stack.push(Value::Node(id))
             }
-            StringEncoding::Latin1 => PyStr::from_code_points(bytes.iter().map(|&b| u32::from(b))),
-        };
-        self.push_payload(PayloadKind::Str, text.into_bytes())
+        }
     }
 
     pub(super) fn op_string(&mut self) -> Result<(), ErrorKind> {

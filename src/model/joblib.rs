@@ -56,7 +56,9 @@ impl JoblibStream<'_> {
             return numpy::array(nested, nested.root().node()?);
         }
         let mut found = numpy::array(&self.pickle, array.wrapper)?;
-        found.data = ArrayData::Bytes(self.bytes.get(array.data.clone())?);
+        found.data = ArrayData::Bytes(std::borrow::Cow::Borrowed(
+            self.bytes.get(array.data.clone())?,
+        ));
         Some(found)
     }
 

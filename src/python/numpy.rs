@@ -278,8 +278,10 @@ fn datetime_unit(pickle: &Pickle<'_>, metadata: Value) -> Option<(String, i64)> 
 /// Where an array's elements are.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArrayData<'p> {
-    /// Raw bytes, in the pickle or in a given out-of-band buffer.
-    Bytes(&'p [u8]),
+    /// Raw bytes, in the pickle or in a given out-of-band buffer, or a Python 2 str
+    /// loaded with `encoding='latin1'`, which numpy encodes back to its bytes with
+    /// Latin-1 (the one copy: every other source is borrowed).
+    Bytes(std::borrow::Cow<'p, [u8]>),
     /// The elements of an object array: a list in the pickle.
     Objects {
         /// The list.
@@ -292,7 +294,7 @@ pub enum ArrayData<'p> {
     /// In a joblib file, right after the `NumpyArrayWrapper` in the stream (see
     /// [`crate::model::joblib`]): not in the graph.
     Joblib,
-    /// Something else (a str from Python 2, a hostile value).
+    /// Something else (a str with a code point above U+00FF, a hostile value).
     Other(Value),
 }
 
@@ -331,7 +333,7 @@ impl Array<'_> {
     /// `None` for dtypes whose elements are not numbers, dates or text, or when the
     /// bytes are missing or short.
     pub fn first_values(&self, count: usize) -> Option<Vec<String>> {
-        let ArrayData::Bytes(bytes) = self.data else {
+        let ArrayData::Bytes(bytes) = &self.data else {
             return None;
         };
         let size = usize::try_from(self.dtype.itemsize).ok()?;
@@ -469,7 +471,15 @@ fn joblib_wrapper<'p>(pickle: &'p Pickle<'_>, made: &view::CallView<'p>) -> Opti
 
 fn array_data<'p>(pickle: &'p Pickle<'_>, value: Value) -> ArrayData<'p> {
     if let Some(bytes) = view::bytes_like(pickle, value) {
-        return ArrayData::Bytes(bytes);
+        return ArrayData::Bytes(std::borrow::Cow::Borrowed(bytes));
+    }
+    if let Some(Node::Str(text)) = pickle.get(value) {
+        // numpy's __setstate__ takes a str as Python 2's data read with latin1, and
+        // encodes it back; a code point above U+00FF makes it fail.
+        let bytes: Option<Vec<u8>> = text.code_points().map(|p| u8::try_from(p).ok()).collect();
+        if let Some(bytes) = bytes {
+            return ArrayData::Bytes(std::borrow::Cow::Owned(bytes));
+        }
     }
     if let Some(Node::List(items)) = pickle.get(value) {
         return ArrayData::Objects { list: value, items };
@@ -481,7 +491,9 @@ fn array_data<'p>(pickle: &'p Pickle<'_>, value: Value) -> ArrayData<'p> {
     match buffer {
         Some(index) => pickle
             .buffer(index)
-            .map_or(ArrayData::OutOfBand(index), ArrayData::Bytes),
+            .map_or(ArrayData::OutOfBand(index), |b| {
+                ArrayData::Bytes(std::borrow::Cow::Borrowed(b))
+            }),
         None => ArrayData::Other(value),
     }
 }

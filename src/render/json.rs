@@ -192,7 +192,7 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
             self.separator(written, "\n")?;
             written += 1;
             self.raw(&format!("{{\"id\":{id},"))?;
-            self.node(&node)?;
+            self.node(crate::graph::NodeId::from_index(index), &node)?;
             self.raw("}")?;
         }
         self.raw(if written == 0 { "]}\n" } else { "\n]}\n" })?;
@@ -225,13 +225,13 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
             )),
             Value::Node(id) => match self.ids[id.index()] {
                 Some(id) => self.raw(&format!("{{\"ref\":{id}}}")),
-                None => self.leaf(&self.pickle.node(id)),
+                None => self.leaf(id, &self.pickle.node(id)),
             },
         }
     }
 
     /// The inline form of a str, bytes or big int.
-    fn leaf(&mut self, node: &Node<'_>) -> io::Result<()> {
+    fn leaf(&mut self, id: crate::graph::NodeId, node: &Node<'_>) -> io::Result<()> {
         match node {
             Node::Str(text) => match text.as_str() {
                 Some(text) => self.string(text),
@@ -244,7 +244,13 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
             Node::Bytes(bytes) | Node::ByteArray(bytes) => {
                 self.raw("{\"bytes\":\"")?;
                 write_base64(&mut self.out, bytes)?;
-                self.raw("\"}")
+                match self.pickle.undecodable(id) {
+                    Some(mark) => self.raw(&format!(
+                        "\",\"undecodable\":{{\"encoding\":\"{}\",\"position\":{}}}}}",
+                        mark.encoding, mark.position
+                    )),
+                    None => self.raw("\"}"),
+                }
             }
             Node::BigInt(value) => {
                 // Past CPython's own limit for decimal text, bigint_repr writes hex.
@@ -277,7 +283,7 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
     }
 
     /// A node's fields after its id.
-    fn node(&mut self, node: &Node<'_>) -> io::Result<()> {
+    fn node(&mut self, id: crate::graph::NodeId, node: &Node<'_>) -> io::Result<()> {
         let kind = match node {
             Node::Inert(inert) => return self.inert(inert),
             node => node.type_name().unwrap_or("inert"),
@@ -294,7 +300,7 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
             }
             leaf => {
                 self.raw("\"value\":")?;
-                self.leaf(leaf)
+                self.leaf(id, leaf)
             }
         }
     }

@@ -133,6 +133,7 @@ fn expected_reprs(pickle: &std::path::Path) -> Vec<(StringEncoding, std::path::P
     [
         (StringEncoding::Ascii, "repr"),
         (StringEncoding::Latin1, "latin1.repr"),
+        (StringEncoding::Cp1252, "cp1252.repr"),
         (StringEncoding::Bytes, "bytes.repr"),
     ]
     .into_iter()
@@ -198,6 +199,7 @@ fn fixtures_that_cpython_cannot_decode_fail_here_too() {
         for (encoding, suffix) in [
             (StringEncoding::Ascii, "repr.err"),
             (StringEncoding::Latin1, "latin1.repr.err"),
+            (StringEncoding::Cp1252, "cp1252.repr.err"),
         ] {
             let Ok(message) = std::fs::read_to_string(format!("{stem}.{suffix}")) else {
                 continue;

@@ -4,7 +4,7 @@
 //!
 //! | layer       | modules                                                          | may use            |
 //! |-------------|------------------------------------------------------------------|--------------------|
-//! | core        | `opcode` `reader` `error` `limits` `text` `graph` `machine` `builtins` | core         |
+//! | core        | `opcode` `reader` `error` `limits` `text` `graph` `machine` `builtins` `codec` | core         |
 //! | recognizers | `python`                                                         | core               |
 //! | views       | `render` `stats`                                                 | recognizers, core  |
 //! | containers  | `model` `container`                                              | recognizers, core  |
@@ -47,9 +47,8 @@ impl Layer {
 /// The layer of a top-level module of the crate, `None` for a name that is no module.
 fn module_layer(module: &str) -> Option<Layer> {
     Some(match module {
-        "opcode" | "reader" | "error" | "limits" | "text" | "graph" | "machine" | "builtins" => {
-            Layer::Core
-        }
+        "opcode" | "reader" | "error" | "limits" | "text" | "graph" | "machine" | "builtins"
+        | "codec" => Layer::Core,
         "python" => Layer::Recognizers,
         "render" | "stats" => Layer::Views,
         "model" | "container" => Layer::Containers,

@@ -185,3 +185,243 @@ fn dis_of_a_million_open_marks_stays_proportionate_at_any_indent_level() {
         assert_eq!(text.matches(note).count(), 1, "-l {level}");
     }
 }
+
+/// Python 2 strings that try every codec's edges: ASCII, Latin-1 letters, cp1252's
+/// printable C1 bytes and its five undefined ones, ill-formed and cut-short UTF-8, an
+/// encoded surrogate, and well-formed UTF-8.
+const EIGHT_BIT: [&[u8]; 9] = [
+    b"plain",
+    b"caf\xe9",
+    b"\x93q\x94 \x80",
+    b"\x81\x8d\x8f\x90\x9d",
+    b"a\xff\xfeb",
+    b"\xe2\x82",
+    b"x\xed\xa0\x80y",
+    b"\xe2\x82\xac \xf0\x9f\x98\x80",
+    b"\xc3(\xa0\xa1",
+];
+
+const ENCODINGS: [&str; 5] = ["ascii", "latin1", "cp1252", "utf-8", "bytes"];
+const ERRORS: [&str; 6] = [
+    "strict",
+    "ignore",
+    "replace",
+    "backslashreplace",
+    "surrogateescape",
+    "surrogatepass",
+];
+
+/// Each string as SHORT_BINSTRING (protocol 2), BINSTRING and STRING.
+fn eight_bit_pickles() -> Vec<Vec<u8>> {
+    let mut pickles = Vec::new();
+    for text in EIGHT_BIT {
+        let mut short = b"\x80\x02U".to_vec();
+        short.push(text.len() as u8);
+        short.extend_from_slice(text);
+        short.push(b'.');
+        let mut long = b"T".to_vec();
+        long.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        long.extend_from_slice(text);
+        long.push(b'.');
+        let escaped: String = text.iter().map(|b| format!("\\x{b:02x}")).collect();
+        let line = format!("S'{escaped}'\n.").into_bytes();
+        pickles.extend([short, long, line]);
+    }
+    pickles
+}
+
+/// CPython's answers for every pickle, encoding and error handler, in one python3 run:
+/// `ok REPR` or `err TYPE`, one per line, pickles outermost.
+fn cpython_decodings(pickles: &[Vec<u8>]) -> Vec<String> {
+    let hexes: Vec<String> = pickles
+        .iter()
+        .map(|p| p.iter().map(|b| format!("{b:02x}")).collect())
+        .collect();
+    let script = format!(
+        "import pickle\n\
+         for h in {hexes:?}:\n\
+         \x20   for e in {ENCODINGS:?}:\n\
+         \x20       for r in {ERRORS:?}:\n\
+         \x20           try:\n\
+         \x20               print('ok', ascii(pickle.loads(bytes.fromhex(h), encoding=e, errors=r)))\n\
+         \x20           except Exception as x:\n\
+         \x20               print('err', type(x).__name__)\n"
+    );
+    let output = Process::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Python's `ascii()` of a repr: the repr with every non-ASCII character escaped.
+fn ascii_of(repr: &str) -> String {
+    repr.chars()
+        .map(|c| match u32::from(c) {
+            0..=0x7f => c.to_string(),
+            n @ 0x80..=0xff => format!("\\x{n:02x}"),
+            n @ 0x100..=0xffff => format!("\\u{n:04x}"),
+            n => format!("\\U{n:08x}"),
+        })
+        .collect()
+}
+
+#[test]
+fn python2_strings_decode_as_pickle_loads_decodes_them_for_every_encoding_and_handler() {
+    use picklegraph::{DecodeErrors, LoadOptions, StringEncoding};
+    let pickles = eight_bit_pickles();
+    let mut answers = cpython_decodings(&pickles).into_iter();
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for pickle in &pickles {
+        for encoding in ENCODINGS {
+            for errors in ERRORS {
+                let expected = answers.next().expect("an answer per case");
+                let options = LoadOptions::default()
+                    .with_string_encoding(StringEncoding::from_name(encoding).unwrap())
+                    .with_string_errors(DecodeErrors::from_name(errors).unwrap());
+                let ours = match picklegraph::load_with(pickle, &options) {
+                    // Lone surrogates print as \udcXX in both (repr escapes them).
+                    Ok(loaded) => format!(
+                        "ok {}",
+                        ascii_of(&picklegraph::render::repr::to_repr(&loaded, loaded.root()))
+                    ),
+                    Err(_) => "err UnicodeDecodeError".to_string(),
+                };
+                compared += 1;
+                if ours != expected {
+                    differences.push(format!(
+                        "{pickle:?} encoding={encoding} errors={errors}: CPython {expected}, ours {ours}"
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 27 * 30);
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+#[test]
+fn the_encoding_and_errors_flags_reach_every_view_that_decodes() {
+    let data = b"\x80\x02U\x05caf\xe9!q\x00.";
+    let refused = cpython(data, "").unwrap_err();
+    assert!(
+        refused.starts_with("UnicodeDecodeError: 'ascii' codec"),
+        "{refused}"
+    );
+    let (code, stdout, stderr) = run(&["repr"], data);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("not valid ascii at byte 3"), "{stderr}");
+    for (flags, kwargs) in [
+        (&["--encoding", "latin1"][..], "encoding='latin1'"),
+        (&["--encoding", "bytes"], "encoding='bytes'"),
+        (&["--encoding", "cp1252"], "encoding='cp1252'"),
+        (
+            &["--encoding", "UTF-8", "--errors", "replace"],
+            "encoding='UTF-8', errors='replace'",
+        ),
+        (
+            &["--errors", "backslashreplace"],
+            "errors='backslashreplace'",
+        ),
+    ] {
+        let expected = cpython(data, kwargs).unwrap();
+        let args: Vec<&str> = ["repr"].iter().chain(flags).copied().collect();
+        let (code, stdout, stderr) = run(&args, data);
+        assert_eq!(
+            (code, stdout),
+            (0, format!("{expected}\n")),
+            "{flags:?}: {stderr}"
+        );
+        let args: Vec<&str> = ["show", "--no-summary"]
+            .iter()
+            .chain(flags)
+            .copied()
+            .collect();
+        let (code, stdout, _) = run(&args, data);
+        assert_eq!((code, stdout), (0, format!("{expected}\n")), "{flags:?}");
+    }
+    // show, json and stats never refuse: the bytes, marked with why.
+    let (code, stdout, _) = run(&["show", "--no-summary"], data);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "b'caf\\xe9!' (Python 2 str, not ascii at byte 3)\n")
+    );
+    let (code, stdout, _) = run(&["json"], data);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        doc["root"],
+        serde_json::json!({"bytes": "Y2Fm6SE=", "undecodable": {"encoding": "ascii", "position": 3}})
+    );
+    assert_eq!(run(&["stats"], data).0, 0);
+    // A codec picklegraph lacks is a usage error, not a wrong answer.
+    let (code, _, stderr) = run(&["repr", "--encoding", "koi8-r"], data);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("picklegraph decodes ascii, latin1, cp1252 and utf-8"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn python2_fixtures_are_never_refused_by_show_or_json() {
+    let dir = repo().join("tests/fixtures/py2");
+    let mut marked = 0;
+    for path in crate::common::files_with_suffix(&dir, ".pkl") {
+        let refused = std::fs::read_to_string(path.with_extension("repr.err"))
+            .is_ok_and(|e| e.starts_with("UnicodeDecodeError"));
+        for view in ["show", "json"] {
+            let output = picklegraph().arg(view).arg(&path).output().unwrap();
+            let stdout = String::from_utf8(output.stdout).unwrap();
+            assert_eq!(output.status.code(), Some(0), "{view} {}", path.display());
+            if refused {
+                assert!(
+                    stdout.contains("not ascii at byte") || stdout.contains("\"undecodable\""),
+                    "{view} {}: {stdout}",
+                    path.display()
+                );
+                marked += 1;
+            }
+        }
+    }
+    assert!(marked >= 8, "py2 holds undecodable strings: {marked}");
+}
+
+#[test]
+fn a_numpy_array_pickled_by_python_2_shows_the_values_numpy_reads_in_every_encoding() {
+    // The fixture's .numpy file is what numpy itself (generate.py's venv) reads with
+    // pickle.loads(data, encoding='latin1'): `dtype shape values`.
+    let path = repo().join("tests/fixtures/py2/numpy_array_py2.p2.pkl");
+    let numpy = std::fs::read_to_string(path.with_extension("latin1.numpy")).unwrap();
+    let (_, values) = numpy.trim_end().split_once(") ").unwrap();
+    assert_eq!(values, "[1, 2, 233]");
+    // latin1 gives numpy a str, which it encodes back with latin1; bytes gives it the
+    // bytes; under ASCII show keeps the undecodable str as bytes.
+    for encoding in ["latin1", "bytes", "ASCII"] {
+        let output = picklegraph()
+            .args(["show", "--no-summary", "--encoding", encoding])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(output.status.code(), Some(0), "{encoding}");
+        assert_eq!(
+            text,
+            format!("ndarray(int32, (3,), C order, 12 B) {values}\n"),
+            "{encoding}"
+        );
+    }
+    // repr refuses it without an encoding, as pickle.loads does with numpy installed.
+    let output = picklegraph().arg("repr").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+}

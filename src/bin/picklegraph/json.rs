@@ -25,7 +25,7 @@ pub fn run(args: &JsonArgs) -> u8 {
     input::for_each_with(&args.files, false, |input, out| {
         let opened = contents::open(input);
         let mut code = EXIT_OK;
-        let load = picklegraph::LoadOptions::default();
+        let load = args.files.load_options(false);
         for entry in contents::pickles(&opened, &slices, &load) {
             let written = match &entry.result {
                 Ok(pickle) => json::write_json(pickle, Some(&input.name), &mut *out),

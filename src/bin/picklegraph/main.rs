@@ -79,6 +79,46 @@ pub struct Files {
     /// `pickle.loads(data, buffers=[…])` takes them (dis lists opcodes and needs none)
     #[arg(long = "buffer", value_name = "FILE")]
     pub buffers: Vec<String>,
+    /// How Python 2 8-bit strings decode, as `pickle.loads(encoding=…)`: ascii, latin1,
+    /// cp1252, utf-8 (and their Python aliases), or bytes to keep them as bytes
+    /// (scan reads them as latin1 whatever it says, so no choice hides a call; dis lists
+    /// opcodes and decodes nothing)
+    #[arg(long, value_name = "ENCODING", default_value = "ASCII", value_parser = parse_encoding)]
+    pub encoding: picklegraph::StringEncoding,
+    /// What decoding does with bytes the encoding cannot decode, as
+    /// `pickle.loads(errors=…)`: strict, ignore, replace, backslashreplace,
+    /// surrogateescape, surrogatepass. Under strict, repr refuses the pickle as CPython
+    /// does; show, json and stats show such a string as its bytes, marked
+    #[arg(long, value_name = "ERRORS", default_value = "strict", value_parser = parse_errors)]
+    pub errors: picklegraph::DecodeErrors,
+}
+
+impl Files {
+    /// Load options with the decoding asked for; under `strict`, an undecodable string
+    /// is refused as CPython refuses it when `refuse` is true, else kept as marked bytes.
+    pub fn load_options(&self, refuse: bool) -> picklegraph::LoadOptions {
+        let errors = match self.errors {
+            picklegraph::DecodeErrors::Strict if !refuse => picklegraph::DecodeErrors::KeepBytes,
+            errors => errors,
+        };
+        picklegraph::LoadOptions::default()
+            .with_string_encoding(self.encoding)
+            .with_string_errors(errors)
+    }
+}
+
+fn parse_encoding(name: &str) -> Result<picklegraph::StringEncoding, String> {
+    picklegraph::StringEncoding::from_name(name).ok_or_else(|| {
+        format!("picklegraph decodes ascii, latin1, cp1252 and utf-8, or keeps bytes, not {name:?}")
+    })
+}
+
+fn parse_errors(name: &str) -> Result<picklegraph::DecodeErrors, String> {
+    picklegraph::DecodeErrors::from_name(name).ok_or_else(|| {
+        "picklegraph knows the error handlers strict, ignore, replace, backslashreplace, \
+         surrogateescape and surrogatepass"
+            .to_string()
+    })
 }
 
 pub fn main() -> ExitCode {

@@ -98,7 +98,7 @@ pub fn run(args: &ShowArgs) -> u8 {
             let _ = writeln!(out, "# {line}");
         }
         let mut code = EXIT_OK;
-        let load = picklegraph::LoadOptions::default();
+        let load = args.files.load_options(false);
         for (index, entry) in contents::pickles(&opened, &slices, &load).enumerate() {
             if index > 0 {
                 let _ = writeln!(out);

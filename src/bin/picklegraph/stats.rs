@@ -37,7 +37,7 @@ pub fn run(args: &StatsArgs) -> u8 {
         if let (Some(description), false) = (opened.description(), args.json) {
             let _ = writeln!(out, "# {description}");
         }
-        let load = picklegraph::LoadOptions::default();
+        let load = args.files.load_options(false);
         let mut pickles = contents::pickles(&opened, &slices, &load);
         let mut index = 0;
         let mut code = EXIT_OK;

@@ -322,12 +322,15 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 self.text.push_str(&str_text(text, max));
                 return Piece::Text(Style::Str);
             }
-            Node::Bytes(bytes) if bytes.len() <= max => {
-                write_bytes_repr(&mut self.text, bytes);
-                return Piece::Text(Style::Str);
-            }
             Node::Bytes(bytes) => {
-                self.text.push_str(&super::leaf::bytes_text(bytes, max));
+                if bytes.len() <= max {
+                    write_bytes_repr(&mut self.text, bytes);
+                } else {
+                    self.text.push_str(&super::leaf::bytes_text(bytes, max));
+                }
+                if let Some(mark) = self.pickle.undecodable(id) {
+                    self.text.push_str(&super::leaf::undecoded_note(mark));
+                }
                 return Piece::Text(Style::Str);
             }
             Node::BigInt(value) => {

@@ -51,6 +51,20 @@ pub fn bytes_text(bytes: &[u8], max_bytes: usize) -> String {
     out
 }
 
+/// What `show` writes after the bytes of a Python 2 str its encoding could not decode
+/// (kept as bytes under [`DecodeErrors::KeepBytes`](crate::DecodeErrors::KeepBytes)).
+/// ```
+/// use picklegraph::{render::show::leaf::undecoded_note, UndecodedStr};
+/// let mark = UndecodedStr { encoding: "ascii", position: 3 };
+/// assert_eq!(undecoded_note(&mark), " (Python 2 str, not ascii at byte 3)");
+/// ```
+pub fn undecoded_note(mark: &crate::UndecodedStr) -> String {
+    format!(
+        " (Python 2 str, not {} at byte {})",
+        mark.encoding, mark.position
+    )
+}
+
 /// Python's repr of a big int, cut after `max_digits` digits with the count added.
 pub fn bigint_text(value: &BigInt, max_digits: usize) -> String {
     let text = bigint_repr(value);

@@ -208,7 +208,13 @@ impl<'p, 'a> Walker<'p, 'a> {
         let max = self.options.max_string;
         let (text, style) = match self.pickle.node(id) {
             Node::Str(text) => (str_text(&text, max), Style::Str),
-            Node::Bytes(bytes) => (bytes_text(bytes, max), Style::Str),
+            Node::Bytes(bytes) => {
+                let mut text = bytes_text(bytes, max);
+                if let Some(mark) = self.pickle.undecodable(id) {
+                    text.push_str(&super::leaf::undecoded_note(mark));
+                }
+                (text, Style::Str)
+            }
             Node::BigInt(value) => (bigint_text(value, max), Style::Number),
             Node::Tuple(items) if items.is_empty() => ("()".to_string(), Style::Plain),
             Node::FrozenSet(items) if items.is_empty() => ("frozenset()".to_string(), Style::Plain),

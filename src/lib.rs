@@ -18,8 +18,8 @@
 #![warn(missing_docs)]
 
 mod builtins;
-pub mod container;
 mod codec;
+pub mod container;
 pub mod error;
 pub mod graph;
 pub mod limits;

@@ -114,7 +114,7 @@ fn each_malformed_input_fails_with_offset_opcode_and_kind() {
             0,
             Some(Opcode::ShortBinString),
             ErrorKind::Undecodable8Bit {
-                encoding: "ASCII",
+                encoding: "ascii",
                 position: 0,
             },
         ),

@@ -26,7 +26,10 @@ pub fn run(args: &ReprArgs) -> u8 {
         let opened = contents::open(input);
         let mut code = EXIT_OK;
         // repr answers as pickle.loads would: without --buffer, NEXT_BUFFER is an error.
-        let load = args.files.load_options(true).with_placeholder_buffers(false);
+        let load = args
+            .files
+            .load_options(true)
+            .with_placeholder_buffers(false);
         for entry in contents::pickles(&opened, &slices, &load) {
             match &entry.result {
                 Ok(pickle) => {

@@ -385,8 +385,14 @@ fn python2_fixtures_are_never_refused_by_show_or_json() {
             let stdout = String::from_utf8(output.stdout).unwrap();
             assert_eq!(output.status.code(), Some(0), "{view} {}", path.display());
             if refused {
+                // Marked, or (show) read by a recognizer as what pickle.loads gives with
+                // encoding="bytes": a Python 2 datetime's state is its bytes.
+                let as_bytes = std::fs::read_to_string(path.with_extension("bytes.repr"))
+                    .is_ok_and(|repr| view == "show" && stdout.contains(repr.trim_end()));
                 assert!(
-                    stdout.contains("not ascii at byte") || stdout.contains("\"undecodable\""),
+                    stdout.contains("not ascii at byte")
+                        || stdout.contains("\"undecodable\"")
+                        || as_bytes,
                     "{view} {}: {stdout}",
                     path.display()
                 );

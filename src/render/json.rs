@@ -35,10 +35,38 @@ const MAX_SAFE_INT: u64 = 1 << 53;
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
 pub fn write_json(pickle: &Pickle<'_>, file: Option<&str>, out: impl Write) -> io::Result<()> {
+    write_json_with(pickle, &file_field(file), out)
+}
+
+/// The `"file"` field, when there is a file to name.
+fn file_field(file: Option<&str>) -> Vec<(&'static str, serde_json::Value)> {
+    file.map(|file| ("file", serde_json::Value::from(file)))
+        .into_iter()
+        .collect()
+}
+
+/// [`write_json`] with other fields after `"picklegraph"` (`"file"`, `"label"`,
+/// `"trailing"`), in the order given.
+///
+/// # Errors
+/// The first error writing to `out`.
+/// ```
+/// let pickle = picklegraph::load(b"N.")?;
+/// let mut out = Vec::new();
+/// let fields = [("label", serde_json::json!("data.pkl"))];
+/// picklegraph::render::json::write_json_with(&pickle, &fields, &mut out)?;
+/// assert!(String::from_utf8(out).unwrap().starts_with("{\"picklegraph\":1,\"label\":\"data.pkl\","));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_json_with(
+    pickle: &Pickle<'_>,
+    fields: &[(&str, serde_json::Value)],
+    out: impl Write,
+) -> io::Result<()> {
     let mut starts = vec![pickle.root()];
     starts.extend(pickle.effects().iter().map(|e| e.value));
     let mut writer = JsonWriter::new(pickle, &starts, out);
-    writer.head(file)?;
+    writer.head(fields)?;
     writer.raw("\"root\":")?;
     writer.value(pickle.root())?;
     writer.raw(",\n")?;
@@ -55,12 +83,24 @@ pub fn write_failure_json(
     file: Option<&str>,
     out: impl Write,
 ) -> io::Result<()> {
+    write_failure_json_with(failure, &file_field(file), out)
+}
+
+/// [`write_failure_json`] with other fields, as [`write_json_with`].
+///
+/// # Errors
+/// The first error writing to `out`.
+pub fn write_failure_json_with(
+    failure: &Failure<'_>,
+    fields: &[(&str, serde_json::Value)],
+    out: impl Write,
+) -> io::Result<()> {
     let pickle = &failure.partial;
     let mut starts = failure.stack.clone();
     starts.extend(failure.memo.iter().map(|&(_, v)| v));
     starts.extend(pickle.effects().iter().map(|e| e.value));
     let mut writer = JsonWriter::new(pickle, &starts, out);
-    writer.head(file)?;
+    writer.head(fields)?;
     let error = &failure.error;
     writer.raw(&format!(
         "\"error\":{{\"offset\":{},\"opcode\":",
@@ -159,11 +199,12 @@ impl<'p, 'a, W: Write> JsonWriter<'p, 'a, W> {
         self.raw(newline)
     }
 
-    fn head(&mut self, file: Option<&str>) -> io::Result<()> {
+    fn head(&mut self, fields: &[(&str, serde_json::Value)]) -> io::Result<()> {
         self.raw(&format!("{{\"picklegraph\":{FORMAT_VERSION},"))?;
-        if let Some(file) = file {
-            self.raw("\"file\":")?;
-            self.string(file)?;
+        for (name, value) in fields {
+            self.string(name)?;
+            self.raw(":")?;
+            serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)?;
             self.raw(",")?;
         }
         let (start, end) = self.pickle.span();

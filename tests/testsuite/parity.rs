@@ -431,3 +431,100 @@ fn a_numpy_array_pickled_by_python_2_shows_the_values_numpy_reads_in_every_encod
     let output = picklegraph().arg("repr").arg(&path).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn several_pickles_are_still_shown_pickle_by_pickle_and_json_is_one_document() {
+    let data = b"K\x01.K\x02.";
+    let (code, stdout, _) = run(&["repr"], data);
+    assert_eq!((code, stdout.as_str()), (0, "1\n2\n"));
+    let (code, stdout, _) = run(&["json"], data);
+    assert_eq!(code, 0);
+    // Exactly one document, which Python's json.load takes whole.
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["file"], "FILE");
+    assert_eq!(doc["format"], serde_json::Value::Null);
+    let roots: Vec<_> = doc["pickles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["root"].clone())
+        .collect();
+    assert_eq!(roots, [1, 2]);
+    let checked = Process::new("python3")
+        .args([
+            "-c",
+            "import json, sys; print(len(json.load(sys.stdin)['pickles']))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            std::io::Write::write_all(child.stdin.as_mut().unwrap(), stdout.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(String::from_utf8(checked.stdout).unwrap(), "2\n");
+    // One pickle keeps the pickle's own document, so `jq .root` still works.
+    let (code, stdout, _) = run(&["json"], b"K\x01.");
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (doc["file"].clone(), doc["root"].clone()),
+        ("FILE".into(), 1.into())
+    );
+    // A malformed second pickle is the last document of the file's, and fails the file.
+    let (code, stdout, _) = run(&["json"], b"K\x01.K\x02.K\x03");
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let pickles = doc["pickles"].as_array().unwrap();
+    assert_eq!(pickles.len(), 3);
+    assert_eq!(pickles[2]["error"]["offset"], 8);
+}
+
+#[test]
+fn json_of_a_legacy_checkpoint_is_one_document_with_its_five_pickles() {
+    let path = repo().join("tests/fixtures/torch/state_dict_legacy.pt");
+    let output = picklegraph().arg("json").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let docs: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(docs.len(), 1, "one document for one file");
+    let labels: Vec<_> = docs[0]["pickles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "magic number",
+            "protocol version",
+            "sys_info",
+            "saved object",
+            "storage keys"
+        ]
+    );
+    assert!(docs[0]["format"]
+        .as_str()
+        .unwrap()
+        .starts_with("PyTorch legacy checkpoint: 5 pickles"));
+    // Python's json.load reads the whole file's output as one document.
+    let checked = Process::new("python3")
+        .args([
+            "-c",
+            "import json, sys; print(len(json.load(sys.stdin)['pickles']))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            std::io::Write::write_all(child.stdin.as_mut().unwrap(), text.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(String::from_utf8(checked.stdout).unwrap(), "5\n");
+}

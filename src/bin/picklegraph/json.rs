@@ -1,11 +1,16 @@
-//! `picklegraph json`: the graph as JSON, one document per pickle (see docs/json.md).
+//! `picklegraph json`: the graph as JSON, one document per file (see docs/json.md): a
+//! file of one pickle is that pickle's document; a file of several (a stream, a legacy
+//! checkpoint, a zip's members) is a document that holds theirs in `"pickles"`.
+
+use std::io::Write;
 
 use clap::Args;
 use picklegraph::render::json;
-use picklegraph::Problem;
+use picklegraph::{Entry, Problem};
+use serde_json::Value as Json;
 
-use crate::{contents, input};
-use crate::{Files, EXIT_OK};
+use crate::input::{self, Input};
+use crate::{contents, Files, EXIT_OK};
 
 /// Arguments of `json`.
 #[derive(Debug, Args)]
@@ -24,23 +29,88 @@ pub fn run(args: &JsonArgs) -> u8 {
     let slices = buffers.slices();
     input::for_each_with(&args.files, false, |input, out| {
         let opened = contents::open(input);
-        let mut code = EXIT_OK;
         let load = args.files.load_options(false);
-        for entry in contents::pickles(&opened, &slices, &load) {
-            let written = match &entry.result {
-                Ok(pickle) => json::write_json(pickle, Some(&input.name), &mut *out),
-                Err(Problem::Malformed(failure)) => {
-                    json::write_failure_json(failure, Some(&input.name), &mut *out)
+        let mut entries = contents::pickles(&opened, &slices, &load);
+        let mut code = EXIT_OK;
+        // The entries that make a document; a part that could not be opened is only
+        // reported, as it has no graph to write.
+        let mut next = |code: &mut u8, out: &mut dyn Write| {
+            for entry in entries.by_ref() {
+                if let Err(problem @ Problem::Unopened(_)) = &entry.result {
+                    let reported =
+                        contents::report(&input.name, entry.label.as_deref(), problem, out);
+                    *code = input::worse(*code, reported);
+                    continue;
                 }
-                Err(Problem::Unopened(_)) => Ok(()),
+                return Some(entry);
+            }
+            None
+        };
+        let Some(first) = next(&mut code, out) else {
+            return code;
+        };
+        // A second pickle is loaded before the first is written, to know the shape.
+        let Some(second) = next(&mut code, out) else {
+            let fields = [("file", Json::from(input.name.as_str()))];
+            return input::worse(code, write_entry(input, first, &fields, out));
+        };
+        let head = format!(
+            "{{\"picklegraph\":{},\"file\":{},\"format\":{},\"pickles\":[\n",
+            json::FORMAT_VERSION,
+            Json::from(input.name.as_str()),
+            Json::from(opened.description())
+        );
+        if let Err(error) = out.write_all(head.as_bytes()) {
+            return input::write_failed(&input.name, &error);
+        }
+        let mut pending = Some(second);
+        let mut entry = first;
+        loop {
+            let fields: Vec<_> = entry
+                .label
+                .as_deref()
+                .map(|label| ("label", Json::from(label)))
+                .into_iter()
+                .collect();
+            code = input::worse(code, write_entry(input, entry, &fields, out));
+            entry = match pending.take() {
+                Some(entry) => entry,
+                None => match next(&mut code, out) {
+                    Some(entry) => entry,
+                    None => break,
+                },
             };
-            if let Err(error) = written {
+            if let Err(error) = write!(out, ",") {
                 return input::write_failed(&input.name, &error);
             }
-            if let Err(problem) = &entry.result {
-                code = contents::report(&input.name, entry.label.as_deref(), problem, out);
-            }
+        }
+        if let Err(error) = writeln!(out, "]}}") {
+            return input::write_failed(&input.name, &error);
         }
         code
     })
+}
+
+/// Writes one pickle's document (or its failure's), with `fields` after the version,
+/// and reports a failure on stderr.
+fn write_entry(
+    input: &Input,
+    entry: Entry<'_>,
+    fields: &[(&str, Json)],
+    out: &mut dyn Write,
+) -> u8 {
+    let written = match &entry.result {
+        Ok(pickle) => json::write_json_with(pickle, fields, &mut *out),
+        Err(Problem::Malformed(failure)) => {
+            json::write_failure_json_with(failure, fields, &mut *out)
+        }
+        Err(Problem::Unopened(_)) => Ok(()),
+    };
+    if let Err(error) = written {
+        return input::write_failed(&input.name, &error);
+    }
+    match &entry.result {
+        Ok(_) => EXIT_OK,
+        Err(problem) => contents::report(&input.name, entry.label.as_deref(), problem, out),
+    }
 }

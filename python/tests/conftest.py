@@ -14,7 +14,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 def fixture_files(*suffixes):
     """Every committed fixture with one of these suffixes, sorted, outside the venv."""
     files = [p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix in suffixes
-             and ".venv" not in p.parts]
+             and not any(part.startswith(".venv") for part in p.parts)]
     return sorted(files)
 
 

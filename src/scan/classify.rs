@@ -265,18 +265,7 @@ impl Scanner<'_, '_> {
                 ),
             };
         };
-        let key = (module.to_string(), name.to_string());
-        let (class, reason) = self
-            .names
-            .entry(key)
-            .or_insert_with(|| classify_global(module, name))
-            .clone();
-        let (m, n) = crate::graph::compat::python3_name(module, name);
-        Named {
-            name: Some(format!("{m}.{n}")),
-            class,
-            reason,
-        }
+        self.named_path(module, name)
     }
 
     fn type_label(&self, value: Value) -> String {

@@ -3,7 +3,7 @@
 //! zip) and scans every pickle in it, as the `scan` command does.
 
 use super::report::{FileScan, PickleScan};
-use super::{scan, Mode};
+use super::Mode;
 use crate::container::{OpenError, Opened, Problem};
 use crate::error::{Error, ErrorKind};
 use crate::LoadOptions;
@@ -35,24 +35,11 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
     {
         let label = entry.label;
         pickles.push(match entry.result {
-            Ok(pickle) => PickleScan {
-                index,
-                label,
-                start: pickle.span().0,
-                end: pickle.span().1,
-                protocol: pickle.protocol(),
-                findings: scan(&pickle),
-                error: None,
-            },
-            Err(Problem::Malformed(failure)) => PickleScan {
-                index,
-                label,
-                start: failure.partial.span().0,
-                end: failure.error.offset() as usize,
-                protocol: failure.partial.protocol(),
-                findings: scan(&failure.partial),
-                error: Some(failure.error),
-            },
+            Ok(pickle) => PickleScan::of_pickle(index, label, &pickle),
+            Err(Problem::Malformed(failure)) => {
+                let end = failure.error.offset() as usize;
+                PickleScan::of_failure(index, label, *failure, end)
+            }
             Err(Problem::Unopened(error)) => {
                 not_a_pickle |= matches!(error, OpenError::NotAPickle(_));
                 PickleScan {

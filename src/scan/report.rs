@@ -31,6 +31,43 @@ pub struct PickleScan {
     pub error: Option<Error>,
 }
 
+impl PickleScan {
+    /// The scan of a pickle that loaded whole.
+    pub(crate) fn of_pickle(
+        index: usize,
+        label: Option<String>,
+        pickle: &Pickle<'_>,
+    ) -> PickleScan {
+        PickleScan {
+            index,
+            label,
+            start: pickle.span().0,
+            end: pickle.span().1,
+            protocol: pickle.protocol(),
+            findings: scan(pickle),
+            error: None,
+        }
+    }
+
+    /// The scan of what a malformed pickle had rebuilt, ending at `end`.
+    pub(crate) fn of_failure(
+        index: usize,
+        label: Option<String>,
+        failure: Failure<'_>,
+        end: usize,
+    ) -> PickleScan {
+        PickleScan {
+            index,
+            label,
+            start: failure.partial.span().0,
+            end,
+            protocol: failure.partial.protocol(),
+            findings: scan(&failure.partial),
+            error: Some(failure.error),
+        }
+    }
+}
+
 /// What a file's scan concludes, from worst to best.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -171,24 +208,11 @@ impl FileScan {
         let mut pickles = Vec::new();
         for (index, (label, result)) in loads.into_iter().enumerate() {
             let scanned = match result {
-                Ok(pickle) => PickleScan {
-                    index,
-                    label,
-                    start: pickle.span().0,
-                    end: pickle.span().1,
-                    protocol: pickle.protocol(),
-                    findings: scan(&pickle),
-                    error: None,
-                },
-                Err(failure) => PickleScan {
-                    index,
-                    label,
-                    start: failure.partial.span().0,
-                    end: failure.partial.span().1,
-                    protocol: failure.partial.protocol(),
-                    findings: scan(&failure.partial),
-                    error: Some(failure.error),
-                },
+                Ok(pickle) => PickleScan::of_pickle(index, label, &pickle),
+                Err(failure) => {
+                    let end = failure.partial.span().1;
+                    PickleScan::of_failure(index, label, *failure, end)
+                }
             };
             let failed = scanned.error.is_some();
             pickles.push(scanned);

@@ -36,6 +36,7 @@ pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
 #[derive(Debug, Clone)]
 struct Named {
     name: Option<String>,
+    module: Option<String>,
     class: Class,
     reason: String,
 }
@@ -126,6 +127,7 @@ impl Scanner<'_, '_> {
         let (m, n) = crate::graph::compat::python3_name(module, name);
         Named {
             name: Some(format!("{m}.{n}")),
+            module: Some(m.to_string()),
             class,
             reason,
         }
@@ -139,6 +141,8 @@ impl Scanner<'_, '_> {
             kind,
             class: named.class,
             name: named.name,
+            module: named.module,
+            spelled: None,
             text: escape_nonprintable(&text).into_owned(),
             reason: escape_nonprintable(&named.reason).into_owned(),
         });
@@ -182,6 +186,7 @@ impl Scanner<'_, '_> {
             InertKind::Extension { code } => {
                 let named = Named {
                     name: None,
+                    module: None,
                     class: Class::Unknown,
                     reason: "resolves to whatever global the loading process registered with copyreg.add_extension".to_string(),
                 };
@@ -205,6 +210,15 @@ impl Scanner<'_, '_> {
         }
         let text = self.describer.callee(Value::Node(id));
         self.push(inert, FindingKind::Global, named, text.clone());
+        if let InertKind::Global { module, name, .. } = inert.kind {
+            if let (Some(module), Some(name)) =
+                (self.pickle.as_str(module), self.pickle.as_str(name))
+            {
+                if let Some(finding) = self.findings.last_mut() {
+                    finding.spelled = Some((module.to_string(), name.to_string()));
+                }
+            }
+        }
         for mutation in &inert.mutations {
             let (named, mutation_text) = self.global_mutation(&text, mutation);
             self.push(inert, FindingKind::GlobalMutation, named, mutation_text);
@@ -232,6 +246,7 @@ impl Scanner<'_, '_> {
         };
         let named = Named {
             name: None,
+            module: None,
             class: Class::Dangerous,
             reason,
         };
@@ -256,6 +271,7 @@ impl Scanner<'_, '_> {
         else {
             return Named {
                 name: None,
+                module: None,
                 class: Class::Dangerous,
                 reason: format!(
                     "{} operands are not plain strs (module: {}, name: {}): the name is computed while loading, to hide it",
@@ -287,6 +303,7 @@ impl Scanner<'_, '_> {
         let Some(Node::Inert(inert)) = self.pickle.get(func) else {
             return Named {
                 name: None,
+                module: None,
                 class: Class::Dangerous,
                 reason: format!(
                     "calls {}, which is not callable: only an attack pushes it",
@@ -318,11 +335,13 @@ impl Scanner<'_, '_> {
             InertKind::Global { .. } => self.call_of_global(func, args),
             InertKind::Extension { code } => Named {
                 name: None,
+                module: None,
                 class: Class::Unknown,
                 reason: format!("calls the global registered as copyreg extension code {code}, whatever it is"),
             },
             _ => Named {
                 name: None,
+                module: None,
                 class: Class::Dangerous,
                 reason: format!(
                     "calls {}: the callable is computed while loading, not a named global, so what runs cannot be known without running it",
@@ -379,6 +398,7 @@ impl Scanner<'_, '_> {
         if self.torch_module_record(pid).is_some() {
             return Named {
                 name: None,
+                module: None,
                 class: Class::Safe,
                 reason: "a torch legacy module record: torch.load resolves it to its class, a global judged on its own".to_string(),
             };
@@ -392,12 +412,14 @@ impl Scanner<'_, '_> {
         if is_torch_storage {
             return Named {
                 name: None,
+                module: None,
                 class: Class::Safe,
                 reason: "a torch storage of the same archive".to_string(),
             };
         }
         Named {
             name: None,
+            module: None,
             class: Class::Unknown,
             reason: "resolved by the loading application's persistent_load, whatever it does"
                 .to_string(),

@@ -2,6 +2,7 @@
 //! with [`crate::open`] (a checkpoint, a joblib file, an `.npy`, a compressed stream, any
 //! zip) and scans every pickle in it, as the `scan` command does.
 
+use super::policy::Policy;
 use super::report::{FileScan, PickleScan};
 use super::Mode;
 use crate::container::{OpenError, Opened, Problem};
@@ -64,6 +65,7 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
         },
         other_readings: Vec::new(),
         notes: opened.notes(),
+        policy: Policy::new(),
     };
     if opened.description().is_none() && !not_a_pickle {
         // A plain stream of pickles: CPython's unpicklers read it too. Bytes that are not

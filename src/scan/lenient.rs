@@ -107,6 +107,8 @@ impl Lister<'_> {
             kind,
             class,
             name: Some(dotted.clone()),
+            module: Some(m.to_string()),
+            spelled: (kind == FindingKind::Global).then(|| (module.to_string(), name.to_string())),
             text: escape_nonprintable(&text).into_owned(),
             reason: escape_nonprintable(&reason).into_owned(),
         });
@@ -127,6 +129,8 @@ impl Lister<'_> {
             kind,
             class: Class::Unknown,
             name: None,
+            module: None,
+            spelled: None,
             text,
             reason: reason.to_string(),
         });

@@ -26,13 +26,17 @@ mod describe;
 mod file;
 mod lenient;
 pub mod names;
+pub mod policy;
 pub mod readings;
 pub mod report;
+pub mod text;
 mod union;
 
 pub use classify::scan;
 pub use file::{scan_file, scan_opened};
+pub use policy::Policy;
 pub use report::{Counts, FileScan, PickleScan, Verdict};
+pub use text::{Detail, Suggestion};
 pub use union::OtherReading;
 
 /// How dangerous a finding is; ordered from harmless to dangerous.
@@ -130,6 +134,13 @@ pub struct Finding {
     /// The dotted name of the global involved, when it is a named global
     /// (`os.system`; Python 2 spellings mapped as Python 3 maps them).
     pub name: Option<String>,
+    /// The module of that global, mapped as `name` is (`os` for `posix.system` read as
+    /// `os.system`): what a policy's `module.*` line matches.
+    pub module: Option<String>,
+    /// For a global looked up by `GLOBAL`, `STACK_GLOBAL` or `INST`, its module and name
+    /// exactly as the pickle spells them (`__builtin__`, `set`): torch's weights-only
+    /// unpickler maps Python 2 names with tables of its own.
+    pub spelled: Option<(String, String)>,
     /// The global, call or instance as Python would spell it, arguments shortened:
     /// `os.system('curl … | sh')`.
     pub text: String,

@@ -1,9 +1,8 @@
 //! The scan of a whole file: every pickle in it, what each names and calls, and the
 //! verdict, as text for people and JSON for tools.
 
-use std::io::Write;
-
 use super::names::harmless_to_import;
+use super::policy::{Action, Policy, Rule};
 use super::union::{other_readings, OtherReading};
 use super::{scan, Class, Finding, FindingKind, Mode};
 use crate::error::{Error, ErrorKind};
@@ -109,6 +108,8 @@ pub struct FileScan {
     pub other_readings: Vec<OtherReading>,
     /// What reading the file noticed and tolerated (see [`crate::Opened::notes`]).
     pub notes: Vec<String>,
+    /// The user's policy, on top of the built-in lists (see [`FileScan::with_policy`]).
+    pub policy: Policy,
 }
 
 /// How many findings of each class a scan holds.
@@ -241,6 +242,7 @@ impl FileScan {
             },
             other_readings: Vec::new(),
             notes: Vec::new(),
+            policy: Policy::new(),
         }
     }
 
@@ -255,9 +257,27 @@ impl FileScan {
         self
     }
 
-    /// What a finding makes of the file in this scan's mode: `Dangerous`, `NotAllowed`,
-    /// or `None` when it passes.
+    /// The same scan judged with a user's policy on top of the built-in lists.
+    pub fn with_policy(mut self, policy: Policy) -> FileScan {
+        self.policy = policy;
+        self
+    }
+
+    /// The policy line that decides a finding, if one does ([`Policy::rule_for`]).
+    pub fn rule_for(&self, finding: &Finding) -> Option<&Rule> {
+        self.policy.rule_for(finding)
+    }
+
+    /// What a finding makes of the file in this scan's mode and policy: `Dangerous`,
+    /// `NotAllowed`, or `None` when it passes. A policy line that matches decides: `deny`
+    /// is dangerous, `allow` passes.
     pub fn judge(&self, finding: &Finding) -> Option<Verdict> {
+        if let Some(rule) = self.policy.rule_for(finding) {
+            return match rule.action {
+                Action::Deny => Some(Verdict::Dangerous),
+                Action::Allow => None,
+            };
+        }
         match (finding.class, self.mode) {
             (Class::Dangerous, _) => Some(Verdict::Dangerous),
             (Class::Safe, _) | (Class::Unknown, Mode::DenyOnly) => None,
@@ -298,100 +318,6 @@ impl FileScan {
         }
     }
 
-    /// Writes the scan for people: each finding with its class, offset and text, the
-    /// reason for every one that is not safe, each load error, and the verdict.
-    ///
-    /// # Errors
-    /// What writing to `out` returns.
-    pub fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        if let Some(description) = &self.description {
-            writeln!(out, "# {description}")?;
-        }
-        for note in &self.notes {
-            writeln!(out, "# note: {note}")?;
-        }
-        for pickle in &self.pickles {
-            if let Some(label) = &pickle.label {
-                writeln!(out, "# {label}")?;
-            }
-            if let Some(ErrorKind::Unopened(why)) = pickle.error.as_ref().map(Error::kind) {
-                writeln!(out, "part {} not read: {why}", pickle.index)?;
-                writeln!(
-                    out,
-                    "  {:<9}  why: what it holds was not read, so the file is not clean",
-                    ""
-                )?;
-                continue;
-            }
-            let counts = Counts::of(&pickle.findings);
-            writeln!(
-                out,
-                "pickle {} at bytes {}..{} (protocol {}): {} dangerous, {} unknown, {} safe",
-                pickle.index,
-                pickle.start,
-                pickle.end,
-                pickle.protocol,
-                counts.dangerous,
-                counts.unknown,
-                counts.safe
-            )?;
-            for finding in &pickle.findings {
-                write_finding(out, finding, self.judge(finding))?;
-            }
-            if let Some(error) = &pickle.error {
-                writeln!(out, "  malformed  {error}")?;
-                writeln!(out, "  {:<9}  why: {}", "", why_malformed(error))?;
-            }
-        }
-        for other in &self.other_readings {
-            if other.divergences.is_empty() {
-                writeln!(
-                    out,
-                    "# {}, read by name only past the load error; the scan reports the union:",
-                    other.unpickler.name()
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "# {} reads these bytes otherwise than picklegraph; the scan reports the union:",
-                    other.unpickler.name()
-                )?;
-            }
-            for divergence in &other.divergences {
-                writeln!(out, "  offset {}: {}", divergence.offset, divergence.what)?;
-            }
-            for finding in &other.findings {
-                write_finding(out, finding, self.judge(finding))?;
-            }
-        }
-        writeln!(out, "{}", self.summary())
-    }
-
-    /// The last line of the text output.
-    fn summary(&self) -> String {
-        let counts = self.counts();
-        let pickles = self.pickles.len();
-        let plural = if pickles == 1 { "" } else { "s" };
-        let tally = format!(
-            "{} dangerous, {} unknown, {} safe in {pickles} pickle{plural}",
-            counts.dangerous, counts.unknown, counts.safe
-        );
-        match self.verdict() {
-            Verdict::Dangerous => format!("verdict: dangerous, do not load this file: {tally}"),
-            Verdict::NotAllowed => {
-                let refused = self
-                    .findings()
-                    .filter(|f| self.judge(f) == Some(Verdict::NotAllowed))
-                    .count();
-                format!("verdict: not on the allow list ({refused} finding{} not on it; --deny-only judges by the deny list alone): {tally}", if refused == 1 { "" } else { "s" })
-            }
-            Verdict::Malformed => {
-                format!("verdict: malformed, nothing dangerous before the error: {tally}")
-            }
-            Verdict::Clean => format!("verdict: nothing dangerous: {tally}"),
-        }
-    }
-
     /// The scan as JSON: `{verdict, strict, format, counts, pickles: [{index, label, start, end,
     /// protocol, error, findings: [{offset, kind, class, name, text, reason}]}]}`.
     /// ```
@@ -417,7 +343,7 @@ impl FileScan {
                         "opcode": e.opcode().map(|op| op.name()),
                         "message": e.kind().to_string(),
                     })),
-                    "findings": pickle.findings.iter().map(finding_json).collect::<Vec<_>>(),
+                    "findings": pickle.findings.iter().map(|f| self.finding_json(f)).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -428,6 +354,16 @@ impl FileScan {
             "format": self.description,
             "notes": self.notes,
             "counts": {"dangerous": counts.dangerous, "unknown": counts.unknown, "safe": counts.safe},
+            "policy": self.policy.rules().iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "groups": self.groups_json(),
+            "suggested_policy": (self.verdict() == Verdict::NotAllowed).then(|| {
+                let suggestion = self.suggestion();
+                serde_json::json!({
+                    "allow_names": suggestion.names,
+                    "allow_modules": suggestion.modules.iter().map(|m| format!("{m}.*")).collect::<Vec<_>>(),
+                    "unnamed": suggestion.unnamed,
+                })
+            }),
             "pickles": pickles,
             "other_readings": self.other_readings.iter().map(|other| serde_json::json!({
                 "unpickler": other.unpickler.name(),
@@ -435,57 +371,22 @@ impl FileScan {
                     "offset": d.offset,
                     "what": d.what,
                 })).collect::<Vec<_>>(),
-                "findings": other.findings.iter().map(finding_json).collect::<Vec<_>>(),
+                "findings": other.findings.iter().map(|f| self.finding_json(f)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })
     }
-}
 
-/// Why a load error makes the file malformed, for the text report.
-fn why_malformed(error: &Error) -> &'static str {
-    match error.kind() {
-        // Both of CPython's unpicklers check the operands before they import anything.
-        ErrorKind::BadOperand {
-            operation: "STACK_GLOBAL",
-            ..
-        } => "CPython's unpicklers refuse this STACK_GLOBAL before importing anything, so nothing was imported; what follows was not read, so the file is not clean",
-        _ => "loading stops here; what follows was not read, so the file is not clean",
+    fn finding_json(&self, finding: &Finding) -> serde_json::Value {
+        serde_json::json!({
+            "offset": finding.offset,
+            "kind": finding.kind.name(),
+            "class": finding.class.name(),
+            "name": finding.name,
+            "module": finding.module,
+            "text": finding.text,
+            "reason": finding.reason,
+            "judged": self.judge(finding).map(Verdict::name),
+            "policy": self.rule_for(finding).map(ToString::to_string),
+        })
     }
-}
-
-fn write_finding(
-    out: &mut dyn Write,
-    finding: &Finding,
-    judged: Option<Verdict>,
-) -> std::io::Result<()> {
-    let label = match judged {
-        Some(Verdict::NotAllowed) => "not-allowed",
-        _ => finding.class.name(),
-    };
-    writeln!(
-        out,
-        "  {label:<9}  offset {}: {}",
-        finding.offset, finding.text
-    )?;
-    match judged {
-        Some(Verdict::NotAllowed) => writeln!(
-            out,
-            "  {:<9}  why: not on the allow list; {}",
-            "", finding.reason
-        )?,
-        _ if finding.class != Class::Safe => writeln!(out, "  {:<9}  why: {}", "", finding.reason)?,
-        _ => {}
-    }
-    Ok(())
-}
-
-fn finding_json(finding: &Finding) -> serde_json::Value {
-    serde_json::json!({
-        "offset": finding.offset,
-        "kind": finding.kind.name(),
-        "class": finding.class.name(),
-        "name": finding.name,
-        "text": finding.text,
-        "reason": finding.reason,
-    })
 }

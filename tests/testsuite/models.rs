@@ -685,9 +685,10 @@ fn a_numpy_scalar_of_a_zero_size_dtype_reads_as_unknown() {
     assert_eq!(scalar.to_string(), "numpy.int0(…)");
 }
 
-/// `picklegraph scan` over every file of a fixture group, as one text.
+/// `picklegraph scan --verbose` (every finding) over every file of a fixture group, as
+/// one text.
 fn scan_group(group: &str, suffix: &str) -> String {
-    command_over_group(&["scan"], group, suffix)
+    command_over_group(&["scan", "--verbose"], group, suffix)
 }
 
 /// The labels of the five pickles of a legacy checkpoint, in file order.

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use picklegraph::scan::{scan, Class, FileScan, FindingKind, Mode, Verdict};
+use picklegraph::scan::{scan, Class, Detail, FileScan, FindingKind, Mode, Verdict};
 use picklegraph::{load_with, LoadOptions};
 
 use crate::common;
@@ -60,8 +60,11 @@ fn the_classic_os_system_reduce_is_listed_with_offsets_and_reasons() {
     );
     let scan = FileScan::of(stream, &LoadOptions::scanning(), false);
     let mut text = Vec::new();
-    scan.write_text(&mut text).unwrap();
+    scan.write_text_with(&mut text, Detail::Verbose).unwrap();
     insta::assert_snapshot!(String::from_utf8(text).unwrap());
+    let mut grouped = Vec::new();
+    scan.write_text(&mut grouped).unwrap();
+    insta::assert_snapshot!("os_system_grouped", String::from_utf8(grouped).unwrap());
 }
 
 #[test]
@@ -899,5 +902,7 @@ fn the_command_reads_standard_input() {
         .write_stdin(b"cos\nsystem\n.".as_slice())
         .assert()
         .code(3)
-        .stdout(predicates::str::contains("dangerous  offset 0: os.system"));
+        .stdout(predicates::str::contains(
+            "dangerous    offset 0: os.system",
+        ));
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::Args;
-use picklegraph::scan::{FileScan, Mode, Verdict};
+use picklegraph::scan::{Detail, FileScan, Mode, Policy, Verdict};
 
 use crate::{contents, input};
 use crate::{Files, EXIT_DANGEROUS, EXIT_MALFORMED, EXIT_NOT_ALLOWED, EXIT_OK, EXIT_USAGE};
@@ -24,6 +24,20 @@ pub struct ScanArgs {
     /// Judge by the deny list alone: only known-bad names fail, unknown calls pass.
     #[arg(long)]
     deny_only: bool,
+    /// Let a name through (`mypkg.Model`), or a module and its submodules (`mypkg.*`);
+    /// repeatable. A module never lets through a name the deny list calls dangerous.
+    #[arg(long, value_name = "NAME")]
+    allow: Vec<String>,
+    /// Refuse a name or a module (`mypkg.*`) as dangerous; repeatable.
+    #[arg(long, value_name = "NAME")]
+    deny: Vec<String>,
+    /// A TOML policy file: `allow = ["mypkg.Model", "mypkg.layers.*"]`, `deny = [...]`.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<std::path::PathBuf>,
+    /// List every finding, safe ones included (by default only what is not safe, grouped
+    /// by name).
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 impl ScanArgs {
@@ -38,8 +52,43 @@ impl ScanArgs {
     }
 }
 
+/// The policy of `--policy`, `--allow` and `--deny`, or the usage error to print.
+fn policy(args: &ScanArgs) -> Result<Policy, String> {
+    let mut policy = match &args.policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| format!("{}: {err}", path.display()))?;
+            Policy::from_toml(&text).map_err(|err| format!("{}: {err}", path.display()))?
+        }
+        None => Policy::new(),
+    };
+    for name in &args.allow {
+        policy
+            .allow(name)
+            .map_err(|err| format!("--allow {name}: {err}"))?;
+    }
+    for name in &args.deny {
+        policy
+            .deny(name)
+            .map_err(|err| format!("--deny {name}: {err}"))?;
+    }
+    Ok(policy)
+}
+
 /// Runs `scan`.
 pub fn run(args: &ScanArgs) -> u8 {
+    let policy = match policy(args) {
+        Ok(policy) => policy,
+        Err(message) => {
+            eprintln!("picklegraph: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let detail = if args.verbose {
+        Detail::Verbose
+    } else {
+        Detail::Grouped
+    };
     let buffers = match contents::Buffers::read(&args.files) {
         Ok(buffers) => buffers,
         Err(code) => return code,
@@ -47,10 +96,10 @@ pub fn run(args: &ScanArgs) -> u8 {
     if !args.json {
         return input::for_each(&args.files, |input, out| {
             let scan = match scan_input(input, &buffers, args.mode(), out) {
-                Ok(scan) => scan,
+                Ok(scan) => scan.with_policy(policy.clone()),
                 Err(code) => return code,
             };
-            let _ = scan.write_text(out);
+            let _ = scan.write_text_with(out, detail);
             exit_code(scan.verdict())
         });
     }
@@ -66,6 +115,7 @@ pub fn run(args: &ScanArgs) -> u8 {
         let code = match input::open(path) {
             Ok(input) => match scan_input(&input, &buffers, args.mode(), &mut out) {
                 Ok(scan) => {
+                    let scan = scan.with_policy(policy.clone());
                     let mut json = scan.to_json();
                     json["file"] = serde_json::Value::String(input.name.clone());
                     let _ = serde_json::to_writer_pretty(&mut out, &json);

@@ -77,10 +77,10 @@ impl FileScan {
     /// let mut grouped = Vec::new();
     /// scan.write_text_with(&mut grouped, Detail::Grouped).unwrap();
     /// let grouped = String::from_utf8(grouped).unwrap();
-    /// assert!(grouped.contains("  dangerous    2× os.system, offsets 0, 11: os.system('ls')\n"));
+    /// assert!(grouped.contains("  dangerous    2× os.system, offsets 0, 19: os.system('ls')\n"));
     /// let mut verbose = Vec::new();
     /// scan.write_text_with(&mut verbose, Detail::Verbose).unwrap();
-    /// assert!(String::from_utf8(verbose).unwrap().contains("  dangerous  offset 11: os.system('ls')\n"));
+    /// assert!(String::from_utf8(verbose).unwrap().contains("  dangerous  offset 19: os.system('ls')\n"));
     /// ```
     ///
     /// # Errors

@@ -21,8 +21,12 @@ pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
         names: HashMap::new(),
         findings: Vec::new(),
         constant_getattrs: HashSet::new(),
+        nested_loads: HashSet::new(),
+        nested_judged: HashMap::new(),
+        nested_calls: HashMap::new(),
     };
     scanner.find_constant_getattrs();
+    scanner.find_nested_loads();
     for (index, node) in pickle.nodes().enumerate() {
         if let Node::Inert(inert) = node {
             scanner.inert(NodeId::from_index(index), inert);
@@ -52,6 +56,15 @@ struct Scanner<'p, 'a> {
     /// constant attribute name: `getattr(zoneinfo.ZoneInfo, '_unpickle')`, an enum member
     /// `getattr(Color, 'RED')`. Such a call is the attribute's lookup, judged by its name.
     constant_getattrs: HashSet<NodeId>,
+    /// `torch.storage._load_from_bytes` globals whose every use is a call with one
+    /// constant bytes argument: each call is judged by the nested pickle it loads
+    /// ([`super::nested`]), and the reference itself is then harmless.
+    nested_loads: HashSet<NodeId>,
+    /// The judgement of each nested load, by the call's arguments: the reference is
+    /// judged as the worst of its calls, so each nested scan is cached.
+    nested_judged: HashMap<NodeId, (Class, String)>,
+    /// The arguments of every constant call of each `_load_from_bytes` global.
+    nested_calls: HashMap<NodeId, Vec<Value>>,
 }
 
 impl Scanner<'_, '_> {
@@ -86,6 +99,73 @@ impl Scanner<'_, '_> {
             }
         }
         self.constant_getattrs.retain(|id| !other_use.contains(id));
+    }
+
+    /// The `torch.storage._load_from_bytes` globals whose every use in the arena is a
+    /// call with one constant bytes argument ([`Scanner::nested_bytes`]).
+    fn find_nested_loads(&mut self) {
+        let pickle = self.pickle;
+        let mut other_use = HashSet::new();
+        for node in pickle.nodes() {
+            let mut child_index = 0;
+            while let Some(child) = node.child(child_index) {
+                child_index += 1;
+                let Some(id) = child.node() else { continue };
+                if pickle.global_name(child) != Some(("torch.storage", "_load_from_bytes")) {
+                    continue;
+                }
+                let constant = match &node {
+                    Node::Inert(Inert {
+                        kind: InertKind::Call { func, args },
+                        ..
+                    }) => *func == child && self.constant_bytes(*args).is_some(),
+                    _ => false,
+                };
+                if constant {
+                    self.nested_loads.insert(id);
+                    if let Node::Inert(Inert {
+                        kind: InertKind::Call { args, .. },
+                        ..
+                    }) = &node
+                    {
+                        self.nested_calls.entry(id).or_default().push(*args);
+                    }
+                } else {
+                    other_use.insert(id);
+                }
+            }
+        }
+        self.nested_loads.retain(|id| !other_use.contains(id));
+    }
+
+    /// The bytes of `args` when it is a tuple of one bytes constant.
+    fn constant_bytes(&self, args: Value) -> Option<&[u8]> {
+        let Some(Node::Tuple(items)) = self.pickle.get(args) else {
+            return None;
+        };
+        let mut items = items.iter();
+        let (Some(bytes), None) = (items.next(), items.next()) else {
+            return None;
+        };
+        match self.pickle.get(bytes)? {
+            Node::Bytes(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// A call of a constant-use `torch.storage._load_from_bytes`, judged by the nested
+    /// pickle its bytes hold.
+    fn nested_load(&mut self, func: Value, args: Value) -> Option<(Class, String)> {
+        if !self.nested_loads.contains(&func.node()?) {
+            return None;
+        }
+        let key = args.node()?;
+        if let Some(judged) = self.nested_judged.get(&key) {
+            return Some(judged.clone());
+        }
+        let judged = super::nested::judge(self.constant_bytes(args)?);
+        self.nested_judged.insert(key, judged.clone());
+        Some(judged)
     }
 
     /// `(module, "Class.attribute")` when `args` is `(a named global, a constant str)`
@@ -163,7 +243,17 @@ impl Scanner<'_, '_> {
                     self.push(inert, FindingKind::Global, Named { reason, ..named }, text);
                     return;
                 }
-                let named = self.callee(*func, Some(*args));
+                let named = match self.nested_load(*func, *args) {
+                    Some((class, reason)) => {
+                        let name = self.named(*func).name;
+                        Named {
+                            name,
+                            class,
+                            reason,
+                        }
+                    }
+                    None => self.callee(*func, Some(*args)),
+                };
                 let text = self.describer.call(*func, *args);
                 self.push(inert, FindingKind::Call, named, text);
             }
@@ -207,6 +297,21 @@ impl Scanner<'_, '_> {
         if self.constant_getattrs.contains(&id) {
             named.class = Class::Safe;
             named.reason = "getattr, used only to look up a constant attribute of a named global: each lookup is judged by the attribute's name".to_string();
+        }
+        if self.nested_loads.contains(&id) {
+            let calls = self.nested_calls.get(&id).cloned().unwrap_or_default();
+            let worst = calls
+                .iter()
+                .filter_map(|args| self.nested_load(Value::Node(id), *args))
+                .map(|(class, _)| class)
+                .max()
+                .unwrap_or(Class::Safe);
+            named.class = worst;
+            named.reason = format!(
+                "torch.load of bytes, used only on nested pickles given as constant bytes, so it is judged by what they hold: the worst of its {} calls is {}",
+                calls.len(),
+                worst.name()
+            );
         }
         let text = self.describer.callee(Value::Node(id));
         self.push(inert, FindingKind::Global, named, text.clone());

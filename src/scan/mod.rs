@@ -27,6 +27,7 @@ mod file;
 mod lenient;
 pub mod names;
 pub mod policy;
+mod nested;
 pub mod readings;
 pub mod report;
 pub mod text;

@@ -20,6 +20,7 @@ mod scan;
 mod scan_policy;
 mod show;
 mod soundness;
+mod soundness_check;
 mod stats;
 mod values;
 mod zoo;

@@ -906,3 +906,60 @@ fn the_command_reads_standard_input() {
             "dangerous    offset 0: os.system",
         ));
 }
+
+/// `torch.storage._load_from_bytes(payload)`, as `pickle.dumps` of a tensor writes it.
+fn load_from_bytes(payload: &[u8]) -> Vec<u8> {
+    let mut length = (payload.len() as u32).to_le_bytes().to_vec();
+    length.insert(0, b'B'); // BINBYTES
+    cat(&[
+        b"\x80\x04",
+        &s("torch.storage"),
+        &s("_load_from_bytes"),
+        b"\x93",
+        &length,
+        payload,
+        b"\x85R.",
+    ])
+}
+
+#[test]
+fn a_nested_pickle_in_bytes_is_judged_by_what_it_holds() {
+    // Plain data inside: the load and its reference are safe, the file passes.
+    let clean = load_from_bytes(b"\x80\x02]q\x00(K\x01K\x02e.");
+    assert_eq!(verdict(&clean), Verdict::Clean, "{:#?}", findings(&clean));
+    assert!(findings(&clean).iter().all(|f| f.1 == Class::Safe));
+    // A legacy torch checkpoint inside (five pickles), as torch writes a storage.
+    let legacy =
+        std::fs::read(common::repo().join("tests/fixtures/torch/state_dict_legacy.pt")).unwrap();
+    assert_eq!(verdict(&load_from_bytes(&legacy)), Verdict::Clean);
+    // A payload inside: the call is dangerous and says what the nested pickle runs.
+    let hostile = load_from_bytes(b"cos\nsystem\n(S'id'\ntR.");
+    let scan = FileScan::of(&hostile, &LoadOptions::scanning(), false);
+    assert_eq!(scan.verdict(), Verdict::Dangerous);
+    let call = scan
+        .findings()
+        .find(|f| f.kind == FindingKind::Call)
+        .unwrap();
+    assert_eq!(call.class, Class::Dangerous);
+    assert!(call.reason.contains("os.system('id')"), "{}", call.reason);
+    // A call off the allow list inside: not allowed, not clean.
+    let unknown = load_from_bytes(b"cmypkg\nModel\n)R.");
+    assert_eq!(verdict(&unknown), Verdict::NotAllowed);
+    // Bytes that are not a pickle: torch.load fails on them, but they are never clean.
+    let garbage = load_from_bytes(b"\x80\x02]q\x00(K\x01");
+    assert_ne!(verdict(&garbage), Verdict::Clean);
+}
+
+#[test]
+fn nested_pickles_in_bytes_are_opened_only_a_few_levels_deep() {
+    let mut payload = b"\x80\x02]q\x00.".to_vec();
+    for _ in 0..3 {
+        payload = load_from_bytes(&payload);
+    }
+    assert_eq!(verdict(&payload), Verdict::Clean);
+    for _ in 0..3 {
+        payload = load_from_bytes(&payload);
+    }
+    // Six levels: the deepest are not opened, so the file does not pass.
+    assert_eq!(verdict(&payload), Verdict::NotAllowed);
+}

@@ -4,6 +4,9 @@
 (module `marker_mod`), one per line: the pickle in hex, a space, then the offsets of its
 opcodes (`pickletools.genops`) as `NAME:start:end`, comma-separated.
 
+`python3 scan_oracle.py corpus DIR` writes each base pickle as a file of DIR (the seed
+corpus of the fuzz target `scan_soundness`).
+
 `python3 scan_oracle.py check` reads inputs from standard input, each a four-byte
 little-endian length then the bytes, and writes one JSON line per input: for each of
 four readings (repeated `pickle.Unpickler(f).load()` calls, repeated
@@ -160,6 +163,22 @@ def bases():
         print(data.hex(), ",".join(spans))
 
 
+def corpus(folder):
+    """Writes every base pickle as a file of `folder`: a fuzz target's seed corpus."""
+    import contextlib
+    import hashlib
+    import os
+    os.makedirs(folder, exist_ok=True)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        bases()
+    for line in out.getvalue().splitlines():
+        data = bytes.fromhex(line.split(" ", 1)[0])
+        name = hashlib.sha1(data).hexdigest()
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+
+
 # ---------------------------------------------------------------- check
 
 class Record:
@@ -301,10 +320,14 @@ def check():
             result["timeout"] = True
         signal.alarm(0)
         sys.stdout.write(json.dumps(result) + "\n")
-    sys.stdout.flush()
+        # A fuzz target asks one input at a time and waits for its line.
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
     # A length field of 2**40 fails at once rather than taking the machine's memory.
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    {"bases": bases, "check": check}[sys.argv[1]]()
+    if sys.argv[1] == "corpus":
+        corpus(sys.argv[2])
+    else:
+        {"bases": bases, "check": check}[sys.argv[1]]()

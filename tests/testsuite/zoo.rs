@@ -434,8 +434,7 @@ fn show_of_every_zoo_file_fits_in_64_kib() {
 /// command cannot open yet: a compressed joblib file, an object array's .npy): nothing
 /// dangerous and nothing off the allow list. Left out: cloudpickle's and dill's files
 /// (they ship code), the classes of the writers' own `models` module (a user's class is
-/// rightly not on the allow list), and `torch.storage._load_from_bytes` (a nested pickle,
-/// see the test below).
+/// rightly not on the allow list).
 #[test]
 fn scan_passes_every_zoo_file_a_library_wrote() {
     let mut alarms = Vec::new();
@@ -458,7 +457,6 @@ fn scan_passes_every_zoo_file_a_library_wrote() {
                 !l.contains(" models.")
                     && !l.contains("__torch__.models.")
                     && !l.contains("('module', models.")
-                    && !l.contains("torch.storage._load_from_bytes")
             })
             .collect();
         if !unexpected.is_empty() {
@@ -476,8 +474,6 @@ fn scan_passes_every_zoo_file_a_library_wrote() {
 /// Every zoo file but cloudpickle's and dill's is data a library wrote; none may be
 /// called dangerous.
 #[test]
-#[ignore = "fails on pickle.dumps of a tensor: torch.storage._load_from_bytes loads a \
-            nested pickle, which the scan does not yet read"]
 fn scan_finds_nothing_dangerous_in_the_zoo() {
     let mut alarms = Vec::new();
     for entry in committed().into_iter().filter(|e| !e.ships_code()) {

@@ -244,14 +244,11 @@ impl Scanner<'_, '_> {
                     return;
                 }
                 let named = match self.nested_load(*func, *args) {
-                    Some((class, reason)) => {
-                        let name = self.named(*func).name;
-                        Named {
-                            name,
-                            class,
-                            reason,
-                        }
-                    }
+                    Some((class, reason)) => Named {
+                        class,
+                        reason,
+                        ..self.named(*func)
+                    },
                     None => self.callee(*func, Some(*args)),
                 };
                 let text = self.describer.call(*func, *args);

@@ -45,7 +45,7 @@ pub(super) const DEBUG: &str = "a debugger, profiler or test runner: runs code g
 pub(super) const IMPORT: &str =
     "imports any module named by a string, or turns a string into any object";
 pub(super) const ATTR: &str =
-    "turns a string into any attribute or method of any object (getattr in disguise)";
+    "looks up attributes or calls methods named by strings on whatever it is applied to (getattr in disguise)";
 pub(super) const CALLS: &str =
     "calls a callable it is given, so a harmless-looking call becomes any call";
 pub(super) const NESTED: &str =
@@ -57,8 +57,53 @@ pub(super) const INTERP: &str =
     "reaches the interpreter's internals (modules, hooks, threads, signals, exit)";
 pub(super) const SHELL_CORNER: &str =
     "a stdlib corner that reaches a shell or eval (mailcap tests, browsers, GUI Tcl eval)";
+pub(super) const SHIPS_CODE: &str =
+    "builds a function from a code object the pickle ships: calling it runs that code";
+pub(super) const MAKES_CLASS: &str = "creates a class from a name, bases and namespace the pickle gives (type(name, bases, dict)), running its bases' __init_subclass__ and metaclass";
+pub(super) const SETS_CODE_STATE: &str = "sets the globals, closure, defaults or methods of a function or class the pickle builds: code shipped by value";
+pub(super) const TYPES_BY_NAME: &str =
+    "looks up a type of the types module by a string (CodeType, FunctionType): how a pickle builds code objects";
+pub(super) const CELLS: &str = "builds closure cells for functions the pickle ships by value";
+pub(super) const OPERATOR: &str = "applies an operator, which runs its operands' own methods (__add__, __getitem__, …): not a data constructor";
+pub(super) const IN_PLACE: &str =
+    "changes the object it is given in place (setitem, delitem, in-place operators)";
+pub(super) const TERMINAL: &str = "takes over the terminal (modes, screen, keyboard)";
+pub(super) const USERS: &str = "reads the system's user and group database";
 pub(super) const REGISTRY: &str =
     "changes the process-wide pickling registries that later loads trust";
+
+/// `operator`'s functions that change their first argument.
+const IN_PLACE_OPERATORS: &[&str] = &[
+    "setitem",
+    "delitem",
+    "__setitem__",
+    "__delitem__",
+    "iadd",
+    "iand",
+    "iconcat",
+    "ifloordiv",
+    "ilshift",
+    "imod",
+    "imul",
+    "imatmul",
+    "ior",
+    "ipow",
+    "irshift",
+    "isub",
+    "itruediv",
+    "ixor",
+];
+/// cloudpickle's helpers, by what they do (`cloudpickle.cloudpickle`, and
+/// `cloudpickle.cloudpickle_fast` before 3.0).
+const CLOUDPICKLE_CODE: &[&str] = &["_make_function", "_fill_function", "_make_skel_func"];
+const CLOUDPICKLE_CLASSES: &[&str] = &[
+    "_make_skeleton_class",
+    "_make_skeleton_enum",
+    "_rehydrate_skeleton_class",
+    "_make_typevar",
+];
+const CLOUDPICKLE_STATE: &[&str] = &["_class_setstate", "_function_setstate"];
+const CLOUDPICKLE_CELLS: &[&str] = &["_make_cell", "_make_empty_cell", "cell_set"];
 
 /// Modules and names that are dangerous however they are called.
 pub(super) const DENY: &[Deny] = &[
@@ -81,7 +126,7 @@ pub(super) const DENY: &[Deny] = &[
     all("concurrent", PROCESS),
     all(
         "platform",
-        "runs helper commands (uname, file) through the shell",
+        "runs helper commands (uname, file, ver) to describe the system",
     ),
     all(
         "uuid",
@@ -106,15 +151,24 @@ pub(super) const DENY: &[Deny] = &[
         "gc",
         "reaches every live object of the process (gc.get_objects, get_referrers)",
     ),
-    all("inspect", ATTR),
-    all("threading", INTERP),
-    all("_thread", INTERP),
+    all(
+        "inspect",
+        "reaches live frames, globals and source of any object (currentframe, getmembers, getattr_static)",
+    ),
+    all("threading", "starts threads that run a callable it is given"),
+    all("_thread", "starts threads that run a callable it is given"),
     all("signal", INTERP),
     all("_signal", INTERP),
-    all("atexit", INTERP),
+    all(
+        "atexit",
+        "registers a callable it is given to run when the process exits",
+    ),
     all("faulthandler", INTERP),
     all("resource", INTERP),
-    all("site", INTERP),
+    all(
+        "site",
+        "site.addsitedir runs the import lines of the .pth files it finds",
+    ),
     all("ctypes", FFI),
     all("_ctypes", FFI),
     all("cffi", FFI),
@@ -135,8 +189,11 @@ pub(super) const DENY: &[Deny] = &[
         "types",
         "builds code objects, functions and modules (CodeType, FunctionType, ModuleType)",
     ),
-    all("compileall", CODE),
-    all("py_compile", CODE),
+    all(
+        "compileall",
+        "compiles Python source files and writes .pyc files",
+    ),
+    all("py_compile", "compiles a Python source file and writes a .pyc file"),
     all("symtable", CODE),
     all("_interpreters", CODE),
     all("_xxsubinterpreters", CODE),
@@ -147,13 +204,22 @@ pub(super) const DENY: &[Deny] = &[
     all("imp", IMPORT),
     all("pkgutil", IMPORT),
     all("zipimport", IMPORT),
-    all("modulefinder", IMPORT),
+    all(
+        "modulefinder",
+        "reads and compiles the source of scripts and modules named by strings",
+    ),
     all(
         "pydoc",
         "pydoc.locate imports any name; pydoc.pipepager runs a shell command",
     ),
-    all("operator", ATTR),
-    all("_operator", ATTR),
+    only("operator", &["attrgetter", "methodcaller"], ATTR),
+    only("_operator", &["attrgetter", "methodcaller"], ATTR),
+    only("operator", &["call"], CALLS),
+    only("_operator", &["call"], CALLS),
+    only("operator", IN_PLACE_OPERATORS, IN_PLACE),
+    only("_operator", IN_PLACE_OPERATORS, IN_PLACE),
+    all("operator", OPERATOR),
+    all("_operator", OPERATOR),
     all("functools", CALLS),
     all("_functools", CALLS),
     all("sched", CALLS),
@@ -174,7 +240,10 @@ pub(super) const DENY: &[Deny] = &[
     all("unittest", DEBUG),
     all("test", DEBUG),
     all("idlelib", DEBUG),
-    all("lib2to3", CODE),
+    all(
+        "lib2to3",
+        "rewrites Python source files (lib2to3's refactoring tool writes them)",
+    ),
     all("tabnanny", FILES),
     // Stdlib corners that reach a shell.
     all("mailcap", SHELL_CORNER),
@@ -185,23 +254,84 @@ pub(super) const DENY: &[Deny] = &[
     all("turtle", SHELL_CORNER),
     all("turtledemo", SHELL_CORNER),
     all("cgitb", SHELL_CORNER),
-    all("curses", INTERP),
-    all("tty", INTERP),
-    all("termios", INTERP),
-    all("fcntl", FILES),
-    all("getpass", INTERP),
-    all("pwd", INTERP),
-    all("grp", INTERP),
-    all("spwd", INTERP),
+    all("curses", TERMINAL),
+    all("tty", TERMINAL),
+    all("termios", TERMINAL),
+    all(
+        "fcntl",
+        "controls open file descriptors (locks, flags, ioctl)",
+    ),
+    all("getpass", "prompts on the terminal and reads what is typed"),
+    all("pwd", USERS),
+    all("grp", USERS),
+    all("spwd", USERS),
     // Nested pickles and other object loaders.
     all("pickle", NESTED),
     all("_pickle", NESTED),
     all("cPickle", NESTED),
-    all("pickletools", NESTED),
+    all(
+        "pickletools",
+        "a pickle disassembler, not data: its dis and optimize read and write any file object they are given",
+    ),
     all("shelve", NESTED),
-    all("dill", NESTED),
-    all("cloudpickle", NESTED),
-    all("joblib", NESTED),
+    only("cloudpickle.cloudpickle", CLOUDPICKLE_CODE, SHIPS_CODE),
+    only("cloudpickle.cloudpickle_fast", CLOUDPICKLE_CODE, SHIPS_CODE),
+    only("cloudpickle.cloudpickle", CLOUDPICKLE_CLASSES, MAKES_CLASS),
+    only("cloudpickle.cloudpickle_fast", CLOUDPICKLE_CLASSES, MAKES_CLASS),
+    only("cloudpickle.cloudpickle", CLOUDPICKLE_STATE, SETS_CODE_STATE),
+    only("cloudpickle.cloudpickle_fast", CLOUDPICKLE_STATE, SETS_CODE_STATE),
+    only("cloudpickle.cloudpickle", &["_builtin_type"], TYPES_BY_NAME),
+    only("cloudpickle.cloudpickle_fast", &["_builtin_type"], TYPES_BY_NAME),
+    only("cloudpickle.cloudpickle", CLOUDPICKLE_CELLS, CELLS),
+    only("cloudpickle.cloudpickle_fast", CLOUDPICKLE_CELLS, CELLS),
+    only("cloudpickle.cloudpickle", &["subimport"], IMPORT),
+    only("cloudpickle.cloudpickle_fast", &["subimport"], IMPORT),
+    only(
+        "cloudpickle.cloudpickle",
+        &["dynamic_subimport"],
+        "creates a module and fills its namespace with what the pickle gives",
+    ),
+    only("cloudpickle.cloudpickle", &["instance"], "calls the class it is given"),
+    all(
+        "cloudpickle",
+        "cloudpickle rebuilds functions, classes and modules shipped by value (their code runs when called); cloudpickle.loads is a nested pickle",
+    ),
+    only("dill._dill", &["_create_function"], SHIPS_CODE),
+    only(
+        "dill._dill",
+        &["_create_code"],
+        "builds a code object from bytecode the pickle ships",
+    ),
+    only("dill._dill", &["_create_type"], MAKES_CLASS),
+    only("dill._dill", &["_load_type"], TYPES_BY_NAME),
+    only("dill._dill", &["_create_cell"], CELLS),
+    only("dill._dill", &["_import_module", "_create_namedtuple"], IMPORT),
+    only("dill._dill", &["_eval_repr"], "evaluates a string with eval"),
+    only(
+        "dill._dill",
+        &["_getattr"],
+        "evaluates a string with eval, or looks up any attribute named by a string",
+    ),
+    only("dill._dill", &["_get_attr", "_setattr", "_delattr"], ATTR),
+    only(
+        "dill._dill",
+        &["_create_filehandle"],
+        "opens a file named by the pickle, in the mode it gives (and may truncate it)",
+    ),
+    only(
+        "dill._dill",
+        &["_create_capsule"],
+        "imports a module named by a string, or makes a PyCapsule from a raw pointer",
+    ),
+    only("dill._dill", &["_create_array", "_create_ftype"], CALLS),
+    all(
+        "dill",
+        "dill rebuilds code, functions, classes, modules and file handles shipped by value; dill.loads is a nested pickle",
+    ),
+    all(
+        "joblib",
+        "joblib.load reads files and nested pickles; its other helpers run the callables they are given (Parallel, delayed, Memory)",
+    ),
     all("jsonpickle", NESTED),
     all("yaml", NESTED),
     all(
@@ -235,11 +365,23 @@ pub(super) const DENY: &[Deny] = &[
         "numpy.lib.format",
         "reads arrays from files, unpickling object arrays",
     ),
-    only("torch", &["load", "compile"], NESTED),
+    only("torch", &["load"], NESTED),
+    only(
+        "torch",
+        &["compile"],
+        "compiles the function it is given with TorchDynamo and Inductor, which generate and run code",
+    ),
     only(
         "torch.serialization",
-        &["load", "_load", "_legacy_load", "StorageType"],
+        &["load", "_load", "_legacy_load"],
         NESTED,
+    ),
+    // torch's weights-only unpickler hands StorageType out for legacy storage classes; the
+    // full loader never pickles it, so a pickle that names it is not torch's own.
+    only(
+        "torch.serialization",
+        &["StorageType"],
+        "looks up a storage dtype by name; torch.save never writes it, so only a crafted pickle names it",
     ),
     only(
         "torch.storage",
@@ -340,7 +482,10 @@ pub(super) const DENY: &[Deny] = &[
     all("syslog", FILES),
     all("netrc", FILES),
     all("mailbox", FILES),
-    all("difflib", FILES),
+    all(
+        "difflib",
+        "calls the junk-filter callables it is given (SequenceMatcher's isjunk, ndiff's linejunk)",
+    ),
     all("distutils", PROCESS),
     all("setuptools", PROCESS),
     all("pip", PROCESS),
@@ -364,9 +509,13 @@ pub(super) const DENY: &[Deny] = &[
             "_extension_registry",
             "_inverted_registry",
             "_extension_cache",
-            "_reduce_ex",
         ],
         REGISTRY,
+    ),
+    only(
+        "copyreg",
+        &["_reduce_ex"],
+        "a pickling helper, not a constructor: it calls the reduction methods of the object it is given",
     ),
 ];
 
@@ -422,15 +571,28 @@ pub(super) const PLAIN_DATA_IN_DENIED_MODULES: &[(&str, &[&str], Option<&str>)] 
 /// Why a builtin is dangerous, for the builtins that are known to be.
 pub(super) const DANGEROUS_BUILTINS: &[(&[&str], &str)] = &[
     (
-        &["eval", "exec", "execfile", "compile", "input"],
-        "runs Python code given as a string",
+        &["eval", "exec", "execfile"],
+        "runs Python code given as a string (execfile: a file)",
+    ),
+    (&["compile"], "compiles Python source given as a string into code that then runs"),
+    (
+        &["input", "raw_input"],
+        "reads a line from the terminal (Python 2's input evaluates it)",
     ),
     (
-        &["getattr", "setattr", "delattr", "hasattr", "vars", "dir"],
-        ATTR,
+        &["getattr", "setattr", "delattr", "hasattr"],
+        "looks up, sets or deletes an attribute named by a string: from any object, its methods and its module's globals are reachable",
     ),
-    (&["__import__", "reload", "globals", "locals"], IMPORT),
-    (&["open", "file", "raw_input"], FILES),
+    (
+        &["vars", "dir"],
+        "returns any object's namespace (vars: its __dict__), from which every attribute is reachable",
+    ),
+    (&["__import__", "reload"], IMPORT),
+    (
+        &["globals", "locals"],
+        "returns the namespace of the code that runs the unpickler, from which its modules and functions are reachable",
+    ),
+    (&["open", "file"], FILES),
     (
         &[
             "breakpoint",
@@ -443,63 +605,79 @@ pub(super) const DANGEROUS_BUILTINS: &[(&[&str], &str)] = &[
         ],
         "starts an interactive session or ends the process",
     ),
+    (&["apply"], CALLS),
     (
-        &["apply", "classmethod", "staticmethod", "property", "super"],
-        CALLS,
+        &["classmethod", "staticmethod", "property"],
+        "wraps a callable it is given into a descriptor (a property calls it on every attribute access): not data",
     ),
-    (&["memoryview"], FFI),
+    (&["super"], "reaches the methods of an object's parent classes"),
+    (
+        &["memoryview"],
+        "exposes the raw memory of any buffer object it is given, writable when the buffer is",
+    ),
 ];
 
-/// Function names that run code or touch the system in whatever module they are found.
-pub(super) const DANGEROUS_ANYWHERE: &[&str] = &[
-    "eval",
-    "exec",
-    "execfile",
-    "compile",
-    "system",
-    "popen",
-    "popen2",
-    "popen3",
-    "popen4",
-    "spawn",
-    "spawnl",
-    "spawnle",
-    "spawnlp",
-    "spawnv",
-    "spawnve",
-    "spawnvp",
-    "spawnvpe",
-    "posix_spawn",
-    "posix_spawnp",
-    "execl",
-    "execle",
-    "execlp",
-    "execv",
-    "execve",
-    "execvp",
-    "execvpe",
-    "fork_exec",
-    "check_output",
-    "check_call",
-    "getoutput",
-    "getstatusoutput",
-    "run_path",
-    "run_module",
-    "runcode",
-    "runsource",
-    "runctx",
-    "runcall",
-    "runeval",
-    "__import__",
-    "import_module",
-    "getattr",
-    "setattr",
-    "delattr",
-    "read_pickle",
-    "unsafe_load",
-    "full_load",
-    "load_model",
-    "startfile",
+/// Function names that run code or touch the system in whatever module they are found,
+/// each group with what its names do.
+pub(super) const DANGEROUS_ANYWHERE: &[(&[&str], &str)] = &[
+    (
+        &[
+            "system",
+            "popen",
+            "popen2",
+            "popen3",
+            "popen4",
+            "spawn",
+            "spawnl",
+            "spawnle",
+            "spawnlp",
+            "spawnv",
+            "spawnve",
+            "spawnvp",
+            "spawnvpe",
+            "posix_spawn",
+            "posix_spawnp",
+            "execl",
+            "execle",
+            "execlp",
+            "execv",
+            "execve",
+            "execvp",
+            "execvpe",
+            "fork_exec",
+            "check_output",
+            "check_call",
+            "getoutput",
+            "getstatusoutput",
+            "startfile",
+        ],
+        "runs a program or a shell command",
+    ),
+    (
+        &[
+            "eval",
+            "exec",
+            "execfile",
+            "compile",
+            "run_path",
+            "run_module",
+            "runcode",
+            "runsource",
+            "runctx",
+            "runcall",
+            "runeval",
+        ],
+        "runs Python code given as a string, a file or a module name",
+    ),
+    (&["__import__", "import_module"], IMPORT),
+    (
+        &["getattr", "setattr", "delattr"],
+        "looks up, sets or deletes an attribute named by a string",
+    ),
+    (
+        &["read_pickle", "unsafe_load", "full_load", "load_model"],
+        "loads a nested pickle or serialized object graph, whose content is not scanned",
+    ),
 ];
 
 /// Private modules of the standard library (CPython 3.11's `sys.stdlib_module_names`

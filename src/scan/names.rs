@@ -187,11 +187,11 @@ pub fn classify_global(raw_module: &str, raw_name: &str) -> (Class, String) {
         );
     }
     let last = name.rsplit('.').next().unwrap_or(name);
-    if DANGEROUS_ANYWHERE.contains(&last) {
-        return (
-            Class::Dangerous,
-            format!("{last} runs code, imports or touches the system in any module"),
-        );
+    if let Some((_, reason)) = DANGEROUS_ANYWHERE
+        .iter()
+        .find(|(names, _)| names.contains(&last))
+    {
+        return (Class::Dangerous, format!("{last}, in any module: {reason}"));
     }
     if PRIVATE_STDLIB.iter().any(|p| within(module, p)) {
         return (Class::Dangerous, format!("{module} is a private module of the standard library: nothing legitimate pickles a reference into it"));
@@ -286,5 +286,46 @@ mod tests {
         assert_eq!(classify_global("_codecs", "encode").0, Class::Safe);
         assert_eq!(classify_global("_codecs", "decode").0, Class::Dangerous);
         assert_eq!(classify_global("_io", "FileIO").0, Class::Dangerous);
+    }
+
+    #[test]
+    fn each_reason_says_what_the_callable_does() {
+        let reason = |module, name| classify_global(module, name).1;
+        // A getter looks items up: not getattr in disguise, and not dangerous to build.
+        assert_ne!(
+            classify_global("operator", "itemgetter").0,
+            Class::Dangerous
+        );
+        assert!(!reason("operator", "itemgetter").contains("getattr"));
+        assert!(!reason("operator", "add").contains("getattr"));
+        assert!(reason("operator", "attrgetter").contains("attribute"));
+        assert!(reason("operator", "methodcaller").contains("getattr in disguise"));
+        assert!(reason("operator", "setitem").contains("in place"));
+        assert!(reason("_operator", "call").contains("calls a callable"));
+        // cloudpickle ships code; it does not load a nested pickle.
+        for name in [
+            "_make_function",
+            "_make_skeleton_class",
+            "_class_setstate",
+            "_make_cell",
+        ] {
+            let why = reason("cloudpickle.cloudpickle", name);
+            assert!(!why.contains("nested pickle"), "{name}: {why}");
+        }
+        assert!(reason("cloudpickle.cloudpickle", "_make_function")
+            .contains("code object the pickle ships"));
+        assert!(reason("cloudpickle.cloudpickle", "_builtin_type").contains("types module"));
+        assert!(reason("cloudpickle.cloudpickle", "subimport").contains("imports any module"));
+        assert!(reason("dill._dill", "_eval_repr").contains("eval"));
+        assert!(reason("dill._dill", "_create_filehandle").contains("opens a file"));
+        assert!(reason("cloudpickle", "loads").contains("nested pickle"));
+        // Builtins: globals() is a namespace, not an import; input() reads the terminal.
+        assert!(!reason("builtins", "globals").contains("imports"));
+        assert!(reason("builtins", "input").contains("terminal"));
+        assert!(reason("builtins", "compile").starts_with("builtins.compile compiles"));
+        assert!(reason("torch", "compile").contains("TorchDynamo"));
+        assert!(reason("numpy.foo", "system").starts_with("system, in any module: runs a program"));
+        assert!(reason("somewhere", "read_pickle").contains("nested pickle"));
+        assert!(reason("copyreg", "_reduce_ex").contains("pickling helper"));
     }
 }

@@ -32,6 +32,7 @@ pub mod readings;
 pub mod report;
 pub mod text;
 mod union;
+pub mod weights_only;
 
 pub use classify::scan;
 pub use file::{scan_file, scan_opened};

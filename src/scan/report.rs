@@ -355,6 +355,11 @@ impl FileScan {
             "notes": self.notes,
             "counts": {"dangerous": counts.dangerous, "unknown": counts.unknown, "safe": counts.safe},
             "policy": self.policy.rules().iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "weights_only": {
+                "refused": self.weights_only_refused(),
+                "zip_checkpoint": self.is_zip_checkpoint(),
+                "torch": super::weights_only::TORCH_VERSION,
+            },
             "groups": self.groups_json(),
             "suggested_policy": (self.verdict() == Verdict::NotAllowed).then(|| {
                 let suggestion = self.suggestion();

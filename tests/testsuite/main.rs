@@ -23,4 +23,5 @@ mod soundness;
 mod soundness_check;
 mod stats;
 mod values;
+mod weights_only;
 mod zoo;

@@ -38,6 +38,11 @@ pub struct ScanArgs {
     /// by name).
     #[arg(long, short)]
     verbose: bool,
+    /// List the globals `torch.load(weights_only=True)` would refuse, as
+    /// `torch.serialization.get_unsafe_globals_in_checkpoint` does (without torch); exit 4
+    /// when there is one.
+    #[arg(long)]
+    weights_only: bool,
 }
 
 impl ScanArgs {
@@ -99,6 +104,10 @@ pub fn run(args: &ScanArgs) -> u8 {
                 Ok(scan) => scan.with_policy(policy.clone()),
                 Err(code) => return code,
             };
+            if args.weights_only {
+                let _ = scan.write_weights_only(out);
+                return weights_only_exit_code(&scan);
+            }
             let _ = scan.write_text_with(out, detail);
             exit_code(scan.verdict())
         });
@@ -120,7 +129,11 @@ pub fn run(args: &ScanArgs) -> u8 {
                     json["file"] = serde_json::Value::String(input.name.clone());
                     let _ = serde_json::to_writer_pretty(&mut out, &json);
                     let _ = writeln!(out);
-                    exit_code(scan.verdict())
+                    if args.weights_only {
+                        weights_only_exit_code(&scan)
+                    } else {
+                        exit_code(scan.verdict())
+                    }
                 }
                 Err(code) => code,
             },
@@ -145,6 +158,17 @@ fn scan_input(
 ) -> Result<FileScan, u8> {
     let opened = contents::open(input);
     Ok(picklegraph::scan::scan_opened(&opened, &buffers.slices(), false).with_mode(mode))
+}
+
+/// `--weights-only`: 4 when torch would refuse a global, else 1 for a malformed file.
+fn weights_only_exit_code(scan: &FileScan) -> u8 {
+    if !scan.weights_only_refused().is_empty() {
+        EXIT_NOT_ALLOWED
+    } else if scan.pickles.iter().any(|p| p.error.is_some()) {
+        EXIT_MALFORMED
+    } else {
+        EXIT_OK
+    }
 }
 
 fn exit_code(verdict: Verdict) -> u8 {

@@ -137,6 +137,68 @@ fn opcode_label(opcode: Option<Opcode>) -> &'static str {
     opcode.map_or("no opcode", Opcode::name)
 }
 
+/// What the views say of `len` bytes after the last `STOP` that do not form a pickle.
+/// ```
+/// use picklegraph::error::trailing_note;
+/// assert_eq!(
+///     trailing_note(2),
+///     "2 bytes after the last STOP are not a pickle; pickle.loads ignores them"
+/// );
+/// assert_eq!(
+///     trailing_note(1),
+///     "1 byte after the last STOP is not a pickle; pickle.loads ignores it"
+/// );
+/// ```
+pub fn trailing_note(len: usize) -> String {
+    if len == 1 {
+        "1 byte after the last STOP is not a pickle; pickle.loads ignores it".to_string()
+    } else {
+        format!("{len} bytes after the last STOP are not a pickle; pickle.loads ignores them")
+    }
+}
+
+impl ErrorKind {
+    /// Whether the bytes are no pickle whatever the options: CPython's unpicklers refuse
+    /// them too, with any `encoding=`, `errors=` and `buffers=`. False for what only a
+    /// choice refuses (a limit of [`LoadOptions`](crate::LoadOptions), a Python 2 string
+    /// the encoding cannot decode, a missing out-of-band buffer) and for a part of a file
+    /// that was not opened.
+    ///
+    /// Bytes after a `STOP` that fail so are not a pickle of the stream: `pickle.loads`
+    /// ignores them, and the views say so in a note ([`crate::Problem::Trailing`]).
+    /// ```
+    /// use picklegraph::ErrorKind;
+    /// assert!(ErrorKind::StackUnderflow.is_not_a_pickle());
+    /// assert!(!ErrorKind::NotEnoughBuffers.is_not_a_pickle());
+    /// ```
+    pub fn is_not_a_pickle(&self) -> bool {
+        match self {
+            ErrorKind::Truncated { .. }
+            | ErrorKind::Empty
+            | ErrorKind::UnknownOpcode(_)
+            | ErrorKind::UnsupportedProtocol(_)
+            | ErrorKind::StackUnderflow
+            | ErrorKind::MissingMark
+            | ErrorKind::MissingMemo(_)
+            | ErrorKind::NegativePut
+            | ErrorKind::NegativeLength(_)
+            | ErrorKind::MalformedText { .. }
+            | ErrorKind::InvalidUtf8 { .. }
+            | ErrorKind::FrameOverrun
+            | ErrorKind::FrameInsideFrame
+            | ErrorKind::BadExtensionCode
+            | ErrorKind::Unhashable(_)
+            | ErrorKind::WrongType { .. }
+            | ErrorKind::BadOperand { .. } => true,
+            ErrorKind::Undecodable8Bit { .. }
+            | ErrorKind::NoBuffersGiven
+            | ErrorKind::NotEnoughBuffers
+            | ErrorKind::Unopened(_)
+            | ErrorKind::LimitExceeded { .. } => false,
+        }
+    }
+}
+
 impl Error {
     /// An error of `kind` at `offset`, in `opcode` (None where no opcode was read).
     pub fn new(offset: u64, opcode: Option<Opcode>, kind: ErrorKind) -> Error {

@@ -82,8 +82,11 @@ def loads(data: Union[bytes, bytearray, memoryview], *, encoding: str = "ASCII",
     is a :class:`Global`, every call or instance a :class:`Call`; a persistent id is a
     :class:`PersistentId`, an extension code an :class:`Extension`.
 
-    ``encoding`` decodes Python 2 strings as ``pickle.loads`` does: ``'ASCII'``,
-    ``'latin1'``, ``'utf-8'`` or ``'bytes'``; ``errors`` must be ``'strict'``.
+    ``encoding`` and ``errors`` decode Python 2 strings as ``pickle.loads`` does, with the
+    names the command's ``--encoding`` and ``--errors`` take: ``'ASCII'``, ``'latin1'``,
+    ``'cp1252'``, ``'utf-8'`` (and their codec aliases) or ``'bytes'``; ``'strict'``,
+    ``'ignore'``, ``'replace'``, ``'backslashreplace'``, ``'surrogateescape'`` or
+    ``'surrogatepass'``. Another codec or handler raises ``ValueError``.
     ``buffers`` are the out-of-band buffers of a protocol 5 pickle (without them, each
     ``NEXT_BUFFER`` gives a :class:`Buffer`). The ``max_*`` limits are the library's
     ``LoadOptions``; the defaults accept every real pickle.
@@ -109,10 +112,8 @@ def _limits(max_nodes: Optional[int] = None, max_stack: Optional[int] = None,
 
 def _loads(data: Any, encoding: str, errors: str, buffers: Optional[Iterable[Any]],
            limits: Optional[dict]) -> Tuple[Any, int]:
-    if errors != "strict":
-        raise ValueError(f"errors={errors!r} is not supported: picklegraph decodes strictly")
     buffer_list = None if buffers is None else list(buffers)
-    return _native.loads(_data(data), encoding, _CLASSES, buffer_list, limits)
+    return _native.loads(_data(data), encoding, errors, _CLASSES, buffer_list, limits)
 
 
 def load(file: IO[bytes], *, encoding: str = "ASCII", errors: str = "strict",
@@ -183,8 +184,10 @@ def dis(source: Source, *, annotate: bool = False, indentlevel: int = 4) -> str:
 
 
 def json(source: Source) -> str:
-    """The graph as JSON, as ``picklegraph json`` prints it (docs/json.md): one document
-    per pickle."""
+    """The graph as JSON, as ``picklegraph json`` prints it (docs/json.md), less the
+    ``file`` field: one document per source, which holds several pickles in
+    ``"pickles"``, and bytes after the last ``STOP`` that are no pickle in
+    ``"trailing"``."""
     return _native.json_text(_source(source))
 
 

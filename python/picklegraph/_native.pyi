@@ -6,7 +6,7 @@ __version__: str
 
 _Source = Union[str, bytes, bytearray]
 
-def loads(data: Union[bytes, bytearray], encoding: str, classes: Tuple[type, ...],
+def loads(data: Union[bytes, bytearray], encoding: str, errors: str, classes: Tuple[type, ...],
           buffers: Optional[List[Any]] = None,
           limits: Optional[dict] = None) -> Tuple[Any, int]: ...
 def scan(source: _Source, strict: bool = False,

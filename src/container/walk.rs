@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use super::{codec, sniff, zip, Codec, OpenError, Opened, LABEL_SEPARATOR};
+use crate::error::trailing_note;
 use crate::graph::Pickle;
 use crate::machine::Failure;
 use crate::LoadOptions;
@@ -304,6 +305,28 @@ pub enum Problem<'s> {
     /// A part of the file that could not be opened.
     #[error("{0}")]
     Unopened(OpenError),
+    /// Bytes after the last `STOP` of a run of pickles that do not form a pickle:
+    /// `pickle.loads` stops at the `STOP` before them and ignores them, so they are a
+    /// note, not a malformed pickle. They are the rest of the run, from the first byte
+    /// after the last pickle that loaded, and loading them as a pickle fails with an
+    /// error that says they are none ([`ErrorKind::is_not_a_pickle`]): that includes a
+    /// pickle cut short, which a loop of `pickle.load` calls on the file would raise on.
+    /// An error that only a choice makes (a limit, a string the encoding cannot decode, a
+    /// missing buffer) is [`Problem::Malformed`], as the bytes are a pickle.
+    ///
+    /// `failure` keeps what loading them built up to the error: a loop of `pickle.load`
+    /// calls would run those opcodes, so the scan reports what they import and call.
+    ///
+    /// [`ErrorKind::is_not_a_pickle`]: crate::ErrorKind::is_not_a_pickle
+    #[error("{} (bytes {start}..{}; read as a pickle: {})", trailing_note(*.len), start + len, .failure.error)]
+    Trailing {
+        /// Where they start in the run's bytes (the file's, for a plain pickle file).
+        start: usize,
+        /// How many there are.
+        len: usize,
+        /// The error that reading them as a pickle ends at, and what it built.
+        failure: Box<Failure<'s>>,
+    },
 }
 
 /// The iterator [`Opened::pickles`] returns.
@@ -415,6 +438,20 @@ impl<'s> Iterator for Pickles<'s, '_> {
                         range: range(origin, start, end),
                         result: Ok(joblib.pickle),
                     }
+                }
+                Err(failure) if current.count > 1 && failure.error.kind().is_not_a_pickle() => {
+                    let start = current.position;
+                    let entry = Entry {
+                        label: stream.label.clone(),
+                        range: range(origin, start, bytes.len()),
+                        result: Err(Problem::Trailing {
+                            start,
+                            len: bytes.len() - start,
+                            failure,
+                        }),
+                    };
+                    self.current = None;
+                    entry
                 }
                 Err(failure) => {
                     let first = current.count == 1;

@@ -41,6 +41,15 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
                 let end = failure.error.offset() as usize;
                 PickleScan::of_failure(index, label, *failure, end)
             }
+            Err(Problem::Trailing {
+                start,
+                len,
+                failure,
+            }) => PickleScan {
+                start,
+                trailing: true,
+                ..PickleScan::of_failure(index, label, *failure, start + len)
+            },
             Err(Problem::Unopened(error)) => {
                 not_a_pickle |= matches!(error, OpenError::NotAPickle(_));
                 PickleScan {
@@ -51,6 +60,7 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
                     protocol: 0,
                     findings: Vec::new(),
                     error: Some(Error::new(0, None, ErrorKind::Unopened(error.to_string()))),
+                    trailing: false,
                 }
             }
         });

@@ -28,6 +28,11 @@ pub struct PickleScan {
     pub findings: Vec<Finding>,
     /// Why loading stopped, for a malformed pickle.
     pub error: Option<Error>,
+    /// Whether these are bytes after the last `STOP` that do not form a pickle
+    /// ([`crate::Problem::Trailing`]): `pickle.loads` ignores them, so their `error` does
+    /// not make the file malformed; a loop of `pickle.load` calls would run their opcodes
+    /// up to it, so their findings count as any pickle's.
+    pub trailing: bool,
 }
 
 impl PickleScan {
@@ -45,6 +50,7 @@ impl PickleScan {
             protocol: pickle.protocol(),
             findings: scan(pickle),
             error: None,
+            trailing: false,
         }
     }
 
@@ -63,6 +69,7 @@ impl PickleScan {
             protocol: failure.partial.protocol(),
             findings: scan(&failure.partial),
             error: Some(failure.error),
+            trailing: false,
         }
     }
 }
@@ -149,12 +156,30 @@ impl FileScan {
     /// assert_eq!(scan.pickles.len(), 2);
     /// assert_eq!(scan.verdict(), Verdict::Dangerous);
     /// assert_eq!(FileScan::of(b"K\x01", &Default::default(), false).verdict(), Verdict::Malformed);
+    /// // Bytes after the last STOP that are no pickle: listed, and not malformed.
+    /// let scan = FileScan::of(b"K\x01.))", &Default::default(), false);
+    /// assert!(scan.pickles[1].trailing);
+    /// assert_eq!(scan.verdict(), Verdict::Clean);
+    /// // What they would import before their error still counts.
+    /// let scan = FileScan::of(b"K\x01.cos\nsystem\n", &Default::default(), false);
+    /// assert_eq!(scan.verdict(), Verdict::Dangerous);
     /// ```
     pub fn of(input: &[u8], options: &LoadOptions, strict: bool) -> FileScan {
         let loads = crate::load_all(input)
             .with_options(options.clone())
             .map(|result| (None, result));
         let mut scan = FileScan::of_loads(None, loads, strict);
+        // After a pickle, bytes that are none: pickle.loads ignores them.
+        if let [_, .., last] = &mut scan.pickles[..] {
+            if last
+                .error
+                .as_ref()
+                .is_some_and(|e| e.kind().is_not_a_pickle())
+            {
+                last.trailing = true;
+                last.end = input.len();
+            }
+        }
         scan.read_as_cpython(input, options);
         scan
     }
@@ -230,6 +255,7 @@ impl FileScan {
                 protocol: 0,
                 findings: Vec::new(),
                 error: Some(Error::new(0, None, ErrorKind::Empty)),
+                trailing: false,
             });
         }
         FileScan {
@@ -311,7 +337,11 @@ impl FileScan {
             Verdict::Dangerous
         } else if self.findings().any(|f| self.alarms(f)) {
             Verdict::NotAllowed
-        } else if self.pickles.iter().any(|p| p.error.is_some()) {
+        } else if self
+            .pickles
+            .iter()
+            .any(|p| p.error.is_some() && !p.trailing)
+        {
             Verdict::Malformed
         } else {
             Verdict::Clean
@@ -338,6 +368,7 @@ impl FileScan {
                     "start": pickle.start,
                     "end": pickle.end,
                     "protocol": pickle.protocol,
+                    "trailing": pickle.trailing,
                     "error": pickle.error.as_ref().map(|e| serde_json::json!({
                         "offset": e.offset(),
                         "opcode": e.opcode().map(|op| op.name()),

@@ -107,21 +107,41 @@ impl FileScan {
                 continue;
             }
             let counts = Counts::of(&pickle.findings);
-            writeln!(
-                out,
-                "pickle {} at bytes {}..{} (protocol {}): {} dangerous, {} unknown, {} safe",
-                pickle.index,
-                pickle.start,
-                pickle.end,
-                pickle.protocol,
-                counts.dangerous,
-                counts.unknown,
-                counts.safe
-            )?;
+            if pickle.trailing {
+                writeln!(
+                    out,
+                    "{} (bytes {}..{}): {} dangerous, {} unknown, {} safe",
+                    crate::error::trailing_note(pickle.end - pickle.start),
+                    pickle.start,
+                    pickle.end,
+                    counts.dangerous,
+                    counts.unknown,
+                    counts.safe
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "pickle {} at bytes {}..{} (protocol {}): {} dangerous, {} unknown, {} safe",
+                    pickle.index,
+                    pickle.start,
+                    pickle.end,
+                    pickle.protocol,
+                    counts.dangerous,
+                    counts.unknown,
+                    counts.safe
+                )?;
+            }
             left_out += self.write_findings(out, &pickle.findings, detail)?;
-            if let Some(error) = &pickle.error {
-                writeln!(out, "  malformed  {error}")?;
-                writeln!(out, "  {:<9}  why: {}", "", why_malformed(error))?;
+            match (&pickle.error, pickle.trailing) {
+                (Some(error), true) => {
+                    writeln!(out, "  trailing   read as a pickle: {error}")?;
+                    writeln!(out, "  {:<9}  why: not malformed, as pickle.loads stops at the STOP before them; a loop of pickle.load calls would run what comes before the error, so its findings count", "")?;
+                }
+                (Some(error), false) => {
+                    writeln!(out, "  malformed  {error}")?;
+                    writeln!(out, "  {:<9}  why: {}", "", why_malformed(error))?;
+                }
+                (None, _) => {}
             }
         }
         for other in &self.other_readings {
@@ -345,7 +365,7 @@ impl FileScan {
     /// The last line of the text output.
     fn summary(&self) -> String {
         let counts = self.counts();
-        let pickles = self.pickles.len();
+        let pickles = self.pickles.iter().filter(|p| !p.trailing).count();
         let plural = if pickles == 1 { "" } else { "s" };
         let tally = format!(
             "{} dangerous, {} unknown, {} safe in {pickles} pickle{plural}",

@@ -553,17 +553,48 @@ fn the_command_lists_every_pickle_of_a_stream_the_first_as_pickletools_does() {
 }
 
 #[test]
-fn trailing_bytes_that_are_no_pickle_fail_the_command() {
+fn trailing_bytes_that_are_no_pickle_are_a_note_and_the_listing_is_pickletools() {
     let scratch = tempfile::tempdir().unwrap();
-    let path = scratch.path().join("trailing.pkl");
-    std::fs::write(&path, b"N.\n").unwrap();
-    let ours = picklegraph().arg("dis").arg(&path).output().unwrap();
-    assert_eq!(ours.status.code(), Some(1));
-    let stderr = String::from_utf8(ours.stderr).unwrap();
-    assert_eq!(
-        stderr,
-        format!("{}: at position 2, opcode b'\\n' unknown\n", path.display())
-    );
+    for (name, bytes, note) in [
+        (
+            "newline.pkl",
+            &b"N.\n"[..],
+            "1 byte after the last STOP is not a pickle; pickle.loads ignores it (bytes 2..3; read as a pickle: offset 2 (no opcode): invalid load key 0x0a)",
+        ),
+        (
+            "misc_get.pkl",
+            b"((Kdtp0\nh\x00l.))",
+            "2 bytes after the last STOP are not a pickle; pickle.loads ignores them (bytes 12..14; read as a pickle: offset 14 (no opcode): pickle data was truncated (needed 1 more bytes))",
+        ),
+        (
+            "second_cut.pkl",
+            b"K\x01.K\x02.K",
+            "1 byte after the last STOP is not a pickle; pickle.loads ignores it (bytes 6..7; read as a pickle: offset 6 (BININT1): pickle data was truncated (needed 1 more bytes))",
+        ),
+    ] {
+        let path = scratch.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let theirs = Command::new("python3")
+            .args(["-m", "pickletools"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(theirs.status.success(), "{name}");
+        let ours = picklegraph().arg("dis").arg(&path).output().unwrap();
+        assert_eq!(ours.status.code(), Some(0), "{name}");
+        let stdout = String::from_utf8(ours.stdout).unwrap();
+        let first = String::from_utf8(theirs.stdout).unwrap();
+        // pickletools lists the first pickle; dis lists each pickle, and no more.
+        assert!(stdout.starts_with(&first), "{name}: {stdout}");
+        let pickles = bytes.iter().filter(|&&b| b == b'.').count();
+        assert_eq!(
+            stdout.matches("highest protocol among opcodes").count(),
+            pickles,
+            "{name}: {stdout}"
+        );
+        let stderr = String::from_utf8(ours.stderr).unwrap();
+        assert_eq!(stderr, format!("{}: {note}\n", path.display()), "{name}");
+    }
 }
 
 #[test]

@@ -472,13 +472,23 @@ fn several_pickles_are_still_shown_pickle_by_pickle_and_json_is_one_document() {
         (doc["file"].clone(), doc["root"].clone()),
         ("FILE".into(), 1.into())
     );
-    // A malformed second pickle is the last document of the file's, and fails the file.
-    let (code, stdout, _) = run(&["json"], b"K\x01.K\x02.K\x03");
+    // A third pickle cut short is bytes that are no pickle: pickle.loads ignores them,
+    // and the document says where they are and why they are none.
+    let (code, stdout, _) = run(&["json"], b"K\x01.K\x02.K");
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["pickles"].as_array().unwrap().len(), 2);
+    let trailing = &doc["trailing"][0];
+    assert_eq!(
+        (trailing["start"].clone(), trailing["len"].clone()),
+        (6.into(), 1.into())
+    );
+    assert_eq!(trailing["error"]["offset"], 6);
+    // A first pickle that fails is malformed, its document the file's.
+    let (code, stdout, _) = run(&["json"], b"K\x01K\x03");
     assert_eq!(code, 1);
     let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let pickles = doc["pickles"].as_array().unwrap();
-    assert_eq!(pickles.len(), 3);
-    assert_eq!(pickles[2]["error"]["offset"], 8);
+    assert_eq!(doc["error"]["offset"], 4);
 }
 
 #[test]
@@ -527,4 +537,113 @@ fn json_of_a_legacy_checkpoint_is_one_document_with_its_five_pickles() {
         })
         .unwrap();
     assert_eq!(String::from_utf8(checked.stdout).unwrap(), "5\n");
+}
+
+/// CPython's canned inputs (`test/pickletester.py`, extracted by `generate.py` into
+/// `pickletester/`) whose bytes go on after the first pickle's `STOP`, each with
+/// what follows it.
+fn canned_with_trailing_bytes() -> Vec<(String, Vec<u8>)> {
+    let dir = crate::common::fixtures().join("pickletester");
+    let table = std::fs::read_to_string(dir.join("bad_inputs.tsv")).unwrap();
+    let mut cases = Vec::new();
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let bytes: Vec<u8> = (0..fields[1].len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&fields[1][i..i + 2], 16).unwrap())
+            .collect();
+        let ends_early = picklegraph::load(&bytes).is_ok_and(|p| p.span().1 < bytes.len());
+        if fields[2].starts_with("ok: ") && ends_early {
+            cases.push((format!("{} {}", fields[0], fields[1]), bytes));
+        }
+    }
+    // The canned data pickles that hold only data, with bytes after them that are no
+    // pickle: a stray newline, garbage, marks, and a pickle cut short.
+    for name in ["DATA_SET.p2", "DATA_SET2.p2"] {
+        let pickle = std::fs::read(dir.join(format!("{name}.pkl"))).unwrap();
+        let tails: [&[u8]; 4] = [b"\n", b"\x00\xff", b"((", &pickle[..pickle.len() / 2]];
+        for (n, tail) in tails.into_iter().enumerate() {
+            cases.push((format!("{name} + tail {n}"), [&pickle[..], tail].concat()));
+        }
+    }
+    cases
+}
+
+#[test]
+fn trailing_bytes_after_a_canned_pickle_repr_as_pickle_loads_and_exit_0() {
+    let cases = canned_with_trailing_bytes();
+    // test_misc_get's `((Kdtp0\nh\x00l.))`, and the eight made from the data pickles.
+    assert!(cases.len() >= 9, "{} cases", cases.len());
+    for (name, bytes) in &cases {
+        let expected = cpython(bytes, "").unwrap_or_else(|e| panic!("{name}: CPython: {e}"));
+        let (code, stdout, stderr) = run(&["repr"], bytes);
+        assert_eq!((code, stdout), (0, format!("{expected}\n")), "{name}");
+        let end = picklegraph::load(bytes).unwrap().span().1;
+        let len = bytes.len() - end;
+        let plural = if len == 1 { "byte" } else { "bytes" };
+        assert!(
+            stderr.starts_with(&format!("FILE: {len} {plural} after the last STOP ")),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn every_view_notes_the_bytes_after_the_last_stop_and_exits_0() {
+    let data = b"((Kdtp0\nh\x00l.))";
+    let note = "2 bytes after the last STOP are not a pickle; pickle.loads ignores them";
+    let (code, stdout, stderr) = run(&["show"], data);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("[&1 (100,), *1]\n"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("# note: {note} (bytes 12..14; ")),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run(&["show", "--no-summary"], data);
+    assert_eq!((code, stdout.as_str()), (0, "[&1 (100,), *1]\n"));
+    assert!(stderr.starts_with(&format!("FILE: {note}")), "{stderr}");
+    let (code, stdout, _) = run(&["stats"], data);
+    assert_eq!(code, 0);
+    assert!(stdout.contains(&format!("# note: {note}")), "{stdout}");
+    assert_eq!(stdout.matches("pickle       #").count(), 1);
+    let (code, stdout, _) = run(&["json"], data);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["root"]["ref"], 1, "one pickle keeps its own document");
+    let trailing = &doc["trailing"][0];
+    assert_eq!(
+        (trailing["start"].clone(), trailing["end"].clone()),
+        (12.into(), 14.into())
+    );
+    assert!(trailing["message"].as_str().unwrap().starts_with(note));
+    let (code, stdout, _) = run(&["scan"], data);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains(&format!("{note} (bytes 12..14)")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .ends_with("verdict: nothing dangerous: 0 dangerous, 0 unknown, 0 safe in 1 pickle\n"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&["scan", "--json"], data);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["verdict"], "clean");
+    assert_eq!(report["pickles"][1]["trailing"], true);
+    // Several pickles keep their exit status: a malformed first pickle fails the file.
+    let (code, _, stderr) = run(&["repr"], b"K\x01");
+    assert_eq!(code, 1, "{stderr}");
+}
+
+#[test]
+fn a_later_pickle_refused_by_a_choice_is_still_a_pickle() {
+    // A Python 2 str that ASCII cannot decode after a STOP: the bytes are a pickle, which
+    // a loop of pickle.load calls refuses with UnicodeDecodeError, and so does repr.
+    let (code, stdout, stderr) = run(&["repr"], b"K\x01.U\x01\xe9.");
+    assert_eq!((code, stdout.as_str()), (1, "1\n"), "{stderr}");
+    assert!(!stderr.contains("after the last STOP"), "{stderr}");
+    let (code, stdout, _) = run(&["repr", "--encoding", "latin1"], b"K\x01.U\x01\xe9.");
+    assert_eq!((code, stdout.as_str()), (0, "1\n'é'\n"));
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use picklegraph::scan::{scan, Class, Detail, FileScan, FindingKind, Mode, Verdict};
+use picklegraph::scan::{scan, scan_file, Class, Detail, FileScan, FindingKind, Mode, Verdict};
 use picklegraph::{load_with, LoadOptions};
 
 use crate::common;
@@ -730,8 +730,48 @@ fn a_malformed_pickle_lists_what_was_read_and_is_never_clean() {
     let stream = b"cos\nsystem\n(S'id'\ntR";
     assert_eq!(verdict(stream), Verdict::Dangerous);
     assert_eq!(verdict(b""), Verdict::Malformed);
-    // A benign pickle followed by garbage is malformed.
-    assert_eq!(verdict(b"K\x01.\x00"), Verdict::Malformed);
+    // A benign pickle followed by bytes that are no pickle is clean: pickle.loads
+    // ignores them, and the scan lists them as trailing.
+    let scan = FileScan::of(b"K\x01.\x00", &LoadOptions::scanning(), false);
+    assert_eq!(scan.verdict(), Verdict::Clean);
+    assert_eq!(
+        (
+            scan.pickles[1].trailing,
+            scan.pickles[1].start,
+            scan.pickles[1].end
+        ),
+        (true, 3, 4)
+    );
+    let mut text = Vec::new();
+    scan.write_text(&mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains(
+            "1 byte after the last STOP is not a pickle; pickle.loads ignores it (bytes 3..4)"
+        ),
+        "{text}"
+    );
+    assert!(text.ends_with("in 1 pickle\n"), "{text}");
+}
+
+#[test]
+fn what_trailing_bytes_would_import_still_counts() {
+    // A loop of pickle.load calls runs the tail's opcodes up to its error: GLOBAL
+    // 'os system' is imported before the missing STOP is noticed.
+    for tail in [
+        &b"cos\nsystem\n"[..],
+        b"cos\nsystem\n(S'id'\ntR",
+        b"\x80\x04\x8c\x02os\x8c\x06system\x93",
+    ] {
+        let stream = cat(&[b"K\x01.", tail]);
+        let scan = scan_file(&stream, false);
+        assert!(scan.pickles[1].trailing, "{tail:?}");
+        assert_eq!(scan.verdict(), Verdict::Dangerous, "{tail:?}");
+        assert_eq!(verdict(&stream), Verdict::Dangerous, "{tail:?}");
+    }
+    // A malformed first pickle is still malformed: there is no STOP for the bytes to follow.
+    assert_eq!(scan_file(b"K\x01K", false).verdict(), Verdict::Malformed);
+    assert!(!scan_file(b"K\x01K", false).pickles[0].trailing);
 }
 
 #[test]

@@ -9,10 +9,10 @@ mod convert;
 mod source;
 
 use picklegraph::model::{Checkpoint, Format};
-use picklegraph::render::dis::{dis_all, DisOptions};
+use picklegraph::render::dis::{dis_pickles, DisOptions};
 use picklegraph::render::{json, show};
 use picklegraph::scan::{Class, Verdict};
-use picklegraph::{Error, LoadOptions, Pickle, StringEncoding};
+use picklegraph::{DecodeErrors, Entry, Error, LoadOptions, Pickle, Problem, StringEncoding};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -42,21 +42,28 @@ fn load_error(py: Python<'_>, error: &Error) -> PyErr {
     }
 }
 
-/// The options of `loads`: the limits of [`LoadOptions`], and `encoding=`.
-fn load_options(encoding: &str, limits: Option<&Bound<'_, PyDict>>) -> PyResult<LoadOptions> {
-    let string_encoding = match encoding.to_ascii_lowercase().replace('_', "-").as_str() {
-        "ascii" | "us-ascii" => StringEncoding::Ascii,
-        "latin1" | "latin-1" | "iso-8859-1" | "iso8859-1" | "l1" => StringEncoding::Latin1,
-        "utf-8" | "utf8" => StringEncoding::Utf8,
-        "bytes" => StringEncoding::Bytes,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "encoding {other:?} is not supported: use 'ASCII', 'latin1', 'utf-8' or 'bytes'"
-            )))
-        }
-    };
-    let mut options = LoadOptions::default();
-    options.string_encoding = string_encoding;
+/// The options of `loads`: the limits of [`LoadOptions`], `encoding=` and `errors=`, by
+/// the names the command's `--encoding` and `--errors` take (Python's codec names).
+fn load_options(
+    encoding: &str,
+    errors: &str,
+    limits: Option<&Bound<'_, PyDict>>,
+) -> PyResult<LoadOptions> {
+    let string_encoding = StringEncoding::from_name(encoding).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "encoding {encoding:?} is not supported: picklegraph decodes ascii, latin1, \
+             cp1252 and utf-8, or keeps bytes"
+        ))
+    })?;
+    let string_errors = DecodeErrors::from_name(errors).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "errors={errors:?} is not supported: picklegraph knows strict, ignore, replace, \
+             backslashreplace, surrogateescape and surrogatepass"
+        ))
+    })?;
+    let mut options = LoadOptions::default()
+        .with_string_encoding(string_encoding)
+        .with_string_errors(string_errors);
     for (key, item) in limits.into_iter().flat_map(|limits| limits.iter()) {
         let key: String = key.extract()?;
         match key.as_str() {
@@ -83,16 +90,17 @@ type InertClasses<'py> = (
 
 /// `loads`: the first pickle of `data` as Python objects, and the byte after its `STOP`.
 #[pyfunction]
-#[pyo3(signature = (data, encoding, classes, buffers=None, limits=None))]
+#[pyo3(signature = (data, encoding, errors, classes, buffers=None, limits=None))]
 fn loads<'py>(
     py: Python<'py>,
     data: &[u8],
     encoding: &str,
+    errors: &str,
     classes: InertClasses<'py>,
     buffers: Option<Vec<Bound<'py, PyAny>>>,
     limits: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(Bound<'py, PyAny>, usize)> {
-    let options = load_options(encoding, limits)?;
+    let options = load_options(encoding, errors, limits)?;
     let (global, call, persistent, extension, buffer, read_only) = classes;
     // The graph records only which buffer each NEXT_BUFFER takes; the objects come from
     // the caller's list itself.
@@ -158,34 +166,62 @@ fn is_allowed(module: &str, name: &str) -> bool {
     picklegraph::scan::names::classify_global(module, name).0 == Class::Safe
 }
 
-/// The pickle of an entry of `open`, or the exception for its problem.
-fn entry_pickle<'s>(
-    py: Python<'_>,
-    result: Result<Pickle<'s>, picklegraph::container::Problem<'s>>,
-) -> PyResult<Pickle<'s>> {
-    result.map_err(|problem| match problem {
-        picklegraph::container::Problem::Malformed(failure) => load_error(py, &failure.error),
+/// The exception for an entry's problem.
+fn problem_error(py: Python<'_>, problem: &Problem<'_>) -> PyErr {
+    match problem {
+        Problem::Malformed(failure) => load_error(py, &failure.error),
         other => PyValueError::new_err(other.to_string()),
-    })
+    }
 }
 
-/// One view of every pickle of a source, each after its label, as the command prints it.
-fn each_pickle(
+/// A pickle with its label in the file.
+type Labelled<'s> = (Option<String>, Pickle<'s>);
+
+/// The pickles of a source, each with its label, as the command finds them, and the
+/// notes for bytes after a last `STOP` that are no pickle (`pickle.loads` ignores them,
+/// so they raise nothing); the first other problem raises.
+fn each_pickle<'s>(
+    py: Python<'_>,
+    opened: &'s picklegraph::Opened<'_>,
+) -> PyResult<(Vec<Labelled<'s>>, Vec<String>)> {
+    let mut pickles = Vec::new();
+    let mut notes = Vec::new();
+    for Entry { label, result, .. } in opened.pickles() {
+        match result {
+            Ok(pickle) => pickles.push((label, pickle)),
+            Err(problem @ Problem::Trailing { .. }) => notes.push(match label {
+                Some(label) => format!("{label}: {problem}"),
+                None => problem.to_string(),
+            }),
+            Err(problem) => return Err(problem_error(py, &problem)),
+        }
+    }
+    Ok((pickles, notes))
+}
+
+/// One view of every pickle of a source, each after its label, as the command prints it,
+/// then, when `notes`, its notes on bytes that are no pickle (`# note: …`).
+fn each_view(
     py: Python<'_>,
     source: Source,
+    notes: bool,
     mut view: impl FnMut(&mut String, &Pickle<'_>),
 ) -> PyResult<String> {
     let bytes = source.bytes()?;
     let mut text = String::new();
     let opened = picklegraph::open(&bytes);
-    for (index, entry) in opened.pickles().enumerate() {
+    let (pickles, trailing) = each_pickle(py, &opened)?;
+    for (index, (label, pickle)) in pickles.iter().enumerate() {
         if index > 0 {
             text.push('\n');
         }
-        if let Some(label) = &entry.label {
+        if let Some(label) = label {
             text.push_str(&format!("# {label}\n"));
         }
-        view(&mut text, &entry_pickle(py, entry.result)?);
+        view(&mut text, pickle);
+    }
+    for note in trailing.iter().filter(|_| notes) {
+        text.push_str(&format!("# note: {note}\n"));
     }
     Ok(text)
 }
@@ -217,23 +253,95 @@ fn show_text(
         options
     };
     let options = make_options();
-    each_pickle(py, source, |text, pickle| {
+    each_view(py, source, summary, |text, pickle| {
         text.push_str(&show::to_text(pickle, &options))
     })
 }
 
-/// `json`: the graph as JSON, one document per pickle.
+/// `json`: the graph as JSON, one document per source, as the command writes it (less
+/// `file`): one pickle's document, or one that holds several in `"pickles"`; bytes after
+/// a last `STOP` that are no pickle in `"trailing"`.
 #[pyfunction]
 fn json_text(py: Python<'_>, source: Source) -> PyResult<String> {
-    each_pickle(py, source, |text, pickle| {
-        text.push_str(&json::to_json(pickle, None))
-    })
+    let bytes = source.bytes()?;
+    let opened = picklegraph::open(&bytes);
+    let mut trailing = Vec::new();
+    let mut pickles = Vec::new();
+    for Entry { label, result, .. } in opened.pickles() {
+        match result {
+            Ok(pickle) => pickles.push((label, pickle)),
+            Err(problem @ Problem::Trailing { .. }) => {
+                let Problem::Trailing {
+                    start,
+                    len,
+                    failure,
+                } = &problem
+                else {
+                    unreachable!("matched above");
+                };
+                let error = &failure.error;
+                trailing.push(serde_json::json!({
+                    "label": label,
+                    "start": start,
+                    "end": start + len,
+                    "len": len,
+                    "error": {
+                        "offset": error.offset(),
+                        "opcode": error.opcode().map_or("", |op| op.name()),
+                        "message": error.kind().to_string(),
+                    },
+                    "message": problem.to_string(),
+                }));
+            }
+            Err(problem) => return Err(problem_error(py, &problem)),
+        }
+    }
+    let mut out = Vec::new();
+    write_document(&opened, &pickles, trailing, &mut out)
+        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The JSON document of a file's pickles, shaped as the command's.
+fn write_document(
+    opened: &picklegraph::Opened<'_>,
+    pickles: &[Labelled<'_>],
+    trailing: Vec<serde_json::Value>,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let trailing = (!trailing.is_empty()).then(|| ("trailing", serde_json::Value::from(trailing)));
+    if let [(_, pickle)] = pickles {
+        let fields: Vec<_> = trailing.into_iter().collect();
+        return json::write_json_with(pickle, &fields, out);
+    }
+    writeln!(
+        out,
+        "{{\"picklegraph\":{},\"format\":{},\"pickles\":[",
+        json::FORMAT_VERSION,
+        serde_json::Value::from(opened.description())
+    )?;
+    for (index, (label, pickle)) in pickles.iter().enumerate() {
+        if index > 0 {
+            write!(out, ",")?;
+        }
+        let fields: Vec<_> = label
+            .as_deref()
+            .map(|label| ("label", serde_json::Value::from(label)))
+            .into_iter()
+            .collect();
+        json::write_json_with(pickle, &fields, &mut *out)?;
+    }
+    match trailing {
+        Some((_, trailing)) => writeln!(out, "],\"trailing\":{trailing}}}"),
+        None => writeln!(out, "]}}"),
+    }
 }
 
 /// `repr`: Python's repr() of each pickle's root.
 #[pyfunction]
 fn repr_text(py: Python<'_>, source: Source) -> PyResult<String> {
-    each_pickle(py, source, |text, pickle| {
+    each_view(py, source, false, |text, pickle| {
         text.push_str(&picklegraph::render::repr::to_repr(pickle, pickle.root()));
         text.push('\n');
     })
@@ -259,7 +367,8 @@ fn dis_text(
         },
     };
     let mut out = Vec::new();
-    let result = py.allow_threads(|| dis_all(&bytes, &options, &mut out));
+    // Bytes after a last STOP that are no pickle are left out, as the command leaves them.
+    let result = py.allow_threads(|| dis_pickles(&bytes, &options, &mut out));
     let text = String::from_utf8_lossy(&out).into_owned();
     Ok((text, result.err().map(|e| e.to_string())))
 }
@@ -277,10 +386,9 @@ fn stats<'py>(
     let bytes = source.bytes()?;
     let mut summaries = Vec::new();
     let opened = picklegraph::open(&bytes);
-    for entry in opened.pickles() {
+    let (pickles, _trailing) = each_pickle(py, &opened)?;
+    for (label, pickle) in pickles {
         {
-            let label = entry.label.clone();
-            let pickle = entry_pickle(py, entry.result)?;
             let summary = picklegraph::stats::stats(&pickle, largest);
             let dict = PyDict::new(py);
             dict.set_item("label", label)?;

@@ -64,6 +64,23 @@ pub fn report(name: &str, label: Option<&str>, problem: &Problem<'_>, out: &mut 
     EXIT_MALFORMED
 }
 
+/// The note for bytes after the last `STOP` of a run that are not a pickle (a
+/// [`Problem::Trailing`]): `[LABEL: ]2 bytes after the last STOP are not a pickle;
+/// pickle.loads ignores them (bytes 12..14; read as a pickle: …)`.
+pub fn trailing_note(label: Option<&str>, problem: &Problem<'_>) -> String {
+    match label {
+        Some(label) => format!("{label}: {problem}"),
+        None => problem.to_string(),
+    }
+}
+
+/// Says on stderr, after what standard output holds so far, that an entry's bytes are
+/// not a pickle (`NAME: note`); the exit status stays the pickles'.
+pub fn warn_trailing(name: &str, label: Option<&str>, problem: &Problem<'_>, out: &mut dyn Write) {
+    let _ = out.flush();
+    eprintln!("{name}: {}", trailing_note(label, problem));
+}
+
 /// Reports a part that could not be opened.
 pub fn report_unopened(name: &str, unopened: &Unopened, out: &mut dyn Write) -> u8 {
     let _ = out.flush();

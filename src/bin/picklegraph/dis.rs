@@ -2,7 +2,9 @@
 
 use clap::Args;
 
-use picklegraph::render::dis::{dis, dis_all, DisError, DisOptions, PICKLETOOLS_ANNOTATE_COLUMN};
+use picklegraph::render::dis::{
+    dis, dis_pickles, DisError, DisOptions, NotAPickle, PICKLETOOLS_ANNOTATE_COLUMN,
+};
 
 use crate::{Files, EXIT_MALFORMED, EXIT_OK, EXIT_USAGE};
 
@@ -11,7 +13,8 @@ The output is byte for byte what `python3 -m pickletools FILE` writes, with two 
   * pickletools lists only the first pickle of a file; dis lists every pickle in turn
     (as repeated pickletools.dis calls on the open file would: offsets count from the
     start of the file, each pickle has its own memo). Bytes after the last STOP that
-    are not a pickle are reported as an error.
+    are not a pickle are not listed (pickle.loads ignores them): a note on standard
+    error says so, and the exit status is that of the pickles.
   * pickletools indents one level per open MARK; dis indents at most 64 blanks and says
     so on a line of its own, so a line stays within about 100 bytes and hostile input
     cannot make it write terabytes.
@@ -55,7 +58,12 @@ pub fn run(args: &DisArgs) -> u8 {
         let listed = match opened.description() {
             // A plain pickle (or a joblib stream): the file, as pickletools lists it.
             None if opened.streams().all(|s| s.is_ok_and(|s| s.label.is_none())) => {
-                dis_all(&input.bytes, &options, out).map(|()| EXIT_OK)
+                dis_pickles(&input.bytes, &options, out).map(|trailing| {
+                    if let Some(trailing) = trailing {
+                        warn(&input.name, None, &trailing, out);
+                    }
+                    EXIT_OK
+                })
             }
             // A container: the pickles inside it, each after its label.
             description => dis_parts(&input.name, description, &opened, &options, out),
@@ -105,8 +113,20 @@ fn dis_parts(
         if stream.single {
             dis(stream.bytes, stream.start, options, out)?;
         } else {
-            dis_all(&stream.bytes[stream.start..], options, out)?;
+            let run = &stream.bytes[stream.start..];
+            if let Some(trailing) = dis_pickles(run, options, out)? {
+                warn(name, stream.label.as_deref(), &trailing, out);
+            }
         }
     }
     Ok(code)
+}
+
+/// Says on stderr that bytes after the last STOP of a run are not a pickle.
+fn warn(name: &str, label: Option<&str>, trailing: &NotAPickle, out: &mut dyn std::io::Write) {
+    let _ = out.flush();
+    match label {
+        Some(label) => eprintln!("{name}: {label}: {trailing}"),
+        None => eprintln!("{name}: {trailing}"),
+    }
 }

@@ -32,26 +32,48 @@ pub fn run(args: &JsonArgs) -> u8 {
         let load = args.files.load_options(false);
         let mut entries = contents::pickles(&opened, &slices, &load);
         let mut code = EXIT_OK;
+        // Bytes after a last STOP that are no pickle, for the document's "trailing".
+        let mut trailing = Vec::new();
         // The entries that make a document; a part that could not be opened is only
         // reported, as it has no graph to write.
-        let mut next = |code: &mut u8, out: &mut dyn Write| {
+        let mut next = |code: &mut u8, trailing: &mut Vec<Json>, out: &mut dyn Write| {
             for entry in entries.by_ref() {
-                if let Err(problem @ Problem::Unopened(_)) = &entry.result {
-                    let reported =
-                        contents::report(&input.name, entry.label.as_deref(), problem, out);
-                    *code = input::worse(*code, reported);
-                    continue;
+                match &entry.result {
+                    Err(problem @ Problem::Unopened(_)) => {
+                        let reported =
+                            contents::report(&input.name, entry.label.as_deref(), problem, out);
+                        *code = input::worse(*code, reported);
+                    }
+                    Err(
+                        problem @ Problem::Trailing {
+                            start,
+                            len,
+                            failure,
+                        },
+                    ) => {
+                        trailing.push(serde_json::json!({
+                            "label": entry.label,
+                            "start": start,
+                            "end": start + len,
+                            "len": len,
+                            "error": error_json(&failure.error),
+                            "message": contents::trailing_note(None, problem),
+                        }));
+                    }
+                    _ => return Some(entry),
                 }
-                return Some(entry);
             }
             None
         };
-        let Some(first) = next(&mut code, out) else {
+        let Some(first) = next(&mut code, &mut trailing, out) else {
             return code;
         };
         // A second pickle is loaded before the first is written, to know the shape.
-        let Some(second) = next(&mut code, out) else {
-            let fields = [("file", Json::from(input.name.as_str()))];
+        let Some(second) = next(&mut code, &mut trailing, out) else {
+            let mut fields = vec![("file", Json::from(input.name.as_str()))];
+            if !trailing.is_empty() {
+                fields.push(("trailing", Json::from(trailing)));
+            }
             return input::worse(code, write_entry(input, first, &fields, out));
         };
         let head = format!(
@@ -75,7 +97,7 @@ pub fn run(args: &JsonArgs) -> u8 {
             code = input::worse(code, write_entry(input, entry, &fields, out));
             entry = match pending.take() {
                 Some(entry) => entry,
-                None => match next(&mut code, out) {
+                None => match next(&mut code, &mut trailing, out) {
                     Some(entry) => entry,
                     None => break,
                 },
@@ -84,7 +106,12 @@ pub fn run(args: &JsonArgs) -> u8 {
                 return input::write_failed(&input.name, &error);
             }
         }
-        if let Err(error) = writeln!(out, "]}}") {
+        let close = if trailing.is_empty() {
+            "]}".to_string()
+        } else {
+            format!("],\"trailing\":{}}}", Json::from(trailing))
+        };
+        if let Err(error) = writeln!(out, "{close}") {
             return input::write_failed(&input.name, &error);
         }
         code
@@ -104,7 +131,7 @@ fn write_entry(
         Err(Problem::Malformed(failure)) => {
             json::write_failure_json_with(failure, fields, &mut *out)
         }
-        Err(Problem::Unopened(_)) => Ok(()),
+        Err(Problem::Unopened(_) | Problem::Trailing { .. }) => Ok(()),
     };
     if let Err(error) = written {
         return input::write_failed(&input.name, &error);
@@ -113,4 +140,13 @@ fn write_entry(
         Ok(_) => EXIT_OK,
         Err(problem) => contents::report(&input.name, entry.label.as_deref(), problem, out),
     }
+}
+
+/// A load error as the failure documents write it: `{offset, opcode, message}`.
+fn error_json(error: &picklegraph::Error) -> Json {
+    serde_json::json!({
+        "offset": error.offset(),
+        "opcode": error.opcode().map_or("", |op| op.name()),
+        "message": error.kind().to_string(),
+    })
 }

@@ -1,6 +1,7 @@
 //! `picklegraph repr`: Python's repr() of each pickle's root.
 
 use clap::Args;
+use picklegraph::Problem;
 
 use crate::{contents, input};
 use crate::{Files, EXIT_OK};
@@ -42,6 +43,10 @@ pub fn run(args: &ReprArgs) -> u8 {
                     {
                         return EXIT_OK;
                     }
+                }
+                // pickle.loads ignores them: standard output stays CPython's reprs.
+                Err(problem @ Problem::Trailing { .. }) => {
+                    contents::warn_trailing(&input.name, entry.label.as_deref(), problem, out);
                 }
                 Err(problem) => {
                     code = contents::report(&input.name, entry.label.as_deref(), problem, out);

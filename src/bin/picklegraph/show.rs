@@ -99,10 +99,18 @@ pub fn run(args: &ShowArgs) -> u8 {
         }
         let mut code = EXIT_OK;
         let load = args.files.load_options(false);
-        for (index, entry) in contents::pickles(&opened, &slices, &load).enumerate() {
-            if index > 0 {
+        // Bytes after a last STOP that are no pickle: said with the notes, at the end.
+        let mut trailing = Vec::new();
+        let mut shown = 0;
+        for entry in contents::pickles(&opened, &slices, &load) {
+            if let Err(problem @ Problem::Trailing { .. }) = &entry.result {
+                trailing.push(contents::trailing_note(entry.label.as_deref(), problem));
+                continue;
+            }
+            if shown > 0 {
                 let _ = writeln!(out);
             }
+            shown += 1;
             if let Some(label) = entry.label.as_deref().filter(|_| comments) {
                 let _ = writeln!(out, "# {label}");
             }
@@ -111,7 +119,7 @@ pub fn run(args: &ShowArgs) -> u8 {
                 Err(Problem::Malformed(failure)) => {
                     show::show_failure(failure, &options, &mut *out)
                 }
-                Err(Problem::Unopened(_)) => Ok(()),
+                Err(Problem::Unopened(_) | Problem::Trailing { .. }) => Ok(()),
             };
             if let Err(error) = written {
                 return input::write_failed(&input.name, &error);
@@ -122,6 +130,14 @@ pub fn run(args: &ShowArgs) -> u8 {
         }
         if comments {
             contents::write_notes(&opened, out);
+            for note in &trailing {
+                let _ = writeln!(out, "# note: {note}");
+            }
+        } else {
+            let _ = out.flush();
+            for note in &trailing {
+                eprintln!("{}: {note}", input.name);
+            }
         }
         code
     })

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use picklegraph::stats::{stats, Stats, DEFAULT_LARGEST};
+use picklegraph::Problem;
 
 use crate::contents;
 use crate::input::{self, Input};
@@ -52,6 +53,15 @@ pub fn run(args: &StatsArgs) -> u8 {
                 .map(|(end, start)| end.saturating_sub(start));
             let pickle = match &entry.result {
                 Ok(pickle) => pickle,
+                Err(problem @ Problem::Trailing { .. }) => {
+                    let note = contents::trailing_note(entry.label.as_deref(), problem);
+                    if args.json {
+                        contents::warn_trailing(&input.name, entry.label.as_deref(), problem, out);
+                    } else {
+                        let _ = writeln!(out, "\n# note: {note}");
+                    }
+                    continue;
+                }
                 Err(problem) => {
                     code = contents::report(&input.name, entry.label.as_deref(), problem, out);
                     continue;

@@ -169,6 +169,72 @@ pub fn dis_all<W: Write + ?Sized>(
     }
 }
 
+/// Bytes after a `STOP` that do not form a pickle, which [`dis_pickles`] leaves out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAPickle {
+    /// The byte after the last `STOP`.
+    pub start: usize,
+    /// The end of the input.
+    pub end: usize,
+    /// The error that loading them as a pickle ends at.
+    pub error: crate::Error,
+}
+
+impl std::fmt::Display for NotAPickle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (bytes {}..{}; read as a pickle: {})",
+            crate::error::trailing_note(self.end - self.start),
+            self.start,
+            self.end,
+            self.error
+        )
+    }
+}
+
+/// Lists the pickles of `input` as [`dis_all`] does, up to bytes after a `STOP` that do
+/// not form a pickle, which it returns unlisted: `pickle.loads` ignores them, and
+/// `python3 -m pickletools` lists only the first pickle, so the listing stays its own.
+/// The bytes are those that the other views leave out too: loading them as a pickle fails
+/// with an error that says they are none ([`ErrorKind::is_not_a_pickle`]); a pickle that
+/// loads is listed, even where pickletools then complains.
+/// ```
+/// use picklegraph::render::dis::{dis_pickles, DisOptions};
+/// let mut out = Vec::new();
+/// let trailing = dis_pickles(b"N.N.))", &DisOptions::default(), &mut out)?.unwrap();
+/// assert_eq!((trailing.start, trailing.end), (4, 6));
+/// assert_eq!(String::from_utf8(out).unwrap().matches("STOP").count(), 2);
+/// # Ok::<(), picklegraph::render::dis::DisError>(())
+/// ```
+///
+/// [`ErrorKind::is_not_a_pickle`]: crate::ErrorKind::is_not_a_pickle
+///
+/// # Errors
+/// As [`dis_all`], for the first pickle that fails to list.
+pub fn dis_pickles<W: Write + ?Sized>(
+    input: &[u8],
+    options: &DisOptions,
+    out: &mut W,
+) -> Result<Option<NotAPickle>, DisError> {
+    let mut position = dis(input, 0, options, out)?;
+    while position < input.len() {
+        // The machine decides, as for every other view: pickletools' own complaints
+        // are about its listing, not about whether the bytes are a pickle.
+        if let Err(failure) = crate::load_at(input, position, &crate::LoadOptions::default()) {
+            if failure.error.kind().is_not_a_pickle() {
+                return Ok(Some(NotAPickle {
+                    start: position,
+                    end: input.len(),
+                    error: failure.error,
+                }));
+            }
+        }
+        position = dis(input, position, options, out)?;
+    }
+    Ok(None)
+}
+
 /// [`dis`] of the pickle at the start of `input` into a string: what was written, and
 /// the error that stopped it, if any.
 /// ```

@@ -150,3 +150,48 @@ fn python2_names_are_mapped_with_torchs_tables() {
     let scan = picklegraph::scan::scan_file(b"ccopy_reg\n_reconstructor\n.", false);
     assert_eq!(scan.weights_only_refused(), ["copyreg._reconstructor"]);
 }
+
+#[test]
+fn on_other_torch_files_weights_only_agrees_with_what_torch_load_does() {
+    // get_unsafe_globals_in_checkpoint refuses files that are not zips; for those the
+    // sidecar records torch.load(weights_only=True): a file it loads has nothing listed,
+    // and the global it refuses first is listed.
+    let sidecar = sidecar();
+    let loads = sidecar["loads"].as_object().unwrap();
+    assert!(loads.len() >= 10, "{} files", loads.len());
+    let (mut loaded, mut refused) = (0, 0);
+    for (path, entry) in loads {
+        let file = common::fixtures().join(path);
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(
+            format!("{:x}", sha2::Sha256::digest(&bytes)),
+            entry["sha256"].as_str().unwrap(),
+            "{path} changed since weights_only.json was written: run tests/fixtures/zoo/weights_only.py"
+        );
+        let listed = picklegraph::scan::scan_file(&bytes, false).weights_only_refused();
+        if entry["loaded"] == true {
+            assert_eq!(listed, Vec::<String>::new(), "{path}: torch loads it");
+            loaded += 1;
+        } else if let Some(name) = entry["refused_global"].as_str() {
+            assert!(
+                listed.iter().any(|l| l == name),
+                "{path}: torch refuses {name}; listed {listed:?}"
+            );
+            refused += 1;
+        } else {
+            // Any other refusal is of an opcode the weights-only unpickler does not
+            // implement (protocol 4's STACK_GLOBAL, FRAME, …): not a global to list.
+            assert!(
+                entry["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Unsupported operand"),
+                "{path}: {entry}"
+            );
+        }
+    }
+    assert!(
+        loaded >= 5 && refused >= 3,
+        "{loaded} loaded, {refused} refused"
+    );
+}

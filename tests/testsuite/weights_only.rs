@@ -195,3 +195,31 @@ fn on_other_torch_files_weights_only_agrees_with_what_torch_load_does() {
         "{loaded} loaded, {refused} refused"
     );
 }
+
+#[test]
+fn json_carries_the_weights_only_list_and_the_flag_sets_the_exit_status() {
+    let file = common::fixtures().join("zoo/torch/torch/sequential_module.pt");
+    let output = picklegraph()
+        .args(["scan", "--json", "--weights-only"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["weights_only"]["refused"],
+        serde_json::json!([
+            "torch.nn.modules.activation.Tanh",
+            "torch.nn.modules.container.Sequential",
+            "torch.nn.modules.linear.Linear"
+        ])
+    );
+    assert_eq!(json["weights_only"]["zip_checkpoint"], true);
+    assert_eq!(output.status.code(), Some(4));
+    // Without the flag, the exit status is the scan's: these classes are on the allow list.
+    let output = picklegraph()
+        .args(["scan", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+}

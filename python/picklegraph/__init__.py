@@ -153,14 +153,16 @@ def scan(source: Source, *, allow: Iterable[str] = (), strict: bool = False) -> 
 
 def show(source: Source, *, width: int = 100, depth: Optional[int] = None,
          max_items: Optional[int] = None, max_string: int = 100, raw: bool = False,
-         summary: bool = True) -> str:
+         summary: bool = True, max_bytes: Optional[int] = None, full: bool = False) -> str:
     """The objects as ``picklegraph show`` prints them: indented Python-like text, shared
-    references labelled, effects last (options as the command's).
+    references labelled, effects last (options as the command's: bounded to about 64 KiB
+    unless ``full``, ``max_bytes``, ``max_items`` or ``depth`` says otherwise).
 
     >>> print(show(b"\\x80\\x04]\\x94(h\\x00h\\x00e.", summary=False), end="")
     &1 [*1, *1]
     """
-    return _native.show_text(_source(source), width, depth, max_items, max_string, raw, summary)
+    return _native.show_text(_source(source), width, depth, max_items, max_string, raw, summary,
+                             max_bytes, full)
 
 
 def dis(source: Source, *, annotate: bool = False, indentlevel: int = 4) -> str:

@@ -121,3 +121,15 @@ def test_stats_are_the_commands(path):
         assert ours["globals"] == {name: (g["nodes"], g["references"])
                                    for name, g in theirs["globals"].items()}
         assert ours["largest"] == [(p["len"], p["kind"], p["path"]) for p in theirs["largest"]]
+
+
+def test_show_is_bounded_like_the_command_unless_full():
+    import pickle
+    data = pickle.dumps(list(range(200_000)), protocol=4)
+    bounded = picklegraph.show(data)
+    assert 64 << 10 < len(bounded.encode()) < (64 << 10) + 1024
+    assert bounded.rstrip().endswith("--full shows everything, --max-items and --depth choose what")
+    full = picklegraph.show(data, full=True)
+    assert len(full) > 1_000_000
+    assert "199999" in full and "show stops here" not in full
+    assert picklegraph.show(data, max_bytes=1000).count("\n") < 100

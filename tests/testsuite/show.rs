@@ -435,3 +435,37 @@ fn a_recognizer_replaces_a_node_and_its_values_are_still_labelled() {
     options.recognizers.push(Box::new(Sizes));
     assert_eq!(to_text(&pickle, &options), "first(first(&1 <dict of 0>))\n");
 }
+
+#[test]
+fn the_default_options_stop_after_about_64_kib_and_say_so() {
+    // [0, 1, …, 199999] as APPENDS of BININTs: about 1 MB of text in full.
+    let mut stream = b"\x80\x04](".to_vec();
+    for i in 0..200_000u32 {
+        stream.push(b'J');
+        stream.extend(i.to_le_bytes());
+    }
+    stream.extend(b"e.");
+    let pickle = load(&stream).unwrap();
+    let bounded = to_text(&pickle, &ShowOptions::default());
+    let limit = picklegraph::render::show::DEFAULT_MAX_BYTES;
+    assert!(
+        bounded.len() > limit && bounded.len() < limit + 1024,
+        "{}",
+        bounded.len()
+    );
+    let last = bounded.lines().last().unwrap();
+    assert!(
+        last.starts_with("# … show stops here, past 64.0 KiB of output"),
+        "{last}"
+    );
+    // Every line before the note is whole: the last number is followed by its comma.
+    let before = bounded.lines().rev().nth(1).unwrap();
+    assert!(before.ends_with(','), "{before}");
+    let unbounded = ShowOptions {
+        max_bytes: usize::MAX,
+        ..ShowOptions::default()
+    };
+    let full = to_text(&pickle, &unbounded);
+    assert!(full.len() > 1_000_000, "{}", full.len());
+    assert!(full.starts_with(&bounded[..limit]));
+}

@@ -229,7 +229,8 @@ fn each_view(
 /// `show`: the objects as indented Python-like text.
 #[pyfunction]
 #[pyo3(signature = (source, width=show::DEFAULT_WIDTH, depth=None, max_items=None,
-                    max_string=show::DEFAULT_MAX_STRING, raw=false, summary=true))]
+                    max_string=show::DEFAULT_MAX_STRING, raw=false, summary=true,
+                    max_bytes=None, full=false))]
 #[allow(clippy::too_many_arguments)]
 fn show_text(
     py: Python<'_>,
@@ -240,12 +241,17 @@ fn show_text(
     max_string: usize,
     raw: bool,
     summary: bool,
+    max_bytes: Option<usize>,
+    full: bool,
 ) -> PyResult<String> {
     let make_options = || {
-        let mut options = show::ShowOptions::plain(width.max(1));
-        options.max_depth = depth.unwrap_or(usize::MAX);
-        options.max_items = max_items.unwrap_or(usize::MAX);
-        options.max_string = max_string;
+        let mut options = show::ShowOptions::plain(width.max(1)).limited(&show::Limits {
+            depth,
+            max_items,
+            max_bytes,
+            max_string,
+            full,
+        });
         options.summary = summary;
         if !raw {
             options.recognizers = show::default_recognizers();

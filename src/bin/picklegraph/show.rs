@@ -34,6 +34,13 @@ pub struct ShowArgs {
     /// Show at most N items of each container, then a count of the rest
     #[arg(long, value_name = "N")]
     max_items: Option<usize>,
+    /// Stop after about N bytes of output, at the end of a line, with a note [default:
+    /// 65536, none when --max-items or --depth is given]
+    #[arg(long, value_name = "N")]
+    max_bytes: Option<usize>,
+    /// Show everything: no limit on depth, items, string length or output size
+    #[arg(long, conflicts_with_all = ["depth", "max_items", "max_bytes", "max_string"])]
+    full: bool,
     /// Cut str and bytes longer than N characters or bytes to a head and their size
     #[arg(long, value_name = "N", default_value_t = show::DEFAULT_MAX_STRING)]
     max_string: usize,
@@ -59,9 +66,13 @@ impl ShowArgs {
                     && !std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
             }
         };
-        options.max_depth = self.depth.unwrap_or(usize::MAX);
-        options.max_items = self.max_items.unwrap_or(usize::MAX);
-        options.max_string = self.max_string;
+        options = options.limited(&show::Limits {
+            depth: self.depth,
+            max_items: self.max_items,
+            max_bytes: self.max_bytes,
+            max_string: self.max_string,
+            full: self.full,
+        });
         options.summary = !self.no_summary;
         if !self.raw {
             options.recognizers = show::default_recognizers();

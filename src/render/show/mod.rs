@@ -23,6 +23,7 @@
 //! width. Both run on heap stacks, so a million nested lists print in bounded call stack.
 
 mod block;
+mod budget;
 pub mod doc;
 mod inert;
 pub mod layout;
@@ -46,6 +47,9 @@ use layout::{Layout, Printer};
 pub const DEFAULT_WIDTH: usize = 100;
 /// Default [`ShowOptions::max_string`]: a str or bytes longer than this shows a head.
 pub const DEFAULT_MAX_STRING: usize = 100;
+/// Default [`ShowOptions::max_bytes`]: about what a reader can take in, and what a pager
+/// shows in a few screens; `--full` lifts it.
+pub const DEFAULT_MAX_BYTES: usize = 64 << 10;
 
 /// How `show` writes: layout, limits and recognizers.
 pub struct ShowOptions {
@@ -57,6 +61,12 @@ pub struct ShowOptions {
     pub max_items: usize,
     /// str and bytes longer than this (in code points or bytes) print a head and their size.
     pub max_string: usize,
+    /// The output stops at the end of the line where it passes this many bytes, with a
+    /// note that says so ([`DEFAULT_MAX_BYTES`] by default, none in [`ShowOptions::plain`]).
+    pub max_bytes: usize,
+    /// Whether a list of four or more objects of one shape (the trees of a forest) shows
+    /// its first and a count of the rest.
+    pub fold: bool,
     /// Whether to start with a `# protocol …` summary line.
     pub summary: bool,
     /// Asked, in order, about each node before it prints in the default form.
@@ -72,6 +82,8 @@ impl std::fmt::Debug for ShowOptions {
             .field("max_depth", &self.max_depth)
             .field("max_items", &self.max_items)
             .field("max_string", &self.max_string)
+            .field("max_bytes", &self.max_bytes)
+            .field("fold", &self.fold)
             .field("summary", &self.summary)
             .field("recognizers", &names)
             .finish()
@@ -86,17 +98,81 @@ impl ShowOptions {
             max_depth: usize::MAX,
             max_items: usize::MAX,
             max_string: DEFAULT_MAX_STRING,
+            max_bytes: usize::MAX,
+            fold: false,
             summary: false,
             recognizers: Vec::new(),
         }
     }
 }
 
+/// The limits a user chooses, as the command line and the Python package take them; see
+/// [`ShowOptions::limited`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `--depth`: containers nested deeper are elided.
+    pub depth: Option<usize>,
+    /// `--max-items`: items shown of each container.
+    pub max_items: Option<usize>,
+    /// `--max-bytes`: bytes of output.
+    pub max_bytes: Option<usize>,
+    /// `--max-string`: code points or bytes of a str or bytes.
+    pub max_string: usize,
+    /// `--full`: no limit at all.
+    pub full: bool,
+}
+
+impl Default for Limits {
+    /// None chosen: `show`'s defaults.
+    fn default() -> Limits {
+        Limits {
+            depth: None,
+            max_items: None,
+            max_bytes: None,
+            max_string: DEFAULT_MAX_STRING,
+            full: false,
+        }
+    }
+}
+
+impl ShowOptions {
+    /// These options under the user's `limits`. With none chosen, the output is bounded
+    /// ([`DEFAULT_MAX_BYTES`]) and lists of objects of one shape are folded; a user who
+    /// chooses `depth` or `max_items` gets what they asked and no byte budget unless they
+    /// give one too; `full` lifts every limit.
+    /// ```
+    /// use picklegraph::render::show::{Limits, ShowOptions, DEFAULT_MAX_BYTES};
+    /// let options = ShowOptions::plain(80).limited(&Limits::default());
+    /// assert_eq!((options.max_bytes, options.fold), (DEFAULT_MAX_BYTES, true));
+    /// let full = ShowOptions::plain(80).limited(&Limits { full: true, ..Limits::default() });
+    /// assert_eq!((full.max_bytes, full.max_string, full.fold), (usize::MAX, usize::MAX, false));
+    /// ```
+    pub fn limited(mut self, limits: &Limits) -> ShowOptions {
+        let chosen = limits.depth.is_some() || limits.max_items.is_some();
+        self.max_depth = limits.depth.unwrap_or(usize::MAX);
+        self.max_items = limits.max_items.unwrap_or(usize::MAX);
+        self.max_string = limits.max_string;
+        self.max_bytes = match limits.max_bytes {
+            Some(bytes) => bytes,
+            None if limits.full || chosen => usize::MAX,
+            None => DEFAULT_MAX_BYTES,
+        };
+        self.fold = !limits.full && limits.max_items.is_none();
+        if limits.full {
+            self.max_string = usize::MAX;
+        }
+        self
+    }
+}
+
 impl Default for ShowOptions {
-    /// [`DEFAULT_WIDTH`] columns, a summary line, and the [`default_recognizers`].
+    /// [`DEFAULT_WIDTH`] columns, a summary line, the [`default_recognizers`], and the
+    /// output bounded to [`DEFAULT_MAX_BYTES`].
     fn default() -> ShowOptions {
         ShowOptions {
             summary: true,
+            max_bytes: DEFAULT_MAX_BYTES,
+            fold: true,
             recognizers: default_recognizers(),
             ..ShowOptions::plain(DEFAULT_WIDTH)
         }
@@ -290,7 +366,18 @@ fn write(
 ) -> io::Result<()> {
     let counts = walker::show_counts(pickle, options, starts);
     let tokens = walker::Walker::new(pickle, options, top, counts, blocks);
-    Printer::new(out, options.layout).print_source(tokens)
+    if options.max_bytes == usize::MAX {
+        return Printer::new(out, options.layout).print_source(tokens);
+    }
+    let mut capped = budget::Capped::new(out, options.max_bytes);
+    match Printer::new(&mut capped, options.layout).print_source(tokens) {
+        Err(error) if budget::is_spent(&error) => writeln!(
+            capped.into_inner(),
+            "# … show stops here, past {} of output: --full shows everything, --max-items and --depth choose what",
+            crate::text::quantity::size(options.max_bytes as u64)
+        ),
+        written => written,
+    }
 }
 
 /// `# protocol 4, 123 nodes, 2 effects, 5 globals: myclass.SubClass, …`, the globals in

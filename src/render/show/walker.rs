@@ -14,8 +14,9 @@ use super::inert::Context;
 use super::layout::{self, Block, Pen, Style, Token};
 use super::leaf::{bigint_text, bytes_text, str_text};
 use super::ShowOptions;
-use crate::graph::{InertKind, Items, Node, NodeId, Pickle, Value};
+use crate::graph::{InertKind, Items, Mutation, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
+use crate::text::quantity::thousands;
 use std::borrow::Cow;
 
 use crate::text::scalar::{escape_nonprintable, float_repr, write_int};
@@ -105,7 +106,14 @@ pub(crate) fn show_counts(pickle: &Pickle<'_>, options: &ShowOptions, starts: &[
 enum Source<'p> {
     /// A list, tuple, set, frozenset or dict, its tokens computed from a step number so
     /// that a frame costs a few words however long the container.
-    Native { node: Node<'p>, step: usize },
+    Native {
+        node: Node<'p>,
+        step: usize,
+        /// Items shown before the count of the rest.
+        limit: usize,
+        /// The items left out are siblings of the first one's shape ([`Walker::folds`]).
+        folded: bool,
+    },
     /// A flattened document (an inert node, a recognized node, the top level).
     Items(std::vec::IntoIter<Item>),
 }
@@ -271,11 +279,39 @@ impl<'p, 'a> Walker<'p, 'a> {
                 self.push_doc(doc, depth);
             }
             node if node.child_count() == 0 => self.text(empty(&node), Style::Plain),
-            node => self.frames.push(Frame {
-                source: Source::Native { node, step: 0 },
-                depth,
-            }),
+            node => {
+                let (limit, folded) = match self.folds(&node) {
+                    true => (1, true),
+                    false => (self.options.max_items, false),
+                };
+                self.frames.push(Frame {
+                    source: Source::Native {
+                        node,
+                        step: 0,
+                        limit,
+                        folded,
+                    },
+                    depth,
+                })
+            }
         }
+    }
+
+    /// Whether a list or tuple is shown as its first item and a count of the rest: with
+    /// [`ShowOptions::fold`], when it holds at least [`FOLD_AT`] objects of one shape
+    /// (the 100 trees of a random forest), which would otherwise fill screens alike.
+    fn folds(&self, node: &Node<'_>) -> bool {
+        let (Node::List(items) | Node::Tuple(items)) = node else {
+            return false;
+        };
+        if !self.options.fold || items.len() < FOLD_AT || self.options.max_items < 2 {
+            return false;
+        }
+        let mut items = items.iter();
+        let Some(first) = items.next().and_then(|v| shape(self.pickle, v)) else {
+            return false;
+        };
+        items.all(|item| shape(self.pickle, item).as_ref() == Some(&first))
     }
 
     fn push_doc(&mut self, doc: Doc, depth: usize) {
@@ -298,9 +334,14 @@ impl Iterator for Walker<'_, '_> {
             let depth = frame.depth;
             let item = match &mut frame.source {
                 Source::Items(items) => items.next(),
-                Source::Native { node, step } => {
+                Source::Native {
+                    node,
+                    step,
+                    limit,
+                    folded,
+                } => {
                     *step += 1;
-                    native_item(self.pickle, node, *step - 1, self.options.max_items)
+                    native_item(self.pickle, node, *step - 1, *limit, *folded)
                 }
             };
             match item {
@@ -344,6 +385,7 @@ fn native_item(
     node: &Node<'_>,
     step: usize,
     max_items: usize,
+    folded: bool,
 ) -> Option<Item> {
     let (open, close, len) = delimiters(node);
     let per_entry = if matches!(node, Node::Dict(_)) { 5 } else { 3 };
@@ -366,6 +408,10 @@ fn native_item(
             ));
         }
         _ if step == entries_end && step < more_end => break_before(shown),
+        _ if step < more_end && folded => Token::Text(
+            format!("… {} more of the same shape", thousands(more as u64)).into(),
+            Style::Comment,
+        ),
         _ if step < more_end => Token::Text(more_items(more).into(), Style::Comment),
         _ => match step - more_end {
             0 => Token::Dedent,
@@ -376,6 +422,40 @@ fn native_item(
         },
     };
     Some(Item::Token(token))
+}
+
+/// The fewest objects of one shape in a list that [`Walker::folds`] folds.
+const FOLD_AT: usize = 4;
+
+/// An object's shape: the global that builds it, and the names of the attributes its
+/// `BUILD` state sets (a dict's str keys, or a `(dict, slots)` pair's). Two fitted trees
+/// of a forest share it, whatever their values. `None` for anything but such an object,
+/// and for one that `BUILD` gives no named attribute.
+fn shape<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<((&'p str, &'p str), Vec<&'p str>)> {
+    let Node::Inert(inert) = pickle.get(value)? else {
+        return None;
+    };
+    let callee = match inert.kind {
+        InertKind::Instance { class, .. } => class,
+        InertKind::Call { func, .. } => func,
+        _ => return None,
+    };
+    let name = pickle.global_name(callee)?;
+    let mut keys = Vec::new();
+    for mutation in &inert.mutations {
+        if let Mutation::Build(state) = mutation {
+            let state = match pickle.get(*state) {
+                Some(Node::Tuple(pair)) if pair.len() == 2 => pair.get(0)?,
+                _ => *state,
+            };
+            if let Some(Node::Dict(entries)) = pickle.get(state) {
+                keys.extend(entries.iter().filter_map(|(key, _)| pickle.as_str(key)));
+            }
+        }
+    }
+    // Without attributes set by BUILD, the callee's arguments tell objects apart (numpy
+    // scalars of four dtypes share `scalar`): not a shape to fold.
+    (!keys.is_empty()).then_some((name, keys))
 }
 
 /// Longest str or bytes payload that still counts as a short item for [`fills`].

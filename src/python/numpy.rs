@@ -118,16 +118,19 @@ impl DType<'_> {
         })
     }
 
+    /// A structured dtype's fields as `str(dtype)` lists them: `('x', '<i4')`.
+    pub fn field_names(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .map(|f| format!("('{}', '{}')", f.name, f.dtype.str_form()))
+            .collect()
+    }
+
     /// numpy's `str(dtype)`: `float32`, `bool`, `>u4`, `<U3`, `datetime64[D]`,
     /// `[('x', '<i4'), ('y', '<f8')]`.
     pub fn name(&self) -> String {
         if !self.fields.is_empty() {
-            let fields: Vec<String> = self
-                .fields
-                .iter()
-                .map(|f| format!("('{}', '{}')", f.name, f.dtype.str_form()))
-                .collect();
-            return format!("[{}]", fields.join(", "));
+            return format!("[{}]", self.field_names().join(", "));
         }
         if let Some((base, shape)) = &self.subarray {
             let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
@@ -370,35 +373,60 @@ impl Array<'_> {
     }
 }
 
+impl Array<'_> {
+    /// The class the array is: `ndarray`, or a subclass's name (`matrix`, `memmap`).
+    pub fn class_name(&self) -> &str {
+        self.class.map_or("ndarray", |(_, name)| name)
+    }
+
+    /// `C order` or `Fortran order`.
+    pub fn order_text(&self) -> &'static str {
+        if self.fortran {
+            "Fortran order"
+        } else {
+            "C order"
+        }
+    }
+
+    /// What follows the header when the data are not the array's own bytes: where they
+    /// are (`data in out-of-band buffer 0`), or that they are objects.
+    pub fn data_note(&self) -> Option<String> {
+        match &self.data {
+            ArrayData::OutOfBand(index) => Some(format!("data in out-of-band buffer {index}")),
+            ArrayData::Joblib => Some("data after it in the joblib stream".to_string()),
+            ArrayData::Objects { items, .. } => Some(format!("{} objects", items.len())),
+            ArrayData::Other(_) => Some("data not bytes".to_string()),
+            ArrayData::Bytes(_) => None,
+        }
+    }
+}
+
 impl fmt::Display for Array<'_> {
     /// `ndarray(float32, (1000, 256), C order, 1.0 MiB) [0.0, 1.0, …]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let class = self.class.map_or("ndarray", |(_, name)| name);
-        let order = if self.fortran { "Fortran" } else { "C" };
         write!(
             f,
-            "{class}({}, {}, {order} order, {})",
+            "{}({}, {}, {}, {})",
+            self.class_name(),
             self.dtype.name(),
             shape_tuple(&self.shape),
+            self.order_text(),
             human_size(self.nbytes())
         )?;
-        match &self.data {
-            ArrayData::OutOfBand(index) => write!(f, " data in out-of-band buffer {index}"),
-            ArrayData::Joblib => f.write_str(" data after it in the joblib stream"),
-            ArrayData::Objects { items, .. } => write!(f, " {} objects", items.len()),
-            ArrayData::Other(_) => f.write_str(" data not bytes"),
-            ArrayData::Bytes(_) => match self.first_values(SHOWN_VALUES) {
-                Some(values) => {
-                    let more = (values.len() as u64) < self.len();
-                    write!(
-                        f,
-                        " [{}{}]",
-                        values.join(", "),
-                        if more { ", …" } else { "" }
-                    )
-                }
-                None => Ok(()),
-            },
+        if let Some(note) = self.data_note() {
+            return write!(f, " {note}");
+        }
+        match self.first_values(SHOWN_VALUES) {
+            Some(values) => {
+                let more = (values.len() as u64) < self.len();
+                write!(
+                    f,
+                    " [{}{}]",
+                    values.join(", "),
+                    if more { ", …" } else { "" }
+                )
+            }
+            None => Ok(()),
         }
     }
 }

@@ -514,3 +514,32 @@ fn scan_finds_nothing_dangerous_in_the_zoo() {
         alarms.join("\n")
     );
 }
+
+/// `--width` holds for arrays: their header breaks as a call (a structured dtype's fields
+/// as a list) and their first values fill lines, at any width.
+#[test]
+fn show_fits_arrays_in_the_width() {
+    let file = common::repo().join("tests/fixtures/zoo/current/sklearn/random_forest.pkl");
+    let array_line = |line: &str| {
+        let body = line.trim_start();
+        body.contains("ndarray(")
+            || body.starts_with("('")
+            || (!body.is_empty()
+                && body
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ".,-+e[]() …".contains(c)))
+    };
+    // Narrower, a single field (`('weighted_n_node_samples', '<f8'),`) at depth 6 is wider than
+    // the room left: an atom the layout cannot break.
+    for width in [60, 80, 100] {
+        let output = run(&["show", "--width", &width.to_string()], &file);
+        let text = String::from_utf8_lossy(&output.stdout);
+        let arrays: Vec<&str> = text.lines().filter(|l| array_line(l)).collect();
+        assert!(arrays.len() > 10, "{text}");
+        let over: Vec<&&str> = arrays
+            .iter()
+            .filter(|l| l.chars().count() > width)
+            .collect();
+        assert!(over.is_empty(), "width {width}: {over:#?}");
+    }
+}

@@ -25,6 +25,9 @@ pub enum Doc {
     IfBreak(&'static str),
     /// Parts printed on one line if they fit, else with each of their breaks taken.
     Group(Vec<Doc>),
+    /// Parts printed on one line if they fit, else filling lines: a break is taken only
+    /// where the next part would not fit (the values of an array).
+    Fill(Vec<Doc>),
     /// Parts whose line breaks are indented one step more.
     Indent(Vec<Doc>),
     /// Parts one after another.
@@ -160,6 +163,10 @@ impl Doc {
                 Doc::Group(parts) => {
                     stack.push((parts.into_iter(), Some(Token::End)));
                     Token::Begin
+                }
+                Doc::Fill(parts) => {
+                    stack.push((parts.into_iter(), Some(Token::End)));
+                    Token::BeginFill
                 }
                 Doc::Indent(parts) => {
                     stack.push((parts.into_iter(), Some(Token::Dedent)));

@@ -105,7 +105,7 @@ impl Recognizer for NumpyArray {
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let array = numpy::array(pickle, id)?;
-        let text = Doc::styled(array.to_string(), Style::Name);
+        let text = array_doc(&array);
         Some(match array.data {
             ArrayData::Objects { list, .. } => {
                 Doc::Concat(vec![text, Doc::text(" "), Doc::Value(list)])
@@ -114,6 +114,66 @@ impl Recognizer for NumpyArray {
             _ => text,
         })
     }
+}
+
+/// An array as its `Display` writes it on one line, but in parts the layout can break to
+/// fit the width: the header as a call (a structured dtype's fields as a list), the first
+/// values filling lines.
+fn array_doc(array: &numpy::Array<'_>) -> Doc {
+    let dtype = match array.dtype.fields.is_empty() {
+        true => Doc::text(array.dtype.name()),
+        false => Doc::bracketed(
+            "[",
+            array
+                .dtype
+                .field_names()
+                .into_iter()
+                .map(Doc::text)
+                .collect(),
+            0,
+            "]",
+        ),
+    };
+    let head = Doc::call(
+        Doc::styled(array.class_name().to_string(), Style::Name),
+        vec![
+            dtype,
+            Doc::text(numpy::shape_tuple(&array.shape)),
+            Doc::text(array.order_text()),
+            Doc::text(crate::python::torch::human_size(array.nbytes())),
+        ],
+        0,
+    );
+    if let Some(note) = array.data_note() {
+        return Doc::Concat(vec![head, Doc::text(format!(" {note}"))]);
+    }
+    let Some(values) = array.first_values(numpy::SHOWN_VALUES) else {
+        return head;
+    };
+    let more = (values.len() as u64) < array.len();
+    let count = values.len();
+    let mut inner = Vec::with_capacity(3 * count + 2);
+    for (i, value) in values.into_iter().enumerate() {
+        inner.push(if i == 0 { Doc::SoftLine } else { Doc::Line });
+        inner.push(Doc::styled(value, Style::Number));
+        inner.push(match i + 1 < count || more {
+            true => Doc::text(","),
+            false => Doc::IfBreak(","),
+        });
+    }
+    if more {
+        inner.extend([Doc::Line, Doc::comment("…")]);
+    }
+    Doc::Concat(vec![
+        head,
+        Doc::text(" "),
+        Doc::Fill(vec![
+            Doc::text("["),
+            Doc::Indent(inner),
+            Doc::SoftLine,
+            Doc::text("]"),
+        ]),
+    ])
 }
 
 /// A dtype: `dtype('float32')`.

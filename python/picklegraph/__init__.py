@@ -135,10 +135,19 @@ def load(file: IO[bytes], *, encoding: str = "ASCII", errors: str = "strict",
     return value
 
 
-def scan(source: Source, *, allow: Iterable[str] = (), strict: bool = False) -> Report:
+def scan(source: Source, *, policy: Union[str, "os.PathLike[str]", None] = None,
+         allow: Iterable[str] = (), deny: Iterable[str] = (), strict: bool = False,
+         deny_only: bool = False) -> Report:
     """What every pickle of a file would import and call, classed, with the verdict:
-    the same answer as ``picklegraph scan``. ``allow`` names globals (``module.name``)
-    to count as safe; ``strict`` counts unknown names against the file too.
+    the same answer as ``picklegraph scan``.
+
+    ``policy`` is a policy as TOML text, or the path of a TOML file (``os.PathLike``), as
+    ``--policy`` reads it: ``allow = ["mypkg.Model", "mypkg.layers.*"]``,
+    ``deny = [...]``; ``allow`` and ``deny`` add patterns (``module.name`` or
+    ``module.*``) as ``--allow`` and ``--deny`` do. A malformed policy raises
+    ``ValueError`` naming its line. ``strict`` counts every name not on the allow list
+    against the file, referenced or called; ``deny_only`` judges by the deny list alone.
+    A refused file's ``report.suggested_policy`` holds the lines that would let it through.
 
     ``source`` is a path, bytes, or a binary file. PyTorch checkpoints are read through
     the pickles inside them.
@@ -146,8 +155,18 @@ def scan(source: Source, *, allow: Iterable[str] = (), strict: bool = False) -> 
     >>> report = scan(b"\\x80\\x04]\\x94.")
     >>> report.verdict, report.passed, report.findings
     ('clean', True, [])
+    >>> scan(b"cmypkg\\nModel\\n)R.").passed
+    False
+    >>> scan(b"cmypkg\\nModel\\n)R.", policy='allow = ["mypkg.*"]').passed
+    True
     """
-    document, passed, alarms = _native.scan(_source(source), strict, list(allow))
+    if strict and deny_only:
+        raise ValueError("strict and deny_only exclude each other")
+    if isinstance(policy, os.PathLike):
+        with io.open(policy, encoding="utf-8") as f:
+            policy = f.read()
+    document, passed, alarms = _native.scan(_source(source), strict, list(allow), list(deny),
+                                            policy, deny_only)
     return Report(document, passed, alarms, strict)
 
 

@@ -9,8 +9,9 @@ _Source = Union[str, bytes, bytearray]
 def loads(data: Union[bytes, bytearray], encoding: str, errors: str, classes: Tuple[type, ...],
           buffers: Optional[List[Any]] = None,
           limits: Optional[dict] = None) -> Tuple[Any, int]: ...
-def scan(source: _Source, strict: bool = False,
-         allow: List[str] = ...) -> Tuple[str, bool, List[bool]]: ...
+def scan(source: _Source, strict: bool = False, allow: List[str] = ...,
+         deny: List[str] = ..., policy: Optional[str] = None,
+         deny_only: bool = False) -> Tuple[str, bool, List[bool]]: ...
 def show_text(source: _Source, width: int = 100, depth: Optional[int] = None,
               max_items: Optional[int] = None, max_string: int = 100, raw: bool = False,
               summary: bool = True, max_bytes: Optional[int] = None,

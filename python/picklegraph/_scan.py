@@ -70,6 +70,9 @@ class Report:
     """How many findings of each class."""
     format: Optional[str]
     """What holds the pickles, for a model file."""
+    suggested_policy: Optional[Dict[str, Any]]
+    """For a refused file, the policy lines that would let it through:
+    ``{"allow_names": [...], "allow_modules": [...], "unnamed": n}``."""
 
     def __init__(self, document: str, passed: bool, alarms: List[bool], strict: bool) -> None:
         self._document = document
@@ -79,6 +82,7 @@ class Report:
         self.strict = strict
         self.counts = raw["counts"]
         self.format = raw.get("format")
+        self.suggested_policy = raw.get("suggested_policy")
         self.pickles = raw["pickles"]
         raw_findings = [(f, p) for p in self.pickles for f in p["findings"]]
         self.findings = [Finding(f, p.get("label"), p["index"], not alarm)

@@ -133,3 +133,30 @@ def test_show_is_bounded_like_the_command_unless_full():
     assert len(full) > 1_000_000
     assert "199999" in full and "show stops here" not in full
     assert picklegraph.show(data, max_bytes=1000).count("\n") < 100
+
+
+def test_scan_takes_the_commands_policy(tmp_path):
+    data = b"cmypkg\nModel\n)R."
+    refused = picklegraph.scan(data)
+    assert not refused.passed and refused.verdict == "not-allowed"
+    assert refused.suggested_policy["allow_names"] == ["mypkg.Model"]
+    # The suggested lines, fed back as TOML text, a file, or patterns, let it through.
+    toml = 'allow = ["mypkg.Model"]\n'
+    assert picklegraph.scan(data, policy=toml).passed
+    path = tmp_path / "policy.toml"
+    path.write_text(toml)
+    assert picklegraph.scan(data, policy=path).passed
+    assert picklegraph.scan(data, allow=["mypkg.*"]).passed
+    # The same answer as the command with the same policy.
+    pickle_path = tmp_path / "model.pkl"
+    pickle_path.write_bytes(data)
+    done = run_command("scan", "--json", "--policy", str(path), str(pickle_path))
+    expected = json.loads(done.stdout)
+    got = json.loads(picklegraph.scan(pickle_path, policy=path).to_json())
+    assert got["verdict"] == expected["verdict"] == "clean"
+    assert got["policy"] == expected["policy"]
+    # deny refuses even what the lists call safe; a bad line is a ValueError.
+    assert picklegraph.scan(b"c__builtin__\nset\n)R.", deny=["builtins.set"]).verdict == "dangerous"
+    with pytest.raises(ValueError, match="line 1"):
+        picklegraph.scan(data, policy='allow = ["mypkg"]')
+    assert picklegraph.scan(data, deny_only=True).passed

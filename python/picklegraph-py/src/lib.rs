@@ -11,7 +11,7 @@ mod source;
 use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_pickles, DisOptions};
 use picklegraph::render::{json, show};
-use picklegraph::scan::{Class, Verdict};
+use picklegraph::scan::{Class, Mode, Policy, Verdict};
 use picklegraph::{DecodeErrors, Entry, Error, LoadOptions, Pickle, Problem, StringEncoding};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -124,29 +124,45 @@ fn loads<'py>(
 
 /// `scan`: the report as the JSON the command prints with `scan --json` (less `file`),
 /// whether the file passes (its verdict is the library's clean one), and for each finding
-/// in file order whether it counts against the file. Findings named in `allow` are safe.
+/// in file order whether it counts against the file. `policy` (TOML text), `allow` and
+/// `deny` make the user's [`Policy`], as the command's `--policy`, `--allow` and `--deny`.
 #[pyfunction]
-#[pyo3(signature = (source, strict=false, allow=Vec::new()))]
+#[pyo3(signature = (source, strict=false, allow=Vec::new(), deny=Vec::new(), policy=None,
+                    deny_only=false))]
 fn scan(
     py: Python<'_>,
     source: Source,
     strict: bool,
     allow: Vec<String>,
+    deny: Vec<String>,
+    policy: Option<String>,
+    deny_only: bool,
 ) -> PyResult<(String, bool, Vec<bool>)> {
+    // The user's policy as the command builds it: the TOML text, then each allow and deny.
+    let mut user = match &policy {
+        Some(text) => Policy::from_toml(text)
+            .map_err(|err| PyValueError::new_err(format!("policy: {err}")))?,
+        None => Policy::new(),
+    };
+    for pattern in &allow {
+        user.allow(pattern)
+            .map_err(|err| PyValueError::new_err(format!("allow: {err}")))?;
+    }
+    for pattern in &deny {
+        user.deny(pattern)
+            .map_err(|err| PyValueError::new_err(format!("deny: {err}")))?;
+    }
+    let mode = match (strict, deny_only) {
+        (true, _) => Mode::Strict,
+        (false, true) => Mode::DenyOnly,
+        (false, false) => Mode::AllowList,
+    };
     let bytes = source.bytes()?;
     let json = py.allow_threads(|| -> PyResult<(String, bool, Vec<bool>)> {
         // The library's scan of a whole file, containers and all, as the command's.
-        let mut report = picklegraph::scan::scan_file(&bytes, strict);
-        for finding in report.pickles.iter_mut().flat_map(|p| &mut p.findings) {
-            if finding
-                .name
-                .as_ref()
-                .is_some_and(|name| allow.contains(name))
-            {
-                finding.class = Class::Safe;
-                finding.reason = "on the caller's allow list".to_string();
-            }
-        }
+        let report = picklegraph::scan::scan_file(&bytes, strict)
+            .with_mode(mode)
+            .with_policy(user);
         let passed = report.verdict() == Verdict::Clean;
         let alarms = report
             .pickles

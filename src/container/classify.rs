@@ -296,11 +296,11 @@ fn legacy_parts<'s>(bytes: &'s [u8], place: &Place) -> Result<Parts<'s>, OpenErr
         bytes.len()
     );
     let labels = [
-        "magic number",
-        "protocol version",
-        "sys_info",
-        "saved object",
-        "storage keys",
+        "legacy: magic number",
+        "legacy: protocol version",
+        "legacy: sys_info",
+        "legacy: saved object",
+        "legacy: storage keys",
     ];
     let starts = legacy
         .head()

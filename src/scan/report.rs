@@ -14,7 +14,7 @@ use crate::{Failure, Pickle};
 pub struct PickleScan {
     /// Its position among the file's pickles, from 0.
     pub index: usize,
-    /// What it is inside a model file (`data.pkl`, `storage keys`), when the file
+    /// What it is inside a model file (`data.pkl`, `legacy: storage keys`), when the file
     /// holds it among other things.
     pub label: Option<String>,
     /// The byte where it starts.

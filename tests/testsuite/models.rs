@@ -693,11 +693,11 @@ fn scan_group(group: &str, suffix: &str) -> String {
 
 /// The labels of the five pickles of a legacy checkpoint, in file order.
 const LEGACY_LABELS: [&str; 5] = [
-    "magic number",
-    "protocol version",
-    "sys_info",
-    "saved object",
-    "storage keys",
+    "legacy: magic number",
+    "legacy: protocol version",
+    "legacy: sys_info",
+    "legacy: saved object",
+    "legacy: storage keys",
 ];
 
 #[test]
@@ -831,7 +831,7 @@ fn dis_lists_the_pickles_inside_checkpoints() {
         stops, 5,
         "the five pickles, not the storages: {legacy:.3000}"
     );
-    assert!(legacy.contains("# storage keys\n"));
+    assert!(legacy.contains("# legacy: storage keys\n"));
     // A plain pickle is still listed exactly as pickletools lists it.
     let plain = dis("numpy/array_float64.p4.pkl");
     let expected =

@@ -511,11 +511,11 @@ fn json_of_a_legacy_checkpoint_is_one_document_with_its_five_pickles() {
     assert_eq!(
         labels,
         [
-            "magic number",
-            "protocol version",
-            "sys_info",
-            "saved object",
-            "storage keys"
+            "legacy: magic number",
+            "legacy: protocol version",
+            "legacy: sys_info",
+            "legacy: saved object",
+            "legacy: storage keys"
         ]
     );
     assert!(docs[0]["format"]

@@ -96,7 +96,7 @@ struct Report<'r> {
     input: &'r Input,
     /// What holds the pickles, for a model file (`# PyTorch zip checkpoint: …`).
     format: Option<&'r str>,
-    /// What this pickle is inside a model file (`# storage keys`).
+    /// What this pickle is inside a model file (`# legacy: storage keys`).
     label: Option<&'r str>,
     index: usize,
     span: (usize, usize),

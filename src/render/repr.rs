@@ -19,14 +19,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use super::inert::{spell, Chunk, Filling, Options};
 use super::values::{parts, recursion_marker, Part};
-use crate::graph::{Inert, InertKind, Items, Mutation, Node, NodeId, Pickle, PyStr, Value};
+use crate::graph::{Inert, Items, Node, NodeId, Pickle, PyStr, Value};
 use crate::python::values;
 /// Python's `repr` of a float and of an int, as every view spells them.
 pub use crate::text::scalar::{bigint_repr, float_repr};
 use crate::text::scalar::{
-    write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr, write_int,
-    write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
+    dotted, write_bigint_hex_prefix, write_bytearray_repr, write_bytes_repr, write_float_repr,
+    write_int, write_str_repr, StrReprs, MAX_DECIMAL_INT_BITS,
 };
 
 /// Default output budget of [`repr`]: 256 MiB of text.
@@ -387,17 +388,6 @@ fn write_scalar_within(out: &mut String, node: &Node<'_>, room: usize) -> bool {
     true
 }
 
-/// What the mutations of an inert node do, when they all fill it the same way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Filling {
-    /// Only `SETITEMS`.
-    Items,
-    /// Only `APPENDS`.
-    Appends,
-    /// None, or a mix.
-    Other,
-}
-
 /// Nodes with more mutations than this have their filling cached.
 const FILLING_CACHE_MIN: usize = 64;
 
@@ -406,25 +396,7 @@ impl ReprWriter<'_, '_> {
     /// node for many, so a node with a million `SETITEMS` shown a million times in short
     /// texts costs the texts.
     fn filling(&mut self, id: NodeId, inert: &Inert) -> Filling {
-        let compute = || {
-            if inert.mutations.is_empty() {
-                Filling::Other
-            } else if inert
-                .mutations
-                .iter()
-                .all(|m| matches!(m, Mutation::SetItems(_)))
-            {
-                Filling::Items
-            } else if inert
-                .mutations
-                .iter()
-                .all(|m| matches!(m, Mutation::Append(_)))
-            {
-                Filling::Appends
-            } else {
-                Filling::Other
-            }
-        };
+        let compute = || Filling::of(inert);
         if inert.mutations.len() < FILLING_CACHE_MIN {
             return compute();
         }
@@ -465,42 +437,6 @@ impl<'p> Shape<'p> {
     }
 }
 
-/// Pieces that write `items` separated by commas.
-fn push_list(pieces: &mut Vec<Piece>, items: impl IntoIterator<Item = Value>, max: usize) {
-    for (i, item) in items.into_iter().enumerate() {
-        if pieces.len() >= max {
-            return;
-        }
-        if i > 0 {
-            pieces.push(Piece::Text(", ".into()));
-        }
-        pieces.push(Piece::Child(item));
-    }
-}
-
-fn push_text(pieces: &mut Vec<Piece>, s: impl Into<Cow<'static, str>>) {
-    pieces.push(Piece::Text(s.into()));
-}
-
-/// Pieces of a call's arguments: the items of a tuple, or `*args` for anything else.
-fn push_args(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, args: Value, max: usize) {
-    match pickle.get(args) {
-        Some(Node::Tuple(items)) => push_list(pieces, items, max),
-        _ => {
-            push_text(pieces, "*");
-            pieces.push(Piece::Child(args));
-        }
-    }
-}
-
-/// A global's dotted name when it has one; otherwise the pieces of a generic lookup.
-fn push_global(pickle: &Pickle<'_>, pieces: &mut Vec<Piece>, value: Value) {
-    match pickle.global_name(value) {
-        Some((module, name)) => push_text(pieces, crate::text::scalar::dotted(module, name)),
-        None => pieces.push(Piece::Child(value)),
-    }
-}
-
 /// The pieces of CPython's repr of a standard library value (see [`crate::render::values`]).
 fn value_pieces(pickle: &Pickle<'_>, id: NodeId, max: usize) -> Option<Vec<Piece>> {
     let value = values::recognize(pickle, id)?;
@@ -516,188 +452,34 @@ fn value_pieces(pickle: &Pickle<'_>, id: NodeId, max: usize) -> Option<Vec<Piece
     )
 }
 
-/// The Python expression that would rebuild an inert node, in at most about `max`
-/// pieces (the rest could never be written within the budget).
-fn inert_pieces(pickle: &Pickle<'_>, inert: &Inert, filling: Filling, max: usize) -> Vec<Piece> {
-    let mut pieces = Vec::new();
-    match &inert.kind {
-        InertKind::Global { module, name, .. } => {
-            match (pickle.as_str(*module), pickle.as_str(*name)) {
-                (Some(m), Some(n)) => {
-                    let (m, n) = crate::graph::compat::python3_name(m, n);
-                    push_text(&mut pieces, crate::text::scalar::dotted(m, n));
-                }
-                _ => {
-                    push_text(&mut pieces, "getattr(__import__(");
-                    pieces.push(Piece::Child(*module));
-                    push_text(&mut pieces, "), ");
-                    pieces.push(Piece::Child(*name));
-                    push_text(&mut pieces, ")");
-                }
-            }
-        }
-        InertKind::Call { func, args } => {
-            if let Some(folded) = mapping_call(pickle, inert, filling, *func, *args, max) {
-                return folded;
-            }
-            push_global(pickle, &mut pieces, *func);
-            push_text(&mut pieces, "(");
-            push_args(pickle, &mut pieces, *args, max);
-            push_text(&mut pieces, ")");
-        }
-        InertKind::Instance {
-            class,
-            args,
-            kwargs,
-            opcode,
-        } => {
-            let is_new = matches!(opcode, crate::Opcode::NewObj | crate::Opcode::NewObjEx);
-            push_global(pickle, &mut pieces, *class);
-            if is_new {
-                push_text(&mut pieces, ".__new__(");
-                push_global(pickle, &mut pieces, *class);
-                if !matches!(pickle.get(*args), Some(Node::Tuple(items)) if items.is_empty()) {
-                    push_text(&mut pieces, ", ");
-                }
-            } else {
-                push_text(&mut pieces, "(");
-            }
-            push_args(pickle, &mut pieces, *args, max);
-            if let Some(kwargs) = kwargs {
-                push_text(&mut pieces, ", **");
-                pieces.push(Piece::Child(*kwargs));
-            }
-            push_text(&mut pieces, ")");
-        }
-        InertKind::Persistent { pid } => {
-            push_text(&mut pieces, "persistent_load(");
-            pieces.push(Piece::Child(*pid));
-            push_text(&mut pieces, ")");
-        }
-        InertKind::Extension { code } => {
-            push_text(&mut pieces, format!("copyreg.extension({code})"))
-        }
-        InertKind::Buffer { index, readonly } => push_text(
-            &mut pieces,
-            format!(
-                "pickle.PickleBuffer(buffers[{index}]){}",
-                if *readonly { ".toreadonly()" } else { "" }
-            ),
-        ),
-        InertKind::ReadOnly { target } => {
-            push_text(&mut pieces, "memoryview(");
-            pieces.push(Piece::Child(*target));
-            push_text(&mut pieces, ").toreadonly()");
-        }
-    }
-    push_mutations(&mut pieces, &inert.mutations, max);
-    pieces
-}
-
-/// `cls([(k, v), …])` or `cls([item, …])` for a call with no arguments whose only
-/// mutations fill it: how `collections.OrderedDict` and list subclasses pickle.
-fn mapping_call(
-    pickle: &Pickle<'_>,
-    inert: &Inert,
+/// The Python expression that would rebuild an inert node (see [`super::inert`]), in at
+/// most about `max` pieces (the rest could never be written within the budget).
+fn inert_pieces<'p>(
+    pickle: &'p Pickle<'_>,
+    inert: &'p Inert,
     filling: Filling,
-    func: Value,
-    args: Value,
     max: usize,
-) -> Option<Vec<Piece>> {
-    if !matches!(pickle.get(args), Some(Node::Tuple(items)) if items.is_empty())
-        || filling == Filling::Other
-    {
-        return None;
-    }
+) -> Vec<Piece> {
+    let options = Options {
+        max_chunks: max,
+        fold_filling: Some(filling),
+        ..Options::default()
+    };
     let mut pieces = Vec::new();
-    push_global(pickle, &mut pieces, func);
-    push_text(&mut pieces, "([");
-    let mut first = true;
-    if filling == Filling::Items {
-        for mutation in &inert.mutations {
-            let Mutation::SetItems(pairs) = mutation else {
-                continue;
-            };
-            if pieces.len() >= max {
-                break;
-            }
-            for &(key, value) in pairs {
-                if pieces.len() >= max {
-                    break;
-                }
-                if !std::mem::take(&mut first) {
-                    push_text(&mut pieces, ", ");
-                }
-                push_text(&mut pieces, "(");
-                pieces.push(Piece::Child(key));
-                push_text(&mut pieces, ", ");
-                pieces.push(Piece::Child(value));
-                push_text(&mut pieces, ")");
-            }
-        }
-    } else {
-        for mutation in &inert.mutations {
-            let Mutation::Append(items) = mutation else {
-                continue;
-            };
-            if pieces.len() >= max {
-                break;
-            }
-            for &item in items {
-                if pieces.len() >= max {
-                    break;
-                }
-                if !std::mem::take(&mut first) {
-                    push_text(&mut pieces, ", ");
-                }
-                pieces.push(Piece::Child(item));
-            }
-        }
-    }
-    push_text(&mut pieces, "])");
-    Some(pieces)
-}
-
-/// Mutations as method calls chained on the object: `.__setstate__(state)`,
-/// `.extend([…])`, `.update({…})`.
-fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation], max: usize) {
-    for mutation in mutations {
-        if pieces.len() >= max {
-            return;
-        }
-        match mutation {
-            Mutation::Build(state) => {
-                push_text(pieces, ".__setstate__(");
-                pieces.push(Piece::Child(*state));
-                push_text(pieces, ")");
-            }
-            Mutation::Append(items) => {
-                push_text(pieces, ".extend([");
-                push_list(pieces, items.iter().copied(), max);
-                push_text(pieces, "])");
-            }
-            Mutation::SetItems(pairs) => {
-                push_text(pieces, ".update({");
-                for (i, &(key, value)) in pairs.iter().enumerate() {
-                    if pieces.len() >= max {
-                        break;
-                    }
-                    if i > 0 {
-                        push_text(pieces, ", ");
-                    }
-                    pieces.push(Piece::Child(key));
-                    push_text(pieces, ": ");
-                    pieces.push(Piece::Child(value));
-                }
-                push_text(pieces, "})");
-            }
-            Mutation::AddItems(items) => {
-                push_text(pieces, ".update({");
-                push_list(pieces, items.iter().copied(), max);
-                push_text(pieces, "})");
-            }
-        }
-    }
+    spell(pickle, inert, &options, &mut |chunk| {
+        pieces.push(match chunk {
+            Chunk::Global(module, name) => Piece::Text(dotted(module, name).into()),
+            Chunk::Name(name) => Piece::Text(name),
+            Chunk::Value(value) => Piece::Child(value),
+            // Any global by its name, as the expression to rebuild the call needs it.
+            Chunk::Callee(value, _) | Chunk::Class(value) => match pickle.global_name(value) {
+                Some((module, name)) => Piece::Text(dotted(module, name).into()),
+                None => Piece::Child(value),
+            },
+            punctuation => Piece::Text(punctuation.punctuation().unwrap_or_default().into()),
+        })
+    });
+    pieces
 }
 
 impl std::fmt::Display for Pickle<'_> {

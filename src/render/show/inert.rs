@@ -1,13 +1,13 @@
-//! How inert nodes print: the Python expression that would rebuild them, as a [`Doc`]
-//! whose operands are graph values. Calls print as `module.name(args)`, instances as
-//! `Class(args)` (`INST`, `OBJ`) or `Class.__new__(Class, args)` (`NEWOBJ`), and what
-//! later opcodes did to the object as chained calls: `.__setstate__(state)`,
-//! `.extend([…])`, `.update({…})`.
+//! How inert nodes print in `show`: the spelling of [`crate::render::inert`] (the Python
+//! expression that would rebuild the node) as a [`Doc`] whose operands are graph values,
+//! each call's arguments a list that breaks over lines when it does not fit, at most
+//! `max_items` of each shown. A callee that is no plain global is put in parentheses, so
+//! that a label on it cannot be read as a label on the call.
 
 use super::doc::Doc;
 use super::layout::Style;
-use crate::graph::{Inert, InertKind, Mutation, Node, Pickle, Value};
-use crate::opcode::Opcode;
+use crate::graph::{Inert, Node, Pickle, Value};
+use crate::render::inert::{spell, Chunk, Open, Options};
 use crate::text::scalar::dotted;
 
 /// What an inert node's document needs to know besides the node.
@@ -43,145 +43,104 @@ impl Context<'_, '_> {
         }
     }
 
-    /// The arguments of a call: a tuple's items (unless the tuple is shared, when
-    /// splitting it would hide the sharing), else `*args`.
-    fn args(&self, args: Value) -> (Vec<Doc>, usize) {
-        match self.pickle.get(args) {
-            Some(Node::Tuple(items)) if !self.shared(args) => self.values(items.iter()),
-            _ => (vec![Doc::Concat(vec![Doc::text("*"), Doc::Value(args)])], 0),
-        }
-    }
-
-    /// Docs of the first `max_items` values, and how many were left out.
-    fn values(&self, values: impl ExactSizeIterator<Item = Value>) -> (Vec<Doc>, usize) {
-        let len = values.len();
-        let shown = len.min(self.max_items);
-        (values.take(shown).map(Doc::Value).collect(), len - shown)
-    }
-
-    fn pairs(&self, pairs: &[(Value, Value)]) -> (Vec<Doc>, usize) {
-        let shown = pairs.len().min(self.max_items);
-        let docs = pairs[..shown]
-            .iter()
-            .map(|&(key, value)| {
-                Doc::Concat(vec![Doc::Value(key), Doc::text(": "), Doc::Value(value)])
-            })
-            .collect();
-        (docs, pairs.len() - shown)
-    }
-
-    /// The document of an inert node.
+    /// The document of an inert node, spelled by [`crate::render::inert`]: each call's
+    /// arguments laid out as a bracketed list, `max_items` of each list shown.
     pub fn inert_doc(&self, inert: &Inert) -> Doc {
-        let mut parts = vec![self.head(&inert.kind)];
-        for mutation in &inert.mutations {
-            parts.push(self.mutation(mutation));
-        }
-        Doc::Concat(parts)
-    }
-
-    fn head(&self, kind: &InertKind) -> Doc {
-        match kind {
-            InertKind::Global { module, name, .. } => self.global(*module, *name),
-            InertKind::Call { func, args } => {
-                let (args, more) = self.args(*args);
-                Doc::call(self.callee(*func), args, more)
-            }
-            InertKind::Instance {
-                class,
-                args,
-                kwargs,
-                opcode,
-            } => self.instance(*class, *args, *kwargs, *opcode),
-            InertKind::Persistent { pid } => Doc::call(
-                Doc::styled("persistent_load", Style::Name),
-                vec![Doc::Value(*pid)],
-                0,
-            ),
-            InertKind::Extension { code } => {
-                Doc::styled(format!("copyreg.extension({code})"), Style::Name)
-            }
-            InertKind::Buffer { index, readonly } => Doc::styled(
-                format!(
-                    "pickle.PickleBuffer({}){}",
-                    // Said in place: without its buffer the object is only a placeholder.
-                    match self.pickle.buffer(*index) {
-                        Some(_) => format!("buffers[{index}]"),
-                        None => format!("<out-of-band buffer {index}, not given>"),
-                    },
-                    if *readonly { ".toreadonly()" } else { "" }
-                ),
-                Style::Name,
-            ),
-            InertKind::ReadOnly { target } => Doc::Concat(vec![
-                Doc::call(
-                    Doc::styled("memoryview", Style::Name),
-                    vec![Doc::Value(*target)],
-                    0,
-                ),
-                Doc::text(".toreadonly()"),
-            ]),
-        }
-    }
-
-    /// A global whose module and name are strs prints as `module.name`; any other is
-    /// the lookup spelled out.
-    fn global(&self, module: Value, name: Value) -> Doc {
-        let global = self.pickle.as_str(module).zip(self.pickle.as_str(name));
-        match global {
-            Some((module, name)) => {
-                let (module, name) = crate::graph::compat::python3_name(module, name);
-                Doc::styled(dotted(module, name), Style::Name)
-            }
-            None => Doc::Concat(vec![
-                Doc::text("getattr("),
-                Doc::call(
-                    Doc::styled("__import__", Style::Name),
-                    vec![Doc::Value(module)],
-                    0,
-                ),
-                Doc::text(", "),
-                Doc::Value(name),
-                Doc::text(")"),
-            ]),
-        }
-    }
-
-    fn instance(&self, class: Value, args: Value, kwargs: Option<Value>, opcode: Opcode) -> Doc {
-        let (mut docs, more) = self.args(args);
-        if let Some(kwargs) = kwargs {
-            docs.push(Doc::Concat(vec![Doc::text("**"), Doc::Value(kwargs)]));
-        }
-        if !matches!(opcode, Opcode::NewObj | Opcode::NewObjEx) {
-            return Doc::call(self.callee(class), docs, more);
-        }
-        let class_again = match self.plain_global(class) {
-            Some(name) => Doc::styled(name, Style::Name),
-            None => Doc::Value(class),
+        let options = Options {
+            max_items: self.max_items,
+            whole_args: &|args| self.shared(args),
+            missing_buffers: true,
+            ..Options::default()
         };
-        docs.insert(0, class_again);
-        Doc::call(
-            Doc::Concat(vec![self.callee(class), Doc::text(".__new__")]),
-            docs,
-            more,
-        )
+        let mut calls = vec![Call::new(None)];
+        spell(self.pickle, inert, &options, &mut |chunk| {
+            let call = calls.last_mut().expect("the outermost sequence stays");
+            match chunk {
+                Chunk::Global(module, name) => call
+                    .current
+                    .push(Doc::styled(dotted(module, name), Style::Name)),
+                Chunk::Name(name) => call.current.push(Doc::styled(name, Style::Name)),
+                Chunk::Value(value) => call.current.push(Doc::Value(value)),
+                Chunk::Callee(value, _) => call.current.push(self.callee(value)),
+                Chunk::Class(value) => call.current.push(match self.plain_global(value) {
+                    Some(name) => Doc::styled(name, Style::Name),
+                    None => Doc::Value(value),
+                }),
+                Chunk::Open(open) => {
+                    if !open.prefix().is_empty() {
+                        call.current.push(Doc::text(open.prefix()));
+                    }
+                    match open {
+                        Open::Persistent | Open::MemoryView | Open::Lookup => {
+                            call.current.push(Doc::styled(open.callee(), Style::Name))
+                        }
+                        _ if !open.callee().is_empty() => {
+                            call.current.push(Doc::text(open.callee()))
+                        }
+                        _ => {}
+                    }
+                    calls.push(Call::new(Some(open)));
+                }
+                Chunk::Close(close) => {
+                    let doc = calls.pop().expect("a call to close").into_doc();
+                    let outer = calls.last_mut().expect("the outermost sequence stays");
+                    outer.current.push(doc);
+                    if !close.after().is_empty() {
+                        outer.current.push(Doc::text(close.after()));
+                    }
+                }
+                Chunk::Comma => call.end_item(),
+                Chunk::Kwargs => {
+                    call.end_item();
+                    call.current.push(Doc::text("**"));
+                }
+                Chunk::More(count) => call.more = count,
+                punctuation => call
+                    .current
+                    .push(Doc::text(punctuation.punctuation().unwrap_or_default())),
+            }
+        });
+        debug_assert_eq!(calls.len(), 1, "every call spelled is closed");
+        Doc::Concat(calls.swap_remove(0).current)
+    }
+}
+
+/// A call being read from the chunks of a spelling: its arguments so far.
+struct Call {
+    /// How it opened; `None` for the outermost sequence.
+    open: Option<Open>,
+    items: Vec<Doc>,
+    /// The parts of the argument being read.
+    current: Vec<Doc>,
+    more: usize,
+}
+
+impl Call {
+    fn new(open: Option<Open>) -> Call {
+        Call {
+            open,
+            items: Vec::new(),
+            current: Vec::new(),
+            more: 0,
+        }
     }
 
-    fn mutation(&self, mutation: &Mutation) -> Doc {
-        let (method, arg) = match mutation {
-            Mutation::Build(state) => (".__setstate__", Doc::Value(*state)),
-            Mutation::Append(items) => {
-                let (docs, more) = self.values(items.iter().copied());
-                (".extend", Doc::bracketed("[", docs, more, "]"))
-            }
-            Mutation::SetItems(pairs) => {
-                let (docs, more) = self.pairs(pairs);
-                (".update", Doc::bracketed("{", docs, more, "}"))
-            }
-            Mutation::AddItems(items) => {
-                let (docs, more) = self.values(items.iter().copied());
-                (".update", Doc::bracketed("{", docs, more, "}"))
-            }
-        };
-        Doc::call(Doc::text(method), vec![arg], 0)
+    fn end_item(&mut self) {
+        let mut parts = std::mem::take(&mut self.current);
+        match parts.len() {
+            0 => {}
+            1 => self.items.extend(parts.pop()),
+            _ => self.items.push(Doc::Concat(parts)),
+        }
+    }
+
+    /// The arguments in parentheses; a single one hugs them (`f({` … `})`).
+    fn into_doc(mut self) -> Doc {
+        self.end_item();
+        if let Some((open, close)) = self.open.and_then(Open::brackets) {
+            let list = Doc::bracketed(open, self.items, self.more, close);
+            return Doc::Concat(vec![Doc::text("("), list, Doc::text(")")]);
+        }
+        Doc::call(Doc::Concat(Vec::new()), self.items, self.more)
     }
 }

@@ -10,9 +10,10 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, PyStr, Value};
+use crate::graph::{Inert, Node, NodeId, Pickle, PyStr, Value};
 use crate::python::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
 use crate::python::{view, Recognition};
+use crate::render::inert::{spell, Chunk, Options, Role};
 use crate::text::scalar::{
     bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr,
 };
@@ -162,7 +163,7 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
         }
     }
 
-    fn inert_pieces(&mut self, id: NodeId, inert: &Inert) -> Vec<Piece> {
+    fn inert_pieces(&mut self, id: NodeId, inert: &'p Inert) -> Vec<Piece> {
         if let Some(what) = self.recognition.get(id) {
             if let Some(pieces) = self.recognized_pieces(what) {
                 return pieces;
@@ -171,83 +172,27 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
         self.raw_pieces(inert)
     }
 
-    /// The raw form: what Python would run to rebuild the node.
-    fn raw_pieces(&mut self, inert: &Inert) -> Vec<Piece> {
+    /// The raw form: what Python would run to rebuild the node (see
+    /// [`crate::render::inert`]).
+    fn raw_pieces(&mut self, inert: &'p Inert) -> Vec<Piece> {
         let mut pieces = Vec::new();
-        match inert.kind {
-            InertKind::Global { module, name, .. } => {
-                match (view::str(self.pickle, module), view::str(self.pickle, name)) {
-                    (Some(m), Some(n)) => {
-                        let (m, n) = crate::graph::compat::python3_name(m, n);
-                        self.reference(format!("{m}.{n}"), Reference::Other);
-                        pieces.push(text(dotted(m, n)));
-                    }
-                    _ => {
-                        pieces.extend([
-                            text("getattr(__import__("),
-                            Piece::Value(module),
-                            text("), "),
-                        ]);
-                        pieces.extend([Piece::Value(name), text(")")]);
-                    }
+        let pickle = self.pickle;
+        spell(pickle, inert, &Options::default(), &mut |chunk| {
+            pieces.push(match chunk {
+                Chunk::Global(module, name) => {
+                    self.reference(format!("{module}.{name}"), Reference::Other);
+                    text(dotted(module, name))
                 }
-            }
-            InertKind::Call { func, args } => {
-                pieces.push(self.head(func, Reference::Other));
-                pieces.push(text("("));
-                self.push_args(&mut pieces, args);
-                pieces.push(text(")"));
-            }
-            InertKind::Instance {
-                class,
-                args,
-                kwargs,
-                opcode,
-            } => {
-                let head = self.head(class, Reference::Class);
-                let is_new = matches!(opcode, crate::Opcode::NewObj | crate::Opcode::NewObjEx);
-                if is_new {
-                    let again = self.head(class, Reference::Class);
-                    pieces.extend([head, text(".__new__("), again]);
-                    if !view::tuple(self.pickle, args).is_some_and(|items| items.is_empty()) {
-                        pieces.push(text(", "));
-                    }
-                } else {
-                    pieces.extend([head, text("(")]);
+                Chunk::Name(name) => text(name),
+                Chunk::Value(value) => Piece::Value(value),
+                Chunk::Callee(value, Role::Function) => self.head(value, Reference::Other),
+                Chunk::Callee(value, Role::Class) | Chunk::Class(value) => {
+                    self.head(value, Reference::Class)
                 }
-                self.push_args(&mut pieces, args);
-                if let Some(kwargs) = kwargs {
-                    pieces.extend([text(", **"), Piece::Value(kwargs)]);
-                }
-                pieces.push(text(")"));
-            }
-            InertKind::Persistent { pid } => {
-                pieces.extend([text("persistent_load("), Piece::Value(pid), text(")")])
-            }
-            InertKind::Extension { code } => {
-                pieces.push(text(format!("copyreg.extension({code})")))
-            }
-            InertKind::Buffer { index, readonly } => pieces.push(text(format!(
-                "pickle.PickleBuffer(buffers[{index}]){}",
-                if readonly { ".toreadonly()" } else { "" }
-            ))),
-            InertKind::ReadOnly { target } => {
-                pieces.extend([
-                    text("memoryview("),
-                    Piece::Value(target),
-                    text(").toreadonly()"),
-                ]);
-            }
-        }
-        push_mutations(&mut pieces, &inert.mutations);
+                punctuation => text(punctuation.punctuation().unwrap_or_default()),
+            })
+        });
         pieces
-    }
-
-    fn push_args(&self, pieces: &mut Vec<Piece>, args: Value) {
-        match view::tuple(self.pickle, args) {
-            Some(items) => push_list(pieces, items),
-            None => pieces.extend([text("*"), Piece::Value(args)]),
-        }
     }
 
     fn recognized_pieces(&mut self, what: &Recognized) -> Option<Vec<Piece>> {
@@ -642,32 +587,6 @@ fn push_pairs(
         ]);
     }
     pieces.push(text(close));
-}
-
-/// Mutations chained on the object, as `repr` writes them.
-fn push_mutations(pieces: &mut Vec<Piece>, mutations: &[Mutation]) {
-    for mutation in mutations {
-        match mutation {
-            Mutation::Build(state) => {
-                pieces.extend([text(".__setstate__("), Piece::Value(*state), text(")")])
-            }
-            Mutation::Append(items) => {
-                pieces.push(text(".extend(["));
-                push_list(pieces, items.iter().copied());
-                pieces.push(text("])"));
-            }
-            Mutation::SetItems(pairs) => {
-                pieces.push(text(".update("));
-                push_dict(pieces, pairs.iter().copied());
-                pieces.push(text(")"));
-            }
-            Mutation::AddItems(items) => {
-                pieces.push(text(".update({"));
-                push_list(pieces, items.iter().copied());
-                pieces.push(text("})"));
-            }
-        }
-    }
 }
 
 /// The attributes an instance's state sets, to write as `Cls(…, key=value)`: when the

@@ -48,6 +48,33 @@ pub(crate) enum Chunk<'p> {
     More(usize),
     /// The end of `getattr(…)`: `)`.
     EndLookup,
+    /// Text that stays on its line: `<cell `, `.name`.
+    Text(Cow<'static, str>),
+    /// A keyword argument's name: `key=`.
+    Keyword(&'p str),
+    /// Opens a call of a callable named in the text (`typing.TypeVar(`), closed by
+    /// [`Close::Call`].
+    OpenNamed(Cow<'static, str>, Callable),
+    /// Opens a bracketed list of items inside a call (`[`, `{`), closed by
+    /// [`Chunk::CloseBrackets`].
+    OpenBrackets(&'static str, &'static str),
+    /// Closes the latest bracketed list: `]`, `}`.
+    CloseBrackets(&'static str),
+}
+
+/// What kind of callable a [`Chunk::OpenNamed`] calls, for the views that style names or
+/// list the names a pickle refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Callable {
+    /// A builtin or a standard name that the pickle does not refer to by it
+    /// (`classmethod`, `types.MethodType`).
+    Builtin,
+    /// A library callable the pickle refers to (`functools.partial`).
+    Library,
+    /// What the pickle holds, spelled as a call (`dict_items`).
+    View,
+    /// A method of the object before it (`.__dict__.update`).
+    Method,
 }
 
 /// What a callee is, for the views that sort the names they print.
@@ -184,16 +211,21 @@ impl Close {
 impl Chunk<'_> {
     /// The text of a chunk that is punctuation; `None` for a name or a value, which the
     /// view writes its own way.
-    pub fn punctuation(&self) -> Option<&'static str> {
+    pub fn punctuation(&self) -> Option<Cow<'static, str>> {
         Some(match self {
-            Chunk::Open(open) => open.text(),
-            Chunk::Close(close) => close.text(),
-            Chunk::Comma => ", ",
-            Chunk::Colon => ": ",
-            Chunk::Star => "*",
-            Chunk::Kwargs => ", **",
-            Chunk::EndLookup => ")",
-            Chunk::More(_) => "",
+            Chunk::Open(open) => open.text().into(),
+            Chunk::Close(close) => close.text().into(),
+            Chunk::Comma => ", ".into(),
+            Chunk::Colon => ": ".into(),
+            Chunk::Star => "*".into(),
+            Chunk::Kwargs => ", **".into(),
+            Chunk::EndLookup => ")".into(),
+            Chunk::More(_) => "".into(),
+            Chunk::Text(text) => text.clone(),
+            Chunk::Keyword(key) => format!("{key}=").into(),
+            Chunk::OpenNamed(name, _) => format!("{name}(").into(),
+            Chunk::OpenBrackets(open, _) => (*open).into(),
+            Chunk::CloseBrackets(close) => (*close).into(),
             Chunk::Global(..)
             | Chunk::Name(_)
             | Chunk::Value(_)
@@ -573,7 +605,7 @@ mod tests {
                 text.push_str(&format!("{module}.{name}"));
             }
             Chunk::More(count) => text.push_str(&format!("<{count} more>")),
-            punctuation => text.push_str(punctuation.punctuation().unwrap()),
+            punctuation => text.push_str(&punctuation.punctuation().unwrap()),
         });
         text
     }

@@ -476,7 +476,7 @@ fn inert_pieces<'p>(
                 Some((module, name)) => Piece::Text(dotted(module, name).into()),
                 None => Piece::Child(value),
             },
-            punctuation => Piece::Text(punctuation.punctuation().unwrap_or_default().into()),
+            punctuation => Piece::Text(punctuation.punctuation().unwrap_or_default()),
         })
     });
     pieces

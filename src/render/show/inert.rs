@@ -7,7 +7,7 @@
 use super::doc::Doc;
 use super::layout::Style;
 use crate::graph::{Inert, Node, Pickle, Value};
-use crate::render::inert::{spell, Chunk, Open, Options};
+use crate::render::inert::{spell, Callable, Chunk, Open, Options};
 use crate::text::scalar::dotted;
 
 /// What an inert node's document needs to know besides the node.
@@ -52,73 +52,142 @@ impl Context<'_, '_> {
             missing_buffers: true,
             ..Options::default()
         };
-        let mut calls = vec![Call::new(None)];
+        let mut builder = DocBuilder::new();
         spell(self.pickle, inert, &options, &mut |chunk| {
-            let call = calls.last_mut().expect("the outermost sequence stays");
-            match chunk {
-                Chunk::Global(module, name) => call
-                    .current
-                    .push(Doc::styled(dotted(module, name), Style::Name)),
-                Chunk::Name(name) => call.current.push(Doc::styled(name, Style::Name)),
-                Chunk::Value(value) => call.current.push(Doc::Value(value)),
-                Chunk::Callee(value, _) => call.current.push(self.callee(value)),
-                Chunk::Class(value) => call.current.push(match self.plain_global(value) {
+            let Some(leaf) = builder.structure(chunk) else {
+                return;
+            };
+            builder.push(match leaf {
+                Chunk::Callee(value, _) => self.callee(value),
+                Chunk::Class(value) => match self.plain_global(value) {
                     Some(name) => Doc::styled(name, Style::Name),
                     None => Doc::Value(value),
-                }),
-                Chunk::Open(open) => {
-                    if !open.prefix().is_empty() {
-                        call.current.push(Doc::text(open.prefix()));
-                    }
-                    match open {
-                        Open::Persistent | Open::MemoryView | Open::Lookup => {
-                            call.current.push(Doc::styled(open.callee(), Style::Name))
-                        }
-                        _ if !open.callee().is_empty() => {
-                            call.current.push(Doc::text(open.callee()))
-                        }
-                        _ => {}
-                    }
-                    calls.push(Call::new(Some(open)));
+                },
+                leaf => leaf_doc(leaf),
+            })
+        });
+        builder.finish()
+    }
+}
+
+/// The document of a chunk that holds a name or a value, as any spelling writes it; a
+/// callee is its value.
+pub(crate) fn leaf_doc(chunk: Chunk<'_>) -> Doc {
+    match chunk {
+        Chunk::Global(module, name) => Doc::styled(dotted(module, name), Style::Name),
+        Chunk::Name(name) => Doc::styled(name, Style::Name),
+        Chunk::Value(value) | Chunk::Callee(value, _) | Chunk::Class(value) => Doc::Value(value),
+        punctuation => Doc::text(punctuation.punctuation().unwrap_or_default()),
+    }
+}
+
+/// Builds a [`Doc`] from the chunks of a spelling: the calls and bracketed lists in them
+/// become lists that break over lines, the rest is text and values in line.
+pub(crate) struct DocBuilder {
+    /// The calls and lists open, innermost last; the first is the whole sequence.
+    open: Vec<List>,
+}
+
+impl DocBuilder {
+    pub fn new() -> DocBuilder {
+        DocBuilder {
+            open: vec![List::new(Shape::Sequence)],
+        }
+    }
+
+    /// Takes in a chunk that opens, separates or closes: gives back any other (a name, a
+    /// value), for the caller to [`DocBuilder::push`] as it writes it.
+    pub fn structure<'p>(&mut self, chunk: Chunk<'p>) -> Option<Chunk<'p>> {
+        let list = self.open.last_mut().expect("the whole sequence stays open");
+        match chunk {
+            Chunk::Open(open) => {
+                if !open.prefix().is_empty() {
+                    list.current.push(Doc::text(open.prefix()));
                 }
-                Chunk::Close(close) => {
-                    let doc = calls.pop().expect("a call to close").into_doc();
-                    let outer = calls.last_mut().expect("the outermost sequence stays");
-                    outer.current.push(doc);
+                match open {
+                    Open::Persistent | Open::MemoryView | Open::Lookup => {
+                        list.current.push(Doc::styled(open.callee(), Style::Name))
+                    }
+                    _ if !open.callee().is_empty() => list.current.push(Doc::text(open.callee())),
+                    _ => {}
+                }
+                self.open.push(List::new(Shape::Call(open.brackets())));
+            }
+            Chunk::OpenNamed(name, callable) => {
+                list.current.push(match callable {
+                    Callable::Builtin | Callable::Library => Doc::styled(name, Style::Name),
+                    Callable::View | Callable::Method => Doc::text(name),
+                });
+                self.open.push(List::new(Shape::Call(None)));
+            }
+            Chunk::OpenBrackets(open, close) => {
+                self.open.push(List::new(Shape::Brackets(open, close)));
+            }
+            Chunk::Close(_) | Chunk::CloseBrackets(_) => {
+                let doc = self.open.pop().expect("a list to close").into_doc();
+                let outer = self.open.last_mut().expect("the whole sequence stays open");
+                outer.current.push(doc);
+                if let Chunk::Close(close) = chunk {
                     if !close.after().is_empty() {
                         outer.current.push(Doc::text(close.after()));
                     }
                 }
-                Chunk::Comma => call.end_item(),
-                Chunk::Kwargs => {
-                    call.end_item();
-                    call.current.push(Doc::text("**"));
-                }
-                Chunk::More(count) => call.more = count,
-                punctuation => call
-                    .current
-                    .push(Doc::text(punctuation.punctuation().unwrap_or_default())),
             }
-        });
-        debug_assert_eq!(calls.len(), 1, "every call spelled is closed");
-        Doc::Concat(calls.swap_remove(0).current)
+            Chunk::Comma => list.end_item(),
+            Chunk::Kwargs => {
+                list.end_item();
+                list.current.push(Doc::text("**"));
+            }
+            Chunk::More(count) => list.more = count,
+            Chunk::Keyword(key) => list.current.push(Doc::text(format!("{key}="))),
+            leaf @ (Chunk::Global(..)
+            | Chunk::Name(_)
+            | Chunk::Value(_)
+            | Chunk::Callee(..)
+            | Chunk::Class(_)) => return Some(leaf),
+            punctuation => list
+                .current
+                .push(Doc::text(punctuation.punctuation().unwrap_or_default())),
+        }
+        None
+    }
+
+    /// Writes the document of a name or a value where the spelling has reached.
+    pub fn push(&mut self, doc: Doc) {
+        let list = self.open.last_mut().expect("the whole sequence stays open");
+        list.current.push(doc);
+    }
+
+    /// The document, once every call and list spelled is closed.
+    pub fn finish(mut self) -> Doc {
+        debug_assert_eq!(self.open.len(), 1, "every call spelled is closed");
+        Doc::Concat(self.open.swap_remove(0).current)
     }
 }
 
-/// A call being read from the chunks of a spelling: its arguments so far.
-struct Call {
-    /// How it opened; `None` for the outermost sequence.
-    open: Option<Open>,
+/// What an open [`List`] is.
+enum Shape {
+    /// The whole spelling.
+    Sequence,
+    /// A call's arguments, in brackets inside the parentheses for `.extend([…])`.
+    Call(Option<(&'static str, &'static str)>),
+    /// A bracketed list inside a call: `[…]`, `{…}`.
+    Brackets(&'static str, &'static str),
+}
+
+/// A call or list being read from the chunks of a spelling: its items so far.
+struct List {
+    shape: Shape,
     items: Vec<Doc>,
-    /// The parts of the argument being read.
+    /// The parts of the item being read.
     current: Vec<Doc>,
     more: usize,
 }
 
-impl Call {
-    fn new(open: Option<Open>) -> Call {
-        Call {
-            open,
+impl List {
+    fn new(shape: Shape) -> List {
+        List {
+            shape,
             items: Vec::new(),
             current: Vec::new(),
             more: 0,
@@ -134,13 +203,22 @@ impl Call {
         }
     }
 
-    /// The arguments in parentheses; a single one hugs them (`f({` … `})`).
+    /// The items in their brackets; a call's single argument hugs its parentheses
+    /// (`f({` … `})`).
     fn into_doc(mut self) -> Doc {
-        self.end_item();
-        if let Some((open, close)) = self.open.and_then(Open::brackets) {
-            let list = Doc::bracketed(open, self.items, self.more, close);
-            return Doc::Concat(vec![Doc::text("("), list, Doc::text(")")]);
+        if let Shape::Sequence = self.shape {
+            return Doc::Concat(self.current);
         }
-        Doc::call(Doc::Concat(Vec::new()), self.items, self.more)
+        self.end_item();
+        match self.shape {
+            Shape::Call(Some((open, close))) => {
+                let list = Doc::bracketed(open, self.items, self.more, close);
+                Doc::Concat(vec![Doc::text("("), list, Doc::text(")")])
+            }
+            Shape::Brackets(open, close) => Doc::bracketed(open, self.items, self.more, close),
+            Shape::Call(None) | Shape::Sequence => {
+                Doc::call(Doc::Concat(Vec::new()), self.items, self.more)
+            }
+        }
     }
 }

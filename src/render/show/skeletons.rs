@@ -7,14 +7,15 @@
 use std::cell::RefCell;
 
 use super::doc::Doc;
+use super::inert::{leaf_doc, DocBuilder};
 use super::layout::Style;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle, Value};
-use crate::python::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
+use crate::python::model::{InstanceDef, Recognized};
 use crate::python::values::StdValue;
 use crate::python::{view, Recognition};
-use crate::render::skeleton::expr::{dotted, quoted, state_attributes};
-use crate::render::skeleton::{comment_column, defs, Options, Skeleton};
+use crate::render::skeleton::expr::dotted;
+use crate::render::skeleton::{comment_column, defs, forms, Options, Skeleton};
 use crate::render::values::{self as render_values, Part};
 
 /// The recognizers of cloudpickle, dill and the standard library, for `show`.
@@ -168,19 +169,7 @@ fn leaf(prepared: &Prepared, pickle: &Pickle<'_>, id: NodeId) -> Option<String> 
     if let Some(name) = prepared.skeleton.names.get(&target) {
         return Some(name.clone());
     }
-    match what? {
-        Recognized::Code(code) => Some(format!(
-            "<code object {}, file {}, line {}>",
-            code.name(pickle),
-            quoted(code.filename(pickle)),
-            code.firstlineno
-        )),
-        Recognized::Module { name } => {
-            Some(format!("<module {}>", quoted(view::str(pickle, *name)?)))
-        }
-        Recognized::Named { module, name } => Some(dotted(module, view::str(pickle, *name)?)),
-        _ => None,
-    }
+    forms::leaf_text(pickle, what?)
 }
 
 fn value(value: Value) -> Doc {
@@ -189,11 +178,6 @@ fn value(value: Value) -> Doc {
 
 fn name(text: impl Into<String>) -> Doc {
     Doc::styled(text.into(), Style::Name)
-}
-
-/// A keyword argument: `key=value`.
-fn keyword(key: &str, value: Value) -> Doc {
-    Doc::Concat(vec![Doc::text(format!("{key}=")), Doc::Value(value)])
 }
 
 /// `(key, value)`.
@@ -209,110 +193,49 @@ fn pair(key: Value, value: Value) -> Doc {
 
 fn recognize(prepared: &Prepared, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
     let what = prepared.recognition.get(id)?;
-    Some(match what {
-        Recognized::Class(_)
-        | Recognized::Function(_)
-        | Recognized::SameAs(_)
-        | Recognized::StateOf(_)
-        | Recognized::Code(_)
-        | Recognized::Module { .. }
-        | Recognized::Named { .. } => return None,
-        Recognized::Cell(cell) => match cell.contents {
-            Some(contents) => {
-                Doc::Concat(vec![Doc::text("<cell "), value(contents), Doc::text(">")])
-            }
-            None => Doc::text("<empty cell>"),
-        },
-        Recognized::DynamicModule { name, vars } => Doc::Concat(vec![
-            Doc::text(format!(
-                "<module {} by value: ",
-                quoted(view::str(pickle, *name)?)
-            )),
-            value(*vars),
-            Doc::text(">"),
-        ]),
-        Recognized::DictView {
-            kind,
-            ordered,
-            source,
-        } => {
-            let prefix = if *ordered { "odict" } else { "dict" };
-            let contents = match view::dict(pickle, *source) {
-                Some(entries) => Doc::bracketed(
-                    "[",
-                    entries.iter().map(|(k, v)| pair(k, v)).collect(),
-                    0,
-                    "]",
-                ),
-                None => value(*source),
-            };
-            Doc::call(Doc::text(format!("{prefix}_{kind}")), vec![contents], 0)
+    if let Recognized::Value(std_value) = what {
+        return std_value_doc(pickle, std_value);
+    }
+    let chunks = forms::spell(pickle, what, &mut ShowClasses { prepared, pickle })?;
+    let mut builder = DocBuilder::new();
+    for chunk in chunks {
+        if let Some(leaf) = builder.structure(chunk) {
+            builder.push(leaf_doc(leaf));
         }
-        Recognized::TypeVar {
-            args: [name_value, bound, constraints, covariant, contravariant, _],
-        } => {
-            let mut args = vec![value(*name_value)];
-            args.extend(
-                view::tuple(pickle, *constraints)
-                    .into_iter()
-                    .flatten()
-                    .map(value),
-            );
-            if *bound != Value::None {
-                args.push(keyword("bound", *bound));
-            }
-            for (flag, key) in [(*covariant, "covariant"), (*contravariant, "contravariant")] {
-                if flag == Value::Bool(true) {
-                    args.push(keyword(key, flag));
-                }
-            }
-            Doc::call(name("typing.TypeVar"), args, 0)
-        }
-        Recognized::Method { function, instance } => {
-            match method_name(prepared, pickle, *function, *instance) {
-                Some(method) => {
-                    Doc::Concat(vec![value(*instance), Doc::text(format!(".{method}"))])
-                }
-                None => Doc::call(
-                    name("types.MethodType"),
-                    vec![value(*function), value(*instance)],
-                    0,
-                ),
-            }
-        }
-        Recognized::Descriptor(descriptor) => match *descriptor {
-            DescriptorDef::ClassMethod(f) => Doc::call(name("classmethod"), vec![value(f)], 0),
-            DescriptorDef::StaticMethod(f) => Doc::call(name("staticmethod"), vec![value(f)], 0),
-            DescriptorDef::Property {
-                fget,
-                fset,
-                fdel,
-                doc,
-            } => Doc::call(
-                name("property"),
-                [fget, fset, fdel, doc].into_iter().map(value).collect(),
-                0,
-            ),
-        },
-        Recognized::Instance(instance) => instance_doc(prepared, pickle, instance),
-        Recognized::Attribute {
-            object,
-            name: attribute,
-        } => Doc::Concat(vec![
-            value(*object),
-            Doc::text(format!(".{}", view::str(pickle, *attribute)?)),
-        ]),
-        Recognized::Partial(partial) => partial_doc(pickle, partial),
-        Recognized::Collection(collection) => collection_doc(collection),
-        Recognized::EnumMember {
-            class,
-            name: member,
-        } => Doc::Concat(vec![
-            value(Value::Node(*class)),
-            Doc::text(format!(".{}", view::str(pickle, *member)?)),
-        ]),
-        Recognized::Value(std_value) => std_value_doc(pickle, std_value)?,
-    })
+    }
+    Some(builder.finish())
+}
+
+/// The classes shipped by value, as the short forms in `show` need them.
+struct ShowClasses<'r, 'p, 'a> {
+    prepared: &'r Prepared,
+    pickle: &'p Pickle<'a>,
+}
+
+impl forms::Classes for ShowClasses<'_, '_, '_> {
+    fn method_name(&mut self, function: Value, instance: Value) -> Option<String> {
+        let Recognized::Instance(instance) = self.prepared.recognition.get(instance.node()?)?
+        else {
+            return None;
+        };
+        let class = self.prepared.recognition.class(instance.class.node()?)?;
+        let function = function.node()?;
+        let members = defs::namespace(self.pickle, class);
+        let (key, _) = members.iter().find(|&&(_, v)| v.node() == Some(function))?;
+        Some(key.to_string()).filter(|k| view::is_identifier(k))
+    }
+
+    fn custom_setstate(&mut self, instance: &InstanceDef) -> bool {
+        instance
+            .class
+            .node()
+            .and_then(|id| self.prepared.recognition.class(id))
+            .is_some_and(|class| {
+                defs::namespace(self.pickle, class)
+                    .iter()
+                    .any(|(k, _)| *k == "__setstate__")
+            })
+    }
 }
 
 /// A standard library value as its repr writes it (see [`crate::render::values`]);
@@ -384,126 +307,4 @@ fn std_value_doc(pickle: &Pickle<'_>, std_value: &StdValue) -> Option<Doc> {
                 .collect(),
         ),
     })
-}
-
-/// `Cls(args, key=value)`, or `Cls(args).__setstate__(state)` (see
-/// [`state_attributes`]).
-fn instance_doc(prepared: &Prepared, pickle: &Pickle<'_>, instance: &InstanceDef) -> Doc {
-    let mut args: Vec<Doc> = instance.args.iter().map(|&a| value(a)).collect();
-    let kwargs = instance
-        .kwargs
-        .and_then(|k| view::str_dict(pickle, k))
-        .unwrap_or_default();
-    if kwargs.iter().all(|(k, _)| view::is_identifier(k)) {
-        args.extend(kwargs.iter().map(|&(k, v)| keyword(k, v)));
-    } else if let Some(kwargs) = instance.kwargs {
-        args.push(Doc::Concat(vec![Doc::text("**"), value(kwargs)]));
-    }
-    let custom = instance
-        .class
-        .node()
-        .and_then(|id| prepared.recognition.class(id))
-        .is_some_and(|class| {
-            defs::namespace(pickle, class)
-                .iter()
-                .any(|(k, _)| *k == "__setstate__")
-        });
-    let attributes = instance
-        .state
-        .and_then(|state| state_attributes(pickle, state, &kwargs, custom));
-    args.extend(attributes.iter().flatten().map(|&(k, v)| keyword(k, v)));
-    let call = Doc::call(value(instance.class), args, 0);
-    match (instance.state, attributes) {
-        (Some(state), None) => Doc::Concat(vec![
-            call,
-            Doc::text(".__setstate__("),
-            value(state),
-            Doc::text(")"),
-        ]),
-        _ => call,
-    }
-}
-
-/// The key under which `instance`'s class (shipped by value) holds `function`.
-fn method_name(
-    prepared: &Prepared,
-    pickle: &Pickle<'_>,
-    function: Value,
-    instance: Value,
-) -> Option<String> {
-    let Recognized::Instance(instance) = prepared.recognition.get(instance.node()?)? else {
-        return None;
-    };
-    let class = prepared.recognition.class(instance.class.node()?)?;
-    let function = function.node()?;
-    let members = defs::namespace(pickle, class);
-    let (key, _) = members.iter().find(|&&(_, v)| v.node() == Some(function))?;
-    Some(key.to_string()).filter(|k| view::is_identifier(k))
-}
-
-fn partial_doc(pickle: &Pickle<'_>, partial: &PartialDef) -> Doc {
-    let mut args = vec![value(partial.func)];
-    args.extend(
-        view::tuple_or_none(pickle, partial.args)
-            .unwrap_or_default()
-            .into_iter()
-            .map(value),
-    );
-    let keywords = view::str_dict_or_none(pickle, partial.keywords).unwrap_or_default();
-    if keywords.iter().all(|(k, _)| view::is_identifier(k)) {
-        args.extend(keywords.iter().map(|&(k, v)| keyword(k, v)));
-    } else {
-        args.push(Doc::Concat(vec![Doc::text("**"), value(partial.keywords)]));
-    }
-    let call = Doc::call(name("functools.partial"), args, 0);
-    if view::dict(pickle, partial.namespace).is_some_and(|d| !d.is_empty()) {
-        return Doc::Concat(vec![
-            call,
-            Doc::text(".__dict__.update("),
-            value(partial.namespace),
-            Doc::text(")"),
-        ]);
-    }
-    call
-}
-
-fn collection_doc(collection: &CollectionDef) -> Doc {
-    let dict = |items: &[(Value, Value)]| {
-        let entries = items
-            .iter()
-            .map(|&(k, v)| Doc::Concat(vec![value(k), Doc::text(": "), value(v)]))
-            .collect();
-        Doc::bracketed("{", entries, 0, "}")
-    };
-    match collection {
-        CollectionDef::OrderedDict(items) => {
-            let pairs = Doc::bracketed(
-                "[",
-                items.iter().map(|&(k, v)| pair(k, v)).collect(),
-                0,
-                "]",
-            );
-            Doc::call(name("collections.OrderedDict"), vec![pairs], 0)
-        }
-        CollectionDef::DefaultDict { factory, items } => Doc::call(
-            name("collections.defaultdict"),
-            vec![value(*factory), dict(items)],
-            0,
-        ),
-        CollectionDef::Counter(counts) => {
-            Doc::call(name("collections.Counter"), vec![value(*counts)], 0)
-        }
-        CollectionDef::Deque { items, maxlen } => {
-            let mut args = vec![Doc::bracketed(
-                "[",
-                items.iter().map(|&v| value(v)).collect(),
-                0,
-                "]",
-            )];
-            if *maxlen != Value::None {
-                args.push(keyword("maxlen", *maxlen));
-            }
-            Doc::call(name("collections.deque"), args, 0)
-        }
-    }
 }

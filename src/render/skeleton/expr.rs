@@ -10,10 +10,11 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use super::forms;
 use crate::graph::{Inert, Node, NodeId, Pickle, PyStr, Value};
-use crate::python::model::{CollectionDef, DescriptorDef, InstanceDef, PartialDef, Recognized};
+use crate::python::model::{InstanceDef, Recognized};
 use crate::python::{view, Recognition};
-use crate::render::inert::{spell, Chunk, Options, Role};
+use crate::render::inert::{spell, Callable, Chunk, Options, Role};
 use crate::text::scalar::{
     bigint_repr, float_repr, write_bytearray_repr, write_bytes_repr, write_str_repr,
 };
@@ -178,122 +179,51 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
         let mut pieces = Vec::new();
         let pickle = self.pickle;
         spell(pickle, inert, &Options::default(), &mut |chunk| {
-            pieces.push(match chunk {
-                Chunk::Global(module, name) => {
-                    self.reference(format!("{module}.{name}"), Reference::Other);
-                    text(dotted(module, name))
-                }
-                Chunk::Name(name) => text(name),
-                Chunk::Value(value) => Piece::Value(value),
-                Chunk::Callee(value, Role::Function) => self.head(value, Reference::Other),
-                Chunk::Callee(value, Role::Class) | Chunk::Class(value) => {
-                    self.head(value, Reference::Class)
-                }
-                punctuation => text(punctuation.punctuation().unwrap_or_default()),
-            })
+            pieces.push(self.piece(chunk))
         });
         pieces
     }
 
+    /// A piece of a spelling (see [`crate::render::inert`]): names as a skeleton writes
+    /// them (without `builtins.`), each noted for the summary.
+    fn piece(&mut self, chunk: Chunk<'_>) -> Piece {
+        match chunk {
+            Chunk::Global(module, name) => {
+                self.reference(format!("{module}.{name}"), Reference::Other);
+                text(dotted(module, name))
+            }
+            Chunk::Name(name) => text(name),
+            Chunk::Value(value) => Piece::Value(value),
+            Chunk::Callee(value, Role::Function) => self.head(value, Reference::Other),
+            Chunk::Callee(value, Role::Class) | Chunk::Class(value) => {
+                self.head(value, Reference::Class)
+            }
+            Chunk::OpenNamed(name, Callable::Library) => {
+                self.reference(name.to_string(), Reference::Other);
+                text(format!("{name}("))
+            }
+            punctuation => text(punctuation.punctuation().unwrap_or_default()),
+        }
+    }
+
     fn recognized_pieces(&mut self, what: &Recognized) -> Option<Vec<Piece>> {
         let pickle = self.pickle;
-        let mut pieces = Vec::new();
         match what {
-            Recognized::Class(_)
-            | Recognized::Function(_)
-            | Recognized::SameAs(_)
-            | Recognized::StateOf(_)
-            // Source text: a repr such as `<HTTPStatus.OK: 200>` is no expression.
-            | Recognized::Value(_) => return None,
-            Recognized::Code(code) => pieces.push(text(format!(
-                "<code object {}, file {}, line {}>",
-                code.name(pickle),
-                quoted(code.filename(pickle)),
-                code.firstlineno
-            ))),
-            Recognized::Cell(cell) => match cell.contents {
-                Some(value) => pieces.extend([text("<cell "), Piece::Value(value), text(">")]),
-                None => pieces.push(text("<empty cell>")),
-            },
             Recognized::Module { name } => {
                 let name = view::str(pickle, *name)?;
                 self.reference(name.to_string(), Reference::Module);
-                pieces.push(text(format!("<module {}>", quoted(name))));
-            }
-            Recognized::DynamicModule { name, vars } => {
-                let name = view::str(pickle, *name)?;
-                pieces.extend([
-                    text(format!("<module {} by value: ", quoted(name))),
-                    Piece::Value(*vars),
-                    text(">"),
-                ]);
             }
             Recognized::Named { module, name } => {
                 let name = view::str(pickle, *name)?;
                 self.reference(format!("{module}.{name}"), Reference::Other);
-                pieces.push(text(dotted(module, name)));
             }
-            Recognized::DictView {
-                kind,
-                ordered,
-                source,
-            } => {
-                let prefix = if *ordered { "odict" } else { "dict" };
-                pieces.push(text(format!("{prefix}_{kind}(")));
-                match view::dict(pickle, *source) {
-                    Some(entries) => push_pairs(&mut pieces, entries, "[", "]"),
-                    None => pieces.push(Piece::Value(*source)),
-                }
-                pieces.push(text(")"));
-            }
-            Recognized::TypeVar {
-                args: [name, bound, constraints, covariant, contravariant, _],
-            } => {
-                self.reference("typing.TypeVar".to_string(), Reference::Other);
-                pieces.extend([text("typing.TypeVar("), Piece::Value(*name)]);
-                for item in view::tuple(pickle, *constraints).into_iter().flatten() {
-                    pieces.extend([text(", "), Piece::Value(item)]);
-                }
-                if *bound != Value::None {
-                    pieces.extend([text(", bound="), Piece::Value(*bound)]);
-                }
-                for (flag, key) in [(*covariant, "covariant"), (*contravariant, "contravariant")] {
-                    if flag == Value::Bool(true) {
-                        pieces.push(text(format!(", {key}=True")));
-                    }
-                }
-                pieces.push(text(")"));
-            }
-            Recognized::Method { function, instance } => {
-                let name = self.method_name(*function, *instance);
-                match name {
-                    Some(name) => {
-                        pieces.extend([Piece::Value(*instance), text(format!(".{name}"))])
-                    }
-                    None => pieces.extend([
-                        text("types.MethodType("),
-                        Piece::Value(*function),
-                        text(", "),
-                        Piece::Value(*instance),
-                        text(")"),
-                    ]),
-                }
-            }
-            Recognized::Descriptor(descriptor) => self.descriptor_pieces(&mut pieces, descriptor),
-            Recognized::Instance(instance) => self.instance_pieces(&mut pieces, instance),
-            Recognized::Attribute { object, name } => {
-                let name = view::str(pickle, *name)?;
-                let head = self.head(*object, Reference::Other);
-                pieces.extend([head, text(format!(".{name}"))]);
-            }
-            Recognized::Partial(partial) => self.partial_pieces(&mut pieces, partial),
-            Recognized::Collection(collection) => self.collection_pieces(&mut pieces, collection),
-            Recognized::EnumMember { class, name } => {
-                let name = view::str(pickle, *name)?;
-                pieces.extend([Piece::Value(Value::Node(*class)), text(format!(".{name}"))]);
-            }
+            _ => {}
         }
-        Some(pieces)
+        if let Some(leaf) = forms::leaf_text(pickle, what) {
+            return Some(vec![text(leaf)]);
+        }
+        let chunks = forms::spell(pickle, what, self)?;
+        Some(chunks.into_iter().map(|chunk| self.piece(chunk)).collect())
     }
 
     /// The attribute name under which `instance`'s class (shipped by value) holds
@@ -326,152 +256,21 @@ impl<'r, 'p, 'a> Writer<'r, 'p, 'a> {
             })
             .as_deref()
     }
+}
 
-    fn descriptor_pieces(&mut self, pieces: &mut Vec<Piece>, descriptor: &DescriptorDef) {
-        match *descriptor {
-            DescriptorDef::ClassMethod(f) => {
-                pieces.extend([text("classmethod("), Piece::Value(f), text(")")])
-            }
-            DescriptorDef::StaticMethod(f) => {
-                pieces.extend([text("staticmethod("), Piece::Value(f), text(")")])
-            }
-            DescriptorDef::Property {
-                fget,
-                fset,
-                fdel,
-                doc,
-            } => {
-                pieces.push(text("property("));
-                push_list(pieces, [fget, fset, fdel, doc]);
-                pieces.push(text(")"));
-            }
-        }
+impl forms::Classes for Writer<'_, '_, '_> {
+    fn method_name(&mut self, function: Value, instance: Value) -> Option<String> {
+        Writer::method_name(self, function, instance)
     }
 
-    /// `Cls(args, key=value…)`: the arguments `__new__` gets, then the keyword arguments
-    /// and the attributes a dict state sets; a state of any other shape (or one whose
-    /// keys clash or are not identifiers) is chained as `.__setstate__(state)`.
-    fn instance_pieces(&mut self, pieces: &mut Vec<Piece>, instance: &InstanceDef) {
-        let pickle = self.pickle;
-        pieces.push(self.head(instance.class, Reference::Class));
-        pieces.push(text("("));
-        let mut first = true;
-        let mut separator = |pieces: &mut Vec<Piece>| {
-            if !std::mem::take(&mut first) {
-                pieces.push(text(", "));
-            }
-        };
-        for &arg in &instance.args {
-            separator(pieces);
-            pieces.push(Piece::Value(arg));
-        }
-        let kwargs = instance
-            .kwargs
-            .and_then(|k| view::str_dict(pickle, k))
-            .unwrap_or_default();
-        let attributes = instance
-            .state
-            .and_then(|state| self.state_attributes(instance, state, &kwargs));
-        if kwargs.iter().all(|(k, _)| view::is_identifier(k)) {
-            for &(key, value) in &kwargs {
-                separator(pieces);
-                pieces.extend([text(format!("{key}=")), Piece::Value(value)]);
-            }
-        } else if let Some(kwargs) = instance.kwargs {
-            separator(pieces);
-            pieces.extend([text("**"), Piece::Value(kwargs)]);
-        }
-        for &(key, value) in attributes.iter().flatten() {
-            separator(pieces);
-            pieces.extend([text(format!("{key}=")), Piece::Value(value)]);
-        }
-        pieces.push(text(")"));
-        if let (Some(state), None) = (instance.state, &attributes) {
-            pieces.extend([text(".__setstate__("), Piece::Value(state), text(")")]);
-        }
-    }
-
-    /// The attributes the state sets (see [`state_attributes`]), unless the class is
-    /// one shipped by value with its own `__setstate__`.
-    fn state_attributes(
-        &mut self,
-        instance: &InstanceDef,
-        state: Value,
-        kwargs: &[(&str, Value)],
-    ) -> Option<Vec<(&'p str, Value)>> {
+    fn custom_setstate(&mut self, instance: &InstanceDef) -> bool {
         let class = instance
             .class
             .node()
             .map(|id| self.recognition.resolve(id).0);
-        let custom = class
+        class
             .and_then(|class| self.class_namespace(class))
-            .is_some_and(|members| members.iter().any(|(k, _)| *k == "__setstate__"));
-        state_attributes(self.pickle, state, kwargs, custom)
-    }
-
-    fn partial_pieces(&mut self, pieces: &mut Vec<Piece>, partial: &PartialDef) {
-        let pickle = self.pickle;
-        self.reference("functools.partial".to_string(), Reference::Other);
-        pieces.push(text("functools.partial("));
-        pieces.push(Piece::Value(partial.func));
-        for arg in view::tuple_or_none(pickle, partial.args).unwrap_or_default() {
-            pieces.extend([text(", "), Piece::Value(arg)]);
-        }
-        let keywords = view::str_dict_or_none(pickle, partial.keywords).unwrap_or_default();
-        if keywords.iter().all(|(k, _)| view::is_identifier(k)) {
-            for (key, value) in keywords {
-                pieces.extend([text(format!(", {key}=")), Piece::Value(value)]);
-            }
-        } else {
-            pieces.extend([text(", **"), Piece::Value(partial.keywords)]);
-        }
-        pieces.push(text(")"));
-        if view::dict(pickle, partial.namespace).is_some_and(|d| !d.is_empty()) {
-            pieces.extend([
-                text(".__dict__.update("),
-                Piece::Value(partial.namespace),
-                text(")"),
-            ]);
-        }
-    }
-
-    fn collection_pieces(&mut self, pieces: &mut Vec<Piece>, collection: &CollectionDef) {
-        let name = match collection {
-            CollectionDef::OrderedDict(_) => "OrderedDict",
-            CollectionDef::DefaultDict { .. } => "defaultdict",
-            CollectionDef::Counter(_) => "Counter",
-            CollectionDef::Deque { .. } => "deque",
-        };
-        self.reference(format!("collections.{name}"), Reference::Other);
-        match collection {
-            CollectionDef::OrderedDict(items) => {
-                pieces.push(text("collections.OrderedDict("));
-                push_pairs(pieces, items.iter().copied(), "[", "]");
-                pieces.push(text(")"));
-            }
-            CollectionDef::DefaultDict { factory, items } => {
-                let factory = self.head(*factory, Reference::Other);
-                pieces.extend([text("collections.defaultdict("), factory, text(", ")]);
-                push_dict(pieces, items.iter().copied());
-                pieces.push(text(")"));
-            }
-            CollectionDef::Counter(counts) => {
-                pieces.extend([
-                    text("collections.Counter("),
-                    Piece::Value(*counts),
-                    text(")"),
-                ]);
-            }
-            CollectionDef::Deque { items, maxlen } => {
-                pieces.push(text("collections.deque(["));
-                push_list(pieces, items.iter().copied());
-                pieces.push(text("]"));
-                if *maxlen != Value::None {
-                    pieces.extend([text(", maxlen="), Piece::Value(*maxlen)]);
-                }
-                pieces.push(text(")"));
-            }
-        }
+            .is_some_and(|members| members.iter().any(|(k, _)| *k == "__setstate__"))
     }
 }
 
@@ -564,29 +363,6 @@ fn push_dict(pieces: &mut Vec<Piece>, entries: impl IntoIterator<Item = (Value, 
         pieces.extend([Piece::Value(key), text(": "), Piece::Value(value)]);
     }
     pieces.push(text("}"));
-}
-
-/// `[(key, value), …]`: a mapping's items as a list of pairs.
-fn push_pairs(
-    pieces: &mut Vec<Piece>,
-    entries: impl IntoIterator<Item = (Value, Value)>,
-    open: &'static str,
-    close: &'static str,
-) {
-    pieces.push(text(open));
-    for (i, (key, value)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            pieces.push(text(", "));
-        }
-        pieces.extend([
-            text("("),
-            Piece::Value(key),
-            text(", "),
-            Piece::Value(value),
-            text(")"),
-        ]);
-    }
-    pieces.push(text(close));
 }
 
 /// The attributes an instance's state sets, to write as `Cls(…, key=value)`: when the

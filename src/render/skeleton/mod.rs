@@ -28,6 +28,7 @@
 
 pub mod defs;
 pub mod expr;
+pub(crate) mod forms;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

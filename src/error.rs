@@ -109,6 +109,11 @@ pub enum ErrorKind {
     /// reports it beside the pickles' errors.
     #[error("{0}")]
     Unopened(String),
+    /// A file (or a part of one) whose bytes are no pickle and no container picklegraph
+    /// reads, with what they look like: nothing in it could run as a pickle, so a scan
+    /// counts it apart, neither clean nor failed.
+    #[error("not a pickle: {0}")]
+    NotAPickle(String),
     /// One of the [`LoadOptions`](crate::LoadOptions) limits was reached.
     #[error("{limit} limit of {max} exceeded (raise it in LoadOptions if the pickle is trusted to be this large)")]
     LimitExceeded {
@@ -189,7 +194,8 @@ impl ErrorKind {
             | ErrorKind::BadExtensionCode
             | ErrorKind::Unhashable(_)
             | ErrorKind::WrongType { .. }
-            | ErrorKind::BadOperand { .. } => true,
+            | ErrorKind::BadOperand { .. }
+            | ErrorKind::NotAPickle(_) => true,
             ErrorKind::Undecodable8Bit { .. }
             | ErrorKind::NoBuffersGiven
             | ErrorKind::NotEnoughBuffers

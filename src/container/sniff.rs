@@ -37,6 +37,15 @@ pub fn failure_is_not_a_pickle(bytes: &[u8], start: usize, failure: &Failure<'_>
     if bytes.get(start) == Some(&0x80) {
         return false;
     }
+    // A PNG's signature reads as NEWFALSE, PERSID 'NG\r', then 0x1a, which is no opcode:
+    // every unpickler stops there, whatever the image holds, having at most handed the
+    // three letters to an application's persistent_load.
+    if bytes
+        .get(start..)
+        .is_some_and(|b| b.starts_with(b"\x89PNG\r\n\x1a\n"))
+    {
+        return true;
+    }
     let names = named_globals(&failure.partial);
     let Some(unimportable) = names else {
         return false;
@@ -174,6 +183,7 @@ mod tests {
             b"chat_template: \"{% for m in messages %}\"\nmodel: x\n"
         ));
         assert!(not_a_pickle(b"ls -la\n"));
+        assert!(not_a_pickle(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"));
         // Names that could be imported, a truncated pickle, a protocol 2 header: pickles.
         assert!(!not_a_pickle(b"cos\nsystem\n\xff"));
         assert!(!not_a_pickle(b"(lp0\nI1\na"));

@@ -17,7 +17,7 @@ use crate::LoadOptions;
 /// let dangerous = scan_file(b"cos\nsystem\n(S'ls'\ntR.", false);
 /// assert_eq!(dangerous.verdict(), Verdict::Dangerous);
 /// let text = scan_file(b"chat_template: x\n", false);
-/// assert_eq!(text.verdict(), Verdict::Malformed);
+/// assert_eq!(text.verdict(), Verdict::NotAPickle);
 /// assert_eq!(text.pickles[0].error.as_ref().unwrap().kind().to_string(), "not a pickle: text, starting \"chat_template: x\"");
 /// ```
 pub fn scan_file(bytes: &[u8], strict: bool) -> FileScan {
@@ -51,7 +51,13 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
                 ..PickleScan::of_failure(index, label, *failure, start + len)
             },
             Err(Problem::Unopened(error)) => {
-                not_a_pickle |= matches!(error, OpenError::NotAPickle(_));
+                let kind = match error {
+                    OpenError::NotAPickle(what) => {
+                        not_a_pickle = true;
+                        ErrorKind::NotAPickle(what)
+                    }
+                    error => ErrorKind::Unopened(error.to_string()),
+                };
                 PickleScan {
                     index,
                     label,
@@ -59,7 +65,7 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
                     end: 0,
                     protocol: 0,
                     findings: Vec::new(),
-                    error: Some(Error::new(0, None, ErrorKind::Unopened(error.to_string()))),
+                    error: Some(Error::new(0, None, kind)),
                     trailing: false,
                 }
             }

@@ -30,6 +30,7 @@ mod nested;
 pub mod policy;
 pub mod readings;
 pub mod report;
+pub mod sarif;
 pub mod text;
 mod union;
 pub mod weights_only;

@@ -85,6 +85,10 @@ pub enum Verdict {
     /// Nothing dangerous was read, but a pickle is malformed: what follows the error
     /// was not read, so the file is not clean.
     Malformed,
+    /// The file is no pickle and holds none (text, an image, a zip of other things): by
+    /// the rule of [`crate::container`]'s sniffing, nothing in it could run as a pickle,
+    /// so a scan of a folder counts it apart and does not fail on it.
+    NotAPickle,
     /// Every pickle loaded and nothing dangerous was found.
     Clean,
 }
@@ -96,6 +100,7 @@ impl Verdict {
             Verdict::Dangerous => "dangerous",
             Verdict::NotAllowed => "not-allowed",
             Verdict::Malformed => "malformed",
+            Verdict::NotAPickle => "not-a-pickle",
             Verdict::Clean => "clean",
         }
     }
@@ -323,12 +328,25 @@ impl FileScan {
         }
     }
 
+    /// Whether no part of the file is a pickle (see [`Verdict::NotAPickle`]).
+    fn is_not_a_pickle(&self) -> bool {
+        !self.pickles.is_empty()
+            && self.other_readings.is_empty()
+            && self.pickles.iter().all(|p| {
+                matches!(
+                    p.error.as_ref().map(Error::kind),
+                    Some(ErrorKind::NotAPickle(_))
+                )
+            })
+    }
+
     /// Whether a finding fails the file in this scan's mode.
     pub fn alarms(&self, finding: &Finding) -> bool {
         self.judge(finding).is_some()
     }
 
-    /// The verdict: dangerous beats not allowed beats malformed beats clean.
+    /// The verdict: dangerous beats not allowed beats malformed beats not a pickle beats
+    /// clean. A file is not a pickle when every part of it is not one.
     pub fn verdict(&self) -> Verdict {
         if self
             .findings()
@@ -337,6 +355,8 @@ impl FileScan {
             Verdict::Dangerous
         } else if self.findings().any(|f| self.alarms(f)) {
             Verdict::NotAllowed
+        } else if self.is_not_a_pickle() {
+            Verdict::NotAPickle
         } else if self
             .pickles
             .iter()

@@ -97,6 +97,10 @@ impl FileScan {
             if let Some(label) = &pickle.label {
                 writeln!(out, "# {label}")?;
             }
+            if let Some(ErrorKind::NotAPickle(what)) = pickle.error.as_ref().map(Error::kind) {
+                writeln!(out, "not a pickle: {what}")?;
+                continue;
+            }
             if let Some(ErrorKind::Unopened(why)) = pickle.error.as_ref().map(Error::kind) {
                 writeln!(out, "part {} not read: {why}", pickle.index)?;
                 writeln!(
@@ -385,6 +389,9 @@ impl FileScan {
             }
             Verdict::Malformed => {
                 format!("verdict: malformed, nothing dangerous before the error: {tally}")
+            }
+            Verdict::NotAPickle => {
+                "verdict: not a pickle, nothing in it could run as one".to_string()
             }
             Verdict::Clean => format!("verdict: nothing dangerous: {tally}"),
         }

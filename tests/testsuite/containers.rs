@@ -235,22 +235,35 @@ fn nothing_is_decompressed_before_it_is_asked_for() {
 #[test]
 fn files_that_are_no_pickle_say_what_they_look_like_and_are_never_clean() {
     let zip_of_text = zip(&[("a.txt", b"hello", false)]);
-    let cases: [(&[u8], &str); 5] = [
-        (b"", "not a pickle: an empty file"),
+    // Text that starts with an opcode (`c` GLOBAL, `l` LIST) is not a pickle, never
+    // dangerous: the module it would name cannot be imported. A format picklegraph knows
+    // and does not read is not clean: it may hold one.
+    let cases: [(&[u8], &str, Verdict); 5] = [
+        (b"", "not a pickle: an empty file", Verdict::NotAPickle),
         (
             b"chat_template: \"{% for m in messages %}\"\n",
             "not a pickle: text, starting \"chat_template: \\\"{% for m in messages %}\\\"\"",
+            Verdict::NotAPickle,
         ),
-        (b"ls -la\n", "not a pickle: text, starting \"ls -la\""),
+        (
+            b"ls -la\n",
+            "not a pickle: text, starting \"ls -la\"",
+            Verdict::NotAPickle,
+        ),
         (
             &zip_of_text,
             "not a pickle: a zip archive of 1 member, none a pickle or a container of one",
+            Verdict::NotAPickle,
         ),
-        (b"7z\xbc\xaf\x27\x1c\x00\x04", "7z: not supported"),
+        (
+            b"7z\xbc\xaf\x27\x1c\x00\x04",
+            "7z: not supported",
+            Verdict::Malformed,
+        ),
     ];
-    for (bytes, message) in cases {
+    for (bytes, message, verdict) in cases {
         let scan = scan_file(bytes, false);
-        assert_eq!(scan.verdict(), Verdict::Malformed, "{message}");
+        assert_eq!(scan.verdict(), verdict, "{message}");
         let error = scan.pickles[0].error.as_ref().unwrap();
         assert_eq!(error.kind().to_string(), message);
         assert!(scan.pickles.iter().all(|p| p.findings.is_empty()));

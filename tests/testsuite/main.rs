@@ -17,6 +17,7 @@ mod pickletester;
 mod properties;
 mod recognizers;
 mod scan;
+mod scan_dir;
 mod scan_policy;
 mod show;
 mod soundness;

@@ -65,6 +65,27 @@ pub fn open(path: &str) -> std::io::Result<Input> {
     })
 }
 
+/// Files up to this size are read rather than mapped: for a small file, a map costs
+/// more than the copy (a page fault per page, and an unmap that, with the scan's threads
+/// running, interrupts every core to flush its address cache).
+const READ_BELOW: u64 = 256 << 10;
+
+/// [`open`], reading small files into memory instead of mapping them (for `scan` of a
+/// folder of many small files).
+pub fn open_small_read(path: &str) -> std::io::Result<Input> {
+    let mut file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_dir() || metadata.len() >= READ_BELOW {
+        return open(path);
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(Input {
+        name: path.to_string(),
+        bytes: Bytes::Owned(bytes),
+    })
+}
+
 #[allow(unsafe_code)]
 fn map_file(file: &std::fs::File) -> std::io::Result<memmap2::Mmap> {
     // SAFETY: the map is read-only; if another process truncates the file while it is
@@ -120,7 +141,7 @@ pub fn for_each_with(
 /// line-buffered and looks through every chunk for its last line break (2% of `repr`'s
 /// instructions on a table of records).
 #[cfg(unix)]
-fn bulk_stdout() -> Box<dyn Write> {
+pub fn bulk_stdout() -> Box<dyn Write> {
     use std::os::fd::AsFd;
     let _ = std::io::stdout().flush();
     match std::io::stdout().as_fd().try_clone_to_owned() {
@@ -131,11 +152,12 @@ fn bulk_stdout() -> Box<dyn Write> {
 
 /// Standard output for the views' text.
 #[cfg(not(unix))]
-fn bulk_stdout() -> Box<dyn Write> {
+pub fn bulk_stdout() -> Box<dyn Write> {
     Box::new(std::io::stdout().lock())
 }
 
-/// The more serious of two exit statuses (usage > dangerous > malformed > ok).
+/// The more serious of two exit statuses: dangerous > not on the allow list > usage or
+/// I/O error > malformed > ok, so that a missing file never hides a dangerous one.
 pub fn worse(a: u8, b: u8) -> u8 {
     let rank = |code: u8| match code {
         EXIT_OK => 0,

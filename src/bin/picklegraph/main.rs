@@ -10,6 +10,7 @@ mod repr;
 mod scan;
 mod show;
 mod stats;
+mod walk;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -40,10 +41,12 @@ Examples:
   picklegraph dis data.pkl              the opcodes, as python3 -m pickletools prints them
   picklegraph json data.pkl | jq .root  the graph as JSON
   picklegraph scan *.pkl                what a pickle would import and call (exit 3: dangerous)
+  picklegraph scan --format sarif DIR   every file under DIR, as one SARIF log for code scanning
   cat data.pkl | picklegraph show -     read standard input
 
 Nothing a pickle names is imported or called: picklegraph only reads it.
-Exit status: 0 success, 1 malformed pickle, 2 usage or I/O error, 3 dangerous (scan).";
+Exit status: 0 success, 1 malformed pickle, 2 usage or I/O error, 3 dangerous (scan),
+4 not on the allow list (scan); with several files, the most severe.";
 
 /// Open any Python pickle without running it.
 #[derive(Debug, Parser)]
@@ -72,7 +75,8 @@ enum Command {
 /// The files every subcommand reads.
 #[derive(Debug, Args, Clone)]
 pub struct Files {
-    /// Pickle files to read; `-` or none reads standard input.
+    /// Pickle files to read; `-` or none reads standard input (scan also takes folders,
+    /// and judges every file under them by its content).
     #[arg(value_name = "FILE")]
     pub files: Vec<String>,
     /// An out-of-band buffer for protocol 5 pickles; repeat it to give them in order, as

@@ -15,7 +15,8 @@
 //! log.add_unreadable("models/gone.pkl", "No such file or directory");
 //! let sarif = log.to_json();
 //! assert_eq!(sarif["version"], "2.1.0");
-//! let result = &sarif["runs"][0]["results"][0];
+//! // The global os.system, then its call.
+//! let result = &sarif["runs"][0]["results"][1];
 //! assert_eq!(result["ruleId"], "dangerous-call");
 //! assert_eq!(result["level"], "error");
 //! assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "models/payload.pkl");

@@ -559,6 +559,18 @@ fn command_over_group(args: &[&str], group: &str, suffix: &str) -> String {
     let text = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     let root = common::fixtures().display().to_string();
+    // scan's summary line says how long the run took.
+    let text = text
+        .split_inclusive('\n')
+        .map(
+            |line| match (line.starts_with("scanned "), line.split_once(") in ")) {
+                (true, Some((head, tail))) => {
+                    format!("{head}) in … s: {}", tail.split_once(" s: ").unwrap().1)
+                }
+                _ => line.to_string(),
+            },
+        )
+        .collect::<String>();
     format!(
         "{text}\n--- exit {:?}, stderr ---\n{stderr}",
         output.status.code()

@@ -4,6 +4,7 @@
     python3 benches/make_inputs.py        # once: writes target/bench-inputs/*.pkl
     cargo build --release                 # the picklegraph binary timed here
     python3 benches/compare.py            # the table; --repeat N, --growth, --only NAME...
+    python3 benches/compare.py --scan     # `picklegraph scan DIR` against picklescan
 
 How each number is taken (medians of --repeat runs, default 5):
 
@@ -33,11 +34,26 @@ How each number is taken (medians of --repeat runs, default 5):
   (load, render, write, exit) against the CPU time of the load alone.
 
 Ratios are CPython / picklegraph: above 1 means picklegraph is faster or smaller.
+
+--scan times `picklegraph scan DIR` against picklescan (`picklescan --path DIR`, installed
+from PyPI into target/bench-scan-venv, which the script makes) on the same folders in the
+same run, the page cache warmed first, medians of --repeat runs:
+
+* scan-large: the inputs of make_inputs.py but numpy_big and memo_bomb (ints, strs,
+  records, nested, floats_p2, cloud; about 80 MB of pickle), written first if missing.
+* scan-small: 20,000 small pickles (100 B to 4 KB: settings dicts, float lists,
+  OrderedDicts built by REDUCE, one in fifty calling os.system) in 100 folders, written
+  by this script from a fixed seed.
+
+picklegraph is timed with one thread (`-j 1`: MB/s per core is bytes over its CPU time)
+and with every core (wall time, which files/s uses); picklescan is one process. Output
+goes to /dev/null. Ratios are picklescan / picklegraph wall time.
 """
 
 import argparse
 import json
 import os
+import pickle
 import platform
 import statistics
 import subprocess
@@ -293,12 +309,113 @@ def growth_table(names, repeat):
         print("| %s | %s | %s | %s | %.2f | %.2f |" % (name, ms(t1), ms(t4), ms(t16), t4 / (4 * t1), t16 / (16 * t1)), flush=True)
 
 
+SCAN_VENV = os.path.join(ROOT, "target", "bench-scan-venv")
+SCAN_LARGE = ["ints", "strs", "records", "nested", "floats_p2", "cloud"]
+
+
+def small_pickle(rng, i):
+    """One small pickle of the kinds a folder of configs and small models holds."""
+    import collections
+
+    kind = i % 4
+    if i % 50 == 0:
+        return b"cos\nsystem\n(S'echo %d'\ntR." % i
+    if kind == 0:
+        value = {"name": "model-%d" % i, "layers": rng.randrange(1, 64), "rate": rng.random(),
+                 "tags": ["a", "b", "c"][: rng.randrange(4)]}
+    elif kind == 1:
+        value = [rng.random() for _ in range(rng.randrange(10, 500))]
+    elif kind == 2:
+        value = collections.OrderedDict(("w%d" % k, rng.randrange(1000)) for k in range(rng.randrange(1, 80)))
+    else:
+        value = tuple("token-%d" % rng.randrange(10**6) for _ in range(rng.randrange(5, 200)))
+    return pickle.dumps(value, protocol=i % 6)
+
+
+def make_scan_folders():
+    """Writes scan-small (20,000 files) and links the large inputs into scan-large."""
+    import random
+
+    small = os.path.join(INPUTS, "scan-small")
+    if not os.path.exists(os.path.join(small, "99", "19999.pkl")):
+        rng = random.Random(22)
+        for i in range(20_000):
+            folder = os.path.join(small, "%02d" % (i // 200))
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "%05d.pkl" % i), "wb") as out:
+                out.write(small_pickle(rng, i))
+    large = os.path.join(INPUTS, "scan-large")
+    os.makedirs(large, exist_ok=True)
+    missing = [n for n in SCAN_LARGE if not os.path.exists(os.path.join(INPUTS, n + ".pkl"))]
+    if missing:
+        subprocess.run([sys.executable, os.path.join(ROOT, "benches", "make_inputs.py")] + missing, check=True)
+    for name in SCAN_LARGE:
+        link = os.path.join(large, name + ".pkl")
+        if not os.path.exists(link):
+            os.link(os.path.join(INPUTS, name + ".pkl"), link)
+    return [("scan-large", large), ("scan-small", small)]
+
+
+def picklescan_command():
+    """picklescan from PyPI in a venv of its own; returns (command, version)."""
+    python = os.path.join(SCAN_VENV, "bin", "python")
+    if not os.path.exists(os.path.join(SCAN_VENV, "bin", "picklescan")):
+        subprocess.run([sys.executable, "-m", "venv", SCAN_VENV], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "picklescan"], check=True)
+    version = subprocess.run([python, "-c", "import importlib.metadata as m; print(m.version('picklescan'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    return [os.path.join(SCAN_VENV, "bin", "picklescan"), "--path"], version
+
+
+def timed(cmd):
+    """(wall seconds, CPU seconds of the child, exit code), output to /dev/null."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
+
+
+def folder_size(folder):
+    files = [os.path.join(root, n) for root, _, names in os.walk(folder) for n in names]
+    return len(files), sum(os.path.getsize(f) for f in files)
+
+
+def scan_table(repeat):
+    folders = make_scan_folders()
+    picklescan, version = picklescan_command()
+    print("picklescan %s (PyPI); picklegraph %s\n" % (version, BINARY))
+    header = ("| folder | files | MB | picklegraph -j 1 wall s | -j 1 CPU s | MB/s per core (CPU) "
+              "| files/s per core (CPU) | picklegraph all cores wall s | files/s | MB/s "
+              "| picklescan wall s | picklescan CPU s | ratio wall (all cores) | ratio CPU (one core) |")
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for name, folder in folders:
+        files, size = folder_size(folder)
+        for path in (os.path.join(r, n) for r, _, ns in os.walk(folder) for n in ns):
+            with open(path, "rb") as f:
+                f.read()
+        one = [timed([BINARY, "scan", "-j", "1", folder]) for _ in range(repeat)]
+        every = [timed([BINARY, "scan", folder]) for _ in range(repeat)]
+        theirs = [timed(picklescan + [folder]) for _ in range(repeat)]
+        one_wall, one_cpu = (statistics.median(r[i] for r in one) for i in (0, 1))
+        all_wall = statistics.median(r[0] for r in every)
+        their_wall, their_cpu = (statistics.median(r[i] for r in theirs) for i in (0, 1))
+        row = [name, str(files), "%.1f" % (size / 1e6), "%.3f" % one_wall, "%.3f" % one_cpu,
+               "%.0f" % (size / 1e6 / one_cpu), "%.0f" % (files / one_cpu), "%.3f" % all_wall,
+               "%.0f" % (files / all_wall), "%.0f" % (size / 1e6 / all_wall), "%.2f" % their_wall,
+               "%.2f" % their_cpu, ratio(their_wall, all_wall), ratio(their_cpu, one_cpu)]
+        print("| " + " | ".join(row) + " |", flush=True)
+        codes = {r[2] for r in one + every}
+        print("  (%s: picklegraph exit %s, picklescan exit %s)" % (name, sorted(codes), sorted({r[2] for r in theirs})))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--only", nargs="*", default=None, help="inputs to measure")
     parser.add_argument("--growth", action="store_true", help="also load each input at 1x, 4x, 16x")
     parser.add_argument("--growth-only", action="store_true", help="only the 1x, 4x, 16x table")
+    parser.add_argument("--scan", action="store_true", help="only scan DIR against picklescan")
     args = parser.parse_args()
     if not os.path.exists(BINARY):
         raise SystemExit("build it first: cargo build --release")
@@ -306,6 +423,9 @@ def main():
     load1 = os.getloadavg()[0]
     print("machine: %s, %d cores, %s; python %s; load average %.1f" % (platform.processor() or platform.machine(), os.cpu_count(), platform.platform(), platform.python_version(), load1))
     print("date: %s; median of %d runs\n" % (time.strftime("%Y-%m-%d %H:%M"), args.repeat))
+    if args.scan:
+        scan_table(args.repeat)
+        return
     if args.growth_only:
         growth_table([n for n in ("ints", "strs", "records", "nested", "memo_bomb") if n in names], args.repeat)
         return

@@ -123,7 +123,8 @@ impl SarifLog {
         if matches!(scan.verdict(), Verdict::NotAPickle) {
             return;
         }
-        for pickle in &scan.pickles {
+        // Bytes after the last STOP that are no pickle (`trailing`) do not fail the file.
+        for pickle in scan.pickles.iter().filter(|p| !p.trailing) {
             let Some(error) = &pickle.error else {
                 continue;
             };

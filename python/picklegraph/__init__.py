@@ -165,9 +165,10 @@ def scan(source: Source, *, policy: Union[str, "os.PathLike[str]", None] = None,
     if isinstance(policy, os.PathLike):
         with io.open(policy, encoding="utf-8") as f:
             policy = f.read()
-    document, passed, alarms = _native.scan(_source(source), strict, list(allow), list(deny),
-                                            policy, deny_only)
-    return Report(document, passed, alarms, strict)
+    name = os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else "-"
+    document, passed, alarms, sarif = _native.scan(_source(source), strict, list(allow),
+                                                   list(deny), policy, deny_only, name)
+    return Report(document, passed, alarms, strict, sarif)
 
 
 def show(source: Source, *, width: int = 100, depth: Optional[int] = None,

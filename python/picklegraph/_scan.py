@@ -74,8 +74,10 @@ class Report:
     """For a refused file, the policy lines that would let it through:
     ``{"allow_names": [...], "allow_modules": [...], "unnamed": n}``."""
 
-    def __init__(self, document: str, passed: bool, alarms: List[bool], strict: bool) -> None:
+    def __init__(self, document: str, passed: bool, alarms: List[bool], strict: bool,
+                 sarif: str = "") -> None:
         self._document = document
+        self._sarif = sarif
         raw = _json.loads(document)
         self.verdict = raw["verdict"]
         self.passed = passed
@@ -91,6 +93,13 @@ class Report:
     def to_json(self) -> str:
         """The report as JSON: ``{verdict, strict, format, counts, pickles}``."""
         return self._document
+
+    def to_sarif(self) -> str:
+        """The report as a SARIF 2.1.0 log, as ``picklegraph scan --format sarif`` writes
+        it for this one file (GitHub code scanning reads it): a result for each name that
+        fails the file, under the path given to :func:`picklegraph.scan` (``-`` for bytes).
+        """
+        return self._sarif
 
     def to_dict(self) -> Dict[str, Any]:
         """The report as ``json.loads(self.to_json())``."""

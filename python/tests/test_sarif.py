@@ -67,3 +67,26 @@ def test_an_empty_run_validates_too(tmp_path):
     log = json.loads(done.stdout)
     jsonschema.Draft7Validator(SCHEMA).validate(log)
     assert log["runs"][0]["results"] == []
+
+
+def test_report_to_sarif_is_the_commands_log_of_that_file(tmp_path):
+    import picklegraph
+    from conftest import command
+
+    path = tmp_path / "payload.pkl"
+    path.write_bytes(b"cos\nsystem\n(S'ls'\ntR.")
+    report = picklegraph.scan(path)
+    log = json.loads(report.to_sarif())
+    jsonschema.Draft7Validator(SCHEMA).validate(log)
+    done = subprocess.run(command() + ["scan", "--format", "sarif", str(path)],
+                          capture_output=True)
+    assert done.returncode == 3
+    expected = json.loads(done.stdout)
+    # The same results for the same file; the run's own details (invocation) may differ.
+    assert log["runs"][0]["results"] == expected["runs"][0]["results"]
+    assert {r["ruleId"] for r in log["runs"][0]["results"]} == {"dangerous-global",
+                                                                "dangerous-call"}
+    # A clean file gives a valid log with no result.
+    clean = json.loads(picklegraph.scan(b"\x80\x04]\x94.").to_sarif())
+    jsonschema.Draft7Validator(SCHEMA).validate(clean)
+    assert clean["runs"][0]["results"] == []

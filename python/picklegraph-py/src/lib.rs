@@ -11,6 +11,7 @@ mod source;
 use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_pickles, DisOptions};
 use picklegraph::render::{json, show};
+use picklegraph::scan::sarif::SarifLog;
 use picklegraph::scan::{Class, Mode, Policy, Verdict};
 use picklegraph::{DecodeErrors, Entry, Error, LoadOptions, Pickle, Problem, StringEncoding};
 use pyo3::exceptions::PyValueError;
@@ -124,11 +125,14 @@ fn loads<'py>(
 
 /// `scan`: the report as the JSON the command prints with `scan --json` (less `file`),
 /// whether the file passes (its verdict is the library's clean one), and for each finding
-/// in file order whether it counts against the file. `policy` (TOML text), `allow` and
-/// `deny` make the user's [`Policy`], as the command's `--policy`, `--allow` and `--deny`.
+/// in file order whether it counts against the file, and the SARIF 2.1.0 log of this one
+/// file under `name` (as `scan --format sarif` writes it). `policy` (TOML text), `allow`
+/// and `deny` make the user's [`Policy`], as the command's `--policy`, `--allow` and
+/// `--deny`.
 #[pyfunction]
 #[pyo3(signature = (source, strict=false, allow=Vec::new(), deny=Vec::new(), policy=None,
-                    deny_only=false))]
+                    deny_only=false, name=String::from("-")))]
+#[allow(clippy::too_many_arguments)]
 fn scan(
     py: Python<'_>,
     source: Source,
@@ -137,7 +141,8 @@ fn scan(
     deny: Vec<String>,
     policy: Option<String>,
     deny_only: bool,
-) -> PyResult<(String, bool, Vec<bool>)> {
+    name: String,
+) -> PyResult<(String, bool, Vec<bool>, String)> {
     // The user's policy as the command builds it: the TOML text, then each allow and deny.
     let mut user = match &policy {
         Some(text) => Policy::from_toml(text)
@@ -158,7 +163,7 @@ fn scan(
         (false, false) => Mode::AllowList,
     };
     let bytes = source.bytes()?;
-    let json = py.allow_threads(|| -> PyResult<(String, bool, Vec<bool>)> {
+    let json = py.allow_threads(|| -> PyResult<(String, bool, Vec<bool>, String)> {
         // The library's scan of a whole file, containers and all, as the command's.
         let report = picklegraph::scan::scan_file(&bytes, strict)
             .with_mode(mode)
@@ -170,7 +175,11 @@ fn scan(
             .flat_map(|p| &p.findings)
             .map(|finding| report.alarms(finding))
             .collect();
-        Ok((report.to_json().to_string(), passed, alarms))
+        let mut sarif = SarifLog::new();
+        sarif.add_scan(&name, &report);
+        // As `scan --format sarif` writes its log.
+        let sarif = format!("{:#}", sarif.to_json());
+        Ok((report.to_json().to_string(), passed, alarms, sarif))
     })?;
     Ok(json)
 }

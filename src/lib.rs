@@ -11,7 +11,8 @@
 //! - **views**: [`render`] (`repr`, `show`, skeletons, `json`, `dis`) and [`stats`] print
 //!   the graph and what the recognizers found.
 //! - **containers**: [`model`] finds the pickles a file holds (PyTorch, joblib).
-//! - **verdicts**: [`scan`] judges what a pickle would import and call.
+//! - **verdicts**: [`scan`] judges what a pickle would import and call; [`convert`]
+//!   writes a checkpoint's tensors as safetensors once the scan passes it.
 //!
 //! The command line (`src/bin/`) only parses arguments and prints what these return.
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@
 mod builtins;
 mod codec;
 pub mod container;
+pub mod convert;
 pub mod error;
 pub mod graph;
 pub mod limits;

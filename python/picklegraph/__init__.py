@@ -37,7 +37,7 @@ __version__: str = _native.__version__
 
 __all__ = [
     "loads", "load", "scan", "show", "dis", "json", "repr", "stats",
-    "safe_load", "safe_loads", "open", "Archive", "Tensor",
+    "safe_load", "safe_loads", "open", "Archive", "Tensor", "convert",
     "Global", "Call", "PersistentId", "Extension", "Buffer", "ReadOnly", "Inert",
     "Report", "Finding",
     "PickleError", "TruncatedPickleError", "MalformedPickleError", "LimitExceededError",
@@ -135,6 +135,18 @@ def load(file: IO[bytes], *, encoding: str = "ASCII", errors: str = "strict",
     return value
 
 
+Policy = Union[str, "os.PathLike[str]", None]
+"""A policy as TOML text, or the path of a TOML file (``os.PathLike``), as ``--policy``
+reads it: ``allow = ["mypkg.Model", "mypkg.layers.*"]``, ``deny = [...]``."""
+
+
+def _policy_text(policy: Policy) -> Optional[str]:
+    if isinstance(policy, os.PathLike):
+        with io.open(policy, encoding="utf-8") as f:
+            return f.read()
+    return policy
+
+
 def scan(source: Source, *, policy: Union[str, "os.PathLike[str]", None] = None,
          allow: Iterable[str] = (), deny: Iterable[str] = (), strict: bool = False,
          deny_only: bool = False) -> Report:
@@ -162,13 +174,46 @@ def scan(source: Source, *, policy: Union[str, "os.PathLike[str]", None] = None,
     """
     if strict and deny_only:
         raise ValueError("strict and deny_only exclude each other")
-    if isinstance(policy, os.PathLike):
-        with io.open(policy, encoding="utf-8") as f:
-            policy = f.read()
     name = os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else "-"
     document, passed, alarms, sarif = _native.scan(_source(source), strict, list(allow),
-                                                   list(deny), policy, deny_only, name)
+                                                   list(deny), _policy_text(policy),
+                                                   deny_only, name)
     return Report(document, passed, alarms, strict, sarif)
+
+
+def convert(source: Union[str, "os.PathLike[str]"], destination: Union[str, "os.PathLike[str]"],
+            *, policy: Policy = None, allow: Iterable[str] = (), deny: Iterable[str] = (),
+            strict: bool = False, deny_only: bool = False) -> List[str]:
+    """Writes a PyTorch checkpoint's tensors (``torch.save``'s zip or legacy file: a state
+    dict, or a whole pickled module's parameters and buffers) as a safetensors file, as
+    ``picklegraph convert`` does, without running the pickle; returns the names written.
+
+    The scan runs first, judged by ``policy``, ``allow``, ``deny``, ``strict`` and
+    ``deny_only`` as :func:`scan` judges; a file it does not pass is not converted. Every
+    tensor is written as its elements in row-major order (a transposed view's included),
+    each in its own bytes (safetensors has no shared storages), little-endian, under the
+    name :meth:`Archive.tensors` gives it; values that are not tensors are left out; the
+    metadata is ``{"format": "pt"}``. ``destination`` is replaced whole.
+
+    >>> import tempfile, os, safetensors.numpy  # doctest: +SKIP
+    >>> out = os.path.join(tempfile.mkdtemp(), "model.safetensors")  # doctest: +SKIP
+    >>> convert("model.pt", out)  # doctest: +SKIP
+    ['encoder.weight', 'encoder.bias']
+
+    :raises UnsafePickleError: the scan's ``report`` did not pass the file.
+    :raises ValueError: a tensor safetensors cannot hold (sparse, quantized, a dtype it
+        lacks such as ``complex128``, a compressed storage), named with the reason; or a
+        file that is no PyTorch checkpoint.
+    :raises OSError: the file could not be read or written.
+    """
+    if strict and deny_only:
+        raise ValueError("strict and deny_only exclude each other")
+    path = os.fsdecode(source)
+    names, refused = _native.convert(path, os.fsdecode(destination), strict, list(allow),
+                                     list(deny), _policy_text(policy), deny_only, path)
+    if refused is not None:
+        raise UnsafePickleError(Report(*refused[:3], strict, refused[3]))
+    return names
 
 
 def show(source: Source, *, width: int = 100, depth: Optional[int] = None,
@@ -236,14 +281,15 @@ def stats(source: Source, *, largest: int = 10) -> List[Dict[str, Any]]:
 
 
 class _AllowListUnpickler(_pickle.Unpickler):
-    """CPython's own unpickler, handing out only globals on the allow list."""
+    """CPython's own unpickler, handing out only what the scan lets through: a name the
+    user's policy allows, or one on the library's allow list that no deny line names."""
 
-    def __init__(self, file: IO[bytes], allow: frozenset, **kwargs: Any) -> None:
+    def __init__(self, file: IO[bytes], judge: Any, **kwargs: Any) -> None:
         super().__init__(file, **kwargs)
-        self._allow = allow
+        self._judge = judge
 
     def find_class(self, module: str, name: str) -> Any:
-        if f"{module}.{name}" in self._allow or _native.is_allowed(module, name):
+        if self._judge(module, name):
             return super().find_class(module, name)
         # The scan has already refused any such pickle; this is the second lock.
         raise _pickle.UnpicklingError(
@@ -251,12 +297,17 @@ class _AllowListUnpickler(_pickle.Unpickler):
 
 
 def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str] = (),
-               encoding: str = "ASCII", errors: str = "strict",
-               buffers: Optional[Iterable[Any]] = None) -> Any:
+               deny: Iterable[str] = (), policy: Policy = None, encoding: str = "ASCII",
+               errors: str = "strict", buffers: Optional[Iterable[Any]] = None) -> Any:
     """``pickle.loads`` for data that may not be trusted: the scan runs first (strict:
-    every global must be on the allow list or in ``allow``); only a pickle that passes
-    is then loaded by CPython's own unpickler, whose ``find_class`` hands out nothing off
-    the allow list.
+    every global must be on the allow list); only a pickle that passes is then loaded by
+    CPython's own unpickler, whose ``find_class`` hands out nothing the scan would not
+    let through.
+
+    ``allow``, ``deny`` and ``policy`` are :func:`scan`'s: patterns (``mypkg.Model``,
+    ``mypkg.*``) and a TOML policy (text, or a path as ``os.PathLike``). The scan and
+    ``find_class`` judge each name by the same library ``Policy``, so a name ``allow``
+    lets through loads, and a ``deny`` line refuses even a name on the built-in list.
 
     >>> import collections, pickle
     >>> safe_loads(pickle.dumps(collections.OrderedDict(a=1)))
@@ -265,22 +316,35 @@ def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str
     Traceback (most recent call last):
     ...
     picklegraph._errors.UnsafePickleError: the scan's verdict is 'dangerous': not on the allow list: os.system
+    >>> safe_loads(b"ccollections\\nOrderedDict\\n)R.", deny=["collections.OrderedDict"])
+    Traceback (most recent call last):
+    ...
+    picklegraph._errors.UnsafePickleError: the scan's verdict is 'dangerous': not on the allow list: collections.OrderedDict
 
     :raises UnsafePickleError: with the scan's ``report``, having run nothing.
     """
     data = _data(data)
-    allow = frozenset(allow)
-    report = scan(data, allow=allow, strict=True)
+    allow, deny, policy = list(allow), list(deny), _policy_text(policy)
+    report = scan(data, allow=allow, deny=deny, policy=policy, strict=True)
     if not report.passed:
         raise UnsafePickleError(report)
-    unpickler = _AllowListUnpickler(io.BytesIO(data), allow, encoding=encoding,
+    judged: Dict[Tuple[str, str], bool] = {}
+
+    def judge(module: str, name: str) -> bool:
+        key = (module, name)
+        if key not in judged:
+            judged[key] = _native.is_allowed(module, name, allow, deny, policy)
+        return judged[key]
+
+    unpickler = _AllowListUnpickler(io.BytesIO(data), judge, encoding=encoding,
                                     errors=errors, buffers=buffers)
     return unpickler.load()
 
 
-def safe_load(file: IO[bytes], *, allow: Iterable[str] = (), encoding: str = "ASCII",
-              errors: str = "strict", buffers: Optional[Iterable[Any]] = None) -> Any:
+def safe_load(file: IO[bytes], *, allow: Iterable[str] = (), deny: Iterable[str] = (),
+              policy: Policy = None, encoding: str = "ASCII", errors: str = "strict",
+              buffers: Optional[Iterable[Any]] = None) -> Any:
     """:func:`safe_loads` on the rest of a binary file (the scan reads all of it, since
     ``pickle.load`` on the same file could go on to the pickles after the first)."""
-    return safe_loads(file.read(), allow=allow, encoding=encoding, errors=errors,
-                      buffers=buffers)
+    return safe_loads(file.read(), allow=allow, deny=deny, policy=policy, encoding=encoding,
+                      errors=errors, buffers=buffers)

@@ -26,6 +26,8 @@ pub struct NpyHeader {
     pub descr: String,
     /// The shape.
     pub shape: Vec<u64>,
+    /// Whether the elements are stored in Fortran (column-major) order.
+    pub fortran_order: bool,
     /// Whether the dtype holds Python objects, so a pickle follows the header.
     pub has_objects: bool,
     /// Where the data (or the pickle) starts.
@@ -104,10 +106,15 @@ pub fn header(bytes: &[u8]) -> Result<NpyHeader, OpenError> {
             .ok_or_else(|| corrupt("shape is not a tuple of sizes"))?,
         _ => return Err(corrupt("header has no 'shape' tuple")),
     };
+    // numpy writes `True` or `False`; a header without the key is C order, as numpy's
+    // own reader refuses it anyway.
+    let fortran_order =
+        matches!(field("fortran_order"), Some(Literal::Other(word)) if word == "True");
     Ok(NpyHeader {
         version,
         descr: descr.to_string(),
         shape,
+        fortran_order,
         has_objects: has_objects(descr),
         data_start: start + len,
     })

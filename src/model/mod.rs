@@ -8,6 +8,9 @@
 //! - joblib files ([`joblib`]): one pickle stream with each numpy array's bytes written
 //!   right after its `NumpyArrayWrapper`.
 //!
+//! [`arrays`] lists the arrays of numpy's `.npy` and `.npz` files and of joblib files with
+//! where their elements lie.
+//!
 //! [`Checkpoint`] opens either PyTorch format and lists its tensors with the byte range
 //! of each one's data inside the file, so a program can read weights without Python.
 //! Opening a file reads its directory and its pickles, never the tensor data.
@@ -27,6 +30,7 @@
 //! ```
 
 pub mod archive;
+pub mod arrays;
 mod checkpoint;
 pub mod joblib;
 pub mod legacy;

@@ -477,6 +477,20 @@ const MODULE_ATTRIBUTES: &[&str] = &["_parameters", "_buffers", "_modules"];
 /// assert_eq!(names, ["model.fc.weight", "model.fc.bias", "optimizer.state.0.step", "optimizer.state.0.exp_avg"]);
 /// ```
 pub fn find_tensors<'p>(pickle: &'p Pickle<'_>) -> Vec<NamedTensor<'p>> {
+    find_named(pickle, |id| tensor(pickle, id))
+        .into_iter()
+        .map(|(name, node, tensor)| NamedTensor { name, node, tensor })
+        .collect()
+}
+
+/// The walk of [`find_tensors`], for any kind of leaf: every node reachable from the
+/// root for which `pick` says something, once each, in the order the pickle holds them,
+/// with the name [`find_tensors`] would give it; the walk does not go below a picked
+/// node. (A converter picks the tensors it cannot write too, to name them.)
+pub fn find_named<T>(
+    pickle: &Pickle<'_>,
+    mut pick: impl FnMut(NodeId) -> Option<T>,
+) -> Vec<(String, NodeId, T)> {
     let mut found = Vec::new();
     let mut seen = vec![false; pickle.node_count()];
     let mut pending: Vec<(Value, String)> = vec![(pickle.root(), String::new())];
@@ -485,12 +499,8 @@ pub fn find_tensors<'p>(pickle: &'p Pickle<'_>) -> Vec<NamedTensor<'p>> {
         if std::mem::replace(&mut seen[id.index()], true) {
             continue;
         }
-        if let Some(tensor) = tensor(pickle, id) {
-            found.push(NamedTensor {
-                name,
-                node: id,
-                tensor,
-            });
+        if let Some(picked) = pick(id) {
+            found.push((name, id, picked));
             continue;
         }
         let children = named_children(pickle, id, &name);

@@ -8,7 +8,7 @@
 //! | recognizers | `python`                                                         | core               |
 //! | views       | `render` `stats`                                                 | recognizers, core  |
 //! | containers  | `model` `container`                                              | recognizers, core  |
-//! | verdicts    | `scan`                                                           | all of the above   |
+//! | verdicts    | `scan` `convert`                                                 | all of the above   |
 //!
 //! `lib.rs` is the front door and may name anything; the command line (`src/bin/`) is a
 //! crate of its own that the library never includes. Test modules (`#[cfg(test)]`, at
@@ -52,7 +52,7 @@ fn module_layer(module: &str) -> Option<Layer> {
         "python" => Layer::Recognizers,
         "render" | "stats" => Layer::Views,
         "model" | "container" => Layer::Containers,
-        "scan" => Layer::Verdicts,
+        "scan" | "convert" => Layer::Verdicts,
         _ => return None,
     })
 }

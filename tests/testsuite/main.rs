@@ -5,6 +5,7 @@ mod common;
 mod adversarial;
 mod cli;
 mod containers;
+mod convert;
 mod differential;
 mod dis;
 mod errors;

@@ -80,9 +80,9 @@ fn checkpoints_show_their_tensor_tables() {
 }
 
 /// The value element `j` of a storage holds, as the generator wrote it, as an f64.
-fn expected(dtype: &str, j: u64) -> f64 {
+pub(crate) fn expected(dtype: &str, j: u64) -> f64 {
     match dtype {
-        "int8" | "uint8" => (j % 128) as f64,
+        "int8" | "uint8" | "qint8" => (j % 128) as f64,
         "bool" => (j % 2) as f64,
         "float8_e4m3fn" => (j % 256) as f64,
         "uint16" => (j % 65536) as f64,
@@ -92,14 +92,14 @@ fn expected(dtype: &str, j: u64) -> f64 {
 
 /// One element read from the file: floats and ints as their value, complex as the real
 /// part, float8 as its raw byte.
-fn decode(dtype: &str, bytes: &[u8]) -> f64 {
+pub(crate) fn decode(dtype: &str, bytes: &[u8]) -> f64 {
     let array = |n: usize| -> [u8; 8] {
         let mut buf = [0u8; 8];
         buf[..n].copy_from_slice(&bytes[..n]);
         buf
     };
     match dtype {
-        "float64" => f64::from_le_bytes(array(8)),
+        "float64" | "complex128" => f64::from_le_bytes(array(8)),
         "float32" | "complex64" => f64::from(f32::from_le_bytes(bytes[..4].try_into().unwrap())),
         "float16" => {
             let bits = u16::from_le_bytes(bytes[..2].try_into().unwrap());
@@ -116,7 +116,7 @@ fn decode(dtype: &str, bytes: &[u8]) -> f64 {
         "int64" => i64::from_le_bytes(array(8)) as f64,
         "int32" => f64::from(i32::from_le_bytes(bytes[..4].try_into().unwrap())),
         "int16" => f64::from(i16::from_le_bytes(bytes[..2].try_into().unwrap())),
-        "int8" => f64::from(bytes[0] as i8),
+        "int8" | "qint8" => f64::from(bytes[0] as i8),
         "uint16" => f64::from(u16::from_le_bytes(bytes[..2].try_into().unwrap())),
         "uint8" | "bool" | "float8_e4m3fn" => f64::from(bytes[0]),
         other => panic!("no decoder for {other}"),
@@ -168,8 +168,9 @@ fn weights_byte_ranges_hold_the_values_the_generator_wrote() {
         }
     }
     // state_dict (zip, legacy), training (zip, legacy), views_legacy and new_dtypes; deflated.pth
-    // reads only the tensors whose storage is stored.
-    assert_eq!(checked, 988, "elements checked");
+    // reads only the tensors whose storage is stored; sparse (its indices and values are
+    // plain tensors), quantized (its plain neighbour only) and complex128 (20 elements).
+    assert_eq!(checked, 1008, "elements checked");
 }
 
 #[test]

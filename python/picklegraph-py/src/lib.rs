@@ -12,9 +12,9 @@ use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_pickles, DisOptions};
 use picklegraph::render::{json, show};
 use picklegraph::scan::sarif::SarifLog;
-use picklegraph::scan::{Class, Mode, Policy, Verdict};
+use picklegraph::scan::{Class, FileScan, Finding, FindingKind, Mode, Policy, Verdict};
 use picklegraph::{DecodeErrors, Entry, Error, LoadOptions, Pickle, Problem, StringEncoding};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -123,12 +123,57 @@ fn loads<'py>(
     Ok((convert::to_python(py, &pickle, &classes)?, pickle.span().1))
 }
 
-/// `scan`: the report as the JSON the command prints with `scan --json` (less `file`),
-/// whether the file passes (its verdict is the library's clean one), and for each finding
-/// in file order whether it counts against the file, and the SARIF 2.1.0 log of this one
-/// file under `name` (as `scan --format sarif` writes it). `policy` (TOML text), `allow`
-/// and `deny` make the user's [`Policy`], as the command's `--policy`, `--allow` and
-/// `--deny`.
+/// The user's [`Policy`] as the command builds it from `--policy`, `--allow` and
+/// `--deny`: the TOML text, then each allow and deny pattern.
+fn user_policy(policy: Option<&str>, allow: &[String], deny: &[String]) -> PyResult<Policy> {
+    let mut user = match policy {
+        Some(text) => Policy::from_toml(text)
+            .map_err(|err| PyValueError::new_err(format!("policy: {err}")))?,
+        None => Policy::new(),
+    };
+    for pattern in allow {
+        user.allow(pattern)
+            .map_err(|err| PyValueError::new_err(format!("allow: {err}")))?;
+    }
+    for pattern in deny {
+        user.deny(pattern)
+            .map_err(|err| PyValueError::new_err(format!("deny: {err}")))?;
+    }
+    Ok(user)
+}
+
+/// The scan mode of `strict=` and `deny_only=`.
+fn scan_mode(strict: bool, deny_only: bool) -> Mode {
+    match (strict, deny_only) {
+        (true, _) => Mode::Strict,
+        (false, true) => Mode::DenyOnly,
+        (false, false) => Mode::AllowList,
+    }
+}
+
+/// What the package's `Report` is made of: the JSON the command prints with `scan
+/// --json` (less `file`), whether the file passes (its verdict is the library's clean
+/// one), for each finding in file order whether it counts against the file, and the
+/// SARIF 2.1.0 log of this one file under `name` (as `scan --format sarif` writes it).
+type ReportParts = (String, bool, Vec<bool>, String);
+
+fn report_parts(report: &FileScan, name: &str) -> ReportParts {
+    let passed = report.verdict() == Verdict::Clean;
+    let alarms = report
+        .pickles
+        .iter()
+        .flat_map(|p| &p.findings)
+        .map(|finding| report.alarms(finding))
+        .collect();
+    let mut sarif = SarifLog::new();
+    sarif.add_scan(name, report);
+    // As `scan --format sarif` writes its log.
+    let sarif = format!("{:#}", sarif.to_json());
+    (report.to_json().to_string(), passed, alarms, sarif)
+}
+
+/// `scan`: the [`ReportParts`] of a file. `policy` (TOML text), `allow` and `deny` make
+/// the user's [`Policy`], as the command's `--policy`, `--allow` and `--deny`.
 #[pyfunction]
 #[pyo3(signature = (source, strict=false, allow=Vec::new(), deny=Vec::new(), policy=None,
                     deny_only=false, name=String::from("-")))]
@@ -142,53 +187,89 @@ fn scan(
     policy: Option<String>,
     deny_only: bool,
     name: String,
-) -> PyResult<(String, bool, Vec<bool>, String)> {
-    // The user's policy as the command builds it: the TOML text, then each allow and deny.
-    let mut user = match &policy {
-        Some(text) => Policy::from_toml(text)
-            .map_err(|err| PyValueError::new_err(format!("policy: {err}")))?,
-        None => Policy::new(),
-    };
-    for pattern in &allow {
-        user.allow(pattern)
-            .map_err(|err| PyValueError::new_err(format!("allow: {err}")))?;
-    }
-    for pattern in &deny {
-        user.deny(pattern)
-            .map_err(|err| PyValueError::new_err(format!("deny: {err}")))?;
-    }
-    let mode = match (strict, deny_only) {
-        (true, _) => Mode::Strict,
-        (false, true) => Mode::DenyOnly,
-        (false, false) => Mode::AllowList,
-    };
+) -> PyResult<ReportParts> {
+    let user = user_policy(policy.as_deref(), &allow, &deny)?;
+    let mode = scan_mode(strict, deny_only);
     let bytes = source.bytes()?;
-    let json = py.allow_threads(|| -> PyResult<(String, bool, Vec<bool>, String)> {
+    Ok(py.allow_threads(|| {
         // The library's scan of a whole file, containers and all, as the command's.
         let report = picklegraph::scan::scan_file(&bytes, strict)
             .with_mode(mode)
             .with_policy(user);
-        let passed = report.verdict() == Verdict::Clean;
-        let alarms = report
-            .pickles
-            .iter()
-            .flat_map(|p| &p.findings)
-            .map(|finding| report.alarms(finding))
-            .collect();
-        let mut sarif = SarifLog::new();
-        sarif.add_scan(&name, &report);
-        // As `scan --format sarif` writes its log.
-        let sarif = format!("{:#}", sarif.to_json());
-        Ok((report.to_json().to_string(), passed, alarms, sarif))
-    })?;
-    Ok(json)
+        report_parts(&report, &name)
+    }))
 }
 
-/// Whether `module.name` is on the library's allow list: a constructor known to build
-/// data, which `safe_load`'s `find_class` may hand out.
+/// `convert`: the checkpoint at `source` written as safetensors at `output` (the
+/// library's [`picklegraph::convert`]): the names written, or, when the scan refuses the
+/// file, its [`ReportParts`], as `(names, None)` or `(None, parts)`. A tensor safetensors cannot hold, or a file that is no
+/// checkpoint, raises `ValueError` with the reason; the writer's failure, `OSError`.
+#[pyfunction(name = "convert")]
+#[pyo3(signature = (source, output, strict=false, allow=Vec::new(), deny=Vec::new(),
+                    policy=None, deny_only=false, name=String::from("-")))]
+#[allow(clippy::too_many_arguments)]
+fn convert_file(
+    py: Python<'_>,
+    source: Source,
+    output: std::path::PathBuf,
+    strict: bool,
+    allow: Vec<String>,
+    deny: Vec<String>,
+    policy: Option<String>,
+    deny_only: bool,
+    name: String,
+) -> PyResult<(Option<Vec<String>>, Option<ReportParts>)> {
+    use picklegraph::convert::{ConvertError, ConvertOptions};
+    let options = ConvertOptions::new(
+        scan_mode(strict, deny_only),
+        user_policy(policy.as_deref(), &allow, &deny)?,
+    );
+    let bytes = source.bytes()?;
+    py.allow_threads(
+        || match picklegraph::convert::to_file(&bytes, &options, &output) {
+            Ok(conversion) => Ok((
+                Some(conversion.tensors.into_iter().map(|t| t.name).collect()),
+                None,
+            )),
+            Err(ConvertError::Refused(report)) => Ok((None, Some(report_parts(&report, &name)))),
+            Err(error @ ConvertError::Write(_)) => Err(PyOSError::new_err(error.to_string())),
+            Err(error) => Err(PyValueError::new_err(error.to_string())),
+        },
+    )
+}
+
+/// Whether `safe_load`'s `find_class` may hand out `module.name`: as the scan judges a
+/// call of it, with the same `policy`, `allow` and `deny` (a matching line decides;
+/// else the library's allow list). Names are read as Python 3 names, as the scan and
+/// CPython's unpickler (protocols 0-2) map them.
 #[pyfunction]
-fn is_allowed(module: &str, name: &str) -> bool {
-    picklegraph::scan::names::classify_global(module, name).0 == Class::Safe
+#[pyo3(signature = (module, name, allow=Vec::new(), deny=Vec::new(), policy=None))]
+fn is_allowed(
+    module: &str,
+    name: &str,
+    allow: Vec<String>,
+    deny: Vec<String>,
+    policy: Option<String>,
+) -> PyResult<bool> {
+    use picklegraph::scan::policy::Action;
+    let user = user_policy(policy.as_deref(), &allow, &deny)?;
+    let (class, reason) = picklegraph::scan::names::classify_global(module, name);
+    let (module, name) = picklegraph::graph::compat::python3_name(module, name);
+    let finding = Finding {
+        offset: 0,
+        kind: FindingKind::Call,
+        class,
+        name: Some(format!("{module}.{name}")),
+        module: Some(module.to_string()),
+        spelled: None,
+        text: String::new(),
+        reason,
+    };
+    Ok(match user.rule_for(&finding).map(|rule| rule.action) {
+        Some(Action::Allow) => true,
+        Some(Action::Deny) => false,
+        None => class == Class::Safe,
+    })
 }
 
 /// The exception for an entry's problem.
@@ -448,61 +529,111 @@ fn stats<'py>(
     Ok(summaries)
 }
 
-/// One tensor of a checkpoint: name, dtype, shape, strides (in elements), the byte range
-/// of its data in the file (None when compressed or out of the file), whether the bytes
-/// are little-endian, its storage's name, and its first element's place in the storage.
+/// One tensor or array of a file: name, dtype, shape, strides (in elements), the byte
+/// range of its data in the file (None when compressed, out of the file, or objects),
+/// whether the bytes are little-endian, its storage's name, its first element's place in
+/// the storage, and for numpy's and joblib's arrays numpy's description of the dtype
+/// (`<f8`, or a structured dtype's list), which `array()` reads.
 type TensorRow = (
     String,
-    &'static str,
+    String,
     Vec<u64>,
     Vec<u64>,
     Option<(u64, u64)>,
     bool,
     String,
     u64,
+    Option<String>,
 );
 
-/// `open`: the file's format and, for a checkpoint, its tensors.
+/// `open`: the file's format and, for a checkpoint, an `.npy`, an `.npz` or a joblib
+/// file, its tensors or arrays.
 #[pyfunction]
 fn tensors(py: Python<'_>, source: Source) -> PyResult<(String, Vec<TensorRow>)> {
     let bytes = source.bytes()?;
     py.allow_threads(|| {
-        let format = picklegraph::model::detect(&bytes);
-        if !matches!(format, Format::Zip | Format::TorchLegacy) {
-            let name = match format {
-                Format::Compressed(how) => how,
-                Format::TorchTar => "torch-tar",
-                _ => "pickle",
-            };
-            return Ok((name.to_string(), Vec::new()));
-        }
         let model_error =
             |error: picklegraph::model::ModelError| PyValueError::new_err(error.to_string());
-        let checkpoint = Checkpoint::open(&bytes).map_err(model_error)?;
-        let pickle = checkpoint.load().map_err(model_error)?;
-        let rows = checkpoint
-            .weights(&pickle)
-            .map_err(model_error)?
-            .into_iter()
-            .map(|weight| {
-                (
-                    weight.name,
-                    weight.dtype.name,
-                    weight.shape,
-                    weight.stride,
-                    weight.data.map(|range| (range.start, range.end)),
-                    weight.little_endian,
-                    weight.storage,
-                    weight.offset,
-                )
-            })
-            .collect();
-        let name = match format {
-            Format::Zip => "torch-zip",
-            _ => "torch-legacy",
+        let format = picklegraph::model::detect(&bytes);
+        let checkpoint = match format {
+            Format::Zip | Format::TorchLegacy => Some(Checkpoint::open(&bytes)),
+            _ => None,
         };
-        Ok((name.to_string(), rows))
+        let mut failed = None;
+        match checkpoint {
+            Some(Ok(checkpoint)) => {
+                let pickle = checkpoint.load().map_err(model_error)?;
+                let rows = checkpoint
+                    .weights(&pickle)
+                    .map_err(model_error)?
+                    .into_iter()
+                    .map(|weight| {
+                        (
+                            weight.name,
+                            weight.dtype.name.to_string(),
+                            weight.shape,
+                            weight.stride,
+                            weight.data.map(|range| (range.start, range.end)),
+                            weight.little_endian,
+                            weight.storage,
+                            weight.offset,
+                            None,
+                        )
+                    })
+                    .collect();
+                let name = match format {
+                    Format::Zip => "torch-zip",
+                    _ => "torch-legacy",
+                };
+                return Ok((name.to_string(), rows));
+            }
+            Some(Err(error)) => failed = Some(error),
+            None => {}
+        }
+        if let Some((name, arrays)) =
+            picklegraph::model::arrays::stored_arrays(&bytes).map_err(model_error)?
+        {
+            let rows = arrays.into_iter().map(array_row).collect();
+            return Ok((name.to_string(), rows));
+        }
+        // A zip that is neither a checkpoint nor an .npz, a broken legacy checkpoint.
+        if let Some(error) = failed {
+            return Err(model_error(error));
+        }
+        let name = match format {
+            Format::Compressed(how) => how,
+            Format::TorchTar => "torch-tar",
+            _ => "pickle",
+        };
+        Ok((name.to_string(), Vec::new()))
     })
+}
+
+/// An array's row: strides from its order, its bytes as the file stores them.
+fn array_row(array: picklegraph::model::arrays::StoredArray) -> TensorRow {
+    let mut strides = vec![0u64; array.shape.len()];
+    let mut step = 1u64;
+    let order: Vec<usize> = if array.fortran {
+        (0..array.shape.len()).collect()
+    } else {
+        (0..array.shape.len()).rev().collect()
+    };
+    for dim in order {
+        strides[dim] = step;
+        step = step.saturating_mul(array.shape[dim].max(1));
+    }
+    let little_endian = !array.descr.starts_with('>');
+    (
+        array.name,
+        array.dtype,
+        array.shape,
+        strides,
+        array.data.map(|range| (range.start, range.end)),
+        little_endian,
+        String::new(),
+        0,
+        Some(array.descr),
+    )
 }
 
 /// The `picklegraph` command on `argv` (program name first); its exit status.
@@ -516,6 +647,7 @@ fn cli_main(py: Python<'_>, argv: Vec<String>) -> u8 {
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(loads, module)?)?;
     module.add_function(wrap_pyfunction!(scan, module)?)?;
+    module.add_function(wrap_pyfunction!(convert_file, module)?)?;
     module.add_function(wrap_pyfunction!(show_text, module)?)?;
     module.add_function(wrap_pyfunction!(json_text, module)?)?;
     module.add_function(wrap_pyfunction!(repr_text, module)?)?;

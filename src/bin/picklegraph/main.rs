@@ -3,6 +3,7 @@
 #[cfg(target_os = "linux")]
 mod alloc;
 mod contents;
+mod convert;
 mod dis;
 mod input;
 mod json;
@@ -42,6 +43,8 @@ Examples:
   picklegraph json data.pkl | jq .root  the graph as JSON
   picklegraph scan *.pkl                what a pickle would import and call (exit 3: dangerous)
   picklegraph scan --format sarif DIR   every file under DIR, as one SARIF log for code scanning
+  picklegraph convert model.pt model.safetensors
+                                        the checkpoint's tensors as safetensors, once scanned
   cat data.pkl | picklegraph show -     read standard input
 
 Nothing a pickle names is imported or called: picklegraph only reads it.
@@ -70,6 +73,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// What takes the space: nodes and bytes by kind, the largest payloads, globals.
     Stats(stats::StatsArgs),
+    /// A PyTorch checkpoint's tensors written as safetensors, once the scan passes it.
+    Convert(convert::ConvertArgs),
 }
 
 /// The files every subcommand reads.
@@ -157,6 +162,7 @@ where
         Command::Json(args) => json::run(&args),
         Command::Scan(args) => scan::run(&args),
         Command::Stats(args) => stats::run(&args),
+        Command::Convert(args) => convert::run(&args),
     };
     let _ = std::io::stdout().flush();
     code

@@ -196,6 +196,11 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// Whether a frame with bytes left is being read.
+    pub fn inside_frame(&self) -> bool {
+        self.framed && self.pos < self.end
+    }
+
     /// Forgets any frame, as a new `pickle.load` call does.
     pub fn leave_frame(&mut self) {
         self.framed = false;

@@ -90,7 +90,7 @@ fn named_globals(pickle: &Pickle<'_>) -> Option<usize> {
 
 /// `a.b_c.d`: what `importlib` could find (a text line with a blank, a colon or a quote
 /// in it is never one).
-fn is_dotted_identifier(text: &str) -> bool {
+pub(crate) fn is_dotted_identifier(text: &str) -> bool {
     !text.is_empty()
         && text.split('.').all(|part| {
             let mut chars = part.chars();
@@ -105,6 +105,9 @@ pub fn describe(bytes: &[u8]) -> String {
         (b"\x89HDF\r\n\x1a\n", "an HDF5 file (Keras .h5?)"),
         (b"GGUF", "a GGUF model file"),
         (b"\x89PNG", "a PNG image"),
+        (b"GIF87a", "a GIF image"),
+        (b"GIF89a", "a GIF image"),
+        (b"Xcur", "an X11 cursor"),
         (b"\xff\xd8\xff", "a JPEG image"),
         (b"%PDF", "a PDF document"),
         (b"\x7fELF", "an ELF executable"),

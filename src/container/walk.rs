@@ -292,6 +292,11 @@ pub struct Entry<'s> {
     pub label: Option<String>,
     /// Its bytes in the file, when it lies there as it is (not compressed).
     pub range: Option<Range<u64>>,
+    /// The bytes of the run of pickles it was read from (the file, or a decompressed part
+    /// or a zip member): its span and its error's offset count from their first byte, so a
+    /// scan can read them again as CPython's unpicklers would. Empty for a part that could
+    /// not be opened.
+    pub stream: &'s [u8],
     /// The pickle, or why it could not be had.
     pub result: Result<Pickle<'s>, Problem<'s>>,
 }
@@ -336,7 +341,7 @@ pub struct Pickles<'s, 'a> {
     buffers: Vec<&'s [u8]>,
     current: Option<Current<'s>>,
     /// The pickles of the last joblib pickle's object arrays, still to yield.
-    nested: VecDeque<(Pickle<'s>, Option<u64>)>,
+    nested: VecDeque<(Pickle<'s>, Option<u64>, &'s [u8])>,
 }
 
 struct Current<'s> {
@@ -378,7 +383,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
     type Item = Entry<'s>;
 
     fn next(&mut self) -> Option<Entry<'s>> {
-        if let Some((pickle, origin)) = self.nested.pop_front() {
+        if let Some((pickle, origin, stream)) = self.nested.pop_front() {
             let (start, end) = pickle.span();
             let what = format!(
                 "joblib: the array of objects that follows its NumpyArrayWrapper, a pickle of its own at byte {start}"
@@ -390,6 +395,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
             return Some(Entry {
                 label: Some(join(label, &what)),
                 range: range(origin, start, end),
+                stream,
                 result: Ok(pickle),
             });
         }
@@ -406,6 +412,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
                         return Some(Entry {
                             label: unopened.label,
                             range: None,
+                            stream: &[],
                             result: Err(Problem::Unopened(unopened.error)),
                         })
                     }
@@ -432,10 +439,11 @@ impl<'s> Iterator for Pickles<'s, '_> {
                     current.position = joblib.end();
                     let (start, end) = joblib.pickle.span();
                     self.nested
-                        .extend(joblib.nested.into_iter().map(|p| (p, origin)));
+                        .extend(joblib.nested.into_iter().map(|p| (p, origin, bytes)));
                     Entry {
                         label,
                         range: range(origin, start, end),
+                        stream: bytes,
                         result: Ok(joblib.pickle),
                     }
                 }
@@ -444,6 +452,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
                     let entry = Entry {
                         label: stream.label.clone(),
                         range: range(origin, start, bytes.len()),
+                        stream: bytes,
                         result: Err(Problem::Trailing {
                             start,
                             len: bytes.len() - start,
@@ -466,11 +475,13 @@ impl<'s> Iterator for Pickles<'s, '_> {
                         Some(unopened) => Entry {
                             label: unopened.label,
                             range: None,
+                            stream: &[],
                             result: Err(Problem::Unopened(unopened.error)),
                         },
                         None => Entry {
                             label,
                             range: range(origin, start, failure.error.offset() as usize),
+                            stream: bytes,
                             result: Err(Problem::Malformed(failure)),
                         },
                     }

@@ -56,6 +56,8 @@ pub struct Pickle<'a> {
     pub(crate) buffers: Vec<Cow<'a, [u8]>>,
     /// The bytes nodes that are undecodable Python 2 strings, by increasing id.
     pub(crate) undecodable: Vec<(NodeId, UndecodedStr)>,
+    /// Whether its `STOP` came inside a frame with bytes left after it.
+    pub(crate) stopped_inside_frame: bool,
 }
 
 impl<'a> Pickle<'a> {
@@ -160,6 +162,25 @@ impl<'a> Pickle<'a> {
         self.span
     }
 
+    /// Whether the pickle's `STOP` came inside a `FRAME` that still had bytes after it.
+    /// picklegraph, like `pickle.loads` and the C unpickler's `load` from a file it can
+    /// peek into, starts the next pickle of a stream right after the `STOP`; the
+    /// pure-Python `pickle._Unpickler` and the C unpickler reading whole frames from a
+    /// file start it after the frame. A scan that must read a stream as each of them does
+    /// looks for other readings only where this is so (or where a load failed).
+    /// ```
+    /// // FRAME of 4 bytes: NONE, STOP, then BININT1 1 inside the frame.
+    /// let input = b"\x95\x04\x00\x00\x00\x00\x00\x00\x00N.K\x01.";
+    /// let first = picklegraph::load_at(input, 0, &Default::default()).map_err(|f| f.error)?;
+    /// assert!(first.stopped_inside_frame());
+    /// let framed = b"\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00N.";
+    /// assert!(!picklegraph::load(framed)?.stopped_inside_frame());
+    /// # Ok::<(), picklegraph::Error>(())
+    /// ```
+    pub fn stopped_inside_frame(&self) -> bool {
+        self.stopped_inside_frame
+    }
+
     /// The bytes of out-of-band buffer `index` (the `index`-th `NEXT_BUFFER`), when the
     /// buffers were given to [`load_with_buffers`](crate::load_with_buffers).
     /// ```
@@ -235,6 +256,7 @@ impl<'a> Pickle<'a> {
             memo_len: self.memo_len,
             buffers: self.buffers.into_iter().map(own).collect(),
             undecodable: self.undecodable,
+            stopped_inside_frame: self.stopped_inside_frame,
         }
     }
 }

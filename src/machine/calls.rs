@@ -170,6 +170,7 @@ impl<'a> Machine<'a, '_> {
             memo_len: 0,
             buffers: Vec::new(),
             undecodable: Vec::new(),
+            stopped_inside_frame: false,
         };
         let result = raw_reader.after_build(&graph, target, self.reader.position());
         self.arena = graph.arena;

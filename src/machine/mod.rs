@@ -172,7 +172,10 @@ impl<'a, 'o> Machine<'a, 'o> {
         }
         let root = self.stack_root();
         let span = (start, self.reader.position());
-        Ok(self.finish(root, span))
+        let stopped_inside_frame = self.reader.inside_frame();
+        let mut pickle = self.finish(root, span);
+        pickle.stopped_inside_frame = stopped_inside_frame;
+        Ok(pickle)
     }
 
     /// Pops the root at `STOP`; whatever else stays on the stack is kept as effects.
@@ -198,6 +201,7 @@ impl<'a, 'o> Machine<'a, 'o> {
             span,
             memo_len: self.memo.len(),
             undecodable: self.undecodable,
+            stopped_inside_frame: false,
         }
     }
 

@@ -15,6 +15,10 @@ use crate::text::scalar::escape_nonprintable;
 /// The arena holds every node the machine built, reachable or not, so a call hidden in
 /// a popped tuple or a memo slot that is never read again is found all the same.
 pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
+    if pickle.inert_count() == 0 {
+        // Every finding is made from an inert node; plain data has none.
+        return Vec::new();
+    }
     let mut scanner = Scanner {
         pickle,
         describer: Describer::new(pickle),

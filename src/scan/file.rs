@@ -30,16 +30,25 @@ pub fn scan_file(bytes: &[u8], strict: bool) -> FileScan {
 pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: bool) -> FileScan {
     let mut pickles = Vec::new();
     let mut not_a_pickle = false;
-    for (index, entry) in opened
-        .pickles_with(&LoadOptions::scanning(), buffers)
-        .enumerate()
-    {
+    let options = LoadOptions::scanning();
+    for (index, entry) in opened.pickles_with(&options, buffers).enumerate() {
         let label = entry.label;
         pickles.push(match entry.result {
             Ok(pickle) => PickleScan::of_pickle(index, label, &pickle),
             Err(Problem::Malformed(failure)) => {
                 let end = failure.error.offset() as usize;
-                PickleScan::of_failure(index, label, *failure, end)
+                let scan = PickleScan::of_failure(index, label, *failure, end);
+                match text_read_as_a_pickle(entry.stream, &scan, &options) {
+                    Some(what) => {
+                        not_a_pickle = true;
+                        PickleScan {
+                            findings: Vec::new(),
+                            error: Some(Error::new(0, None, ErrorKind::NotAPickle(what))),
+                            ..scan
+                        }
+                    }
+                    None => scan,
+                }
             }
             Err(Problem::Trailing {
                 start,
@@ -67,6 +76,7 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
                     findings: Vec::new(),
                     error: Some(Error::new(0, None, kind)),
                     trailing: false,
+                    stopped_inside_frame: false,
                 }
             }
         });
@@ -87,8 +97,23 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
         // A plain stream of pickles: CPython's unpicklers read it too. Bytes that are not
         // a pickle (container::sniff: no importable global, no call, and a first opcode
         // that fails or names a module no import can find) stop both unpicklers at the
-        // same first opcode, so their readings add nothing that could run.
-        scan.read_as_cpython(opened.bytes(), &LoadOptions::scanning());
+        // same first opcode, so their readings add nothing that could run; text_file's
+        // rule has read them as both unpicklers do already.
+        scan.read_as_cpython(opened.bytes(), &options);
     }
     scan
+}
+
+/// For the failed first pickle of a run of bytes, what the bytes are when they are text
+/// (or another format) that only reads as a few opcodes ([`super::text_file`]).
+fn text_read_as_a_pickle(
+    stream: &[u8],
+    scan: &PickleScan,
+    options: &LoadOptions,
+) -> Option<String> {
+    if scan.start != 0 || scan.trailing {
+        return None;
+    }
+    let error = scan.error.as_ref()?;
+    super::text_file::not_a_pickle(stream, error, &scan.findings, options)
 }

@@ -10,6 +10,15 @@
 //! themselves: a `STACK_GLOBAL` whose operands are not plain strs, a call of an object
 //! that is not a named global, and `BUILD` (or any mutation) on a global.
 //!
+//! A file of text (a README, YAML, Markdown, CSV, Python source, a license) whose first
+//! letters read as opcodes is "not a pickle" ([`Verdict::NotAPickle`]), never malformed or
+//! dangerous, when it does not start with `PROTO`, does not merely end a few bytes early
+//! (a protocol 0 pickle cut short stays malformed), and no reading of it, picklegraph's or
+//! either of CPython's unpicklers' read on by name past the error, names a global whose
+//! module is a dotted identifier, calls anything or uses an extension code: no import
+//! could find `chat_template: "{%`, so nothing in such a file can run. A protocol 0
+//! pickle cut short that names `os` is a pickle, and reported as one.
+//!
 //! ```
 //! // GLOBAL 'os system', 'ls', TUPLE1, REDUCE, STOP
 //! let pickle = picklegraph::load(b"cos\nsystem\nX\x02\x00\x00\x00ls\x85R.")?;
@@ -32,6 +41,7 @@ pub mod readings;
 pub mod report;
 pub mod sarif;
 pub mod text;
+mod text_file;
 mod union;
 pub mod weights_only;
 

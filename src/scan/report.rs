@@ -33,6 +33,10 @@ pub struct PickleScan {
     /// not make the file malformed; a loop of `pickle.load` calls would run their opcodes
     /// up to it, so their findings count as any pickle's.
     pub trailing: bool,
+    /// Whether its `STOP` came inside a frame with bytes left after it
+    /// ([`Pickle::stopped_inside_frame`]): some of CPython's unpicklers then start the
+    /// next pickle elsewhere than picklegraph does.
+    pub stopped_inside_frame: bool,
 }
 
 impl PickleScan {
@@ -51,6 +55,7 @@ impl PickleScan {
             findings: scan(pickle),
             error: None,
             trailing: false,
+            stopped_inside_frame: pickle.stopped_inside_frame(),
         }
     }
 
@@ -70,6 +75,7 @@ impl PickleScan {
             findings: scan(&failure.partial),
             error: Some(failure.error),
             trailing: false,
+            stopped_inside_frame: false,
         }
     }
 }
@@ -203,6 +209,10 @@ impl FileScan {
     /// assert_eq!(scan.verdict(), picklegraph::scan::Verdict::Dangerous);
     /// ```
     pub fn read_as_cpython(&mut self, input: &[u8], options: &LoadOptions) {
+        if self.read_as_every_unpickler_reads(input) {
+            self.other_readings = Vec::new();
+            return;
+        }
         let found: Vec<Finding> = self
             .pickles
             .iter()
@@ -210,6 +220,35 @@ impl FileScan {
             .collect();
         let failed = self.pickles.iter().any(|p| p.error.is_some());
         self.other_readings = other_readings(input, &found, options, failed);
+    }
+
+    /// Whether picklegraph's reading of `input` is already each of CPython's unpicklers'
+    /// ([`super::readings`]), so that walking the bytes again as each of them reads them
+    /// cannot find anything more: every pickle loaded whole, one right after another from
+    /// the input's first byte to its last, and none stopped inside a frame with bytes left.
+    ///
+    /// Why that suffices: the machine's reader refuses what `pickle.py` refuses (a read or
+    /// a line that runs past a frame's end, a frame that starts inside one not used up, a
+    /// frame longer than the bytes that follow, a last line without its newline), and each
+    /// place where an unpickler reads otherwise ([`super::readings::Divergence`]) is one of
+    /// those, where the load would have failed, or a `STOP` inside a frame with bytes left.
+    /// With none of them, each unpickler reads the same opcodes with the same arguments
+    /// from the same pickle starts. The fuzz target `scan_readings` asserts it on every
+    /// input it makes.
+    fn read_as_every_unpickler_reads(&self, input: &[u8]) -> bool {
+        let mut at = 0;
+        for pickle in &self.pickles {
+            if pickle.error.is_some()
+                || pickle.trailing
+                || pickle.stopped_inside_frame
+                || pickle.start != at
+                || pickle.end <= pickle.start
+            {
+                return false;
+            }
+            at = pickle.end;
+        }
+        at == input.len() && !self.pickles.is_empty()
     }
 
     /// Every finding: those of picklegraph's reading, then those only CPython's
@@ -261,6 +300,7 @@ impl FileScan {
                 findings: Vec::new(),
                 error: Some(Error::new(0, None, ErrorKind::Empty)),
                 trailing: false,
+                stopped_inside_frame: false,
             });
         }
         FileScan {

@@ -598,7 +598,9 @@ pub fn write_bigint_hex_prefix(out: &mut String, value: &BigInt, max_digits: usi
 /// `\u202e`), so that a name taken from a hostile pickle is shown, not obeyed, by a
 /// terminal.
 pub fn escape_nonprintable(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().all(|c| is_printable(u32::from(c))) {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b))
+        || text.chars().all(|c| is_printable(u32::from(c)))
+    {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -629,6 +631,10 @@ pub fn dotted(module: &str, name: &str) -> String {
 
 /// Whether Python's `str.isprintable()` holds for this code point.
 pub fn is_printable(cp: u32) -> bool {
+    if (0x20..0x7f).contains(&cp) {
+        // Printable ASCII, most of any text: no search of the table.
+        return true;
+    }
     NON_PRINTABLE
         .binary_search_by(|&(lo, hi)| {
             if hi < cp {

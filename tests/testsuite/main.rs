@@ -24,6 +24,7 @@ mod show;
 mod soundness;
 mod soundness_check;
 mod stats;
+mod text_files;
 mod values;
 mod weights_only;
 mod zoo;

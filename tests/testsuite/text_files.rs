@@ -1,0 +1,159 @@
+//! Text files that read as a few pickle opcodes before they fail are "not a pickle",
+//! never dangerous or not allowed (`scan::text_file`'s rule), checked against CPython:
+//! each shape is read by both of its unpicklers with a recording `find_class`
+//! (`scan_oracle.py check`), and no module either asks for could be imported. The
+//! counter-cases, protocol 0 pickles cut short that import or call before they fail,
+//! stay pickles and keep their findings.
+
+use picklegraph::scan::{scan_file, Verdict};
+
+use crate::soundness::run_oracle;
+use crate::soundness_check::READERS;
+
+/// Real shapes whose first bytes are opcodes, and where the load fails.
+const TEXT: &[(&str, &[u8])] = &[
+    (
+        "YAML",
+        b"chat_template: \"{% for m in messages %}{{ m.content }}{% endfor %}\"\nbos_token: \"<s>\"\n",
+    ),
+    (
+        "YAML, a key that is an identifier",
+        b"base_model: meta-llama/Llama-2-7b-hf\nlicense: llama2\ntags:\n- text-generation\n",
+    ),
+    (
+        "Markdown",
+        b"Notes on building\n=================\n\nRun `make` and then `make install`.\n",
+    ),
+    (
+        "Python source",
+        b"import os\nimport subprocess\n\nprint(os.getcwd())\nsubprocess.run(['ls'])\n",
+    ),
+    (
+        "license text",
+        b"This package was debianized by a maintainer.\n\nCopyright: 2001 The Authors\nLicense: GPL-2+\n",
+    ),
+    (
+        "CSV",
+        b"id,name,score\n1,alice,3.5\n2,bob,4.25\n",
+    ),
+    (
+        "SVG",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\"><path d=\"M0 0h16v16H0z\"/></svg>\n",
+    ),
+    (
+        "text read as a persistent id",
+        b"Please read the README file for details.\nThen run the tests.\n",
+    ),
+    ("a GIF image", b"GIF89a\x10\x00\x10\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04"),
+];
+
+/// Protocol 0 pickles that import or call before they fail, and one that only holds
+/// data, cut short: pickles, never "not a pickle".
+const PICKLES: &[(&str, &[u8], Verdict)] = &[
+    (
+        "os.system called, no STOP",
+        b"cos\nsystem\n(S'ls'\ntR",
+        Verdict::Dangerous,
+    ),
+    (
+        "os.system named, cut before the call",
+        b"cos\nsystem\n(S'ls'\nt",
+        Verdict::Dangerous,
+    ),
+    (
+        "exec called, then text",
+        b"cbuiltins\nexec\n(S'import os'\ntRThis is not a pickle any more\n",
+        Verdict::Dangerous,
+    ),
+    (
+        // CPython fails at APPEND on None; the name-only reading goes on (an unpickler
+        // given objects that behave otherwise might), so the scan keeps the call.
+        "a failed APPEND, then a call read past the error",
+        b"Na(cos\nsystem\n(S'ls'\ntR.",
+        Verdict::Dangerous,
+    ),
+    ("a list cut short", b"(lp0\nI1\naI2\na", Verdict::Malformed),
+];
+
+/// Whether `importlib` could find a module of this name (a dotted identifier).
+fn importable(module: &str) -> bool {
+    !module.is_empty()
+        && module.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+                && chars.all(|c| c == '_' || c.is_alphanumeric())
+        })
+}
+
+/// The modules CPython's unpicklers asked `find_class` for, by any reading.
+fn asked_for(result: &serde_json::Value) -> Vec<String> {
+    READERS
+        .iter()
+        .flat_map(|reader| {
+            result[reader]["globals"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|global| global[0].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn text_that_fails_as_a_pickle_is_not_a_pickle_and_cpython_imports_nothing_from_it() {
+    let inputs: Vec<Vec<u8>> = TEXT.iter().map(|(_, bytes)| bytes.to_vec()).collect();
+    let results = run_oracle(&inputs);
+    for ((what, bytes), result) in TEXT.iter().zip(&results) {
+        for reader in READERS {
+            assert!(result[reader].is_object(), "{what}: {reader} {result}");
+        }
+        let modules = asked_for(result);
+        assert!(
+            modules.iter().all(|m| !importable(m)),
+            "{what}: CPython asks for {modules:?}"
+        );
+        let scan = scan_file(bytes, false);
+        assert_eq!(scan.verdict(), Verdict::NotAPickle, "{what}: {scan:?}");
+        assert_eq!(scan.findings().count(), 0, "{what}");
+    }
+}
+
+#[test]
+fn a_protocol_0_pickle_cut_short_stays_a_pickle_with_its_findings() {
+    let inputs: Vec<Vec<u8>> = PICKLES.iter().map(|(_, bytes, _)| bytes.to_vec()).collect();
+    let results = run_oracle(&inputs);
+    for ((what, bytes, verdict), result) in PICKLES.iter().zip(&results) {
+        let scan = scan_file(bytes, false);
+        assert_eq!(scan.verdict(), *verdict, "{what}: {scan:?}");
+        let reported: Vec<String> = scan.findings().filter_map(|f| f.module.clone()).collect();
+        for module in asked_for(result) {
+            assert!(
+                reported.contains(&module),
+                "{what}: CPython imports {module}, the scan reports {reported:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn scan_of_a_folder_of_text_counts_it_as_not_a_pickle() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (_, bytes)) in TEXT.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("file{i}")), bytes).unwrap();
+    }
+    let output = assert_cmd::Command::cargo_bin("picklegraph")
+        .unwrap()
+        .args(["scan", "-j", "1"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "0 dangerous, 0 not allowed, 0 malformed, 0 clean, {} not a pickle, 0 unreadable",
+            TEXT.len()
+        )),
+        "{stdout}"
+    );
+}

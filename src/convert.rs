@@ -459,6 +459,91 @@ fn not_plain_rebuild(pickle: &Pickle<'_>, id: NodeId) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::python::torch::DType;
+
+    fn weight(dtype: &str, shape: &[u64], stride: &[u64], little_endian: bool) -> Weight {
+        let mut contiguous = true;
+        let mut expected = 1;
+        for (&d, &s) in shape.iter().zip(stride).rev() {
+            contiguous &= d == 1 || s == expected;
+            expected *= d;
+        }
+        let dtype = DType::named(dtype).unwrap();
+        let last: u64 = shape.iter().zip(stride).map(|(&d, &s)| (d - 1) * s).sum();
+        Weight {
+            name: "w".to_string(),
+            dtype,
+            shape: shape.to_vec(),
+            stride: stride.to_vec(),
+            contiguous,
+            storage: "data/0".to_string(),
+            offset: 0,
+            data: Some(0..(last + 1) * u64::from(dtype.size)),
+            little_endian,
+        }
+    }
+
+    #[test]
+    fn big_endian_elements_are_swapped_each_and_complex_parts_apart() {
+        let file: Vec<u8> = (0..16).collect();
+        let mut gathered = 0;
+        let ints = plain(
+            &file,
+            weight("int32", &[4], &[1], false),
+            &mut gathered,
+            u64::MAX,
+        )
+        .unwrap();
+        assert_eq!(
+            ints.data.to_vec(),
+            [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12]
+        );
+        let complex = plain(
+            &file,
+            weight("complex64", &[2], &[1], false),
+            &mut gathered,
+            u64::MAX,
+        )
+        .unwrap();
+        assert_eq!(complex.data, ints.data, "each f32 part swapped on its own");
+        // A transposed big-endian view: gathered, then swapped.
+        let view = plain(
+            &file,
+            weight("int16", &[2, 2], &[1, 2], false),
+            &mut gathered,
+            u64::MAX,
+        )
+        .unwrap();
+        assert_eq!(view.data.to_vec(), [1, 0, 5, 4, 3, 2, 7, 6]);
+        assert!(matches!(ints.data, Cow::Owned(_)));
+        let borrowed = plain(
+            &file,
+            weight("int32", &[4], &[1], true),
+            &mut gathered,
+            u64::MAX,
+        )
+        .unwrap();
+        assert!(matches!(borrowed.data, Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn copies_past_the_limit_are_refused() {
+        // A stride-0 view of one element claiming a million elements.
+        let file = [0u8; 4];
+        let mut gathered = 0;
+        let broadcast = weight("float32", &[1_000_000], &[0], true);
+        let error = plain(&file, broadcast, &mut gathered, 1 << 20).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ConvertError::TooLarge {
+                    bytes: 4_000_000,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
 
     #[test]
     fn gather_walks_a_transposed_view_in_row_major_order() {

@@ -175,9 +175,13 @@ def scan(source: Source, *, policy: Union[str, "os.PathLike[str]", None] = None,
     if strict and deny_only:
         raise ValueError("strict and deny_only exclude each other")
     name = os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else "-"
-    document, passed, alarms, sarif = _native.scan(_source(source), strict, list(allow),
-                                                   list(deny), _policy_text(policy),
-                                                   deny_only, name)
+    data, allow, deny, policy = _source(source), list(allow), list(deny), _policy_text(policy)
+    document, passed, alarms, _ = _native.scan(data, strict, allow, deny, policy, deny_only,
+                                               name, False)
+
+    def sarif() -> str:  # the log only when asked for: it costs as much as a small scan
+        return _native.scan(data, strict, allow, deny, policy, deny_only, name, True)[3]
+
     return Report(document, passed, alarms, strict, sarif)
 
 

@@ -11,7 +11,8 @@ def loads(data: Union[bytes, bytearray], encoding: str, errors: str, classes: Tu
           limits: Optional[dict] = None) -> Tuple[Any, int]: ...
 def scan(source: _Source, strict: bool = False, allow: List[str] = ...,
          deny: List[str] = ..., policy: Optional[str] = None,
-         deny_only: bool = False, name: str = "-") -> Tuple[str, bool, List[bool], str]: ...
+         deny_only: bool = False, name: str = "-",
+         sarif: bool = True) -> Tuple[str, bool, List[bool], str]: ...
 def show_text(source: _Source, width: int = 100, depth: Optional[int] = None,
               max_items: Optional[int] = None, max_string: int = 100, raw: bool = False,
               summary: bool = True, max_bytes: Optional[int] = None,

@@ -75,7 +75,7 @@ class Report:
     ``{"allow_names": [...], "allow_modules": [...], "unnamed": n}``."""
 
     def __init__(self, document: str, passed: bool, alarms: List[bool], strict: bool,
-                 sarif: str = "") -> None:
+                 sarif: Any = "") -> None:
         self._document = document
         self._sarif = sarif
         raw = _json.loads(document)
@@ -99,6 +99,8 @@ class Report:
         it for this one file (GitHub code scanning reads it): a result for each name that
         fails the file, under the path given to :func:`picklegraph.scan` (``-`` for bytes).
         """
+        if callable(self._sarif):
+            self._sarif = self._sarif()
         return self._sarif
 
     def to_dict(self) -> Dict[str, Any]:

@@ -157,7 +157,7 @@ fn scan_mode(strict: bool, deny_only: bool) -> Mode {
 /// SARIF 2.1.0 log of this one file under `name` (as `scan --format sarif` writes it).
 type ReportParts = (String, bool, Vec<bool>, String);
 
-fn report_parts(report: &FileScan, name: &str) -> ReportParts {
+fn report_parts(report: &FileScan, name: Option<&str>) -> ReportParts {
     let passed = report.verdict() == Verdict::Clean;
     let alarms = report
         .pickles
@@ -165,18 +165,22 @@ fn report_parts(report: &FileScan, name: &str) -> ReportParts {
         .flat_map(|p| &p.findings)
         .map(|finding| report.alarms(finding))
         .collect();
-    let mut sarif = SarifLog::new();
-    sarif.add_scan(name, report);
-    // As `scan --format sarif` writes its log.
-    let sarif = format!("{:#}", sarif.to_json());
+    // As `scan --format sarif` writes its log; only when asked for (`Report.to_sarif`
+    // scans again), since the log costs as much as a small file's scan.
+    let sarif = name.map_or_else(String::new, |name| {
+        let mut sarif = SarifLog::new();
+        sarif.add_scan(name, report);
+        format!("{:#}", sarif.to_json())
+    });
     (report.to_json().to_string(), passed, alarms, sarif)
 }
 
-/// `scan`: the [`ReportParts`] of a file. `policy` (TOML text), `allow` and `deny` make
-/// the user's [`Policy`], as the command's `--policy`, `--allow` and `--deny`.
+/// `scan`: the [`ReportParts`] of a file (the SARIF log empty unless `sarif`). `policy`
+/// (TOML text), `allow` and `deny` make the user's [`Policy`], as the command's
+/// `--policy`, `--allow` and `--deny`.
 #[pyfunction]
 #[pyo3(signature = (source, strict=false, allow=Vec::new(), deny=Vec::new(), policy=None,
-                    deny_only=false, name=String::from("-")))]
+                    deny_only=false, name=String::from("-"), sarif=true))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
     py: Python<'_>,
@@ -187,6 +191,7 @@ fn scan(
     policy: Option<String>,
     deny_only: bool,
     name: String,
+    sarif: bool,
 ) -> PyResult<ReportParts> {
     let user = user_policy(policy.as_deref(), &allow, &deny)?;
     let mode = scan_mode(strict, deny_only);
@@ -196,7 +201,7 @@ fn scan(
         let report = picklegraph::scan::scan_file(&bytes, strict)
             .with_mode(mode)
             .with_policy(user);
-        report_parts(&report, &name)
+        report_parts(&report, sarif.then_some(name.as_str()))
     }))
 }
 
@@ -231,7 +236,9 @@ fn convert_file(
                 Some(conversion.tensors.into_iter().map(|t| t.name).collect()),
                 None,
             )),
-            Err(ConvertError::Refused(report)) => Ok((None, Some(report_parts(&report, &name)))),
+            Err(ConvertError::Refused(report)) => {
+                Ok((None, Some(report_parts(&report, Some(&name)))))
+            }
             Err(error @ ConvertError::Write(_)) => Err(PyOSError::new_err(error.to_string())),
             Err(error) => Err(PyValueError::new_err(error.to_string())),
         },

@@ -20,6 +20,7 @@
 //! # Ok::<(), picklegraph::Error>(())
 //! ```
 
+pub mod arrow;
 mod cloudpickle;
 pub mod code;
 pub mod datetime64;
@@ -29,6 +30,7 @@ pub mod model;
 pub mod names;
 pub mod numpy;
 pub mod pandas;
+pub mod pandas_values;
 mod recognize;
 mod stdlib;
 pub mod torch;

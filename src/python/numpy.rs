@@ -352,6 +352,22 @@ impl Array<'_> {
             .collect()
     }
 
+    /// The bytes of the `k`-th element in row-major order; `None` past the end, for
+    /// short data, or when the elements are not bytes.
+    pub fn element(&self, k: u64) -> Option<&[u8]> {
+        let ArrayData::Bytes(bytes) = &self.data else {
+            return None;
+        };
+        let size = usize::try_from(self.dtype.itemsize).ok()?;
+        if k >= self.len() || size == 0 {
+            return None;
+        }
+        let at = usize::try_from(self.memory_index(k)?)
+            .ok()?
+            .checked_mul(size)?;
+        bytes.get(at..at.checked_add(size)?)
+    }
+
     /// Where the `k`-th element in row-major order lies in memory, in elements.
     fn memory_index(&self, k: u64) -> Option<u64> {
         if !self.fortran {

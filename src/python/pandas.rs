@@ -1,5 +1,7 @@
-//! pandas DataFrames and Series as pandas pickles them, read from the graph: shape,
-//! column names and each column's dtype.
+//! pandas DataFrames, Series and indexes as pandas pickles them, read from the graph:
+//! shape, column names, each column's dtype and (through [`pandas_values`]) its values.
+//!
+//! [`pandas_values`]: super::pandas_values
 //!
 //! A frame is `DataFrame.__new__(DataFrame)` given a state dict whose `_mgr` (`_data` in
 //! older pandas) is its block manager: `BlockManager(blocks, axes)`, or a manager given
@@ -21,7 +23,7 @@
 //! # Ok::<(), picklegraph::Error>(())
 //! ```
 
-use super::numpy::{self, Array, ArrayData};
+use super::pandas_values::{self, Cell, Values};
 use super::view::{self, CallView};
 use crate::graph::{NodeId, Pickle, Value};
 
@@ -37,27 +39,37 @@ const MANAGERS: &[&str] = &[
     "pandas.core.internals.SingleBlockManager",
 ];
 const UNPICKLE_BLOCK: &[&str] = &["pandas._libs.internals._unpickle_block"];
-const NEW_INDEX: &[&str] = &["pandas.core.indexes.base._new_Index"];
-const NDARRAY_BACKED: &[&str] = &["pandas._libs.arrays.__pyx_unpickle_NDArrayBacked"];
+const NEW_INDEX: &[&str] = &[
+    "pandas.core.indexes.base._new_Index",
+    "pandas.core.indexes.datetimes._new_DatetimeIndex",
+    "pandas.core.indexes.period._new_PeriodIndex",
+];
 
 /// A DataFrame or a Series.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Frame {
+#[derive(Debug, Clone)]
+pub struct Frame<'p> {
     /// `DataFrame` or `Series`.
     pub kind: &'static str,
     /// How many rows, when the index or the data says.
     pub rows: Option<u64>,
     /// The columns in order (a Series has one, named after the Series).
-    pub columns: Vec<Column>,
+    pub columns: Vec<Column<'p>>,
+    /// The row index, when it was read.
+    pub index: Option<Index<'p>>,
+    /// Whether the pickle names the class by its public path (`pandas.DataFrame`), as
+    /// pandas 3 writes it; older pandas write `pandas.core.frame.DataFrame`.
+    pub public_names: bool,
 }
 
-/// One column: its label and its dtype as pandas names it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Column {
+/// One column: its label, its dtype as pandas names it, and its values.
+#[derive(Debug, Clone)]
+pub struct Column<'p> {
     /// The label (`n`, `0`, `None`).
     pub label: Label,
     /// `int64`, `float64`, `object`, `str`, `category`, `datetime64[ns]`, …
     pub dtype: String,
+    /// Its values, read row by row on demand.
+    pub values: Option<Values<'p>>,
 }
 
 /// A column's label: text where the pickle spells it so, or the value itself, which a
@@ -71,11 +83,100 @@ pub enum Label {
     Value(Value),
 }
 
-impl Frame {
+/// An index: of a frame's rows or columns, or pickled on its own.
+#[derive(Debug, Clone)]
+pub enum Index<'p> {
+    /// `RangeIndex(start, stop, step)`.
+    Range {
+        /// The first label.
+        start: i64,
+        /// The label past the last, as given.
+        stop: i64,
+        /// The step.
+        step: i64,
+        /// How many labels.
+        len: u64,
+        /// The index's name.
+        name: Value,
+    },
+    /// `Index`, `DatetimeIndex`, … over an array.
+    Flat {
+        /// The class: `Index`, `DatetimeIndex`, `PeriodIndex`, …
+        class: &'p str,
+        /// The labels.
+        values: Box<Values<'p>>,
+        /// The index's name.
+        name: Value,
+        /// The `freq` of a `DatetimeIndex`, as pandas spells it (`W-SUN`).
+        freq: Option<String>,
+    },
+    /// `MultiIndex`: per level, its labels and the codes into them.
+    Multi {
+        /// The labels of each level.
+        levels: Vec<Values<'p>>,
+        /// The codes of each level, one per row.
+        codes: Vec<Values<'p>>,
+        /// The names of the levels.
+        names: Vec<Value>,
+    },
+}
+
+impl<'p> Index<'p> {
+    /// How many labels.
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            Index::Range { len, .. } => Some(*len),
+            Index::Flat { values, .. } => values.len(),
+            Index::Multi { codes, .. } => codes.first().and_then(Values::len),
+        }
+    }
+
+    /// Whether it has no labels.
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+
+    /// Label `row` of a flat or range index, or of level `level` of a MultiIndex.
+    pub fn label(&self, pickle: &'p Pickle<'_>, level: usize, row: u64) -> Cell<'p> {
+        match self {
+            Index::Range { start, step, .. } => i64::try_from(row)
+                .ok()
+                .and_then(|r| r.checked_mul(*step)?.checked_add(*start))
+                .map_or(Cell::Unread("label out of range".into()), |n| {
+                    Cell::Int(n.into())
+                }),
+            Index::Flat { values, .. } => values.cell(pickle, row),
+            Index::Multi { levels, codes, .. } => {
+                let (Some(level_values), Some(level_codes)) = (levels.get(level), codes.get(level))
+                else {
+                    return Cell::Unread("no such level".into());
+                };
+                match level_codes.cell(pickle, row) {
+                    Cell::Int(-1) => Cell::Float(f64::NAN),
+                    Cell::Int(code) => match u64::try_from(code) {
+                        Ok(code) => level_values.cell(pickle, code),
+                        Err(_) => Cell::Unread(format!("level code {code}")),
+                    },
+                    other => other,
+                }
+            }
+        }
+    }
+
+    /// How many levels: 1 but for a MultiIndex.
+    pub fn levels(&self) -> usize {
+        match self {
+            Index::Multi { levels, .. } => levels.len(),
+            _ => 1,
+        }
+    }
+}
+
+impl Frame<'_> {
     /// `DataFrame(2 rows × 3 columns: n int64, x float64, s str)`,
     /// `Series(values, float64, 3 rows)`, with each [`Label::Value`] spelled by `label`.
     pub fn summary(&self, mut label: impl FnMut(Value) -> String) -> String {
-        let mut name = |column: &Column| match &column.label {
+        let mut name = |column: &Column<'_>| match &column.label {
             Label::Text(text) => text.clone(),
             Label::Value(value) => label(*value),
         };
@@ -103,7 +204,7 @@ fn plural(n: u64, word: &str) -> String {
 }
 
 /// The frame a node rebuilds: a DataFrame or Series with its block manager.
-pub fn frame(pickle: &Pickle<'_>, id: NodeId) -> Option<Frame> {
+pub fn frame<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Frame<'p>> {
     let made = view::made(pickle, Value::Node(id))?;
     let global = view::global(pickle, made.func);
     let kind = if view::is_one_of(global, DATAFRAME) {
@@ -117,35 +218,49 @@ pub fn frame(pickle: &Pickle<'_>, id: NodeId) -> Option<Frame> {
     let manager = view::dict_field(pickle, state, "_mgr")
         .or_else(|| view::dict_field(pickle, state, "_data"))?;
     let (blocks, axes) = manager_parts(pickle, manager)?;
+    let row_axis = usize::from(kind == "DataFrame");
+    let index = axes
+        .get(row_axis)
+        .and_then(|&axis| self::index(pickle, axis));
     let mut frame = Frame {
         kind,
-        rows: None,
+        rows: index.as_ref().and_then(Index::len),
         columns: Vec::new(),
+        index,
+        public_names: global.is_some_and(|(module, _)| module == "pandas"),
     };
     if kind == "Series" {
-        let name = view::dict_field(pickle, state, "_name").unwrap_or(Value::None);
+        let name = view::dict_field(pickle, state, "_name")
+            .or_else(|| view::dict_field(pickle, state, "name"))
+            .unwrap_or(Value::None);
         let (values, _) = blocks.first()?;
-        frame.rows = axes.first().and_then(|&index| index_len(pickle, index));
+        let values = pandas_values::values(pickle, *values);
+        frame.rows = frame.rows.or_else(|| values.len());
         frame.columns.push(Column {
             label: label(pickle, name),
-            dtype: values_dtype(pickle, *values),
+            dtype: values.dtype.clone(),
+            values: Some(values),
         });
         return Some(frame);
     }
-    frame.rows = axes.get(1).and_then(|&index| index_len(pickle, index));
-    let mut dtypes: Vec<(i64, String)> = Vec::new();
+    let mut placed: Vec<(i64, Values<'p>)> = Vec::new();
     for (values, placement) in blocks {
-        let dtype = values_dtype(pickle, values);
         let positions = placement_positions(pickle, placement)?;
-        dtypes.extend(positions.into_iter().map(|p| (p, dtype.clone())));
+        for (row, position) in positions.into_iter().enumerate() {
+            placed.push((
+                position,
+                pandas_values::block_values(pickle, values, row as u64),
+            ));
+        }
     }
     // Labels the pickle does not hold (a joblib file keeps them in an object array's
     // own pickle) are written by position, `#0`.
     let labels = axes
         .first()
-        .and_then(|&columns| index_labels(pickle, columns));
+        .and_then(|&columns| self::index(pickle, columns))
+        .and_then(|columns| index_labels(pickle, &columns));
     let count = labels.as_ref().map_or_else(
-        || dtypes.iter().map(|&(p, _)| p + 1).max().unwrap_or(0).max(0) as usize,
+        || placed.iter().map(|&(p, _)| p + 1).max().unwrap_or(0).max(0) as usize,
         Vec::len,
     );
     frame.columns = (0..count.min(MAX_COLUMNS))
@@ -155,14 +270,16 @@ pub fn frame(pickle: &Pickle<'_>, id: NodeId) -> Option<Frame> {
                 .and_then(|l| l.get(i).cloned())
                 .unwrap_or_else(|| Label::Text(format!("#{i}"))),
             dtype: "?".to_string(),
+            values: None,
         })
         .collect();
-    for (position, dtype) in dtypes {
+    for (position, values) in placed {
         if let Some(column) = usize::try_from(position)
             .ok()
             .and_then(|p| frame.columns.get_mut(p))
         {
-            column.dtype = dtype;
+            column.dtype = values.dtype.clone();
+            column.values = Some(values);
         }
     }
     Some(frame)
@@ -229,15 +346,26 @@ fn placement_positions(pickle: &Pickle<'_>, placement: Value) -> Option<Vec<i64>
             .map(|i| i.checked_mul(step)?.checked_add(start))
             .collect();
     }
-    let array = numpy::array(pickle, placement.node()?)?;
-    let values = array.first_values(MAX_COLUMNS)?;
-    values.iter().map(|v| v.parse().ok()).collect()
+    let values = pandas_values::values(pickle, placement);
+    let count = values.len()?.min(MAX_COLUMNS as u64);
+    (0..count)
+        .map(|row| match values.cell(pickle, row) {
+            Cell::Int(n) => i64::try_from(n).ok(),
+            _ => None,
+        })
+        .collect()
 }
 
-/// How many labels an index has.
-fn index_len(pickle: &Pickle<'_>, index: Value) -> Option<u64> {
-    let (class, state) = new_index(pickle, index)?;
-    if class.ends_with("RangeIndex") {
+/// The index a value rebuilds: `_new_Index(cls, state)` (or `_new_DatetimeIndex`).
+pub fn index<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Index<'p>> {
+    let made = view::made(pickle, value)?;
+    if !view::is_one_of(view::global(pickle, made.func), NEW_INDEX) {
+        return None;
+    }
+    let [class, state] = made.args.array()?;
+    let class = pickle.global_name(class)?.1;
+    let name = view::dict_field(pickle, state, "name").unwrap_or(Value::None);
+    if class == "RangeIndex" {
         let field = |key| view::dict_field(pickle, state, key).and_then(view::int);
         let (start, stop) = (field("start")?, field("stop")?);
         let step = field("step").unwrap_or(1);
@@ -245,101 +373,103 @@ fn index_len(pickle: &Pickle<'_>, index: Value) -> Option<u64> {
             return None;
         }
         // i128: a hostile RangeIndex may name any two 64-bit bounds.
-        let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
-        let span = if step > 0 { stop - start } else { start - stop };
-        return Some(u64::try_from((span + step.abs() - 1) / step.abs()).unwrap_or(0));
+        let (s, e, st) = (i128::from(start), i128::from(stop), i128::from(step));
+        let span = if st > 0 { e - s } else { s - e };
+        let len = u64::try_from((span + st.abs() - 1) / st.abs()).unwrap_or(0);
+        return Some(Index::Range {
+            start,
+            stop,
+            step,
+            len,
+            name,
+        });
     }
-    Some(index_array(pickle, view::dict_field(pickle, state, "data")?)?.len())
-}
-
-/// The labels of an index, as text.
-fn index_labels(pickle: &Pickle<'_>, index: Value) -> Option<Vec<Label>> {
-    let (class, state) = new_index(pickle, index)?;
-    if class.ends_with("RangeIndex") {
-        let field = |key| view::dict_field(pickle, state, key).and_then(view::int);
-        let (start, step) = (field("start")?, field("step").unwrap_or(1));
-        let len = usize::try_from(index_len(pickle, index)?)
-            .ok()?
-            .min(MAX_COLUMNS);
-        return (0..len as i64)
-            .map(|i| {
-                let position = i.checked_mul(step)?.checked_add(start)?;
-                Some(Label::Text(position.to_string()))
-            })
-            .collect();
-    }
-    let array = index_array(pickle, view::dict_field(pickle, state, "data")?)?;
-    match array.data {
-        ArrayData::Objects { items, .. } => Some(
-            items
-                .iter()
-                .take(MAX_COLUMNS)
-                .map(|v| label(pickle, v))
-                .collect(),
-        ),
-        _ => array.first_values(MAX_COLUMNS).map(|values| {
-            values
-                .into_iter()
-                .map(|v| Label::Text(v.trim_matches('\'').to_string()))
-                .collect()
-        }),
-    }
-}
-
-/// `_new_Index(cls, state)`: the class's name and the state dict.
-fn new_index<'p>(pickle: &'p Pickle<'_>, index: Value) -> Option<(&'p str, Value)> {
-    let made = view::made(pickle, index)?;
-    let [class, state] = made.args.array()?;
-    if !view::is_one_of(view::global(pickle, made.func), NEW_INDEX) {
-        return None;
-    }
-    Some((pickle.global_name(class)?.1, state))
-}
-
-/// The numpy array under an index's `data`, unwrapping pandas' extension arrays.
-fn index_array<'p>(pickle: &'p Pickle<'_>, data: Value) -> Option<Array<'p>> {
-    if let Some((_, _, array)) = backed(pickle, data) {
-        return numpy::array(pickle, array.node()?);
-    }
-    numpy::array(pickle, data.node()?)
-}
-
-/// `__pyx_unpickle_NDArrayBacked(cls, checksum, None).__setstate__((dtype, ndarray))`:
-/// the class name, the pandas dtype and the numpy array.
-fn backed<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<(&'p str, Value, Value)> {
-    let made = view::made(pickle, value)?;
-    if !view::is_one_of(view::global(pickle, made.func), NDARRAY_BACKED) {
-        return None;
-    }
-    let (_, class) = pickle.global_name(made.args.first()?)?;
-    let state = view::sequence(pickle, made.state()?)?;
-    Some((class, state.first()?, state.get(1)?))
-}
-
-/// A block's dtype as pandas names it.
-fn values_dtype(pickle: &Pickle<'_>, values: Value) -> String {
-    if let Some((class, dtype, array)) = backed(pickle, values) {
-        return match class {
-            "StringArray" | "ArrowStringArray" => "str".to_string(),
-            "Categorical" => "category".to_string(),
-            _ => dtype
-                .node()
-                .and_then(|id| numpy::dtype(pickle, id))
-                .or_else(|| {
-                    array
-                        .node()
-                        .and_then(|id| numpy::array(pickle, id))
-                        .map(|a| a.dtype)
-                })
-                .map_or_else(|| class.to_string(), |d| d.name()),
+    if class == "MultiIndex" {
+        let read = |key| -> Option<Vec<Value>> {
+            Some(view::sequence(pickle, view::dict_field(pickle, state, key)?)?.to_vec())
         };
+        let levels = read("levels")?
+            .into_iter()
+            .map(|level| pandas_values::index_values(pickle, level))
+            .collect::<Option<Vec<_>>>()?;
+        let codes = read("codes")
+            .or_else(|| read("labels"))?
+            .into_iter()
+            .map(|codes| pandas_values::values(pickle, codes))
+            .collect();
+        return Some(Index::Multi {
+            levels,
+            codes,
+            names: read("names").unwrap_or_default(),
+        });
     }
-    if let Some(array) = values.node().and_then(|id| numpy::array(pickle, id)) {
-        return array.dtype.name();
+    let data = view::dict_field(pickle, state, "data")?;
+    let freq = view::dict_field(pickle, state, "freq").and_then(|f| freq_text(pickle, f));
+    Some(Index::Flat {
+        class,
+        values: Box::new(pandas_values::values(pickle, data)),
+        name,
+        freq,
+    })
+}
+
+/// A `DateOffset` as pandas spells it as a freq: `W-SUN`, `D`, `h`, `2D`.
+fn freq_text(pickle: &Pickle<'_>, offset: Value) -> Option<String> {
+    let made = view::made(pickle, offset)?;
+    let (_, name) = view::global(pickle, made.func)?;
+    let n = made.args.first().and_then(view::int).unwrap_or(1);
+    let base = match name {
+        "Week" => {
+            const DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+            let day = made.args.get(2).and_then(view::int)?;
+            format!("W-{}", DAYS.get(usize::try_from(day).ok()?)?)
+        }
+        "Day" => "D".to_string(),
+        "Hour" => "h".to_string(),
+        "Minute" => "min".to_string(),
+        "Second" => "s".to_string(),
+        "MonthEnd" => "ME".to_string(),
+        "MonthBegin" => "MS".to_string(),
+        "BusinessDay" => "B".to_string(),
+        _ => return None,
+    };
+    Some(if n == 1 { base } else { format!("{n}{base}") })
+}
+
+/// The labels of an index, as text or values.
+fn index_labels(pickle: &Pickle<'_>, index: &Index<'_>) -> Option<Vec<Label>> {
+    let len = usize::try_from(index.len()?).ok()?.min(MAX_COLUMNS);
+    (0..len as u64)
+        .map(|row| {
+            if index.levels() > 1 {
+                let parts: Vec<String> = (0..index.levels())
+                    .map(|level| cell_label(index.label(pickle, level, row)))
+                    .collect();
+                return Some(Label::Text(format!("({})", parts.join(", "))));
+            }
+            Some(match index.label(pickle, 0, row) {
+                Cell::Str(text) => Label::Text(text.into_owned()),
+                Cell::Object(value) => Label::Value(value),
+                Cell::Unread(_) => return None,
+                other => Label::Text(cell_label(other)),
+            })
+        })
+        .collect()
+}
+
+/// A label cell as `str()` writes it.
+fn cell_label(cell: Cell<'_>) -> String {
+    match cell {
+        Cell::Str(text) => text.into_owned(),
+        Cell::Int(n) => n.to_string(),
+        Cell::Float(f) if f.is_nan() => "nan".to_string(),
+        Cell::Float(f) => crate::text::scalar::float_repr(f),
+        Cell::Bool(b) => if b { "True" } else { "False" }.to_string(),
+        Cell::None => "None".to_string(),
+        Cell::Na => "<NA>".to_string(),
+        Cell::NaT => "NaT".to_string(),
+        _ => "?".to_string(),
     }
-    view::made(pickle, values)
-        .and_then(|made| view::global(pickle, made.func))
-        .map_or_else(|| "?".to_string(), |(_, name)| name.to_string())
 }
 
 /// A label: a str as its text, anything else as the value.

@@ -13,6 +13,7 @@ mod json;
 mod layers;
 mod machine;
 mod models;
+mod pandas_text;
 mod parity;
 mod pickletester;
 mod properties;

@@ -29,6 +29,8 @@ mod inert;
 pub mod layout;
 pub mod leaf;
 pub mod models;
+pub mod pandas;
+mod pandas_format;
 mod recognize;
 pub mod skeletons;
 mod walker;
@@ -214,7 +216,10 @@ fn show_with(
     out: impl Write,
     blocks: bool,
 ) -> io::Result<()> {
-    options.recognizers.iter().for_each(|r| r.prepare(pickle));
+    options.recognizers.iter().for_each(|r| {
+        r.prepare(pickle);
+        r.fit_width(options.layout.width);
+    });
     let mut parts = Vec::new();
     if options.summary {
         let heading = match pickle.span().0 {
@@ -261,7 +266,10 @@ pub fn show_failure(
     out: impl Write,
 ) -> io::Result<()> {
     let pickle = &failure.partial;
-    options.recognizers.iter().for_each(|r| r.prepare(pickle));
+    options.recognizers.iter().for_each(|r| {
+        r.prepare(pickle);
+        r.fit_width(options.layout.width);
+    });
     let mut parts = vec![
         Doc::comment(format!(
             "# malformed pickle: what had been rebuilt when the error struck, at {}",

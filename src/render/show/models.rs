@@ -16,7 +16,9 @@ use super::layout::Style;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle};
 use crate::python::numpy::{self, ArrayData};
-use crate::python::{pandas, torch};
+use crate::python::torch;
+
+pub use super::pandas::frame_summary;
 
 /// The recognizers of this module, most specific first.
 pub fn recognizers() -> Vec<Box<dyn Recognizer>> {
@@ -26,7 +28,7 @@ pub fn recognizers() -> Vec<Box<dyn Recognizer>> {
         Box::new(NumpyArray),
         Box::new(NumpyDtype),
         Box::new(NumpyScalar),
-        Box::new(PandasFrame),
+        Box::new(super::pandas::PandasFrame::default()),
     ]
 }
 
@@ -219,64 +221,4 @@ impl Recognizer for NumpyScalar {
             None => Doc::styled(scalar.to_string(), Style::Name),
         })
     }
-}
-
-/// A DataFrame with a line per column, or a Series.
-struct PandasFrame;
-
-impl Recognizer for PandasFrame {
-    fn name(&self) -> &'static str {
-        "pandas-frame"
-    }
-
-    /// It reads calls and instances only.
-    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
-        false
-    }
-
-    fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
-        let frame = pandas::frame(pickle, id)?;
-        if frame.kind == "Series" {
-            return Some(Doc::styled(frame_summary(pickle, &frame), Style::Name));
-        }
-        let rows = frame
-            .rows
-            .map_or_else(|| "?".to_string(), |n| n.to_string());
-        let head = format!("DataFrame({rows} rows × {} columns):", frame.columns.len());
-        let names: Vec<String> = frame
-            .columns
-            .iter()
-            .map(|column| label_text(pickle, &column.label))
-            .collect();
-        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-        let mut inner = Vec::new();
-        for (column, name) in frame.columns.iter().zip(&names) {
-            let pad = width - name.chars().count() + 2;
-            inner.push(Doc::HardLine);
-            inner.push(Doc::text(format!(
-                "{}{}{}",
-                name,
-                " ".repeat(pad),
-                column.dtype
-            )));
-        }
-        Some(Doc::Concat(vec![
-            Doc::styled(head, Style::Name),
-            Doc::Indent(inner),
-        ]))
-    }
-}
-
-/// A pandas label as text: a str as it is, any other value as Python's repr.
-fn label_text(pickle: &Pickle<'_>, label: &pandas::Label) -> String {
-    match label {
-        pandas::Label::Text(text) => text.clone(),
-        pandas::Label::Value(value) => crate::render::repr::repr(pickle, *value, 200).0,
-    }
-}
-
-/// A frame on one line: `DataFrame(2 rows × 3 columns: n int64, x float64, s str)`,
-/// `Series(values, float64, 3 rows)`.
-pub fn frame_summary(pickle: &Pickle<'_>, frame: &pandas::Frame) -> String {
-    frame.summary(|value| crate::render::repr::repr(pickle, value, 200).0)
 }

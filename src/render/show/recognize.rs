@@ -59,6 +59,12 @@ pub trait Recognizer {
         let _ = pickle;
     }
 
+    /// Called once before `show` writes, with the width lines must fit in: a recognizer
+    /// whose layout depends on it (a pandas frame elides middle columns) keeps it.
+    fn fit_width(&self, width: usize) {
+        let _ = width;
+    }
+
     /// A document `show` prints before the root: definitions the objects then refer to.
     fn preamble(&self, pickle: &Pickle<'_>) -> Option<Doc> {
         let _ = pickle;

@@ -1,0 +1,720 @@
+//! The values of pandas columns, read from the pickle row by row: numpy blocks, Arrow
+//! string arrays, categorical codes and categories, nullable data and mask, period
+//! ordinals, interval bounds, sparse values and their `IntIndex`. Only the rows asked for
+//! are read, so showing the first rows of a ten-million-row frame reads a few bytes.
+//!
+//! [`values`] says what a block's values are ([`Values`]: the dtype as pandas names it,
+//! the [`Kind`] that says how pandas formats it, and where the data lie); [`Values::cell`]
+//! reads one row as a [`Cell`]. Text is the view's business
+//! (`render::show::pandas`): a cell is data.
+
+use std::borrow::Cow;
+
+use super::arrow::{self, ArrowArray, ArrowValue};
+use super::numpy::{self, Array, ArrayData, DType};
+use super::view;
+use crate::graph::{Items, Pickle, Value};
+
+const NDARRAY_BACKED: &[&str] = &["pandas._libs.arrays.__pyx_unpickle_NDArrayBacked"];
+const INTERVAL_MIXIN: &[&str] = &["pandas._libs.interval.__pyx_unpickle_IntervalMixin"];
+const NEW_INDEX: &[&str] = &["pandas.core.indexes.base._new_Index"];
+const INT_INDEX: &[&str] = &["pandas._libs.sparse.IntIndex"];
+const NA: &[&str] = &["pandas.NA", "pandas._libs.missing.NA"];
+const NAT: &[&str] = &["pandas.NaT", "pandas._libs.tslibs.nattype.NaT"];
+
+/// How pandas formats a column: which of its formatters, with what it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// int or uint numpy data.
+    Int,
+    /// float numpy data.
+    Float,
+    /// bool numpy data.
+    Bool,
+    /// Objects: strs, `None`, any value.
+    Object,
+    /// pandas strings (`str`, `string[python]`, `string[pyarrow]`).
+    Str,
+    /// `datetime64[unit]`, with the zone's name when tz-aware.
+    Datetime {
+        /// numpy's unit: `ns`, `us`, `ms`, `s`, `D`, …
+        unit: String,
+        /// The time zone's IANA name (`Europe/Paris`, `UTC`), when tz-aware.
+        tz: Option<String>,
+    },
+    /// `timedelta64[unit]`.
+    Timedelta {
+        /// numpy's unit.
+        unit: String,
+    },
+    /// `period[freq]`: ordinals counted in `freq` from 1970.
+    Period {
+        /// The frequency as pandas spells it in the dtype: `M`, `D`, `Y-DEC`, `Q-DEC`.
+        freq: String,
+    },
+    /// `interval[subtype, closed]`.
+    Interval {
+        /// `right`, `left`, `both` or `neither`.
+        closed: String,
+        /// How the bounds format.
+        bounds: Box<Kind>,
+    },
+    /// `category`: the categories' kind.
+    Category(Box<Kind>),
+    /// Nullable `Int64`, `Float64`, `boolean`: the data's kind, missing as `<NA>`.
+    Masked(Box<Kind>),
+    /// `Sparse[…]`: the values' kind.
+    Sparse(Box<Kind>),
+    /// Something this reader does not know: shown by dtype only.
+    Unknown,
+}
+
+impl Kind {
+    /// Whether pandas counts the dtype numeric (`is_numeric_dtype`): its header gets a
+    /// leading space in a frame.
+    pub fn is_numeric(&self) -> bool {
+        match self {
+            Kind::Int | Kind::Float | Kind::Bool => true,
+            Kind::Masked(inner) | Kind::Sparse(inner) => inner.is_numeric(),
+            _ => false,
+        }
+    }
+}
+
+/// One value of a column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'p> {
+    /// An integer.
+    Int(i128),
+    /// A float (NaN included: pandas writes it `NaN`).
+    Float(f64),
+    /// A bool.
+    Bool(bool),
+    /// A str.
+    Str(Cow<'p, str>),
+    /// A datetime64 count of its column's unit.
+    Datetime(i64),
+    /// A timedelta64 count of its column's unit.
+    Timedelta(i64),
+    /// A period's ordinal.
+    Period(i64),
+    /// An interval's bounds.
+    Interval(Box<Cell<'p>>, Box<Cell<'p>>),
+    /// `pd.NA`.
+    Na,
+    /// `NaT`.
+    NaT,
+    /// `None`.
+    None,
+    /// Any other object, for the view to write.
+    Object(Value),
+    /// A value that could not be read, and why.
+    Unread(String),
+}
+
+/// The values of a block or an array: their dtype, kind and where they lie.
+#[derive(Debug, Clone)]
+pub struct Values<'p> {
+    /// The dtype as pandas names it: `int64`, `str`, `datetime64[us, Europe/Paris]`.
+    pub dtype: String,
+    /// How pandas formats them.
+    pub kind: Kind,
+    data: Data<'p>,
+}
+
+#[derive(Debug, Clone)]
+enum Data<'p> {
+    /// numpy elements from `start` (a 2-D block's row), `len` of them.
+    Numpy {
+        array: Array<'p>,
+        start: u64,
+        len: u64,
+    },
+    /// An object array's items from `start`.
+    Objects {
+        items: Items<'p>,
+        start: u64,
+        len: u64,
+    },
+    /// An Arrow array; `nan`: its nulls are NaN (pandas 3's `str`), not `pd.NA`.
+    Arrow { array: ArrowArray<'p>, nan: bool },
+    Masked {
+        data: Box<Data<'p>>,
+        mask: Box<Data<'p>>,
+    },
+    Categorical {
+        codes: Box<Data<'p>>,
+        categories: Box<Data<'p>>,
+    },
+    Interval {
+        left: Box<Data<'p>>,
+        right: Box<Data<'p>>,
+    },
+    Sparse {
+        length: u64,
+        indices: Box<Data<'p>>,
+        values: Box<Data<'p>>,
+        fill: Value,
+    },
+    /// Values not in the pickle, or in a form not read; the note says which.
+    Missing(String),
+}
+
+impl<'p> Values<'p> {
+    /// How many rows, as far as the data say.
+    pub fn len(&self) -> Option<u64> {
+        self.data.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+
+    /// Row `row`; a [`Cell::Unread`] says why when it cannot be read.
+    pub fn cell(&self, pickle: &'p Pickle<'_>, row: u64) -> Cell<'p> {
+        self.data.cell(pickle, row)
+    }
+
+    /// The same values seen from the `index`-th row of a 2-D block (`(columns, rows)`).
+    fn block_row(mut self, index: u64) -> Values<'p> {
+        if let Data::Numpy { start, len, .. } | Data::Objects { start, len, .. } = &mut self.data {
+            *start = index.saturating_mul(*len);
+        }
+        self
+    }
+}
+
+impl<'p> Data<'p> {
+    fn len(&self) -> Option<u64> {
+        match self {
+            Data::Numpy { len, .. } | Data::Objects { len, .. } => Some(*len),
+            Data::Arrow { array, .. } => Some(array.length),
+            Data::Masked { data, .. } => data.len(),
+            Data::Categorical { codes, .. } => codes.len(),
+            Data::Interval { left, .. } => left.len(),
+            Data::Sparse { length, .. } => Some(*length),
+            Data::Missing(_) => None,
+        }
+    }
+
+    fn cell(&self, pickle: &'p Pickle<'_>, row: u64) -> Cell<'p> {
+        if self.len().is_some_and(|len| row >= len) {
+            return Cell::Unread(format!("row {row} past the data"));
+        }
+        match self {
+            Data::Numpy { array, start, .. } => {
+                match start.checked_add(row).and_then(|k| array.element(k)) {
+                    Some(bytes) => element(&array.dtype, bytes),
+                    None => Cell::Unread("data shorter than the shape".to_string()),
+                }
+            }
+            Data::Objects { items, start, .. } => {
+                match start
+                    .checked_add(row)
+                    .and_then(|k| usize::try_from(k).ok())
+                    .and_then(|k| items.get(k))
+                {
+                    Some(value) => object(pickle, value),
+                    None => Cell::Unread("fewer objects than the shape".to_string()),
+                }
+            }
+            Data::Arrow { array, nan } => match array.value(row) {
+                Ok(ArrowValue::Null) if *nan => Cell::Float(f64::NAN),
+                Ok(ArrowValue::Null) => Cell::Na,
+                Ok(ArrowValue::Str(text)) => Cell::Str(text),
+                Ok(ArrowValue::Int(n)) => Cell::Int(n),
+                Ok(ArrowValue::Float(f)) => Cell::Float(f),
+                Ok(ArrowValue::Bool(b)) => Cell::Bool(b),
+                Err(error) => Cell::Unread(error.to_string()),
+            },
+            Data::Masked { data, mask } => match mask.cell(pickle, row) {
+                Cell::Bool(true) => Cell::Na,
+                Cell::Bool(false) => data.cell(pickle, row),
+                other => other,
+            },
+            Data::Categorical { codes, categories } => match codes.cell(pickle, row) {
+                Cell::Int(-1) => Cell::Float(f64::NAN),
+                Cell::Int(code) => match u64::try_from(code) {
+                    Ok(code) => categories.cell(pickle, code),
+                    Err(_) => Cell::Unread(format!("category code {code}")),
+                },
+                other => other,
+            },
+            Data::Interval { left, right } => {
+                match (left.cell(pickle, row), right.cell(pickle, row)) {
+                    (Cell::Float(f), _) if f.is_nan() => Cell::Float(f),
+                    (Cell::NaT, _) => Cell::Float(f64::NAN),
+                    (left, right) => Cell::Interval(Box::new(left), Box::new(right)),
+                }
+            }
+            Data::Sparse {
+                indices,
+                values,
+                fill,
+                ..
+            } => match sparse_position(pickle, indices, row) {
+                Ok(Some(position)) => values.cell(pickle, position),
+                Ok(None) => object(pickle, *fill),
+                Err(note) => Cell::Unread(note),
+            },
+            Data::Missing(note) => Cell::Unread(note.clone()),
+        }
+    }
+}
+
+/// Where row `row` is among a sparse array's stored values: a binary search of the
+/// sorted `IntIndex` indices, reading only the log of their count.
+fn sparse_position(
+    pickle: &Pickle<'_>,
+    indices: &Data<'_>,
+    row: u64,
+) -> Result<Option<u64>, String> {
+    let count = indices.len().ok_or("sparse indices not read")?;
+    let (mut low, mut high) = (0u64, count);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        let Cell::Int(index) = indices.cell(pickle, mid) else {
+            return Err("sparse indices not ints".to_string());
+        };
+        match index.cmp(&i128::from(row)) {
+            std::cmp::Ordering::Equal => return Ok(Some(mid)),
+            std::cmp::Ordering::Less => low = mid + 1,
+            std::cmp::Ordering::Greater => high = mid,
+        }
+    }
+    Ok(None)
+}
+
+/// A numpy element.
+fn element<'p>(dtype: &DType<'_>, bytes: &[u8]) -> Cell<'p> {
+    let big = dtype.byteorder == '>';
+    let int = |signed: bool| {
+        let mut buf = [0u8; 8];
+        let n = bytes.len().min(8);
+        if big {
+            buf[8 - n..].copy_from_slice(&bytes[..n]);
+            buf.reverse();
+        } else {
+            buf[..n].copy_from_slice(&bytes[..n]);
+        }
+        let raw = u64::from_le_bytes(buf);
+        let shift = 64 - 8 * n as u32;
+        match signed {
+            true if n > 0 => i128::from(((raw << shift) as i64) >> shift),
+            _ => i128::from(raw),
+        }
+    };
+    match (dtype.kind(), bytes.len()) {
+        ('b', _) => Cell::Bool(bytes.iter().any(|&b| b != 0)),
+        ('i', 1..=8) => Cell::Int(int(true)),
+        ('u', 1..=8) => Cell::Int(int(false)),
+        ('f', 8) => Cell::Float(f64::from_bits(int(false) as u64)),
+        ('f', 4) => Cell::Float(f64::from(f32::from_bits(int(false) as u32))),
+        ('M', 8) => match int(true) as i64 {
+            i64::MIN => Cell::NaT,
+            count => Cell::Datetime(count),
+        },
+        ('m', 8) => match int(true) as i64 {
+            i64::MIN => Cell::NaT,
+            count => Cell::Timedelta(count),
+        },
+        (kind, _) => Cell::Unread(format!("numpy kind {kind} not decoded")),
+    }
+}
+
+/// An object in an object array.
+fn object<'p>(pickle: &'p Pickle<'_>, value: Value) -> Cell<'p> {
+    match value {
+        Value::None => return Cell::None,
+        Value::Bool(b) => return Cell::Bool(b),
+        Value::Int(n) => return Cell::Int(n.into()),
+        Value::Float(f) => return Cell::Float(f),
+        Value::Node(_) => {}
+    }
+    if let Some(text) = view::str(pickle, value) {
+        return Cell::Str(Cow::Borrowed(text));
+    }
+    let global = view::global(pickle, value);
+    if view::is_one_of(global, NA) {
+        return Cell::Na;
+    }
+    if view::is_one_of(global, NAT) {
+        return Cell::NaT;
+    }
+    Cell::Object(value)
+}
+
+/// The values a block or an array holds: a numpy array, or one of pandas' extension
+/// arrays.
+pub fn values<'p>(pickle: &'p Pickle<'_>, value: Value) -> Values<'p> {
+    extension(pickle, value)
+        .or_else(|| numpy_values(pickle, value))
+        .unwrap_or_else(|| {
+            let name = view::made(pickle, value)
+                .and_then(|made| view::global(pickle, made.func))
+                .map_or("?", |(_, name)| name);
+            Values {
+                dtype: name.to_string(),
+                kind: Kind::Unknown,
+                data: Data::Missing(format!("{name} not read")),
+            }
+        })
+}
+
+/// The values of a 2-D block's `row`-th row (one column of the frame).
+pub(crate) fn block_values<'p>(pickle: &'p Pickle<'_>, value: Value, row: u64) -> Values<'p> {
+    let values = values(pickle, value);
+    match &values.data {
+        Data::Numpy { .. } | Data::Objects { .. } => values.block_row(row),
+        _ => values,
+    }
+}
+
+fn numpy_values<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Values<'p>> {
+    let array = numpy::array(pickle, value.node()?)?;
+    let dtype = array.dtype.name();
+    let kind = match array.dtype.kind() {
+        'i' | 'u' => Kind::Int,
+        'f' => Kind::Float,
+        'b' => Kind::Bool,
+        'O' => Kind::Object,
+        'M' => Kind::Datetime {
+            unit: unit_of(&array.dtype),
+            tz: None,
+        },
+        'm' => Kind::Timedelta {
+            unit: unit_of(&array.dtype),
+        },
+        _ => Kind::Unknown,
+    };
+    Some(Values {
+        dtype,
+        kind,
+        data: array_data(array),
+    })
+}
+
+fn unit_of(dtype: &DType<'_>) -> String {
+    dtype
+        .unit
+        .as_ref()
+        .map_or_else(|| "ns".to_string(), |(unit, _)| unit.clone())
+}
+
+/// An array's elements, one row of a 2-D block at a time (the last dimension is rows).
+fn array_data(array: Array<'_>) -> Data<'_> {
+    let len = array.shape.last().copied().unwrap_or(1);
+    match array.data {
+        ArrayData::Objects { items, .. } => Data::Objects {
+            items,
+            start: 0,
+            len,
+        },
+        ArrayData::Bytes(_) => Data::Numpy {
+            array,
+            start: 0,
+            len,
+        },
+        _ => Data::Missing(array.data_note().unwrap_or_default()),
+    }
+}
+
+fn raw_data<'p>(pickle: &'p Pickle<'_>, value: Value) -> Data<'p> {
+    match numpy_values(pickle, value) {
+        Some(values) => values.data,
+        None => match arrow::array(pickle, value) {
+            Some(array) => Data::Arrow { array, nan: false },
+            None => Data::Missing("array not read".to_string()),
+        },
+    }
+}
+
+/// pandas' extension arrays.
+fn extension<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Values<'p>> {
+    let made = view::made(pickle, value)?;
+    let global = view::global(pickle, made.func);
+    if view::is_one_of(global, NDARRAY_BACKED) {
+        let (_, class) = pickle.global_name(made.args.first()?)?;
+        let state = view::sequence(pickle, made.state()?)?;
+        return Some(backed(pickle, class, state.first()?, state.get(1)?));
+    }
+    if view::is_one_of(global, INTERVAL_MIXIN) {
+        let state = view::sequence(pickle, made.state()?)?;
+        return interval(pickle, state.first()?);
+    }
+    let (_, class) = global?;
+    let state = made.state()?;
+    match class {
+        "ArrowStringArray" | "ArrowStringArrayNumpySemantics" | "ArrowExtensionArray" => {
+            let array = view::dict_field(pickle, state, "_pa_array")
+                .or_else(|| view::dict_field(pickle, state, "_data"))?;
+            let dtype = view::dict_field(pickle, state, "_dtype");
+            let nan = class == "ArrowStringArrayNumpySemantics"
+                || dtype.is_some_and(|d| string_na_is_nan(pickle, d));
+            let (dtype, kind) = match (class, nan) {
+                ("ArrowExtensionArray", _) => (arrow_dtype_name(pickle, array), Kind::Str),
+                (_, true) => ("str".to_string(), Kind::Str),
+                (_, false) => ("string[pyarrow]".to_string(), Kind::Str),
+            };
+            let data = match arrow::array(pickle, array) {
+                Some(array) => Data::Arrow { array, nan },
+                None => Data::Missing("Arrow array not read (chunked?)".to_string()),
+            };
+            let kind = match &data {
+                Data::Arrow { array: a, .. } if !a.type_name.contains("string") => {
+                    Kind::Masked(Box::new(match a.type_name {
+                        "bool" => Kind::Bool,
+                        "double" | "float" => Kind::Float,
+                        _ => Kind::Int,
+                    }))
+                }
+                _ => kind,
+            };
+            Some(Values { dtype, kind, data })
+        }
+        "IntegerArray" | "FloatingArray" | "BooleanArray" => {
+            let data = numpy_values(pickle, view::dict_field(pickle, state, "_data")?)?;
+            let mask = raw_data(pickle, view::dict_field(pickle, state, "_mask")?);
+            let dtype = match data.kind {
+                Kind::Bool => "boolean".to_string(),
+                _ => {
+                    let name = data.dtype.clone();
+                    let (head, tail) = name.split_at(name.starts_with('u').into());
+                    let mut out = head.to_uppercase();
+                    let mut chars = tail.chars();
+                    out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+                    out.extend(chars);
+                    out
+                }
+            };
+            Some(Values {
+                dtype,
+                kind: Kind::Masked(Box::new(data.kind)),
+                data: Data::Masked {
+                    data: Box::new(data.data),
+                    mask: Box::new(mask),
+                },
+            })
+        }
+        "SparseArray" => sparse(pickle, state),
+        _ => None,
+    }
+}
+
+/// `StringDtype('pyarrow', nan)` (pandas 3's `str`) or a state whose `_na_value` is NaN.
+fn string_na_is_nan(pickle: &Pickle<'_>, dtype: Value) -> bool {
+    let Some(made) = view::made(pickle, dtype) else {
+        return false;
+    };
+    let na = made.args.get(1).or_else(|| {
+        made.state()
+            .and_then(|s| view::dict_field(pickle, s, "_na_value"))
+    });
+    matches!(na, Some(Value::Float(f)) if f.is_nan())
+}
+
+fn arrow_dtype_name(pickle: &Pickle<'_>, array: Value) -> String {
+    match arrow::array(pickle, array) {
+        Some(a) => format!("{}[pyarrow]", a.type_name),
+        None => "object".to_string(),
+    }
+}
+
+/// An `NDArrayBacked` array: `(dtype, ndarray)` as its state.
+fn backed<'p>(pickle: &'p Pickle<'_>, class: &str, dtype: Value, array: Value) -> Values<'p> {
+    let data = raw_data(pickle, array);
+    let numpy_dtype = || dtype.node().and_then(|id| numpy::dtype(pickle, id));
+    let (dtype_name, kind) = match class {
+        "DatetimeArray" => {
+            let tz = tz_dtype(pickle, dtype);
+            let unit = match (&tz, numpy_dtype()) {
+                (Some((unit, _)), _) => unit.clone(),
+                (None, Some(d)) => unit_of(&d),
+                (None, None) => "ns".to_string(),
+            };
+            let tz = tz.and_then(|(_, tz)| tz);
+            let name = match &tz {
+                Some(tz) => format!("datetime64[{unit}, {tz}]"),
+                None => format!("datetime64[{unit}]"),
+            };
+            (name, Kind::Datetime { unit, tz })
+        }
+        "TimedeltaArray" => {
+            let unit = numpy_dtype().map_or_else(|| "ns".to_string(), |d| unit_of(&d));
+            (format!("timedelta64[{unit}]"), Kind::Timedelta { unit })
+        }
+        "PeriodArray" => {
+            let freq = period_freq(pickle, dtype).unwrap_or_else(|| "?".to_string());
+            (format!("period[{freq}]"), Kind::Period { freq })
+        }
+        "Categorical" => return categorical(pickle, dtype, data),
+        "StringArray" | "StringArrayNumpySemantics" => {
+            let nan = class == "StringArrayNumpySemantics" || string_na_is_nan(pickle, dtype);
+            let name = if nan { "str" } else { "string[python]" };
+            (name.to_string(), Kind::Str)
+        }
+        _ => {
+            return Values {
+                dtype: class.to_string(),
+                kind: Kind::Unknown,
+                data: Data::Missing(format!("{class} not read")),
+            }
+        }
+    };
+    Values {
+        dtype: dtype_name,
+        kind,
+        data,
+    }
+}
+
+/// A `DatetimeTZDtype`'s unit and zone name.
+fn tz_dtype(pickle: &Pickle<'_>, dtype: Value) -> Option<(String, Option<String>)> {
+    let made = view::made(pickle, dtype)?;
+    if view::global(pickle, made.func)?.1 != "DatetimeTZDtype" {
+        return None;
+    }
+    let state = made.state()?;
+    let unit = view::dict_field(pickle, state, "unit")
+        .and_then(|u| view::text(pickle, u))
+        .unwrap_or("ns");
+    let tz = view::dict_field(pickle, state, "tz").map(|tz| tz_name(pickle, tz));
+    Some((unit.to_string(), tz))
+}
+
+/// A time zone's name: zoneinfo's and pytz's key, `UTC` for `datetime.timezone.utc`.
+pub fn tz_name(pickle: &Pickle<'_>, tz: Value) -> String {
+    let Some(made) = view::made(pickle, tz) else {
+        return "?".to_string();
+    };
+    if let Some(key) = made.args.first().and_then(|k| view::str(pickle, k)) {
+        return key.to_string();
+    }
+    match view::global(pickle, made.func) {
+        Some(("datetime", "timezone")) | Some(("pytz", "_UTC")) => "UTC".to_string(),
+        _ => "?".to_string(),
+    }
+}
+
+/// A `PeriodDtype`'s frequency: `PeriodDtype('period[M]')`, or pandas 1's
+/// `PeriodDtype(MonthEnd(1, False))`.
+fn period_freq(pickle: &Pickle<'_>, dtype: Value) -> Option<String> {
+    let made = view::made(pickle, dtype)?;
+    let arg = made.args.first()?;
+    if let Some(text) = view::str(pickle, arg) {
+        let inner = text
+            .strip_prefix("period[")
+            .and_then(|t| t.strip_suffix(']'));
+        return Some(inner.unwrap_or(text).to_string());
+    }
+    let offset = view::made(pickle, arg)?;
+    let (_, name) = view::global(pickle, offset.func)?;
+    Some(
+        match name {
+            "MonthEnd" => "M",
+            "Day" => "D",
+            "YearEnd" => "Y-DEC",
+            "QuarterEnd" => "Q-DEC",
+            "Hour" => "h",
+            "Minute" => "min",
+            "Second" => "s",
+            other => other,
+        }
+        .to_string(),
+    )
+}
+
+/// A `Categorical`: codes into the categories of its `CategoricalDtype`.
+fn categorical<'p>(pickle: &'p Pickle<'_>, dtype: Value, codes: Data<'p>) -> Values<'p> {
+    let categories = view::made(pickle, dtype)
+        .and_then(|made| made.state())
+        .and_then(|state| view::dict_field(pickle, state, "categories"))
+        .and_then(|index| index_values(pickle, index));
+    let (kind, categories) = match categories {
+        Some(values) => (values.kind, values.data),
+        None => (
+            Kind::Unknown,
+            Data::Missing("categories not read".to_string()),
+        ),
+    };
+    Values {
+        dtype: "category".to_string(),
+        kind: Kind::Category(Box::new(kind)),
+        data: Data::Categorical {
+            codes: Box::new(codes),
+            categories: Box::new(categories),
+        },
+    }
+}
+
+/// The values of an index made by `_new_Index(cls, {'data': …})`.
+pub fn index_values<'p>(pickle: &'p Pickle<'_>, index: Value) -> Option<Values<'p>> {
+    let made = view::made(pickle, index)?;
+    let [_, state] = made.args.array()?;
+    let global = view::global(pickle, made.func);
+    if !view::is_one_of(global, NEW_INDEX) && !global.is_some_and(|(_, n)| n.starts_with("_new_")) {
+        return None;
+    }
+    Some(values(pickle, view::dict_field(pickle, state, "data")?))
+}
+
+/// An `IntervalArray`'s state: `{'_left', '_right', '_dtype'}`.
+fn interval<'p>(pickle: &'p Pickle<'_>, state: Value) -> Option<Values<'p>> {
+    let left = values(pickle, view::dict_field(pickle, state, "_left")?);
+    let right = raw_data(pickle, view::dict_field(pickle, state, "_right")?);
+    let closed = view::dict_field(pickle, state, "_dtype")
+        .and_then(|d| view::made(pickle, d)?.state())
+        .and_then(|s| view::dict_field(pickle, s, "closed"))
+        .or_else(|| view::dict_field(pickle, state, "closed"))
+        .and_then(|c| view::text(pickle, c))
+        .unwrap_or("right")
+        .to_string();
+    Some(Values {
+        dtype: format!("interval[{}, {closed}]", left.dtype),
+        kind: Kind::Interval {
+            closed,
+            bounds: Box::new(left.kind),
+        },
+        data: Data::Interval {
+            left: Box::new(left.data),
+            right: Box::new(right),
+        },
+    })
+}
+
+/// A `SparseArray`'s state: `{'_sparse_index': IntIndex(length, indices),
+/// '_sparse_values', '_dtype': SparseDtype}`.
+fn sparse<'p>(pickle: &'p Pickle<'_>, state: Value) -> Option<Values<'p>> {
+    let stored = values(pickle, view::dict_field(pickle, state, "_sparse_values")?);
+    let fill = view::dict_field(pickle, state, "_dtype")
+        .and_then(|d| view::made(pickle, d)?.state())
+        .and_then(|s| view::dict_field(pickle, s, "_fill_value"))
+        .or_else(|| view::dict_field(pickle, state, "_fill_value"))
+        .unwrap_or(Value::Float(f64::NAN));
+    let index = view::made(pickle, view::dict_field(pickle, state, "_sparse_index")?)?;
+    let (length, indices) = match view::is_one_of(view::global(pickle, index.func), INT_INDEX) {
+        true => (
+            view::count(index.args.first()?)?,
+            raw_data(pickle, index.args.get(1)?),
+        ),
+        false => (0, Data::Missing("a BlockIndex is not read".to_string())),
+    };
+    let fill_text = match fill {
+        Value::Float(f) if f.is_nan() => "nan".to_string(),
+        Value::Float(f) => crate::text::scalar::float_repr(f),
+        Value::Int(n) => n.to_string(),
+        Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
+        _ => "?".to_string(),
+    };
+    Some(Values {
+        dtype: format!("Sparse[{}, {fill_text}]", stored.dtype),
+        kind: Kind::Sparse(Box::new(stored.kind)),
+        data: Data::Sparse {
+            length,
+            indices: Box::new(indices),
+            values: Box::new(stored.data),
+            fill,
+        },
+    })
+}

@@ -1,0 +1,387 @@
+//! `show`'s view of pandas objects: a DataFrame or Series laid out as `print(df)` lays it
+//! out (pandas' defaults: up to 60 rows, else the first and last five; the middle columns
+//! elided with `...` where the frame is wider than `--width`, as pandas fits it to its
+//! terminal), then its dtypes; an index as its repr.
+//!
+//! ```text
+//! DataFrame(3 rows × 2 columns)
+//!    int  float
+//! 0    1   1.50
+//! 1    2    NaN
+//! 2    3   3.25
+//! dtypes: int int64, float float64
+//! ```
+//!
+//! The recognizer ([`crate::python::pandas`]) says what the frame is and reads the values
+//! of the rows shown; this module only lays them out ([`super::pandas_format`] formats
+//! them column by column).
+
+use std::cell::Cell as Shared;
+
+use super::doc::Doc;
+use super::layout::Style;
+use super::pandas_format::{format_column, generic, MAX_COLWIDTH};
+use super::Recognizer;
+use crate::graph::{NodeId, Pickle, Value};
+use crate::python::pandas::{self, Frame, Index, Label};
+use crate::python::pandas_values::{Cell, Kind, Values};
+
+/// pandas' `display.max_rows`: longer frames show `MIN_ROWS` rows.
+const MAX_ROWS: u64 = 60;
+/// pandas' `display.min_rows`: the first and last half of it are shown.
+const MIN_ROWS: u64 = 10;
+
+/// A DataFrame or Series as pandas prints it.
+#[derive(Default)]
+pub struct PandasFrame {
+    width: Shared<usize>,
+}
+
+impl Recognizer for PandasFrame {
+    fn name(&self) -> &'static str {
+        "pandas-frame"
+    }
+
+    /// It reads calls and instances only.
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
+        false
+    }
+
+    fn fit_width(&self, width: usize) {
+        self.width.set(width);
+    }
+
+    fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+        let frame = pandas::frame(pickle, id)?;
+        let width = match self.width.get() {
+            0 => super::DEFAULT_WIDTH,
+            width => width,
+        };
+        let mut lines = vec![head(&frame)];
+        lines.extend(match frame.kind {
+            "Series" => series_lines(pickle, &frame),
+            _ => frame_lines(pickle, &frame, width),
+        });
+        if frame.kind == "DataFrame" && !frame.columns.is_empty() {
+            let dtypes: Vec<String> = frame
+                .columns
+                .iter()
+                .map(|c| format!("{} {}", label_text(pickle, &c.label), c.dtype))
+                .collect();
+            lines.push(format!("dtypes: {}", dtypes.join(", ")));
+        }
+        let mut parts = Vec::new();
+        for (i, line) in lines.into_iter().enumerate() {
+            if i > 0 {
+                parts.push(Doc::HardLine);
+            }
+            let style = if i == 0 { Style::Name } else { Style::Plain };
+            parts.push(Doc::styled(line, style));
+        }
+        Some(Doc::Concat(parts))
+    }
+}
+
+/// `DataFrame(3 rows × 14 columns)`, `Series(score, 3 rows, float64)`.
+fn head(frame: &Frame<'_>) -> String {
+    let rows = frame
+        .rows
+        .map_or_else(|| "?".to_string(), |n| n.to_string());
+    match frame.kind {
+        "Series" => {
+            let dtype = frame.columns.first().map_or("?", |c| c.dtype.as_str());
+            format!("Series({rows} rows, {dtype})")
+        }
+        _ => {
+            let count = frame.columns.len();
+            let plural = if count == 1 { "" } else { "s" };
+            format!("DataFrame({rows} rows × {count} column{plural})")
+        }
+    }
+}
+
+/// The rows pandas shows: all up to [`MAX_ROWS`], else the first and last five, with the
+/// position of the `...` row.
+fn shown_rows(rows: u64) -> (Vec<u64>, Option<usize>) {
+    if rows <= MAX_ROWS {
+        return ((0..rows).collect(), None);
+    }
+    let half = MIN_ROWS / 2;
+    let rows_shown = (0..half).chain(rows - half..rows).collect();
+    (rows_shown, Some(half as usize))
+}
+
+/// A column's texts: its formatted cells under its header, right-justified.
+fn column_texts(
+    pickle: &Pickle<'_>,
+    header: String,
+    values: Option<&Values<'_>>,
+    kind_numeric: bool,
+    rows: &[u64],
+) -> Vec<String> {
+    let cells: Vec<Cell<'_>> = match values {
+        Some(values) => rows.iter().map(|&row| values.cell(pickle, row)).collect(),
+        None => rows
+            .iter()
+            .map(|_| Cell::Unread("not read".to_string()))
+            .collect(),
+    };
+    let kind = values.map_or(Kind::Unknown, |v| v.kind.clone());
+    let texts = format_column(pickle, &kind, &cells);
+    let header = match kind_numeric {
+        true => format!(" {header}"),
+        false => header,
+    };
+    let width = texts
+        .iter()
+        .map(|t| t.chars().count())
+        .chain([header.chars().count()])
+        .max()
+        .unwrap_or(0);
+    let mut column = vec![format!("{header:>width$}")];
+    column.extend(texts.into_iter().map(|t| format!("{t:>width$}")));
+    column
+}
+
+/// The index's labels of `rows`, as pandas writes them left-justified (the header row
+/// empty): ranges as numbers, other indexes as their values formatted without the
+/// leading space.
+fn index_texts(pickle: &Pickle<'_>, index: Option<&Index<'_>>, rows: &[u64]) -> Vec<String> {
+    let texts: Vec<String> = match index {
+        Some(index @ Index::Range { .. }) => rows
+            .iter()
+            .map(|&row| generic(pickle, &index.label(pickle, 0, row)))
+            .collect(),
+        Some(Index::Flat { values, .. }) => {
+            let cells: Vec<Cell<'_>> = rows.iter().map(|&r| values.cell(pickle, r)).collect();
+            let texts = format_column(pickle, &values.kind, &cells);
+            let common = texts
+                .iter()
+                .map(|t| t.len() - t.trim_start().len())
+                .min()
+                .unwrap_or(0);
+            texts.into_iter().map(|t| t[common..].to_string()).collect()
+        }
+        Some(index @ Index::Multi { .. }) => rows
+            .iter()
+            .map(|&row| {
+                let parts: Vec<String> = (0..index.levels())
+                    .map(|level| generic(pickle, &index.label(pickle, level, row)))
+                    .collect();
+                parts.join(" ")
+            })
+            .collect(),
+        None => rows.iter().map(|row| row.to_string()).collect(),
+    };
+    let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    let mut column = vec![" ".repeat(width)];
+    column.extend(texts.into_iter().map(|t| format!("{t:<width$}")));
+    column
+}
+
+/// The lines of `str(df)`.
+fn frame_lines(pickle: &Pickle<'_>, frame: &Frame<'_>, width: usize) -> Vec<String> {
+    let Some(rows) = frame.rows else {
+        return vec!["(rows not read)".to_string()];
+    };
+    let (rows_shown, dot_row) = shown_rows(rows);
+    let index = index_texts(pickle, frame.index.as_ref(), &rows_shown);
+    let numeric: Vec<bool> = frame
+        .columns
+        .iter()
+        .map(|c| c.values.as_ref().is_some_and(|v| v.kind.is_numeric()))
+        .collect();
+    let column_text = |position: usize, numeric: bool| {
+        let column = &frame.columns[position];
+        let header = label_text(pickle, &column.label);
+        column_texts(pickle, header, column.values.as_ref(), numeric, &rows_shown)
+    };
+    let columns: Vec<Vec<String>> = (0..frame.columns.len())
+        .map(|i| column_text(i, numeric[i]))
+        .collect();
+    let widths: Vec<usize> = std::iter::once(&index)
+        .chain(&columns)
+        .map(|c| c.iter().map(|t| t.chars().count()).max().unwrap_or(0))
+        .collect();
+    let kept = columns_fitted(&widths, width);
+    let mut strcols = vec![index];
+    let dot_column = match kept {
+        Some(half) if half * 2 < columns.len() => {
+            let count = columns.len();
+            let positions: Vec<usize> = (0..half).chain(count - half..count).collect();
+            for (shown, &position) in positions.iter().enumerate() {
+                // pandas before 3 gives the kept columns' headers the leading space of
+                // the frame's first columns' dtypes (it zips the truncated labels with
+                // the whole frame's dtypes), fixed in pandas 3.
+                let lead = match frame.public_names {
+                    true => numeric[position],
+                    false => numeric[shown],
+                };
+                strcols.push(column_text(position, lead));
+                if shown + 1 == half {
+                    strcols.push(vec![" ...".to_string(); rows_shown.len() + 1]);
+                }
+            }
+            Some(half + 1)
+        }
+        _ => {
+            strcols.extend(columns);
+            None
+        }
+    };
+    if let Some(row_num) = dot_row {
+        insert_dot_row(&mut strcols, row_num, dot_column);
+    }
+    let mut lines = adjoin(&strcols, 1);
+    if dot_row.is_some() || dot_column.is_some() {
+        lines.push(String::new());
+        lines.push(format!("[{rows} rows x {} columns]", frame.columns.len()));
+    }
+    lines
+}
+
+/// pandas' `_fit_strcols_to_terminal_width`: while the frame is wider than `width`, drop
+/// the middle column (Python's `round`, halves to even); the columns kept are half of
+/// what is left on each side (at least one each). `None` when every column fits.
+fn columns_fitted(widths: &[usize], width: usize) -> Option<usize> {
+    let total: usize = widths.iter().sum::<usize>() + widths.len().saturating_sub(1);
+    let mut overflow = total as i64 - width as i64 + 1;
+    let mut lens: Vec<usize> = widths.to_vec();
+    while overflow > 0 && lens.len() > 1 {
+        let n = lens.len();
+        // round(n / 2) with ties to even.
+        let mid = match n % 4 {
+            0 | 2 => n / 2,
+            1 => (n - 1) / 2,
+            _ => n.div_ceil(2),
+        };
+        let mid = mid.min(n - 1);
+        overflow -= lens[mid] as i64 + 1;
+        lens.remove(mid);
+    }
+    let fitted = (lens.len() - 1).max(2);
+    (fitted < widths.len() - 1).then_some((fitted / 2).max(1))
+}
+
+/// The `...` row after the first half of the rows, as `_insert_dot_separator_vertical`.
+fn insert_dot_row(strcols: &mut [Vec<String>], row_num: usize, dot_column: Option<usize>) {
+    for (ix, column) in strcols.iter_mut().enumerate() {
+        let is_dot = dot_column == Some(ix);
+        let mut width = column.get(row_num).map_or(0, |t| t.chars().count());
+        let dots = if width > 3 || is_dot { "..." } else { ".." };
+        let text = if ix == 0 {
+            format!("{dots:<width$}")
+        } else {
+            if is_dot {
+                width = 4;
+            }
+            format!("{dots:>width$}")
+        };
+        column.insert(row_num + 1, text);
+    }
+}
+
+/// pandas' `adjoin`: each column left-justified to its width plus `space`, the last to
+/// its own width.
+fn adjoin(strcols: &[Vec<String>], space: usize) -> Vec<String> {
+    let height = strcols.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = strcols
+        .iter()
+        .map(|c| c.iter().map(|t| t.chars().count()).max().unwrap_or(0))
+        .collect();
+    (0..height)
+        .map(|row| {
+            let mut line = String::new();
+            for (i, column) in strcols.iter().enumerate() {
+                let pad = widths[i] + if i + 1 < strcols.len() { space } else { 0 };
+                let text = column.get(row).map_or("", String::as_str);
+                line += &format!("{text:<pad$}");
+            }
+            line
+        })
+        .collect()
+}
+
+/// The lines of `str(series)`: index and values three spaces apart, then the footer.
+fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
+    let (Some(rows), Some(column)) = (frame.rows, frame.columns.first()) else {
+        return vec!["(rows not read)".to_string()];
+    };
+    let (rows_shown, dot_row) = shown_rows(rows);
+    let mut index = index_texts(pickle, frame.index.as_ref(), &rows_shown);
+    let mut values = column_texts(
+        pickle,
+        String::new(),
+        column.values.as_ref(),
+        false,
+        &rows_shown,
+    );
+    values.remove(0);
+    let header = index.remove(0);
+    let _ = header;
+    if let Some(row_num) = dot_row {
+        let width = values.get(row_num - 1).map_or(0, |t| t.chars().count());
+        let dots = if width > 3 { "..." } else { ".." };
+        values.insert(row_num, center(dots, width));
+        index.insert(row_num, String::new());
+    }
+    let mut lines = if rows == 0 {
+        Vec::new()
+    } else {
+        adjoin(&[index, values], 3)
+    };
+    let mut footer = Vec::new();
+    if let Some(Index::Flat {
+        freq: Some(freq), ..
+    }) = &frame.index
+    {
+        footer.push(format!("Freq: {freq}"));
+    }
+    match &column.label {
+        Label::Value(Value::None) => {}
+        label => footer.push(format!("Name: {}", label_text(pickle, label))),
+    }
+    if dot_row.is_some() {
+        footer.push(format!("Length: {rows}"));
+    }
+    let dtype = match column.dtype.as_str() {
+        "string[python]" | "string[pyarrow]" => "string",
+        other => other,
+    };
+    footer.push(format!("dtype: {dtype}"));
+    if rows == 0 {
+        return vec![format!("Series([], {})", footer.join(", "))];
+    }
+    lines.push(footer.join(", "));
+    lines
+}
+
+/// Python's `str.center`: the extra space on the right when the padding is odd… unless
+/// the text's length is odd, as CPython splits it.
+fn center(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if width <= len {
+        return text.to_string();
+    }
+    let pad = width - len;
+    let left = pad / 2 + (pad & len & 1);
+    format!("{}{text}{}", " ".repeat(left), " ".repeat(pad - left))
+}
+
+/// A pandas label as text: a str as it is, any other value as Python's repr.
+fn label_text(pickle: &Pickle<'_>, label: &Label) -> String {
+    let text = match label {
+        Label::Text(text) => text.clone(),
+        Label::Value(value) => crate::render::repr::repr(pickle, *value, 200).0,
+    };
+    match text.chars().count() > MAX_COLWIDTH {
+        true => text.chars().take(MAX_COLWIDTH - 3).collect::<String>() + "...",
+        false => text,
+    }
+}
+
+/// A frame on one line: `DataFrame(2 rows × 3 columns: n int64, x float64, s str)`,
+/// `Series(values, float64, 3 rows)`.
+pub fn frame_summary(pickle: &Pickle<'_>, frame: &Frame<'_>) -> String {
+    frame.summary(|value| crate::render::repr::repr(pickle, value, 200).0)
+}

@@ -404,7 +404,14 @@ pub fn index<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Index<'p>> {
         });
     }
     let data = view::dict_field(pickle, state, "data")?;
-    let freq = view::dict_field(pickle, state, "freq").and_then(|f| freq_text(pickle, f));
+    // pandas 3 keeps a DatetimeIndex's freq in its state, older pandas in its array's.
+    let freq = view::dict_field(pickle, state, "freq")
+        .filter(|&freq| freq != Value::None)
+        .or_else(|| {
+            let backed = view::sequence(pickle, view::made(pickle, data)?.state()?)?;
+            view::dict_field(pickle, backed.get(2)?, "_freq")
+        })
+        .and_then(|f| freq_text(pickle, f));
     Some(Index::Flat {
         class,
         values: Box::new(pandas_values::values(pickle, data)),
@@ -478,4 +485,106 @@ fn label(pickle: &Pickle<'_>, value: Value) -> Label {
         Some(text) => Label::Text(text.to_string()),
         None => Label::Value(value),
     }
+}
+
+/// One of pandas' scalars pickled on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'p> {
+    /// `Timestamp`: a count of `unit` since the epoch (UTC), and its zone's name.
+    Timestamp {
+        /// The count.
+        count: i64,
+        /// Its unit: `ns`, `us`, `ms`, `s`.
+        unit: &'static str,
+        /// The zone's IANA name, when tz-aware.
+        tz: Option<String>,
+    },
+    /// `Timedelta`: a count of `unit`.
+    Timedelta {
+        /// The count.
+        count: i64,
+        /// Its unit.
+        unit: &'static str,
+    },
+    /// `Period`: an ordinal at a frequency.
+    Period {
+        /// The ordinal, counted from 1970 in `freq`.
+        ordinal: i64,
+        /// The frequency (`M`, `D`, `Y-DEC`).
+        freq: String,
+    },
+    /// `Interval(left, right, closed)`.
+    Interval {
+        /// The left bound.
+        left: Cell<'p>,
+        /// The right bound.
+        right: Cell<'p>,
+        /// `right`, `left`, `both` or `neither`.
+        closed: String,
+    },
+    /// `NaT`.
+    NaT,
+}
+
+const UNPICKLE_TIMESTAMP: &[&str] = &["pandas._libs.tslibs.timestamps._unpickle_timestamp"];
+const UNPICKLE_TIMEDELTA: &[&str] = &["pandas._libs.tslibs.timedeltas._timedelta_unpickle"];
+const PERIOD: &[&str] = &["pandas.Period", "pandas._libs.tslibs.period.Period"];
+const INTERVAL: &[&str] = &["pandas.Interval", "pandas._libs.interval.Interval"];
+const UNPICKLE_NAT: &[&str] = &[
+    "pandas._libs.tslibs.nattype._nat_unpickle",
+    "pandas._libs.tslibs.nattype.__nat_unpickle",
+];
+
+/// numpy's `NPY_DATETIMEUNIT` numbers that pandas pickles a resolution as.
+fn resolution_unit(reso: Option<Value>) -> &'static str {
+    match reso.and_then(view::int) {
+        Some(7) => "s",
+        Some(8) => "ms",
+        Some(9) => "us",
+        _ => "ns",
+    }
+}
+
+/// The scalar a node rebuilds: `_unpickle_timestamp(value, freq, tz, reso)`,
+/// `_timedelta_unpickle(value, reso)`, `Period(None, freq, ordinal)`,
+/// `Interval(left, right, closed)`, `_nat_unpickle(None)`.
+pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
+    let made = view::call(pickle, Value::Node(id))?;
+    let global = view::global(pickle, made.func);
+    let arg = |i: usize| made.args.get(i);
+    if view::is_one_of(global, UNPICKLE_TIMESTAMP) {
+        let tz = arg(2).filter(|&tz| tz != Value::None);
+        return Some(Scalar::Timestamp {
+            count: view::int(arg(0)?)?,
+            unit: resolution_unit(arg(3)),
+            tz: tz.map(|tz| pandas_values::tz_name(pickle, tz)),
+        });
+    }
+    if view::is_one_of(global, UNPICKLE_TIMEDELTA) {
+        return Some(Scalar::Timedelta {
+            count: view::int(arg(0)?)?,
+            unit: resolution_unit(arg(1)),
+        });
+    }
+    if view::is_one_of(global, PERIOD) {
+        return Some(Scalar::Period {
+            ordinal: view::int(arg(2)?)?,
+            freq: pandas_values::offset_freq(pickle, arg(1)?)?,
+        });
+    }
+    if view::is_one_of(global, INTERVAL) {
+        let bound = |value: Value| match value {
+            Value::Int(n) => Some(Cell::Int(n.into())),
+            Value::Float(f) => Some(Cell::Float(f)),
+            _ => None,
+        };
+        return Some(Scalar::Interval {
+            left: bound(arg(0)?)?,
+            right: bound(arg(1)?)?,
+            closed: view::text(pickle, arg(2).unwrap_or(Value::None))
+                .unwrap_or("right")
+                .to_string(),
+        });
+    }
+    view::is_one_of(global, UNPICKLE_NAT).then_some(Scalar::NaT)
 }

@@ -145,6 +145,9 @@ enum Data<'p> {
     Categorical {
         codes: Box<Data<'p>>,
         categories: Box<Data<'p>>,
+        /// The categories' dtype (`str`, `object`, `int64`).
+        categories_dtype: String,
+        ordered: bool,
     },
     Interval {
         left: Box<Data<'p>>,
@@ -233,7 +236,9 @@ impl<'p> Data<'p> {
                 Cell::Bool(false) => data.cell(pickle, row),
                 other => other,
             },
-            Data::Categorical { codes, categories } => match codes.cell(pickle, row) {
+            Data::Categorical {
+                codes, categories, ..
+            } => match codes.cell(pickle, row) {
                 Cell::Int(-1) => Cell::Float(f64::NAN),
                 Cell::Int(code) => match u64::try_from(code) {
                     Ok(code) => categories.cell(pickle, code),
@@ -608,7 +613,12 @@ fn period_freq(pickle: &Pickle<'_>, dtype: Value) -> Option<String> {
             .and_then(|t| t.strip_suffix(']'));
         return Some(inner.unwrap_or(text).to_string());
     }
-    let offset = view::made(pickle, arg)?;
+    offset_freq(pickle, arg)
+}
+
+/// A `DateOffset` as a period's frequency: `MonthEnd(1, False)` is `M`.
+pub(crate) fn offset_freq(pickle: &Pickle<'_>, offset: Value) -> Option<String> {
+    let offset = view::made(pickle, offset)?;
     let (_, name) = view::global(pickle, offset.func)?;
     Some(
         match name {
@@ -627,14 +637,18 @@ fn period_freq(pickle: &Pickle<'_>, dtype: Value) -> Option<String> {
 
 /// A `Categorical`: codes into the categories of its `CategoricalDtype`.
 fn categorical<'p>(pickle: &'p Pickle<'_>, dtype: Value, codes: Data<'p>) -> Values<'p> {
-    let categories = view::made(pickle, dtype)
-        .and_then(|made| made.state())
-        .and_then(|state| view::dict_field(pickle, state, "categories"))
-        .and_then(|index| index_values(pickle, index));
-    let (kind, categories) = match categories {
-        Some(values) => (values.kind, values.data),
+    let state = view::made(pickle, dtype).and_then(|made| made.state());
+    let field = |key| state.and_then(|state| view::dict_field(pickle, state, key));
+    let categories = field("categories").and_then(|index| index_values(pickle, index));
+    let ordered = matches!(
+        field("ordered").or(field("_ordered")),
+        Some(Value::Bool(true))
+    );
+    let (kind, categories_dtype, categories) = match categories {
+        Some(values) => (values.kind, values.dtype, values.data),
         None => (
             Kind::Unknown,
+            "?".to_string(),
             Data::Missing("categories not read".to_string()),
         ),
     };
@@ -644,8 +658,41 @@ fn categorical<'p>(pickle: &'p Pickle<'_>, dtype: Value, codes: Data<'p>) -> Val
         data: Data::Categorical {
             codes: Box::new(codes),
             categories: Box::new(categories),
+            categories_dtype,
+            ordered,
         },
     }
+}
+
+impl<'p> Values<'p> {
+    /// A categorical's categories (as values of their own dtype) and whether they are
+    /// ordered.
+    pub fn categories(&self) -> Option<(Values<'p>, bool)> {
+        let (
+            Kind::Category(kind),
+            Data::Categorical {
+                categories,
+                categories_dtype,
+                ordered,
+                ..
+            },
+        ) = (&self.kind, &self.data)
+        else {
+            return None;
+        };
+        let values = Values {
+            dtype: categories_dtype.clone(),
+            kind: (**kind).clone(),
+            data: (**categories).clone(),
+        };
+        Some((values, *ordered))
+    }
+}
+
+/// The values of one of pandas' extension arrays pickled on its own (a `Categorical`,
+/// an `IntegerArray`, …); `None` for anything else, numpy arrays included.
+pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Values<'p>> {
+    extension(pickle, value)
 }
 
 /// The values of an index made by `_new_Index(cls, {'data': …})`.

@@ -31,6 +31,7 @@ pub mod leaf;
 pub mod models;
 pub mod pandas;
 mod pandas_format;
+mod pandas_repr;
 mod recognize;
 pub mod skeletons;
 mod walker;

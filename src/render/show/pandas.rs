@@ -13,7 +13,7 @@
 //! ```
 //!
 //! The recognizer ([`crate::python::pandas`]) says what the frame is and reads the values
-//! of the rows shown; this module only lays them out ([`super::pandas_format`] formats
+//! of the rows shown; this module only lays them out (`pandas_format` formats
 //! them column by column).
 
 use std::cell::Cell as Shared;
@@ -21,10 +21,11 @@ use std::cell::Cell as Shared;
 use super::doc::Doc;
 use super::layout::Style;
 use super::pandas_format::{format_column, generic, MAX_COLWIDTH};
+use super::pandas_repr;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle, Value};
 use crate::python::pandas::{self, Frame, Index, Label};
-use crate::python::pandas_values::{Cell, Kind, Values};
+use crate::python::pandas_values::{self, Cell, Kind, Values};
 
 /// pandas' `display.max_rows`: longer frames show `MIN_ROWS` rows.
 const MAX_ROWS: u64 = 60;
@@ -47,12 +48,22 @@ impl Recognizer for PandasFrame {
         false
     }
 
+    /// `pd.NA`, a global, written as pandas writes it.
+    fn leaf(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<String> {
+        match pickle.global_name(Value::Node(id))? {
+            ("pandas", "NA") | ("pandas._libs.missing", "NA") => Some("<NA>".to_string()),
+            _ => None,
+        }
+    }
+
     fn fit_width(&self, width: usize) {
         self.width.set(width);
     }
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
-        let frame = pandas::frame(pickle, id)?;
+        let Some(frame) = pandas::frame(pickle, id) else {
+            return other_object(pickle, id);
+        };
         let width = match self.width.get() {
             0 => super::DEFAULT_WIDTH,
             width => width,
@@ -70,16 +81,42 @@ impl Recognizer for PandasFrame {
                 .collect();
             lines.push(format!("dtypes: {}", dtypes.join(", ")));
         }
-        let mut parts = Vec::new();
-        for (i, line) in lines.into_iter().enumerate() {
-            if i > 0 {
-                parts.push(Doc::HardLine);
-            }
-            let style = if i == 0 { Style::Name } else { Style::Plain };
-            parts.push(Doc::styled(line, style));
-        }
-        Some(Doc::Concat(parts))
+        Some(lines_doc(lines, Style::Name))
     }
+}
+
+/// Lines as a document, the first in `first`'s style.
+fn lines_doc(lines: Vec<String>, first: Style) -> Doc {
+    let mut parts = Vec::new();
+    for (i, line) in lines.into_iter().enumerate() {
+        if i > 0 {
+            parts.push(Doc::HardLine);
+        }
+        let style = if i == 0 { first } else { Style::Plain };
+        parts.push(Doc::styled(line, style));
+    }
+    Doc::Concat(parts)
+}
+
+/// An index, a `Categorical` or a scalar, as its repr.
+fn other_object(pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+    if let Some(scalar) = pandas::scalar(pickle, id) {
+        return Some(Doc::styled(
+            pandas_repr::scalar_repr(pickle, &scalar),
+            Style::Name,
+        ));
+    }
+    if let Some(index) = pandas::index(pickle, Value::Node(id)) {
+        return Some(lines_doc(
+            pandas_repr::index_repr(pickle, &index)?,
+            Style::Plain,
+        ));
+    }
+    let values = pandas_values::array(pickle, Value::Node(id))?;
+    Some(lines_doc(
+        pandas_repr::categorical_repr(pickle, &values)?,
+        Style::Plain,
+    ))
 }
 
 /// `DataFrame(3 rows × 14 columns)`, `Series(score, 3 rows, float64)`.
@@ -344,15 +381,18 @@ fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
     if dot_row.is_some() {
         footer.push(format!("Length: {rows}"));
     }
-    let dtype = match column.dtype.as_str() {
-        "string[python]" | "string[pyarrow]" => "string",
-        other => other,
-    };
-    footer.push(format!("dtype: {dtype}"));
+    footer.push(format!("dtype: {}", pandas_repr::dtype_name(&column.dtype)));
     if rows == 0 {
         return vec![format!("Series([], {})", footer.join(", "))];
     }
     lines.push(footer.join(", "));
+    if let Some(categories) = column
+        .values
+        .as_ref()
+        .and_then(|values| pandas_repr::categories_line(pickle, values))
+    {
+        lines.extend(categories.lines().map(str::to_string));
+    }
     lines
 }
 

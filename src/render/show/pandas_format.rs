@@ -383,18 +383,32 @@ fn timedeltas(unit: &str, cells: &[Cell<'_>]) -> Vec<String> {
         .zip(cells)
         .map(|(parts, cell)| match parts {
             Some((days, _)) if even_days => format!("{days} days"),
-            Some((days, nanos)) => {
-                let digits = match nanos % 1_000_000_000 {
-                    0 => 0,
-                    n if n % 1_000 == 0 => 6,
-                    _ => 9,
-                };
-                let sign = if *days < 0 { "+" } else { "" };
-                format!("{days} days {sign}{}", clock_text(*nanos, digits))
-            }
+            Some((days, nanos)) => timedelta_long("ns", days_nanos(*days, *nanos)),
             None => generic_plain(cell),
         })
         .collect()
+}
+
+/// Days and nanoseconds back as a count of nanoseconds (within i64 for a timedelta).
+fn days_nanos(days: i64, nanos: i128) -> i64 {
+    i64::try_from(i128::from(days) * DAY_NANOS + nanos).unwrap_or(i64::MAX)
+}
+
+/// `Timedelta._repr_base(format='long')`: `1 days 02:03:04`, `-1 days +23:00:00`, the
+/// fraction in 6 digits (9 with nanoseconds) when there is one.
+pub fn timedelta_long(unit: &str, count: i64) -> String {
+    match day_and_nanos(unit, count) {
+        Some((days, nanos)) => {
+            let digits = match nanos % 1_000_000_000 {
+                0 => 0,
+                n if n % 1_000 == 0 => 6,
+                _ => 9,
+            };
+            let sign = if days < 0 { "+" } else { "" };
+            format!("{days} days {sign}{}", clock_text(nanos, digits))
+        }
+        None => format!("{count} {unit}"),
+    }
 }
 
 /// `str(Period)` of an ordinal at a frequency: `2024-01` (`M`), `2024-03-01` (`D`),

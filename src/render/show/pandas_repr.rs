@@ -1,0 +1,331 @@
+//! The reprs pandas gives its objects other than frames: an index
+//! (`Index(['x', 'y'], dtype='str')`, `RangeIndex(start=0, stop=10, step=2)`, a
+//! `DatetimeIndex` wrapped at pandas' width of 80 as `format_object_summary` wraps it, a
+//! `MultiIndex` one tuple a line), a `Categorical` with its `Categories (3, str): […]`
+//! line, and the scalars `Timestamp`, `Timedelta`, `Period`, `Interval`, `NaT`.
+
+use super::pandas_format::{format_column, generic, period_text, timedelta_long, timestamp};
+use crate::graph::{Pickle, Value};
+use crate::python::pandas::{Index, Scalar};
+use crate::python::pandas_values::{Cell, Kind, Values};
+use crate::text::scalar::{float_repr, write_str_repr};
+
+/// pandas' `display.width`, which its reprs wrap at.
+const DISPLAY_WIDTH: usize = 80;
+/// pandas' `display.max_seq_items`: longer indexes show ten at each end.
+const MAX_SEQ_ITEMS: u64 = 100;
+/// pandas' `display.max_categories`.
+const MAX_CATEGORIES: u64 = 8;
+
+/// Python's repr of a str.
+fn str_repr(text: &str) -> String {
+    let mut out = String::new();
+    write_str_repr(&mut out, &crate::PyStr::from_text(text));
+    out
+}
+
+/// A value as an index or a categorical quotes it: strs in quotes, the rest as `str()`.
+fn quoted(pickle: &Pickle<'_>, cell: &Cell<'_>) -> String {
+    match cell {
+        Cell::Str(text) => str_repr(text),
+        Cell::Float(f) if f.is_nan() => "nan".to_string(),
+        other => generic(pickle, other),
+    }
+}
+
+/// The texts of rows `rows` of `values` as pandas' `_formatter_func` writes them for an
+/// index's repr: strs quoted, datetimes as `'2024-01-07 00:00:00+00:00'`.
+fn index_items(pickle: &Pickle<'_>, values: &Values<'_>, rows: &[u64]) -> Vec<String> {
+    let cells: Vec<Cell<'_>> = rows.iter().map(|&r| values.cell(pickle, r)).collect();
+    match &values.kind {
+        Kind::Datetime { .. } | Kind::Timedelta { .. } | Kind::Period { .. } => {
+            format_column(pickle, &values.kind, &cells)
+                .into_iter()
+                .map(|text| format!("'{}'", text.trim_start()))
+                .collect()
+        }
+        Kind::Float => cells
+            .iter()
+            .map(|cell| match cell {
+                Cell::Float(f) if !f.is_nan() => float_repr(*f),
+                other => quoted(pickle, other),
+            })
+            .collect(),
+        _ => cells.iter().map(|c| quoted(pickle, c)).collect(),
+    }
+}
+
+/// pandas' `format_object_summary`: the items in brackets on lines of at most 80
+/// columns, indented under the class's name; with the attributes after them.
+fn object_summary(
+    name: &str,
+    head: Vec<String>,
+    tail: Vec<String>,
+    justify: bool,
+    attrs: &str,
+) -> String {
+    let space1 = format!("\n{}", " ".repeat(name.len() + 1));
+    let space2 = format!("\n{}", " ".repeat(name.len() + 2));
+    let truncated = !head.is_empty();
+    let count = head.len() + tail.len();
+    let summary = match count {
+        0 => "[], ".to_string(),
+        1 if !truncated => format!("[{}], ", tail[0]),
+        2 if !truncated => format!("[{}, {}], ", tail[0], tail[1]),
+        _ => {
+            let (mut head, mut tail) = (head, tail);
+            let fits = |items: &[String]| items.join(", ").len() < DISPLAY_WIDTH;
+            if justify && (truncated || !(fits(&head) && fits(&tail))) {
+                let longest = head.iter().chain(&tail).map(String::len).max().unwrap_or(0);
+                for item in head.iter_mut().chain(tail.iter_mut()) {
+                    *item = format!("{item:>longest$}");
+                }
+            }
+            let extend = |summary: &mut String, line: &mut String, value: &str, width: usize| {
+                if line.trim_end().len() + value.trim_end().len() >= width {
+                    summary.push_str(line.trim_end());
+                    *line = space2.clone();
+                }
+                line.push_str(value);
+            };
+            let mut summary = String::new();
+            let mut line = space2.clone();
+            for item in &head {
+                extend(&mut summary, &mut line, &format!("{item}, "), DISPLAY_WIDTH);
+            }
+            if truncated {
+                summary.push_str(line.trim_end());
+                summary.push_str(&space2);
+                summary.push_str("...");
+                line = space2.clone();
+            }
+            let (last, rest) = tail
+                .split_last()
+                .map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
+            for item in rest {
+                extend(&mut summary, &mut line, &format!("{item}, "), DISPLAY_WIDTH);
+            }
+            extend(&mut summary, &mut line, last, DISPLAY_WIDTH - 2);
+            summary.push_str(&line);
+            summary.push_str("],");
+            summary.push_str(if summary.len() > DISPLAY_WIDTH {
+                &space1
+            } else {
+                " "
+            });
+            format!("[{}", &summary[space2.len()..])
+        }
+    };
+    format!("{name}({summary}{attrs})")
+}
+
+/// An index's repr, as its lines.
+pub fn index_repr(pickle: &Pickle<'_>, index: &Index<'_>) -> Option<Vec<String>> {
+    match index {
+        Index::Range {
+            start,
+            stop,
+            step,
+            name,
+            ..
+        } => {
+            let name = name_attr(pickle, *name);
+            Some(vec![format!(
+                "RangeIndex(start={start}, stop={stop}, step={step}{name})"
+            )])
+        }
+        Index::Flat {
+            class,
+            values,
+            name,
+            freq,
+        } => {
+            let len = values.len()?;
+            let (head, tail) = if len > MAX_SEQ_ITEMS {
+                let head: Vec<u64> = (0..10).collect();
+                let tail: Vec<u64> = (len - 10..len).collect();
+                (
+                    index_items(pickle, values, &head),
+                    index_items(pickle, values, &tail),
+                )
+            } else {
+                let all: Vec<u64> = (0..len).collect();
+                (Vec::new(), index_items(pickle, values, &all))
+            };
+            let justify = !matches!(values.kind, Kind::Str | Kind::Object);
+            let mut attrs = vec![format!("dtype='{}'", dtype_name(&values.dtype))];
+            if let Some(freq) = freq {
+                attrs.push(format!("freq='{freq}'"));
+            }
+            let name = name_attr(pickle, *name);
+            if len > MAX_SEQ_ITEMS {
+                attrs.push(format!("length={len}"));
+            }
+            let attrs = attrs.join(", ") + &name;
+            let text = object_summary(class, head, tail, justify, &attrs);
+            Some(text.lines().map(str::to_string).collect())
+        }
+        Index::Multi { names, .. } => {
+            let len = index.len()?.min(MAX_SEQ_ITEMS);
+            let indent = " ".repeat("MultiIndex([".len());
+            let mut lines = Vec::new();
+            for row in 0..len {
+                let parts: Vec<String> = (0..index.levels())
+                    .map(|level| quoted(pickle, &index.label(pickle, level, row)))
+                    .collect();
+                let tuple = format!("({})", parts.join(", "));
+                let prefix = if row == 0 {
+                    "MultiIndex([".to_string()
+                } else {
+                    indent.clone()
+                };
+                let end = if row + 1 == len { "]," } else { "," };
+                lines.push(format!("{prefix}{tuple}{end}"));
+            }
+            let names: Vec<String> = names
+                .iter()
+                .map(|&n| match pickle.as_str(n) {
+                    Some(text) => str_repr(text),
+                    None => crate::render::repr::repr(pickle, n, 80).0,
+                })
+                .collect();
+            lines.push(format!(
+                "{}names=[{}])",
+                " ".repeat("MultiIndex(".len()),
+                names.join(", ")
+            ));
+            Some(lines)
+        }
+    }
+}
+
+/// `, name='letter'` for a named index.
+fn name_attr(pickle: &Pickle<'_>, name: Value) -> String {
+    match name {
+        Value::None => String::new(),
+        name => match pickle.as_str(name) {
+            Some(text) => format!(", name={}", str_repr(text)),
+            None => format!(", name={}", crate::render::repr::repr(pickle, name, 80).0),
+        },
+    }
+}
+
+/// A dtype as its `.name` (what a repr and a Series' footer write): `string` for both
+/// `string[python]` and `string[pyarrow]`.
+pub fn dtype_name(dtype: &str) -> &str {
+    match dtype {
+        "string[python]" | "string[pyarrow]" => "string",
+        other => other,
+    }
+}
+
+/// `Categories (3, str): ['a', 'b', 'c']`, wrapped at 80 columns, `<` between ordered
+/// categories, the first and last four of more than eight.
+pub fn categories_line(pickle: &Pickle<'_>, values: &Values<'_>) -> Option<String> {
+    let (categories, ordered) = values.categories()?;
+    let len = categories.len()?;
+    let rows: Vec<u64> = match len > MAX_CATEGORIES {
+        true => (0..MAX_CATEGORIES / 2)
+            .chain(len - MAX_CATEGORIES / 2..len)
+            .collect(),
+        false => (0..len).collect(),
+    };
+    let cells: Vec<Cell<'_>> = rows.iter().map(|&r| categories.cell(pickle, r)).collect();
+    let mut texts: Vec<String> = match categories.kind {
+        Kind::Str | Kind::Object => cells.iter().map(|c| quoted(pickle, c)).collect(),
+        _ => format_column(pickle, &categories.kind, &cells)
+            .into_iter()
+            .map(|t| t.trim().to_string())
+            .collect(),
+    };
+    if len > MAX_CATEGORIES {
+        texts.insert((MAX_CATEGORIES / 2) as usize, "...".to_string());
+    }
+    let head = format!("Categories ({len}, {}): ", dtype_name(&categories.dtype));
+    let (sep_len, sep) = if ordered { (3, " < ") } else { (2, ", ") };
+    let mut list = String::new();
+    let mut column = head.len();
+    for (i, text) in texts.iter().enumerate() {
+        if column + sep_len + text.len() > DISPLAY_WIDTH {
+            list.push_str(sep.trim_end());
+            list.push('\n');
+            list.push_str(&" ".repeat(head.len() + 1));
+            column = head.len() + 1;
+        } else if i > 0 {
+            list.push_str(sep);
+            column += text.len();
+        }
+        list.push_str(text);
+    }
+    Some(format!("{head}[{}]", list.replace(" < ... < ", " ... ")))
+}
+
+/// A bare `Categorical`'s repr: its values in brackets (ten at most), then its
+/// categories.
+pub fn categorical_repr(pickle: &Pickle<'_>, values: &Values<'_>) -> Option<Vec<String>> {
+    let len = values.len()?;
+    let item = |row: u64| match values.cell(pickle, row) {
+        Cell::Float(f) if f.is_nan() => "NaN".to_string(),
+        cell => quoted(pickle, &cell),
+    };
+    let mut lines = Vec::new();
+    if len > 10 {
+        let head: Vec<String> = (0..5).map(item).collect();
+        let tail: Vec<String> = (len - 5..len).map(item).collect();
+        lines.push(format!("[{}, ..., {}]", head.join(", "), tail.join(", ")));
+        lines.push(format!("Length: {len}"));
+    } else {
+        let all: Vec<String> = (0..len).map(item).collect();
+        lines.push(format!("[{}]", all.join(", ")));
+    }
+    lines.extend(categories_line(pickle, values)?.lines().map(str::to_string));
+    Some(lines)
+}
+
+/// A scalar's repr: `Timestamp('2024-03-01 12:30:05.123456-0500', tz='America/New_York')`,
+/// `Timedelta('1 days 02:03:04')`, `Period('2024-03', 'M')`,
+/// `Interval(0, 5, closed='left')`, `NaT`.
+pub fn scalar_repr(pickle: &Pickle<'_>, scalar: &Scalar<'_>) -> String {
+    match scalar {
+        Scalar::Timestamp { count, unit, tz } => {
+            let kind = Kind::Datetime {
+                unit: unit.to_string(),
+                tz: tz.clone(),
+            };
+            let mut text = timestamp(&kind, &Cell::Datetime(*count));
+            match tz {
+                None => format!("Timestamp('{text}')"),
+                Some(tz) => {
+                    // `%z` has no colon: `-0500`.
+                    if text.len() > 3 && text.as_bytes()[text.len() - 3] == b':' {
+                        text.remove(text.len() - 3);
+                    }
+                    format!("Timestamp('{text}', tz='{tz}')")
+                }
+            }
+        }
+        Scalar::Timedelta { count, unit } => {
+            format!("Timedelta('{}')", timedelta_long(unit, *count))
+        }
+        Scalar::Period { ordinal, freq } => match period_text(freq, *ordinal) {
+            Some(text) => format!("Period('{text}', '{freq}')"),
+            None => format!("Period(ordinal={ordinal}, freq='{freq}')"),
+        },
+        Scalar::Interval {
+            left,
+            right,
+            closed,
+        } => {
+            let bound = |cell: &Cell<'_>| match cell {
+                Cell::Float(f) => float_repr(*f),
+                other => generic(pickle, other),
+            };
+            format!(
+                "Interval({}, {}, closed='{closed}')",
+                bound(left),
+                bound(right)
+            )
+        }
+        Scalar::NaT => "NaT".to_string(),
+    }
+}

@@ -69,6 +69,13 @@ impl Recognizer for PandasFrame {
             width => width,
         };
         let mut lines = vec![head(&frame)];
+        if let Some(note) = unread_note(pickle, &frame) {
+            // No table of values the pickle does not hold (a joblib frame's arrays
+            // follow it in the stream): its columns and dtypes, and why.
+            lines.extend(dtype_lines(pickle, &frame));
+            lines.push(format!("  ({note})"));
+            return Some(lines_doc(lines, Style::Name));
+        }
         lines.extend(match frame.kind {
             "Series" => series_lines(pickle, &frame),
             _ => frame_lines(pickle, &frame, width),
@@ -83,6 +90,36 @@ impl Recognizer for PandasFrame {
         }
         Some(lines_doc(lines, Style::Name))
     }
+}
+
+/// Why a column's values cannot be read, when one cannot.
+fn unread_note(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Option<String> {
+    frame
+        .columns
+        .iter()
+        .find_map(|column| match &column.values {
+            None => Some("values not read".to_string()),
+            Some(values) if values.len().is_none() => Some(match values.cell(pickle, 0) {
+                Cell::Unread(note) => format!("values not read: {note}"),
+                _ => "values not read".to_string(),
+            }),
+            Some(_) => None,
+        })
+}
+
+/// A line per column: its label and dtype, aligned.
+fn dtype_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
+    let names: Vec<String> = frame
+        .columns
+        .iter()
+        .map(|column| label_text(pickle, &column.label))
+        .collect();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    names
+        .iter()
+        .zip(&frame.columns)
+        .map(|(name, column)| format!("  {name:<width$}  {}", column.dtype))
+        .collect()
 }
 
 /// Lines as a document, the first in `first`'s style.

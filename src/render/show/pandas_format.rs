@@ -146,13 +146,27 @@ fn floats(cells: &[Cell<'_>]) -> Vec<String> {
             _ => None,
         })
         .collect();
-    let fixed = trim_zeros(values.iter().map(|v| v.map(fixed_text)).collect());
+    let unread = |texts: Vec<String>| -> Vec<String> {
+        texts
+            .into_iter()
+            .zip(cells)
+            .map(|(text, cell)| match cell {
+                Cell::Unread(note) => format!("<{note}>"),
+                _ => text,
+            })
+            .collect()
+    };
+    let fixed = unread(trim_zeros(
+        values.iter().map(|v| v.map(fixed_text)).collect(),
+    ));
     let longest = fixed.iter().map(|t| t.chars().count()).max().unwrap_or(0);
     let finite = || values.iter().flatten().filter(|v| v.is_finite());
     let large = finite().any(|v| v.abs() > 1e6);
     let small = finite().any(|v| v.abs() < 1e-6 && *v != 0.0);
     if small || (longest > PRECISION + 6 && large) {
-        return trim_zeros(values.iter().map(|v| v.map(scientific_text)).collect());
+        return unread(trim_zeros(
+            values.iter().map(|v| v.map(scientific_text)).collect(),
+        ));
     }
     fixed
 }

@@ -56,6 +56,8 @@ pub struct Frame<'p> {
     pub columns: Vec<Column<'p>>,
     /// The row index, when it was read.
     pub index: Option<Index<'p>>,
+    /// The column index, when it was read (a MultiIndex's levels give header rows).
+    pub column_index: Option<Index<'p>>,
     /// Whether the pickle names the class by its public path (`pandas.DataFrame`), as
     /// pandas 3 writes it; older pandas write `pandas.core.frame.DataFrame`.
     pub public_names: bool,
@@ -228,6 +230,7 @@ pub fn frame<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Frame<'p>> {
         columns: Vec::new(),
         index,
         public_names: global.is_some_and(|(module, _)| module == "pandas"),
+        column_index: None,
     };
     if kind == "Series" {
         let name = view::dict_field(pickle, state, "_name")
@@ -255,10 +258,13 @@ pub fn frame<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Frame<'p>> {
     }
     // Labels the pickle does not hold (a joblib file keeps them in an object array's
     // own pickle) are written by position, `#0`.
-    let labels = axes
+    frame.column_index = axes
         .first()
-        .and_then(|&columns| self::index(pickle, columns))
-        .and_then(|columns| index_labels(pickle, &columns));
+        .and_then(|&columns| self::index(pickle, columns));
+    let labels = frame
+        .column_index
+        .as_ref()
+        .and_then(|columns| index_labels(pickle, columns));
     let count = labels.as_ref().map_or_else(
         || placed.iter().map(|&(p, _)| p + 1).max().unwrap_or(0).max(0) as usize,
         Vec::len,

@@ -86,9 +86,6 @@ not_yet_equal! {
     scalars_current: "current/pandas/scalars.pkl", "show breaks a list wider than 80 columns one item a line, where Python writes one line";
     scalars_old: "old/pandas/scalars.pkl", "show breaks a list wider than 80 columns one item a line, where Python writes one line";
     scalars_pandas1: "pandas1/pandas/scalars.pkl", "show breaks a list wider than 80 columns one item a line, where Python writes one line";
-    frame_multi_index_current: "current/pandas/frame_multi_index.pkl", "MultiIndex rows and columns print sparsified over several header lines: not laid out yet";
-    frame_multi_index_old: "old/pandas/frame_multi_index.pkl", "MultiIndex rows and columns print sparsified over several header lines: not laid out yet";
-    frame_multi_index_pandas1: "pandas1/pandas/frame_multi_index.pkl", "MultiIndex rows and columns print sparsified over several header lines: not laid out yet";
 }
 
 #[test]

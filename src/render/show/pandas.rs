@@ -188,7 +188,7 @@ fn shown_rows(rows: u64) -> (Vec<u64>, Option<usize>) {
 /// A column's texts: its formatted cells under its header, right-justified.
 fn column_texts(
     pickle: &Pickle<'_>,
-    header: String,
+    headers: Vec<String>,
     values: Option<&Values<'_>>,
     kind_numeric: bool,
     rows: &[u64],
@@ -202,25 +202,68 @@ fn column_texts(
     };
     let kind = values.map_or(Kind::Unknown, |v| v.kind.clone());
     let texts = format_column(pickle, &kind, &cells);
-    let header = match kind_numeric {
-        true => format!(" {header}"),
-        false => header,
-    };
+    let headers: Vec<String> = headers
+        .into_iter()
+        .map(|header| match kind_numeric && !header.is_empty() {
+            true => format!(" {header}"),
+            false => header,
+        })
+        .collect();
     let width = texts
         .iter()
+        .chain(&headers)
         .map(|t| t.chars().count())
-        .chain([header.chars().count()])
         .max()
         .unwrap_or(0);
-    let mut column = vec![format!("{header:>width$}")];
+    let mut column: Vec<String> = headers.iter().map(|h| format!("{h:>width$}")).collect();
     column.extend(texts.into_iter().map(|t| format!("{t:>width$}")));
     column
+}
+
+/// pandas' `sparsify_labels`: a level's label is left blank where it and every level
+/// above it repeat the previous one's (the last level is always written).
+fn sparsify(labels: &mut [Vec<String>]) {
+    let original: Vec<Vec<String>> = labels.to_vec();
+    for i in 1..labels.len() {
+        let levels = labels[i].len();
+        for level in 0..levels.saturating_sub(1) {
+            if original[i][level] != original[i - 1][level] {
+                break;
+            }
+            labels[i][level] = String::new();
+        }
+    }
+}
+
+/// The header rows of each column: its label, or a MultiIndex's labels, sparsified.
+fn column_headers(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<Vec<String>> {
+    let Some(index @ Index::Multi { .. }) = &frame.column_index else {
+        return frame
+            .columns
+            .iter()
+            .map(|column| vec![label_text(pickle, &column.label)])
+            .collect();
+    };
+    let mut labels: Vec<Vec<String>> = (0..frame.columns.len() as u64)
+        .map(|j| {
+            (0..index.levels())
+                .map(|level| generic(pickle, &index.label(pickle, level, j)))
+                .collect()
+        })
+        .collect();
+    sparsify(&mut labels);
+    labels
 }
 
 /// The index's labels of `rows`, as pandas writes them left-justified (the header row
 /// empty): ranges as numbers, other indexes as their values formatted without the
 /// leading space.
-fn index_texts(pickle: &Pickle<'_>, index: Option<&Index<'_>>, rows: &[u64]) -> Vec<String> {
+fn index_texts(
+    pickle: &Pickle<'_>,
+    index: Option<&Index<'_>>,
+    rows: &[u64],
+    header_rows: usize,
+) -> Vec<String> {
     let texts: Vec<String> = match index {
         Some(index @ Index::Range { .. }) => rows
             .iter()
@@ -236,19 +279,29 @@ fn index_texts(pickle: &Pickle<'_>, index: Option<&Index<'_>>, rows: &[u64]) -> 
                 .unwrap_or(0);
             texts.into_iter().map(|t| t[common..].to_string()).collect()
         }
-        Some(index @ Index::Multi { .. }) => rows
-            .iter()
-            .map(|&row| {
-                let parts: Vec<String> = (0..index.levels())
-                    .map(|level| generic(pickle, &index.label(pickle, level, row)))
-                    .collect();
-                parts.join(" ")
-            })
-            .collect(),
+        Some(index @ Index::Multi { .. }) => {
+            let mut labels: Vec<Vec<String>> = rows
+                .iter()
+                .map(|&row| {
+                    (0..index.levels())
+                        .map(|level| generic(pickle, &index.label(pickle, level, row)))
+                        .collect()
+                })
+                .collect();
+            sparsify(&mut labels);
+            let levels: Vec<Vec<String>> = (0..index.levels())
+                .map(|level| labels.iter().map(|l| l[level].clone()).collect())
+                .collect();
+            let mut lines = adjoin(&levels, 1);
+            if rows.is_empty() {
+                lines.clear();
+            }
+            lines
+        }
         None => rows.iter().map(|row| row.to_string()).collect(),
     };
     let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
-    let mut column = vec![" ".repeat(width)];
+    let mut column = vec![" ".repeat(width); header_rows];
     column.extend(texts.into_iter().map(|t| format!("{t:<width$}")));
     column
 }
@@ -259,7 +312,9 @@ fn frame_lines(pickle: &Pickle<'_>, frame: &Frame<'_>, width: usize) -> Vec<Stri
         return vec!["(rows not read)".to_string()];
     };
     let (rows_shown, dot_row) = shown_rows(rows);
-    let index = index_texts(pickle, frame.index.as_ref(), &rows_shown);
+    let headers = column_headers(pickle, frame);
+    let header_rows = headers.first().map_or(1, Vec::len);
+    let index = index_texts(pickle, frame.index.as_ref(), &rows_shown, header_rows);
     let numeric: Vec<bool> = frame
         .columns
         .iter()
@@ -267,8 +322,14 @@ fn frame_lines(pickle: &Pickle<'_>, frame: &Frame<'_>, width: usize) -> Vec<Stri
         .collect();
     let column_text = |position: usize, numeric: bool| {
         let column = &frame.columns[position];
-        let header = label_text(pickle, &column.label);
-        column_texts(pickle, header, column.values.as_ref(), numeric, &rows_shown)
+        let headers = headers[position].clone();
+        column_texts(
+            pickle,
+            headers,
+            column.values.as_ref(),
+            numeric,
+            &rows_shown,
+        )
     };
     let columns: Vec<Vec<String>> = (0..frame.columns.len())
         .map(|i| column_text(i, numeric[i]))
@@ -293,7 +354,7 @@ fn frame_lines(pickle: &Pickle<'_>, frame: &Frame<'_>, width: usize) -> Vec<Stri
                 };
                 strcols.push(column_text(position, lead));
                 if shown + 1 == half {
-                    strcols.push(vec![" ...".to_string(); rows_shown.len() + 1]);
+                    strcols.push(vec![" ...".to_string(); rows_shown.len() + header_rows]);
                 }
             }
             Some(half + 1)
@@ -304,7 +365,7 @@ fn frame_lines(pickle: &Pickle<'_>, frame: &Frame<'_>, width: usize) -> Vec<Stri
         }
     };
     if let Some(row_num) = dot_row {
-        insert_dot_row(&mut strcols, row_num, dot_column);
+        insert_dot_row(&mut strcols, row_num, header_rows, dot_column);
     }
     let mut lines = adjoin(&strcols, 1);
     if dot_row.is_some() || dot_column.is_some() {
@@ -338,7 +399,12 @@ fn columns_fitted(widths: &[usize], width: usize) -> Option<usize> {
 }
 
 /// The `...` row after the first half of the rows, as `_insert_dot_separator_vertical`.
-fn insert_dot_row(strcols: &mut [Vec<String>], row_num: usize, dot_column: Option<usize>) {
+fn insert_dot_row(
+    strcols: &mut [Vec<String>],
+    row_num: usize,
+    header_rows: usize,
+    dot_column: Option<usize>,
+) {
     for (ix, column) in strcols.iter_mut().enumerate() {
         let is_dot = dot_column == Some(ix);
         let mut width = column.get(row_num).map_or(0, |t| t.chars().count());
@@ -351,7 +417,7 @@ fn insert_dot_row(strcols: &mut [Vec<String>], row_num: usize, dot_column: Optio
             }
             format!("{dots:>width$}")
         };
-        column.insert(row_num + 1, text);
+        column.insert(row_num + header_rows, text);
     }
 }
 
@@ -382,10 +448,10 @@ fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
         return vec!["(rows not read)".to_string()];
     };
     let (rows_shown, dot_row) = shown_rows(rows);
-    let mut index = index_texts(pickle, frame.index.as_ref(), &rows_shown);
+    let mut index = index_texts(pickle, frame.index.as_ref(), &rows_shown, 1);
     let mut values = column_texts(
         pickle,
-        String::new(),
+        vec![String::new()],
         column.values.as_ref(),
         false,
         &rows_shown,

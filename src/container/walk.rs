@@ -297,6 +297,12 @@ pub struct Entry<'s> {
     /// scan can read them again as CPython's unpicklers would. Empty for a part that could
     /// not be opened.
     pub stream: &'s [u8],
+    /// Whether `stream` is read by repeated `pickle.load` calls from its first byte (a
+    /// plain or decompressed file, a zip member), so that what follows a pickle's `STOP`
+    /// is the next pickle; false for a pickle read alone at its place (an `.npy` object
+    /// array, a legacy checkpoint's parts, a joblib array's objects) and a part that could
+    /// not be opened.
+    pub read_on: bool,
     /// The pickle, or why it could not be had.
     pub result: Result<Pickle<'s>, Problem<'s>>,
 }
@@ -396,6 +402,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
                 label: Some(join(label, &what)),
                 range: range(origin, start, end),
                 stream,
+                read_on: false,
                 result: Ok(pickle),
             });
         }
@@ -413,6 +420,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
                             label: unopened.label,
                             range: None,
                             stream: &[],
+                            read_on: false,
                             result: Err(Problem::Unopened(unopened.error)),
                         })
                     }
@@ -428,6 +436,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
             current.count += 1;
             let label = Self::label(stream, current.count);
             let origin = stream.origin;
+            let read_on = !stream.single && stream.start == 0;
             let loaded = crate::model::joblib::load_with_buffers(
                 bytes,
                 current.position,
@@ -444,6 +453,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
                         label,
                         range: range(origin, start, end),
                         stream: bytes,
+                        read_on,
                         result: Ok(joblib.pickle),
                     }
                 }
@@ -453,6 +463,7 @@ impl<'s> Iterator for Pickles<'s, '_> {
                         label: stream.label.clone(),
                         range: range(origin, start, bytes.len()),
                         stream: bytes,
+                        read_on,
                         result: Err(Problem::Trailing {
                             start,
                             len: bytes.len() - start,
@@ -476,12 +487,14 @@ impl<'s> Iterator for Pickles<'s, '_> {
                             label: unopened.label,
                             range: None,
                             stream: &[],
+                            read_on: false,
                             result: Err(Problem::Unopened(unopened.error)),
                         },
                         None => Entry {
                             label,
                             range: range(origin, start, failure.error.offset() as usize),
                             stream: bytes,
+                            read_on,
                             result: Err(Problem::Malformed(failure)),
                         },
                     }

@@ -31,7 +31,18 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
     let mut pickles = Vec::new();
     let mut not_a_pickle = false;
     let options = LoadOptions::scanning();
+    // The runs of pickles read on from their first byte, each with its pickles' indices.
+    let mut parts: Vec<(&[u8], Option<String>, Vec<usize>)> = Vec::new();
     for (index, entry) in opened.pickles_with(&options, buffers).enumerate() {
+        if entry.read_on {
+            let same = |part: &&mut (&[u8], Option<String>, Vec<usize>)| {
+                std::ptr::eq(part.0, entry.stream)
+            };
+            match parts.iter_mut().find(same) {
+                Some(part) => part.2.push(index),
+                None => parts.push((entry.stream, entry.label.clone(), vec![index])),
+            }
+        }
         let label = entry.label;
         pickles.push(match entry.result {
             Ok(pickle) => PickleScan::of_pickle(index, label, &pickle),
@@ -100,6 +111,13 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
         // same first opcode, so their readings add nothing that could run; text_file's
         // rule has read them as both unpicklers do already.
         scan.read_as_cpython(opened.bytes(), &options);
+    } else if opened.description().is_some() {
+        // Pickles inside a container (a compressed stream, a zip member): each run is
+        // read by `pickle.load` calls on the file object that holds it, so CPython's
+        // unpicklers read it as they read a plain file.
+        for (stream, label, indices) in &parts {
+            scan.read_part_as_cpython(stream, indices, label.as_deref(), &options);
+        }
     }
     scan
 }

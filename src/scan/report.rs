@@ -80,6 +80,27 @@ impl PickleScan {
     }
 }
 
+/// Whether `pickles`, read from bytes of `len`, loaded whole one right after another from
+/// the first byte to the last, none stopping inside a frame with bytes left (see
+/// [`FileScan::read_as_cpython`] for why every unpickler then reads them alike).
+fn read_alike<'p>(pickles: impl IntoIterator<Item = &'p PickleScan>, len: usize) -> bool {
+    let mut at = 0;
+    let mut any = false;
+    for pickle in pickles {
+        if pickle.error.is_some()
+            || pickle.trailing
+            || pickle.stopped_inside_frame
+            || pickle.start != at
+            || pickle.end <= pickle.start
+        {
+            return false;
+        }
+        at = pickle.end;
+        any = true;
+    }
+    any && at == len
+}
+
 /// What a file's scan concludes, from worst to best.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -236,19 +257,46 @@ impl FileScan {
     /// from the same pickle starts. The fuzz target `scan_readings` asserts it on every
     /// input it makes.
     fn read_as_every_unpickler_reads(&self, input: &[u8]) -> bool {
-        let mut at = 0;
-        for pickle in &self.pickles {
-            if pickle.error.is_some()
-                || pickle.trailing
-                || pickle.stopped_inside_frame
-                || pickle.start != at
-                || pickle.end <= pickle.start
-            {
-                return false;
-            }
-            at = pickle.end;
+        read_alike(self.pickles.iter(), input.len())
+    }
+
+    /// [`FileScan::read_as_cpython`] for one run of pickles inside a container (a
+    /// decompressed stream, a zip member), which `pickles` (indices into
+    /// [`FileScan::pickles`]) were read from: what CPython's unpicklers find there that
+    /// picklegraph's reading does not is added to [`FileScan::other_readings`], its
+    /// offsets in `stream`, its reason naming `label`.
+    pub(crate) fn read_part_as_cpython(
+        &mut self,
+        stream: &[u8],
+        pickles: &[usize],
+        label: Option<&str>,
+        options: &LoadOptions,
+    ) {
+        let part: Vec<&PickleScan> = pickles
+            .iter()
+            .filter_map(|&i| self.pickles.get(i))
+            .collect();
+        let not_a_pickle = part.iter().any(|p| {
+            matches!(
+                p.error.as_ref().map(Error::kind),
+                Some(ErrorKind::NotAPickle(_))
+            )
+        });
+        if part.is_empty() || not_a_pickle || read_alike(part.iter().copied(), stream.len()) {
+            return;
         }
-        at == input.len() && !self.pickles.is_empty()
+        let found: Vec<Finding> = part
+            .iter()
+            .flat_map(|p| p.findings.iter().cloned())
+            .collect();
+        let failed = part.iter().any(|p| p.error.is_some());
+        let mut others = other_readings(stream, &found, options, failed);
+        if let Some(label) = label {
+            for finding in others.iter_mut().flat_map(|o| o.findings.iter_mut()) {
+                finding.reason = format!("{}, in {label}", finding.reason);
+            }
+        }
+        self.other_readings.extend(others);
     }
 
     /// Every finding: those of picklegraph's reading, then those only CPython's

@@ -1003,3 +1003,69 @@ fn nested_pickles_in_bytes_are_opened_only_a_few_levels_deep() {
     // Six levels: the deepest are not opened, so the file does not pass.
     assert_eq!(verdict(&payload), Verdict::NotAllowed);
 }
+
+/// Pickles inside a container (a gzip stream, a zip member) are read as each of CPython's
+/// unpicklers reads them too, as a plain pickle file is: `pickle._Unpickler(gzip.open(f))`
+/// resolves what the pure-Python unpickler's reading of the bytes holds.
+#[test]
+fn pickles_inside_containers_get_the_union_of_cpythons_readings() {
+    use std::io::Write;
+    let inputs: [&[u8]; 3] = [
+        // FRAME claims 100 bytes, 12 follow: only pickle._Unpickler reads on.
+        b"\x80\x04\x95\x64\x00\x00\x00\x00\x00\x00\x00cos\nsystem\n.",
+        // A GLOBAL without its last newline: pickle._Unpickler drops the last character.
+        b"\x80\x02cos\nsystemx",
+        // STOP inside a frame: pickle._Unpickler's next load starts after the frame.
+        b"\x95\x05\x00\x00\x00\x00\x00\x00\x00N.cos\nsystem\n.cos\nsystem\n.",
+    ];
+    for raw in inputs {
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gzip.write_all(raw).unwrap();
+        let gzip = gzip.finish().unwrap();
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("model.pkl", stored).unwrap();
+        zip.write_all(raw).unwrap();
+        let zip = zip.finish().unwrap().into_inner();
+        let names = |bytes: &[u8]| -> Vec<String> {
+            let mut names: Vec<String> = scan_file(bytes, false)
+                .findings()
+                .filter_map(|f| f.name.clone())
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        };
+        let plain = names(raw);
+        assert!(plain.contains(&"os.system".to_string()), "{plain:?}");
+        assert_eq!(names(&gzip), plain, "gzip of {raw:?}");
+        assert_eq!(names(&zip), plain, "zip member {raw:?}");
+        assert_eq!(scan_file(&gzip, false).verdict(), Verdict::Dangerous);
+    }
+    // CPython: the pure-Python unpickler over a gzip file object asks for os.system.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("short.pkl.gz");
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(inputs[0]).unwrap();
+    std::fs::write(&path, gzip.finish().unwrap()).unwrap();
+    let script = r#"
+import gzip, pickle, sys
+asked = []
+class Recording(pickle._Unpickler):
+    def find_class(self, module, name):
+        asked.append(module + "." + name)
+        return None
+try:
+    Recording(gzip.open(sys.argv[1])).load()
+except Exception:
+    pass
+print(asked)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "['os.system']");
+}

@@ -353,7 +353,22 @@ fn object<'p>(pickle: &'p Pickle<'_>, value: Value) -> Cell<'p> {
 /// The values a block or an array holds: a numpy array, or one of pandas' extension
 /// arrays.
 pub fn values<'p>(pickle: &'p Pickle<'_>, value: Value) -> Values<'p> {
-    extension(pickle, value)
+    values_in(pickle, value, 0)
+}
+
+/// How deep extension arrays may nest (a categorical's categories, an interval's bounds,
+/// a sparse array's values): real ones nest once; a hostile pickle may make a cycle.
+const MAX_NESTING: u8 = 4;
+
+fn values_in<'p>(pickle: &'p Pickle<'_>, value: Value, depth: u8) -> Values<'p> {
+    if depth > MAX_NESTING {
+        return Values {
+            dtype: "?".to_string(),
+            kind: Kind::Unknown,
+            data: Data::Missing("arrays nested too deep".to_string()),
+        };
+    }
+    extension(pickle, value, depth)
         .or_else(|| numpy_values(pickle, value))
         .unwrap_or_else(|| {
             let name = view::made(pickle, value)
@@ -436,17 +451,17 @@ fn raw_data<'p>(pickle: &'p Pickle<'_>, value: Value) -> Data<'p> {
 }
 
 /// pandas' extension arrays.
-fn extension<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Values<'p>> {
+fn extension<'p>(pickle: &'p Pickle<'_>, value: Value, depth: u8) -> Option<Values<'p>> {
     let made = view::made(pickle, value)?;
     let global = view::global(pickle, made.func);
     if view::is_one_of(global, NDARRAY_BACKED) {
         let (_, class) = pickle.global_name(made.args.first()?)?;
         let state = view::sequence(pickle, made.state()?)?;
-        return Some(backed(pickle, class, state.first()?, state.get(1)?));
+        return Some(backed(pickle, class, state.first()?, state.get(1)?, depth));
     }
     if view::is_one_of(global, INTERVAL_MIXIN) {
         let state = view::sequence(pickle, made.state()?)?;
-        return interval(pickle, state.first()?);
+        return interval(pickle, state.first()?, depth);
     }
     let (_, class) = global?;
     let state = made.state()?;
@@ -502,7 +517,7 @@ fn extension<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Values<'p>> {
                 },
             })
         }
-        "SparseArray" => sparse(pickle, state),
+        "SparseArray" => sparse(pickle, state, depth),
         _ => None,
     }
 }
@@ -527,7 +542,13 @@ fn arrow_dtype_name(pickle: &Pickle<'_>, array: Value) -> String {
 }
 
 /// An `NDArrayBacked` array: `(dtype, ndarray)` as its state.
-fn backed<'p>(pickle: &'p Pickle<'_>, class: &str, dtype: Value, array: Value) -> Values<'p> {
+fn backed<'p>(
+    pickle: &'p Pickle<'_>,
+    class: &str,
+    dtype: Value,
+    array: Value,
+    depth: u8,
+) -> Values<'p> {
     let data = raw_data(pickle, array);
     let numpy_dtype = || dtype.node().and_then(|id| numpy::dtype(pickle, id));
     let (dtype_name, kind) = match class {
@@ -553,7 +574,7 @@ fn backed<'p>(pickle: &'p Pickle<'_>, class: &str, dtype: Value, array: Value) -
             let freq = period_freq(pickle, dtype).unwrap_or_else(|| "?".to_string());
             (format!("period[{freq}]"), Kind::Period { freq })
         }
-        "Categorical" => return categorical(pickle, dtype, data),
+        "Categorical" => return categorical(pickle, dtype, data, depth),
         "StringArray" | "StringArrayNumpySemantics" => {
             let nan = class == "StringArrayNumpySemantics" || string_na_is_nan(pickle, dtype);
             let name = if nan { "str" } else { "string[python]" };
@@ -636,10 +657,10 @@ pub(crate) fn offset_freq(pickle: &Pickle<'_>, offset: Value) -> Option<String> 
 }
 
 /// A `Categorical`: codes into the categories of its `CategoricalDtype`.
-fn categorical<'p>(pickle: &'p Pickle<'_>, dtype: Value, codes: Data<'p>) -> Values<'p> {
+fn categorical<'p>(pickle: &'p Pickle<'_>, dtype: Value, codes: Data<'p>, depth: u8) -> Values<'p> {
     let state = view::made(pickle, dtype).and_then(|made| made.state());
     let field = |key| state.and_then(|state| view::dict_field(pickle, state, key));
-    let categories = field("categories").and_then(|index| index_values(pickle, index));
+    let categories = field("categories").and_then(|index| index_data(pickle, index, depth + 1));
     let ordered = matches!(
         field("ordered").or(field("_ordered")),
         Some(Value::Bool(true))
@@ -692,23 +713,31 @@ impl<'p> Values<'p> {
 /// The values of one of pandas' extension arrays pickled on its own (a `Categorical`,
 /// an `IntegerArray`, …); `None` for anything else, numpy arrays included.
 pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Values<'p>> {
-    extension(pickle, value)
+    extension(pickle, value, 0)
 }
 
 /// The values of an index made by `_new_Index(cls, {'data': …})`.
 pub fn index_values<'p>(pickle: &'p Pickle<'_>, index: Value) -> Option<Values<'p>> {
+    index_data(pickle, index, 0)
+}
+
+fn index_data<'p>(pickle: &'p Pickle<'_>, index: Value, depth: u8) -> Option<Values<'p>> {
     let made = view::made(pickle, index)?;
     let [_, state] = made.args.array()?;
     let global = view::global(pickle, made.func);
     if !view::is_one_of(global, NEW_INDEX) && !global.is_some_and(|(_, n)| n.starts_with("_new_")) {
         return None;
     }
-    Some(values(pickle, view::dict_field(pickle, state, "data")?))
+    Some(values_in(
+        pickle,
+        view::dict_field(pickle, state, "data")?,
+        depth,
+    ))
 }
 
 /// An `IntervalArray`'s state: `{'_left', '_right', '_dtype'}`.
-fn interval<'p>(pickle: &'p Pickle<'_>, state: Value) -> Option<Values<'p>> {
-    let left = values(pickle, view::dict_field(pickle, state, "_left")?);
+fn interval<'p>(pickle: &'p Pickle<'_>, state: Value, depth: u8) -> Option<Values<'p>> {
+    let left = values_in(pickle, view::dict_field(pickle, state, "_left")?, depth + 1);
     let right = raw_data(pickle, view::dict_field(pickle, state, "_right")?);
     let closed = view::dict_field(pickle, state, "_dtype")
         .and_then(|d| view::made(pickle, d)?.state())
@@ -732,8 +761,12 @@ fn interval<'p>(pickle: &'p Pickle<'_>, state: Value) -> Option<Values<'p>> {
 
 /// A `SparseArray`'s state: `{'_sparse_index': IntIndex(length, indices),
 /// '_sparse_values', '_dtype': SparseDtype}`.
-fn sparse<'p>(pickle: &'p Pickle<'_>, state: Value) -> Option<Values<'p>> {
-    let stored = values(pickle, view::dict_field(pickle, state, "_sparse_values")?);
+fn sparse<'p>(pickle: &'p Pickle<'_>, state: Value, depth: u8) -> Option<Values<'p>> {
+    let stored = values_in(
+        pickle,
+        view::dict_field(pickle, state, "_sparse_values")?,
+        depth + 1,
+    );
     let fill = view::dict_field(pickle, state, "_dtype")
         .and_then(|d| view::made(pickle, d)?.state())
         .and_then(|s| view::dict_field(pickle, s, "_fill_value"))
@@ -764,4 +797,20 @@ fn sparse<'p>(pickle: &'p Pickle<'_>, state: Value) -> Option<Values<'p>> {
             fill,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Categorical whose categories' data is the Categorical itself (a memo cycle).
+    const CYCLIC_CATEGORICAL: &[u8] = b"\x80\x02cpandas._libs.arrays\n__pyx_unpickle_NDArrayBacked\nq\x00cpandas\nCategorical\nq\x01K\x00N\x87q\x02Rq\x03cpandas\nCategoricalDtype\nq\x04)Rq\x05}q\x06(X\n\x00\x00\x00categoriesq\x07cpandas.core.indexes.base\n_new_Index\nq\x08cpandas\nIndex\nq\t}q\nX\x04\x00\x00\x00dataq\x0bh\x03s\x86q\x0cRq\rX\x07\x00\x00\x00orderedq\x0e\x89ubc_codecs\nencode\nq\x0fX\x02\x00\x00\x00\x00\x00q\x10X\x06\x00\x00\x00latin1q\x11\x86q\x12Rq\x13\x86q\x14b.";
+
+    #[test]
+    fn a_categorical_whose_categories_are_itself_ends_in_a_note() {
+        let pickle = crate::load(CYCLIC_CATEGORICAL).unwrap();
+        let values = values(&pickle, pickle.root());
+        assert_eq!(values.dtype, "category");
+        assert!(matches!(values.cell(&pickle, 0), Cell::Unread(_)));
+    }
 }

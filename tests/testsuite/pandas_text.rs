@@ -49,7 +49,8 @@ fn difference(path: &str) -> Option<String> {
     })
 }
 
-/// Every pandas file of the committed stacks, as `stack/pandas/name.pkl`.
+/// Every pandas file of the committed stacks, as `stack/pandas/name.pkl`, and the
+/// pyarrow group's frame.
 fn pandas_files() -> Vec<String> {
     let mut files = Vec::new();
     for stack in ["pandas1", "old", "current"] {
@@ -62,6 +63,8 @@ fn pandas_files() -> Vec<String> {
             }
         }
     }
+    // A frame of pyarrow-backed dtypes, written by pandas 3 in the pyarrow group.
+    files.push("current/pyarrow/pandas_arrow_dtypes.pkl".to_string());
     files.sort();
     files
 }

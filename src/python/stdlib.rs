@@ -22,8 +22,10 @@ use crate::graph::{Mutation, NodeId, Pickle, Value};
 /// Recognizes a node built by the standard library's machinery.
 pub(crate) fn recognize(context: &Context<'_, '_>, id: NodeId) -> Option<Found> {
     let pickle = context.pickle;
-    if let Some(value) = super::values::recognize(pickle, id) {
-        return Some(Found::new(Recognized::Value(value)));
+    match super::values::recognize(pickle, id) {
+        // `show` lays a partial out as its own recognizer does (its namespace included).
+        Some(super::values::StdValue::Partial { .. }) | None => {}
+        Some(value) => return Some(Found::new(Recognized::Value(value))),
     }
     let value = Value::Node(id);
     if let Some(instance) = view::instance(pickle, value) {

@@ -7,7 +7,11 @@
 //! `[...]`, `{...}`, `(...)`. The standard library's value types that CPython's pickle
 //! writes as calls (`datetime`, `Decimal`, `Fraction`, `UUID`, `complex`, `deque`,
 //! `OrderedDict`, paths, `ipaddress` objects, compiled patterns, enum members, struct
-//! sequences; see [`crate::python::values`]) are written as CPython's repr writes them.
+//! sequences; see [`crate::python::values`]) are written as CPython's repr writes them,
+//! and so are the builtins a pickle names by reference (`<class 'int'>`, `<built-in
+//! function len>`, `Ellipsis`) where they stand as values; inside the expression that
+//! rebuilds an inert node they keep their names (`copyreg._reconstructor(C,
+//! builtins.object, None)`).
 //! Every other inert node is written as the Python expression that would rebuild it
 //! (`mymod.Registry([('a', 1)])`, `os.system('ls')`), and so is a standard library
 //! value whose repr the pickle cannot say exactly (an enum member whose name depends on
@@ -21,7 +25,7 @@ use std::collections::HashMap;
 
 use super::inert::{spell, Chunk, Filling, Options};
 use super::values::{parts, recursion_marker, Part};
-use crate::graph::{Inert, Items, Node, NodeId, Pickle, PyStr, Value};
+use crate::graph::{Inert, InertKind, Items, Node, NodeId, Pickle, PyStr, Value};
 use crate::python::values;
 /// Python's `repr` of a float and of an int, as every view spells them.
 pub use crate::text::scalar::{bigint_repr, float_repr};
@@ -45,6 +49,10 @@ struct Frame {
     next: usize,
     /// Pieces of an inert node, computed once on entry.
     pieces: Option<Vec<Piece>>,
+    /// Whether the pieces spell the expression that rebuilds the node (not a value's
+    /// repr): inside it, a builtin keeps its name (`copyreg._reconstructor(C,
+    /// builtins.object, None)`), as an expression needs it.
+    expression: bool,
 }
 
 /// The repr of `value`, stopping after about `max_bytes` bytes with `…` when the budget
@@ -83,10 +91,21 @@ impl<'p, 'a> Renderer<'p, 'a> {
                 flushed: 0,
                 on_path: vec![false; pickle.nodes().len()],
                 frames: Vec::new(),
+                expressions: 0,
+                base_expressions: 0,
                 fillings: HashMap::new(),
                 strs: StrReprs::new(),
             },
         }
+    }
+
+    /// A renderer for the parts of an expression (the arguments of a call that a
+    /// report spells): a builtin keeps its name (`builtins.object`) where a value's
+    /// repr would write `<class 'object'>`.
+    pub fn in_expression(mut self) -> Renderer<'p, 'a> {
+        self.writer.base_expressions = 1;
+        self.writer.expressions = 1;
+        self
     }
 
     /// The repr of `value`, cut with `…` after about `max_bytes` bytes, as [`repr`].
@@ -135,6 +154,7 @@ impl<'p, 'a> Renderer<'p, 'a> {
         for frame in writer.frames.drain(..) {
             writer.on_path[frame.node.index()] = false;
         }
+        writer.expressions = writer.base_expressions;
         writer.flushed = 0;
         let mut out = std::mem::take(&mut writer.out);
         if cut {
@@ -156,6 +176,10 @@ struct ReprWriter<'p, 'a> {
     flushed: usize,
     on_path: Vec<bool>,
     frames: Vec<Frame>,
+    /// How many of the frames are expressions (see [`Frame::expression`]).
+    expressions: usize,
+    /// What `expressions` counts with no frame open (see [`Renderer::in_expression`]).
+    base_expressions: usize,
     /// The filling of inert nodes with many mutations, computed once per node.
     fillings: HashMap<NodeId, Filling>,
     /// The reprs of recent short strs, with the length of each str in bytes.
@@ -213,8 +237,9 @@ impl ReprWriter<'_, '_> {
 
     /// Closes the frame on top, written to its end.
     fn close_frame(&mut self) {
-        let node = self.frames.pop().expect("the frame being written").node;
-        self.on_path[node.index()] = false;
+        let frame = self.frames.pop().expect("the frame being written");
+        self.on_path[frame.node.index()] = false;
+        self.expressions -= usize::from(frame.expression);
     }
 
     /// Hands the text to `sink` once there is a piece's worth of it.
@@ -334,15 +359,23 @@ impl ReprWriter<'_, '_> {
             });
         }
         self.on_path[id.index()] = true;
+        let mut expression = false;
         let pieces = match node {
             // Each piece writes at least one byte, so no more than `room` of them can be
             // reached before the budget runs out: a call with a million arguments costs
             // the budget, not a million pieces, when it is shown in a short text.
             Node::Inert(inert) => {
                 let max = room.saturating_add(1);
-                Some(match value_pieces(self.pickle, id, max) {
+                let named_in_expression =
+                    self.expressions > 0 && matches!(inert.kind, InertKind::Global { .. });
+                let value = match named_in_expression {
+                    true => None,
+                    false => value_pieces(self.pickle, id, max),
+                };
+                Some(match value {
                     Some(pieces) => pieces,
                     None => {
+                        expression = true;
                         let filling = self.filling(id, inert);
                         inert_pieces(self.pickle, inert, filling, max)
                     }
@@ -350,10 +383,12 @@ impl ReprWriter<'_, '_> {
             }
             _ => None,
         };
+        self.expressions += usize::from(expression);
         self.frames.push(Frame {
             node: id,
             next: 0,
             pieces,
+            expression,
         });
     }
 }

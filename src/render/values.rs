@@ -9,7 +9,8 @@ use std::borrow::Cow;
 
 use crate::graph::{Node, Pickle, PyStr, Value};
 use crate::python::values::{
-    Date, DecimalValue, EnumValue, IpValue, MemberRepr, PathValue, StdValue, Time, TimeDelta,
+    BuiltinObject, Date, DecimalValue, EnumValue, IpValue, MemberRepr, PathValue, StdValue, Time,
+    TimeDelta,
 };
 use crate::python::values::{DecimalKind, KNOWN_REGEX_FLAGS};
 use crate::text::scalar::{write_bytes_repr, write_float_repr, write_str_repr};
@@ -161,8 +162,45 @@ pub fn parts(pickle: &Pickle<'_>, value: &StdValue, max: usize) -> Option<Vec<Pa
                 None => out.text("])"),
             }
         }
+        StdValue::Builtin(object) => out.text(builtin_repr(*object)),
+        StdValue::Partial {
+            func,
+            args,
+            keywords,
+        } => {
+            // `partial_repr`: the type's name, the callable, then `, arg` and `, key=value`.
+            out.text("functools.partial(");
+            out.child(*func);
+            for &arg in args {
+                if out.parts.len() >= out.max {
+                    break;
+                }
+                out.text(", ");
+                out.child(arg);
+            }
+            for &(key, value) in keywords {
+                if out.parts.len() >= out.max {
+                    break;
+                }
+                let key = pickle.as_str(key)?;
+                out.text(format!(", {key}="));
+                out.child(value);
+            }
+            out.text(")");
+        }
     }
     Some(out.parts)
+}
+
+/// The repr of a builtin object named by reference: `<class 'int'>`,
+/// `<class 'collections.deque'>`, `<built-in function len>`, `Ellipsis`.
+pub fn builtin_repr(object: BuiltinObject) -> String {
+    match object {
+        BuiltinObject::Class("builtins", name) => format!("<class '{name}'>"),
+        BuiltinObject::Class(module, name) => format!("<class '{module}.{name}'>"),
+        BuiltinObject::Function(name) => format!("<built-in function {name}>"),
+        BuiltinObject::Constant(name) => name.to_string(),
+    }
 }
 
 /// Parts being collected, up to about `max`.
@@ -491,9 +529,10 @@ fn enum_value(value: EnumValue) -> String {
     }
 }
 
-/// The builtin and `collections` classes a `defaultdict`'s factory mostly is, as their
-/// repr writes them (`<class 'list'>`); `None` for any other global, whose repr (a
-/// function's address, whether it is a class at all) the pickle does not say.
+/// A `defaultdict`'s factory as its repr writes it, when it is a builtin class or
+/// function or a class of a value module (`<class 'list'>`, `<built-in function len>`);
+/// `None` for any other global, whose repr (a function's address, whether it is a class
+/// at all) the pickle does not say.
 /// ```
 /// let pickle = picklegraph::load(b"c__builtin__\nlist\n.")?;
 /// let text = picklegraph::render::values::class_repr(&pickle, pickle.root());
@@ -501,31 +540,10 @@ fn enum_value(value: EnumValue) -> String {
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
 pub fn class_repr(pickle: &Pickle<'_>, factory: Value) -> Option<String> {
-    const BUILTIN_TYPES: &[&str] = &[
-        "bool",
-        "bytearray",
-        "bytes",
-        "complex",
-        "dict",
-        "float",
-        "frozenset",
-        "int",
-        "list",
-        "object",
-        "set",
-        "str",
-        "tuple",
-    ];
-    const COLLECTIONS_TYPES: &[&str] = &["Counter", "OrderedDict", "defaultdict", "deque"];
-    let inert = crate::python::view::inert(pickle, factory)?;
-    if !inert.mutations.is_empty() {
-        return None;
-    }
-    match pickle.global_name(factory)? {
-        ("builtins", name) if BUILTIN_TYPES.contains(&name) => Some(format!("<class '{name}'>")),
-        ("collections", name) if COLLECTIONS_TYPES.contains(&name) => {
-            Some(format!("<class 'collections.{name}'>"))
-        }
+    match crate::python::values::recognize(pickle, factory.node()?)? {
+        // A constant is no factory: `defaultdict(Ellipsis)` raises.
+        StdValue::Builtin(BuiltinObject::Constant(_)) => None,
+        StdValue::Builtin(object) => Some(builtin_repr(object)),
         _ => None,
     }
 }

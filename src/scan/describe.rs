@@ -24,7 +24,7 @@ impl<'p, 'a> Describer<'p, 'a> {
     pub fn new(pickle: &'p Pickle<'a>) -> Describer<'p, 'a> {
         Describer {
             pickle,
-            renderer: Renderer::new(pickle),
+            renderer: Renderer::new(pickle).in_expression(),
         }
     }
 

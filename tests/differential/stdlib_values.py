@@ -8,20 +8,25 @@ Prints one JSON list per line: [kind, protocol, pickle hex, repr]. The values ar
 drawn from one random.Random(S), so a seed always gives the same lines; they aim
 at each type's edges (negative and huge timedeltas, folds, offsets with seconds
 and microseconds, Decimal exponents and NaN payloads, Fractions to be reduced,
-complex parts that are -0, inf and nan, IPv6 runs of zeros, every re flag).
+complex parts that are -0, inf and nan, IPv6 runs of zeros, every re flag), the
+builtins a pickle names by reference, and functools.partial of them.
 """
 
 import argparse
+import builtins
 import collections
 import datetime
 import decimal
+import enum
 import fractions
+import functools
 import ipaddress
 import json
 import pickle
 import random
 import re
 import sys
+import types
 import uuid
 
 
@@ -120,11 +125,37 @@ def value(rng, kind):
     if kind == "counter":
         return collections.Counter({str(i): rng.choice([rng.randint(-3, 3), rng.random(), True])
                                     for i in range(rng.randint(0, 8))})
+    if kind == "builtin":
+        return [rng.choice(BUILTIN_OBJECTS) for _ in range(rng.randint(1, 4))]
+    if kind == "partial":
+        callables = [o for o in BUILTIN_OBJECTS if callable(o)]
+        args = tuple(rng.choice([1, "a", None, 2.5, rng.choice(BUILTIN_OBJECTS)])
+                     for _ in range(rng.randint(0, 3)))
+        keywords = {rng.choice(["key", "base", "default", "x"]): rng.choice([0, "b", len, None])
+                    for _ in range(rng.randint(0, 3))}
+        inner = functools.partial(rng.choice(callables), *args, **keywords)
+        return functools.partial(inner, rng.randint(0, 9)) if rng.random() < 0.2 else inner
     raise ValueError(kind)
 
 
+# What a pickle may name by reference whose repr CPython prints without an address:
+# builtins' classes, functions (open is io.open) and constants, the value modules' classes, and the
+# types of the singletons (pickled as type(None), ...). Enum classes (<enum 'SafeUUID'>)
+# are not written as Python writes them yet.
+BUILTIN_OBJECTS = sorted(
+    (o for o in vars(builtins).values()
+     if isinstance(o, (type, types.BuiltinFunctionType)) and o.__module__ in ("builtins", "io")
+     or o in (Ellipsis, NotImplemented)),
+    key=repr,
+) + [getattr(m, n) for m in (collections, datetime, decimal, fractions, uuid)
+     for n in sorted(vars(m)) if not n.startswith("_") and isinstance(getattr(m, n), type)
+     and getattr(m, n).__module__ == m.__name__ and not isinstance(getattr(m, n), enum.EnumMeta)
+     ] + [type(None), type(...), type(NotImplemented)]
+
+
 KINDS = ["timedelta", "timezone", "datetime", "time", "date", "decimal", "fraction", "complex",
-         "range", "uuid", "ipv6", "ipv4", "network", "regex", "regex_flag", "counter"]
+         "range", "uuid", "ipv6", "ipv4", "network", "regex", "regex_flag", "counter", "builtin",
+         "partial"]
 
 
 def main():

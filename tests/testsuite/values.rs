@@ -25,6 +25,8 @@ enum Op<'a> {
     SetItems(Box<Op<'a>>, Vec<(Op<'a>, Op<'a>)>),
     /// An object (the class, `EMPTY_TUPLE`, `NEWOBJ`), then `BUILD` with a state.
     NewObjBuild(Box<Op<'a>>, Box<Op<'a>>),
+    /// An object, then `BUILD` with a state.
+    Build(Box<Op<'a>>, Box<Op<'a>>),
 }
 
 fn call<'a>(module: &'a str, name: &'a str, args: Vec<Op<'a>>) -> Op<'a> {
@@ -88,6 +90,11 @@ fn encode(op: &Op<'_>, out: &mut Vec<u8>) {
         Op::NewObjBuild(class, state) => {
             encode(class, out);
             out.extend_from_slice(b")\x81");
+            encode(state, out);
+            out.push(b'b');
+        }
+        Op::Build(object, state) => {
+            encode(object, out);
             encode(state, out);
             out.push(b'b');
         }
@@ -182,6 +189,44 @@ fn shapes_the_constructor_would_refuse_keep_their_raw_form() {
         (
             call("builtins", "complex", vec![Op::Str("1"), Op::Float(2.0)]),
             "builtins.complex('1', 2.0)",
+        ),
+        // `type(x)` is a known class only for the three singletons pickle writes so.
+        (
+            call("builtins", "type", vec![Op::Int(1)]),
+            "builtins.type(1)",
+        ),
+        // A partial's callable must be callable, its arguments a tuple.
+        (
+            Op::Build(
+                Box::new(call(
+                    "functools",
+                    "partial",
+                    vec![Op::Global("builtins", "len")],
+                )),
+                Box::new(Op::Tuple(vec![
+                    Op::Int(3),
+                    Op::Tuple(vec![]),
+                    Op::None,
+                    Op::None,
+                ])),
+            ),
+            "functools.partial(builtins.len).__setstate__((3, (), None, None))",
+        ),
+        (
+            Op::Build(
+                Box::new(call(
+                    "functools",
+                    "partial",
+                    vec![Op::Global("builtins", "len")],
+                )),
+                Box::new(Op::Tuple(vec![
+                    Op::Global("builtins", "len"),
+                    Op::Int(3),
+                    Op::None,
+                    Op::None,
+                ])),
+            ),
+            "functools.partial(builtins.len).__setstate__((builtins.len, 3, None, None))",
         ),
         (
             call("decimal", "Decimal", vec![Op::Str(" 1")]),

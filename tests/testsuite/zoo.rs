@@ -371,8 +371,6 @@ fn the_zoo_keeps_python_reprs_of_the_standard_library_values() {
 }
 
 #[test]
-#[ignore = "4 of 34 differ: repr does not yet write builtin classes (<class 'int'>, \
-            <class 'NoneType'>), Ellipsis, NotImplemented or functools.partial as Python does"]
 fn repr_of_every_stdlib_zoo_value_is_pythons() {
     let mut differ = Vec::new();
     for entry in stdlib_values() {

@@ -16,6 +16,7 @@
 //! # Ok::<(), picklegraph::Error>(())
 //! ```
 
+mod builtin_objects;
 mod collections;
 mod datetime;
 mod enums;
@@ -26,6 +27,7 @@ mod numbers;
 mod paths;
 mod pattern;
 
+pub use builtin_objects::BuiltinObject;
 pub use collections::Counter;
 pub use datetime::{Date, Time, TimeDelta};
 pub use enums::{EnumClass, EnumValue, MemberRepr, StructSeqType};
@@ -37,7 +39,7 @@ pub use pattern::KNOWN_FLAGS as KNOWN_REGEX_FLAGS;
 use num_bigint::BigInt;
 
 use super::view::{self, CallView};
-use crate::graph::{NodeId, Pickle, Value};
+use crate::graph::{InertKind, Mutation, NodeId, Pickle, Value};
 
 /// A value of the standard library that a call node rebuilds.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,6 +159,19 @@ pub enum StdValue {
         /// The maximum length.
         maxlen: Option<u64>,
     },
+    /// A builtin class, function or constant, or a class of a value module, named by
+    /// reference (`<class 'int'>`, `Ellipsis`), or `type(None)`.
+    Builtin(BuiltinObject),
+    /// `functools.partial(func)` with its `BUILD` state `(func, args, keywords,
+    /// namespace)`: the repr writes the state's callable, arguments and keywords.
+    Partial {
+        /// The callable (an inert node).
+        func: Value,
+        /// The positional arguments.
+        args: Vec<Value>,
+        /// The keyword arguments (str keys), in order.
+        keywords: Vec<(Value, Value)>,
+    },
 }
 
 /// What the standard library's value at node `id` is, when the node is a call or an
@@ -164,6 +179,15 @@ pub enum StdValue {
 /// docs); `None` for anything else.
 pub fn recognize(pickle: &Pickle<'_>, id: NodeId) -> Option<StdValue> {
     let value = Value::Node(id);
+    if let Some(inert) = view::inert(pickle, value) {
+        if let InertKind::Global { .. } = inert.kind {
+            let (module, name) = pickle.global_name(value)?;
+            return match inert.mutations.is_empty() {
+                true => builtin_objects::named(module, name).map(StdValue::Builtin),
+                false => None,
+            };
+        }
+    }
     if let Some(instance) = view::instance(pickle, value) {
         return instance_value(pickle, &instance);
     }
@@ -175,6 +199,7 @@ pub fn recognize(pickle: &Pickle<'_>, id: NodeId) -> Option<StdValue> {
     match module {
         "collections" => return collections::recognize(pickle, name, &call),
         "copyreg" => return reconstructed(pickle, name, &call),
+        "functools" if name == "partial" => return partial(pickle, &call),
         _ => {}
     }
     if !call.mutations.is_empty() {
@@ -182,6 +207,9 @@ pub fn recognize(pickle: &Pickle<'_>, id: NodeId) -> Option<StdValue> {
     }
     match (module, name) {
         ("datetime", _) => datetime::recognize(pickle, name, &call.args),
+        ("builtins", "type") => {
+            builtin_objects::type_of(pickle, &call.args.to_vec()).map(StdValue::Builtin)
+        }
         ("builtins", "complex") => numbers::complex(pickle, &call.args),
         ("builtins", "range") => numbers::range(pickle, &call.args),
         ("builtins", "slice") => numbers::slice(&call.args),
@@ -248,4 +276,37 @@ fn reconstructed(pickle: &Pickle<'_>, name: &str, call: &CallView<'_>) -> Option
         return None;
     }
     numbers::uuid(pickle, call.mutations)
+}
+
+/// `functools.partial(func)` and its `BUILD` state, checked as `partial.__setstate__`
+/// checks it: a 4-tuple of a callable (only something the pickle makes can be one), a
+/// tuple of arguments, a dict of keywords or `None`, and a namespace. Keywords with keys
+/// that are not strs are left to the raw form.
+fn partial(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<StdValue> {
+    let [first] = call.args.array()?;
+    view::inert(pickle, first)?;
+    let [Mutation::Build(state)] = call.mutations else {
+        return None;
+    };
+    let [func, args, keywords, namespace] = view::tuple(pickle, *state)?.array()?;
+    view::inert(pickle, func)?;
+    let args = view::tuple(pickle, args)?.to_vec();
+    let keywords = match keywords {
+        Value::None => Vec::new(),
+        _ => {
+            let entries = view::dict(pickle, keywords)?.to_vec();
+            for (key, _) in &entries {
+                view::str(pickle, *key)?;
+            }
+            entries
+        }
+    };
+    if namespace != Value::None {
+        view::dict(pickle, namespace)?;
+    }
+    Some(StdValue::Partial {
+        func,
+        args,
+        keywords,
+    })
 }

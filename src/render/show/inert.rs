@@ -59,7 +59,10 @@ impl Context<'_, '_> {
             };
             builder.push(match leaf {
                 Chunk::Callee(value, _) => self.callee(value),
-                Chunk::Class(value) => match self.plain_global(value) {
+                // In the expression that rebuilds a node, a global argument keeps its
+                // name (`copyreg._reconstructor(C, builtins.object, None)`), where a
+                // value would print as Python prints it (`<class 'object'>`).
+                Chunk::Class(value) | Chunk::Value(value) => match self.plain_global(value) {
                     Some(name) => Doc::styled(name, Style::Name),
                     None => Doc::Value(value),
                 },

@@ -14,6 +14,7 @@ use crate::graph::{NodeId, Pickle, Value};
 use crate::python::model::{InstanceDef, Recognized};
 use crate::python::values::StdValue;
 use crate::python::{view, Recognition};
+use crate::render::inert::Chunk;
 use crate::render::skeleton::expr::dotted;
 use crate::render::skeleton::{comment_column, defs, forms, Options, Skeleton};
 use crate::render::values::{self as render_values, Part};
@@ -166,6 +167,10 @@ fn preamble(skeleton: &Skeleton) -> Doc {
 /// definitions, and recognized nodes that hold no other value.
 fn leaf(prepared: &Prepared, pickle: &Pickle<'_>, id: NodeId) -> Option<String> {
     let (target, what) = prepared.recognition.resolve(id);
+    // A builtin named by reference is written as Python writes it: `<class 'int'>`.
+    if let Some(Recognized::Value(StdValue::Builtin(object))) = what {
+        return Some(render_values::builtin_repr(*object));
+    }
     if let Some(name) = prepared.skeleton.names.get(&target) {
         return Some(name.clone());
     }
@@ -200,7 +205,14 @@ fn recognize(prepared: &Prepared, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc
     let mut builder = DocBuilder::new();
     for chunk in chunks {
         if let Some(leaf) = builder.structure(chunk) {
-            builder.push(leaf_doc(leaf));
+            // A callee is named (`builtins.dict.fromkeys`), not written as its repr.
+            builder.push(match leaf {
+                Chunk::Callee(value, _) => match pickle.global_name(value) {
+                    Some((module, global)) => name(crate::text::scalar::dotted(module, global)),
+                    None => leaf_doc(leaf),
+                },
+                leaf => leaf_doc(leaf),
+            });
         }
     }
     Some(builder.finish())

@@ -32,6 +32,7 @@ pub mod numpy;
 pub mod pandas;
 pub mod pandas_values;
 mod recognize;
+pub mod sklearn;
 mod stdlib;
 pub mod torch;
 pub mod values;

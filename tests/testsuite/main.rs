@@ -29,3 +29,4 @@ mod text_files;
 mod values;
 mod weights_only;
 mod zoo;
+mod zoo_models;

@@ -25,6 +25,7 @@
 mod block;
 mod budget;
 pub mod doc;
+mod estimators;
 mod inert;
 pub mod layout;
 pub mod leaf;
@@ -34,6 +35,7 @@ mod pandas_format;
 mod pandas_repr;
 mod recognize;
 pub mod skeletons;
+pub mod sklearn_pprint;
 mod walker;
 
 use std::io::{self, Write};

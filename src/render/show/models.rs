@@ -23,6 +23,7 @@ pub use super::pandas::frame_summary;
 /// The recognizers of this module, most specific first.
 pub fn recognizers() -> Vec<Box<dyn Recognizer>> {
     vec![
+        Box::new(super::estimators::Estimators),
         Box::new(StateDict),
         Box::new(Tensor),
         Box::new(NumpyArray),

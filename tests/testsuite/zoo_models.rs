@@ -1,0 +1,112 @@
+//! `show` of the zoo's models against what their libraries printed: scikit-learn's repr
+//! of every estimator (and of xgboost's and lightgbm's scikit-learn API), byte for byte,
+//! from the `.txt` saved beside each file.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+use crate::common;
+
+/// The zoo files whose object is a scikit-learn estimator, with the repr the library
+/// printed.
+fn estimator_files() -> Vec<(PathBuf, String)> {
+    let zoo = common::fixtures().join("zoo");
+    let dirs = [
+        "pandas1/sklearn",
+        "old/sklearn",
+        "current/sklearn",
+        "current/xgboost",
+        "current/lightgbm",
+    ];
+    let mut files = Vec::new();
+    for dir in dirs {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(zoo.join(dir))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext != "txt"))
+            .collect();
+        entries.sort();
+        for file in entries {
+            // The boosters themselves print as `<… object at 0x…>`: no estimators.
+            if file.file_stem().is_some_and(|stem| stem == "booster") {
+                continue;
+            }
+            let txt = printed(&file);
+            files.push((file, std::fs::read_to_string(txt).unwrap()));
+        }
+    }
+    files
+}
+
+/// `name.txt` beside `name.pkl`, `name.z3.joblib` or `name.joblib`.
+fn printed(file: &Path) -> PathBuf {
+    let name = file.file_name().unwrap().to_string_lossy();
+    let stem = name
+        .strip_suffix(".pkl")
+        .or_else(|| name.strip_suffix(".joblib"))
+        .unwrap();
+    file.with_file_name(format!("{stem}.txt"))
+}
+
+/// What `show` prints for the root, without the summary lines before it.
+fn shown(file: &Path) -> String {
+    let output = Command::cargo_bin("picklegraph")
+        .unwrap()
+        .args(["show", "--width", "100"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", file.display());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let start = text.find("\n\n").map_or(0, |at| at + 2);
+    text[start..].to_string()
+}
+
+#[test]
+fn show_of_every_zoo_estimator_starts_with_scikit_learns_repr() {
+    let files = estimator_files();
+    assert!(files.len() >= 50, "{} estimator files", files.len());
+    let mut differ = Vec::new();
+    for (file, expected) in &files {
+        let expected = expected.trim_end_matches('\n');
+        let shown = shown(file);
+        let lines = expected.lines().count();
+        let head: Vec<&str> = shown.lines().take(lines).collect();
+        if head.join("\n") != expected {
+            differ.push(format!(
+                "{}:\n{}\n--- scikit-learn printed:\n{expected}",
+                file.display(),
+                head.join("\n")
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n\n"));
+}
+
+#[test]
+fn a_fitted_pipeline_lists_each_steps_fitted_attributes() {
+    let file = common::fixtures().join("zoo/current/sklearn/pipeline.pkl");
+    let shown = shown(&file);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines[2], "  # scikit-learn 1.9.1");
+    assert!(lines.contains(&"  scaler: StandardScaler"), "{shown}");
+    assert!(lines.contains(&"    n_features_in_=4"), "{shown}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("    coef_: ndarray float64 (1, 4) [")),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_forest_is_a_few_lines() {
+    let file = common::fixtures().join("zoo/current/sklearn/random_forest.pkl");
+    let shown = shown(&file);
+    assert!(shown.lines().count() < 20, "{shown}");
+    assert!(
+        shown.contains("  estimators_: 10 × DecisionTreeClassifier, the first DecisionTreeClassifier(max_depth=3, "),
+        "{shown}"
+    );
+}

@@ -4,7 +4,7 @@
 //! name, at most 30 items of a sequence, and about 700 non-blank characters in all).
 //!
 //! The printer works on [`Pretty`] values: the estimators, containers and atoms that a
-//! repr is made of, built from the graph by [`super::estimators`]. This file knows
+//! repr is made of, built from the graph by `show`'s estimator recognizer. This file knows
 //! nothing of pickles. Strings too long for a line are not split into parts as
 //! `pprint` splits them.
 //!

@@ -28,6 +28,7 @@ mod dill;
 mod function;
 pub mod model;
 pub mod names;
+pub mod nn;
 pub mod numpy;
 pub mod pandas;
 pub mod pandas_values;

@@ -110,3 +110,52 @@ fn a_forest_is_a_few_lines() {
         "{shown}"
     );
 }
+
+/// The full modules of the torch zoo (zip and legacy `torch.save`), with `print(model)`.
+const MODULE_FILES: &[&str] = &[
+    "torch/torch/mlp_module.pt",
+    "torch/torch/mlp_module_legacy.pt",
+    "torch/torch/sequential_module.pt",
+    "torch/torch/sequential_module_legacy.pt",
+    "torch/torch/transformer_module.pt",
+    "torch/torch/transformer_module_legacy.pt",
+    "torch/transformers/bert_module.pt",
+];
+
+#[test]
+fn show_of_every_zoo_module_prints_the_tree_print_model_prints() {
+    let mut differ = Vec::new();
+    for name in MODULE_FILES {
+        let file = common::fixtures().join("zoo").join(name);
+        let expected = std::fs::read_to_string(file.with_extension("txt")).unwrap();
+        let expected: Vec<&str> = expected.trim_end_matches('\n').lines().collect();
+        let output = Command::cargo_bin("picklegraph")
+            .unwrap()
+            .args(["show", "--width", "100"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines.iter().position(|line| *line == expected[0]);
+        let shown = start.map(|at| &lines[at..(at + expected.len()).min(lines.len())]);
+        if shown != Some(expected.as_slice()) {
+            differ.push(format!("{name}:\n{text}"));
+        }
+        // The footer counts the parameters; no hook dict is printed.
+        assert!(text.contains(" parameters (float32, "), "{name}: {text}");
+        assert!(!text.contains("_forward_hooks"), "{name}: {text}");
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n\n"));
+}
+
+#[test]
+fn a_transformer_is_its_tree_and_a_count() {
+    let file = common::fixtures().join("zoo/torch/torch/transformer_module.pt");
+    let shown = shown(&file);
+    assert!(shown.lines().count() < 25, "{shown}");
+    assert!(
+        shown.contains("# 4,448 parameters (float32, 17.4 KiB): layers 4,448"),
+        "{shown}"
+    );
+}

@@ -30,6 +30,7 @@ mod inert;
 pub mod layout;
 pub mod leaf;
 pub mod models;
+mod modules;
 pub mod pandas;
 mod pandas_format;
 mod pandas_repr;

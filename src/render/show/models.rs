@@ -24,6 +24,7 @@ pub use super::pandas::frame_summary;
 pub fn recognizers() -> Vec<Box<dyn Recognizer>> {
     vec![
         Box::new(super::estimators::Estimators),
+        Box::new(super::modules::Modules),
         Box::new(StateDict),
         Box::new(Tensor),
         Box::new(NumpyArray),

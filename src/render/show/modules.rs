@@ -1,0 +1,353 @@
+//! PyTorch modules in `show`: the tree `print(model)` prints (`(fc1): Linear(in_features=4,
+//! out_features=8, bias=True)`, repeated layers of a `ModuleList` as `(0-1): 2 x …`),
+//! with the `extra_repr` of torch's common layers read from the pickled attributes and
+//! `Name()` for the others; hook dicts and training flags are not printed. A footer
+//! counts the parameters, in all and per top-level child.
+//!
+//! ```text
+//! TinyMLP(
+//!   (hidden): Linear(in_features=4, out_features=8, bias=True)
+//! )
+//! # 58 parameters (float32): hidden 40, out 18
+//! ```
+
+use std::collections::HashSet;
+
+use super::doc::Doc;
+use super::Recognizer;
+use crate::graph::{NodeId, Pickle, Value};
+use crate::python::nn::{self, Module};
+use crate::python::view;
+use crate::render::repr::Renderer;
+use crate::text::quantity::thousands;
+
+/// Modules nested deeper than this print as `…`: real models nest a dozen levels.
+const MAX_DEPTH: usize = 64;
+/// Modules printed in one tree at most; the rest print as `…`.
+const MAX_MODULES: usize = 20_000;
+
+/// The recognizer.
+pub struct Modules;
+
+impl Recognizer for Modules {
+    fn name(&self) -> &'static str {
+        "torch-module"
+    }
+
+    /// It reads instances only.
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
+        false
+    }
+
+    fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+        let root = nn::module(pickle, Value::Node(id))?;
+        let mut printer = TreePrinter {
+            pickle,
+            renderer: Renderer::new(pickle),
+            path: vec![id],
+            printed: 0,
+        };
+        let text = printer.repr(&root, 0);
+        let mut parts = vec![Doc::lines(
+            text.lines().map(str::to_string).collect::<Vec<_>>(),
+        )];
+        parts.extend([Doc::HardLine, Doc::comment(footer(pickle, &root))]);
+        Some(Doc::Concat(parts))
+    }
+}
+
+struct TreePrinter<'p, 'a> {
+    pickle: &'p Pickle<'a>,
+    renderer: Renderer<'p, 'a>,
+    path: Vec<NodeId>,
+    printed: usize,
+}
+
+impl TreePrinter<'_, '_> {
+    /// `Module.__repr__`: the name, the extra repr, each child indented under it.
+    fn repr(&mut self, module: &Module<'_>, depth: usize) -> String {
+        self.printed += 1;
+        let extra = self.extra_repr(module);
+        let extra_lines: Vec<&str> = match extra.is_empty() {
+            true => Vec::new(),
+            false => extra.split('\n').collect(),
+        };
+        let children = self.children(module, depth);
+        let mut lines: Vec<String> = extra_lines.iter().map(|l| l.to_string()).collect();
+        lines.extend(children.iter().cloned());
+        let mut out = format!("{}(", module.name);
+        if !lines.is_empty() {
+            if extra_lines.len() == 1 && children.is_empty() {
+                out.push_str(extra_lines[0]);
+            } else {
+                out.push_str("\n  ");
+                out.push_str(&lines.join("\n  "));
+                out.push('\n');
+            }
+        }
+        out.push(')');
+        out
+    }
+
+    /// The children's lines: `(name): repr`, indented; a `ModuleList`'s runs of equal
+    /// children folded as torch folds them, `(0-1): 2 x repr`.
+    fn children(&mut self, module: &Module<'_>, depth: usize) -> Vec<String> {
+        let reprs: Vec<(&str, String)> = module
+            .children
+            .iter()
+            .map(|&(name, value)| (name, self.child(value, depth + 1)))
+            .collect();
+        if module.name != "ModuleList" {
+            return reprs
+                .into_iter()
+                .map(|(name, text)| add_indent(&format!("({name}): {text}"), 2))
+                .collect();
+        }
+        let mut runs: Vec<(usize, usize, String)> = Vec::new();
+        for (i, (_, text)) in reprs.into_iter().enumerate() {
+            match runs.last_mut() {
+                Some((_, end, last)) if *last == text => *end = i,
+                _ => runs.push((i, i, text)),
+            }
+        }
+        runs.into_iter()
+            .map(|(start, end, text)| {
+                let line = match start == end {
+                    true => format!("({start}): {text}"),
+                    false => format!("({start}-{end}): {} x {text}", end - start + 1),
+                };
+                add_indent(&line, 2)
+            })
+            .collect()
+    }
+
+    /// A child's repr: a module, `None`, or what `repr` makes of anything else.
+    fn child(&mut self, value: Value, depth: usize) -> String {
+        let Some(id) = value.node() else {
+            return self.renderer.render(value, 200).0;
+        };
+        if depth > MAX_DEPTH || self.printed >= MAX_MODULES || self.path.contains(&id) {
+            return "…".to_string();
+        }
+        let Some(child) = nn::module(self.pickle, value) else {
+            return self.renderer.render(value, 200).0;
+        };
+        self.path.push(id);
+        let text = self.repr(&child, depth);
+        self.path.pop();
+        text
+    }
+
+    /// An attribute as Python's `str` writes it in an f-string (`1e-05`, `(16,)`,
+    /// `True`); `?` when the pickle lacks it.
+    fn attribute(&mut self, module: &Module<'_>, name: &str) -> String {
+        match module.attribute(name) {
+            Some(value) => self.renderer.render(value, 200).0,
+            None => "?".to_string(),
+        }
+    }
+
+    /// The `extra_repr` of torch's common layers, from their attributes; none for the
+    /// others (whose own `extra_repr`, if any, cannot be known without their code).
+    fn extra_repr(&mut self, module: &Module<'_>) -> String {
+        let mut a = |name: &str| self.attribute(module, name);
+        let bias = |name: &str| {
+            if module.has_parameter(name) {
+                "True"
+            } else {
+                "False"
+            }
+        };
+        let is_torch = module.module.starts_with("torch.nn.");
+        if !is_torch {
+            return String::new();
+        }
+        match module.name {
+            "Linear" | "NonDynamicallyQuantizableLinear" => format!(
+                "in_features={}, out_features={}, bias={}",
+                a("in_features"),
+                a("out_features"),
+                bias("bias")
+            ),
+            "Dropout"
+            | "Dropout1d"
+            | "Dropout2d"
+            | "Dropout3d"
+            | "AlphaDropout"
+            | "FeatureAlphaDropout" => format!("p={}, inplace={}", a("p"), a("inplace")),
+            "LayerNorm" => format!(
+                "{}, eps={}, elementwise_affine={}, bias={}",
+                a("normalized_shape"),
+                a("eps"),
+                a("elementwise_affine"),
+                bias("bias")
+            ),
+            "BatchNorm1d" | "BatchNorm2d" | "BatchNorm3d" => format!(
+                "{}, eps={}, momentum={}, affine={}, track_running_stats={}",
+                a("num_features"),
+                a("eps"),
+                a("momentum"),
+                a("affine"),
+                a("track_running_stats")
+            ),
+            "Embedding" => self.embedding(module),
+            "ReLU" | "ReLU6" | "SiLU" | "Mish" | "Hardswish" | "Hardsigmoid" | "SELU" | "CELU" => {
+                match module.attribute("inplace") {
+                    Some(Value::Bool(true)) => "inplace=True".to_string(),
+                    _ => String::new(),
+                }
+            }
+            "GELU" => format!("approximate={}", self.quoted(module, "approximate")),
+            "Softmax" | "LogSoftmax" => format!("dim={}", a("dim")),
+            _ => String::new(),
+        }
+    }
+
+    /// `nn.Embedding.extra_repr`.
+    fn embedding(&mut self, module: &Module<'_>) -> String {
+        let mut text = format!(
+            "{}, {}",
+            self.attribute(module, "num_embeddings"),
+            self.attribute(module, "embedding_dim")
+        );
+        let present = |name: &str| module.attribute(name).is_some_and(|v| v != Value::None);
+        if present("padding_idx") {
+            text.push_str(&format!(
+                ", padding_idx={}",
+                self.attribute(module, "padding_idx")
+            ));
+        }
+        if present("max_norm") {
+            text.push_str(&format!(
+                ", max_norm={}",
+                self.attribute(module, "max_norm")
+            ));
+        }
+        let norm_type = module.attribute("norm_type");
+        if !matches!(
+            norm_type,
+            Some(Value::Float(2.0)) | Some(Value::Int(2)) | None
+        ) {
+            text.push_str(&format!(
+                ", norm_type={}",
+                self.attribute(module, "norm_type")
+            ));
+        }
+        if module.attribute("scale_grad_by_freq") == Some(Value::Bool(true)) {
+            text.push_str(", scale_grad_by_freq=True");
+        }
+        if module.attribute("sparse") == Some(Value::Bool(true)) {
+            text.push_str(", sparse=True");
+        }
+        text
+    }
+
+    /// A str attribute as its repr (`'none'`).
+    fn quoted(&mut self, module: &Module<'_>, name: &str) -> String {
+        match module.attribute(name) {
+            Some(value) if view::str(self.pickle, value).is_some() => {
+                self.renderer.render(value, 200).0
+            }
+            _ => "?".to_string(),
+        }
+    }
+}
+
+/// torch's `_addindent`: every line after the first indented by `spaces`, blank ones
+/// left empty.
+fn add_indent(text: &str, spaces: usize) -> String {
+    let mut lines = text.split('\n');
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        out.push('\n');
+        if !line.trim().is_empty() {
+            out.push_str(&" ".repeat(spaces));
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// `# 58 parameters (float32, 232 B): hidden 40, out 18`: every parameter tensor of the
+/// tree once (a shared one is counted once), and those of each top-level child.
+fn footer(pickle: &Pickle<'_>, root: &Module<'_>) -> String {
+    let mut seen = HashSet::new();
+    let mut dtypes: Vec<&str> = Vec::new();
+    let (total, bytes) = count(pickle, root, &mut seen, &mut dtypes);
+    let mut text = format!("# {} parameters", thousands(total));
+    if !dtypes.is_empty() {
+        let size = crate::python::torch::human_size(bytes);
+        text.push_str(&format!(" ({}, {size})", dtypes.join(", ")));
+    }
+    let mut per_child = Vec::new();
+    let mut seen_children = HashSet::new();
+    for &(name, value) in root.children.iter().take(32) {
+        if let Some(child) = nn::module(pickle, value) {
+            let (n, _) = count(pickle, &child, &mut seen_children, &mut Vec::new());
+            per_child.push(format!("{name} {}", thousands(n)));
+        }
+    }
+    if !per_child.is_empty() {
+        text.push_str(": ");
+        text.push_str(&per_child.join(", "));
+        if root.children.len() > 32 {
+            text.push_str(", …");
+        }
+    }
+    text
+}
+
+/// The elements and bytes of the parameters under a module not yet in `seen`, walked
+/// with a heap stack (a hostile tree may nest without end).
+fn count<'p>(
+    pickle: &'p Pickle<'_>,
+    root: &Module<'p>,
+    seen: &mut HashSet<NodeId>,
+    dtypes: &mut Vec<&'static str>,
+) -> (u64, u64) {
+    let mut total = 0u64;
+    let mut bytes = 0u64;
+    let mut visited: HashSet<NodeId> = HashSet::new();
+    let mut stack: Vec<Module<'p>> = vec![root.clone()];
+    while let Some(module) = stack.pop() {
+        for (id, tensor) in module.tensors(pickle) {
+            if seen.insert(id) {
+                total = total.saturating_add(tensor.numel());
+                bytes = bytes.saturating_add(tensor.nbytes());
+                if !dtypes.contains(&tensor.dtype.name) {
+                    dtypes.push(tensor.dtype.name);
+                }
+            }
+        }
+        for &(_, value) in &module.children {
+            let Some(id) = value.node() else { continue };
+            if visited.len() < MAX_MODULES && visited.insert(id) {
+                if let Some(child) = nn::module(pickle, value) {
+                    stack.push(child);
+                }
+            }
+        }
+    }
+    (total, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::show::{to_text, ShowOptions};
+
+    #[test]
+    fn a_module_that_holds_itself_prints_the_cycle_as_an_ellipsis() {
+        // Loop.__new__(Loop), BUILD {'_parameters': {'w': None},
+        //                            '_modules': {'me': <itself>, 'none': None}}
+        let data = b"\x80\x02ctorch.nn.fake\nLoop\n)\x81q\x00}(X\x0b\x00\x00\x00_parameters}\
+X\x01\x00\x00\x00wNsX\x08\x00\x00\x00_modules}(X\x02\x00\x00\x00meh\x00X\x04\x00\x00\x00noneNuub.";
+        let pickle = crate::load(data).unwrap();
+        let mut options = ShowOptions::plain(100);
+        options.recognizers.push(Box::new(Modules));
+        assert_eq!(
+            to_text(&pickle, &options),
+            "&1 Loop(\n  (me): …\n  (none): None\n)\n# 0 parameters: me 0\n"
+        );
+    }
+}

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod arrow;
+pub mod boosters;
 mod cloudpickle;
 pub mod code;
 pub mod datetime64;
@@ -34,6 +35,7 @@ pub mod pandas;
 pub mod pandas_values;
 mod recognize;
 pub mod sklearn;
+pub mod sparse;
 mod stdlib;
 pub mod torch;
 pub mod values;

@@ -159,3 +159,42 @@ fn a_transformer_is_its_tree_and_a_count() {
         "{shown}"
     );
 }
+
+#[test]
+fn boosters_show_their_trees_features_and_objective() {
+    let cases = [
+        (
+            "current/xgboost/booster.pkl",
+            "xgboost.core.Booster(5 trees, 4 features, objective binary:logistic; UBJSON model, 7.6 KiB)",
+        ),
+        (
+            "current/lightgbm/booster.pkl",
+            "lightgbm.basic.Booster(5 trees, 4 features, objective binary sigmoid:1; text model, 5.6 KiB)",
+        ),
+    ];
+    for (name, expected) in cases {
+        let file = common::fixtures().join("zoo").join(name);
+        // What the library's model text says (lightgbm's .txt holds it).
+        assert_eq!(shown(&file), format!("{expected}\n"), "{name}");
+    }
+    let model =
+        std::fs::read_to_string(common::fixtures().join("zoo/current/lightgbm/booster.txt"))
+            .unwrap();
+    assert!(
+        model.contains("objective=binary sigmoid:1\n") && model.contains("max_feature_idx=3\n")
+    );
+    assert_eq!(model.matches("\nTree=").count(), 5);
+}
+
+#[test]
+fn sparse_matrices_show_as_scipy_prints_them() {
+    for name in ["coo_matrix", "csc_matrix", "csr_array", "csr_matrix"] {
+        let file = common::fixtures().join(format!("zoo/current/scipy/{name}.pkl"));
+        let expected = std::fs::read_to_string(file.with_extension("txt")).unwrap();
+        assert_eq!(
+            shown(&file),
+            format!("{}\n", expected.trim_end_matches('\n')),
+            "{name}"
+        );
+    }
+}

@@ -257,6 +257,11 @@ impl<'p, 'a> Builder<'p, 'a> {
         if let Some(array) = value.node().and_then(|id| numpy::array(pickle, id)) {
             return Pretty::Atom(array_summary(pickle, &array));
         }
+        if let Some(scalar) = value.node().and_then(|id| numpy::scalar(pickle, id)) {
+            if scalar.object.is_none() {
+                return Pretty::Atom(scalar.to_string());
+            }
+        }
         Pretty::Atom(self.renderer.render(value, 200).0)
     }
 

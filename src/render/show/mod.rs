@@ -23,6 +23,7 @@
 //! width. Both run on heap stacks, so a million nested lists print in bounded call stack.
 
 mod block;
+mod boosters;
 mod budget;
 pub mod doc;
 mod estimators;
@@ -37,6 +38,7 @@ mod pandas_repr;
 mod recognize;
 pub mod skeletons;
 pub mod sklearn_pprint;
+mod sparse;
 mod walker;
 
 use std::io::{self, Write};

@@ -25,6 +25,8 @@ pub fn recognizers() -> Vec<Box<dyn Recognizer>> {
     vec![
         Box::new(super::estimators::Estimators),
         Box::new(super::modules::Modules),
+        Box::new(super::sparse::SparseMatrices),
+        Box::new(super::boosters::Boosters),
         Box::new(StateDict),
         Box::new(Tensor),
         Box::new(NumpyArray),

@@ -304,7 +304,7 @@ fn attribute(pickle: &Pickle<'_>, builder: &mut Builder<'_, '_>, name: &str, val
     if let Some(estimator) = sklearn::estimator(pickle, value) {
         builder.section(&estimator, name, value);
         let text = builder.estimator(&estimator, name, 0).one_line();
-        return Doc::text(format!("{name}: {text}"));
+        return breakable(format!("{name}:"), text);
     }
     if let Some(array) = numpy::array(pickle, id) {
         return array_doc(name, builder, &array);
@@ -320,8 +320,8 @@ fn attribute(pickle: &Pickle<'_>, builder: &mut Builder<'_, '_>, name: &str, val
         }
         Node::List(items) | Node::Tuple(items) => {
             let items = items.to_vec();
-            if let Some(summary) = estimators_summary(pickle, builder, &items) {
-                return Doc::text(format!("{name}: {summary}"));
+            if let Some((count, first)) = estimators_summary(pickle, builder, &items) {
+                return breakable(format!("{name}: {count}"), first);
             }
             sized(builder, name, value, items.len())
         }
@@ -339,6 +339,14 @@ fn attribute(pickle: &Pickle<'_>, builder: &mut Builder<'_, '_>, name: &str, val
         }
         _ => Doc::Concat(vec![Doc::text(format!("{name}=")), Doc::Value(value)]),
     }
+}
+
+/// `head text` on one line if it fits the width, else `text` on the next line, indented.
+fn breakable(head: String, text: String) -> Doc {
+    Doc::Group(vec![
+        Doc::text(head),
+        Doc::Indent(vec![Doc::Line, Doc::text(text)]),
+    ])
 }
 
 /// A small container as the repr prints it (estimators as scikit-learn writes them,
@@ -362,7 +370,7 @@ fn estimators_summary(
     pickle: &Pickle<'_>,
     builder: &mut Builder<'_, '_>,
     items: &[Value],
-) -> Option<String> {
+) -> Option<(String, String)> {
     let first = sklearn::estimator(pickle, *items.first()?)?;
     let mut classes: Vec<&str> = Vec::new();
     for &item in items {
@@ -374,8 +382,11 @@ fn estimators_summary(
     }
     let count = crate::text::quantity::thousands(items.len() as u64);
     Some(match classes.as_slice() {
-        [one] => format!("{count} × {one}, the first {}", builder.one_line(&first)),
-        _ => format!("{count} estimators: {}", classes.join(", ")),
+        [one] => (
+            format!("{count} × {one}, the first"),
+            builder.one_line(&first),
+        ),
+        _ => (format!("{count} estimators:"), classes.join(", ")),
     })
 }
 

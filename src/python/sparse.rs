@@ -11,7 +11,7 @@ use crate::graph::{Pickle, Value};
 /// A sparse matrix or array.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sparse {
-    /// `csr`, `csc`, `coo`, `bsr`, `dia`.
+    /// `csr`, `csc`, `coo`, `bsr`.
     pub format: &'static str,
     /// scipy's name of the format: `Compressed Sparse Row`.
     pub format_name: &'static str,
@@ -33,7 +33,6 @@ const FORMATS: &[(&str, &str)] = &[
     ("csc", "Compressed Sparse Column"),
     ("coo", "COOrdinate"),
     ("bsr", "Block Sparse Row"),
-    ("dia", "DIAgonal"),
 ];
 
 /// The sparse matrix or array a value is.

@@ -101,21 +101,26 @@ fn a_fitted_pipeline_lists_each_steps_fitted_attributes() {
 }
 
 #[test]
-fn a_forest_is_a_few_lines() {
+fn a_forest_shows_its_first_tree_and_counts_the_others() {
     let file = common::fixtures().join("zoo/current/sklearn/random_forest.pkl");
     let shown = shown(&file);
-    assert!(shown.lines().count() < 20, "{shown}");
-    // The first tree goes to a line of its own where the two do not fit in 100 columns.
+    assert!(shown.lines().count() < 60, "{shown}");
     assert!(
         shown.contains(
-            "  estimators_: 10 × DecisionTreeClassifier, the first\n    DecisionTreeClassifier(max_depth=3, "
+            "  estimators_=[\n    DecisionTreeClassifier(max_depth=3, max_features='sqrt', random_state=209652396)\n"
         ),
         "{shown}"
     );
     assert!(
-        shown.lines().all(|line| line.chars().count() <= 100),
+        shown.contains("    … 9 more of the same shape\n  ]"),
         "{shown}"
     );
+    // The template and the fitted copy of it are one object, written once.
+    assert!(
+        shown.contains("  estimator=&1 DecisionTreeClassifier()\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("  estimator_=*1\n"), "{shown}");
 }
 
 /// The full modules of the torch zoo (zip and legacy `torch.save`), with `print(model)`.

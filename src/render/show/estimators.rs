@@ -1,7 +1,8 @@
 //! scikit-learn estimators in `show`: scikit-learn's own repr (class names, the
 //! parameters that differ from their defaults, its line breaks), then what fitting left
-//! in them, one attribute a line, each summarized (`coef_: ndarray float64 (1, 4)`,
-//! `estimators_: 10 × DecisionTreeClassifier`), nested estimators under their names.
+//! in them, one attribute a line, each summarized (`coef_: ndarray float64 (1, 4)`; a
+//! forest's trees folded by `show` to the first and a count), nested estimators under
+//! their names.
 //!
 //! ```text
 //! Pipeline(steps=[('scaler', StandardScaler()),
@@ -264,14 +265,6 @@ impl<'p, 'a> Builder<'p, 'a> {
         }
         Pretty::Atom(self.renderer.render(value, 200).0)
     }
-
-    /// An estimator's repr on one line.
-    fn one_line(&mut self, estimator: &Estimator<'_>) -> String {
-        let saved = std::mem::take(&mut self.sections);
-        let text = self.estimator(estimator, "", 0).one_line();
-        self.sections = saved;
-        text
-    }
 }
 
 /// The fitted (and private) attributes of an estimator, a line each.
@@ -301,10 +294,11 @@ fn attribute(pickle: &Pickle<'_>, builder: &mut Builder<'_, '_>, name: &str, val
     let Some(id) = value.node() else {
         return Doc::text(format!("{name}={}", builder.renderer.render(value, 200).0));
     };
-    if let Some(estimator) = sklearn::estimator(pickle, value) {
-        builder.section(&estimator, name, value);
-        let text = builder.estimator(&estimator, name, 0).one_line();
-        return breakable(format!("{name}:"), text);
+    // An estimator, or a list of them (a forest's trees), is printed by `show`, which
+    // labels one shared (a forest's `estimator` and `estimator_`) and folds a list of one
+    // shape to its first item and a count.
+    if sklearn::estimator(pickle, value).is_some() {
+        return Doc::Concat(vec![Doc::text(format!("{name}=")), Doc::Value(value)]);
     }
     if let Some(array) = numpy::array(pickle, id) {
         return array_doc(name, builder, &array);
@@ -320,8 +314,11 @@ fn attribute(pickle: &Pickle<'_>, builder: &mut Builder<'_, '_>, name: &str, val
         }
         Node::List(items) | Node::Tuple(items) => {
             let items = items.to_vec();
-            if let Some((count, first)) = estimators_summary(pickle, builder, &items) {
-                return breakable(format!("{name}: {count}"), first);
+            if items
+                .iter()
+                .any(|&item| sklearn::estimator(pickle, item).is_some())
+            {
+                return Doc::Concat(vec![Doc::text(format!("{name}=")), Doc::Value(value)]);
             }
             sized(builder, name, value, items.len())
         }
@@ -341,14 +338,6 @@ fn attribute(pickle: &Pickle<'_>, builder: &mut Builder<'_, '_>, name: &str, val
     }
 }
 
-/// `head text` on one line if it fits the width, else `text` on the next line, indented.
-fn breakable(head: String, text: String) -> Doc {
-    Doc::Group(vec![
-        Doc::text(head),
-        Doc::Indent(vec![Doc::Line, Doc::text(text)]),
-    ])
-}
-
 /// A small container as the repr prints it (estimators as scikit-learn writes them,
 /// arrays by their summary), a large one by its size.
 fn sized(builder: &mut Builder<'_, '_>, name: &str, value: Value, len: usize) -> Doc {
@@ -362,32 +351,6 @@ fn sized(builder: &mut Builder<'_, '_>, name: &str, value: Value, len: usize) ->
             crate::text::quantity::thousands(len as u64)
         )),
     }
-}
-
-/// `10 × DecisionTreeClassifier, the first DecisionTreeClassifier(max_depth=3, …)`:
-/// a list of estimators (a forest's trees), when every item is one.
-fn estimators_summary(
-    pickle: &Pickle<'_>,
-    builder: &mut Builder<'_, '_>,
-    items: &[Value],
-) -> Option<(String, String)> {
-    let first = sklearn::estimator(pickle, *items.first()?)?;
-    let mut classes: Vec<&str> = Vec::new();
-    for &item in items {
-        let (class, _) = sklearn::object_state(pickle, item)?;
-        let (_, name) = view::global(pickle, class)?;
-        if !classes.contains(&name) {
-            classes.push(name);
-        }
-    }
-    let count = crate::text::quantity::thousands(items.len() as u64);
-    Some(match classes.as_slice() {
-        [one] => (
-            format!("{count} × {one}, the first"),
-            builder.one_line(&first),
-        ),
-        _ => (format!("{count} estimators:"), classes.join(", ")),
-    })
 }
 
 /// `name: ndarray float64 (1, 4) [0.22, 0.26, …]`, its values filling lines.

@@ -86,10 +86,38 @@ impl Recognizer for PandasFrame {
                 .iter()
                 .map(|c| format!("{} {}", label_text(pickle, &c.label), c.dtype))
                 .collect();
-            lines.push(format!("dtypes: {}", dtypes.join(", ")));
+            lines.extend(wrapped("dtypes: ", &dtypes, width));
         }
         Some(lines_doc(lines, Style::Name))
     }
+}
+
+/// `prefix` and the items, comma-separated, broken into lines of at most `width`
+/// characters where an item ends; continuation lines are indented under the first item.
+/// An item longer than a line has a line of its own.
+fn wrapped(prefix: &str, items: &[String], width: usize) -> Vec<String> {
+    let indent = " ".repeat(prefix.chars().count());
+    let mut lines = Vec::new();
+    let mut line = prefix.to_string();
+    let mut empty = true;
+    for (i, item) in items.iter().enumerate() {
+        let piece = match i + 1 < items.len() {
+            true => format!("{item},"),
+            false => item.clone(),
+        };
+        let needed = usize::from(!empty) + piece.chars().count();
+        if !empty && line.chars().count() + needed > width {
+            lines.push(std::mem::replace(&mut line, indent.clone()));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(&piece);
+        empty = false;
+    }
+    lines.push(line);
+    lines
 }
 
 /// Why a column's values cannot be read, when one cannot.
@@ -527,4 +555,41 @@ fn label_text(pickle: &Pickle<'_>, label: &Label) -> String {
 /// `Series(values, float64, 3 rows)`.
 pub fn frame_summary(pickle: &Pickle<'_>, frame: &Frame<'_>) -> String {
     frame.summary(|value| crate::render::repr::repr(pickle, value, 200).0)
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrapped;
+
+    fn items(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn a_list_that_fits_is_one_line() {
+        let lines = wrapped("dtypes: ", &items(&["a int64", "b str"]), 80);
+        assert_eq!(lines, ["dtypes: a int64, b str"]);
+    }
+
+    #[test]
+    fn a_long_list_breaks_where_an_item_ends_and_no_line_is_wider_than_the_width() {
+        let names: Vec<String> = (0..30).map(|i| format!("column_{i} float64")).collect();
+        let lines = wrapped("dtypes: ", &names, 40);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{lines:?}");
+        assert!(lines[1..].iter().all(|l| l.starts_with("        c")));
+        let joined: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+        assert_eq!(joined.join(" "), format!("dtypes: {}", names.join(", ")));
+    }
+
+    #[test]
+    fn an_item_wider_than_the_width_has_its_own_line() {
+        let lines = wrapped(
+            "dtypes: ",
+            &items(&["a int64", &"x".repeat(50), "b str"]),
+            20,
+        );
+        assert_eq!(lines[1].trim(), format!("{},", "x".repeat(50)));
+        assert_eq!(lines.len(), 3);
+    }
 }

@@ -5,7 +5,7 @@
 
 use clap::Args;
 use picklegraph::convert::{self, ConvertError, ConvertOptions};
-use picklegraph::scan::{Mode, Policy, Verdict};
+use picklegraph::scan::{Mode, Verdict};
 
 use crate::input;
 use crate::{EXIT_DANGEROUS, EXIT_MALFORMED, EXIT_NOT_ALLOWED, EXIT_OK, EXIT_USAGE};
@@ -39,24 +39,7 @@ pub struct ConvertArgs {
 
 impl ConvertArgs {
     fn options(&self) -> Result<ConvertOptions, String> {
-        let mut policy = match &self.policy {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|err| format!("{}: {err}", path.display()))?;
-                Policy::from_toml(&text).map_err(|err| format!("{}: {err}", path.display()))?
-            }
-            None => Policy::new(),
-        };
-        for name in &self.allow {
-            policy
-                .allow(name)
-                .map_err(|err| format!("--allow {name}: {err}"))?;
-        }
-        for name in &self.deny {
-            policy
-                .deny(name)
-                .map_err(|err| format!("--deny {name}: {err}"))?;
-        }
+        let policy = crate::scan::policy(self.policy.as_deref(), &self.allow, &self.deny)?;
         let mode = match (self.strict, self.deny_only) {
             (true, _) => Mode::Strict,
             (false, true) => Mode::DenyOnly,

@@ -114,9 +114,14 @@ struct Done {
     scan: Option<FileScan>,
 }
 
-/// The policy of `--policy`, `--allow` and `--deny`, or the usage error to print.
-fn policy(args: &ScanArgs) -> Result<Policy, String> {
-    let mut policy = match &args.policy {
+/// The policy of `--policy`, `--allow` and `--deny` (as `scan` and `convert` take them),
+/// or the usage error to print.
+pub(crate) fn policy(
+    file: Option<&std::path::Path>,
+    allow: &[String],
+    deny: &[String],
+) -> Result<Policy, String> {
+    let mut policy = match file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|err| format!("{}: {err}", path.display()))?;
@@ -124,12 +129,12 @@ fn policy(args: &ScanArgs) -> Result<Policy, String> {
         }
         None => Policy::new(),
     };
-    for name in &args.allow {
+    for name in allow {
         policy
             .allow(name)
             .map_err(|err| format!("--allow {name}: {err}"))?;
     }
-    for name in &args.deny {
+    for name in deny {
         policy
             .deny(name)
             .map_err(|err| format!("--deny {name}: {err}"))?;
@@ -140,7 +145,7 @@ fn policy(args: &ScanArgs) -> Result<Policy, String> {
 /// Runs `scan`.
 pub fn run(args: &ScanArgs) -> u8 {
     let started = Instant::now();
-    let policy = match policy(args) {
+    let policy = match policy(args.policy.as_deref(), &args.allow, &args.deny) {
         Ok(policy) => policy,
         Err(message) => {
             eprintln!("picklegraph: {message}");

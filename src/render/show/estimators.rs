@@ -369,28 +369,8 @@ fn array_doc(name: &str, builder: &mut Builder<'_, '_>, array: &numpy::Array<'_>
         return head;
     };
     let more = (values.len() as u64) < array.len();
-    let count = values.len();
-    let mut inner = Vec::new();
-    for (i, value) in values.into_iter().enumerate() {
-        inner.push(if i == 0 { Doc::SoftLine } else { Doc::Line });
-        inner.push(Doc::text(value));
-        if i + 1 < count || more {
-            inner.push(Doc::text(","));
-        }
-    }
-    if more {
-        inner.extend([Doc::Line, Doc::comment("…")]);
-    }
-    Doc::Concat(vec![
-        head,
-        Doc::text(" "),
-        Doc::Fill(vec![
-            Doc::text("["),
-            Doc::Indent(inner),
-            Doc::SoftLine,
-            Doc::text("]"),
-        ]),
-    ])
+    let values = values.into_iter().map(Doc::text).collect();
+    super::models::filled_list(head, values, more, false)
 }
 
 /// `ndarray float64 (1, 4)`, or for an object array of estimators (gradient boosting's

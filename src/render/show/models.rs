@@ -157,15 +157,26 @@ fn array_doc(array: &numpy::Array<'_>) -> Doc {
         return head;
     };
     let more = (values.len() as u64) < array.len();
+    let values = values
+        .into_iter()
+        .map(|value| Doc::styled(value, Style::Number))
+        .collect();
+    filled_list(head, values, more, true)
+}
+
+/// `head [v1, v2, …]`: the values fill lines, with `…` after them when there are more;
+/// `trailing_comma` puts a comma after the last value when the list breaks.
+pub(super) fn filled_list(head: Doc, values: Vec<Doc>, more: bool, trailing_comma: bool) -> Doc {
     let count = values.len();
     let mut inner = Vec::with_capacity(3 * count + 2);
     for (i, value) in values.into_iter().enumerate() {
         inner.push(if i == 0 { Doc::SoftLine } else { Doc::Line });
-        inner.push(Doc::styled(value, Style::Number));
-        inner.push(match i + 1 < count || more {
-            true => Doc::text(","),
-            false => Doc::IfBreak(","),
-        });
+        inner.push(value);
+        match (i + 1 < count || more, trailing_comma) {
+            (true, _) => inner.push(Doc::text(",")),
+            (false, true) => inner.push(Doc::IfBreak(",")),
+            (false, false) => {}
+        }
     }
     if more {
         inner.extend([Doc::Line, Doc::comment("…")]);

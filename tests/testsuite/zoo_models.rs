@@ -131,6 +131,10 @@ const MODULE_FILES: &[&str] = &[
     "torch/torch/sequential_module_legacy.pt",
     "torch/torch/transformer_module.pt",
     "torch/torch/transformer_module_legacy.pt",
+    "torch/torch/cnn_module.pt",
+    "torch/torch/lstm_module.pt",
+    "torch/torch/lstm_module_legacy.pt",
+    "torch/torch/layers_module.pt",
     "torch/transformers/bert_module.pt",
 ];
 

@@ -27,6 +27,7 @@ mod boosters;
 mod budget;
 pub mod doc;
 mod estimators;
+mod extra_repr;
 mod inert;
 pub mod layout;
 pub mod leaf;

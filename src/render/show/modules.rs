@@ -1,7 +1,7 @@
 //! PyTorch modules in `show`: the tree `print(model)` prints (`(fc1): Linear(in_features=4,
 //! out_features=8, bias=True)`, repeated layers of a `ModuleList` as `(0-1): 2 x …`),
-//! with the `extra_repr` of torch's common layers read from the pickled attributes and
-//! `Name()` for the others; hook dicts and training flags are not printed. A footer
+//! with the `extra_repr` of torch's common layers read from the pickled attributes
+//! ([`super::extra_repr`]) and `Name()` for the others; hook dicts and training flags are not printed. A footer
 //! counts the parameters, in all and per top-level child.
 //!
 //! ```text
@@ -17,7 +17,6 @@ use super::doc::Doc;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle, Value};
 use crate::python::nn::{self, Module};
-use crate::python::view;
 use crate::render::repr::Renderer;
 use crate::text::quantity::thousands;
 
@@ -138,118 +137,9 @@ impl TreePrinter<'_, '_> {
         text
     }
 
-    /// An attribute as Python's `str` writes it in an f-string (`1e-05`, `(16,)`,
-    /// `True`); `?` when the pickle lacks it.
-    fn attribute(&mut self, module: &Module<'_>, name: &str) -> String {
-        match module.attribute(name) {
-            Some(value) => self.renderer.render(value, 200).0,
-            None => "?".to_string(),
-        }
-    }
-
-    /// The `extra_repr` of torch's common layers, from their attributes; none for the
-    /// others (whose own `extra_repr`, if any, cannot be known without their code).
+    /// The layer's `extra_repr`, as [`super::extra_repr`] knows it.
     fn extra_repr(&mut self, module: &Module<'_>) -> String {
-        let mut a = |name: &str| self.attribute(module, name);
-        let bias = |name: &str| {
-            if module.has_parameter(name) {
-                "True"
-            } else {
-                "False"
-            }
-        };
-        let is_torch = module.module.starts_with("torch.nn.");
-        if !is_torch {
-            return String::new();
-        }
-        match module.name {
-            "Linear" | "NonDynamicallyQuantizableLinear" => format!(
-                "in_features={}, out_features={}, bias={}",
-                a("in_features"),
-                a("out_features"),
-                bias("bias")
-            ),
-            "Dropout"
-            | "Dropout1d"
-            | "Dropout2d"
-            | "Dropout3d"
-            | "AlphaDropout"
-            | "FeatureAlphaDropout" => format!("p={}, inplace={}", a("p"), a("inplace")),
-            "LayerNorm" => format!(
-                "{}, eps={}, elementwise_affine={}, bias={}",
-                a("normalized_shape"),
-                a("eps"),
-                a("elementwise_affine"),
-                bias("bias")
-            ),
-            "BatchNorm1d" | "BatchNorm2d" | "BatchNorm3d" => format!(
-                "{}, eps={}, momentum={}, affine={}, track_running_stats={}",
-                a("num_features"),
-                a("eps"),
-                a("momentum"),
-                a("affine"),
-                a("track_running_stats")
-            ),
-            "Embedding" => self.embedding(module),
-            "ReLU" | "ReLU6" | "SiLU" | "Mish" | "Hardswish" | "Hardsigmoid" | "SELU" | "CELU" => {
-                match module.attribute("inplace") {
-                    Some(Value::Bool(true)) => "inplace=True".to_string(),
-                    _ => String::new(),
-                }
-            }
-            "GELU" => format!("approximate={}", self.quoted(module, "approximate")),
-            "Softmax" | "LogSoftmax" => format!("dim={}", a("dim")),
-            _ => String::new(),
-        }
-    }
-
-    /// `nn.Embedding.extra_repr`.
-    fn embedding(&mut self, module: &Module<'_>) -> String {
-        let mut text = format!(
-            "{}, {}",
-            self.attribute(module, "num_embeddings"),
-            self.attribute(module, "embedding_dim")
-        );
-        let present = |name: &str| module.attribute(name).is_some_and(|v| v != Value::None);
-        if present("padding_idx") {
-            text.push_str(&format!(
-                ", padding_idx={}",
-                self.attribute(module, "padding_idx")
-            ));
-        }
-        if present("max_norm") {
-            text.push_str(&format!(
-                ", max_norm={}",
-                self.attribute(module, "max_norm")
-            ));
-        }
-        let norm_type = module.attribute("norm_type");
-        if !matches!(
-            norm_type,
-            Some(Value::Float(2.0)) | Some(Value::Int(2)) | None
-        ) {
-            text.push_str(&format!(
-                ", norm_type={}",
-                self.attribute(module, "norm_type")
-            ));
-        }
-        if module.attribute("scale_grad_by_freq") == Some(Value::Bool(true)) {
-            text.push_str(", scale_grad_by_freq=True");
-        }
-        if module.attribute("sparse") == Some(Value::Bool(true)) {
-            text.push_str(", sparse=True");
-        }
-        text
-    }
-
-    /// A str attribute as its repr (`'none'`).
-    fn quoted(&mut self, module: &Module<'_>, name: &str) -> String {
-        match module.attribute(name) {
-            Some(value) if view::str(self.pickle, value).is_some() => {
-                self.renderer.render(value, 200).0
-            }
-            _ => "?".to_string(),
-        }
+        super::extra_repr::ExtraRepr::new(self.pickle, &mut self.renderer, module).text()
     }
 }
 

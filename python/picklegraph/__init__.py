@@ -224,8 +224,10 @@ def show(source: Source, *, width: int = 100, depth: Optional[int] = None,
          max_items: Optional[int] = None, max_string: int = 100, raw: bool = False,
          summary: bool = True, max_bytes: Optional[int] = None, full: bool = False) -> str:
     """The objects as ``picklegraph show`` prints them: indented Python-like text, shared
-    references labelled, effects last (options as the command's: bounded to about 64 KiB
-    unless ``full``, ``max_bytes``, ``max_items`` or ``depth`` says otherwise).
+    references labelled, effects last (options as the command's: a container of more than
+    60 items shows its first 5 and last 5, or ``max_items`` of them, half from each end;
+    the text is bounded to about 64 KiB unless ``full``, ``max_bytes``, ``max_items`` or
+    ``depth`` says otherwise).
 
     >>> print(show(b"\\x80\\x04]\\x94(h\\x00h\\x00e.", summary=False), end="")
     &1 [*1, *1]

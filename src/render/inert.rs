@@ -16,6 +16,7 @@
 
 use std::borrow::Cow;
 
+use super::elision::{ItemLimit, Split};
 use crate::graph::{Inert, InertKind, Mutation, Node, Pickle, Value};
 use crate::opcode::Opcode;
 
@@ -264,8 +265,9 @@ impl Filling {
 
 /// How much of an inert node to spell, and the choices a view makes.
 pub(crate) struct Options<'o> {
-    /// Items of each list spelled; the rest are counted in a [`Chunk::More`].
-    pub max_items: usize,
+    /// Items of each list spelled, its first and its last; the rest are counted in a
+    /// [`Chunk::More`] between them.
+    pub items: ItemLimit,
     /// Chunks after which the spelling may stop (a view that can write no more than
     /// this many pieces within its budget): a call with a million arguments printed in a
     /// short text costs the text.
@@ -284,7 +286,7 @@ pub(crate) struct Options<'o> {
 impl Default for Options<'_> {
     fn default() -> Self {
         Options {
-            max_items: usize::MAX,
+            items: ItemLimit::ALL,
             max_chunks: usize::MAX,
             whole_args: &|_| false,
             fold_filling: None,
@@ -429,42 +431,61 @@ impl<'p> Speller<'_, 'p, '_> {
         self.items(items.iter());
     }
 
-    /// The first [`Options::max_items`] of `items`, separated by commas, and a count of
-    /// the rest.
-    fn items(&mut self, items: impl ExactSizeIterator<Item = Value>) {
-        let len = items.len();
-        let shown = len.min(self.options.max_items);
-        for (i, item) in items.take(shown).enumerate() {
+    /// The items [`Options::items`] shows of `items`, separated by commas, with a count
+    /// of the rest where they were left out.
+    fn items(&mut self, items: impl ExactSizeIterator<Item = Value> + Clone) {
+        let split = self.options.items.split(items.len());
+        let head = items.clone().take(split.head);
+        let tail = items.skip(split.len - split.tail);
+        for (i, item) in head.chain(tail).enumerate() {
             if self.full() {
                 return;
             }
-            if i > 0 {
-                self.put(Chunk::Comma);
-            }
+            self.separate(i, &split);
             self.put(Chunk::Value(item));
         }
-        if shown < len {
-            self.put(Chunk::More(len - shown));
-        }
+        self.count_rest(&split);
     }
 
-    /// The first [`Options::max_items`] of `pairs` as `key: value`, and a count of the
-    /// rest.
+    /// The entries [`Options::items`] shows of `pairs` as `key: value`, with a count of
+    /// the rest where they were left out.
     fn pairs(&mut self, pairs: &[(Value, Value)]) {
-        let shown = pairs.len().min(self.options.max_items);
-        for (i, &(key, value)) in pairs[..shown].iter().enumerate() {
+        let split = self.options.items.split(pairs.len());
+        let head = &pairs[..split.head];
+        let tail = &pairs[split.len - split.tail..];
+        for (i, &(key, value)) in head.iter().chain(tail).enumerate() {
             if self.full() {
                 return;
             }
-            if i > 0 {
-                self.put(Chunk::Comma);
-            }
+            self.separate(i, &split);
             self.put(Chunk::Value(key));
             self.put(Chunk::Colon);
             self.put(Chunk::Value(value));
         }
-        if shown < pairs.len() {
-            self.put(Chunk::More(pairs.len() - shown));
+        self.count_rest(&split);
+    }
+
+    /// What comes before the `i`-th item shown: a comma after the one before, and the
+    /// count of the items left out where the last ones start.
+    fn separate(&mut self, i: usize, split: &Split) {
+        if i == split.head && split.more() > 0 {
+            if i > 0 {
+                self.put(Chunk::Comma);
+            }
+            self.put(Chunk::More(split.more()));
+        }
+        if i > 0 || split.more() > 0 && i == split.head {
+            self.put(Chunk::Comma);
+        }
+    }
+
+    /// The count of the items left out, when it comes last (no last items are shown).
+    fn count_rest(&mut self, split: &Split) {
+        if split.more() > 0 && split.tail == 0 && !self.full() {
+            if split.head > 0 {
+                self.put(Chunk::Comma);
+            }
+            self.put(Chunk::More(split.more()));
         }
     }
 
@@ -637,9 +658,14 @@ mod tests {
         // m.f(1, 2, 3)
         let data = b"\x80\x04\x8c\x01m\x8c\x01f\x93K\x01K\x02K\x03\x87R.";
         let short = Options {
-            max_items: 1,
+            items: ItemLimit::at_most(1),
             ..Options::default()
         };
-        assert_eq!(spelled(data, &short), "m.f(1<2 more>)");
+        assert_eq!(spelled(data, &short), "m.f(1, <2 more>)");
+        let ends = Options {
+            items: ItemLimit::at_most(2),
+            ..Options::default()
+        };
+        assert_eq!(spelled(data, &ends), "m.f(1, <1 more>, 3)");
     }
 }

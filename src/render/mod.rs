@@ -1,6 +1,7 @@
 //! Views of a loaded graph. A view reads the graph; it never re-runs opcodes.
 
 pub mod dis;
+pub mod elision;
 pub(crate) mod inert;
 pub mod json;
 pub mod repr;

@@ -372,16 +372,17 @@ fn show_options() -> impl Strategy<Value = picklegraph::render::show::ShowOption
     (
         1usize..60,
         prop::option::of(0usize..5),
-        prop::option::of(0usize..4),
+        prop::option::of((0usize..4, 0usize..5)),
         prop::option::of(0usize..8),
         any::<bool>(),
         any::<bool>(),
     )
         .prop_map(|(width, depth, items, string, color, raw)| {
+            use picklegraph::render::elision::ItemLimit;
             use picklegraph::render::show::{default_recognizers, ShowOptions};
             let mut options = ShowOptions::plain(width);
             options.max_depth = depth.unwrap_or(usize::MAX);
-            options.max_items = items.unwrap_or(usize::MAX);
+            options.items = items.map_or(ItemLimit::ALL, |(max, shown)| ItemLimit { max, shown });
             options.max_string = string.unwrap_or(options.max_string);
             options.layout.color = color;
             options.summary = true;

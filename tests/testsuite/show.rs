@@ -1,6 +1,7 @@
 //! The `show` view: layout, labels for shared nodes, elision, effects, partial state, and
 //! snapshots of every fixture group.
 
+use picklegraph::render::elision::ItemLimit;
 use picklegraph::render::show::doc::Doc;
 use picklegraph::render::show::{show, show_failure, to_text, Recognizer, ShowOptions};
 use picklegraph::{load, load_all, LoadOptions, Node, NodeId, Pickle};
@@ -333,15 +334,60 @@ fn depth_and_item_limits_elide_with_a_count() {
         "[bytearray(b'ab'), [… 2 items]]\n"
     );
 
+    // pickle.dumps(list(range(1_000_000)), protocol=1), less its MARK-splitting.
     let mut million = b"(".to_vec();
-    million.extend(std::iter::repeat(b"K\x07").take(1_000_000).flatten());
+    for i in 0..1_000_000u32 {
+        million.push(b'J');
+        million.extend(i.to_le_bytes());
+    }
     million.extend(b"l.");
     let pickle = load(&million).unwrap();
     let mut options = ShowOptions::plain(200);
-    options.max_items = 10;
+    options.items = ItemLimit::at_most(10);
     assert_eq!(
         to_text(&pickle, &options),
-        "[7, 7, 7, 7, 7, 7, 7, 7, 7, 7, … 999,990 more items]\n"
+        "[0, 1, 2, 3, 4, … 999,990 more items, 999995, 999996, 999997, 999998, 999999]\n"
+    );
+    // An odd count shows one more of the first; none shown leaves the count alone.
+    options.items = ItemLimit::at_most(3);
+    assert_eq!(
+        to_text(&pickle, &options),
+        "[0, 1, … 999,997 more items, 999999]\n"
+    );
+    options.items = ItemLimit::at_most(0);
+    assert_eq!(to_text(&pickle, &options), "[… 1,000,000 more items]\n");
+}
+
+#[test]
+fn by_default_a_long_container_shows_its_first_five_and_last_five_items() {
+    // pickle.dumps({i: f'{i:02}' for i in range(61)}, protocol=2), less its MARK-splitting
+    let mut dict = b"\x80\x02}(".to_vec();
+    for i in 0..61u8 {
+        dict.extend([b'K', i, b'X', 2, 0, 0, 0]);
+        dict.extend(format!("{i:02}").as_bytes());
+    }
+    dict.extend(b"u.");
+    let options = ShowOptions {
+        summary: false,
+        ..ShowOptions::default()
+    };
+    let text = to_text(&load(&dict).unwrap(), &options);
+    let entries: Vec<String> = (0..5)
+        .map(|i| format!("{i}: '{i:02}'"))
+        .chain(["… 51 more items".to_string()])
+        .chain((56..61).map(|i| format!("{i}: '{i}'")))
+        .collect();
+    assert_eq!(text, format!("{{\n  {},\n}}\n", entries.join(",\n  ")));
+    // Sixty items are all shown.
+    let mut sixty = b"\x80\x02](".to_vec();
+    for i in 0..60u8 {
+        sixty.extend([b'K', i]);
+    }
+    sixty.extend(b"e.");
+    let text = to_text(&load(&sixty).unwrap(), &options);
+    assert!(
+        text.contains(" 58, 59,\n]") && !text.contains("more"),
+        "{text}"
     );
 }
 
@@ -438,11 +484,17 @@ fn a_recognizer_replaces_a_node_and_its_values_are_still_labelled() {
 
 #[test]
 fn the_default_options_stop_after_about_64_kib_and_say_so() {
-    // [0, 1, …, 199999] as APPENDS of BININTs: about 1 MB of text in full.
+    // [[f'{i:04}-{j:025}' for j in range(60)] for i in range(60)]: 60 lists of 60 strs,
+    // each shown whole (60 items are not summarized), about 137 KB of text in full.
     let mut stream = b"\x80\x04](".to_vec();
-    for i in 0..200_000u32 {
-        stream.push(b'J');
-        stream.extend(i.to_le_bytes());
+    for i in 0..60 {
+        stream.extend(b"](");
+        for j in 0..60 {
+            let text = format!("{i:04}-{j:025}");
+            stream.extend([0x8c, text.len() as u8]);
+            stream.extend(text.as_bytes());
+        }
+        stream.push(b'e');
     }
     stream.extend(b"e.");
     let pickle = load(&stream).unwrap();
@@ -458,14 +510,14 @@ fn the_default_options_stop_after_about_64_kib_and_say_so() {
         last.starts_with("# … show stops here, past 64.0 KiB of output"),
         "{last}"
     );
-    // Every line before the note is whole: the last number is followed by its comma.
+    // Every line before the note is whole: the last str is followed by its comma.
     let before = bounded.lines().rev().nth(1).unwrap();
-    assert!(before.ends_with(','), "{before}");
+    assert!(before.ends_with("',"), "{before}");
     let unbounded = ShowOptions {
         max_bytes: usize::MAX,
         ..ShowOptions::default()
     };
     let full = to_text(&pickle, &unbounded);
-    assert!(full.len() > 1_000_000, "{}", full.len());
+    assert!(full.len() > 130_000, "{}", full.len());
     assert!(full.starts_with(&bounded[..limit]));
 }

@@ -31,7 +31,8 @@ pub struct ShowArgs {
     /// Elide containers nested deeper than N levels (the root is level 1)
     #[arg(long, value_name = "N")]
     depth: Option<usize>,
-    /// Show at most N items of each container, then a count of the rest
+    /// Show N items of a container that holds more: its first half and its last, the
+    /// count of the rest between them [default: over 60 items, the first 5 and last 5]
     #[arg(long, value_name = "N")]
     max_items: Option<usize>,
     /// Stop after about N bytes of output, at the end of a line, with a note [default:

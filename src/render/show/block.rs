@@ -20,6 +20,7 @@ use super::leaf::{bigint_text, str_text};
 use super::walker::{delimiters, elided, empty, fills};
 use super::ShowOptions;
 use crate::graph::{Items, Node, NodeId, Pickle, Slot, Value};
+use crate::render::elision::{ItemLimit, Split};
 use crate::text::scalar::{write_bytes_repr, write_float_repr, StrReprs};
 
 /// What is known of a node's plainness: nothing yet, being checked, plain, or not.
@@ -95,14 +96,44 @@ enum Item<'t> {
     Container(NodeId),
 }
 
-/// A container being measured: its items from `next` to `end`, and the width so far.
+/// A container being measured: its slots shown from `next` to `end`, and the width so
+/// far.
 struct Measuring<'p> {
     id: NodeId,
     items: Items<'p>,
     depth: usize,
     next: usize,
     end: usize,
+    slots: Slots,
     total: usize,
+}
+
+/// Where the slots shown of a container are: the first `head` of them, then, past
+/// `skip` slots left out, the rest (a dict's entries are two slots each).
+#[derive(Debug, Clone, Copy)]
+struct Slots {
+    head: usize,
+    skip: usize,
+}
+
+impl Slots {
+    fn of(split: &Split, dict: bool) -> Slots {
+        let per = if dict { 2 } else { 1 };
+        Slots {
+            head: split.head * per,
+            skip: split.more() * per,
+        }
+    }
+
+    /// The slot of the container that shown slot `slot` is.
+    #[inline(always)]
+    fn real(self, slot: usize) -> usize {
+        if slot < self.head {
+            slot
+        } else {
+            slot + self.skip
+        }
+    }
 }
 
 /// A container being written. Its state is the next slot alone: a dict's keys are the
@@ -115,14 +146,16 @@ struct Writing<'p> {
     mode: Mode,
     close: &'static str,
     len: usize,
-    shown: usize,
+    split: Split,
+    slots: Slots,
     dict: bool,
     /// Whether every item takes a comma after it: in a broken container, and in a
     /// one-item tuple.
     comma_always: bool,
-    /// The slots shown: every item, or every key and value, up to `max_items`.
+    /// The slots shown: every item, or every key and value, of those
+    /// [`ShowOptions::items`] shows.
     end: usize,
-    /// The next slot to write.
+    /// The next shown slot to write.
     next: usize,
 }
 
@@ -132,13 +165,18 @@ impl Writing<'_> {
         self.dict && slot % 2 == 0
     }
 
-    /// The item (entry) `slot` belongs to.
+    /// The place among the items shown of the item (entry) shown slot `slot` belongs to.
     fn index(&self, slot: usize) -> usize {
         if self.dict {
             slot / 2
         } else {
             slot
         }
+    }
+
+    /// The place in the container of the item (entry) shown slot `slot` belongs to.
+    fn real_index(&self, slot: usize) -> usize {
+        self.index(self.slots.real(slot))
     }
 
     /// Writes the comma after item `index`: between items, after a one-item tuple's
@@ -351,7 +389,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             let context = Context {
                 pickle: self.pickle,
                 counts: &[],
-                max_items: 0,
+                items: ItemLimit::at_most(0),
             };
             self.text.push_str(&elided(&context, &node));
             return Piece::Text(Style::Comment);
@@ -450,12 +488,12 @@ impl<'p, 'a> Blocks<'p, 'a> {
             let depth = top.depth + 1;
             let (mut total, mut next) = (top.total, top.next);
             let inner = loop {
-                // `end` is never past the items; saying so spares the slot's bounds check.
-                if !(total < cap && next < top.end && next < top.items.len()) {
+                if !(total < cap && next < top.end) {
                     break None;
                 }
                 next += 1;
-                total += match self.slot_item(top.items, next - 1, depth) {
+                let slot = top.slots.real(next - 1);
+                total += match self.slot_item(top.items, slot, depth) {
                     Item::Text(_, width, _) => width.min(cap),
                     Item::Int(v) => int_width(v),
                     Item::Container(child) => match self.memo(child, depth) {
@@ -486,18 +524,18 @@ impl<'p, 'a> Blocks<'p, 'a> {
     fn measuring(&self, id: NodeId, depth: usize) -> Measuring<'p> {
         let node = self.pickle.node(id);
         let (open, close, len) = delimiters(&node);
-        let shown = len.min(self.options.max_items);
-        let more = len - shown;
+        let split = self.options.items.split(len);
+        let (shown, more) = (split.shown(), split.more());
         let dict = matches!(node, Node::Dict(_));
-        let commas = match more {
-            0 => len - 1 + usize::from(matches!(node, Node::Tuple(_)) && len == 1),
-            _ => shown,
-        };
-        let spaces = shown.saturating_sub(1);
+        // The items shown and the count of the rest, each but the last followed by `, `.
+        let elements = shown + usize::from(more > 0);
+        let lone = usize::from(matches!(node, Node::Tuple(_)) && len == 1);
+        let commas = elements.saturating_sub(1) + lone;
+        let spaces = elements.saturating_sub(1);
         let colons = if dict { 2 * shown } else { 0 };
         let rest = match more {
             0 => 0,
-            _ => usize::from(shown > 0) + text_width(&more_items(more)),
+            _ => text_width(&more_items(more)),
         };
         Measuring {
             id,
@@ -505,6 +543,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             depth,
             next: 0,
             end: if dict { 2 * shown } else { shown },
+            slots: Slots::of(&split, dict),
             total: open.len() + close.len() + commas + spaces + colons + rest,
         }
     }
@@ -533,8 +572,17 @@ impl<'p, 'a> Blocks<'p, 'a> {
             while top.next < top.end {
                 let slot = top.next;
                 top.next += 1;
+                if slot == top.slots.head && top.slots.skip > 0 {
+                    // The count of the items left out, between the first and the last.
+                    let text = more_items(top.split.more());
+                    let width = text_width(&text);
+                    top.before(slot, Some(width), pen)?;
+                    pen.write_text(&text, width, Style::Comment)?;
+                    pen.punct(",")?;
+                }
                 let depth = top.depth;
-                let id = match self.slot_item(top.items, slot, depth) {
+                let real = top.slots.real(slot);
+                let id = match self.slot_item(top.items, real, depth) {
                     Item::Text(text, width, style) => {
                         top.before(slot, Some(width), pen)?;
                         pen.write_text(text, width, style)?;
@@ -550,7 +598,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 };
                 let Some(id) = id else {
                     if !top.is_key(slot) {
-                        top.comma(top.index(slot), pen)?;
+                        top.comma(top.real_index(slot), pen)?;
                     }
                     continue;
                 };
@@ -558,7 +606,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 // A dict's key is followed by `: ` and the head of its value.
                 let trailing = match top.is_key(slot) {
                     true => {
-                        let value = top.items.get(slot + 1).unwrap_or(Value::None);
+                        let value = top.items.get(real + 1).unwrap_or(Value::None);
                         2 + self.head_of(value, depth)
                     }
                     false => 1,
@@ -573,7 +621,7 @@ impl<'p, 'a> Blocks<'p, 'a> {
             if let Some(parent) = stack.last() {
                 let slot = parent.next - 1;
                 if !parent.is_key(slot) {
-                    parent.comma(parent.index(slot), pen)?;
+                    parent.comma(parent.real_index(slot), pen)?;
                 }
             }
         }
@@ -626,7 +674,8 @@ impl<'p, 'a> Blocks<'p, 'a> {
         let (open, close, len) = delimiters(&node);
         pen.punct(open)?;
         pen.indent();
-        let shown = len.min(self.options.max_items);
+        let split = self.options.items.split(len);
+        let shown = split.shown();
         let dict = matches!(node, Node::Dict(_));
         let lone_comma = matches!(node, Node::Tuple(_)) && len == 1;
         Ok(Writing {
@@ -634,7 +683,8 @@ impl<'p, 'a> Blocks<'p, 'a> {
             mode,
             close,
             len,
-            shown,
+            split,
+            slots: Slots::of(&split, dict),
             dict,
             comma_always: lone_comma || mode != Mode::Flat,
             end: if dict { 2 * shown } else { shown },
@@ -643,13 +693,14 @@ impl<'p, 'a> Blocks<'p, 'a> {
         })
     }
 
-    /// Writes the count of items left out, and the closing bracket.
+    /// Writes the count of items left out when no last items follow it, and the
+    /// closing bracket.
     fn close<W: Write>(&self, top: &Writing<'_>, pen: &mut Pen<W>) -> io::Result<()> {
-        let more = top.len - top.shown;
-        if more > 0 {
+        let more = top.split.more();
+        if more > 0 && top.split.tail == 0 {
             let text = more_items(more);
             let width = text_width(&text);
-            match (top.mode, top.shown) {
+            match (top.mode, top.split.head) {
                 (Mode::Flat, 0) => {}
                 (Mode::Flat, _) => pen.punct(" ")?,
                 (Mode::Fill, shown) if shown > 0 && fits(pen, width) => pen.punct(" ")?,

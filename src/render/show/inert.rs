@@ -1,12 +1,13 @@
 //! How inert nodes print in `show`: the spelling of [`crate::render::inert`] (the Python
 //! expression that would rebuild the node) as a [`Doc`] whose operands are graph values,
 //! each call's arguments a list that breaks over lines when it does not fit, at most
-//! `max_items` of each shown. A callee that is no plain global is put in parentheses, so
+//! the first and last of each shown. A callee that is no plain global is put in parentheses, so
 //! that a label on it cannot be read as a label on the call.
 
-use super::doc::Doc;
+use super::doc::{more_items, Doc};
 use super::layout::Style;
 use crate::graph::{Inert, Node, Pickle, Value};
+use crate::render::elision::ItemLimit;
 use crate::render::inert::{spell, Callable, Chunk, Open, Options};
 use crate::text::scalar::dotted;
 
@@ -15,7 +16,8 @@ pub(crate) struct Context<'p, 'a> {
     pub pickle: &'p Pickle<'a>,
     /// How often `show` writes each node (see `walker::show_counts`).
     pub counts: &'p [u8],
-    pub max_items: usize,
+    /// The items shown of each list of arguments.
+    pub items: ItemLimit,
 }
 
 impl Context<'_, '_> {
@@ -44,10 +46,10 @@ impl Context<'_, '_> {
     }
 
     /// The document of an inert node, spelled by [`crate::render::inert`]: each call's
-    /// arguments laid out as a bracketed list, `max_items` of each list shown.
+    /// arguments laid out as a bracketed list, [`Context::items`] of each list shown.
     pub fn inert_doc(&self, inert: &Inert) -> Doc {
         let options = Options {
-            max_items: self.max_items,
+            items: self.items,
             whole_args: &|args| self.shared(args),
             missing_buffers: true,
             ..Options::default()
@@ -141,7 +143,10 @@ impl DocBuilder {
                 list.end_item();
                 list.current.push(Doc::text("**"));
             }
-            Chunk::More(count) => list.more = count,
+            Chunk::More(count) => {
+                list.end_item();
+                list.more = (list.items.len(), count);
+            }
             Chunk::Keyword(key) => list.current.push(Doc::text(format!("{key}="))),
             leaf @ (Chunk::Global(..)
             | Chunk::Name(_)
@@ -184,7 +189,8 @@ struct List {
     items: Vec<Doc>,
     /// The parts of the item being read.
     current: Vec<Doc>,
-    more: usize,
+    /// Where items were left out, and how many.
+    more: (usize, usize),
 }
 
 impl List {
@@ -193,7 +199,7 @@ impl List {
             shape,
             items: Vec::new(),
             current: Vec::new(),
-            more: 0,
+            more: (0, 0),
         }
     }
 
@@ -213,14 +219,21 @@ impl List {
             return Doc::Concat(self.current);
         }
         self.end_item();
+        // A count of items left out between shown ones is an item of its own; one at
+        // the end is the list's last line.
+        let (at, mut more) = self.more;
+        if more > 0 && at < self.items.len() {
+            self.items.insert(at, Doc::comment(more_items(more)));
+            more = 0;
+        }
         match self.shape {
             Shape::Call(Some((open, close))) => {
-                let list = Doc::bracketed(open, self.items, self.more, close);
+                let list = Doc::bracketed(open, self.items, more, close);
                 Doc::Concat(vec![Doc::text("("), list, Doc::text(")")])
             }
-            Shape::Brackets(open, close) => Doc::bracketed(open, self.items, self.more, close),
+            Shape::Brackets(open, close) => Doc::bracketed(open, self.items, more, close),
             Shape::Call(None) | Shape::Sequence => {
-                Doc::call(Doc::Concat(Vec::new()), self.items, self.more)
+                Doc::call(Doc::Concat(Vec::new()), self.items, more)
             }
         }
     }

@@ -48,6 +48,7 @@ pub use recognize::{default_recognizers, Recognizer};
 
 use crate::graph::{InertKind, Node, Pickle, Value};
 use crate::machine::Failure;
+use crate::render::elision::ItemLimit;
 use crate::text::quantity::thousands;
 use doc::Doc;
 use layout::{Layout, Printer};
@@ -60,14 +61,20 @@ pub const DEFAULT_MAX_STRING: usize = 100;
 /// shows in a few screens; `--full` lifts it.
 pub const DEFAULT_MAX_BYTES: usize = 64 << 10;
 
+/// Default [`ShowOptions::items`]: a container of more than 60 items shows its first 5
+/// and last 5, pandas' rule for rows (numpy's, 1,000 and 3 + 3, suits numbers, not records
+/// that take a line each).
+pub const DEFAULT_ITEMS: ItemLimit = ItemLimit { max: 60, shown: 10 };
+
 /// How `show` writes: layout, limits and recognizers.
 pub struct ShowOptions {
     /// Width, indentation and colour.
     pub layout: Layout,
     /// Containers nested deeper than this print as `[… 3 items]` (the root is at depth 1).
     pub max_depth: usize,
-    /// Containers print at most this many items, then `… N more items`.
-    pub max_items: usize,
+    /// Which items of a long container print: by default, one of more than 60 items
+    /// shows its first 5 and its last 5 with `… N more items` between, as pandas does.
+    pub items: ItemLimit,
     /// str and bytes longer than this (in code points or bytes) print a head and their size.
     pub max_string: usize,
     /// The output stops at the end of the line where it passes this many bytes, with a
@@ -89,7 +96,7 @@ impl std::fmt::Debug for ShowOptions {
         f.debug_struct("ShowOptions")
             .field("layout", &self.layout)
             .field("max_depth", &self.max_depth)
-            .field("max_items", &self.max_items)
+            .field("items", &self.items)
             .field("max_string", &self.max_string)
             .field("max_bytes", &self.max_bytes)
             .field("fold", &self.fold)
@@ -105,7 +112,7 @@ impl ShowOptions {
         ShowOptions {
             layout: Layout::new(width),
             max_depth: usize::MAX,
-            max_items: usize::MAX,
+            items: ItemLimit::ALL,
             max_string: DEFAULT_MAX_STRING,
             max_bytes: usize::MAX,
             fold: false,
@@ -121,7 +128,8 @@ impl ShowOptions {
 pub struct Limits {
     /// `--depth`: containers nested deeper are elided.
     pub depth: Option<usize>,
-    /// `--max-items`: items shown of each container.
+    /// `--max-items`: items shown of each container, the first and the last halves
+    /// (by default [`DEFAULT_ITEMS`]).
     pub max_items: Option<usize>,
     /// `--max-bytes`: bytes of output.
     pub max_bytes: Option<usize>,
@@ -145,21 +153,27 @@ impl Default for Limits {
 }
 
 impl ShowOptions {
-    /// These options under the user's `limits`. With none chosen, the output is bounded
-    /// ([`DEFAULT_MAX_BYTES`]) and lists of objects of one shape are folded; a user who
+    /// These options under the user's `limits`. With none chosen, long containers show
+    /// their ends ([`DEFAULT_ITEMS`]), the output is bounded ([`DEFAULT_MAX_BYTES`]) and
+    /// lists of objects of one shape are folded; a user who
     /// chooses `depth` or `max_items` gets what they asked and no byte budget unless they
     /// give one too; `full` lifts every limit.
     /// ```
     /// use picklegraph::render::show::{Limits, ShowOptions, DEFAULT_MAX_BYTES};
     /// let options = ShowOptions::plain(80).limited(&Limits::default());
     /// assert_eq!((options.max_bytes, options.fold), (DEFAULT_MAX_BYTES, true));
+    /// assert_eq!(options.items, picklegraph::render::show::DEFAULT_ITEMS);
     /// let full = ShowOptions::plain(80).limited(&Limits { full: true, ..Limits::default() });
     /// assert_eq!((full.max_bytes, full.max_string, full.fold), (usize::MAX, usize::MAX, false));
     /// ```
     pub fn limited(mut self, limits: &Limits) -> ShowOptions {
         let chosen = limits.depth.is_some() || limits.max_items.is_some();
         self.max_depth = limits.depth.unwrap_or(usize::MAX);
-        self.max_items = limits.max_items.unwrap_or(usize::MAX);
+        self.items = match (limits.max_items, limits.full) {
+            (Some(n), _) => ItemLimit::at_most(n),
+            (None, true) => ItemLimit::ALL,
+            (None, false) => DEFAULT_ITEMS,
+        };
         self.max_string = limits.max_string;
         self.max_bytes = match limits.max_bytes {
             Some(bytes) => bytes,
@@ -175,12 +189,14 @@ impl ShowOptions {
 }
 
 impl Default for ShowOptions {
-    /// [`DEFAULT_WIDTH`] columns, a summary line, the [`default_recognizers`], and the
-    /// output bounded to [`DEFAULT_MAX_BYTES`].
+    /// [`DEFAULT_WIDTH`] columns, a summary line, the [`default_recognizers`], long
+    /// containers shown by their ends ([`DEFAULT_ITEMS`]) and the output bounded to
+    /// [`DEFAULT_MAX_BYTES`].
     fn default() -> ShowOptions {
         ShowOptions {
             summary: true,
             max_bytes: DEFAULT_MAX_BYTES,
+            items: DEFAULT_ITEMS,
             fold: true,
             recognizers: default_recognizers(),
             ..ShowOptions::plain(DEFAULT_WIDTH)

@@ -16,6 +16,7 @@ use super::leaf::{bigint_text, bytes_text, str_text};
 use super::ShowOptions;
 use crate::graph::{InertKind, Items, Mutation, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
+use crate::render::elision::{ItemLimit, Split};
 use crate::text::quantity::thousands;
 use std::borrow::Cow;
 
@@ -87,7 +88,7 @@ pub(crate) fn show_counts(pickle: &Pickle<'_>, options: &ShowOptions, starts: &[
     let context = Context {
         pickle,
         counts: &[],
-        max_items: 0,
+        items: ItemLimit::at_most(0),
     };
     for (index, node) in pickle.nodes().enumerate() {
         let Node::Inert(inert) = node else { continue };
@@ -109,8 +110,8 @@ enum Source<'p> {
     Native {
         node: Node<'p>,
         step: usize,
-        /// Items shown before the count of the rest.
-        limit: usize,
+        /// The items shown.
+        split: Split,
         /// The items left out are siblings of the first one's shape ([`Walker::folds`]).
         folded: bool,
     },
@@ -253,7 +254,7 @@ impl<'p, 'a> Walker<'p, 'a> {
         Context {
             pickle: self.pickle,
             counts: &self.counts,
-            max_items: self.options.max_items,
+            items: self.options.items,
         }
     }
 
@@ -280,15 +281,16 @@ impl<'p, 'a> Walker<'p, 'a> {
             }
             node if node.child_count() == 0 => self.text(empty(&node), Style::Plain),
             node => {
-                let (limit, folded) = match self.folds(&node) {
-                    true => (1, true),
-                    false => (self.options.max_items, false),
+                let len = delimiters(&node).2;
+                let (split, folded) = match self.folds(&node) {
+                    true => (Split::first(len, 1), true),
+                    false => (self.options.items.split(len), false),
                 };
                 self.frames.push(Frame {
                     source: Source::Native {
                         node,
                         step: 0,
-                        limit,
+                        split,
                         folded,
                     },
                     depth,
@@ -304,7 +306,7 @@ impl<'p, 'a> Walker<'p, 'a> {
         let (Node::List(items) | Node::Tuple(items)) = node else {
             return false;
         };
-        if !self.options.fold || items.len() < FOLD_AT || self.options.max_items < 2 {
+        if !self.options.fold || items.len() < FOLD_AT || self.options.items.shown < 2 {
             return false;
         }
         let mut items = items.iter();
@@ -337,11 +339,11 @@ impl Iterator for Walker<'_, '_> {
                 Source::Native {
                     node,
                     step,
-                    limit,
+                    split,
                     folded,
                 } => {
                     *step += 1;
-                    native_item(self.pickle, node, *step - 1, *limit, *folded)
+                    native_item(self.pickle, node, *step - 1, split, *folded)
                 }
             };
             match item {
@@ -377,43 +379,54 @@ impl layout::Source for Walker<'_, '_> {
     }
 }
 
-/// The items of a container with at least one item, by step: `[`, then per item a
-/// break, the item (a dict's key, `: `, value) and a comma, then the count of items left
-/// out, then `]`.
+/// The items of a container with at least one item, by step: `[`, then per item shown a
+/// break, the item (a dict's key, `: `, value) and a comma, with a break, the count of the
+/// items left out and a comma where they were, then `]`.
 fn native_item(
     pickle: &Pickle<'_>,
     node: &Node<'_>,
     step: usize,
-    max_items: usize,
+    split: &Split,
     folded: bool,
 ) -> Option<Item> {
     let (open, close, len) = delimiters(node);
     let per_entry = if matches!(node, Node::Dict(_)) { 5 } else { 3 };
-    let shown = len.min(max_items);
-    let more = len - shown;
-    let entries_end = 3 + shown * per_entry;
-    let more_end = entries_end + if more > 0 { 2 } else { 0 };
+    let more = split.more();
+    // Steps: 3 to open, the head's entries, the count (with a comma when the tail
+    // follows), the tail's entries, 4 to close.
+    let head_end = 3 + split.head * per_entry;
+    let count_end = head_end
+        + match (more, split.tail) {
+            (0, _) => 0,
+            (_, 0) => 2,
+            _ => 3,
+        };
+    let entries_end = count_end + split.tail * per_entry;
+    let entry = |shown: usize, part: usize| {
+        let index = split.index(shown);
+        let comma = index + 1 < len || matches!(node, Node::Tuple(_)) && len == 1;
+        Some(entry_item(node, shown, index, part, comma))
+    };
     let token = match step {
         0 if fills(pickle, node) => Token::BeginFill,
         0 => Token::Begin,
         1 => Token::text(open),
         2 => Token::Indent,
+        _ if step < head_end => return entry((step - 3) / per_entry, (step - 3) % per_entry),
+        _ if step < count_end => match step - head_end {
+            0 => break_before(split.head),
+            1 if folded => Token::Text(
+                format!("… {} more of the same shape", thousands(more as u64)).into(),
+                Style::Comment,
+            ),
+            1 => Token::Text(more_items(more).into(), Style::Comment),
+            _ => Token::text(","),
+        },
         _ if step < entries_end => {
-            let (index, part) = ((step - 3) / per_entry, (step - 3) % per_entry);
-            return Some(entry_item(
-                node,
-                index,
-                part,
-                index + 1 < len || matches!(node, Node::Tuple(_)) && len == 1,
-            ));
+            let offset = step - count_end;
+            return entry(split.head + offset / per_entry, offset % per_entry);
         }
-        _ if step == entries_end && step < more_end => break_before(shown),
-        _ if step < more_end && folded => Token::Text(
-            format!("… {} more of the same shape", thousands(more as u64)).into(),
-            Style::Comment,
-        ),
-        _ if step < more_end => Token::Text(more_items(more).into(), Style::Comment),
-        _ => match step - more_end {
+        _ => match step - entries_end {
             0 => Token::Dedent,
             1 => Token::SoftLine,
             2 => Token::text(close),
@@ -488,8 +501,9 @@ fn break_before(index: usize) -> Token {
     }
 }
 
-/// Part `part` of entry `index`: break, item, comma (or break, key, `: `, value, comma).
-fn entry_item(node: &Node<'_>, index: usize, part: usize, comma: bool) -> Item {
+/// Part `part` of the entry shown `shown`-th, at `index` in the container: break, item,
+/// comma (or break, key, `: `, value, comma).
+fn entry_item(node: &Node<'_>, shown: usize, index: usize, part: usize, comma: bool) -> Item {
     let last = |comma: bool| {
         Item::Token(if comma {
             Token::text(",")
@@ -499,14 +513,14 @@ fn entry_item(node: &Node<'_>, index: usize, part: usize, comma: bool) -> Item {
     };
     match node {
         Node::Dict(entries) => match part {
-            0 => Item::Token(break_before(index)),
+            0 => Item::Token(break_before(shown)),
             1 => Item::Value(entries.get(index).map_or(Value::None, |entry| entry.0)),
             2 => Item::Token(Token::text(": ")),
             3 => Item::Value(entries.get(index).map_or(Value::None, |entry| entry.1)),
             _ => last(comma),
         },
         _ => match part {
-            0 => Item::Token(break_before(index)),
+            0 => Item::Token(break_before(shown)),
             1 => Item::Value(node.child(index).unwrap_or(Value::None)),
             _ => last(comma),
         },

@@ -33,6 +33,7 @@ pub mod nn;
 pub mod numpy;
 pub mod pandas;
 pub mod pandas_values;
+pub mod pandas_zone;
 mod recognize;
 pub mod sklearn;
 pub mod sparse;

@@ -24,6 +24,7 @@
 //! ```
 
 use super::pandas_values::{self, Cell, Values};
+use super::pandas_zone::{self, Zone};
 use super::view::{self, CallView};
 use crate::graph::{NodeId, Pickle, Value};
 
@@ -502,8 +503,8 @@ pub enum Scalar<'p> {
         count: i64,
         /// Its unit: `ns`, `us`, `ms`, `s`.
         unit: &'static str,
-        /// The zone's IANA name, when tz-aware.
-        tz: Option<String>,
+        /// The zone, when tz-aware.
+        tz: Option<Zone>,
     },
     /// `Timedelta`: a count of `unit`.
     Timedelta {
@@ -563,7 +564,7 @@ pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
         return Some(Scalar::Timestamp {
             count: view::int(arg(0)?)?,
             unit: resolution_unit(arg(3)),
-            tz: tz.map(|tz| pandas_values::tz_name(pickle, tz)),
+            tz: tz.map(|tz| pandas_zone::zone(pickle, tz)),
         });
     }
     if view::is_one_of(global, UNPICKLE_TIMEDELTA) {

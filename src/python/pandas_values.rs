@@ -12,6 +12,7 @@ use std::borrow::Cow;
 
 use super::arrow::{self, ArrowArray, ArrowValue};
 use super::numpy::{self, Array, ArrayData, DType};
+use super::pandas_zone::{self, Zone};
 use super::view;
 use crate::graph::{Items, Pickle, Value};
 
@@ -19,6 +20,10 @@ const NDARRAY_BACKED: &[&str] = &["pandas._libs.arrays.__pyx_unpickle_NDArrayBac
 const INTERVAL_MIXIN: &[&str] = &["pandas._libs.interval.__pyx_unpickle_IntervalMixin"];
 const NEW_INDEX: &[&str] = &["pandas.core.indexes.base._new_Index"];
 const INT_INDEX: &[&str] = &["pandas._libs.sparse.IntIndex"];
+const BLOCK_INDEX: &[&str] = &["pandas._libs.sparse.BlockIndex"];
+/// Most blocks of a sparse `BlockIndex` walked to find a row: a row's position among the
+/// stored values is the sum of the lengths of the blocks before its own.
+const MAX_SPARSE_BLOCKS: u64 = 100_000;
 const NA: &[&str] = &["pandas.NA", "pandas._libs.missing.NA"];
 const NAT: &[&str] = &["pandas.NaT", "pandas._libs.tslibs.nattype.NaT"];
 
@@ -39,13 +44,16 @@ pub enum Kind {
     Datetime {
         /// numpy's unit: `ns`, `us`, `ms`, `s`, `D`, …
         unit: String,
-        /// The time zone's IANA name (`Europe/Paris`, `UTC`), when tz-aware.
-        tz: Option<String>,
+        /// The time zone, when tz-aware.
+        tz: Option<Zone>,
     },
     /// `timedelta64[unit]`.
     Timedelta {
         /// numpy's unit.
         unit: String,
+        /// Whether a column writes every value's fraction at the finest precision any
+        /// value needs, as pandas 3 does; older pandas writes each value's own.
+        shared_fraction: bool,
     },
     /// `period[freq]`: ordinals counted in `freq` from 1970.
     Period {
@@ -155,7 +163,10 @@ enum Data<'p> {
     },
     Sparse {
         length: u64,
+        /// An `IntIndex`'s sorted positions, or a `BlockIndex`'s sorted block starts.
         indices: Box<Data<'p>>,
+        /// A `BlockIndex`'s block lengths.
+        block_lengths: Option<Box<Data<'p>>>,
         values: Box<Data<'p>>,
         fill: Value,
     },
@@ -255,10 +266,14 @@ impl<'p> Data<'p> {
             }
             Data::Sparse {
                 indices,
+                block_lengths,
                 values,
                 fill,
                 ..
-            } => match sparse_position(pickle, indices, row) {
+            } => match match block_lengths {
+                None => sparse_position(pickle, indices, row),
+                Some(lengths) => sparse_block_position(pickle, indices, lengths, row),
+            } {
                 Ok(Some(position)) => values.cell(pickle, position),
                 Ok(None) => object(pickle, *fill),
                 Err(note) => Cell::Unread(note),
@@ -287,6 +302,54 @@ fn sparse_position(
             std::cmp::Ordering::Less => low = mid + 1,
             std::cmp::Ordering::Greater => high = mid,
         }
+    }
+    Ok(None)
+}
+
+/// Where row `row` is among the stored values of a sparse array whose `BlockIndex` has
+/// the block `starts` and `lengths`.
+fn sparse_block_position(
+    pickle: &Pickle<'_>,
+    starts: &Data<'_>,
+    lengths: &Data<'_>,
+    row: u64,
+) -> Result<Option<u64>, String> {
+    let count = starts.len().ok_or("sparse blocks not read")?;
+    if lengths.len() != Some(count) {
+        return Err("sparse block lengths and starts differ in number".to_string());
+    }
+    let int = |data: &Data<'_>, k: u64| match data.cell(pickle, k) {
+        Cell::Int(n) => Some(n),
+        _ => None,
+    };
+    block_position(count, |k| Some((int(starts, k)?, int(lengths, k)?)), row)
+}
+
+/// Where row `row` is among the stored values of a sparse array with a `BlockIndex` of
+/// `count` sorted blocks: the lengths of the blocks before the one that holds it, plus
+/// its place in that block.
+fn block_position(
+    count: u64,
+    block: impl Fn(u64) -> Option<(i128, i128)>,
+    row: u64,
+) -> Result<Option<u64>, String> {
+    if count > MAX_SPARSE_BLOCKS {
+        return Err(format!("{count} sparse blocks, more than are read"));
+    }
+    let row = i128::from(row);
+    let mut position: i128 = 0;
+    for k in 0..count {
+        let (start, len) = block(k)
+            .filter(|&(start, len)| start >= 0 && len >= 0)
+            .ok_or("sparse blocks not counts")?;
+        if row < start {
+            return Ok(None);
+        }
+        if row - start < len {
+            let at = u64::try_from(position + row - start).map_err(|e| e.to_string())?;
+            return Ok(Some(at));
+        }
+        position += len;
     }
     Ok(None)
 }
@@ -405,6 +468,7 @@ fn numpy_values<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Values<'p>> 
         },
         'm' => Kind::Timedelta {
             unit: unit_of(&array.dtype),
+            shared_fraction: false,
         },
         _ => Kind::Unknown,
     };
@@ -455,7 +519,7 @@ fn extension<'p>(pickle: &'p Pickle<'_>, value: Value, depth: u8) -> Option<Valu
     let made = view::made(pickle, value)?;
     let global = view::global(pickle, made.func);
     if view::is_one_of(global, NDARRAY_BACKED) {
-        let (_, class) = pickle.global_name(made.args.first()?)?;
+        let class = pickle.global_name(made.args.first()?)?;
         let state = view::sequence(pickle, made.state()?)?;
         return Some(backed(pickle, class, state.first()?, state.get(1)?, depth));
     }
@@ -544,7 +608,7 @@ fn arrow_dtype_name(pickle: &Pickle<'_>, array: Value) -> String {
 /// An `NDArrayBacked` array: `(dtype, ndarray)` as its state.
 fn backed<'p>(
     pickle: &'p Pickle<'_>,
-    class: &str,
+    (module, class): (&str, &str),
     dtype: Value,
     array: Value,
     depth: u8,
@@ -561,14 +625,20 @@ fn backed<'p>(
             };
             let tz = tz.and_then(|(_, tz)| tz);
             let name = match &tz {
-                Some(tz) => format!("datetime64[{unit}, {tz}]"),
+                Some(tz) => format!("datetime64[{unit}, {}]", tz.name),
                 None => format!("datetime64[{unit}]"),
             };
             (name, Kind::Datetime { unit, tz })
         }
         "TimedeltaArray" => {
             let unit = numpy_dtype().map_or_else(|| "ns".to_string(), |d| unit_of(&d));
-            (format!("timedelta64[{unit}]"), Kind::Timedelta { unit })
+            // pandas 3 pickles its arrays under their public path, `pandas.arrays`.
+            let shared_fraction = module == "pandas.arrays";
+            let kind = Kind::Timedelta {
+                unit: unit.clone(),
+                shared_fraction,
+            };
+            (format!("timedelta64[{unit}]"), kind)
         }
         "PeriodArray" => {
             let freq = period_freq(pickle, dtype).unwrap_or_else(|| "?".to_string());
@@ -595,8 +665,8 @@ fn backed<'p>(
     }
 }
 
-/// A `DatetimeTZDtype`'s unit and zone name.
-fn tz_dtype(pickle: &Pickle<'_>, dtype: Value) -> Option<(String, Option<String>)> {
+/// A `DatetimeTZDtype`'s unit and zone.
+fn tz_dtype(pickle: &Pickle<'_>, dtype: Value) -> Option<(String, Option<Zone>)> {
     let made = view::made(pickle, dtype)?;
     if view::global(pickle, made.func)?.1 != "DatetimeTZDtype" {
         return None;
@@ -605,22 +675,8 @@ fn tz_dtype(pickle: &Pickle<'_>, dtype: Value) -> Option<(String, Option<String>
     let unit = view::dict_field(pickle, state, "unit")
         .and_then(|u| view::text(pickle, u))
         .unwrap_or("ns");
-    let tz = view::dict_field(pickle, state, "tz").map(|tz| tz_name(pickle, tz));
+    let tz = view::dict_field(pickle, state, "tz").map(|tz| pandas_zone::zone(pickle, tz));
     Some((unit.to_string(), tz))
-}
-
-/// A time zone's name: zoneinfo's and pytz's key, `UTC` for `datetime.timezone.utc`.
-pub fn tz_name(pickle: &Pickle<'_>, tz: Value) -> String {
-    let Some(made) = view::made(pickle, tz) else {
-        return "?".to_string();
-    };
-    if let Some(key) = made.args.first().and_then(|k| view::str(pickle, k)) {
-        return key.to_string();
-    }
-    match view::global(pickle, made.func) {
-        Some(("datetime", "timezone")) | Some(("pytz", "_UTC")) => "UTC".to_string(),
-        _ => "?".to_string(),
-    }
 }
 
 /// A `PeriodDtype`'s frequency: `PeriodDtype('period[M]')`, or pandas 1's
@@ -716,6 +772,17 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Values<'p>> {
     extension(pickle, value, 0)
 }
 
+/// The class of one of pandas' extension arrays pickled on its own, as its repr names it:
+/// `IntegerArray`, `DatetimeArray`, `IntervalArray`, `ArrowStringArray`, …
+pub fn array_class<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p str> {
+    let made = view::made(pickle, value)?;
+    let global = view::global(pickle, made.func);
+    if view::is_one_of(global, NDARRAY_BACKED) || view::is_one_of(global, INTERVAL_MIXIN) {
+        return Some(pickle.global_name(made.args.first()?)?.1);
+    }
+    Some(global?.1)
+}
+
 /// The values of an index made by `_new_Index(cls, {'data': …})`.
 pub fn index_values<'p>(pickle: &'p Pickle<'_>, index: Value) -> Option<Values<'p>> {
     index_data(pickle, index, 0)
@@ -773,12 +840,16 @@ fn sparse<'p>(pickle: &'p Pickle<'_>, state: Value, depth: u8) -> Option<Values<
         .or_else(|| view::dict_field(pickle, state, "_fill_value"))
         .unwrap_or(Value::Float(f64::NAN));
     let index = view::made(pickle, view::dict_field(pickle, state, "_sparse_index")?)?;
-    let (length, indices) = match view::is_one_of(view::global(pickle, index.func), INT_INDEX) {
-        true => (
-            view::count(index.args.first()?)?,
-            raw_data(pickle, index.args.get(1)?),
-        ),
-        false => (0, Data::Missing("a BlockIndex is not read".to_string())),
+    let global = view::global(pickle, index.func);
+    let length = view::count(index.args.first()?)?;
+    let indices = raw_data(pickle, index.args.get(1)?);
+    let block_lengths = match (
+        view::is_one_of(global, INT_INDEX),
+        view::is_one_of(global, BLOCK_INDEX),
+    ) {
+        (true, _) => None,
+        (_, true) => Some(Box::new(raw_data(pickle, index.args.get(2)?))),
+        _ => return None,
     };
     let fill_text = match fill {
         Value::Float(f) if f.is_nan() => "nan".to_string(),
@@ -793,6 +864,7 @@ fn sparse<'p>(pickle: &'p Pickle<'_>, state: Value, depth: u8) -> Option<Values<
         data: Data::Sparse {
             length,
             indices: Box::new(indices),
+            block_lengths,
             values: Box::new(stored.data),
             fill,
         },
@@ -805,6 +877,39 @@ mod tests {
 
     /// A Categorical whose categories' data is the Categorical itself (a memo cycle).
     const CYCLIC_CATEGORICAL: &[u8] = b"\x80\x02cpandas._libs.arrays\n__pyx_unpickle_NDArrayBacked\nq\x00cpandas\nCategorical\nq\x01K\x00N\x87q\x02Rq\x03cpandas\nCategoricalDtype\nq\x04)Rq\x05}q\x06(X\n\x00\x00\x00categoriesq\x07cpandas.core.indexes.base\n_new_Index\nq\x08cpandas\nIndex\nq\t}q\nX\x04\x00\x00\x00dataq\x0bh\x03s\x86q\x0cRq\rX\x07\x00\x00\x00orderedq\x0e\x89ubc_codecs\nencode\nq\x0fX\x02\x00\x00\x00\x00\x00q\x10X\x06\x00\x00\x00latin1q\x11\x86q\x12Rq\x13\x86q\x14b.";
+
+    #[test]
+    fn a_row_of_a_block_index_is_found_after_the_blocks_before_it() {
+        // Blocks [2, 4) and [7, 8): stored values 0, 1 and 2.
+        let blocks = [(2, 2), (7, 1)];
+        let block = |k: u64| blocks.get(k as usize).copied();
+        let found: Vec<_> = (0..9).map(|row| block_position(2, block, row)).collect();
+        let want = [
+            None,
+            None,
+            Some(0),
+            Some(1),
+            None,
+            None,
+            None,
+            Some(2),
+            None,
+        ];
+        assert_eq!(found, want.map(Ok));
+    }
+
+    #[test]
+    fn lying_block_indexes_end_in_a_note_not_a_panic() {
+        // More blocks than are given, negative and huge lengths, a huge count.
+        let short = |k: u64| (k == 0).then_some((0, 1));
+        assert!(block_position(3, short, 5).is_err());
+        assert!(block_position(1, |_| Some((0, -4)), 2).is_err());
+        assert_eq!(
+            block_position(1, |_| Some((0, i128::from(u64::MAX))), 3),
+            Ok(Some(3))
+        );
+        assert!(block_position(u64::MAX, |_| Some((0, 1)), 3).is_err());
+    }
 
     #[test]
     fn a_categorical_whose_categories_are_itself_ends_in_a_note() {

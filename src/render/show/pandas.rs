@@ -178,10 +178,11 @@ fn other_object(pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         ));
     }
     let values = pandas_values::array(pickle, Value::Node(id))?;
-    Some(lines_doc(
-        pandas_repr::categorical_repr(pickle, &values)?,
-        Style::Plain,
-    ))
+    let lines = match pandas_values::array_class(pickle, Value::Node(id))? {
+        "Categorical" => pandas_repr::categorical_repr(pickle, &values)?,
+        class => pandas_repr::array_repr(pickle, class, &values)?,
+    };
+    Some(lines_doc(lines, Style::Plain))
 }
 
 /// `DataFrame(3 rows × 14 columns)`, `Series(score, 3 rows, float64)`.
@@ -283,16 +284,41 @@ fn column_headers(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<Vec<String>> {
     labels
 }
 
-/// The index's labels of `rows`, as pandas writes them left-justified (the header row
-/// empty): ranges as numbers, other indexes as their values formatted without the
-/// leading space.
-fn index_texts(
+/// The names of an index's levels as pandas heads them (`str()` of each, `None` where a
+/// level has none); `None` when no level has a name.
+fn level_names(pickle: &Pickle<'_>, index: Option<&Index<'_>>) -> Option<Vec<Option<String>>> {
+    let names: Vec<Value> = match index? {
+        Index::Range { name, .. } | Index::Flat { name, .. } => vec![*name],
+        Index::Multi { names, .. } => names.clone(),
+    };
+    let names: Vec<Option<String>> = names
+        .into_iter()
+        .map(|name| match name {
+            Value::None => None,
+            name => Some(match pickle.as_str(name) {
+                Some(text) => text.to_string(),
+                None => crate::render::repr::repr(pickle, name, 200).0,
+            }),
+        })
+        .collect();
+    names.iter().any(Option::is_some).then_some(names)
+}
+
+/// The index's labels of `rows` as pandas writes them, left-justified, level by level
+/// (`Index.format`): ranges as numbers, other indexes as their values formatted without
+/// the leading space, a MultiIndex's levels sparsified; under the names of its levels
+/// when `names` (a row of them, `''` for a level without one).
+fn index_labels(
     pickle: &Pickle<'_>,
     index: Option<&Index<'_>>,
     rows: &[u64],
-    header_rows: usize,
+    names: Option<&[Option<String>]>,
 ) -> Vec<String> {
-    let texts: Vec<String> = match index {
+    let head = |level: usize| -> Option<String> {
+        let names = names?;
+        Some(names.get(level).cloned().flatten().unwrap_or_default())
+    };
+    let mut texts: Vec<String> = match index {
         Some(index @ Index::Range { .. }) => rows
             .iter()
             .map(|&row| generic(pickle, &index.label(pickle, 0, row)))
@@ -318,20 +344,47 @@ fn index_texts(
                 .collect();
             sparsify(&mut labels);
             let levels: Vec<Vec<String>> = (0..index.levels())
-                .map(|level| labels.iter().map(|l| l[level].clone()).collect())
+                .map(|level| {
+                    head(level)
+                        .into_iter()
+                        .chain(labels.iter().map(|l| l[level].clone()))
+                        .collect()
+                })
                 .collect();
-            let mut lines = adjoin(&levels, 1);
-            if rows.is_empty() {
-                lines.clear();
+            if rows.is_empty() && names.is_none() {
+                return Vec::new();
             }
-            lines
+            return adjoin(&levels, 1);
         }
         None => rows.iter().map(|row| row.to_string()).collect(),
     };
-    let width = texts.iter().map(|t| t.chars().count()).max().unwrap_or(0);
-    let mut column = vec![" ".repeat(width); header_rows];
-    column.extend(texts.into_iter().map(|t| format!("{t:<width$}")));
-    column
+    if let Some(name) = head(0) {
+        texts.insert(0, name);
+    }
+    texts
+}
+
+/// The index's column of a frame: the names of the columns' levels (or blanks) over its
+/// labels (with a row of its own names when it has some), all left-justified.
+fn index_texts(
+    pickle: &Pickle<'_>,
+    index: Option<&Index<'_>>,
+    rows: &[u64],
+    column_names: Vec<String>,
+    names: Option<&[Option<String>]>,
+) -> Vec<String> {
+    let texts = index_labels(pickle, index, rows, names);
+    let width = texts
+        .iter()
+        .chain(&column_names)
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(0);
+    column_names
+        .into_iter()
+        .chain(texts)
+        .map(|t| format!("{t:<width$}"))
+        .collect()
 }
 
 /// The lines of `str(df)`.
@@ -340,9 +393,28 @@ fn frame_lines(pickle: &Pickle<'_>, frame: &Frame<'_>, width: usize) -> Vec<Stri
         return vec!["(rows not read)".to_string()];
     };
     let (rows_shown, dot_row) = shown_rows(rows);
-    let headers = column_headers(pickle, frame);
-    let header_rows = headers.first().map_or(1, Vec::len);
-    let index = index_texts(pickle, frame.index.as_ref(), &rows_shown, header_rows);
+    let mut headers = column_headers(pickle, frame);
+    let column_levels = frame.column_index.as_ref().map_or(1, Index::levels);
+    // pandas heads the index's column with the names of the columns' levels, and gives
+    // the index's own names a row under the columns' labels.
+    let column_names = match level_names(pickle, frame.column_index.as_ref()) {
+        Some(names) => names.into_iter().map(Option::unwrap_or_default).collect(),
+        None => vec![String::new(); column_levels],
+    };
+    let row_names = level_names(pickle, frame.index.as_ref());
+    if row_names.is_some() {
+        headers
+            .iter_mut()
+            .for_each(|header| header.push(String::new()));
+    }
+    let header_rows = column_levels + usize::from(row_names.is_some());
+    let index = index_texts(
+        pickle,
+        frame.index.as_ref(),
+        &rows_shown,
+        column_names,
+        row_names.as_deref(),
+    );
     let numeric: Vec<bool> = frame
         .columns
         .iter()
@@ -476,7 +548,10 @@ fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
         return vec!["(rows not read)".to_string()];
     };
     let (rows_shown, dot_row) = shown_rows(rows);
-    let mut index = index_texts(pickle, frame.index.as_ref(), &rows_shown, 1);
+    let names = level_names(pickle, frame.index.as_ref());
+    let mut index = index_labels(pickle, frame.index.as_ref(), &rows_shown, names.as_deref());
+    // `str(series)` writes the index's names on a line of their own, above the rows.
+    let names_line = names.is_some().then(|| index.remove(0));
     let mut values = column_texts(
         pickle,
         vec![String::new()],
@@ -485,8 +560,6 @@ fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
         &rows_shown,
     );
     values.remove(0);
-    let header = index.remove(0);
-    let _ = header;
     if let Some(row_num) = dot_row {
         let width = values.get(row_num - 1).map_or(0, |t| t.chars().count());
         let dots = if width > 3 { "..." } else { ".." };
@@ -496,7 +569,10 @@ fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
     let mut lines = if rows == 0 {
         Vec::new()
     } else {
-        adjoin(&[index, values], 3)
+        names_line
+            .into_iter()
+            .chain(adjoin(&[index, values], 3))
+            .collect()
     };
     let mut footer = Vec::new();
     if let Some(Index::Flat {

@@ -10,6 +10,7 @@
 use crate::graph::Pickle;
 use crate::python::datetime64;
 use crate::python::pandas_values::{Cell, Kind};
+use crate::python::pandas_zone::Zone;
 use crate::text::scalar::float_repr;
 
 /// pandas' `display.precision`.
@@ -31,7 +32,10 @@ pub fn format_column(pickle: &Pickle<'_>, kind: &Kind, cells: &[Cell<'_>]) -> Ve
             .collect(),
         Kind::Datetime { tz: None, .. } => datetimes(kind, cells),
         Kind::Datetime { tz: Some(_), .. } => cells.iter().map(|c| timestamp(kind, c)).collect(),
-        Kind::Timedelta { unit } => timedeltas(unit, cells),
+        Kind::Timedelta {
+            unit,
+            shared_fraction,
+        } => timedeltas(unit, *shared_fraction, cells),
         Kind::Category(inner) => format_column(pickle, inner, cells),
         _ => cells
             .iter()
@@ -336,11 +340,11 @@ pub fn timestamp(kind: &Kind, cell: &Cell<'_>) -> String {
     let Some((days, nanos)) = day_and_nanos(unit, *count) else {
         return format!("<{unit} count {count}>");
     };
-    let offset = match tz.as_deref() {
+    let offset = match tz {
         None => None,
-        Some(name) => match utc_offset(name, days, nanos) {
+        Some(zone) => match utc_offset(zone, days, nanos) {
             Some(offset) => Some(offset),
-            None => return format!("<time zone {name} unknown>"),
+            None => return format!("<time zone {} unknown>", zone.name),
         },
     };
     let local =
@@ -357,19 +361,24 @@ pub fn timestamp(kind: &Kind, cell: &Cell<'_>) -> String {
         None => text,
         Some(seconds) => {
             let sign = if seconds < 0 { '-' } else { '+' };
-            let minutes = seconds.abs() / 60;
-            format!("{text}{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+            let (minutes, rest) = (seconds.abs() / 60, seconds.abs() % 60);
+            let text = format!("{text}{sign}{:02}:{:02}", minutes / 60, minutes % 60);
+            match rest {
+                0 => text,
+                rest => format!("{text}:{rest:02}"),
+            }
         }
     }
 }
 
-/// The UTC offset in seconds of zone `name` at an instant.
-fn utc_offset(name: &str, days: i64, nanos: i128) -> Option<i32> {
+/// The UTC offset in seconds of a zone at an instant: its own when fixed, else the IANA
+/// database's for its name.
+fn utc_offset(zone: &Zone, days: i64, nanos: i128) -> Option<i32> {
     use chrono::{Offset, TimeZone};
-    if name == "UTC" {
-        return Some(0);
+    if let Some(fixed) = zone.fixed {
+        return Some(fixed);
     }
-    let zone: chrono_tz::Tz = name.parse().ok()?;
+    let zone: chrono_tz::Tz = zone.name.parse().ok()?;
     let seconds = days
         .checked_mul(86_400)?
         .checked_add(i64::try_from(nanos / 1_000_000_000).ok()?)?;
@@ -383,7 +392,9 @@ fn utc_offset(name: &str, days: i64, nanos: i128) -> Option<i32> {
 
 /// A timedelta column, as `Timedelta._repr_base`: `N days` when every value is whole
 /// days, else `N days HH:MM:SS` with a fraction where a value has one (per value).
-fn timedeltas(unit: &str, cells: &[Cell<'_>]) -> Vec<String> {
+/// With `shared_fraction` (pandas 3), every value gets the fraction of the finest: 6
+/// digits, 9 when a nanosecond column has a value with nanoseconds.
+fn timedeltas(unit: &str, shared_fraction: bool, cells: &[Cell<'_>]) -> Vec<String> {
     let split: Vec<Option<(i64, i128)>> = cells
         .iter()
         .map(|cell| match cell {
@@ -392,37 +403,42 @@ fn timedeltas(unit: &str, cells: &[Cell<'_>]) -> Vec<String> {
         })
         .collect();
     let even_days = split.iter().flatten().all(|&(_, nanos)| nanos == 0);
+    let digits = match fraction_digits(split.iter().flatten().map(|&(_, n)| n)) {
+        _ if !shared_fraction => None,
+        0 => None,
+        9 if unit == "ns" => Some(9),
+        _ => Some(6),
+    };
     split
         .iter()
         .zip(cells)
         .map(|(parts, cell)| match parts {
             Some((days, _)) if even_days => format!("{days} days"),
-            Some((days, nanos)) => timedelta_long("ns", days_nanos(*days, *nanos)),
+            Some((days, nanos)) => timedelta_text(i128::from(*days), *nanos, digits),
             None => generic_plain(cell),
         })
         .collect()
-}
-
-/// Days and nanoseconds back as a count of nanoseconds (within i64 for a timedelta).
-fn days_nanos(days: i64, nanos: i128) -> i64 {
-    i64::try_from(i128::from(days) * DAY_NANOS + nanos).unwrap_or(i64::MAX)
 }
 
 /// `Timedelta._repr_base(format='long')`: `1 days 02:03:04`, `-1 days +23:00:00`, the
 /// fraction in 6 digits (9 with nanoseconds) when there is one.
 pub fn timedelta_long(unit: &str, count: i64) -> String {
     match day_and_nanos(unit, count) {
-        Some((days, nanos)) => {
-            let digits = match nanos % 1_000_000_000 {
-                0 => 0,
-                n if n % 1_000 == 0 => 6,
-                _ => 9,
-            };
-            let sign = if days < 0 { "+" } else { "" };
-            format!("{days} days {sign}{}", clock_text(nanos, digits))
-        }
+        Some((days, nanos)) => timedelta_text(i128::from(days), nanos, None),
         None => format!("{count} {unit}"),
     }
+}
+
+/// `N days HH:MM:SS`, the fraction at `digits`, or (`None`) at 6 digits (9 with
+/// nanoseconds) when the value has one.
+fn timedelta_text(days: i128, nanos: i128, digits: Option<usize>) -> String {
+    let digits = digits.unwrap_or(match nanos % 1_000_000_000 {
+        0 => 0,
+        n if n % 1_000 == 0 => 6,
+        _ => 9,
+    });
+    let sign = if days < 0 { "+" } else { "" };
+    format!("{days} days {sign}{}", clock_text(nanos, digits))
 }
 
 /// `str(Period)` of an ordinal at a frequency: `2024-01` (`M`), `2024-03-01` (`D`),
@@ -489,8 +505,31 @@ mod tests {
         let hour = 3_600_000_000_000;
         let cells = [Cell::Timedelta(-hour), Cell::Timedelta(2 * hour)];
         assert_eq!(
-            timedeltas("ns", &cells),
+            timedeltas("ns", false, &cells),
             ["-1 days +23:00:00", "0 days 02:00:00"]
+        );
+    }
+
+    #[test]
+    fn pandas_3_writes_every_timedelta_at_the_finest_fraction() {
+        let second = 1_000_000_000;
+        let cells = [
+            Cell::Timedelta(second + second / 2),
+            Cell::NaT,
+            Cell::Timedelta(-120 * second),
+        ];
+        assert_eq!(
+            timedeltas("ns", true, &cells),
+            ["0 days 00:00:01.500000", "NaT", "-1 days +23:58:00.000000"]
+        );
+        assert_eq!(
+            timedeltas("ns", false, &cells),
+            ["0 days 00:00:01.500000", "NaT", "-1 days +23:58:00"]
+        );
+        let nanos = [Cell::Timedelta(1), Cell::Timedelta(second)];
+        assert_eq!(
+            timedeltas("ns", true, &nanos),
+            ["0 days 00:00:00.000000001", "0 days 00:00:01.000000000"]
         );
     }
 }

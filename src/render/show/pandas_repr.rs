@@ -38,6 +38,10 @@ fn quoted(pickle: &Pickle<'_>, cell: &Cell<'_>) -> String {
 fn index_items(pickle: &Pickle<'_>, values: &Values<'_>, rows: &[u64]) -> Vec<String> {
     let cells: Vec<Cell<'_>> = rows.iter().map(|&r| values.cell(pickle, r)).collect();
     match &values.kind {
+        Kind::Interval { .. } => format_column(pickle, &values.kind, &cells)
+            .into_iter()
+            .map(|text| text.trim_start().to_string())
+            .collect(),
         Kind::Datetime { .. } | Kind::Timedelta { .. } | Kind::Period { .. } => {
             format_column(pickle, &values.kind, &cells)
                 .into_iter()
@@ -64,11 +68,29 @@ fn object_summary(
     justify: bool,
     attrs: &str,
 ) -> String {
-    let space1 = format!("\n{}", " ".repeat(name.len() + 1));
-    let space2 = format!("\n{}", " ".repeat(name.len() + 2));
+    let summary = bracketed(Some(name.len()), head, tail, justify);
+    format!("{name}({summary}{attrs})")
+}
+
+/// The bracketed items of `format_object_summary`, continuation lines indented under a
+/// name of `name_len` characters (or by one space, `indent_for_name=False`), ending in
+/// `, ` or the line break that separates them from what follows.
+fn bracketed(
+    name_len: Option<usize>,
+    head: Vec<String>,
+    tail: Vec<String>,
+    justify: bool,
+) -> String {
+    let (space1, space2) = match name_len {
+        Some(len) => (
+            format!("\n{}", " ".repeat(len + 1)),
+            format!("\n{}", " ".repeat(len + 2)),
+        ),
+        None => ("\n".to_string(), "\n ".to_string()),
+    };
     let truncated = !head.is_empty();
     let count = head.len() + tail.len();
-    let summary = match count {
+    match count {
         0 => "[], ".to_string(),
         1 if !truncated => format!("[{}], ", tail[0]),
         2 if !truncated => format!("[{}, {}], ", tail[0], tail[1]),
@@ -115,8 +137,34 @@ fn object_summary(
             });
             format!("[{}", &summary[space2.len()..])
         }
+    }
+}
+
+/// The repr of one of pandas' extension arrays: `<IntegerArray>`, its items as
+/// `format_object_summary` writes them (ten at each end of more than a hundred), and
+/// `Length: 3, dtype: Int64`.
+pub fn array_repr(pickle: &Pickle<'_>, class: &str, values: &Values<'_>) -> Option<Vec<String>> {
+    let len = values.len()?;
+    let (head, tail) = if len > MAX_SEQ_ITEMS {
+        let head: Vec<u64> = (0..10).collect();
+        let tail: Vec<u64> = (len - 10..len).collect();
+        (
+            index_items(pickle, values, &head),
+            index_items(pickle, values, &tail),
+        )
+    } else {
+        let all: Vec<u64> = (0..len).collect();
+        (Vec::new(), index_items(pickle, values, &all))
     };
-    format!("{name}({summary}{attrs})")
+    let summary = bracketed(None, head, tail, true);
+    let data = summary.trim_end_matches([',', ' ', '\n']);
+    let mut lines = vec![format!("<{class}>")];
+    lines.extend(data.lines().map(str::to_string));
+    lines.push(format!(
+        "Length: {len}, dtype: {}",
+        dtype_name(&values.dtype)
+    ));
+    Some(lines)
 }
 
 /// An index's repr, as its lines.
@@ -300,7 +348,7 @@ pub fn scalar_repr(pickle: &Pickle<'_>, scalar: &Scalar<'_>) -> String {
                     if text.len() > 3 && text.as_bytes()[text.len() - 3] == b':' {
                         text.remove(text.len() - 3);
                     }
-                    format!("Timestamp('{text}', tz='{tz}')")
+                    format!("Timestamp('{text}', tz='{}')", tz.name)
                 }
             }
         }

@@ -1,0 +1,149 @@
+//! The time zone of a tz-aware pandas column or `Timestamp`, as pandas names it and as its
+//! offsets are found: a zone of the IANA database by its key (`zoneinfo.ZoneInfo`, pytz's
+//! named zones), or a fixed offset (`datetime.timezone(timedelta(hours=5, minutes=30))`,
+//! pytz's `FixedOffset(-90)`), whose offset is in the pickle and whose name is what
+//! `str(tz)` gives (`UTC+05:30`, the name given to the timezone, `pytz.FixedOffset(-90)`).
+//!
+//! ```
+//! use picklegraph::python::pandas_zone::{zone, Zone};
+//! // datetime.timezone(datetime.timedelta(0, 19800, 0)), as pickle writes it.
+//! let bytes = b"\x80\x04cdatetime\ntimezone\ncdatetime\ntimedelta\nK\x00M\x58\x4dK\x00\x87R\x85R.";
+//! let pickle = picklegraph::load(bytes)?;
+//! let found = zone(&pickle, pickle.root());
+//! assert_eq!(found, Zone { name: "UTC+05:30".to_string(), fixed: Some(19_800) });
+//! # Ok::<(), picklegraph::Error>(())
+//! ```
+
+use super::values::{self, StdValue};
+use super::view;
+use crate::graph::{Pickle, Value};
+
+/// A time zone: what pandas prints for it, and its offset when it is fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zone {
+    /// `str(tz)`: `Europe/Paris`, `UTC`, `UTC+05:30`, `CET`, `pytz.FixedOffset(-90)`, or
+    /// `?` for a zone this reader does not know.
+    pub name: String,
+    /// The offset east of UTC in seconds, when the zone has one offset at every instant;
+    /// `None` for a zone looked up by name in the IANA database.
+    pub fixed: Option<i32>,
+}
+
+impl Zone {
+    /// A zone of the IANA database, by its key.
+    pub fn named(name: &str) -> Zone {
+        let fixed = (name == "UTC").then_some(0);
+        Zone {
+            name: name.to_string(),
+            fixed,
+        }
+    }
+}
+
+/// The zone a tz value rebuilds: zoneinfo's and pytz's key, `datetime.timezone` at its
+/// offset (named as CPython names it), pytz's `FixedOffset(minutes)` and `_UTC`.
+pub fn zone(pickle: &Pickle<'_>, tz: Value) -> Zone {
+    let unknown = || Zone::named("?");
+    if let Some(found) = tz.node().and_then(|id| fixed_timezone(pickle, id)) {
+        return found;
+    }
+    let Some(made) = view::made(pickle, tz) else {
+        return unknown();
+    };
+    let first = made.args.first();
+    if let Some(key) = first.and_then(|k| view::str(pickle, k)) {
+        return Zone::named(key);
+    }
+    match view::global(pickle, made.func) {
+        Some(("pytz", "_UTC")) => Zone::named("UTC"),
+        Some(("pytz", "FixedOffset")) => match first.and_then(view::int) {
+            // pytz refuses offsets of a day or more; its name keeps the minutes given.
+            Some(minutes) if minutes.abs() < 1440 => Zone {
+                name: format!("pytz.FixedOffset({minutes})"),
+                fixed: Some(minutes as i32 * 60),
+            },
+            _ => unknown(),
+        },
+        _ => unknown(),
+    }
+}
+
+/// `datetime.timezone(offset[, name])`.
+fn fixed_timezone(pickle: &Pickle<'_>, id: crate::graph::NodeId) -> Option<Zone> {
+    let StdValue::TimeZone { offset, name, .. } = values::recognize(pickle, id)? else {
+        return None;
+    };
+    let StdValue::TimeDelta(delta) = values::recognize(pickle, offset.node()?)? else {
+        return None;
+    };
+    // The constructor allows strictly less than a day either way: this fits an i32.
+    let seconds = i32::try_from(delta.days * 86_400 + delta.seconds).ok()?;
+    let name = match name.and_then(|n| view::str(pickle, n)) {
+        Some(name) => name.to_string(),
+        None => offset_name(seconds, delta.microseconds),
+    };
+    Some(Zone {
+        name,
+        fixed: Some(seconds),
+    })
+}
+
+/// CPython's name of an unnamed `timezone`: `UTC`, `UTC+05:30`, `UTC-03:30`, with
+/// seconds and microseconds only when there are some.
+fn offset_name(seconds: i32, microseconds: i64) -> String {
+    if seconds == 0 && microseconds == 0 {
+        return "UTC".to_string();
+    }
+    let total = i64::from(seconds) * 1_000_000 + microseconds;
+    let sign = if total < 0 { '-' } else { '+' };
+    let total = total.abs();
+    let (whole, micros) = (total / 1_000_000, total % 1_000_000);
+    let (hours, minutes, secs) = (whole / 3600, whole / 60 % 60, whole % 60);
+    let mut name = format!("UTC{sign}{hours:02}:{minutes:02}");
+    if micros != 0 {
+        name += &format!(":{secs:02}.{micros:06}");
+    } else if secs != 0 {
+        name += &format!(":{secs:02}");
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnamed_offsets_are_named_as_cpython_names_them() {
+        assert_eq!(offset_name(0, 0), "UTC");
+        assert_eq!(offset_name(19_800, 0), "UTC+05:30");
+        assert_eq!(offset_name(-12_600, 0), "UTC-03:30");
+        assert_eq!(offset_name(-86_399, 0), "UTC-23:59:59");
+        assert_eq!(offset_name(3_600, 5), "UTC+01:00:00.000005");
+    }
+
+    #[test]
+    fn a_fixed_offset_of_a_day_or_more_is_unknown() {
+        // pytz.FixedOffset(1440): pytz itself refuses it.
+        let bytes = b"\x80\x02cpytz\nFixedOffset\nM\xa0\x05\x85R.";
+        let pickle = crate::load(bytes).unwrap();
+        assert_eq!(zone(&pickle, pickle.root()).name, "?");
+        let bytes = b"\x80\x02cpytz\nFixedOffset\nJ\x9c\xff\xff\xff\x85R.";
+        let pickle = crate::load(bytes).unwrap();
+        assert_eq!(
+            zone(&pickle, pickle.root()),
+            Zone {
+                name: "pytz.FixedOffset(-100)".to_string(),
+                fixed: Some(-6_000)
+            }
+        );
+    }
+
+    #[test]
+    fn a_timezone_whose_offset_is_a_day_or_more_is_not_fixed() {
+        // datetime.timezone(timedelta(1, 0, 0)): CPython refuses it.
+        let bytes =
+            b"\x80\x04cdatetime\ntimezone\ncdatetime\ntimedelta\nK\x01K\x00K\x00\x87R\x85R.";
+        let pickle = crate::load(bytes).unwrap();
+        assert_eq!(zone(&pickle, pickle.root()).fixed, None);
+    }
+}

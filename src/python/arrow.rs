@@ -16,7 +16,7 @@
 //! use picklegraph::python::arrow::{ArrowArray, ArrowValue};
 //! let offsets: Vec<u8> = [0i32, 5, 11].iter().flat_map(|o| o.to_le_bytes()).collect();
 //! let buffers = [Some(&[0b01][..]), Some(&offsets[..]), Some(&b"applebanana"[..])];
-//! let array = ArrowArray { type_name: "string", length: 2, offset: 0, buffers: buffers.to_vec() };
+//! let array = ArrowArray { type_name: "string", unit: None, length: 2, offset: 0, buffers: buffers.to_vec() };
 //! assert_eq!(array.value(0), Ok(ArrowValue::Str("apple".into())));
 //! assert_eq!(array.value(1), Ok(ArrowValue::Null));
 //! ```
@@ -28,13 +28,17 @@ use crate::graph::{Pickle, Value};
 
 const RESTORE_ARRAY: &[&str] = &["pyarrow.lib._restore_array"];
 const TYPE_FOR_ALIAS: &[&str] = &["pyarrow.lib.type_for_alias"];
+const TIMESTAMP: &[&str] = &["pyarrow.lib.timestamp"];
 const PY_BUFFER: &[&str] = &["pyarrow.lib.py_buffer"];
 
 /// An Arrow array's type name, length, offset and buffers, borrowed from the pickle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArrowArray<'p> {
-    /// pyarrow's alias of the type: `large_string`, `string`, `int64`, `double`, `bool`.
+    /// pyarrow's alias of the type: `large_string`, `string`, `int64`, `double`, `bool`,
+    /// `date32[day]`, `date64[ms]`, or `timestamp` (made by `pyarrow.lib.timestamp`).
     pub type_name: &'p str,
+    /// A timestamp's unit (`s`, `ms`, `us`, `ns`); `None` for other types.
+    pub unit: Option<&'p str>,
     /// How many slots.
     pub length: u64,
     /// The first slot's position in the buffers.
@@ -129,6 +133,13 @@ impl<'p> ArrowArray<'p> {
             "uint64" => Ok(ArrowValue::Int(
                 u64::from_le_bytes(self.fixed(slot)?).into(),
             )),
+            // Days since the epoch; milliseconds; a count of the timestamp's unit.
+            "date32[day]" | "date32" => Ok(ArrowValue::Int(
+                i32::from_le_bytes(self.fixed(slot)?).into(),
+            )),
+            "date64[ms]" | "date64" | "timestamp" => Ok(ArrowValue::Int(
+                i64::from_le_bytes(self.fixed(slot)?).into(),
+            )),
             other => Err(ArrowError::Unsupported(other.to_string())),
         }
     }
@@ -210,9 +221,18 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<ArrowArray<'p>>
     let parts = view::tuple(pickle, made.args.first()?)?;
     let [kind, length, _nulls, offset, buffers] = [0, 1, 2, 3, 4].map(|i| parts.get(i));
     let kind = view::made(pickle, kind?)?;
-    if !view::is_one_of(view::global(pickle, kind.func), TYPE_FOR_ALIAS) {
+    let kind_global = view::global(pickle, kind.func);
+    let (type_name, unit) = if view::is_one_of(kind_global, TYPE_FOR_ALIAS) {
+        (view::text(pickle, kind.args.first()?)?, None)
+    } else if view::is_one_of(kind_global, TIMESTAMP) {
+        // `timestamp(unit, tz)`: a zone is not read (its values would be shown as UTC).
+        if kind.args.get(1).is_some_and(|tz| tz != Value::None) {
+            return None;
+        }
+        ("timestamp", Some(view::text(pickle, kind.args.first()?)?))
+    } else {
         return None;
-    }
+    };
     let buffers = view::sequence(pickle, buffers?)?
         .iter()
         .map(|buffer| match buffer {
@@ -227,7 +247,8 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<ArrowArray<'p>>
         })
         .collect::<Option<Vec<_>>>()?;
     Some(ArrowArray {
-        type_name: view::text(pickle, kind.args.first()?)?,
+        type_name,
+        unit,
         length: view::count(length?)?,
         offset: view::count(offset?)?,
         buffers,
@@ -241,6 +262,7 @@ mod tests {
     fn strings<'a>(bitmap: Option<&'a [u8]>, offsets: &'a [u8], data: &'a [u8]) -> ArrowArray<'a> {
         ArrowArray {
             type_name: "large_string",
+            unit: None,
             length: 3,
             offset: 0,
             buffers: vec![bitmap, Some(offsets), Some(data)],
@@ -311,6 +333,7 @@ mod tests {
     fn rows_past_the_length_and_missing_buffers_are_errors() {
         let array = ArrowArray {
             type_name: "int64",
+            unit: None,
             length: 2,
             offset: 0,
             buffers: vec![None],
@@ -320,10 +343,36 @@ mod tests {
     }
 
     #[test]
+    fn dates_and_timestamps_read_as_counts_and_short_buffers_are_errors() {
+        let days = 19_724i32.to_le_bytes();
+        let dates = ArrowArray {
+            type_name: "date32[day]",
+            unit: None,
+            length: 2,
+            offset: 0,
+            buffers: vec![Some(&[0b01]), Some(&days)],
+        };
+        assert_eq!(dates.value(0), Ok(ArrowValue::Int(19_724)));
+        assert_eq!(dates.value(1), Ok(ArrowValue::Null));
+        let stamps = ArrowArray {
+            type_name: "timestamp",
+            unit: Some("us"),
+            length: 2,
+            offset: 0,
+            buffers: vec![None, Some(&days)],
+        };
+        assert_eq!(
+            stamps.value(0),
+            Err(ArrowError::ShortBuffer { buffer: 1, slot: 0 })
+        );
+    }
+
+    #[test]
     fn primitives_and_booleans_read_at_the_offset() {
         let values = large(&[7, -8, 9]);
         let ints = ArrowArray {
             type_name: "int64",
+            unit: None,
             length: 2,
             offset: 1,
             buffers: vec![None, Some(&values)],
@@ -332,6 +381,7 @@ mod tests {
         assert_eq!(ints.value(1), Ok(ArrowValue::Int(9)));
         let bools = ArrowArray {
             type_name: "bool",
+            unit: None,
             length: 3,
             offset: 0,
             buffers: vec![Some(&[0b101]), Some(&[0b100])],

@@ -67,6 +67,17 @@ pub enum Kind {
         /// How the bounds format.
         bounds: Box<Kind>,
     },
+    /// An Arrow `timestamp[unit]` without a zone: each value as `str(Timestamp)`.
+    ArrowTimestamp {
+        /// The unit: `s`, `ms`, `us`, `ns`.
+        unit: String,
+    },
+    /// An Arrow `date32[day]` (a count of days) or `date64[ms]` (of milliseconds): each
+    /// value as `str(date)`.
+    ArrowDate {
+        /// `D` or `ms`.
+        unit: String,
+    },
     /// `category`: the categories' kind.
     Category(Box<Kind>),
     /// Nullable `Int64`, `Float64`, `boolean`: the data's kind, missing as `<NA>`.
@@ -237,6 +248,14 @@ impl<'p> Data<'p> {
                 Ok(ArrowValue::Null) if *nan => Cell::Float(f64::NAN),
                 Ok(ArrowValue::Null) => Cell::Na,
                 Ok(ArrowValue::Str(text)) => Cell::Str(text),
+                Ok(ArrowValue::Int(n))
+                    if array.unit.is_some() || array.type_name.starts_with("date") =>
+                {
+                    match i64::try_from(n) {
+                        Ok(count) => Cell::Datetime(count),
+                        Err(_) => Cell::Unread(format!("date count {n}")),
+                    }
+                }
                 Ok(ArrowValue::Int(n)) => Cell::Int(n),
                 Ok(ArrowValue::Float(f)) => Cell::Float(f),
                 Ok(ArrowValue::Bool(b)) => Cell::Bool(b),
@@ -546,13 +565,21 @@ fn extension<'p>(pickle: &'p Pickle<'_>, value: Value, depth: u8) -> Option<Valu
                 None => Data::Missing("Arrow array not read (chunked?)".to_string()),
             };
             let kind = match &data {
-                Data::Arrow { array: a, .. } if !a.type_name.contains("string") => {
-                    Kind::Masked(Box::new(match a.type_name {
-                        "bool" => Kind::Bool,
-                        "double" | "float" => Kind::Float,
-                        _ => Kind::Int,
-                    }))
-                }
+                Data::Arrow { array: a, .. } => match (a.type_name, a.unit) {
+                    (_, Some(unit)) => Kind::ArrowTimestamp {
+                        unit: unit.to_string(),
+                    },
+                    ("date32[day]" | "date32", _) => Kind::ArrowDate {
+                        unit: "D".to_string(),
+                    },
+                    ("date64[ms]" | "date64", _) => Kind::ArrowDate {
+                        unit: "ms".to_string(),
+                    },
+                    (name, _) if name.contains("string") => kind,
+                    ("bool", _) => Kind::Masked(Box::new(Kind::Bool)),
+                    ("double" | "float", _) => Kind::Masked(Box::new(Kind::Float)),
+                    _ => Kind::Masked(Box::new(Kind::Int)),
+                },
                 _ => kind,
             };
             Some(Values { dtype, kind, data })
@@ -600,6 +627,9 @@ fn string_na_is_nan(pickle: &Pickle<'_>, dtype: Value) -> bool {
 
 fn arrow_dtype_name(pickle: &Pickle<'_>, array: Value) -> String {
     match arrow::array(pickle, array) {
+        Some(ArrowArray {
+            unit: Some(unit), ..
+        }) => format!("timestamp[{unit}][pyarrow]"),
         Some(a) => format!("{}[pyarrow]", a.type_name),
         None => "object".to_string(),
     }
@@ -694,22 +724,42 @@ fn period_freq(pickle: &Pickle<'_>, dtype: Value) -> Option<String> {
 }
 
 /// A `DateOffset` as a period's frequency: `MonthEnd(1, False)` is `M`.
+///
+/// The offset's arguments are `(n, normalize, …)`: a multiple (`2M`), then a `Week`'s
+/// weekday (Monday 0), a `QuarterEnd`'s starting month or a `YearEnd`'s month (1 to 12).
+/// The spellings are pandas 2's: pandas 1 wrote `A-DEC` and `L`, `U`, `N` for `Y-DEC`,
+/// `ms`, `us`, `ns`.
 pub(crate) fn offset_freq(pickle: &Pickle<'_>, offset: Value) -> Option<String> {
+    const DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+    const MONTHS: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
     let offset = view::made(pickle, offset)?;
     let (_, name) = view::global(pickle, offset.func)?;
-    Some(
-        match name {
-            "MonthEnd" => "M",
-            "Day" => "D",
-            "YearEnd" => "Y-DEC",
-            "QuarterEnd" => "Q-DEC",
-            "Hour" => "h",
-            "Minute" => "min",
-            "Second" => "s",
-            other => other,
-        }
-        .to_string(),
-    )
+    let arg = |i: usize| offset.args.get(i).and_then(view::int);
+    let month = |default: usize| -> Option<&str> {
+        let month = arg(2).map_or(Some(default), |m| usize::try_from(m).ok())?;
+        MONTHS.get(month.checked_sub(1)?).copied()
+    };
+    let base = match name {
+        "MonthEnd" => "M".to_string(),
+        "Day" => "D".to_string(),
+        "BusinessDay" => "B".to_string(),
+        "Week" => format!("W-{}", DAYS.get(usize::try_from(arg(2)?).ok()?)?),
+        "YearEnd" => format!("Y-{}", month(12)?),
+        "QuarterEnd" => format!("Q-{}", month(12)?),
+        "Hour" => "h".to_string(),
+        "Minute" => "min".to_string(),
+        "Second" => "s".to_string(),
+        "Milli" => "ms".to_string(),
+        "Micro" => "us".to_string(),
+        "Nano" => "ns".to_string(),
+        other => other.to_string(),
+    };
+    Some(match arg(0).unwrap_or(1) {
+        1 => base,
+        n => format!("{n}{base}"),
+    })
 }
 
 /// A `Categorical`: codes into the categories of its `CategoricalDtype`.

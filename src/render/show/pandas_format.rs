@@ -37,6 +37,31 @@ pub fn format_column(pickle: &Pickle<'_>, kind: &Kind, cells: &[Cell<'_>]) -> Ve
             shared_fraction,
         } => timedeltas(unit, *shared_fraction, cells),
         Kind::Category(inner) => format_column(pickle, inner, cells),
+        // `str()` of each value, as pandas formats an object column: a Timestamp with its
+        // time even at midnight, a date alone.
+        Kind::ArrowTimestamp { unit } => {
+            let naive = Kind::Datetime {
+                unit: unit.clone(),
+                tz: None,
+            };
+            cells
+                .iter()
+                .map(|cell| match cell {
+                    Cell::Datetime(_) => format!(" {}", timestamp(&naive, cell)),
+                    other => format!(" {}", generic(pickle, other)),
+                })
+                .collect()
+        }
+        Kind::ArrowDate { unit } => cells
+            .iter()
+            .map(|cell| match cell {
+                Cell::Datetime(count) => match day_and_nanos(unit, *count) {
+                    Some((days, _)) => format!(" {}", date_text(days)),
+                    None => format!(" <{unit} count {count}>"),
+                },
+                other => format!(" {}", generic(pickle, other)),
+            })
+            .collect(),
         _ => cells
             .iter()
             .map(|cell| match cell {
@@ -461,6 +486,35 @@ pub fn period_text(freq: &str, ordinal: i64) -> Option<String> {
             ordinal.rem_euclid(4) + 1
         ),
         "D" => date_text(i64::try_from(ordinal).ok()?),
+        "W" => {
+            // pandas numbers weeks ending on Sunday 0, Monday 1, …, Saturday 6.
+            const ENDS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+            let day = freq.split('-').nth(1).unwrap_or("SUN");
+            let end_day = ENDS.iter().position(|&d| d == day)? as i128;
+            let end = (ordinal - 1).checked_mul(7)? + 3 + end_day;
+            let start = end - 6;
+            let day = |d: i128| Some(date_text(i64::try_from(d).ok()?));
+            format!("{}/{}", day(start)?, day(end)?)
+        }
+        "B" => {
+            // Five business days a week: the inverse of pandas' `DtoB_weekday`.
+            // Monday to Friday are 1 to 5 in it.
+            let (week, day) = ((ordinal + 3).div_euclid(5), (ordinal + 3).rem_euclid(5) + 1);
+            date_text(i64::try_from(week.checked_mul(7)? + day - 4).ok()?)
+        }
+        "ms" | "L" | "us" | "U" | "ns" | "N" => {
+            let (per_second, digits) = match base {
+                "ms" | "L" => (1_000, 3),
+                "us" | "U" => (1_000_000, 6),
+                _ => (1_000_000_000, 9),
+            };
+            let seconds = ordinal.div_euclid(per_second);
+            let fraction = ordinal.rem_euclid(per_second);
+            let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+            let day = date_text(i64::try_from(days).ok()?);
+            let clock = clock_text(rest * 1_000_000_000, 0);
+            format!("{day} {clock}.{fraction:0digits$}")
+        }
         "h" | "H" => {
             let (days, hours) = (ordinal.div_euclid(24), ordinal.rem_euclid(24));
             format!("{} {hours:02}:00", date_text(i64::try_from(days).ok()?))
@@ -498,6 +552,20 @@ mod tests {
         assert_eq!(period_text("M", 648).as_deref(), Some("2024-01"));
         assert_eq!(period_text("Q-DEC", 216).as_deref(), Some("2024Q1"));
         assert_eq!(period_text("Y-DEC", 54).as_deref(), Some("2024"));
+        // What pandas printed for `pd.period_range("2024-01-01", periods=3, freq=f)`.
+        assert_eq!(
+            period_text("W-SUN", 2819).as_deref(),
+            Some("2024-01-01/2024-01-07")
+        );
+        assert_eq!(period_text("B", 14087).as_deref(), Some("2024-01-01"));
+        assert_eq!(period_text("B", 14091).as_deref(), Some("2024-01-05"));
+        assert_eq!(period_text("B", 14092).as_deref(), Some("2024-01-08"));
+        assert_eq!(
+            period_text("ms", 1_704_067_200_002).as_deref(),
+            Some("2024-01-01 00:00:00.002")
+        );
+        assert_eq!(period_text("2M", 650).as_deref(), Some("2024-03"));
+        assert_eq!(period_text("W-SUN", i64::MIN), None);
     }
 
     #[test]

@@ -189,3 +189,106 @@ def test_limits_are_those_of_load_options():
     with pytest.raises(picklegraph.LimitExceededError) as raised:
         picklegraph.loads(b"((((.", max_stack=3)
     assert raised.value.offset == 3 and raised.value.opcode == "MARK"
+
+
+class Shared:
+    """A class the tests pickle by reference: loads makes it a Global, never imports it."""
+
+
+def _shared_shapes():
+    """Values whose objects are shared or hold themselves, each shape of cycle the build
+    in post-order meets: through lists, dicts, tuples, sets of globals, a BUILD state."""
+    itself = []
+    itself.append(itself)
+    through_dict = []
+    pair = (through_dict,)
+    through_dict.append({"pair": pair})
+    text = "a memoized string, " * 3
+    strings = [text, text, {text: text}, (text, b"bytes" * 9)]
+    built = Shared()
+    built.me = built
+    built.pair = (built, [built])
+    deep_tuple_cycle = []
+    deep_tuple_cycle.append(((deep_tuple_cycle,),))
+    return {
+        "a list that holds itself": itself,
+        "a tuple holding a list that holds the tuple through a dict": pair,
+        "the list of that tuple": through_dict,
+        "memo-shared strings and bytes": strings,
+        "a BUILD state that holds its object": [built, built],
+        "a tuple of the built object": built.pair,
+        "a list in tuples that hold the list": deep_tuple_cycle,
+        "a set holding a tuple": {(1, "x")},
+    }
+
+
+SHAPES = _shared_shapes()
+
+
+def _same_identities(ours, theirs):
+    """For every str and bytes longer than one character (shorter ones may be CPython's
+    cached singletons), the objects of ours are shared as CPython's are."""
+    mine, cpython = {}, {}
+    work = [(ours, theirs)]
+    seen = set()
+    while work:
+        a, b = work.pop()
+        if id(b) in seen:
+            continue
+        seen.add(id(b))
+        if isinstance(b, (str, bytes)) and len(b) > 1:
+            mine.setdefault(id(a), set()).add(id(b))
+            cpython.setdefault(id(b), set()).add(id(a))
+        elif isinstance(b, (list, tuple)):
+            work.extend(zip(a, b))
+        elif isinstance(b, dict):
+            work.extend(zip(a.keys(), b.keys()))
+            work.extend(zip(a.values(), b.values()))
+    assert all(len(v) == 1 for v in mine.values()), "two of CPython's objects became one"
+    assert all(len(v) == 1 for v in cpython.values()), "one of CPython's objects became two"
+
+
+@pytest.mark.parametrize("name", [n for n in SHAPES if n not in (
+    "a BUILD state that holds its object", "a tuple of the built object")])
+@pytest.mark.parametrize("protocol", range(6))
+def test_shared_and_cyclic_plain_data_is_what_pickle_loads_gives(name, protocol):
+    data = pickle.dumps(SHAPES[name], protocol=protocol)
+    got, expected = picklegraph.loads(data), pickle.loads(data)
+    assert repr(got) == repr(expected)
+    _same_shape(got, expected)
+    _same_identities(got, expected)
+
+
+@pytest.mark.parametrize("protocol", range(2, 6))
+def test_build_on_a_shared_object_keeps_one_object_and_its_cycles(protocol):
+    first, second = picklegraph.loads(pickle.dumps(SHAPES["a BUILD state that holds its object"],
+                                                   protocol=protocol))
+    assert isinstance(first, picklegraph.Call) and first is second
+    assert first.state["me"] is first
+    pair = first.state["pair"]
+    assert pair[0] is first and pair[1][0] is first
+    # the tuple is reached first: the object's fields are set once the tuple exists
+    pair = picklegraph.loads(pickle.dumps(SHAPES["a tuple of the built object"], protocol=protocol))
+    assert pair[0].state["pair"] is pair and pair[1][0] is pair[0]
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_globals_as_dict_keys_and_set_items_are_complete_when_hashed(protocol):
+    value = {int: 1, (str, 2): "tuple key", "set": frozenset({bytes}), "plain": {float}}
+    got = picklegraph.loads(pickle.dumps(value, protocol=protocol, fix_imports=False))
+    assert got[picklegraph.Global("builtins", "int")] == 1
+    assert got[(picklegraph.Global("builtins", "str"), 2)] == "tuple key"
+    assert got["set"] == frozenset({picklegraph.Global("builtins", "bytes")})
+    assert got["plain"] == {picklegraph.Global("builtins", "float")}
+
+
+def test_deep_tuples_and_dicts_build_without_recursion():
+    depth = 200_000
+    tuples = picklegraph.loads(b"\x80\x02N" + b"\x85" * depth + b".")
+    dicts = picklegraph.loads(b"\x80\x02" + b"}(K\x01" * depth + b"N" + b"u" * depth + b".")
+    for value, step in ((tuples, lambda v: v[0]), (dicts, lambda v: v[1])):
+        count = 0
+        while value is not None:
+            value = step(value)
+            count += 1
+        assert count == depth

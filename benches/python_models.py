@@ -3,22 +3,30 @@
 picklegraph.open(...).tensors() + .array() against torch.load(weights_only=True), and
 what picklegraph.safe_load refuses in the zoo.
 
-    VENV/bin/python benches/python_models.py scan [--repeat N] FILE_OR_DIR ...
-    TORCH_VENV/bin/python benches/python_models.py tensors [--repeat N] CHECKPOINT ...
+    VENV/bin/python benches/python_models.py scan [--repeat N] [--cli BIN] FILE_OR_DIR ...
+    TORCH_VENV/bin/python benches/python_models.py tensors [--repeat N] [--cli BIN] CHECKPOINT ...
     STACK_VENV/bin/python benches/python_models.py safe-load FILE_OR_DIR ...
 
-`scan` needs picklescan (PyPI) beside picklegraph, `tensors` torch; `safe-load` loads what
+`scan` reads each report's `.findings` (picklescan's result holds its globals), and needs
+picklescan (PyPI) beside picklegraph, `tensors` torch; `safe-load` loads what
 passes the scan with CPython's unpickler, so run it in the venv of the stack that wrote the
 files (tests/fixtures/zoo/README.md) to see what loads. Each timing is a call's process
-CPU time (time.process_time), the two tools in turn, `--repeat` times; the medians are
-printed.
+CPU time (time.process_time), summed over the files; the tools take turns (`scan`: each
+over all the files, then the next), `--repeat` rounds; the medians are printed.
+
+`--cli BIN` adds the command on the same files: `BIN scan -j 1 FILE...` (for `scan`) and
+`BIN show FILE` (for `tensors`: its table of a checkpoint's tensors), each the CPU time of
+the whole child process (resource.getrusage of the children, so its start included), one
+process for all the files of `scan`, one per checkpoint for `tensors`.
 """
 
 import argparse
 import io
 import os
 import pathlib
+import resource
 import statistics
+import subprocess
 import time
 
 import picklegraph
@@ -39,6 +47,14 @@ def cpu_ms(function):
     return (time.process_time() - start) * 1000
 
 
+def child_cpu_ms(argv):
+    """The CPU time (user + system) of running `argv` to its end, in ms."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000
+
+
 def median_ms(function, repeat):
     return statistics.median(cpu_ms(function) for _ in range(repeat))
 
@@ -47,15 +63,21 @@ def scan(args):
     from picklescan.scanner import scan_file_path
 
     chosen = list(files(args.paths))
-    ours = theirs = 0.0
     size = sum(p.stat().st_size for p in chosen)
+    rounds = []
     for _ in range(args.repeat):
-        for path in chosen:
-            theirs += cpu_ms(lambda: scan_file_path(str(path)))
-            ours += cpu_ms(lambda: picklegraph.scan(path))
-    ours, theirs = ours / args.repeat, theirs / args.repeat
-    print(f"| {len(chosen)} files, {size / 1e6:.2f} MB | {theirs:.1f} | {ours:.1f} "
-          f"| {theirs / ours:.1f}x |")
+        # Each tool over all the files in turn (file by file in turn, picklescan left
+        # the caches cold for picklegraph: 64 ms instead of 47 on the zoo).
+        theirs = sum(cpu_ms(lambda: scan_file_path(str(path))) for path in chosen)
+        ours = sum(cpu_ms(lambda: picklegraph.scan(path).findings) for path in chosen)
+        cli = child_cpu_ms([args.cli, "scan", "-j", "1", *map(str, chosen)]) if args.cli else 0
+        rounds.append((theirs, ours, cli))
+    theirs, ours, cli = (statistics.median(r[i] for r in rounds) for i in range(3))
+    line = (f"| {len(chosen)} files, {size / 1e6:.2f} MB | {theirs:.1f} | {ours:.1f} "
+            f"| {theirs / ours:.1f}x |")
+    if args.cli:
+        line += f" {cli:.1f} | {ours / cli:.2f}x |"
+    print(line)
 
 
 def tensors(args):
@@ -81,8 +103,13 @@ def tensors(args):
         t = median_ms(theirs, args.repeat)
         o = median_ms(ours_tensors, args.repeat)
         a = median_ms(ours_arrays, args.repeat)
-        print(f"| {path.name} | {path.stat().st_size / 1e6:.2f} | {count} | {t:.2f} | {o:.2f} "
-              f"| {a:.2f} | {t / a:.1f}x |")
+        line = (f"| {path.name} | {path.stat().st_size / 1e6:.2f} | {count} | {t:.2f} | {o:.2f} "
+                f"| {a:.2f} | {t / a:.1f}x |")
+        if args.cli:
+            cli = statistics.median(child_cpu_ms([args.cli, "show", str(path)])
+                                    for _ in range(args.repeat))
+            line += f" {cli:.2f} |"
+        print(line)
 
 
 def safe_load(args):
@@ -109,6 +136,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["scan", "tensors", "safe-load"])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cli", help="the picklegraph command, timed on the same files")
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args()
     {"scan": scan, "tensors": tensors, "safe-load": safe_load}[args.what](args)

@@ -172,17 +172,17 @@ def scan(source: Source, *, policy: Union[str, "os.PathLike[str]", None] = None,
     >>> scan(b"cmypkg\\nModel\\n)R.", policy='allow = ["mypkg.*"]').passed
     True
     """
+    judging = _judging(policy, allow, deny, strict, deny_only)
+    name = os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else "-"
+    return Report(_native.scan(_source(source), judging, name), strict)
+
+
+def _judging(policy: Policy, allow: Iterable[str], deny: Iterable[str], strict: bool,
+             deny_only: bool) -> Tuple[bool, List[str], List[str], Optional[str], bool]:
+    """How :func:`scan` and :func:`convert` judge, as the extension takes it."""
     if strict and deny_only:
         raise ValueError("strict and deny_only exclude each other")
-    name = os.fsdecode(source) if isinstance(source, (str, os.PathLike)) else "-"
-    data, allow, deny, policy = _source(source), list(allow), list(deny), _policy_text(policy)
-    document, passed, alarms, _ = _native.scan(data, strict, allow, deny, policy, deny_only,
-                                               name, False)
-
-    def sarif() -> str:  # the log only when asked for: it costs as much as a small scan
-        return _native.scan(data, strict, allow, deny, policy, deny_only, name, True)[3]
-
-    return Report(document, passed, alarms, strict, sarif)
+    return strict, list(allow), list(deny), _policy_text(policy), deny_only
 
 
 def convert(source: Union[str, "os.PathLike[str]"], destination: Union[str, "os.PathLike[str]"],
@@ -210,13 +210,11 @@ def convert(source: Union[str, "os.PathLike[str]"], destination: Union[str, "os.
         file that is no PyTorch checkpoint.
     :raises OSError: the file could not be read or written.
     """
-    if strict and deny_only:
-        raise ValueError("strict and deny_only exclude each other")
+    judging = _judging(policy, allow, deny, strict, deny_only)
     path = os.fsdecode(source)
-    names, refused = _native.convert(path, os.fsdecode(destination), strict, list(allow),
-                                     list(deny), _policy_text(policy), deny_only, path)
+    names, refused = _native.convert(path, os.fsdecode(destination), judging, path)
     if refused is not None:
-        raise UnsafePickleError(Report(*refused[:3], strict, refused[3]))
+        raise UnsafePickleError(Report(refused, strict))
     return names
 
 

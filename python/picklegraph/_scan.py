@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json as _json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 
 class Finding:
@@ -42,6 +42,15 @@ class Finding:
         self.pickle = pickle
         self.allowed = allowed
 
+    @classmethod
+    def _of(cls, row: Tuple[Any, ...]) -> "Finding":
+        """A finding from the extension's row (name, offset, kind, class, reason, text,
+        label, pickle, allowed)."""
+        finding = cls.__new__(cls)
+        (finding.name, finding.offset, finding.kind, finding.class_, finding.reason,
+         finding.text, finding.label, finding.pickle, finding.allowed) = row
+        return finding
+
     def __repr__(self) -> str:
         return (f"Finding(name={self.name!r}, offset={self.offset}, kind={self.kind!r}, "
                 f"class_={self.class_!r}, reason={self.reason!r})")
@@ -62,36 +71,48 @@ class Report:
     """The library's verdict name (``clean``, ``dangerous``, ``malformed``, ...)."""
     passed: bool
     """Whether the file passes: nothing off the allow list, and every pickle read whole."""
-    findings: List[Finding]
-    """Every finding of every pickle, in file order."""
-    pickles: List[Dict[str, Any]]
-    """Each pickle's entry of the JSON report (index, label, start, end, protocol, error)."""
     counts: Dict[str, int]
     """How many findings of each class."""
     format: Optional[str]
     """What holds the pickles, for a model file."""
-    suggested_policy: Optional[Dict[str, Any]]
-    """For a refused file, the policy lines that would let it through:
-    ``{"allow_names": [...], "allow_modules": [...], "unnamed": n}``."""
 
-    def __init__(self, document: str, passed: bool, alarms: List[bool], strict: bool,
-                 sarif: Any = "") -> None:
-        self._document = document
-        self._sarif = sarif
-        raw = _json.loads(document)
-        self.verdict = raw["verdict"]
-        self.passed = passed
+    def __init__(self, native: Any, strict: bool) -> None:
+        # The library's report, kept whole: the JSON document and the SARIF log are
+        # rendered from it when asked for, not on every scan.
+        self._native = native
+        self._document: Optional[str] = None
+        self._sarif: Optional[str] = None
+        self.verdict = native.verdict()
+        self.passed = native.passed()
         self.strict = strict
-        self.counts = raw["counts"]
-        self.format = raw.get("format")
-        self.suggested_policy = raw.get("suggested_policy")
-        self.pickles = raw["pickles"]
-        raw_findings = [(f, p) for p in self.pickles for f in p["findings"]]
-        self.findings = [Finding(f, p.get("label"), p["index"], not alarm)
-                         for (f, p), alarm in zip(raw_findings, alarms)]
+        dangerous, unknown, safe = native.counts()
+        self.counts = {"dangerous": dangerous, "unknown": unknown, "safe": safe}
+        self.format = native.format()
+        self._findings: Optional[List[Finding]] = None
+
+    @property
+    def findings(self) -> List[Finding]:
+        """Every finding of every pickle, in file order."""
+        if self._findings is None:
+            self._findings = [Finding._of(row) for row in self._native.findings()]
+        return self._findings
+
+    @property
+    def pickles(self) -> List[Dict[str, Any]]:
+        """Each pickle's entry of the JSON report (index, label, start, end, protocol,
+        error, findings)."""
+        return self.to_dict()["pickles"]
+
+    @property
+    def suggested_policy(self) -> Optional[Dict[str, Any]]:
+        """For a refused file, the policy lines that would let it through:
+        ``{"allow_names": [...], "allow_modules": [...], "unnamed": n}``."""
+        return self.to_dict().get("suggested_policy")
 
     def to_json(self) -> str:
         """The report as JSON: ``{verdict, strict, format, counts, pickles}``."""
+        if self._document is None:
+            self._document = self._native.to_json()
         return self._document
 
     def to_sarif(self) -> str:
@@ -99,13 +120,13 @@ class Report:
         it for this one file (GitHub code scanning reads it): a result for each name that
         fails the file, under the path given to :func:`picklegraph.scan` (``-`` for bytes).
         """
-        if callable(self._sarif):
-            self._sarif = self._sarif()
+        if self._sarif is None:
+            self._sarif = self._native.to_sarif()
         return self._sarif
 
     def to_dict(self) -> Dict[str, Any]:
         """The report as ``json.loads(self.to_json())``."""
-        return _json.loads(self._document)
+        return _json.loads(self.to_json())
 
     def __repr__(self) -> str:
         return f"<picklegraph.Report verdict={self.verdict!r} findings={len(self.findings)}>"

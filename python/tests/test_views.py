@@ -35,7 +35,25 @@ def test_scan_is_the_commands_scan(path):
         return
     expected = json.loads(done.stdout)
     expected.pop("file")
-    assert picklegraph.scan(path).to_dict() == expected
+    report = picklegraph.scan(path)
+    _fields_are_the_documents(report, expected)
+    assert report.to_dict() == expected
+
+
+def _fields_are_the_documents(report, document):
+    """The report's fields, read from the library's scan without its JSON, say what the
+    command's JSON document says."""
+    assert report.verdict == document["verdict"]
+    assert report.passed == (document["verdict"] == "clean")
+    assert report.counts == document["counts"]
+    assert report.format == document["format"]
+    assert report.suggested_policy == document["suggested_policy"]
+    assert report.pickles == document["pickles"]
+    assert [(f.name, f.offset, f.kind, f.class_, f.reason, f.text, f.label, f.pickle,
+             f.allowed) for f in report.findings] == [
+        (f["name"], f["offset"], f["kind"], f["class"], f["reason"], f["text"],
+         p["label"], p["index"], f["judged"] is None)
+        for p in document["pickles"] for f in p["findings"]]
 
 
 @pytest.mark.parametrize("path", [_container_marks(p)

@@ -6,18 +6,19 @@
 //! made are Python's own data types and the package's inert classes.
 
 mod convert;
+mod report;
 mod source;
 
 use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_pickles, DisOptions};
 use picklegraph::render::{json, show};
-use picklegraph::scan::sarif::SarifLog;
-use picklegraph::scan::{Class, FileScan, Finding, FindingKind, Mode, Policy, Verdict};
+use picklegraph::scan::{Class, Finding, FindingKind, Mode};
 use picklegraph::{DecodeErrors, Entry, Error, LoadOptions, Pickle, Problem, StringEncoding};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::report::{user_policy, Judging, ScanReport};
 use crate::source::Source;
 
 /// The exception raised for a load error: the package's `PickleError` subclass that
@@ -123,112 +124,35 @@ fn loads<'py>(
     Ok((convert::to_python(py, &pickle, &classes)?, pickle.span().1))
 }
 
-/// The user's [`Policy`] as the command builds it from `--policy`, `--allow` and
-/// `--deny`: the TOML text, then each allow and deny pattern.
-fn user_policy(policy: Option<&str>, allow: &[String], deny: &[String]) -> PyResult<Policy> {
-    let mut user = match policy {
-        Some(text) => Policy::from_toml(text)
-            .map_err(|err| PyValueError::new_err(format!("policy: {err}")))?,
-        None => Policy::new(),
-    };
-    for pattern in allow {
-        user.allow(pattern)
-            .map_err(|err| PyValueError::new_err(format!("allow: {err}")))?;
-    }
-    for pattern in deny {
-        user.deny(pattern)
-            .map_err(|err| PyValueError::new_err(format!("deny: {err}")))?;
-    }
-    Ok(user)
-}
-
-/// The scan mode of `strict=` and `deny_only=`.
-fn scan_mode(strict: bool, deny_only: bool) -> Mode {
-    match (strict, deny_only) {
-        (true, _) => Mode::Strict,
-        (false, true) => Mode::DenyOnly,
-        (false, false) => Mode::AllowList,
-    }
-}
-
-/// What the package's `Report` is made of: the JSON the command prints with `scan
-/// --json` (less `file`), whether the file passes (its verdict is the library's clean
-/// one), for each finding in file order whether it counts against the file, and the
-/// SARIF 2.1.0 log of this one file under `name` (as `scan --format sarif` writes it).
-type ReportParts = (String, bool, Vec<bool>, String);
-
-fn report_parts(report: &FileScan, name: Option<&str>) -> ReportParts {
-    let passed = report.verdict() == Verdict::Clean;
-    let alarms = report
-        .pickles
-        .iter()
-        .flat_map(|p| &p.findings)
-        .map(|finding| report.alarms(finding))
-        .collect();
-    // As `scan --format sarif` writes its log; only when asked for (`Report.to_sarif`
-    // scans again), since the log costs as much as a small file's scan.
-    let sarif = name.map_or_else(String::new, |name| {
-        let mut sarif = SarifLog::new();
-        sarif.add_scan(name, report);
-        format!("{:#}", sarif.to_json())
-    });
-    (report.to_json().to_string(), passed, alarms, sarif)
-}
-
-/// `scan`: the [`ReportParts`] of a file (the SARIF log empty unless `sarif`). `policy`
-/// (TOML text), `allow` and `deny` make the user's [`Policy`], as the command's
-/// `--policy`, `--allow` and `--deny`.
+/// `scan`: the library's scan of a whole file, containers and all, as the command's,
+/// judged as `judging` says; `name` is the file's name in the SARIF log.
 #[pyfunction]
-#[pyo3(signature = (source, strict=false, allow=Vec::new(), deny=Vec::new(), policy=None,
-                    deny_only=false, name=String::from("-"), sarif=true))]
-#[allow(clippy::too_many_arguments)]
-fn scan(
-    py: Python<'_>,
-    source: Source,
-    strict: bool,
-    allow: Vec<String>,
-    deny: Vec<String>,
-    policy: Option<String>,
-    deny_only: bool,
-    name: String,
-    sarif: bool,
-) -> PyResult<ReportParts> {
-    let user = user_policy(policy.as_deref(), &allow, &deny)?;
-    let mode = scan_mode(strict, deny_only);
+fn scan(py: Python<'_>, source: Source, judging: Judging, name: String) -> PyResult<ScanReport> {
+    let policy = judging.policy()?;
     let bytes = source.bytes()?;
-    Ok(py.allow_threads(|| {
-        // The library's scan of a whole file, containers and all, as the command's.
-        let report = picklegraph::scan::scan_file(&bytes, strict)
-            .with_mode(mode)
-            .with_policy(user);
-        report_parts(&report, sarif.then_some(name.as_str()))
-    }))
+    let scan = py.allow_threads(|| {
+        picklegraph::scan::scan_file(&bytes, judging.mode() == Mode::Strict)
+            .with_mode(judging.mode())
+            .with_policy(policy)
+    });
+    Ok(ScanReport::new(scan, name))
 }
 
 /// `convert`: the checkpoint at `source` written as safetensors at `output` (the
 /// library's [`picklegraph::convert`]): the names written, or, when the scan refuses the
-/// file, its [`ReportParts`], as `(names, None)` or `(None, parts)`. A tensor safetensors cannot hold, or a file that is no
-/// checkpoint, raises `ValueError` with the reason; the writer's failure, `OSError`.
+/// file, its report, as `(names, None)` or `(None, report)`. A tensor safetensors cannot
+/// hold, or a file that is no checkpoint, raises `ValueError` with the reason; the
+/// writer's failure, `OSError`.
 #[pyfunction(name = "convert")]
-#[pyo3(signature = (source, output, strict=false, allow=Vec::new(), deny=Vec::new(),
-                    policy=None, deny_only=false, name=String::from("-")))]
-#[allow(clippy::too_many_arguments)]
 fn convert_file(
     py: Python<'_>,
     source: Source,
     output: std::path::PathBuf,
-    strict: bool,
-    allow: Vec<String>,
-    deny: Vec<String>,
-    policy: Option<String>,
-    deny_only: bool,
+    judging: Judging,
     name: String,
-) -> PyResult<(Option<Vec<String>>, Option<ReportParts>)> {
+) -> PyResult<(Option<Vec<String>>, Option<ScanReport>)> {
     use picklegraph::convert::{ConvertError, ConvertOptions};
-    let options = ConvertOptions::new(
-        scan_mode(strict, deny_only),
-        user_policy(policy.as_deref(), &allow, &deny)?,
-    );
+    let options = ConvertOptions::new(judging.mode(), judging.policy()?);
     let bytes = source.bytes()?;
     py.allow_threads(
         || match picklegraph::convert::to_file(&bytes, &options, &output) {
@@ -236,9 +160,7 @@ fn convert_file(
                 Some(conversion.tensors.into_iter().map(|t| t.name).collect()),
                 None,
             )),
-            Err(ConvertError::Refused(report)) => {
-                Ok((None, Some(report_parts(&report, Some(&name)))))
-            }
+            Err(ConvertError::Refused(report)) => Ok((None, Some(ScanReport::new(*report, name)))),
             Err(error @ ConvertError::Write(_)) => Err(PyOSError::new_err(error.to_string())),
             Err(error) => Err(PyValueError::new_err(error.to_string())),
         },
@@ -663,6 +585,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(is_allowed, module)?)?;
     module.add_function(wrap_pyfunction!(tensors, module)?)?;
     module.add_function(wrap_pyfunction!(stats, module)?)?;
+    module.add_class::<ScanReport>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

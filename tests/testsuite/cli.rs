@@ -303,6 +303,75 @@ fn depth_and_max_items_flags_elide() {
 }
 
 #[test]
+fn the_byte_budget_of_show_is_the_files_whatever_its_number_of_pickles() {
+    // 3,000 pickles of `['a 30-character string …', …]` (12 strs each, one a line): about
+    // 1.5 MB of text in full.
+    let mut stream = Vec::new();
+    for i in 0..3_000 {
+        stream.extend(b"\x80\x04](");
+        for j in 0..12 {
+            let text = format!("{i:06}-{j:023}");
+            stream.extend([0x8c, text.len() as u8]);
+            stream.extend(text.as_bytes());
+        }
+        stream.extend(b"e.");
+    }
+    let file = temp_file(&stream);
+    let name = file.path().to_string_lossy().into_owned();
+    let bounded = stdout_of(picklegraph().args(["show", "--width", "100", &name]));
+    let limit = picklegraph::render::show::DEFAULT_MAX_BYTES;
+    assert!(
+        bounded.len() > limit && bounded.len() < limit + 1024,
+        "{}",
+        bounded.len()
+    );
+    let last = bounded.lines().last().unwrap();
+    assert_eq!(
+        last,
+        "# … the file's other pickles are not shown: its output is past 64.0 KiB; --full shows everything"
+    );
+    let full = stdout_of(picklegraph().args(["show", "--full", &name]));
+    assert_eq!(
+        full.matches("\n# pickle at byte ").count(),
+        2_999,
+        "every pickle shown"
+    );
+    assert!(full.starts_with(&bounded[..limit]));
+}
+
+#[test]
+fn comment_lines_are_wrapped_at_the_width() {
+    // A cloudpickle-like preamble is long: the classes named, each a dotted name.
+    // pickle.dumps([C() for C in classes]) where the classes live in long-named modules.
+    let mut stream = b"\x80\x04](".to_vec();
+    for i in 0..6 {
+        let module = format!("package.subpackage_{i}.module_with_a_long_name");
+        stream.extend([0x8c, module.len() as u8]);
+        stream.extend(module.as_bytes());
+        stream.extend(b"\x8c\x05Klass\x93)\x81");
+    }
+    stream.extend(b"e.");
+    let text = stdout_of(
+        picklegraph()
+            .args(["show", "--width", "60"])
+            .write_stdin(stream),
+    );
+    for line in text.lines() {
+        assert!(line.chars().count() <= 60, "{line}\n{text}");
+    }
+    let by_name: Vec<&str> = text
+        .lines()
+        .skip_while(|line| !line.starts_with("# by name: "))
+        .take_while(|line| line.starts_with('#'))
+        .collect();
+    assert!(by_name.len() > 2, "{text}");
+    assert!(
+        by_name[1..].iter().all(|line| line.starts_with("#   ")),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_million_nested_lists_go_through_every_view_in_bounded_time() {
     let file = temp_file(&deep_list_pickle(1_000_000));
     let name = file.path().to_string_lossy().into_owned();

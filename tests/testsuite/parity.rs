@@ -592,7 +592,7 @@ fn trailing_bytes_after_a_canned_pickle_repr_as_pickle_loads_and_exit_0() {
 fn every_view_notes_the_bytes_after_the_last_stop_and_exits_0() {
     let data = b"((Kdtp0\nh\x00l.))";
     let note = "2 bytes after the last STOP are not a pickle; pickle.loads ignores them";
-    let (code, stdout, stderr) = run(&["show"], data);
+    let (code, stdout, stderr) = run(&["show", "--width", "300"], data);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("[&1 (100,), *1]\n"), "{stdout}");
     assert!(

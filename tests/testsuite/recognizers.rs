@@ -1093,7 +1093,8 @@ SubClass()
     let imported = picklegraph_show(&["--no-summary", "examples/seed_imported.pkl"]);
     let expected = "\
 # by value: nothing: no class or function code is shipped
-# by name: class myclass.SubClass (only names travel: the code must be importable where the pickle is loaded)
+# by name: class myclass.SubClass
+#   (only names travel: the code must be importable where the pickle is loaded)
 
 myclass.SubClass()
 ";

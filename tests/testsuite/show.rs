@@ -414,8 +414,8 @@ fn a_malformed_pickle_shows_the_stack_and_memo_it_had_built() {
     let text = String::from_utf8(out).unwrap();
     assert_eq!(
         text,
-        "# malformed pickle: what had been rebuilt when the error struck, at offset 7 (REDUCE): \
-         unpickling stack underflow\nstack[0] = &1 [1, 2]\nmemo[0] = *1\n"
+        "# malformed pickle: what had been rebuilt when the error struck,\n\
+         #   at offset 7 (REDUCE): unpickling stack underflow\nstack[0] = &1 [1, 2]\nmemo[0] = *1\n"
     );
 }
 

@@ -240,7 +240,7 @@ fn each_view(
     py: Python<'_>,
     source: Source,
     notes: bool,
-    mut view: impl FnMut(&mut String, &Pickle<'_>),
+    mut view: impl FnMut(&mut String, &Pickle<'_>) -> Flow,
 ) -> PyResult<String> {
     let bytes = source.bytes()?;
     let mut text = String::new();
@@ -253,7 +253,12 @@ fn each_view(
         if let Some(label) = label {
             text.push_str(&format!("# {label}\n"));
         }
-        view(&mut text, pickle);
+        if let Flow::Stop(note) = view(&mut text, pickle) {
+            if index + 1 < pickles.len() {
+                text.push_str(&note);
+            }
+            break;
+        }
     }
     for note in trailing.iter().filter(|_| notes) {
         text.push_str(&format!("# note: {note}\n"));
@@ -294,9 +299,28 @@ fn show_text(
         options
     };
     let options = make_options();
+    // The byte budget is the file's, as the command's is.
+    let mut left = options.max_bytes;
     each_view(py, source, summary, |text, pickle| {
-        text.push_str(&show::to_text(pickle, &options))
+        let mut out = Vec::new();
+        let _ = show::show_within(pickle, &options, &mut left, &mut out);
+        text.push_str(&String::from_utf8_lossy(&out));
+        match left {
+            0 => Flow::Stop(format!(
+                "\n{}\n",
+                show::others_not_shown_note(options.max_bytes)
+            )),
+            _ => Flow::Go,
+        }
     })
+}
+
+/// Whether [`each_view`] goes on to the next pickle, or stops, with a note to write if
+/// pickles are left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Flow {
+    Go,
+    Stop(String),
 }
 
 /// `json`: the graph as JSON, one document per source, as the command writes it (less
@@ -385,6 +409,7 @@ fn repr_text(py: Python<'_>, source: Source) -> PyResult<String> {
     each_view(py, source, false, |text, pickle| {
         text.push_str(&picklegraph::render::repr::to_repr(pickle, pickle.root()));
         text.push('\n');
+        Flow::Go
     })
 }
 

@@ -87,10 +87,3 @@ pub fn report_unopened(name: &str, unopened: &Unopened, out: &mut dyn Write) -> 
     eprintln!("{name}: {unopened}");
     EXIT_MALFORMED
 }
-
-/// Writes the notes of an opened file (`# note: …`).
-pub fn write_notes(opened: &Opened<'_>, out: &mut dyn Write) {
-    for note in opened.notes() {
-        let _ = writeln!(out, "# note: {note}");
-    }
-}

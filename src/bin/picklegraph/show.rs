@@ -1,6 +1,6 @@
 //! `picklegraph show`: the objects as indented Python-like text.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use clap::{Args, ValueEnum};
 use picklegraph::render::show::{self, ShowOptions};
@@ -106,9 +106,12 @@ pub fn run(args: &ShowArgs) -> u8 {
     input::for_each(&args.files, |input, out| {
         let opened = contents::open(input);
         let comments = options.summary;
+        let width = options.layout.width;
         if let Some(line) = opened.description().filter(|_| comments) {
-            let _ = writeln!(out, "# {line}");
+            comment(out, &format!("# {line}"), width);
         }
+        // The byte budget is the file's: a stream of many pickles is bounded as one is.
+        let mut left = options.max_bytes;
         let mut code = EXIT_OK;
         let load = args.files.load_options(false);
         // Bytes after a last STOP that are no pickle: said with the notes, at the end.
@@ -119,17 +122,21 @@ pub fn run(args: &ShowArgs) -> u8 {
                 trailing.push(contents::trailing_note(entry.label.as_deref(), problem));
                 continue;
             }
+            if left == 0 {
+                let _ = writeln!(out, "\n{}", show::others_not_shown_note(options.max_bytes));
+                break;
+            }
             if shown > 0 {
                 let _ = writeln!(out);
             }
             shown += 1;
             if let Some(label) = entry.label.as_deref().filter(|_| comments) {
-                let _ = writeln!(out, "# {label}");
+                comment(out, &format!("# {label}"), width);
             }
             let written = match &entry.result {
-                Ok(pickle) => show::show(pickle, &options, &mut *out),
+                Ok(pickle) => show::show_within(pickle, &options, &mut left, &mut *out),
                 Err(Problem::Malformed(failure)) => {
-                    show::show_failure(failure, &options, &mut *out)
+                    show::show_failure_within(failure, &options, &mut left, &mut *out)
                 }
                 Err(Problem::Unopened(_) | Problem::Trailing { .. }) => Ok(()),
             };
@@ -141,9 +148,11 @@ pub fn run(args: &ShowArgs) -> u8 {
             }
         }
         if comments {
-            contents::write_notes(&opened, out);
+            for note in opened.notes() {
+                comment(out, &format!("# note: {note}"), width);
+            }
             for note in &trailing {
-                let _ = writeln!(out, "# note: {note}");
+                comment(out, &format!("# note: {note}"), width);
             }
         } else {
             let _ = out.flush();
@@ -153,4 +162,11 @@ pub fn run(args: &ShowArgs) -> u8 {
         }
         code
     })
+}
+
+/// Writes a `# …` comment line, wrapped at `width`.
+fn comment(out: &mut dyn Write, text: &str, width: usize) {
+    for line in show::doc::wrap_comment(text, width) {
+        let _ = writeln!(out, "{line}");
+    }
 }

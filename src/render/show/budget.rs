@@ -47,6 +47,14 @@ impl<W: Write> Capped<W> {
     pub(super) fn into_inner(self) -> W {
         self.inner
     }
+
+    /// The budget left: none once it is spent.
+    pub(super) fn left(&self) -> usize {
+        match self.finishing || self.spent {
+            true => 0,
+            false => self.left,
+        }
+    }
 }
 
 impl<W: Write> Write for Capped<W> {

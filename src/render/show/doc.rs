@@ -205,3 +205,91 @@ pub fn more_items(count: usize) -> String {
         if count == 1 { "" } else { "s" }
     )
 }
+
+/// A `# …` comment line cut into lines of at most `width` columns where it is longer:
+/// at the spaces after its commas (a list of names stays one name a piece) and before a
+/// parenthesis, and at other spaces inside a piece too long for a line; each line after
+/// the first starts `#   `.
+/// A word longer than a line (a long dotted name) is left whole.
+/// ```
+/// use picklegraph::render::show::doc::wrap_comment;
+/// let lines = wrap_comment("# by name: class a.Bbbbb, class c.Ddddd, e.f", 30);
+/// assert_eq!(lines, ["# by name: class a.Bbbbb,", "#   class c.Ddddd, e.f"]);
+/// assert_eq!(wrap_comment("# short", 30), ["# short"]);
+/// ```
+pub fn wrap_comment(text: &str, width: usize) -> Vec<String> {
+    use super::layout::text_width;
+    const NEXT: &str = "#   ";
+    if text_width(text) <= width {
+        return vec![text.to_string()];
+    }
+    let room = width.saturating_sub(NEXT.len());
+    let atoms = pieces(text).into_iter().flat_map(|part| {
+        let words: Vec<&str> = match text_width(part) > room {
+            true => part.split(' ').collect(),
+            false => vec![part],
+        };
+        words
+    });
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut columns = 0;
+    for atom in atoms.filter(|atom| !atom.is_empty()) {
+        let atom_width = text_width(atom);
+        let starts = line.is_empty() || line == NEXT;
+        if !starts && columns + 1 + atom_width > width {
+            lines.push(std::mem::replace(&mut line, NEXT.to_string()));
+            columns = NEXT.len();
+        } else if !starts {
+            line.push(' ');
+            columns += 1;
+        }
+        line.push_str(atom);
+        columns += atom_width;
+    }
+    lines.push(line);
+    lines
+}
+
+/// The pieces of a comment that a line may end between: split at the space after a
+/// comma (one name of a list a piece) and at the space before a note in parentheses
+/// that ends the comment (`name (a note)`).
+fn pieces(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let note = final_note(text);
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let after_comma = i > 0 && bytes[i - 1] == b',';
+        if byte == b' ' && (after_comma || note == Some(i + 1)) {
+            pieces.push(&text[start..i]);
+            start = i + 1;
+        }
+    }
+    pieces.push(&text[start..]);
+    pieces
+}
+
+/// Where the parenthesis opens that the comment's last `)` closes.
+fn final_note(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, byte) in text.bytes().enumerate().rev() {
+        match byte {
+            b')' => depth += 1,
+            b'(' if depth == 1 => return Some(i),
+            b'(' => depth = depth.checked_sub(1)?,
+            _ if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// [`wrap_comment`]'s lines as a document, each followed by a hard line break.
+pub fn comment_lines(text: &str, width: usize) -> Doc {
+    let mut parts = Vec::new();
+    for line in wrap_comment(text, width) {
+        parts.extend([Doc::comment(line), Doc::HardLine]);
+    }
+    Doc::Concat(parts)
+}

@@ -216,7 +216,32 @@ impl Default for ShowOptions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn show(pickle: &Pickle<'_>, options: &ShowOptions, out: impl Write) -> io::Result<()> {
-    show_with(pickle, options, out, true)
+    show_with(pickle, options, out, true, &mut { usize::MAX })
+}
+
+/// [`show`] within what is `left` of a byte budget that several pickles share (a file's,
+/// so that a stream of a thousand pickles is bounded as one pickle is): writes no more
+/// than about `left` bytes (nor [`ShowOptions::max_bytes`]), and takes what it wrote from
+/// `left`, which is 0 once the budget is spent.
+///
+/// # Errors
+/// The first error writing to `out`.
+/// ```
+/// use picklegraph::render::show::{show_within, ShowOptions};
+/// let pickle = picklegraph::load(b"(K\x01K\x02l.")?; // [1, 2]
+/// let mut left = 100;
+/// let mut out = Vec::new();
+/// show_within(&pickle, &ShowOptions::plain(80), &mut left, &mut out)?;
+/// assert_eq!((out.as_slice(), left), (&b"[1, 2]\n"[..], 93));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn show_within(
+    pickle: &Pickle<'_>,
+    options: &ShowOptions,
+    left: &mut usize,
+    out: impl Write,
+) -> io::Result<()> {
+    show_with(pickle, options, out, true, left)
 }
 
 /// [`show`] with every container written through layout tokens, none as a block of plain
@@ -230,7 +255,7 @@ pub fn show_without_blocks(
     options: &ShowOptions,
     out: impl Write,
 ) -> io::Result<()> {
-    show_with(pickle, options, out, false)
+    show_with(pickle, options, out, false, &mut { usize::MAX })
 }
 
 fn show_with(
@@ -238,6 +263,7 @@ fn show_with(
     options: &ShowOptions,
     out: impl Write,
     blocks: bool,
+    left: &mut usize,
 ) -> io::Result<()> {
     options.recognizers.iter().for_each(|r| {
         r.prepare(pickle);
@@ -249,12 +275,8 @@ fn show_with(
             0 => String::new(),
             start => format!("pickle at byte {start}: "),
         };
-        parts.push(Doc::comment(summary(
-            pickle,
-            &heading,
-            options.layout.width,
-        )));
-        parts.push(Doc::HardLine);
+        let line = summary(pickle, &heading, options.layout.width);
+        parts.push(doc::comment_lines(&line, options.layout.width));
     }
     parts.extend(
         options
@@ -266,7 +288,15 @@ fn show_with(
     parts.push(Doc::HardLine);
     let mut starts = vec![pickle.root()];
     push_effects(pickle, options, &mut parts, &mut starts);
-    write(pickle, options, Doc::Concat(parts), &starts, out, blocks)
+    write(
+        pickle,
+        options,
+        Doc::Concat(parts),
+        &starts,
+        out,
+        blocks,
+        left,
+    )
 }
 
 /// Writes what a malformed pickle had rebuilt when the error struck: the stack, bottom
@@ -288,25 +318,33 @@ pub fn show_failure(
     options: &ShowOptions,
     out: impl Write,
 ) -> io::Result<()> {
+    show_failure_within(failure, options, &mut { usize::MAX }, out)
+}
+
+/// [`show_failure`] within what is `left` of a byte budget, as [`show_within`].
+///
+/// # Errors
+/// The first error writing to `out`.
+pub fn show_failure_within(
+    failure: &Failure<'_>,
+    options: &ShowOptions,
+    left: &mut usize,
+    out: impl Write,
+) -> io::Result<()> {
     let pickle = &failure.partial;
     options.recognizers.iter().for_each(|r| {
         r.prepare(pickle);
         r.fit_width(options.layout.width);
     });
-    let mut parts = vec![
-        Doc::comment(format!(
-            "# malformed pickle: what had been rebuilt when the error struck, at {}",
-            failure.error
-        )),
-        Doc::HardLine,
-    ];
+    let width = options.layout.width;
+    let heading = format!(
+        "# malformed pickle: what had been rebuilt when the error struck, at {}",
+        failure.error
+    );
+    let mut parts = vec![doc::comment_lines(&heading, width)];
     if options.summary {
-        parts.push(Doc::comment(summary(
-            pickle,
-            "partial: ",
-            options.layout.width,
-        )));
-        parts.push(Doc::HardLine);
+        let line = summary(pickle, "partial: ", width);
+        parts.push(doc::comment_lines(&line, width));
     }
     let mut starts = Vec::new();
     if failure.stack.is_empty() && failure.memo.is_empty() {
@@ -327,7 +365,15 @@ pub fn show_failure(
         starts.push(value);
     }
     push_effects(pickle, options, &mut parts, &mut starts);
-    write(pickle, options, Doc::Concat(parts), &starts, out, true)
+    write(
+        pickle,
+        options,
+        Doc::Concat(parts),
+        &starts,
+        out,
+        true,
+        left,
+    )
 }
 
 /// The text [`show`] writes, as a string.
@@ -371,10 +417,10 @@ fn push_effects(
             thousands(hidden as u64)
         ),
     };
-    parts.push(Doc::comment(format!(
+    let heading = format!(
         "# {count} effect{plural}: call{plural} whose result the pickle discarded, in stream order{others}"
-    )));
-    parts.push(Doc::HardLine);
+    );
+    parts.push(doc::comment_lines(&heading, options.layout.width));
     for effect in effects {
         let comment = format!("# at byte {} ({})", effect.offset, effect.opcode.name());
         parts.extend([
@@ -387,6 +433,8 @@ fn push_effects(
     }
 }
 
+/// Writes the document within `options.max_bytes` and what is `left` of a shared budget,
+/// taking from `left` what it wrote.
 fn write(
     pickle: &Pickle<'_>,
     options: &ShowOptions,
@@ -394,21 +442,44 @@ fn write(
     starts: &[Value],
     out: impl Write,
     blocks: bool,
+    left: &mut usize,
 ) -> io::Result<()> {
     let counts = walker::show_counts(pickle, options, starts);
     let tokens = walker::Walker::new(pickle, options, top, counts, blocks);
-    if options.max_bytes == usize::MAX {
+    let budget = options.max_bytes.min(*left);
+    if budget == usize::MAX {
         return Printer::new(out, options.layout).print_source(tokens);
     }
-    let mut capped = budget::Capped::new(out, options.max_bytes);
-    match Printer::new(&mut capped, options.layout).print_source(tokens) {
-        Err(error) if budget::is_spent(&error) => writeln!(
-            capped.into_inner(),
-            "# … show stops here, past {} of output: --full shows everything, --max-items and --depth choose what",
-            crate::text::quantity::size(options.max_bytes as u64)
-        ),
-        written => written,
+    let mut capped = budget::Capped::new(out, budget);
+    let printed = Printer::new(&mut capped, options.layout).print_source(tokens);
+    *left = left.saturating_sub(budget - capped.left());
+    if matches!(&printed, Err(error) if budget::is_spent(error)) {
+        *left = 0;
+        // The limit the user knows: the whole output's, which a shared budget is part of.
+        let limit = match options.max_bytes {
+            usize::MAX => budget,
+            limit => limit,
+        };
+        return writeln!(capped.into_inner(), "{}", stopped_note(limit));
     }
+    printed
+}
+
+/// The note that ends the `show` of a file whose byte budget of `budget` bytes was spent
+/// before its last pickle.
+pub fn others_not_shown_note(budget: usize) -> String {
+    format!(
+        "# … the file's other pickles are not shown: its output is past {}; --full shows everything",
+        crate::text::quantity::size(budget as u64)
+    )
+}
+
+/// The note that ends a `show` whose byte budget of `budget` bytes is spent.
+pub fn stopped_note(budget: usize) -> String {
+    format!(
+        "# … show stops here, past {} of output: --full shows everything, --max-items and --depth choose what",
+        crate::text::quantity::size(budget as u64)
+    )
 }
 
 /// `# protocol 4, 123 nodes, 2 effects, 5 globals: myclass.SubClass, …`, the globals in
@@ -478,7 +549,13 @@ fn summary(pickle: &Pickle<'_>, heading: &str, width: usize) -> String {
         shown += 1;
     }
     if shown < names.len() {
-        line.push_str(&more(names.len() - shown));
+        let rest = more(names.len() - shown);
+        // The first name is written even when it leaves no room for the count of the
+        // others: then a bare `…` says there are more (the line gave their number).
+        match line.chars().count() + rest.chars().count() > width {
+            true => line.push_str(", …"),
+            false => line.push_str(&rest),
+        }
     }
     line
 }

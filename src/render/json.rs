@@ -12,6 +12,7 @@
 
 use std::io::{self, Write};
 
+use crate::error::Error;
 use crate::graph::{Effect, Inert, InertKind, Mutation, Node, Pickle, Value};
 use crate::machine::Failure;
 use crate::text::scalar::bigint_repr;
@@ -123,6 +124,74 @@ pub fn write_failure_json_with(
     }
     writer.raw("],\n")?;
     writer.tail()
+}
+
+/// A load error as the documents write it: `{offset, opcode, message}` (`opcode` empty
+/// when the error has none).
+pub fn error_json(error: &Error) -> serde_json::Value {
+    serde_json::json!({
+        "offset": error.offset(),
+        "opcode": error.opcode().map_or("", |op| op.name()),
+        "message": error.kind().to_string(),
+    })
+}
+
+/// One entry of a file document's `"trailing"`: the `len` bytes from `start` after a
+/// last `STOP` that are no pickle, the `error` reading them as one met, and the `note`
+/// that says so.
+pub fn trailing_json(
+    label: Option<&str>,
+    start: usize,
+    len: usize,
+    error: &Error,
+    note: String,
+) -> serde_json::Value {
+    serde_json::json!({
+        "label": label,
+        "start": start,
+        "end": start + len,
+        "len": len,
+        "error": error_json(error),
+        "message": note,
+    })
+}
+
+/// Opens the document of a file that holds several pickles (`format` says what holds
+/// them, null for a stream of pickles): `{"picklegraph":1,"file":…,"format":…,"pickles":[`, then each pickle's
+/// document, separated by commas, then [`write_several_end`].
+///
+/// # Errors
+/// The first error writing to `out`.
+pub fn write_several_start(
+    file: Option<&str>,
+    format: Option<&str>,
+    mut out: impl Write,
+) -> io::Result<()> {
+    write!(out, "{{\"picklegraph\":{FORMAT_VERSION},")?;
+    if let Some(file) = file {
+        write!(out, "\"file\":{},", serde_json::Value::from(file))?;
+    }
+    writeln!(
+        out,
+        "\"format\":{},\"pickles\":[",
+        serde_json::Value::from(format)
+    )
+}
+
+/// Closes the document [`write_several_start`] opened, with its `"trailing"` entries
+/// ([`trailing_json`]) when there are any.
+///
+/// # Errors
+/// The first error writing to `out`.
+pub fn write_several_end(trailing: Vec<serde_json::Value>, mut out: impl Write) -> io::Result<()> {
+    if trailing.is_empty() {
+        return writeln!(out, "]}}");
+    }
+    writeln!(
+        out,
+        "],\"trailing\":{}}}",
+        serde_json::Value::from(trailing)
+    )
 }
 
 /// The JSON document of `pickle`, as a string.

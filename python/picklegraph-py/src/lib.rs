@@ -335,29 +335,19 @@ fn json_text(py: Python<'_>, source: Source) -> PyResult<String> {
     for Entry { label, result, .. } in opened.pickles() {
         match result {
             Ok(pickle) => pickles.push((label, pickle)),
-            Err(problem @ Problem::Trailing { .. }) => {
-                let Problem::Trailing {
+            Err(
+                ref problem @ Problem::Trailing {
                     start,
                     len,
-                    failure,
-                } = &problem
-                else {
-                    unreachable!("matched above");
-                };
-                let error = &failure.error;
-                trailing.push(serde_json::json!({
-                    "label": label,
-                    "start": start,
-                    "end": start + len,
-                    "len": len,
-                    "error": {
-                        "offset": error.offset(),
-                        "opcode": error.opcode().map_or("", |op| op.name()),
-                        "message": error.kind().to_string(),
-                    },
-                    "message": problem.to_string(),
-                }));
-            }
+                    ref failure,
+                },
+            ) => trailing.push(json::trailing_json(
+                label.as_deref(),
+                start,
+                len,
+                &failure.error,
+                problem.to_string(),
+            )),
             Err(problem) => return Err(problem_error(py, &problem)),
         }
     }
@@ -367,28 +357,25 @@ fn json_text(py: Python<'_>, source: Source) -> PyResult<String> {
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// The JSON document of a file's pickles, shaped as the command's.
+/// The JSON document of a file's pickles, shaped as the command's (less `file`): one
+/// pickle's document, or one that holds theirs in `"pickles"`.
 fn write_document(
     opened: &picklegraph::Opened<'_>,
     pickles: &[Labelled<'_>],
     trailing: Vec<serde_json::Value>,
     out: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    use std::io::Write;
-    let trailing = (!trailing.is_empty()).then(|| ("trailing", serde_json::Value::from(trailing)));
     if let [(_, pickle)] = pickles {
-        let fields: Vec<_> = trailing.into_iter().collect();
+        let fields: Vec<_> = (!trailing.is_empty())
+            .then(|| ("trailing", serde_json::Value::from(trailing)))
+            .into_iter()
+            .collect();
         return json::write_json_with(pickle, &fields, out);
     }
-    writeln!(
-        out,
-        "{{\"picklegraph\":{},\"format\":{},\"pickles\":[",
-        json::FORMAT_VERSION,
-        serde_json::Value::from(opened.description())
-    )?;
+    json::write_several_start(None, opened.description(), &mut *out)?;
     for (index, (label, pickle)) in pickles.iter().enumerate() {
         if index > 0 {
-            write!(out, ",")?;
+            out.push(b',');
         }
         let fields: Vec<_> = label
             .as_deref()
@@ -397,10 +384,7 @@ fn write_document(
             .collect();
         json::write_json_with(pickle, &fields, &mut *out)?;
     }
-    match trailing {
-        Some((_, trailing)) => writeln!(out, "],\"trailing\":{trailing}}}"),
-        None => writeln!(out, "]}}"),
-    }
+    json::write_several_end(trailing, out)
 }
 
 /// `repr`: Python's repr() of each pickle's root.

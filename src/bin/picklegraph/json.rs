@@ -51,14 +51,13 @@ pub fn run(args: &JsonArgs) -> u8 {
                             failure,
                         },
                     ) => {
-                        trailing.push(serde_json::json!({
-                            "label": entry.label,
-                            "start": start,
-                            "end": start + len,
-                            "len": len,
-                            "error": error_json(&failure.error),
-                            "message": contents::trailing_note(None, problem),
-                        }));
+                        trailing.push(json::trailing_json(
+                            entry.label.as_deref(),
+                            *start,
+                            *len,
+                            &failure.error,
+                            contents::trailing_note(None, problem),
+                        ));
                     }
                     _ => return Some(entry),
                 }
@@ -76,13 +75,9 @@ pub fn run(args: &JsonArgs) -> u8 {
             }
             return input::worse(code, write_entry(input, first, &fields, out));
         };
-        let head = format!(
-            "{{\"picklegraph\":{},\"file\":{},\"format\":{},\"pickles\":[\n",
-            json::FORMAT_VERSION,
-            Json::from(input.name.as_str()),
-            Json::from(opened.description())
-        );
-        if let Err(error) = out.write_all(head.as_bytes()) {
+        let started =
+            json::write_several_start(Some(input.name.as_str()), opened.description(), &mut *out);
+        if let Err(error) = started {
             return input::write_failed(&input.name, &error);
         }
         let mut pending = Some(second);
@@ -106,12 +101,7 @@ pub fn run(args: &JsonArgs) -> u8 {
                 return input::write_failed(&input.name, &error);
             }
         }
-        let close = if trailing.is_empty() {
-            "]}".to_string()
-        } else {
-            format!("],\"trailing\":{}}}", Json::from(trailing))
-        };
-        if let Err(error) = writeln!(out, "{close}") {
+        if let Err(error) = json::write_several_end(trailing, &mut *out) {
             return input::write_failed(&input.name, &error);
         }
         code
@@ -140,13 +130,4 @@ fn write_entry(
         Ok(_) => EXIT_OK,
         Err(problem) => contents::report(&input.name, entry.label.as_deref(), problem, out),
     }
-}
-
-/// A load error as the failure documents write it: `{offset, opcode, message}`.
-fn error_json(error: &picklegraph::Error) -> Json {
-    serde_json::json!({
-        "offset": error.offset(),
-        "opcode": error.opcode().map_or("", |op| op.name()),
-        "message": error.kind().to_string(),
-    })
 }

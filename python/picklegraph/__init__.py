@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import io
 import os
-import pickle as _pickle
 from typing import IO, Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from . import _native
+from . import _native, _safe
 from ._errors import (
     LimitExceededError,
     MalformedPickleError,
@@ -284,29 +283,31 @@ def stats(source: Source, *, largest: int = 10) -> List[Dict[str, Any]]:
     return _native.stats(_source(source), largest)
 
 
-class _AllowListUnpickler(_pickle.Unpickler):
-    """CPython's own unpickler, handing out only what the scan lets through: a name the
-    user's policy allows, or one on the library's allow list that no deny line names."""
-
-    def __init__(self, file: IO[bytes], judge: Any, **kwargs: Any) -> None:
-        super().__init__(file, **kwargs)
-        self._judge = judge
-
-    def find_class(self, module: str, name: str) -> Any:
-        if self._judge(module, name):
-            return super().find_class(module, name)
-        # The scan has already refused any such pickle; this is the second lock.
-        raise _pickle.UnpicklingError(
-            f"picklegraph.safe_load: {module}.{name} is not on the allow list")
-
-
 def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str] = (),
                deny: Iterable[str] = (), policy: Policy = None, encoding: str = "ASCII",
                errors: str = "strict", buffers: Optional[Iterable[Any]] = None) -> Any:
     """``pickle.loads`` for data that may not be trusted: the scan runs first (strict:
-    every global must be on the allow list); only a pickle that passes is then loaded by
+    every global must be on the allow list); only data that passes is then loaded by
     CPython's own unpickler, whose ``find_class`` hands out nothing the scan would not
     let through.
+
+    Besides a pickle, ``data`` may be a file that a library's own loader reads, loaded
+    as that loader does once the scan passes it:
+
+    - a PyTorch checkpoint (``torch.save``'s zip, or its legacy stream of pickles): each
+      storage built from the file's bytes as ``torch.load`` builds it, every tensor on
+      the CPU (torch must be installed; without it, ``ImportError`` says so). A
+      TorchScript archive is refused (``ValueError``): loading it runs its code.
+    - a joblib file, compressed or not (joblib must be installed): joblib's own
+      unpickler, with this lock, arrays of objects included.
+    - an ``.npy`` file: ``numpy.load(allow_pickle=False)``, or for an array of objects,
+      its pickle through this lock; an ``.npz``: a dict of its arrays, each so loaded.
+
+    ``builtins.getattr``, ``builtins.type`` and ``torch.storage._load_from_bytes``, which
+    the scan passes only for their arguments, are handed out as guards that check the
+    arguments again: ``getattr`` of an attribute on the allow list (``ZoneInfo._unpickle``)
+    of a global of the pickle, ``type(None)``, and a nested checkpoint (``pickle.dumps``
+    of a tensor) loaded by ``safe_loads`` itself.
 
     ``allow``, ``deny`` and ``policy`` are :func:`scan`'s: patterns (``mypkg.Model``,
     ``mypkg.*``) and a TOML policy (text, or a path as ``os.PathLike``). The scan and
@@ -326,23 +327,11 @@ def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str
     picklegraph._errors.UnsafePickleError: the scan's verdict is 'dangerous': not on the allow list: collections.OrderedDict
 
     :raises UnsafePickleError: with the scan's ``report``, having run nothing.
+    :raises ImportError: the file needs torch, joblib or numpy to be built, and it is
+        not installed.
     """
-    data = _data(data)
-    allow, deny, policy = list(allow), list(deny), _policy_text(policy)
-    report = scan(data, allow=allow, deny=deny, policy=policy, strict=True)
-    if not report.passed:
-        raise UnsafePickleError(report)
-    judged: Dict[Tuple[str, str], bool] = {}
-
-    def judge(module: str, name: str) -> bool:
-        key = (module, name)
-        if key not in judged:
-            judged[key] = _native.is_allowed(module, name, allow, deny, policy)
-        return judged[key]
-
-    unpickler = _AllowListUnpickler(io.BytesIO(data), judge, encoding=encoding,
-                                    errors=errors, buffers=buffers)
-    return unpickler.load()
+    return _safe.safe_loads(bytes(_data(data)), list(allow), list(deny), _policy_text(policy),
+                            encoding=encoding, errors=errors, buffers=buffers)
 
 
 def safe_load(file: IO[bytes], *, allow: Iterable[str] = (), deny: Iterable[str] = (),

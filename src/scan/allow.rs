@@ -148,6 +148,8 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
         "numpy.ma.core",
         &["_mareconstruct", "MaskedArray", "MaskedConstant"],
     ),
+    // numpy 2 pickles a masked array's class under numpy.ma.
+    ("numpy.ma", &["MaskedArray"]),
     ("numpy.matrixlib.defmatrix", &["matrix"]),
     ("numpy.core.records", &["recarray", "record"]),
     ("numpy._core.records", &["recarray", "record"]),
@@ -159,6 +161,19 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
             "__generator_ctor",
         ],
     ),
+    // The bit generators: each call builds a generator's state (from the OS's entropy
+    // when no seed is given); `__pyx_unpickle_SeedSequence` (generated list) sets one.
+    ("numpy.random._mt19937", &["MT19937"]),
+    ("numpy.random._pcg64", &["PCG64", "PCG64DXSM"]),
+    ("numpy.random._philox", &["Philox"]),
+    ("numpy.random._sfc64", &["SFC64"]),
+    ("numpy.random.bit_generator", &["SeedSequence"]),
+    // scikit-learn's Cython losses: each constructor stores its parameters; each
+    // `__pyx_unpickle_*` makes an instance of its own class (Cython checks the class
+    // given is a subclass) and sets its fields. 1.5 pickles them under `_loss`, the
+    // extension module's own name.
+    ("_loss", SKLEARN_CYTHON_LOSSES),
+    ("sklearn._loss._loss", SKLEARN_CYTHON_LOSSES),
     (
         "torch",
         &[
@@ -274,6 +289,15 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
         ],
     ),
     ("torch.serialization", &["_get_layout"]),
+    // Activation functions a module keeps in its state (`TransformerEncoderLayer`'s
+    // `activation`, transformers' `GELUActivation.act`): each computes a tensor from its
+    // argument, in place only with `inplace=True`, and dispatches nowhere but to the
+    // argument's own `__torch_function__` (a tensor's).
+    (
+        "torch.nn.functional",
+        &["relu", "gelu", "silu", "elu", "leaky_relu"],
+    ),
+    ("torch._C._nn", &["gelu", "silu", "elu", "leaky_relu"]),
     (
         "pandas",
         &[
@@ -295,6 +319,14 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
             "Int64Dtype",
             "Float64Dtype",
             "BooleanDtype",
+            // pandas 3 pickles these under the top-level names.
+            "NA",
+            "MultiIndex",
+            "DatetimeIndex",
+            "TimedeltaIndex",
+            "PeriodIndex",
+            "IntervalIndex",
+            "CategoricalIndex",
         ],
     ),
     ("pandas.core.frame", &["DataFrame"]),
@@ -302,6 +334,12 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
     ("pandas.core.indexes.base", &["Index", "_new_Index"]),
     ("pandas.core.indexes.range", &["RangeIndex"]),
     ("pandas.core.indexes.multi", &["MultiIndex"]),
+    // pandas 1's numeric indexes (removed in pandas 2).
+    (
+        "pandas.core.indexes.numeric",
+        &["Int64Index", "UInt64Index", "Float64Index", "NumericIndex"],
+    ),
+    ("pandas._libs.missing", &["NA"]),
     (
         "pandas.core.indexes.datetimes",
         &["DatetimeIndex", "_new_DatetimeIndex"],
@@ -335,8 +373,14 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
             "IntegerArray",
             "BooleanArray",
             "FloatingArray",
+            "IntervalArray",
+            "PeriodArray",
+            "TimedeltaArray",
         ],
     ),
+    ("pandas.core.arrays.interval", &["IntervalArray"]),
+    ("pandas.core.arrays.period", &["PeriodArray"]),
+    ("pandas.core.arrays.timedeltas", &["TimedeltaArray"]),
     ("pandas.core.arrays.categorical", &["Categorical"]),
     (
         "pandas.core.arrays.string_",
@@ -361,6 +405,34 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
         &["_timedelta_unpickle", "Timedelta"],
     ),
     ("pandas._libs.tslibs.nattype", &["__nat_unpickle"]),
+];
+
+/// scikit-learn's Cython loss classes and their pickle helpers.
+const SKLEARN_CYTHON_LOSSES: &[&str] = &[
+    "CyLossFunction",
+    "CyHalfSquaredError",
+    "CyAbsoluteError",
+    "CyPinballLoss",
+    "CyHuberLoss",
+    "CyHalfPoissonLoss",
+    "CyHalfGammaLoss",
+    "CyHalfTweedieLoss",
+    "CyHalfTweedieLossIdentity",
+    "CyHalfBinomialLoss",
+    "CyExponentialLoss",
+    "CyHalfMultinomialLoss",
+    "__pyx_unpickle_CyLossFunction",
+    "__pyx_unpickle_CyHalfSquaredError",
+    "__pyx_unpickle_CyAbsoluteError",
+    "__pyx_unpickle_CyPinballLoss",
+    "__pyx_unpickle_CyHuberLoss",
+    "__pyx_unpickle_CyHalfPoissonLoss",
+    "__pyx_unpickle_CyHalfGammaLoss",
+    "__pyx_unpickle_CyHalfTweedieLoss",
+    "__pyx_unpickle_CyHalfTweedieLossIdentity",
+    "__pyx_unpickle_CyHalfBinomialLoss",
+    "__pyx_unpickle_CyExponentialLoss",
+    "__pyx_unpickle_CyHalfMultinomialLoss",
 ];
 
 /// The generated allow list: `tools/allowlist/generate.py` writes it from the pickles that

@@ -25,11 +25,13 @@ pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
         names: HashMap::new(),
         findings: Vec::new(),
         constant_getattrs: HashSet::new(),
+        constant_types: HashSet::new(),
         nested_loads: HashSet::new(),
         nested_judged: HashMap::new(),
         nested_calls: HashMap::new(),
     };
     scanner.find_constant_getattrs();
+    scanner.find_constant_types();
     scanner.find_nested_loads();
     for (index, node) in pickle.nodes().enumerate() {
         if let Node::Inert(inert) = node {
@@ -60,6 +62,10 @@ struct Scanner<'p, 'a> {
     /// constant attribute name: `getattr(zoneinfo.ZoneInfo, '_unpickle')`, an enum member
     /// `getattr(Color, 'RED')`. Such a call is the attribute's lookup, judged by its name.
     constant_getattrs: HashSet<NodeId>,
+    /// `builtins.type` globals whose every use is `type(None)`, `type(...)` or
+    /// `type(NotImplemented)`, as `pickle` writes those three types: each call gives a
+    /// builtin type and runs nothing.
+    constant_types: HashSet<NodeId>,
     /// `torch.storage._load_from_bytes` globals whose every use is a call with one
     /// constant bytes argument: each call is judged by the nested pickle it loads
     /// ([`super::nested`]), and the reference itself is then harmless.
@@ -103,6 +109,53 @@ impl Scanner<'_, '_> {
             }
         }
         self.constant_getattrs.retain(|id| !other_use.contains(id));
+    }
+
+    /// The `builtins.type` globals whose every use in the arena is a call of one of the
+    /// three constants that `pickle` saves types of by calling `type`
+    /// ([`Scanner::is_type_of_constant`]).
+    fn find_constant_types(&mut self) {
+        let pickle = self.pickle;
+        let mut other_use = HashSet::new();
+        for node in pickle.nodes() {
+            let mut child_index = 0;
+            while let Some(child) = node.child(child_index) {
+                child_index += 1;
+                let Some(id) = child.node() else { continue };
+                if pickle.global_name(child) != Some(("builtins", "type")) {
+                    continue;
+                }
+                let constant = match &node {
+                    Node::Inert(Inert {
+                        kind: InertKind::Call { func, args },
+                        ..
+                    }) => *func == child && self.is_type_of_constant(*args),
+                    _ => false,
+                };
+                if constant {
+                    self.constant_types.insert(id);
+                } else {
+                    other_use.insert(id);
+                }
+            }
+        }
+        self.constant_types.retain(|id| !other_use.contains(id));
+    }
+
+    /// Whether `args` is `(None,)`, `(Ellipsis,)` or `(NotImplemented,)`, the last two as
+    /// the named builtins.
+    fn is_type_of_constant(&self, args: Value) -> bool {
+        let Some(Node::Tuple(items)) = self.pickle.get(args) else {
+            return false;
+        };
+        let (1, Some(item)) = (items.len(), items.get(0)) else {
+            return false;
+        };
+        matches!(item, Value::None)
+            || matches!(
+                self.pickle.global_name(item),
+                Some(("builtins", "Ellipsis" | "NotImplemented"))
+            )
     }
 
     /// The `torch.storage._load_from_bytes` globals whose every use in the arena is a
@@ -298,6 +351,10 @@ impl Scanner<'_, '_> {
         if self.constant_getattrs.contains(&id) {
             named.class = Class::Safe;
             named.reason = "getattr, used only to look up a constant attribute of a named global: each lookup is judged by the attribute's name".to_string();
+        }
+        if self.constant_types.contains(&id) {
+            named.class = Class::Safe;
+            named.reason = "type, used only as type(None), type(...) or type(NotImplemented): each gives a builtin type".to_string();
         }
         if self.nested_loads.contains(&id) {
             let calls = self.nested_calls.get(&id).cloned().unwrap_or_default();

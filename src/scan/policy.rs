@@ -304,17 +304,77 @@ impl Policy {
     /// ```
     pub fn rule_for(&self, finding: &Finding) -> Option<&Rule> {
         let name = finding.name.as_deref()?;
-        let module = finding.module.as_deref();
+        self.rule_for_name(finding.module.as_deref(), name, finding.class)
+    }
+
+    /// The rule that decides the dotted `name` in `module`, classed `class` by the
+    /// built-in lists.
+    fn rule_for_name(&self, module: Option<&str>, name: &str, class: Class) -> Option<&Rule> {
         self.rules
             .iter()
             .filter(|rule| rule.pattern.matches(module, name))
             .filter(|rule| {
                 rule.action == Action::Deny
-                    || finding.class != Class::Dangerous
+                    || class != Class::Dangerous
                     || matches!(rule.pattern, Pattern::Name(_))
             })
             .max_by_key(|rule| (rule.pattern.specificity(), rule.action))
     }
+
+    /// What this policy, over the built-in lists, says of the global `module.name` (as a
+    /// pickle spells it, Python 2 names mapped as the scan maps them) by its name alone:
+    /// what a loader's `find_class` may hand out, in agreement with a strict scan. A
+    /// matching line decides; else the name is allowed when the built-in lists call it
+    /// safe, and judged by its arguments when the scan passes it only for them
+    /// ([`JUDGED_BY_ARGUMENTS`]).
+    /// ```
+    /// use picklegraph::scan::policy::{NameVerdict, Policy};
+    /// let policy = Policy::from_toml("allow = [\"mypkg.*\"]\ndeny = [\"collections.Counter\"]")?;
+    /// assert_eq!(policy.judge_name("collections", "OrderedDict"), NameVerdict::Allowed);
+    /// assert_eq!(policy.judge_name("collections", "Counter"), NameVerdict::Refused);
+    /// assert_eq!(policy.judge_name("mypkg.models", "Model"), NameVerdict::Allowed);
+    /// assert_eq!(policy.judge_name("posix", "system"), NameVerdict::Refused);
+    /// assert_eq!(policy.judge_name("__builtin__", "getattr"), NameVerdict::ByArguments);
+    /// # Ok::<(), picklegraph::scan::policy::PolicyError>(())
+    /// ```
+    pub fn judge_name(&self, module: &str, name: &str) -> NameVerdict {
+        let (class, _) = super::names::classify_global(module, name);
+        let (module, name) = crate::graph::compat::python3_name(module, name);
+        let dotted = format!("{module}.{name}");
+        match self
+            .rule_for_name(Some(module), &dotted, class)
+            .map(|rule| rule.action)
+        {
+            Some(Action::Allow) => NameVerdict::Allowed,
+            Some(Action::Deny) => NameVerdict::Refused,
+            None if class == Class::Safe => NameVerdict::Allowed,
+            None if JUDGED_BY_ARGUMENTS.contains(&(module, name)) => NameVerdict::ByArguments,
+            None => NameVerdict::Refused,
+        }
+    }
+}
+
+/// The globals a strict scan passes only for the arguments of each of their uses, never
+/// by name alone: `getattr` of a named global and a constant attribute name (judged as
+/// the attribute's dotted name), `type` of `None`, `...` or `NotImplemented`, and
+/// `torch.storage._load_from_bytes` of constant bytes (judged by the nested checkpoint
+/// they hold). A loader hands each out as a guard that checks its arguments again.
+pub const JUDGED_BY_ARGUMENTS: &[(&str, &str)] = &[
+    ("builtins", "getattr"),
+    ("builtins", "type"),
+    ("torch.storage", "_load_from_bytes"),
+];
+
+/// What a policy says of a global by its name: [`Policy::judge_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameVerdict {
+    /// The name may be handed out.
+    Allowed,
+    /// The name is refused: not on the allow list, or denied.
+    Refused,
+    /// The name passes only for the arguments it is called with
+    /// ([`JUDGED_BY_ARGUMENTS`]).
+    ByArguments,
 }
 
 /// The line, from 1, of byte `offset` of `text`.

@@ -827,6 +827,23 @@ fn builtins_type_is_safe_with_one_argument_only() {
 }
 
 #[test]
+fn strict_passes_type_only_of_the_three_constants_pickle_saves_that_way() {
+    let strict = |stream: &[u8]| {
+        FileScan::of(stream, &LoadOptions::scanning(), false)
+            .with_mode(Mode::Strict)
+            .verdict()
+    };
+    // pickle.dumps([type(None), type(...), type(NotImplemented)], protocol=2)
+    let three_types = b"\x80\x02]q\x00(c__builtin__\ntype\nq\x01N\x85q\x02Rq\x03h\x01c__builtin__\nEllipsis\nq\x04\x85q\x05Rq\x06h\x01c__builtin__\nNotImplemented\nq\x07\x85q\x08Rq\te.";
+    assert_eq!(strict(three_types), Verdict::Clean);
+    // type of anything else, or type kept for later, is counted in strict mode.
+    let of_an_int = b"\x80\x02c__builtin__\ntype\nK\x01\x85R.";
+    assert_eq!(strict(of_an_int), Verdict::NotAllowed);
+    let kept = b"\x80\x02c__builtin__\ntype\nq\x00N\x85Rh\x00\x86.";
+    assert_eq!(strict(kept), Verdict::NotAllowed);
+}
+
+#[test]
 fn python2_strings_are_read_as_latin1_so_nothing_hides_behind_an_encoding() {
     // S'\xe9' fails under the default ASCII, which would stop the scan before the call.
     let stream = b"(S'\xe9'\np0\n0cos\nsystem\n(S'id'\ntR.";

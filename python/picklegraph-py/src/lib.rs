@@ -12,7 +12,7 @@ mod source;
 use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_pickles, DisOptions};
 use picklegraph::render::{json, show};
-use picklegraph::scan::{Class, Finding, FindingKind, Mode};
+use picklegraph::scan::Mode;
 use picklegraph::{DecodeErrors, Entry, Error, LoadOptions, Pickle, Problem, StringEncoding};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -167,10 +167,12 @@ fn convert_file(
     )
 }
 
-/// Whether `safe_load`'s `find_class` may hand out `module.name`: as the scan judges a
-/// call of it, with the same `policy`, `allow` and `deny` (a matching line decides;
-/// else the library's allow list). Names are read as Python 3 names, as the scan and
-/// CPython's unpickler (protocols 0-2) map them.
+/// Whether `safe_load`'s `find_class` may hand out `module.name`, as the library's
+/// `Policy::judge_name` answers with the same `policy`, `allow` and `deny` as the scan:
+/// `True`, `False`, or `None` for a name the scan passes only for its arguments
+/// (`getattr`, `type`, `torch.storage._load_from_bytes`), which `find_class` hands out
+/// as a guard. Names are read as Python 3 names, as the scan and CPython's unpickler
+/// (protocols 0-2) map them.
 #[pyfunction]
 #[pyo3(signature = (module, name, allow=Vec::new(), deny=Vec::new(), policy=None))]
 fn is_allowed(
@@ -179,25 +181,13 @@ fn is_allowed(
     allow: Vec<String>,
     deny: Vec<String>,
     policy: Option<String>,
-) -> PyResult<bool> {
-    use picklegraph::scan::policy::Action;
+) -> PyResult<Option<bool>> {
+    use picklegraph::scan::policy::NameVerdict;
     let user = user_policy(policy.as_deref(), &allow, &deny)?;
-    let (class, reason) = picklegraph::scan::names::classify_global(module, name);
-    let (module, name) = picklegraph::graph::compat::python3_name(module, name);
-    let finding = Finding {
-        offset: 0,
-        kind: FindingKind::Call,
-        class,
-        name: Some(format!("{module}.{name}")),
-        module: Some(module.to_string()),
-        spelled: None,
-        text: String::new(),
-        reason,
-    };
-    Ok(match user.rule_for(&finding).map(|rule| rule.action) {
-        Some(Action::Allow) => true,
-        Some(Action::Deny) => false,
-        None => class == Class::Safe,
+    Ok(match user.judge_name(module, name) {
+        NameVerdict::Allowed => Some(true),
+        NameVerdict::Refused => Some(false),
+        NameVerdict::ByArguments => None,
     })
 }
 

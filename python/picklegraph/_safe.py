@@ -1,0 +1,453 @@
+"""``safe_load``'s second lock: CPython's unpicklers, handed only what the scan let through.
+
+The scan (the library) has already passed the file when anything here runs. What follows
+builds the objects the way the writing library's own loader does, with every global looked
+up through :class:`Judge`, which asks the library's ``Policy`` for each (module, name):
+
+- a plain pickle: CPython's ``pickle.Unpickler``;
+- a PyTorch checkpoint (zip, or the legacy stream of pickles): the same unpickler with a
+  ``persistent_load`` that builds each storage from the file's bytes, as
+  ``torch.serialization`` does (torch is needed to make tensors);
+- a joblib file (compressed or not): joblib's own ``NumpyUnpickler``, subclassed, with
+  arrays of objects read through this module's unpickler rather than ``pickle.load``;
+- ``.npy`` / ``.npz``: ``numpy.load(allow_pickle=False)`` for plain arrays; an array of
+  objects is its header then a pickle, loaded here.
+
+Three names the scan passes by their arguments, never by name alone, are handed out as
+guards that check their arguments again at run time: ``builtins.getattr`` (only a
+non-dunder attribute of an object this unpickler handed out, when the policy allows that
+attribute's dotted name), ``builtins.type`` (only ``type(None)``, ``type(...)``,
+``type(NotImplemented)``) and ``torch.storage._load_from_bytes`` (the nested checkpoint
+through ``safe_loads`` itself).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import sys
+import warnings
+import zipfile
+from typing import IO, Any, Callable, Dict, List, Optional, Tuple
+
+from . import _native
+from ._errors import UnsafePickleError
+
+# torch.serialization's constants: the first two pickles of a legacy checkpoint.
+_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
+_TORCH_PROTOCOL = 1001
+_TORCH_LEGACY_PREFIX = b"\x80\x02\x8a\x0a" + _TORCH_MAGIC.to_bytes(10, "little")
+# What joblib's decompressors recognise (joblib.numpy_pickle_utils): zlib, gzip, bz2,
+# xz, lzma, lz4.
+_COMPRESSED_PREFIXES = (b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00\x00",
+                        b"\x04\x22\x4d\x18")
+_NPY_MAGIC = b"\x93NUMPY"
+_JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
+# How deep torch.storage._load_from_bytes may nest: the scan opens four levels.
+_MAX_NESTED = 4
+
+
+class Judge:
+    """The policy's answer for each (module, name), cached: True (allowed), False
+    (refused) or None (judged by its arguments: ``getattr``, ``type``,
+    ``_load_from_bytes``). The same library ``Policy`` as the scan's."""
+
+    def __init__(self, allow: List[str], deny: List[str], policy: Optional[str],
+                 depth: int = 0) -> None:
+        self.allow, self.deny, self.policy, self.depth = allow, deny, policy, depth
+        self._answers: Dict[Tuple[str, str], Optional[bool]] = {}
+
+    def __call__(self, module: str, name: str) -> Optional[bool]:
+        key = (module, name)
+        if key not in self._answers:
+            self._answers[key] = _native.is_allowed(module, name, self.allow, self.deny,
+                                                    self.policy)
+        return self._answers[key]
+
+
+def _refuse(module: str, name: str, why: str = "is not on the allow list") -> Exception:
+    # The scan has already refused any such pickle; this is the second lock.
+    return pickle.UnpicklingError(f"picklegraph.safe_load: {module}.{name} {why}")
+
+
+class _Lookups:
+    """What one load handed out, and the guards for the names judged by arguments."""
+
+    def __init__(self, judge: Judge) -> None:
+        self.judge = judge
+        # id -> (object, module, name): the object is kept so that its id stays its own.
+        self.handed_out: Dict[int, Tuple[Any, str, str]] = {}
+
+    def find_class(self, unpickler: Any, module: str, name: str,
+                   find: Callable[[str, str], Any]) -> Any:
+        answer = self.judge(module, name)
+        if answer is None:
+            guard = self._guard(module, name)
+            if guard is not None:
+                return guard
+        if not answer:
+            raise _refuse(module, name)
+        found = find(module, name)
+        self.handed_out.setdefault(id(found), (found, module, name))
+        return found
+
+    def _guard(self, module: str, name: str) -> Optional[Callable[..., Any]]:
+        builtin = module in ("builtins", "__builtin__")
+        if builtin and name == "getattr":
+            return self._getattr
+        if builtin and name == "type":
+            return _type_of_constant
+        if (module, name) == ("torch.storage", "_load_from_bytes"):
+            return self._load_from_bytes
+        return None
+
+    def _getattr(self, *args: Any) -> Any:
+        if len(args) != 2 or not isinstance(args[1], str):
+            raise _refuse("builtins", "getattr", "is allowed only as getattr(global, 'name')")
+        target, attribute = args
+        entry = self.handed_out.get(id(target))
+        if entry is None or entry[0] is not target:
+            raise _refuse("builtins", "getattr", "is allowed only on a global of the pickle")
+        _, module, name = entry
+        if not attribute or "." in attribute or attribute.startswith("__") \
+                or self.judge(module, f"{name}.{attribute}") is not True:
+            raise _refuse(module, f"{name}.{attribute}")
+        return getattr(target, attribute)
+
+    def _load_from_bytes(self, *args: Any) -> Any:
+        if len(args) != 1 or not isinstance(args[0], (bytes, bytearray)):
+            raise _refuse("torch.storage", "_load_from_bytes",
+                          "is allowed only on constant bytes")
+        judge = self.judge
+        if judge.depth >= _MAX_NESTED:
+            raise _refuse("torch.storage", "_load_from_bytes",
+                          f"nests checkpoints more than {_MAX_NESTED} deep")
+        return safe_loads(bytes(args[0]), judge.allow, judge.deny, judge.policy,
+                          judge.depth + 1)
+
+
+_CONSTANTS_WITH_TYPES = (None, Ellipsis, NotImplemented)
+
+
+def _type_of_constant(*args: Any) -> type:
+    if len(args) == 1 and any(args[0] is constant for constant in _CONSTANTS_WITH_TYPES):
+        return type(args[0])
+    raise _refuse("builtins", "type",
+                  "is allowed only as type(None), type(...) or type(NotImplemented)")
+
+
+class AllowListUnpickler(pickle.Unpickler):
+    """CPython's own unpickler, handing out only what the scan lets through."""
+
+    def __init__(self, file: IO[bytes], lookups: _Lookups, **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        self._lookups = lookups
+
+    def find_class(self, module: str, name: str) -> Any:
+        return self._lookups.find_class(self, module, name, super().find_class)
+
+
+class _PurePythonAllowListUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
+    """The pure-Python unpickler (as joblib reads a nested pickle), with the same lock."""
+
+    def __init__(self, file: IO[bytes], lookups: _Lookups, **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        self._lookups = lookups
+
+    def find_class(self, module: str, name: str) -> Any:
+        return self._lookups.find_class(self, module, name, super().find_class)
+
+
+def safe_loads(data: bytes, allow: List[str], deny: List[str], policy: Optional[str],
+               depth: int = 0, **pickle_options: Any) -> Any:
+    """The scan (strict), then, only if it passes, the load with the same policy as the
+    lock on every global, as the writing library's loader reads the file."""
+    from . import scan  # the package's, which imports this module
+
+    report = scan(data, allow=allow, deny=deny, policy=policy, strict=True)
+    if not report.passed:
+        raise UnsafePickleError(report)
+    lookups = _Lookups(Judge(allow, deny, policy, depth))
+    if data.startswith(_NPY_MAGIC):
+        return _load_npy(data, lookups, **pickle_options)
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _load_zip(data, lookups, **pickle_options)
+    if data.startswith(_TORCH_LEGACY_PREFIX):
+        return _load_torch_legacy(data, lookups, **pickle_options)
+    # joblib writes arrays after their wrapper, inside the pickle's stream; a compressed
+    # file is joblib's too (pickle.load reads neither).
+    joblib = any(f.name == _JOBLIB_WRAPPER for f in report.findings)
+    if joblib or data.startswith(_COMPRESSED_PREFIXES):
+        return _load_joblib(data, lookups, **pickle_options)
+    return AllowListUnpickler(io.BytesIO(data), lookups, **pickle_options).load()
+
+
+# --- PyTorch -------------------------------------------------------------------------
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("picklegraph.safe_load: this file is a PyTorch checkpoint, and "
+                          "torch is needed to make its tensors (pip install torch); "
+                          "picklegraph.open(path).tensors() reads them without torch") from None
+    return torch
+
+
+def _storage_dtype(torch: Any, storage_type: Any) -> Any:
+    if storage_type is torch.UntypedStorage:
+        return torch.uint8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # TypedStorage's deprecation
+        return storage_type.dtype
+
+
+def _typed_storage(torch: Any, untyped: Any, dtype: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.storage.TypedStorage(wrap_storage=untyped, dtype=dtype, _internal=True)
+
+
+def _untyped_from(torch: Any, payload: bytes) -> Any:
+    if not payload:
+        return torch.UntypedStorage(0)
+    return torch.UntypedStorage.from_buffer(payload, dtype=torch.uint8)
+
+
+def _storage_id(saved_id: Any) -> Tuple[str, Tuple[Any, ...]]:
+    if not isinstance(saved_id, tuple) or not saved_id:
+        raise pickle.UnpicklingError(f"picklegraph.safe_load: persistent id {saved_id!r} "
+                                     "is not torch's")
+    typename = saved_id[0]
+    if isinstance(typename, bytes):
+        typename = typename.decode("ascii")
+    return typename, saved_id[1:]
+
+
+def _load_zip(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    pickles = [n for n in names if n.endswith("data.pkl") and n.count("/") <= 1]
+    if not pickles:
+        if any(n.endswith(".npy") for n in names):
+            return _load_npz(archive, lookups, **pickle_options)
+        raise ValueError("picklegraph.safe_load: a zip file that is neither a PyTorch "
+                         "checkpoint (no data.pkl) nor an .npz")
+    prefix = pickles[0][: -len("data.pkl")]
+    if prefix + "constants.pkl" in names:
+        raise ValueError("picklegraph.safe_load: a TorchScript archive (torch.jit.save): "
+                         "loading it runs its compiled code; use torch.jit.load if you "
+                         "trust it")
+    torch = _torch()
+    byteorder = "little"
+    if prefix + "byteorder" in names:
+        byteorder = archive.read(prefix + "byteorder").decode("ascii", "replace")
+        if byteorder not in ("little", "big"):
+            raise ValueError(f"picklegraph.safe_load: unknown byte order {byteorder!r}")
+    loaded: Dict[str, Any] = {}
+
+    def load_storage(dtype: Any, nbytes: int, key: str) -> Any:
+        record = archive.read(f"{prefix}data/{key}")
+        if len(record) < nbytes:
+            raise pickle.UnpicklingError(f"picklegraph.safe_load: storage {key} holds "
+                                         f"{len(record)} bytes, {nbytes} expected")
+        untyped = _untyped_from(torch, record[:nbytes])
+        if byteorder != sys.byteorder:
+            untyped.byteswap(dtype)
+        return _typed_storage(torch, untyped, dtype)
+
+    def persistent_load(saved_id: Any) -> Any:
+        typename, fields = _storage_id(saved_id)
+        if typename != "storage" or len(fields) != 4:
+            raise pickle.UnpicklingError(f"picklegraph.safe_load: persistent id "
+                                         f"{saved_id!r} is not a storage")
+        storage_type, key, _location, numel = fields
+        dtype = _storage_dtype(torch, storage_type)
+        nbytes = int(numel) * torch._utils._element_size(dtype)
+        key = str(key)
+        storage = loaded.get(key)
+        if storage is None:
+            storage = loaded[key] = load_storage(dtype, nbytes, key)
+        elif storage.dtype != dtype:
+            untyped = storage._untyped_storage
+            if untyped.nbytes() == nbytes:
+                storage = _typed_storage(torch, untyped, dtype)
+            else:
+                storage = load_storage(dtype, nbytes, key)
+        return storage
+
+    unpickler = AllowListUnpickler(io.BytesIO(archive.read(pickles[0])), lookups,
+                                   **pickle_options)
+    unpickler.persistent_load = persistent_load  # type: ignore[assignment]
+    return unpickler.load()
+
+
+def _load_torch_legacy(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
+    """torch.save(..., _use_new_zipfile_serialization=False): five pickles (magic number,
+    protocol, system info, the object, the storage keys), then each storage's elements,
+    little-endian, after its element count."""
+    torch = _torch()
+    stream = io.BytesIO(data)
+
+    def next_pickle() -> Any:
+        return AllowListUnpickler(stream, lookups, **pickle_options).load()
+
+    if next_pickle() != _TORCH_MAGIC or next_pickle() != _TORCH_PROTOCOL:
+        raise pickle.UnpicklingError("picklegraph.safe_load: not a PyTorch legacy checkpoint")
+    next_pickle()  # the writer's byte order and type sizes; the storages are little-endian
+    roots: Dict[str, Tuple[Any, Any, int]] = {}  # key -> (storage, dtype, nbytes)
+    views: Dict[str, Any] = {}
+
+    def persistent_load(saved_id: Any) -> Any:
+        typename, fields = _storage_id(saved_id)
+        if typename == "module" and fields:
+            return fields[0]  # the class, handed out by find_class
+        if typename != "storage" or len(fields) != 5:
+            raise pickle.UnpicklingError(f"picklegraph.safe_load: persistent id "
+                                         f"{saved_id!r} is not a storage")
+        storage_type, root_key, _location, numel, view = fields
+        dtype = _storage_dtype(torch, storage_type)
+        size = torch._utils._element_size(dtype)
+        root_key = str(root_key)
+        if root_key not in roots:
+            nbytes = int(numel) * size
+            roots[root_key] = (_typed_storage(torch, torch.UntypedStorage(nbytes), dtype),
+                               dtype, nbytes)
+        storage = roots[root_key][0]
+        if storage.dtype != dtype:
+            storage = _typed_storage(torch, storage._untyped_storage, dtype)
+        if view is None:
+            return storage
+        view_key, offset, view_numel = view
+        if view_key not in views:
+            start = int(offset) * size
+            views[view_key] = _typed_storage(
+                torch, storage._untyped_storage[start:start + int(view_numel) * size], dtype)
+        return views[view_key]
+
+    unpickler = AllowListUnpickler(stream, lookups, **pickle_options)
+    unpickler.persistent_load = persistent_load  # type: ignore[assignment]
+    result = unpickler.load()
+    keys = next_pickle()
+    if not isinstance(keys, list):
+        raise pickle.UnpicklingError("picklegraph.safe_load: the storage keys are no list")
+    for key in keys:
+        storage, dtype, nbytes = roots[str(key)]
+        (numel,) = struct.unpack("<q", _read_exactly(stream, 8))
+        if numel * torch._utils._element_size(dtype) != nbytes:
+            raise pickle.UnpicklingError(f"picklegraph.safe_load: storage {key} holds "
+                                         f"{numel} elements, not {nbytes} bytes' worth")
+        payload = _untyped_from(torch, _read_exactly(stream, nbytes))
+        if sys.byteorder != "little":
+            payload.byteswap(dtype)
+        storage._untyped_storage.copy_(payload)
+    return result
+
+
+def _read_exactly(stream: IO[bytes], count: int) -> bytes:
+    chunk = stream.read(count)
+    if len(chunk) != count:
+        raise pickle.UnpicklingError("picklegraph.safe_load: the file ends inside a storage")
+    return chunk
+
+
+# --- joblib ----------------------------------------------------------------------------
+
+
+def _load_joblib(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
+    try:
+        from joblib import numpy_pickle, numpy_pickle_utils
+    except ImportError:
+        raise ImportError("picklegraph.safe_load: this file is a joblib file (its arrays "
+                          "follow the pickle, or it is compressed), and joblib is needed "
+                          "to read it (pip install joblib)") from None
+    import inspect
+
+    takes_byte_order = "ensure_native_byte_order" in inspect.signature(
+        numpy_pickle.NumpyUnpickler.__init__).parameters
+
+    class Unpickler(numpy_pickle.NumpyUnpickler):  # type: ignore[misc]
+        dispatch = numpy_pickle.NumpyUnpickler.dispatch.copy()
+
+        def find_class(self, module: str, name: str) -> Any:
+            return lookups.find_class(self, module, name, super().find_class)
+
+        def load_build(self) -> None:
+            # Arrays of objects are a pickle after the wrapper: joblib before 1.5 reads it
+            # with pickle.load; read it with this lock in every version.
+            top = self.stack[-2] if len(self.stack) >= 2 else None
+            if isinstance(top, numpy_pickle.NumpyArrayWrapper):
+                state = self.stack[-1]
+                dtype = state.get("dtype") if isinstance(state, dict) else None
+                if getattr(dtype, "hasobject", False):
+                    self.stack.pop()
+                    self.stack.pop()
+                    nested = _PurePythonAllowListUnpickler(self.file_handle, lookups,
+                                                           **pickle_options)
+                    self.stack.append(nested.load())
+                    return
+            numpy_pickle.NumpyUnpickler.load_build(self)
+
+        dispatch[pickle.BUILD[0]] = load_build
+
+    stream = io.BytesIO(data)
+    opener = getattr(numpy_pickle_utils, "_validate_fileobject_and_memmap", None) \
+        or numpy_pickle_utils._read_fileobject
+    with opener(stream, "", None) as opened:
+        fobj = opened[0] if isinstance(opened, tuple) else opened
+        if isinstance(fobj, str):
+            raise ValueError("picklegraph.safe_load: a joblib file older than joblib 0.10 "
+                             "(its arrays in files beside it) is not read")
+        if takes_byte_order:
+            unpickler = Unpickler("", fobj, True)
+        else:
+            unpickler = Unpickler("", fobj)
+        return unpickler.load()
+
+
+# --- numpy -----------------------------------------------------------------------------
+
+
+def _numpy() -> Any:
+    try:
+        import numpy
+    except ImportError:
+        raise ImportError("picklegraph.safe_load: this file is a numpy .npy or .npz, and "
+                          "numpy is needed to make its arrays (pip install numpy)") from None
+    return numpy
+
+
+def _load_npy(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
+    np = _numpy()
+    stream = io.BytesIO(data)
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        _, _, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        _, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        dtype = None  # version 3.0 (a utf-8 header): numpy.load reads it below
+    if dtype is None or not dtype.hasobject:
+        try:
+            return np.load(io.BytesIO(data), allow_pickle=False)
+        except ValueError:
+            if dtype is not None:
+                raise
+            stream = io.BytesIO(data)
+            np.lib.format.read_magic(stream)
+            header_len = struct.unpack("<I", stream.read(4))[0]
+            stream.seek(header_len, io.SEEK_CUR)
+    # An array of objects is the pickle of the whole array after the header, as
+    # numpy.load reads it.
+    return AllowListUnpickler(stream, lookups, **pickle_options).load()
+
+
+def _load_npz(archive: zipfile.ZipFile, lookups: _Lookups, **pickle_options: Any) -> Any:
+    arrays = {}
+    for member in archive.namelist():
+        if member.endswith(".npy"):
+            arrays[member[: -len(".npy")]] = _load_npy(archive.read(member), lookups,
+                                                      **pickle_options)
+    return arrays

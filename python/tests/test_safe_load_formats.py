@@ -25,14 +25,11 @@ needs_joblib = pytest.mark.skipif(not HAS_JOBLIB or not HAS_NUMPY,
                                   reason="joblib and numpy are not installed")
 needs_numpy = pytest.mark.skipif(not HAS_NUMPY, reason="numpy is not installed")
 
-# Every zoo file torch.load(weights_only=True) reads (state dicts, optimizer state, a
-# training checkpoint), in both formats, and pickle.dumps of tensors.
-TORCH_STATE = sorted(
-    [ZOO / "torch" / "torch" / name for name in [
-        "adam_state.pt", "mlp_state_dict.pt", "mlp_state_dict_legacy.pt", "tensors.pt",
-        "training_checkpoint.pth", "transformer_state_dict.pt",
-        "transformer_state_dict_legacy.pt"]]
-    + [ZOO / "torch" / "transformers" / "bert_state_dict.pt"])
+# Every torch checkpoint of the zoo (zip, legacy, TorchScript), state dicts and whole
+# modules alike; the user's own class (models.TinyMLP) is what the scan refuses.
+TORCH_FILES = sorted(p for p in (ZOO / "torch").rglob("*") if p.suffix in (".pt", ".pth"))
+TORCH_USER_CLASSES = {"mlp_module.pt", "mlp_module_legacy.pt", "cnn_module.pt",
+                      "lstm_module.pt", "lstm_module_legacy.pt"}
 TORCH_PICKLED = [ZOO / "torch" / "torch" / name for name in [
     "tensor_pickle_dumps.pkl", "parameter_pickle_dumps.pkl", "state_dict_pickle_dumps.pkl"]]
 
@@ -85,14 +82,42 @@ def _tensor_bytes(tensor):
 
 
 @needs_torch
-@pytest.mark.parametrize("path", TORCH_STATE, ids=lambda p: p.name)
-def test_a_torch_checkpoint_loads_as_torch_load_weights_only(path):
+@pytest.mark.parametrize("path", TORCH_FILES, ids=lambda p: p.name)
+def test_a_torch_checkpoint_loads_as_torch_load(path, monkeypatch):
     import torch
 
-    theirs = torch.load(path, weights_only=True, map_location="cpu")
+    allow = []
+    if path.name == "mlp_torchscript.pt":
+        with pytest.raises(picklegraph.UnsafePickleError, match="__torch__.models"):
+            picklegraph.safe_load(open(path, "rb"))
+        with pytest.raises(ValueError, match="TorchScript"):
+            picklegraph.safe_load(open(path, "rb"), allow=["__torch__.*"])
+        return
+    if path.name in TORCH_USER_CLASSES:
+        # The zoo writer's own module classes: refused, until the user allows them.
+        with pytest.raises(picklegraph.UnsafePickleError, match="not on the allow list: models"):
+            picklegraph.safe_load(open(path, "rb"))
+        monkeypatch.syspath_prepend(str(ZOO / "writers"))
+        allow = ["models.*"]
     with open(path, "rb") as file:
-        ours = picklegraph.safe_load(file)
+        ours = picklegraph.safe_load(file, allow=allow)
+    try:
+        theirs = torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:
+        # A whole module, which weights_only refuses: torch's full loader on this
+        # committed fixture, compared by class and state dict.
+        theirs = torch.load(path, weights_only=False, map_location="cpu")
+        assert type(ours) is type(theirs)
+        ours, theirs = ours.state_dict(), theirs.state_dict()
     _same(ours, theirs)
+
+
+def test_every_zoo_state_dict_is_among_the_checkpoints_tested():
+    names = {p.name for p in TORCH_FILES}
+    for name in ["mlp_state_dict.pt", "mlp_state_dict_legacy.pt", "adam_state.pt",
+                 "training_checkpoint.pth", "transformer_state_dict_legacy.pt",
+                 "bert_state_dict.pt", "tensors.pt"]:
+        assert name in names
 
 
 @needs_torch
@@ -141,7 +166,8 @@ def test_a_torch_checkpoint_without_torch_says_so(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_torch)
-    for path in (TORCH_STATE[1], ZOO / "torch" / "torch" / "mlp_state_dict_legacy.pt"):
+    for path in (ZOO / "torch" / "torch" / "mlp_state_dict.pt",
+                 ZOO / "torch" / "torch" / "mlp_state_dict_legacy.pt"):
         with pytest.raises(ImportError, match="torch is needed"):
             picklegraph.safe_load(open(path, "rb"))
 

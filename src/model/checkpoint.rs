@@ -7,6 +7,7 @@ use super::archive::TorchZip;
 use super::legacy::{Storages, TorchLegacy};
 use super::{detect, Format, ModelError};
 use crate::graph::Pickle;
+use crate::python::tensor_data::StorageBytes;
 use crate::python::torch::{self, DType, NamedTensor};
 use crate::LoadOptions;
 
@@ -159,6 +160,50 @@ impl<'a> Checkpoint<'a> {
         match &self.layout {
             Layout::Legacy(legacy) => legacy.storages(self.bytes, pickle).map(Some),
             Layout::Zip(_) => Ok(None),
+        }
+    }
+
+    /// The bytes of every storage, by key, for [`crate::python::tensor_data::elements`]:
+    /// a stored zip record borrowed from the file, a compressed one said to be so, a
+    /// legacy file's storages where its storage list places them.
+    ///
+    /// # Errors
+    /// For a legacy file, a storage list that does not match the file.
+    pub fn storage_bytes(&self, pickle: &Pickle<'_>) -> Result<StorageBytes<'a>, ModelError> {
+        let bytes = self.bytes;
+        let slice = |range: Range<u64>| -> Result<&'a [u8], String> {
+            let start = usize::try_from(range.start).map_err(|e| e.to_string())?;
+            let end = usize::try_from(range.end).map_err(|e| e.to_string())?;
+            bytes
+                .get(start..end)
+                .ok_or_else(|| format!("bytes {start}..{end} are past the end of the file"))
+        };
+        match &self.layout {
+            Layout::Zip(zip) => {
+                let mut storages = StorageBytes::new(zip.byteorder() != Some("big"));
+                let folder = format!("{}data/", zip.prefix());
+                for record in zip.records() {
+                    let Some(key) = record.name.strip_prefix(&folder) else {
+                        continue;
+                    };
+                    let data = match record.range() {
+                        Some(range) => slice(range),
+                        None => Err(format!(
+                            "the record {} is compressed (not inflated for show)",
+                            record.name
+                        )),
+                    };
+                    storages.insert(key, data);
+                }
+                Ok(storages)
+            }
+            Layout::Legacy(legacy) => {
+                let mut storages = StorageBytes::new(legacy.little_endian());
+                for (key, storage) in legacy.storages(bytes, pickle)?.storages {
+                    storages.insert(&key, slice(storage.data));
+                }
+                Ok(storages)
+            }
         }
     }
 

@@ -37,6 +37,51 @@ pub mod legacy;
 
 pub use checkpoint::{Checkpoint, Weight};
 
+/// The storages' bytes for the tensors of `pickle`, read from `file` as
+/// [`crate::open`] labelled it (`label`): those of a PyTorch checkpoint's saved object
+/// (`archive/data.pkl`, or a legacy file's `legacy: saved object`); for any other
+/// pickle, why there are none.
+/// ```
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch/state_dict.pt");
+/// let bytes = std::fs::read(path).unwrap();
+/// let opened = picklegraph::open(&bytes);
+/// let entry = opened.pickles().next().unwrap();
+/// let pickle = entry.result.unwrap();
+/// let storages = picklegraph::model::storage_bytes(&bytes, entry.label.as_deref(), &pickle);
+/// assert_eq!(storages.get("0").map(<[u8]>::len), Ok(544));
+/// let bare = picklegraph::model::storage_bytes(b"\x80\x04N.", None, &pickle);
+/// assert!(bare.get("0").unwrap_err().contains("beside the pickle"));
+/// ```
+pub fn storage_bytes<'a>(
+    file: &'a [u8],
+    label: Option<&str>,
+    pickle: &crate::graph::Pickle<'_>,
+) -> crate::python::tensor_data::StorageBytes<'a> {
+    use crate::python::tensor_data::StorageBytes;
+    let checkpoint = match detect(file) {
+        Format::Zip | Format::TorchLegacy => Checkpoint::open(file),
+        _ => {
+            return StorageBytes::absent(
+                "a pickle alone holds no tensor data: torch.save writes it beside the pickle",
+            )
+        }
+    };
+    let checkpoint = match checkpoint {
+        Ok(checkpoint) => checkpoint,
+        Err(error) => return StorageBytes::absent(format!("the checkpoint's storages: {error}")),
+    };
+    let saved_object = match checkpoint.archive() {
+        Some(zip) => label == Some(format!("{}data.pkl", zip.prefix()).as_str()),
+        None => label == Some("legacy: saved object"),
+    };
+    if !saved_object {
+        return StorageBytes::absent("not the checkpoint's saved object");
+    }
+    checkpoint
+        .storage_bytes(pickle)
+        .unwrap_or_else(|error| StorageBytes::absent(format!("the checkpoint's storages: {error}")))
+}
+
 /// What kind of file a model file is, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

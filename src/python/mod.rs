@@ -38,6 +38,7 @@ mod recognize;
 pub mod sklearn;
 pub mod sparse;
 mod stdlib;
+pub mod tensor_data;
 pub mod torch;
 pub mod values;
 pub mod view;

@@ -700,7 +700,8 @@ fn shortest_f16(bits: u16) -> f64 {
         .unwrap_or(exact)
 }
 
-fn f16_to_f64(bits: u16) -> f64 {
+/// A half-precision float's value, exactly.
+pub(crate) fn f16_to_f64(bits: u16) -> f64 {
     let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
     let exponent = i32::from((bits >> 10) & 0x1f);
     let fraction = f64::from(bits & 0x3ff);

@@ -214,3 +214,104 @@ fn sparse_matrices_show_as_scipy_prints_them() {
         );
     }
 }
+
+/// The zoo's dicts of tensors and state dicts, whose `.txt` is the dict's repr.
+const TENSOR_FILES: &[&str] = &[
+    "torch/torch/tensors.pt",
+    "torch/torch/tensor_values.pt",
+    "torch/torch/tensor_values_legacy.pt",
+    "torch/torch/cnn_state_dict.pt",
+    "torch/torch/lstm_state_dict.pt",
+    "torch/torch/layers_state_dict.pt",
+    "torch/torch/mlp_state_dict.pt",
+    "torch/torch/mlp_state_dict_legacy.pt",
+    "torch/torch/transformer_state_dict.pt",
+    "torch/torch/transformer_state_dict_legacy.pt",
+    "torch/transformers/bert_state_dict.pt",
+];
+
+/// The `'name': tensor(…)` entries `show` writes under a table of tensors, each with its
+/// lines un-indented: the parts of the dict's repr.
+fn tensor_entries(shown: &str) -> Vec<String> {
+    let lines: Vec<&str> = shown.lines().collect();
+    let totals = lines
+        .iter()
+        .position(|line| line.starts_with("  ") && line.contains(" tensors, "))
+        .expect("a totals line");
+    let mut entries: Vec<String> = Vec::new();
+    for line in &lines[totals + 1..] {
+        let Some(text) = line.strip_prefix("  ").or((line.is_empty()).then_some("")) else {
+            break;
+        };
+        if text.starts_with('\'') {
+            entries.push(text.to_string());
+        } else if text.starts_with('.') || entries.is_empty() {
+            break;
+        } else {
+            let last = entries.last_mut().unwrap();
+            last.push('\n');
+            // A blank line of a 3-d tensor keeps the block's indentation.
+            last.push_str(text.trim_end());
+        }
+    }
+    // The blank line between pickles is no part of the last entry.
+    for entry in &mut entries {
+        entry.truncate(entry.trim_end().len());
+    }
+    entries
+}
+
+#[test]
+fn show_of_every_zoo_state_dict_writes_each_tensor_as_torch_prints_it() {
+    let mut differ = Vec::new();
+    for name in TENSOR_FILES {
+        let file = common::fixtures().join("zoo").join(name);
+        let expected = std::fs::read_to_string(file.with_extension("txt")).unwrap();
+        let output = Command::cargo_bin("picklegraph")
+            .unwrap()
+            .args(["show", "--full", "--width", "100"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{name}");
+        let entries = tensor_entries(&String::from_utf8(output.stdout).unwrap());
+        // torch prints a dict as `{'k': v, …}` and an OrderedDict as
+        // `OrderedDict([('k', v), …])`.
+        let printed = match expected.starts_with("OrderedDict([") {
+            true => {
+                let pairs: Vec<String> = entries
+                    .iter()
+                    .map(|entry| format!("({})", entry.replacen("': ", "', ", 1)))
+                    .collect();
+                format!("OrderedDict([{}])\n", pairs.join(", "))
+            }
+            false => format!("{{{}}}\n", entries.join(", ")),
+        };
+        if printed != expected {
+            differ.push(format!(
+                "{name}:\n{printed}\n--- torch printed:\n{expected}"
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n\n"));
+}
+
+#[test]
+fn a_tensor_without_its_storage_says_why() {
+    // The zoo's tensors.pt as a bare pickle: its data.pkl without the archive.
+    let file = common::fixtures().join("zoo/torch/torch/tensors.pt");
+    let bytes = std::fs::read(&file).unwrap();
+    let zip = picklegraph::model::archive::TorchZip::open(&bytes).unwrap();
+    let output = Command::cargo_bin("picklegraph")
+        .unwrap()
+        .args(["show", "-"])
+        .write_stdin(zip.data_pkl().to_vec())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("# values not shown: a pickle alone holds no tensor data"),
+        "{text}"
+    );
+    assert!(!text.contains("tensor(["), "{text}");
+}

@@ -134,7 +134,14 @@ pub fn run(args: &ShowArgs) -> u8 {
                 comment(out, &format!("# {label}"), width);
             }
             let written = match &entry.result {
-                Ok(pickle) => show::show_within(pickle, &options, &mut left, &mut *out),
+                Ok(pickle) => {
+                    let storages = picklegraph::model::storage_bytes(
+                        opened.bytes(),
+                        entry.label.as_deref(),
+                        pickle,
+                    );
+                    show::show_with_storages(pickle, &options, &storages, &mut left, &mut *out)
+                }
                 Err(Problem::Malformed(failure)) => {
                     show::show_failure_within(failure, &options, &mut left, &mut *out)
                 }

@@ -40,6 +40,7 @@ mod recognize;
 pub mod skeletons;
 pub mod sklearn_pprint;
 mod sparse;
+pub mod tensor_repr;
 mod walker;
 
 use std::io::{self, Write};
@@ -48,6 +49,7 @@ pub use recognize::{default_recognizers, Recognizer};
 
 use crate::graph::{InertKind, Node, Pickle, Value};
 use crate::machine::Failure;
+use crate::python::tensor_data::StorageBytes;
 use crate::render::elision::ItemLimit;
 use crate::text::quantity::thousands;
 use doc::Doc;
@@ -216,7 +218,8 @@ impl Default for ShowOptions {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn show(pickle: &Pickle<'_>, options: &ShowOptions, out: impl Write) -> io::Result<()> {
-    show_with(pickle, options, out, true, &mut { usize::MAX })
+    let storages = StorageBytes::absent("no storage bytes were given to show");
+    show_with(pickle, options, &storages, out, true, &mut { usize::MAX })
 }
 
 /// [`show`] within what is `left` of a byte budget that several pickles share (a file's,
@@ -241,7 +244,24 @@ pub fn show_within(
     left: &mut usize,
     out: impl Write,
 ) -> io::Result<()> {
-    show_with(pickle, options, out, true, left)
+    let storages = StorageBytes::absent("no storage bytes were given to show");
+    show_with(pickle, options, &storages, out, true, left)
+}
+
+/// [`show_within`], with the bytes of the storages the pickle's tensors view, so that
+/// each tensor shows its elements as torch's repr does (`crate::model::storage_bytes`
+/// finds them in a checkpoint).
+///
+/// # Errors
+/// The first error writing to `out`.
+pub fn show_with_storages(
+    pickle: &Pickle<'_>,
+    options: &ShowOptions,
+    storages: &StorageBytes<'_>,
+    left: &mut usize,
+    out: impl Write,
+) -> io::Result<()> {
+    show_with(pickle, options, storages, out, true, left)
 }
 
 /// [`show`] with every container written through layout tokens, none as a block of plain
@@ -255,18 +275,21 @@ pub fn show_without_blocks(
     options: &ShowOptions,
     out: impl Write,
 ) -> io::Result<()> {
-    show_with(pickle, options, out, false, &mut { usize::MAX })
+    let storages = StorageBytes::absent("no storage bytes were given to show");
+    show_with(pickle, options, &storages, out, false, &mut { usize::MAX })
 }
 
 fn show_with(
     pickle: &Pickle<'_>,
     options: &ShowOptions,
+    storages: &StorageBytes<'_>,
     out: impl Write,
     blocks: bool,
     left: &mut usize,
 ) -> io::Result<()> {
     options.recognizers.iter().for_each(|r| {
         r.prepare(pickle);
+        r.prepare_storages(pickle, storages);
         r.fit_width(options.layout.width);
     });
     let mut parts = Vec::new();
@@ -332,8 +355,10 @@ pub fn show_failure_within(
     out: impl Write,
 ) -> io::Result<()> {
     let pickle = &failure.partial;
+    let storages = StorageBytes::absent("the pickle is malformed");
     options.recognizers.iter().for_each(|r| {
         r.prepare(pickle);
+        r.prepare_storages(pickle, &storages);
         r.fit_width(options.layout.width);
     });
     let width = options.layout.width;

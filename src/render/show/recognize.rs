@@ -10,6 +10,7 @@
 
 use super::doc::Doc;
 use crate::graph::{NodeId, Pickle};
+use crate::python::tensor_data::StorageBytes;
 
 /// Describes nodes of a known shape in a form people read more easily than the raw
 /// calls that rebuild them.
@@ -57,6 +58,13 @@ pub trait Recognizer {
     /// whole (a class's methods arrive in a later, discarded call).
     fn prepare(&self, pickle: &Pickle<'_>) {
         let _ = pickle;
+    }
+
+    /// Called once before `show` writes a pickle, with the bytes of the storages its
+    /// tensors view (or why there are none): a recognizer that prints a tensor's
+    /// elements reads them here.
+    fn prepare_storages(&self, pickle: &Pickle<'_>, storages: &StorageBytes<'_>) {
+        let _ = (pickle, storages);
     }
 
     /// Called once before `show` writes, with the width lines must fit in: a recognizer

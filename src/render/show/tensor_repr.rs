@@ -1,0 +1,341 @@
+//! A tensor's `repr` as torch 2.15 writes it (`torch/_tensor_str.py`), from the elements
+//! [`crate::python::tensor_data`] read: `tensor([[0., 1., 2.],\n        [3., 4., 5.]])`.
+//!
+//! torch's defaults are followed: 4 digits of precision, lines of 80 columns, more than
+//! 1,000 elements summarized to the first and last 3 of each dimension; one formatter
+//! for all the elements shown chooses integer, fixed or scientific notation and a common
+//! width; `dtype=` is written for all but float32, complex64, int64 and bool.
+
+use crate::python::tensor_data::{Element, Elements, EDGE_ITEMS};
+use crate::python::torch::{Tensor, TensorKind};
+
+/// torch's `PRINT_OPTS.precision`.
+const PRECISION: usize = 4;
+/// torch's `PRINT_OPTS.linewidth`.
+const LINE_WIDTH: usize = 80;
+
+/// `repr(tensor)`.
+/// ```
+/// use picklegraph::python::{tensor_data::{elements, StorageBytes}, torch};
+/// use picklegraph::render::show::tensor_repr;
+/// // torch._utils._rebuild_tensor_v2(<storage ('storage', torch.FloatStorage, '0', 'cpu', 6)>,
+/// //                                  0, (2, 3), (3, 1), False, collections.OrderedDict())
+/// let data = b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage\
+/// ctorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x06tQK\x00K\x02K\x03\x86\
+/// K\x03K\x01\x86\x89ccollections\nOrderedDict\n)RtR.";
+/// let pickle = picklegraph::load(data)?;
+/// let tensor = torch::tensor(&pickle, pickle.root().node().unwrap()).unwrap();
+/// let bytes: Vec<u8> = [0.5f32, -1.0, 2.0, 3.0, 4.0, 5.0].iter().flat_map(|f| f.to_le_bytes()).collect();
+/// let mut storages = StorageBytes::new(true);
+/// storages.insert("0", Ok(&bytes));
+/// let read = elements(&tensor, &storages).unwrap();
+/// assert_eq!(
+///     tensor_repr::repr(&tensor, &read),
+///     "tensor([[ 0.5000, -1.0000,  2.0000],\n        [ 3.0000,  4.0000,  5.0000]])"
+/// );
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
+pub fn repr(tensor: &Tensor<'_>, elements: &Elements) -> String {
+    let prefix = match tensor.class {
+        Some((_, class)) if class != "Parameter" => format!("{class}("),
+        _ => "tensor(".to_string(),
+    };
+    let indent = prefix.chars().count();
+    let dtype = tensor.dtype.name;
+    let mut suffixes = Vec::new();
+    if tensor.storage.location != "cpu" {
+        suffixes.push(format!("device='{}'", tensor.storage.location));
+    }
+    let body = if elements.values.is_empty() {
+        if elements.shape.len() != 1 {
+            suffixes.push(format!("size={}", size_tuple(&elements.shape)));
+        }
+        if dtype != "float32" {
+            suffixes.push(format!("dtype=torch.{dtype}"));
+        }
+        "[]".to_string()
+    } else {
+        if !matches!(dtype, "float32" | "complex64" | "int64" | "bool") {
+            suffixes.push(format!("dtype=torch.{dtype}"));
+        }
+        body(elements, indent)
+    };
+    if tensor.requires_grad {
+        suffixes.push("requires_grad=True".to_string());
+    }
+    let text = add_suffixes(format!("{prefix}{body}"), &suffixes, indent);
+    match tensor.kind {
+        TensorKind::Parameter => format!("Parameter containing:\n{text}"),
+        TensorKind::Tensor => text,
+    }
+}
+
+/// `(0, 3)`, as Python writes a tuple of the shape.
+fn size_tuple(shape: &[u64]) -> String {
+    let parts: Vec<String> = shape.iter().map(u64::to_string).collect();
+    match parts.len() {
+        1 => format!("({},)", parts[0]),
+        _ => format!("({})", parts.join(", ")),
+    }
+}
+
+/// torch's `_add_suffixes`: each suffix after a comma, on a new line when the last line
+/// would pass the line width.
+fn add_suffixes(text: String, suffixes: &[String], indent: usize) -> String {
+    // torch measures from the last newline with `rfind`, which is -1 when there is none.
+    let mut last_line = match text.rfind('\n') {
+        Some(at) => text[at..].chars().count() + 1,
+        None => text.chars().count() + 2,
+    };
+    let mut out = text;
+    for suffix in suffixes {
+        let len = suffix.chars().count();
+        if last_line + len + 2 > LINE_WIDTH {
+            out.push_str(",\n");
+            out.push_str(&" ".repeat(indent));
+            last_line = indent + len;
+        } else {
+            out.push_str(", ");
+            last_line += len + 2;
+        }
+        out.push_str(suffix);
+    }
+    out.push(')');
+    out
+}
+
+/// `_tensor_str`: the formatters chosen over every element shown, then the nesting.
+fn body(elements: &Elements, indent: usize) -> String {
+    let complex = matches!(elements.values.first(), Some(Element::Complex(..)));
+    let formatters = match complex {
+        true => {
+            let real: Vec<Element> = elements
+                .values
+                .iter()
+                .map(|v| Element::Float(parts(v).0))
+                .collect();
+            let imag: Vec<Element> = elements
+                .values
+                .iter()
+                .map(|v| Element::Float(parts(v).1))
+                .collect();
+            (Formatter::new(&real), Some(Formatter::new(&imag)))
+        }
+        false => (Formatter::new(&elements.values), None),
+    };
+    let shown = elements.shown_shape();
+    let mut next = 0usize;
+    nested(elements, &shown, 0, indent, &formatters, &mut next)
+}
+
+fn parts(value: &Element) -> (f64, f64) {
+    match *value {
+        Element::Complex(re, im) => (re, im),
+        Element::Float(f) => (f, 0.0),
+        _ => (0.0, 0.0),
+    }
+}
+
+type Formatters = (Formatter, Option<Formatter>);
+
+/// `_tensor_str_with_formatter` for dimension `dim` onwards; `next` is the index of the
+/// next element to write. Its depth is the tensor's number of dimensions, which a
+/// pickle gives as a tuple: bounded by the elements read (each dimension at least 1).
+fn nested(
+    elements: &Elements,
+    shown: &[u64],
+    dim: usize,
+    indent: usize,
+    formatters: &Formatters,
+    next: &mut usize,
+) -> String {
+    let rank = shown.len();
+    if rank == 0 {
+        *next += 1;
+        return element_text(&elements.values[0], formatters);
+    }
+    let cut = elements.is_cut(dim);
+    if dim + 1 == rank {
+        let count = shown[dim] as usize;
+        let values = &elements.values[*next..*next + count];
+        *next += count;
+        return vector(values, cut, indent, formatters);
+    }
+    let mut slices = Vec::new();
+    for i in 0..shown[dim] {
+        if cut && i == EDGE_ITEMS {
+            slices.push("...".to_string());
+        }
+        slices.push(nested(
+            elements,
+            shown,
+            dim + 1,
+            indent + 1,
+            formatters,
+            next,
+        ));
+    }
+    let separator = format!(",{}{}", "\n".repeat(rank - dim - 1), " ".repeat(indent + 1));
+    format!("[{}]", slices.join(&separator))
+}
+
+/// `_vector_str`: the elements of the last dimension, as many to a line as fit.
+fn vector(values: &[Element], cut: bool, indent: usize, formatters: &Formatters) -> String {
+    let mut element_length = formatters.0.width + 2;
+    if let Some(imag) = &formatters.1 {
+        element_length += imag.width + 1;
+    }
+    let per_line = (LINE_WIDTH.saturating_sub(indent) / element_length).max(1);
+    let mut data: Vec<String> = Vec::with_capacity(values.len() + 1);
+    for (i, value) in values.iter().enumerate() {
+        if cut && i as u64 == EDGE_ITEMS {
+            data.push(" ...".to_string());
+        }
+        data.push(element_text(value, formatters));
+    }
+    let lines: Vec<String> = data.chunks(per_line).map(|line| line.join(", ")).collect();
+    let separator = format!(",\n{}", " ".repeat(indent + 1));
+    format!("[{}]", lines.join(&separator))
+}
+
+/// One element: a complex one as `real+imagj`.
+fn element_text(value: &Element, formatters: &Formatters) -> String {
+    match (&formatters.1, value) {
+        (Some(imag_formatter), Element::Complex(re, im)) => {
+            let real = formatters.0.format(&Element::Float(*re));
+            let imag = format!("{}j", imag_formatter.format(&Element::Float(*im)));
+            let imag = imag.trim_start();
+            match imag.starts_with(['+', '-']) {
+                true => format!("{real}{imag}"),
+                false => format!("{real}+{imag}"),
+            }
+        }
+        _ => formatters.0.format(value),
+    }
+}
+
+/// torch's `_Formatter`: the notation and width every element shown is written in.
+struct Formatter {
+    floating: bool,
+    int_mode: bool,
+    sci_mode: bool,
+    width: usize,
+}
+
+impl Formatter {
+    fn new(values: &[Element]) -> Formatter {
+        let floating = matches!(values.first(), Some(Element::Float(_)));
+        let mut formatter = Formatter {
+            floating,
+            int_mode: true,
+            sci_mode: false,
+            width: 1,
+        };
+        if !floating {
+            formatter.width = values
+                .iter()
+                .map(|v| plain(v).chars().count())
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            return formatter;
+        }
+        let finite: Vec<f64> = values
+            .iter()
+            .filter_map(|v| match *v {
+                Element::Float(f) if f.is_finite() && f != 0.0 => Some(f),
+                _ => None,
+            })
+            .collect();
+        if finite.is_empty() {
+            return formatter;
+        }
+        let min = finite.iter().fold(f64::INFINITY, |m, f| m.min(f.abs()));
+        let max = finite.iter().fold(0f64, |m, f| m.max(f.abs()));
+        formatter.int_mode = finite.iter().all(|f| f.ceil() == *f);
+        formatter.sci_mode = max / min > 1000.0 || max > 1.0e8 || min < 1.0e-4;
+        formatter.width = finite
+            .iter()
+            .map(|&f| match (formatter.int_mode, formatter.sci_mode) {
+                (_, true) => scientific(f).chars().count(),
+                (true, false) => format!("{f:.0}").chars().count() + 1,
+                (false, false) => fixed(f).chars().count(),
+            })
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        formatter
+    }
+
+    /// `_Formatter.format`: the element in the chosen notation, padded on the left.
+    fn format(&self, value: &Element) -> String {
+        let text = match (*value, self.floating) {
+            (Element::Float(f), true) => match (self.sci_mode, self.int_mode) {
+                (true, _) => scientific(f),
+                (false, true) if f.is_finite() => format!("{f:.0}."),
+                (false, true) => special(f),
+                (false, false) => fixed(f),
+            },
+            _ => plain(value),
+        };
+        let pad = self.width.saturating_sub(text.chars().count());
+        format!("{}{text}", " ".repeat(pad))
+    }
+}
+
+/// Python's `str` of a non-float element.
+fn plain(value: &Element) -> String {
+    match *value {
+        Element::Int(i) => i.to_string(),
+        Element::UInt(u) => u.to_string(),
+        Element::Bool(b) => if b { "True" } else { "False" }.to_string(),
+        Element::Float(f) => crate::text::scalar::float_repr(f),
+        Element::Complex(re, im) => format!("({re}+{im}j)"),
+    }
+}
+
+/// `nan`, `inf`, `-inf`, as Python's format writes them.
+fn special(f: f64) -> String {
+    match (f.is_nan(), f.is_sign_negative()) {
+        (true, _) => "nan".to_string(),
+        (false, true) => "-inf".to_string(),
+        (false, false) => "inf".to_string(),
+    }
+}
+
+/// `'{:.4f}'.format(f)`.
+fn fixed(f: f64) -> String {
+    match f.is_finite() {
+        true => format!("{f:.PRECISION$}"),
+        false => special(f),
+    }
+}
+
+/// `'{:.4e}'.format(f)`: Rust's `1.2346e7` as Python writes it, `1.2346e+07`.
+fn scientific(f: f64) -> String {
+    if !f.is_finite() {
+        return special(f);
+    }
+    let text = format!("{f:.PRECISION$e}");
+    let Some((mantissa, exponent)) = text.split_once('e') else {
+        return text;
+    };
+    let (sign, digits) = match exponent.strip_prefix('-') {
+        Some(digits) => ('-', digits),
+        None => ('+', exponent),
+    };
+    format!("{mantissa}e{sign}{digits:0>2}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scientific_notation_has_a_signed_two_digit_exponent() {
+        assert_eq!(scientific(12345678.0), "1.2346e+07");
+        assert_eq!(scientific(1e-8), "1.0000e-08");
+        assert_eq!(scientific(1e-100), "1.0000e-100");
+        assert_eq!(scientific(f64::NEG_INFINITY), "-inf");
+    }
+}

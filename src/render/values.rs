@@ -9,8 +9,8 @@ use std::borrow::Cow;
 
 use crate::graph::{Node, Pickle, PyStr, Value};
 use crate::python::values::{
-    BuiltinObject, Date, DecimalValue, EnumValue, IpValue, MemberRepr, PathValue, StdValue, Time,
-    TimeDelta,
+    BuiltinObject, Date, DecimalValue, EnumKind, EnumValue, IpValue, MemberRepr, PathValue,
+    StdValue, Time, TimeDelta,
 };
 use crate::python::values::{DecimalKind, KNOWN_REGEX_FLAGS};
 use crate::text::scalar::{write_bytes_repr, write_float_repr, write_str_repr};
@@ -198,6 +198,8 @@ pub fn builtin_repr(object: BuiltinObject) -> String {
     match object {
         BuiltinObject::Class("builtins", name) => format!("<class '{name}'>"),
         BuiltinObject::Class(module, name) => format!("<class '{module}.{name}'>"),
+        BuiltinObject::EnumClass(name, EnumKind::Enum) => format!("<enum '{name}'>"),
+        BuiltinObject::EnumClass(name, EnumKind::Flag) => format!("<flag '{name}'>"),
         BuiltinObject::Function(name) => format!("<built-in function {name}>"),
         BuiltinObject::Constant(name) => name.to_string(),
     }

@@ -426,3 +426,35 @@ fn the_standard_library_enum_table_is_made_from_cpython() {
         "run: python3 tools/gen_stdlib_enums.py > src/python/values/enum_table.rs"
     );
 }
+
+/// An enum class named by reference reprs as CPython writes it: `<enum 'SafeUUID'>`,
+/// `<flag 'RegexFlag'>` (the table records which are flags).
+#[test]
+fn standard_library_enum_classes_repr_as_cpython_writes_them() {
+    let script = "import http, pickle, re, ssl, uuid, inspect\n\
+        for cls in [uuid.SafeUUID, re.RegexFlag, http.HTTPStatus, ssl.Options, ssl.VerifyMode, inspect._ParameterKind]:\n\
+        \x20   for protocol in range(6):\n\
+        \x20       print(pickle.dumps(cls, protocol).hex(), repr(cls))";
+    let output = Command::new("python3")
+        .args(["-c", script])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut compared = 0;
+    for line in text.lines() {
+        let (hex, expected) = line.split_once(' ').unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let pickle = load(&bytes).unwrap();
+        assert_eq!(to_repr(&pickle, pickle.root()), expected, "{hex}");
+        compared += 1;
+    }
+    assert_eq!(compared, 36);
+}

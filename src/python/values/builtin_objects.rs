@@ -10,6 +10,7 @@
 //! other global (a function of another module, whose repr holds its address; a class
 //! this table does not know) is not recognized, and keeps its name.
 
+use super::enums::EnumKind;
 use crate::graph::{Pickle, Value};
 use crate::python::view;
 
@@ -19,6 +20,9 @@ pub enum BuiltinObject {
     /// A class, by module and name: `<class 'int'>` for `builtins`,
     /// `<class 'collections.deque'>` otherwise.
     Class(&'static str, &'static str),
+    /// One of the standard library's enum classes: `<enum 'SafeUUID'>`, or for a flag
+    /// `<flag 'RegexFlag'>`.
+    EnumClass(&'static str, EnumKind),
     /// A builtin function: `<built-in function len>`.
     Function(&'static str),
     /// A constant written as its name: `Ellipsis`, `NotImplemented`, `None`, `True`,

@@ -14,6 +14,8 @@ pub struct EnumClass {
     pub module: &'static str,
     /// The class's name.
     pub name: &'static str,
+    /// Whether it is a `Flag`, which changes the class's repr.
+    pub kind: EnumKind,
     /// How its members' reprs are written.
     pub repr: MemberRepr,
     /// Whether every member is listed; if not, the others' values differ between
@@ -22,6 +24,31 @@ pub struct EnumClass {
     /// `(value, member name, member value)`: each value `Class(value)` accepts, aliases
     /// included, with the member it finds.
     pub members: &'static [(EnumValue, &'static str, EnumValue)],
+}
+
+/// What kind of enum a class is: Python writes an `Enum` class as `<enum 'SafeUUID'>`
+/// and a `Flag` class (`IntFlag` too) as `<flag 'RegexFlag'>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnumKind {
+    /// An `Enum` (or `IntEnum`, `StrEnum`).
+    Enum,
+    /// A `Flag` (or `IntFlag`).
+    Flag,
+}
+
+/// The standard library's enum class `module.name`, when the table knows it: its name
+/// and kind.
+pub fn enum_class_kind(module: &str, name: &str) -> Option<(&'static str, EnumKind)> {
+    let listed = super::enum_table::ENUMS
+        .iter()
+        .find(|class| class.module == module && class.name == name)
+        .map(|class| (class.name, class.kind));
+    listed.or_else(|| {
+        super::enum_table::CLASSES_ONLY
+            .iter()
+            .find(|&&(m, n, _)| m == module && n == name)
+            .map(|&(_, n, kind)| (n, kind))
+    })
 }
 
 /// How a member's repr is written.

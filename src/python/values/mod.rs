@@ -30,7 +30,7 @@ mod pattern;
 pub use builtin_objects::BuiltinObject;
 pub use collections::Counter;
 pub use datetime::{Date, Time, TimeDelta};
-pub use enums::{EnumClass, EnumValue, MemberRepr, StructSeqType};
+pub use enums::{EnumClass, EnumKind, EnumValue, MemberRepr, StructSeqType};
 pub use net::{compressed, IpValue};
 pub use numbers::{DecimalKind, DecimalValue};
 pub use paths::PathValue;
@@ -183,7 +183,12 @@ pub fn recognize(pickle: &Pickle<'_>, id: NodeId) -> Option<StdValue> {
         if let InertKind::Global { .. } = inert.kind {
             let (module, name) = pickle.global_name(value)?;
             return match inert.mutations.is_empty() {
-                true => builtin_objects::named(module, name).map(StdValue::Builtin),
+                true => builtin_objects::named(module, name)
+                    .or_else(|| {
+                        let (name, kind) = enums::enum_class_kind(module, name)?;
+                        Some(BuiltinObject::EnumClass(name, kind))
+                    })
+                    .map(StdValue::Builtin),
                 false => None,
             };
         }

@@ -551,16 +551,39 @@ pub struct Scalar<'p> {
     pub value: Option<String>,
     /// The object, for an object scalar.
     pub object: Option<Value>,
+    /// Whether numpy 2 wrote it (`numpy._core.multiarray.scalar`): numpy 2's repr names
+    /// the type, `np.float64(1.5)`, where numpy 1's writes the bare value, `1.5`.
+    pub numpy2: bool,
 }
 
 impl fmt::Display for Scalar<'_> {
-    /// `numpy.float64(1.5)`, as numpy 2 writes a scalar's repr.
+    /// `numpy.float64(1.5)`, the type always named.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.dtype.name();
         match (&self.value, self.dtype.kind()) {
             (Some(value), 'b') => write!(f, "numpy.{}_", capitalized(value)),
             (Some(value), _) => write!(f, "numpy.{}({value})", scalar_type(&name)),
             (None, _) => write!(f, "numpy.{}(…)", scalar_type(&name)),
+        }
+    }
+}
+
+impl Scalar<'_> {
+    /// The scalar's repr as the numpy that wrote it prints it: `np.float64(1.5)`,
+    /// `np.True_`, `np.str_('s')` for numpy 2; `1.5`, `True`, `'s'` for numpy 1, which
+    /// names the type only for dates, durations and void (`numpy.datetime64('2024-03-01')`).
+    pub fn library_repr(&self) -> String {
+        let name = self.dtype.name();
+        let kind = self.dtype.kind();
+        let prefix = if self.numpy2 { "np" } else { "numpy" };
+        match (&self.value, kind) {
+            (Some(value), 'b') if self.numpy2 => format!("np.{}_", capitalized(value)),
+            (Some(value), 'b') => capitalized(value),
+            (Some(value), _) if self.numpy2 || matches!(kind, 'M' | 'm' | 'V') => {
+                format!("{prefix}.{}({value})", scalar_type(&name))
+            }
+            (Some(value), _) => value.clone(),
+            (None, _) => format!("{prefix}.{}(…)", scalar_type(&name)),
         }
     }
 }
@@ -585,9 +608,11 @@ fn scalar_type(name: &str) -> String {
 /// The scalar a `numpy.core.multiarray.scalar(dtype, data)` node makes.
 pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
     let made = view::made(pickle, Value::Node(id))?;
-    if !view::is_one_of(view::global(pickle, made.func), SCALAR) {
+    let global = view::global(pickle, made.func);
+    if !view::is_one_of(global, SCALAR) {
         return None;
     }
+    let numpy2 = global.is_some_and(|(module, _)| module.starts_with("numpy._core"));
     let dtype = dtype_value(pickle, made.args.first()?)?;
     let data = made.args.get(1)?;
     if dtype.kind() == 'O' {
@@ -595,6 +620,7 @@ pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
             dtype,
             value: None,
             object: Some(data),
+            numpy2,
         });
     }
     let bytes = view::bytes_like(pickle, data)?;
@@ -612,6 +638,7 @@ pub fn scalar<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Scalar<'p>> {
         dtype,
         value,
         object: None,
+        numpy2,
     })
 }
 

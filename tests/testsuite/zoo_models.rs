@@ -315,3 +315,24 @@ fn a_tensor_without_its_storage_says_why() {
     );
     assert!(!text.contains("tensor(["), "{text}");
 }
+
+#[test]
+fn numpy_scalars_show_as_the_numpy_that_wrote_them_prints_them() {
+    // numpy 2 names the type (`np.float64(1.5)`), numpy 1 writes the bare value (`1.5`);
+    // the pickle says which wrote it (`numpy._core` or `numpy.core`).
+    for stack in ["current", "old", "pandas1"] {
+        let file = common::fixtures().join(format!("zoo/{stack}/numpy/scalars.pkl"));
+        let expected = std::fs::read_to_string(file.with_extension("txt")).unwrap();
+        let output = Command::cargo_bin("picklegraph")
+            .unwrap()
+            .args(["show", "--no-summary", "--width", "300"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            expected,
+            "{stack}"
+        );
+    }
+}

@@ -324,7 +324,8 @@ impl Recognizer for NumpyDtype {
     }
 }
 
-/// A scalar: `numpy.float64(1.5)`.
+/// A scalar, as the numpy that wrote it prints it: `np.float64(1.5)` (numpy 2), `1.5`
+/// (numpy 1).
 struct NumpyScalar;
 
 impl Recognizer for NumpyScalar {
@@ -341,11 +342,17 @@ impl Recognizer for NumpyScalar {
         let scalar = numpy::scalar(pickle, id)?;
         Some(match scalar.object {
             Some(object) => Doc::Concat(vec![
-                Doc::styled("numpy.object_(", Style::Name),
+                Doc::styled(
+                    match scalar.numpy2 {
+                        true => "np.object_(",
+                        false => "numpy.object_(",
+                    },
+                    Style::Name,
+                ),
                 Doc::Value(object),
                 Doc::text(")"),
             ]),
-            None => Doc::styled(scalar.to_string(), Style::Name),
+            None => Doc::styled(scalar.library_repr(), Style::Name),
         })
     }
 }

@@ -16,7 +16,7 @@
 //! use picklegraph::python::arrow::{ArrowArray, ArrowValue};
 //! let offsets: Vec<u8> = [0i32, 5, 11].iter().flat_map(|o| o.to_le_bytes()).collect();
 //! let buffers = [Some(&[0b01][..]), Some(&offsets[..]), Some(&b"applebanana"[..])];
-//! let array = ArrowArray { type_name: "string", unit: None, length: 2, offset: 0, buffers: buffers.to_vec() };
+//! let array = ArrowArray { type_name: "string", unit: None, dictionary: None, length: 2, offset: 0, buffers: buffers.to_vec() };
 //! assert_eq!(array.value(0), Ok(ArrowValue::Str("apple".into())));
 //! assert_eq!(array.value(1), Ok(ArrowValue::Null));
 //! ```
@@ -29,6 +29,7 @@ use crate::graph::{Pickle, Value};
 const RESTORE_ARRAY: &[&str] = &["pyarrow.lib._restore_array"];
 const TYPE_FOR_ALIAS: &[&str] = &["pyarrow.lib.type_for_alias"];
 const TIMESTAMP: &[&str] = &["pyarrow.lib.timestamp"];
+const DICTIONARY: &[&str] = &["pyarrow.lib.dictionary"];
 const PY_BUFFER: &[&str] = &["pyarrow.lib.py_buffer"];
 
 /// An Arrow array's type name, length, offset and buffers, borrowed from the pickle.
@@ -39,12 +40,25 @@ pub struct ArrowArray<'p> {
     pub type_name: &'p str,
     /// A timestamp's unit (`s`, `ms`, `us`, `ns`); `None` for other types.
     pub unit: Option<&'p str>,
+    /// A `dictionary` type's index type and values; `None` for other types.
+    pub dictionary: Option<Box<Dictionary<'p>>>,
     /// How many slots.
     pub length: u64,
     /// The first slot's position in the buffers.
     pub offset: u64,
     /// The buffers, `None` where pyarrow gave none.
     pub buffers: Vec<Option<&'p [u8]>>,
+}
+
+/// The values a `dictionary` array's slots index, and how the indices are stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dictionary<'p> {
+    /// The indices' type: `int8` to `int64`, `uint8` to `uint64`.
+    pub index_type: &'p str,
+    /// Whether the dictionary is ordered.
+    pub ordered: bool,
+    /// The values (never a dictionary themselves).
+    pub values: ArrowArray<'p>,
 }
 
 /// One slot of an array.
@@ -140,7 +154,32 @@ impl<'p> ArrowArray<'p> {
             "date64[ms]" | "date64" | "timestamp" => Ok(ArrowValue::Int(
                 i64::from_le_bytes(self.fixed(slot)?).into(),
             )),
+            "dictionary" => self.dictionary_value(row),
             other => Err(ArrowError::Unsupported(other.to_string())),
+        }
+    }
+
+    /// A dictionary slot: its index, read as the index type, into the values.
+    fn dictionary_value(&self, row: u64) -> Result<ArrowValue<'p>, ArrowError> {
+        let dictionary = self
+            .dictionary
+            .as_deref()
+            .ok_or_else(|| ArrowError::Unsupported("dictionary without values".to_string()))?;
+        let indices = ArrowArray {
+            type_name: dictionary.index_type,
+            unit: None,
+            dictionary: None,
+            length: self.length,
+            offset: self.offset,
+            buffers: self.buffers.clone(),
+        };
+        match indices.value(row)? {
+            ArrowValue::Int(index) => {
+                let slot = self.offset.saturating_add(row);
+                let index = u64::try_from(index).map_err(|_| ArrowError::BadOffsets(slot))?;
+                dictionary.values.value(index)
+            }
+            _ => Err(ArrowError::Unsupported(dictionary.index_type.to_string())),
         }
     }
 
@@ -218,10 +257,22 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<ArrowArray<'p>>
     if !view::is_one_of(view::global(pickle, made.func), RESTORE_ARRAY) {
         return None;
     }
-    let parts = view::tuple(pickle, made.args.first()?)?;
+    array_parts(pickle, made.args.first()?, true)
+}
+
+/// An array's `(type, length, null_count, offset, buffers, children, dictionary)`; a
+/// dictionary's values are such a tuple too (read only when `dictionary_allowed`: a
+/// dictionary's values are never a dictionary, so a hostile nesting stops at one).
+fn array_parts<'p>(
+    pickle: &'p Pickle<'_>,
+    value: Value,
+    dictionary_allowed: bool,
+) -> Option<ArrowArray<'p>> {
+    let parts = view::tuple(pickle, value)?;
     let [kind, length, _nulls, offset, buffers] = [0, 1, 2, 3, 4].map(|i| parts.get(i));
     let kind = view::made(pickle, kind?)?;
     let kind_global = view::global(pickle, kind.func);
+    let mut dictionary = None;
     let (type_name, unit) = if view::is_one_of(kind_global, TYPE_FOR_ALIAS) {
         (view::text(pickle, kind.args.first()?)?, None)
     } else if view::is_one_of(kind_global, TIMESTAMP) {
@@ -230,6 +281,18 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<ArrowArray<'p>>
             return None;
         }
         ("timestamp", Some(view::text(pickle, kind.args.first()?)?))
+    } else if dictionary_allowed && view::is_one_of(kind_global, DICTIONARY) {
+        // `dictionary(index_type, value_type, ordered)`, its values the tuple's seventh item.
+        let index = view::made(pickle, kind.args.first()?)?;
+        if !view::is_one_of(view::global(pickle, index.func), TYPE_FOR_ALIAS) {
+            return None;
+        }
+        dictionary = Some(Box::new(Dictionary {
+            index_type: view::text(pickle, index.args.first()?)?,
+            ordered: matches!(kind.args.get(2), Some(Value::Bool(true))),
+            values: array_parts(pickle, parts.get(6)?, false)?,
+        }));
+        ("dictionary", None)
     } else {
         return None;
     };
@@ -249,6 +312,7 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<ArrowArray<'p>>
     Some(ArrowArray {
         type_name,
         unit,
+        dictionary,
         length: view::count(length?)?,
         offset: view::count(offset?)?,
         buffers,
@@ -263,6 +327,7 @@ mod tests {
         ArrowArray {
             type_name: "large_string",
             unit: None,
+            dictionary: None,
             length: 3,
             offset: 0,
             buffers: vec![bitmap, Some(offsets), Some(data)],
@@ -334,6 +399,7 @@ mod tests {
         let array = ArrowArray {
             type_name: "int64",
             unit: None,
+            dictionary: None,
             length: 2,
             offset: 0,
             buffers: vec![None],
@@ -348,6 +414,7 @@ mod tests {
         let dates = ArrowArray {
             type_name: "date32[day]",
             unit: None,
+            dictionary: None,
             length: 2,
             offset: 0,
             buffers: vec![Some(&[0b01]), Some(&days)],
@@ -357,6 +424,7 @@ mod tests {
         let stamps = ArrowArray {
             type_name: "timestamp",
             unit: Some("us"),
+            dictionary: None,
             length: 2,
             offset: 0,
             buffers: vec![None, Some(&days)],
@@ -368,11 +436,49 @@ mod tests {
     }
 
     #[test]
+    fn dictionary_slots_index_their_values_and_lying_indices_are_errors() {
+        let offsets: Vec<u8> = [0i32, 1, 2].iter().flat_map(|o| o.to_le_bytes()).collect();
+        let values = ArrowArray {
+            type_name: "string",
+            unit: None,
+            dictionary: None,
+            length: 2,
+            offset: 0,
+            buffers: vec![None, Some(&offsets), Some(b"ab")],
+        };
+        let indices: Vec<u8> = [1i32, 0, 7, -1]
+            .iter()
+            .flat_map(|i| i.to_le_bytes())
+            .collect();
+        let array = ArrowArray {
+            type_name: "dictionary",
+            unit: None,
+            dictionary: Some(Box::new(Dictionary {
+                index_type: "int32",
+                ordered: false,
+                values,
+            })),
+            length: 5,
+            offset: 0,
+            buffers: vec![Some(&[0b1_1111]), Some(&indices)],
+        };
+        assert_eq!(array.value(0), Ok(ArrowValue::Str("b".into())));
+        assert_eq!(array.value(1), Ok(ArrowValue::Str("a".into())));
+        assert_eq!(array.value(2), Err(ArrowError::RowOutOfRange(7)));
+        assert_eq!(array.value(3), Err(ArrowError::BadOffsets(3)));
+        assert_eq!(
+            array.value(4),
+            Err(ArrowError::ShortBuffer { buffer: 1, slot: 4 })
+        );
+    }
+
+    #[test]
     fn primitives_and_booleans_read_at_the_offset() {
         let values = large(&[7, -8, 9]);
         let ints = ArrowArray {
             type_name: "int64",
             unit: None,
+            dictionary: None,
             length: 2,
             offset: 1,
             buffers: vec![None, Some(&values)],
@@ -382,6 +488,7 @@ mod tests {
         let bools = ArrowArray {
             type_name: "bool",
             unit: None,
+            dictionary: None,
             length: 3,
             offset: 0,
             buffers: vec![Some(&[0b101]), Some(&[0b100])],
@@ -396,12 +503,17 @@ mod tests {
             ]
         );
         let odd = ArrowArray {
+            type_name: "list",
+            ..ints.clone()
+        };
+        assert_eq!(odd.value(0), Err(ArrowError::Unsupported("list".into())));
+        let bare = ArrowArray {
             type_name: "dictionary",
             ..ints
         };
         assert_eq!(
-            odd.value(0),
-            Err(ArrowError::Unsupported("dictionary".into()))
+            bare.value(0),
+            Err(ArrowError::Unsupported("dictionary without values".into()))
         );
     }
 }

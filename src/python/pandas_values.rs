@@ -576,6 +576,10 @@ fn extension<'p>(pickle: &'p Pickle<'_>, value: Value, depth: u8) -> Option<Valu
                         unit: "ms".to_string(),
                     },
                     (name, _) if name.contains("string") => kind,
+                    ("dictionary", _) => match a.dictionary.as_deref() {
+                        Some(d) if d.values.type_name.contains("string") => Kind::Str,
+                        _ => Kind::Object,
+                    },
                     ("bool", _) => Kind::Masked(Box::new(Kind::Bool)),
                     ("double" | "float", _) => Kind::Masked(Box::new(Kind::Float)),
                     _ => Kind::Masked(Box::new(Kind::Int)),
@@ -630,6 +634,15 @@ fn arrow_dtype_name(pickle: &Pickle<'_>, array: Value) -> String {
         Some(ArrowArray {
             unit: Some(unit), ..
         }) => format!("timestamp[{unit}][pyarrow]"),
+        Some(ArrowArray {
+            dictionary: Some(d),
+            ..
+        }) => format!(
+            "dictionary<values={}, indices={}, ordered={}>[pyarrow]",
+            d.values.type_name,
+            d.index_type,
+            u8::from(d.ordered)
+        ),
         Some(a) => format!("{}[pyarrow]", a.type_name),
         None => "object".to_string(),
     }

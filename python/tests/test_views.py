@@ -143,14 +143,27 @@ def test_stats_are_the_commands(path):
 
 def test_show_is_bounded_like_the_command_unless_full():
     import pickle
-    data = pickle.dumps(list(range(200_000)), protocol=4)
+    # 60 lists of 60 strs: no list is long enough to be summarized; about 137 KB in full.
+    data = pickle.dumps([[f"{i:04}-{j:025}" for j in range(60)] for i in range(60)], protocol=4)
     bounded = picklegraph.show(data)
     assert 64 << 10 < len(bounded.encode()) < (64 << 10) + 1024
     assert bounded.rstrip().endswith("--full shows everything, --max-items and --depth choose what")
     full = picklegraph.show(data, full=True)
-    assert len(full) > 1_000_000
-    assert "199999" in full and "show stops here" not in full
+    assert len(full) > 130_000
+    assert repr(f"{59:04}-{59:025}") in full and "show stops here" not in full
     assert picklegraph.show(data, max_bytes=1000).count("\n") < 100
+    # A long list shows its first five items and its last five, as the command does.
+    text = picklegraph.show(pickle.dumps(list(range(200_000))), summary=False)
+    assert text == "[0, 1, 2, 3, 4, … 199,990 more items, 199995, 199996, 199997, 199998, 199999]\n"
+    assert picklegraph.show(pickle.dumps(list(range(10))), summary=False, max_items=4) == \
+        "[0, 1, … 6 more items, 8, 9]\n"
+    # The budget is the stream's, not each pickle's.
+    stream = b"".join(pickle.dumps([f"{i:06}-{j:023}" for j in range(12)]) for i in range(3000))
+    text = picklegraph.show(stream)
+    assert len(text.encode()) < (64 << 10) + 1024
+    assert text.rstrip().endswith("--full shows everything")
+    assert "# … the file's other pickles are not shown" in text
+    assert picklegraph.show(stream, full=True).count("# pickle at byte") == 2999
 
 
 def test_scan_takes_the_commands_policy(tmp_path):

@@ -521,3 +521,33 @@ fn the_default_options_stop_after_about_64_kib_and_say_so() {
     assert!(full.len() > 130_000, "{}", full.len());
     assert!(full.starts_with(&bounded[..limit]));
 }
+
+#[test]
+fn elided_containers_written_as_blocks_read_as_written_through_tokens() {
+    // [(1,), [(2,), ('abc', 'def')], {'k': (3,)}, (4, 5, 6, 7)] at protocol 2: one-item
+    // tuples (whose comma only follows a shown item) and longer containers.
+    let data = b"\x80\x02]q\x00(K\x01\x85q\x01]q\x02(K\x02\x85q\x03X\x03\x00\x00\x00abcq\x04X\x03\x00\x00\x00defq\x05\x86q\x06e}q\x07X\x01\x00\x00\x00kq\x08K\x03\x85q\ts(K\x04K\x05K\x06K\x07tq\ne.";
+    // And (1,) alone: elided whole, `(… 1 more item)` takes 15 columns, no comma.
+    for data in [&data[..], b"\x80\x02K\x01\x85."] {
+        let pickle = load(data).unwrap();
+        blocks_read_as_tokens(&pickle);
+    }
+}
+
+fn blocks_read_as_tokens(pickle: &Pickle<'_>) {
+    use picklegraph::render::show::show_without_blocks;
+    for (max, shown) in (0..4).flat_map(|max| (0..4).map(move |shown| (max, shown))) {
+        for width in 1..50 {
+            let mut options = ShowOptions::plain(width);
+            options.items = ItemLimit { max, shown };
+            let (mut blocks, mut tokens) = (Vec::new(), Vec::new());
+            show(pickle, &options, &mut blocks).unwrap();
+            show_without_blocks(pickle, &options, &mut tokens).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&blocks),
+                String::from_utf8_lossy(&tokens),
+                "max {max}, shown {shown}, width {width}"
+            );
+        }
+    }
+}

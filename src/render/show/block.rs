@@ -529,7 +529,8 @@ impl<'p, 'a> Blocks<'p, 'a> {
         let dict = matches!(node, Node::Dict(_));
         // The items shown and the count of the rest, each but the last followed by `, `.
         let elements = shown + usize::from(more > 0);
-        let lone = usize::from(matches!(node, Node::Tuple(_)) && len == 1);
+        // A one-item tuple's comma, when its item is shown.
+        let lone = usize::from(matches!(node, Node::Tuple(_)) && len == 1 && more == 0);
         let commas = elements.saturating_sub(1) + lone;
         let spaces = elements.saturating_sub(1);
         let colons = if dict { 2 * shown } else { 0 };

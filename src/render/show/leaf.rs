@@ -8,12 +8,14 @@ use crate::graph::PyStr;
 use crate::text::quantity::{size, thousands};
 use crate::text::scalar::{bigint_repr, write_bytes_repr, write_str_repr};
 
-/// Python's repr of a str, cut after `max_chars` code points with the length added:
+/// Python's repr of a str, cut when it has more than `max_chars` code points to a head
+/// whose repr takes at most `max_chars` columns (escapes count), with the length added:
 /// `'abc…' (1,000 chars)`.
 /// ```
 /// use picklegraph::{render::show::leaf::str_text, PyStr};
 /// assert_eq!(str_text(&PyStr::from_text("abcdef"), 3), "'abc…' (6 chars)");
 /// assert_eq!(str_text(&PyStr::from_text("abc"), 3), "'abc'");
+/// assert_eq!(str_text(&PyStr::from_text("a\n\n\n\n\n"), 4), r"'a\n…' (6 chars)");
 /// ```
 pub fn str_text(text: &PyStr<'_>, max_chars: usize) -> String {
     let bytes = text.as_bytes();
@@ -23,29 +25,46 @@ pub fn str_text(text: &PyStr<'_>, max_chars: usize) -> String {
         write_str_repr(&mut out, text);
         return out;
     };
-    let head =
-        PyStr::from_utf8_surrogatepass(&bytes[..cut]).unwrap_or_else(|_| PyStr::from_text(""));
-    let mut out = String::new();
-    write_str_repr(&mut out, &head);
+    let repr_of = |cut: usize| {
+        let head =
+            PyStr::from_utf8_surrogatepass(&bytes[..cut]).unwrap_or_else(|_| PyStr::from_text(""));
+        let mut out = String::new();
+        write_str_repr(&mut out, &head);
+        out
+    };
+    let mut out = fitted_head(cut, max_chars, repr_of, |cut| {
+        // Back to the start of the code point the cut falls in.
+        (0..=cut)
+            .rev()
+            .find(|&i| i == 0 || bytes[i] & 0xc0 != 0x80)
+            .unwrap_or(0)
+    });
     insert_ellipsis(&mut out);
     out.push_str(&format!(" ({} chars)", thousands(text.char_count() as u64)));
     out
 }
 
-/// Python's repr of bytes, cut after `max_bytes` bytes with the size added:
+/// Python's repr of bytes, cut when there are more than `max_bytes` of them to a head
+/// whose repr takes at most `max_bytes` columns (`\x00` is four), with the size added:
 /// `b'\x00\x01…' (256.0 MiB)`.
 /// ```
 /// use picklegraph::render::show::leaf::bytes_text;
-/// assert_eq!(bytes_text(&[0u8; 3000], 2), r"b'\x00\x00…' (2.9 KiB)");
+/// assert_eq!(bytes_text(&[0u8; 3000], 8), r"b'\x00\x00…' (2.9 KiB)");
+/// assert_eq!(bytes_text(&[b'a'; 3000], 8), r"b'aaaaaaaa…' (2.9 KiB)");
 /// assert_eq!(bytes_text(b"ab", 2), "b'ab'");
 /// ```
 pub fn bytes_text(bytes: &[u8], max_bytes: usize) -> String {
-    let mut out = String::with_capacity(bytes.len().min(max_bytes) + 8);
     if bytes.len() <= max_bytes {
+        let mut out = String::with_capacity(bytes.len() + 8);
         write_bytes_repr(&mut out, bytes);
         return out;
     }
-    write_bytes_repr(&mut out, &bytes[..max_bytes]);
+    let repr_of = |cut: usize| {
+        let mut out = String::with_capacity(cut + 8);
+        write_bytes_repr(&mut out, &bytes[..cut]);
+        out
+    };
+    let mut out = fitted_head(max_bytes, max_bytes, repr_of, |cut| cut);
     insert_ellipsis(&mut out);
     out.push_str(&format!(" ({})", size(bytes.len() as u64)));
     out
@@ -83,6 +102,31 @@ pub fn bigint_text(value: &BigInt, max_digits: usize) -> String {
         &text[..prefix_len + max_digits],
         thousands(count)
     )
+}
+
+/// The repr of the longest head, up to `cut`, whose text between its quotes takes at
+/// most `columns` columns (at least one unit is kept): `repr_of` writes a head's repr,
+/// `boundary` moves a cut back to where a unit starts. The cut shrinks in proportion to
+/// how much too wide the text is, so a few tries settle it.
+fn fitted_head(
+    mut cut: usize,
+    columns: usize,
+    repr_of: impl Fn(usize) -> String,
+    boundary: impl Fn(usize) -> usize,
+) -> String {
+    loop {
+        let repr = repr_of(cut);
+        // The quotes, and a bytes' `b`, are not the payload's.
+        let width =
+            super::layout::text_width(&repr).saturating_sub(2 + usize::from(repr.starts_with('b')));
+        if width <= columns || cut <= 1 {
+            return repr;
+        }
+        match boundary((cut * columns / width).min(cut - 1)) {
+            0 => return repr,
+            smaller => cut = smaller,
+        }
+    }
 }
 
 /// Puts `…` before a repr's closing quote.

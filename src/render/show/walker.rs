@@ -156,7 +156,7 @@ impl<'p, 'a> Walker<'p, 'a> {
             counts,
             next_label: 1,
             frames: vec![Frame {
-                source: Source::Items(top.flatten().into_iter()),
+                source: Source::Items(wrap_comments(top.flatten(), options).into_iter()),
                 depth: 0,
             }],
             pending: VecDeque::new(),
@@ -318,7 +318,7 @@ impl<'p, 'a> Walker<'p, 'a> {
 
     fn push_doc(&mut self, doc: Doc, depth: usize) {
         self.frames.push(Frame {
-            source: Source::Items(doc.flatten().into_iter()),
+            source: Source::Items(wrap_comments(doc.flatten(), self.options).into_iter()),
             depth,
         });
     }
@@ -435,6 +435,40 @@ fn native_item(
         },
     };
     Some(Item::Token(token))
+}
+
+/// A document's items with each `# …` comment wider than the line cut into lines
+/// ([`super::doc::wrap_comment`]): a recognizer's footer (`# 521 parameters …: conv1d 8,
+/// …`) fits the width as the summary lines do.
+fn wrap_comments(items: Vec<Item>, options: &ShowOptions) -> Vec<Item> {
+    let width = options.layout.width;
+    let wide = |item: &Item| {
+        matches!(item, Item::Token(Token::Text(text, Style::Comment))
+            if text.starts_with("# ") && super::layout::text_width(text) > width)
+    };
+    if !items.iter().any(wide) {
+        return items;
+    }
+    let mut out = Vec::with_capacity(items.len() + 8);
+    for item in items {
+        match item {
+            Item::Token(Token::Text(text, Style::Comment))
+                if text.starts_with("# ") && super::layout::text_width(&text) > width =>
+            {
+                for (i, line) in super::doc::wrap_comment(&text, width)
+                    .into_iter()
+                    .enumerate()
+                {
+                    if i > 0 {
+                        out.push(Item::Token(Token::HardLine));
+                    }
+                    out.push(Item::Token(Token::Text(line.into(), Style::Comment)));
+                }
+            }
+            item => out.push(item),
+        }
+    }
+    out
 }
 
 /// The fewest objects of one shape in a list that [`Walker::folds`] folds.

@@ -225,11 +225,13 @@ fn each_pickle<'s>(
 }
 
 /// One view of every pickle of a source, each after its label, as the command prints it,
-/// then, when `notes`, its notes on bytes that are no pickle (`# note: …`).
+/// then, when `notes`, its notes on bytes that are no pickle (`# note: …`); comment lines
+/// wrapped at `width`, as the command's `show` wraps them.
 fn each_view(
     py: Python<'_>,
     source: Source,
     notes: bool,
+    width: usize,
     mut view: impl FnMut(&mut String, &Pickle<'_>) -> Flow,
 ) -> PyResult<String> {
     let bytes = source.bytes()?;
@@ -241,7 +243,7 @@ fn each_view(
             text.push('\n');
         }
         if let Some(label) = label {
-            text.push_str(&format!("# {label}\n"));
+            push_comment(&mut text, &format!("# {label}"), width);
         }
         if let Flow::Stop(note) = view(&mut text, pickle) {
             if index + 1 < pickles.len() {
@@ -251,9 +253,17 @@ fn each_view(
         }
     }
     for note in trailing.iter().filter(|_| notes) {
-        text.push_str(&format!("# note: {note}\n"));
+        push_comment(&mut text, &format!("# note: {note}"), width);
     }
     Ok(text)
+}
+
+/// Pushes a `# …` comment line, wrapped at `width`.
+fn push_comment(text: &mut String, comment: &str, width: usize) {
+    for line in show::doc::wrap_comment(comment, width) {
+        text.push_str(&line);
+        text.push('\n');
+    }
 }
 
 /// `show`: the objects as indented Python-like text.
@@ -291,7 +301,7 @@ fn show_text(
     let options = make_options();
     // The byte budget is the file's, as the command's is.
     let mut left = options.max_bytes;
-    each_view(py, source, summary, |text, pickle| {
+    each_view(py, source, summary, width.max(1), |text, pickle| {
         let mut out = Vec::new();
         let _ = show::show_within(pickle, &options, &mut left, &mut out);
         text.push_str(&String::from_utf8_lossy(&out));
@@ -380,7 +390,7 @@ fn write_document(
 /// `repr`: Python's repr() of each pickle's root.
 #[pyfunction]
 fn repr_text(py: Python<'_>, source: Source) -> PyResult<String> {
-    each_view(py, source, false, |text, pickle| {
+    each_view(py, source, false, usize::MAX, |text, pickle| {
         text.push_str(&picklegraph::render::repr::to_repr(pickle, pickle.root()));
         text.push('\n');
         Flow::Go

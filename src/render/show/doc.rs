@@ -284,12 +284,3 @@ fn final_note(text: &str) -> Option<usize> {
     }
     None
 }
-
-/// [`wrap_comment`]'s lines as a document, each followed by a hard line break.
-pub fn comment_lines(text: &str, width: usize) -> Doc {
-    let mut parts = Vec::new();
-    for line in wrap_comment(text, width) {
-        parts.extend([Doc::comment(line), Doc::HardLine]);
-    }
-    Doc::Concat(parts)
-}

@@ -287,11 +287,7 @@ fn show_with(
     blocks: bool,
     left: &mut usize,
 ) -> io::Result<()> {
-    options.recognizers.iter().for_each(|r| {
-        r.prepare(pickle);
-        r.prepare_storages(pickle, storages);
-        r.fit_width(options.layout.width);
-    });
+    prepare(pickle, options, storages);
     let mut parts = Vec::new();
     if options.summary {
         let heading = match pickle.span().0 {
@@ -299,7 +295,7 @@ fn show_with(
             start => format!("pickle at byte {start}: "),
         };
         let line = summary(pickle, &heading, options.layout.width);
-        parts.push(doc::comment_lines(&line, options.layout.width));
+        parts.extend([Doc::comment(line), Doc::HardLine]);
     }
     parts.extend(
         options
@@ -320,6 +316,15 @@ fn show_with(
         blocks,
         left,
     )
+}
+
+/// Tells every recognizer the pickle, its storages and the width, before `show` writes.
+fn prepare(pickle: &Pickle<'_>, options: &ShowOptions, storages: &StorageBytes<'_>) {
+    for recognizer in &options.recognizers {
+        recognizer.prepare(pickle);
+        recognizer.prepare_storages(pickle, storages);
+        recognizer.fit_width(options.layout.width);
+    }
 }
 
 /// Writes what a malformed pickle had rebuilt when the error struck: the stack, bottom
@@ -356,20 +361,16 @@ pub fn show_failure_within(
 ) -> io::Result<()> {
     let pickle = &failure.partial;
     let storages = StorageBytes::absent("the pickle is malformed");
-    options.recognizers.iter().for_each(|r| {
-        r.prepare(pickle);
-        r.prepare_storages(pickle, &storages);
-        r.fit_width(options.layout.width);
-    });
+    prepare(pickle, options, &storages);
     let width = options.layout.width;
     let heading = format!(
         "# malformed pickle: what had been rebuilt when the error struck, at {}",
         failure.error
     );
-    let mut parts = vec![doc::comment_lines(&heading, width)];
+    let mut parts = vec![Doc::comment(heading), Doc::HardLine];
     if options.summary {
         let line = summary(pickle, "partial: ", width);
-        parts.push(doc::comment_lines(&line, width));
+        parts.extend([Doc::comment(line), Doc::HardLine]);
     }
     let mut starts = Vec::new();
     if failure.stack.is_empty() && failure.memo.is_empty() {
@@ -445,7 +446,7 @@ fn push_effects(
     let heading = format!(
         "# {count} effect{plural}: call{plural} whose result the pickle discarded, in stream order{others}"
     );
-    parts.push(doc::comment_lines(&heading, options.layout.width));
+    parts.extend([Doc::comment(heading), Doc::HardLine]);
     for effect in effects {
         let comment = format!("# at byte {} ({})", effect.offset, effect.opcode.name());
         parts.extend([

@@ -34,8 +34,6 @@ use crate::render::values::{self as render_values, Part};
 #[derive(Debug, Default)]
 pub struct Skeletons {
     prepared: RefCell<Option<Prepared>>,
-    /// The width the summary lines are wrapped at ([`Recognizer::fit_width`]), if told.
-    width: std::cell::Cell<Option<usize>>,
 }
 
 /// What the recognizers found in the pickle being shown.
@@ -77,10 +75,6 @@ impl Recognizer for Skeletons {
         "python"
     }
 
-    fn fit_width(&self, width: usize) {
-        self.width.set(Some(width));
-    }
-
     fn prepare(&self, pickle: &Pickle<'_>) {
         let recognition = Recognition::new(pickle);
         // Plain data defines and names nothing: the skeleton would only write the root's
@@ -113,7 +107,7 @@ impl Recognizer for Skeletons {
             let worth = !skeleton.definitions.is_empty()
                 || !skeleton.globals.is_empty()
                 || skeleton.names_classes;
-            worth.then(|| preamble(skeleton, self.width.get().unwrap_or(usize::MAX)))
+            worth.then(|| preamble(skeleton))
         })
     }
 
@@ -132,12 +126,12 @@ impl Recognizer for Skeletons {
     }
 }
 
-/// The summary lines, wrapped at `width`, the globals and the definitions, each block
-/// after a blank line.
-fn preamble(skeleton: &Skeleton, width: usize) -> Doc {
+/// The summary lines (wrapped at the width by the walker, as every `# ` comment), the
+/// globals and the definitions, each block after a blank line.
+fn preamble(skeleton: &Skeleton) -> Doc {
     let mut parts = Vec::new();
     for line in &skeleton.summary {
-        parts.push(super::doc::comment_lines(line, width));
+        parts.extend([Doc::comment(line.clone()), Doc::HardLine]);
     }
     for block in [&skeleton.globals, &skeleton.definitions] {
         if block.is_empty() {

@@ -32,6 +32,7 @@ pub mod names;
 pub mod nn;
 pub mod numpy;
 pub mod pandas;
+pub mod pandas_era;
 pub mod pandas_values;
 pub mod pandas_zone;
 mod recognize;

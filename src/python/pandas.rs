@@ -427,24 +427,27 @@ pub fn index<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Index<'p>> {
     })
 }
 
-/// A `DateOffset` as pandas spells it as a freq: `W-SUN`, `D`, `h`, `2D`.
+/// A `DateOffset` as pandas 2.2 and later spell it as a freq: `W-SUN`, `D`, `h`, `2D`,
+/// `ME`, `QE-DEC`, `YE-DEC` (`pandas_era::legacy_freq` gives older pandas' spelling).
 fn freq_text(pickle: &Pickle<'_>, offset: Value) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
     let made = view::made(pickle, offset)?;
     let (_, name) = view::global(pickle, made.func)?;
     let n = made.args.first().and_then(view::int).unwrap_or(1);
+    let month = || -> Option<&str> {
+        let month = usize::try_from(made.args.get(2).and_then(view::int)?).ok()?;
+        MONTHS.get(month.checked_sub(1)?).copied()
+    };
     let base = match name {
-        "Week" => {
-            const DAYS: [&str; 7] = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
-            let day = made.args.get(2).and_then(view::int)?;
-            format!("W-{}", DAYS.get(usize::try_from(day).ok()?)?)
-        }
-        "Day" => "D".to_string(),
-        "Hour" => "h".to_string(),
-        "Minute" => "min".to_string(),
-        "Second" => "s".to_string(),
         "MonthEnd" => "ME".to_string(),
         "MonthBegin" => "MS".to_string(),
-        "BusinessDay" => "B".to_string(),
+        "QuarterEnd" => format!("QE-{}", month()?),
+        "YearEnd" => format!("YE-{}", month()?),
+        // Spelled alike for a period and a date offset.
+        "Week" | "Day" | "Hour" | "Minute" | "Second" | "Milli" | "Micro" | "Nano"
+        | "BusinessDay" => return pandas_values::offset_freq(pickle, offset),
         _ => return None,
     };
     Some(if n == 1 { base } else { format!("{n}{base}") })

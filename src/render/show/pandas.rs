@@ -25,7 +25,9 @@ use super::pandas_repr;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle, Value};
 use crate::python::pandas::{self, Frame, Index, Label};
+use crate::python::pandas_era::{self, Era};
 use crate::python::pandas_values::{self, Cell, Kind, Values};
+use crate::python::pandas_zone;
 
 /// pandas' `display.max_rows`: longer frames show `MIN_ROWS` rows.
 const MAX_ROWS: u64 = 60;
@@ -36,6 +38,8 @@ const MIN_ROWS: u64 = 10;
 #[derive(Default)]
 pub struct PandasFrame {
     width: Shared<usize>,
+    /// Which pandas wrote the pickle, as far as it tells: how frequencies are spelled.
+    era: Shared<Era>,
 }
 
 impl Recognizer for PandasFrame {
@@ -60,15 +64,20 @@ impl Recognizer for PandasFrame {
         self.width.set(width);
     }
 
+    fn prepare(&self, pickle: &Pickle<'_>) {
+        self.era.set(pandas_era::era(pickle));
+    }
+
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+        let era = self.era.get();
         let Some(frame) = pandas::frame(pickle, id) else {
-            return other_object(pickle, id);
+            return other_object(pickle, id, era);
         };
         let width = match self.width.get() {
             0 => super::DEFAULT_WIDTH,
             width => width,
         };
-        let mut lines = vec![head(&frame)];
+        let mut lines = vec![head(&frame, era)];
         if let Some(note) = unread_note(pickle, &frame) {
             // No table of values the pickle does not hold (a joblib frame's arrays
             // follow it in the stream): its columns and dtypes, and why.
@@ -77,17 +86,21 @@ impl Recognizer for PandasFrame {
             return Some(lines_doc(lines, Style::Name));
         }
         lines.extend(match frame.kind {
-            "Series" => series_lines(pickle, &frame),
+            "Series" => series_lines(pickle, &frame, era),
             _ => frame_lines(pickle, &frame, width),
         });
         if frame.kind == "DataFrame" && !frame.columns.is_empty() {
             let dtypes: Vec<String> = frame
                 .columns
                 .iter()
-                .map(|c| format!("{} {}", label_text(pickle, &c.label), c.dtype))
+                .map(|c| {
+                    let dtype = pandas_repr::spelled(&c.dtype, era);
+                    format!("{} {dtype}", label_text(pickle, &c.label))
+                })
                 .collect();
             lines.extend(wrapped("dtypes: ", &dtypes, width));
         }
+        lines.extend(zone_notes(&frame));
         Some(lines_doc(lines, Style::Name))
     }
 }
@@ -150,6 +163,25 @@ fn dtype_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
         .collect()
 }
 
+/// What the reader should know about the zones of the frame's columns (`tzlocal()`), a
+/// line each.
+fn zone_notes(frame: &Frame<'_>) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    for column in &frame.columns {
+        let Some(values) = &column.values else {
+            continue;
+        };
+        if let Kind::Datetime { tz: Some(zone), .. } = &values.kind {
+            if let Some(note) = &zone.note {
+                if !notes.contains(note) {
+                    notes.push(note.clone());
+                }
+            }
+        }
+    }
+    notes.into_iter().map(|note| format!("({note})")).collect()
+}
+
 /// Lines as a document, the first in `first`'s style.
 fn lines_doc(lines: Vec<String>, first: Style) -> Doc {
     let mut parts = Vec::new();
@@ -164,36 +196,52 @@ fn lines_doc(lines: Vec<String>, first: Style) -> Doc {
 }
 
 /// An index, a `Categorical` or a scalar, as its repr.
-fn other_object(pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+fn other_object(pickle: &Pickle<'_>, id: NodeId, era: Era) -> Option<Doc> {
     if let Some(scalar) = pandas::scalar(pickle, id) {
-        return Some(Doc::styled(
-            pandas_repr::scalar_repr(pickle, &scalar),
-            Style::Name,
-        ));
+        let mut lines = vec![pandas_repr::scalar_repr(pickle, &scalar, era)];
+        match &scalar {
+            pandas::Scalar::Timestamp {
+                tz:
+                    Some(pandas_zone::Zone {
+                        note: Some(note), ..
+                    }),
+                ..
+            } => lines.push(format!("({note})")),
+            pandas::Scalar::Period { freq, .. } if era == Era::Unknown => {
+                if let Some(legacy) = pandas_era::legacy_freq(freq) {
+                    lines.push(format!(
+                        "(the pickle does not say which pandas wrote it: {freq} as pandas \
+                         2.2 and later spell it; before 2.2, {legacy})"
+                    ));
+                }
+            }
+            _ => {}
+        }
+        return Some(lines_doc(lines, Style::Name));
     }
     if let Some(index) = pandas::index(pickle, Value::Node(id)) {
         return Some(lines_doc(
-            pandas_repr::index_repr(pickle, &index)?,
+            pandas_repr::index_repr(pickle, &index, era)?,
             Style::Plain,
         ));
     }
     let values = pandas_values::array(pickle, Value::Node(id))?;
     let lines = match pandas_values::array_class(pickle, Value::Node(id))? {
         "Categorical" => pandas_repr::categorical_repr(pickle, &values)?,
-        class => pandas_repr::array_repr(pickle, class, &values)?,
+        class => pandas_repr::array_repr(pickle, class, &values, era)?,
     };
     Some(lines_doc(lines, Style::Plain))
 }
 
 /// `DataFrame(3 rows × 14 columns)`, `Series(score, 3 rows, float64)`.
-fn head(frame: &Frame<'_>) -> String {
+fn head(frame: &Frame<'_>, era: Era) -> String {
     let rows = frame
         .rows
         .map_or_else(|| "?".to_string(), |n| n.to_string());
     match frame.kind {
         "Series" => {
             let dtype = frame.columns.first().map_or("?", |c| c.dtype.as_str());
-            format!("Series({rows} rows, {dtype})")
+            format!("Series({rows} rows, {})", pandas_repr::spelled(dtype, era))
         }
         _ => {
             let count = frame.columns.len();
@@ -543,7 +591,7 @@ fn adjoin(strcols: &[Vec<String>], space: usize) -> Vec<String> {
 }
 
 /// The lines of `str(series)`: index and values three spaces apart, then the footer.
-fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
+fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>, era: Era) -> Vec<String> {
     let (Some(rows), Some(column)) = (frame.rows, frame.columns.first()) else {
         return vec!["(rows not read)".to_string()];
     };
@@ -579,7 +627,7 @@ fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
         freq: Some(freq), ..
     }) = &frame.index
     {
-        footer.push(format!("Freq: {freq}"));
+        footer.push(format!("Freq: {}", pandas_repr::spelled(freq, era)));
     }
     match &column.label {
         Label::Value(Value::None) => {}
@@ -588,7 +636,8 @@ fn series_lines(pickle: &Pickle<'_>, frame: &Frame<'_>) -> Vec<String> {
     if dot_row.is_some() {
         footer.push(format!("Length: {rows}"));
     }
-    footer.push(format!("dtype: {}", pandas_repr::dtype_name(&column.dtype)));
+    let dtype = pandas_repr::dtype_name(&column.dtype);
+    footer.push(format!("dtype: {}", pandas_repr::spelled(dtype, era)));
     if rows == 0 {
         return vec![format!("Series([], {})", footer.join(", "))];
     }

@@ -403,7 +403,7 @@ fn utc_offset(zone: &Zone, days: i64, nanos: i128) -> Option<i32> {
     if let Some(fixed) = zone.fixed {
         return Some(fixed);
     }
-    let zone: chrono_tz::Tz = zone.name.parse().ok()?;
+    let zone: chrono_tz::Tz = zone.key.as_deref()?.parse().ok()?;
     let seconds = days
         .checked_mul(86_400)?
         .checked_add(i64::try_from(nanos / 1_000_000_000).ok()?)?;

@@ -7,13 +7,18 @@
 use super::pandas_format::{format_column, generic, period_text, timedelta_long, timestamp};
 use crate::graph::{Pickle, Value};
 use crate::python::pandas::{Index, Scalar};
+use crate::python::pandas_era::{legacy_freq, Era};
 use crate::python::pandas_values::{Cell, Kind, Values};
+use crate::render::elision::ItemLimit;
 use crate::text::scalar::{float_repr, write_str_repr};
 
 /// pandas' `display.width`, which its reprs wrap at.
 const DISPLAY_WIDTH: usize = 80;
 /// pandas' `display.max_seq_items`: longer indexes show ten at each end.
-const MAX_SEQ_ITEMS: u64 = 100;
+const MAX_SEQ_ITEMS: usize = 100;
+/// Most values read to tell whether a `DatetimeIndex` holds only dates (pandas reads
+/// them all).
+const MAX_DATES_READ: u64 = 100_000;
 /// pandas' `display.max_categories`.
 const MAX_CATEGORIES: u64 = 8;
 
@@ -34,20 +39,33 @@ fn quoted(pickle: &Pickle<'_>, cell: &Cell<'_>) -> String {
 }
 
 /// The texts of rows `rows` of `values` as pandas' `_formatter_func` writes them for an
-/// index's repr: strs quoted, datetimes as `'2024-01-07 00:00:00+00:00'`.
-fn index_items(pickle: &Pickle<'_>, values: &Values<'_>, rows: &[u64]) -> Vec<String> {
+/// index's repr: strs quoted, each datetime as `str(Timestamp)` (`'2024-01-07
+/// 00:00:00+00:00'`, a fraction only where it has one), or as a date alone where
+/// `dates_only` (a tz-naive `DatetimeIndex` whose values are all at midnight).
+fn index_items(
+    pickle: &Pickle<'_>,
+    values: &Values<'_>,
+    rows: &[u64],
+    dates_only: bool,
+) -> Vec<String> {
     let cells: Vec<Cell<'_>> = rows.iter().map(|&r| values.cell(pickle, r)).collect();
     match &values.kind {
         Kind::Interval { .. } => format_column(pickle, &values.kind, &cells)
             .into_iter()
             .map(|text| text.trim_start().to_string())
             .collect(),
-        Kind::Datetime { .. } | Kind::Timedelta { .. } | Kind::Period { .. } => {
-            format_column(pickle, &values.kind, &cells)
-                .into_iter()
-                .map(|text| format!("'{}'", text.trim_start()))
-                .collect()
-        }
+        Kind::Datetime { .. } if dates_only => format_column(pickle, &values.kind, &cells)
+            .into_iter()
+            .map(|text| format!("'{}'", text.trim_start()))
+            .collect(),
+        Kind::Datetime { .. } => cells
+            .iter()
+            .map(|cell| format!("'{}'", timestamp(&values.kind, cell)))
+            .collect(),
+        Kind::Timedelta { .. } | Kind::Period { .. } => format_column(pickle, &values.kind, &cells)
+            .into_iter()
+            .map(|text| format!("'{}'", text.trim_start()))
+            .collect(),
         Kind::Float => cells
             .iter()
             .map(|cell| match cell {
@@ -59,17 +77,44 @@ fn index_items(pickle: &Pickle<'_>, values: &Values<'_>, rows: &[u64]) -> Vec<St
     }
 }
 
-/// pandas' `format_object_summary`: the items in brackets on lines of at most 80
-/// columns, indented under the class's name; with the attributes after them.
+/// An index's repr: `format_object_summary`'s items in brackets on lines of at most 80
+/// columns, indented under the class's name, then the attributes: joined by `, ` before
+/// pandas 3; pandas 3 breaks a line before an attribute that would pass the width.
 fn object_summary(
     name: &str,
     head: Vec<String>,
     tail: Vec<String>,
     justify: bool,
-    attrs: &str,
+    attrs: &[String],
+    era: Era,
 ) -> String {
-    let summary = bracketed(Some(name.len()), head, tail, justify);
-    format!("{name}({summary}{attrs})")
+    let mut summary = bracketed(Some(name.len()), head, tail, justify);
+    if era != Era::Pandas3 {
+        return format!("{name}({summary}{})", attrs.join(", "));
+    }
+    let indent = name.chars().count() + 1;
+    let mut line_len = match summary.rsplit_once('\n') {
+        Some((_, last)) => last.chars().count(),
+        None => indent + summary.chars().count(),
+    };
+    let mut attrs_text = String::new();
+    for (i, attr) in attrs.iter().enumerate() {
+        let attr_len = attr.chars().count();
+        let comma = usize::from(i + 1 < attrs.len());
+        let sep = if i == 0 { "" } else { ", " };
+        if line_len + sep.len() + attr_len + comma > DISPLAY_WIDTH {
+            let break_after = if i == 0 { "" } else { "," };
+            attrs_text += &format!("{break_after}\n{}{attr}", " ".repeat(indent));
+            line_len = indent + attr_len;
+        } else {
+            attrs_text += &format!("{sep}{attr}");
+            line_len += sep.len() + attr_len;
+        }
+    }
+    if attrs_text.starts_with('\n') {
+        summary.truncate(summary.trim_end().len());
+    }
+    format!("{name}({summary}{attrs_text})")
 }
 
 /// The bracketed items of `format_object_summary`, continuation lines indented under a
@@ -143,32 +188,74 @@ fn bracketed(
 /// The repr of one of pandas' extension arrays: `<IntegerArray>`, its items as
 /// `format_object_summary` writes them (ten at each end of more than a hundred), and
 /// `Length: 3, dtype: Int64`.
-pub fn array_repr(pickle: &Pickle<'_>, class: &str, values: &Values<'_>) -> Option<Vec<String>> {
+pub fn array_repr(
+    pickle: &Pickle<'_>,
+    class: &str,
+    values: &Values<'_>,
+    era: Era,
+) -> Option<Vec<String>> {
     let len = values.len()?;
-    let (head, tail) = if len > MAX_SEQ_ITEMS {
-        let head: Vec<u64> = (0..10).collect();
-        let tail: Vec<u64> = (len - 10..len).collect();
-        (
-            index_items(pickle, values, &head),
-            index_items(pickle, values, &tail),
-        )
-    } else {
-        let all: Vec<u64> = (0..len).collect();
-        (Vec::new(), index_items(pickle, values, &all))
-    };
+    let (head, tail) = summary_items(pickle, values, len, false);
     let summary = bracketed(None, head, tail, true);
     let data = summary.trim_end_matches([',', ' ', '\n']);
     let mut lines = vec![format!("<{class}>")];
     lines.extend(data.lines().map(str::to_string));
     lines.push(format!(
         "Length: {len}, dtype: {}",
-        dtype_name(&values.dtype)
+        spelled(dtype_name(&values.dtype), era)
     ));
     Some(lines)
 }
 
+/// The items `format_object_summary` shows of `len`: all up to a hundred, else ten at
+/// each end (`head`, then `tail`); all of them are `tail` when none is left out.
+fn summary_items(
+    pickle: &Pickle<'_>,
+    values: &Values<'_>,
+    len: u64,
+    dates_only: bool,
+) -> (Vec<String>, Vec<String>) {
+    let split = ItemLimit {
+        max: MAX_SEQ_ITEMS,
+        shown: 20,
+    }
+    .split(usize::try_from(len).unwrap_or(usize::MAX));
+    let rows = |range: std::ops::Range<usize>| -> Vec<u64> {
+        range.map(|i| split.index(i) as u64).collect()
+    };
+    let (head, tail) = match split.more() {
+        0 => (Vec::new(), rows(0..split.shown())),
+        _ => (rows(0..split.head), rows(split.head..split.shown())),
+    };
+    (
+        index_items(pickle, values, &head, dates_only),
+        index_items(pickle, values, &tail, dates_only),
+    )
+}
+
+/// A frequency or a dtype as the pandas that wrote the pickle spells it.
+pub fn spelled(text: &str, era: Era) -> String {
+    match era.legacy_spelling() {
+        true => legacy_freq(text).unwrap_or_else(|| text.to_string()),
+        false => text.to_string(),
+    }
+}
+
+/// Whether a tz-naive `DatetimeIndex` holds only midnights (`NaT` aside), so that pandas
+/// writes its values as dates; the first [`MAX_DATES_READ`] values are read.
+fn dates_only(pickle: &Pickle<'_>, values: &Values<'_>, len: u64) -> bool {
+    if !matches!(values.kind, Kind::Datetime { tz: None, .. }) {
+        return false;
+    }
+    (0..len.min(MAX_DATES_READ)).all(|row| match values.cell(pickle, row) {
+        cell @ Cell::Datetime(_) => timestamp(&values.kind, &cell).ends_with(" 00:00:00"),
+        Cell::NaT => true,
+        _ => false,
+    })
+}
+
 /// An index's repr, as its lines.
-pub fn index_repr(pickle: &Pickle<'_>, index: &Index<'_>) -> Option<Vec<String>> {
+pub fn index_repr(pickle: &Pickle<'_>, index: &Index<'_>, era: Era) -> Option<Vec<String>> {
     match index {
         Index::Range {
             start,
@@ -177,7 +264,10 @@ pub fn index_repr(pickle: &Pickle<'_>, index: &Index<'_>) -> Option<Vec<String>>
             name,
             ..
         } => {
-            let name = name_attr(pickle, *name);
+            let name = match name {
+                Value::None => String::new(),
+                name => format!(", {}", name_attr(pickle, *name)),
+            };
             Some(vec![format!(
                 "RangeIndex(start={start}, stop={stop}, step={step}{name})"
             )])
@@ -189,32 +279,33 @@ pub fn index_repr(pickle: &Pickle<'_>, index: &Index<'_>) -> Option<Vec<String>>
             freq,
         } => {
             let len = values.len()?;
-            let (head, tail) = if len > MAX_SEQ_ITEMS {
-                let head: Vec<u64> = (0..10).collect();
-                let tail: Vec<u64> = (len - 10..len).collect();
-                (
-                    index_items(pickle, values, &head),
-                    index_items(pickle, values, &tail),
-                )
-            } else {
-                let all: Vec<u64> = (0..len).collect();
-                (Vec::new(), index_items(pickle, values, &all))
-            };
+            let dates = *class == "DatetimeIndex" && dates_only(pickle, values, len);
+            let (head, tail) = summary_items(pickle, values, len, dates);
             let justify = !matches!(values.kind, Kind::Str | Kind::Object);
-            let mut attrs = vec![format!("dtype='{}'", dtype_name(&values.dtype))];
-            if let Some(freq) = freq {
-                attrs.push(format!("freq='{freq}'"));
+            // `Index._format_attrs`: dtype, name, length; a DatetimeIndex's and a
+            // TimedeltaIndex's freq after them, `None` too.
+            let mut attrs = vec![format!(
+                "dtype='{}'",
+                spelled(dtype_name(&values.dtype), era)
+            )];
+            if *name != Value::None {
+                attrs.push(name_attr(pickle, *name));
             }
-            let name = name_attr(pickle, *name);
-            if len > MAX_SEQ_ITEMS {
+            if len > MAX_SEQ_ITEMS as u64 {
                 attrs.push(format!("length={len}"));
             }
-            let attrs = attrs.join(", ") + &name;
-            let text = object_summary(class, head, tail, justify, &attrs);
+            match freq {
+                Some(freq) => attrs.push(format!("freq='{}'", spelled(freq, era))),
+                None if matches!(*class, "DatetimeIndex" | "TimedeltaIndex") => {
+                    attrs.push("freq=None".to_string());
+                }
+                None => {}
+            }
+            let text = object_summary(class, head, tail, justify, &attrs, era);
             Some(text.lines().map(str::to_string).collect())
         }
         Index::Multi { names, .. } => {
-            let len = index.len()?.min(MAX_SEQ_ITEMS);
+            let len = index.len()?.min(MAX_SEQ_ITEMS as u64);
             let indent = " ".repeat("MultiIndex([".len());
             let mut lines = Vec::new();
             for row in 0..len {
@@ -247,14 +338,11 @@ pub fn index_repr(pickle: &Pickle<'_>, index: &Index<'_>) -> Option<Vec<String>>
     }
 }
 
-/// `, name='letter'` for a named index.
+/// `name='letter'` for a named index.
 fn name_attr(pickle: &Pickle<'_>, name: Value) -> String {
-    match name {
-        Value::None => String::new(),
-        name => match pickle.as_str(name) {
-            Some(text) => format!(", name={}", str_repr(text)),
-            None => format!(", name={}", crate::render::repr::repr(pickle, name, 80).0),
-        },
+    match pickle.as_str(name) {
+        Some(text) => format!("name={}", str_repr(text)),
+        None => format!("name={}", crate::render::repr::repr(pickle, name, 80).0),
     }
 }
 
@@ -333,7 +421,7 @@ pub fn categorical_repr(pickle: &Pickle<'_>, values: &Values<'_>) -> Option<Vec<
 /// A scalar's repr: `Timestamp('2024-03-01 12:30:05.123456-0500', tz='America/New_York')`,
 /// `Timedelta('1 days 02:03:04')`, `Period('2024-03', 'M')`,
 /// `Interval(0, 5, closed='left')`, `NaT`.
-pub fn scalar_repr(pickle: &Pickle<'_>, scalar: &Scalar<'_>) -> String {
+pub fn scalar_repr(pickle: &Pickle<'_>, scalar: &Scalar<'_>, era: Era) -> String {
     match scalar {
         Scalar::Timestamp { count, unit, tz } => {
             let kind = Kind::Datetime {
@@ -355,10 +443,13 @@ pub fn scalar_repr(pickle: &Pickle<'_>, scalar: &Scalar<'_>) -> String {
         Scalar::Timedelta { count, unit } => {
             format!("Timedelta('{}')", timedelta_long(unit, *count))
         }
-        Scalar::Period { ordinal, freq } => match period_text(freq, *ordinal) {
-            Some(text) => format!("Period('{text}', '{freq}')"),
-            None => format!("Period(ordinal={ordinal}, freq='{freq}')"),
-        },
+        Scalar::Period { ordinal, freq } => {
+            let spelling = spelled(freq, era);
+            match period_text(freq, *ordinal) {
+                Some(text) => format!("Period('{text}', '{spelling}')"),
+                None => format!("Period(ordinal={ordinal}, freq='{spelling}')"),
+            }
+        }
         Scalar::Interval {
             left,
             right,

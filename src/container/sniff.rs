@@ -8,17 +8,20 @@
 //! loading it as one fails in a way that shows nothing would have run:
 //!
 //! - it does not start with `PROTO` (every pickle of protocol 2 and later does);
-//! - before the error, it named no global that Python could import (a module or name that
-//!   is not a dotted identifier, `hat_template: {{ …`, cannot be imported), and made no
-//!   call, instance or persistent id;
+//! - before the error, it named no global whose module Python could import (a module
+//!   whose first part is not an identifier, `hat_template: {{ …`, imports nothing; `os.x y`
+//!   imports `os` before it fails), and made no call, instance or persistent id;
 //! - it named such an unimportable global, or its very first opcode fails for want of a
 //!   mark, stack items or memo, or has no valid argument (`ls` is `LIST` without a mark), or is
 //!   a `GLOBAL`/`INST` of text that ends before its second line. A pickle that fails further on having named nothing
-//!   (a truncated protocol 0 pickle, a stack underflow) is a malformed pickle, and says so.
+//!   (a truncated protocol 0 pickle, a stack underflow) is a malformed pickle, and says so;
+//! - a first `GLOBAL` or `INST` does not name an importable module as `pickle._Unpickler`
+//!   reads it: that one imports the module of a one-line `ccsv\n` (name `''`) and of an
+//!   `INST` with no mark, where the C unpickler stops first.
 //!
-//! CPython's unpickler, given the same bytes, raises before it imports or calls anything,
-//! so calling the file "not a pickle" hides nothing a scan must report. Anything else
-//! whose first byte is an opcode is read as a pickle, malformed or not.
+//! Both of CPython's unpicklers, given the same bytes, raise before they import or call
+//! anything, so calling the file "not a pickle" hides nothing a scan must report. Anything
+//! else whose first byte is an opcode is read as a pickle, malformed or not.
 
 use crate::graph::{InertKind, Node, Pickle};
 use crate::machine::Failure;
@@ -46,6 +49,9 @@ pub fn failure_is_not_a_pickle(bytes: &[u8], start: usize, failure: &Failure<'_>
     {
         return true;
     }
+    if first_global_imports(bytes, start) {
+        return false;
+    }
     let names = named_globals(&failure.partial);
     let Some(unimportable) = names else {
         return false;
@@ -62,11 +68,30 @@ pub fn failure_is_not_a_pickle(bytes: &[u8], start: usize, failure: &Failure<'_>
             | ErrorKind::MalformedText { .. }
     );
     let at_first = failure.error.offset() == start as u64;
-    // `GLOBAL`/`INST` read two lines before they import: text of one line ends first.
+    // `GLOBAL`/`INST` read two lines before they import: text of one line ends first in
+    // the C unpickler (`first_global_imports` has ruled out pickle.py's import).
     let one_line_global = matches!(failure.error.kind(), ErrorKind::Truncated { .. })
         && matches!(bytes.get(start), Some(b'c' | b'i'))
         && describe(&bytes[start..]).starts_with("text");
     unimportable > 0 || (at_first && (structural || one_line_global))
+}
+
+/// Whether bytes that start with `GLOBAL` or `INST` make `pickle._Unpickler` import a
+/// module before it fails. pickle.py reads both lines whatever they hold (a missing line
+/// reads as `''`, a last line without its newline loses its last character) and calls
+/// `find_class` before an `INST` looks for its mark, so one line of text (`ccsv\n`), or
+/// an `INST` with no mark (`ios\nsystem\n`), imports its module there, where the machine
+/// and the C unpickler stop first.
+fn first_global_imports(bytes: &[u8], start: usize) -> bool {
+    if !matches!(bytes.get(start), Some(b'c' | b'i')) {
+        return false;
+    }
+    let rest = &bytes[start + 1..];
+    let module = match rest.iter().position(|&b| b == b'\n') {
+        Some(end) => &rest[..end],
+        None => &rest[..rest.len().saturating_sub(1)],
+    };
+    !import_finds_nothing(&String::from_utf8_lossy(module))
 }
 
 /// How many globals the pickle names, when none could be imported and nothing is called,
@@ -75,11 +100,14 @@ fn named_globals(pickle: &Pickle<'_>) -> Option<usize> {
     let mut globals = 0;
     for node in pickle.nodes() {
         if let Node::Inert(inert) = node {
-            let InertKind::Global { module, name, .. } = &inert.kind else {
+            let InertKind::Global { module, .. } = &inert.kind else {
                 return None;
             };
-            let dotted = |value| pickle.as_str(value).is_some_and(is_dotted_identifier);
-            if dotted(*module) && dotted(*name) {
+            // A STACK_GLOBAL of operands that are not strs is refused before any import.
+            if pickle
+                .as_str(*module)
+                .is_some_and(|m| !import_finds_nothing(m))
+            {
                 return None;
             }
             globals += 1;
@@ -88,15 +116,25 @@ fn named_globals(pickle: &Pickle<'_>) -> Option<usize> {
     Some(globals)
 }
 
-/// `a.b_c.d`: what `importlib` could find (a text line with a blank, a colon or a quote
-/// in it is never one).
-pub(crate) fn is_dotted_identifier(text: &str) -> bool {
-    !text.is_empty()
-        && text.split('.').all(|part| {
-            let mut chars = part.chars();
-            chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-                && chars.all(|c| c == '_' || c.is_alphanumeric())
-        })
+/// Whether `__import__(module)`, as both of CPython's unpicklers call it, fails before it
+/// imports anything. importlib imports a dotted name's parents first (`wave.x y` runs
+/// `wave` before it fails), and looks a top-level `.name` up by its last part (`.os`
+/// runs `os`), so what decides is the first part, after one leading dot: no finder finds
+/// a part that is not an identifier (`lass Foo:`, `hat_template: "{%`, an empty one)
+/// unless a file of that exact name, blanks and colons included, sits on `sys.path`,
+/// which only someone who can already run code there could put. A character outside
+/// ASCII may belong to an identifier, so only ASCII ones rule a part out: the name it
+/// reads, not the global's name, since the import comes first.
+pub(crate) fn import_finds_nothing(module: &str) -> bool {
+    let top = module.strip_prefix('.').unwrap_or(module);
+    let first = top.split('.').next().unwrap_or_default();
+    match first.chars().next() {
+        None => true,
+        Some(c) if c.is_ascii_digit() => true,
+        Some(_) => first
+            .chars()
+            .any(|c| c.is_ascii() && !c.is_ascii_alphanumeric() && c != '_'),
+    }
 }
 
 /// What bytes that are not a pickle look like: `text`, `a safetensors file`, ….
@@ -192,6 +230,39 @@ mod tests {
         assert!(!not_a_pickle(b"(lp0\nI1\na"));
         assert!(!not_a_pickle(b"(K\x01K\x02l\x94R"));
         assert!(!not_a_pickle(b"\x80\x02\xff"));
+        // Imports CPython makes before it fails: a parent module, a module whose global's
+        // name is no identifier, pickle.py's one-line GLOBAL and its INST without a mark.
+        assert!(!not_a_pickle(b"cwave.x y\nfoo\n"));
+        assert!(!not_a_pickle(b"ccolorsys\nnot a name\n"));
+        assert!(!not_a_pickle(b"ccsv\n"));
+        assert!(!not_a_pickle(b"ios\nsystem\n"));
+        assert!(not_a_pickle(b"ilass Foo:\n"));
+        assert!(not_a_pickle(b"class Foo:\n    pass\n"));
+    }
+
+    #[test]
+    fn an_import_finds_nothing_only_when_its_first_part_is_no_identifier() {
+        for module in [
+            "lass Foo:",
+            "",
+            "..os",
+            "1abc.os",
+            "hat_template: x",
+            "os\r",
+        ] {
+            assert!(import_finds_nothing(module), "{module:?}");
+        }
+        for module in [
+            "os",
+            "os.x y",
+            "os.",
+            ".os",
+            ".os.x y",
+            "café",
+            "_private.x",
+        ] {
+            assert!(!import_finds_nothing(module), "{module:?}");
+        }
     }
 
     #[test]

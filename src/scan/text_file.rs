@@ -16,23 +16,30 @@
 //!    format that is no pickle (an image, a PDF, an HDF5 file, …);
 //! 3. for text, the load does not fail by running into the end of the input within a few
 //!    bytes (`Truncated`, 8 bytes or fewer missing): that is how a protocol 0 pickle cut
-//!    short fails, and it stays a malformed pickle. An error that only a choice makes (a
-//!    limit, an encoding) never makes bytes "not a pickle";
+//!    short fails, and it stays a malformed pickle. Text whose first line is a `PERSID`
+//!    (`PCA(n_components=2)`, `PosixPath('…')`: what a library printed) is the exception:
+//!    both unpicklers refuse that first opcode on the spot unless the application gave a
+//!    `persistent_load`, whatever follows, so where the text ends does not matter. An
+//!    error that only a choice makes (a limit, an encoding) never makes bytes "not a
+//!    pickle";
 //! 4. nothing that picklegraph's reading, either unpickler's reading or the name-only
 //!    reading past the error finds could run: every global (and every call or instance of
-//!    one) names a module that is not a dotted identifier (`hat_template: "{%`, `an`
-//!    followed by `--------------` is a global `an.--------------`, whose module `an` is
-//!    one, so such a file stays a pickle), and the only other findings are persistent
-//!    ids, which `pickle.load` refuses with no `persistent_load` (an application's own
-//!    `persistent_load` receives a line of text). A call, an instance of an importable
-//!    name, an extension code or a computed global keeps the bytes a pickle.
+//!    one) names a module whose import finds nothing, its first part not an identifier
+//!    (`hat_template: "{%`; `an` followed by `--------------` is a global
+//!    `an.--------------`, whose module `an` could be imported, and `onfig.yaml: x`
+//!    imports `onfig` first, so such files stay pickles), and the only other findings are
+//!    persistent ids, which `pickle.load` refuses with no `persistent_load` (an
+//!    application's own `persistent_load` receives a line of text). A call, an instance
+//!    of an importable name, an extension code or a computed global keeps the bytes a
+//!    pickle.
 //!
 //! Why this hides nothing that could run: both of CPython's unpicklers import a global's
-//! module before they look up its name or call it, and `importlib` finds a module only
-//! by a dotted identifier (or a file of that exact name, blanks and colons included,
-//! already on `sys.path`, which only someone who can already run code there could put).
-//! A truncated protocol 0 pickle that calls (`cos\nsystem\n(S'ls'\ntR` cut short) names
-//! `os`, so it is never "not a pickle"; its findings are reported as any pickle's.
+//! module before they look up its name or call it, `importlib` imports a dotted name's
+//! parents first, and it finds a module only by an identifier (or a file of that exact
+//! name, blanks and colons included, already on `sys.path`, which only someone who can
+//! already run code there could put). A truncated protocol 0 pickle that calls
+//! (`cos\nsystem\n(S'ls'\ntR` cut short) names `os`, so it is never "not a pickle"; its
+//! findings are reported as any pickle's.
 
 use super::union::other_readings;
 use super::{Finding, FindingKind};
@@ -58,7 +65,8 @@ pub(crate) fn not_a_pickle(
     if !text && !known_format {
         return None;
     }
-    if text && matches!(error.kind(), ErrorKind::Truncated { needed } if *needed <= 8) {
+    let cut_short = matches!(error.kind(), ErrorKind::Truncated { needed } if *needed <= 8);
+    if text && cut_short && stream.first() != Some(&b'P') {
         return None;
     }
     if !findings.iter().all(cannot_run) {
@@ -89,7 +97,7 @@ fn cannot_run(finding: &Finding) -> bool {
                 Some((module, _)) => Some(module.as_str()),
                 None => finding.module.as_deref(),
             };
-            module.is_some_and(|module| !sniff::is_dotted_identifier(module))
+            module.is_some_and(sniff::import_finds_nothing)
         }
     }
 }

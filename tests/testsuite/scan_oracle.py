@@ -14,6 +14,16 @@ four readings (repeated `pickle.Unpickler(f).load()` calls, repeated
 globals `find_class` was asked for, the calls made on what it returned, and how many
 persistent ids were loaded. Nothing is imported: `find_class` returns an inert stand-in
 that records its calls.
+
+`python3 scan_oracle.py imports` reads inputs as `check` does and writes, for each, what
+CPython really imports: each unpickler (C, pure Python), with and without a
+`persistent_load`, loads the bytes with its own `find_class` (the real import and
+attribute lookup), which then raises rather than hand out what it found, so nothing is
+called. One JSON line per input: `imported`, the modules new in `sys.modules` (each taken
+out again afterwards), `reached`, the modules (or parents) of asked globals that are in
+`sys.modules` after the lookup, imported now or before, `asked`, the globals `find_class` was asked for, and `persistent`,
+how many persistent ids an application's `persistent_load` received. Only for inputs a
+test expects to import nothing (text), since what it imports runs.
 """
 
 import copyreg
@@ -297,6 +307,69 @@ def read_stream(cls, data, repeated, peek=False):
     return {"globals": record.globals, "calls": record.calls, "persistent": record.persistent}
 
 
+class Refused(Exception):
+    """What `find_class` raises once the real lookup is done, so nothing is called."""
+
+
+def really_importing(base, with_persistent_load):
+    class Importing(base):
+        def __init__(self, file, record):
+            super().__init__(file)
+            self._record = record
+
+        def find_class(self, module, name):
+            self._record["asked"].append([module, name])
+            try:
+                super().find_class(module, name)
+            except Exception:
+                pass
+            # importlib's chain of parents: a module already imported is one the name
+            # reached as surely as one imported now.
+            part = module
+            while part:
+                if part in sys.modules:
+                    self._record["reached"].append(part)
+                part = part.rpartition(".")[0]
+            raise Refused()
+
+    if with_persistent_load:
+        def persistent_load(self, pid):
+            self._record["persistent"] += 1
+            return None
+
+        Importing.persistent_load = persistent_load
+    return Importing
+
+
+def imports():
+    sys.setrecursionlimit(10000)
+    stdin = sys.stdin.buffer
+    readers = [really_importing(base, pl) for base in (pickle.Unpickler, pickle._Unpickler)
+               for pl in (False, True)]
+    while True:
+        head = stdin.read(4)
+        if len(head) < 4:
+            break
+        (length,) = struct.unpack("<I", head)
+        data = stdin.read(length)
+        record = {"imported": [], "reached": [], "asked": [], "persistent": 0}
+        before = set(sys.modules)
+        for reader in readers:
+            file = io.BytesIO(data)
+            while file.tell() < len(data):
+                try:
+                    reader(file, record).load()
+                except BaseException:
+                    break
+        new = sorted(set(sys.modules) - before)
+        for module in new:
+            del sys.modules[module]
+        record["imported"] = new
+        record["reached"] = sorted(set(record["reached"]))
+        sys.stdout.write(json.dumps(record) + "\n")
+        sys.stdout.flush()
+
+
 def check():
     register_extensions()
     sys.setrecursionlimit(10000)
@@ -330,4 +403,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "corpus":
         corpus(sys.argv[2])
     else:
-        {"bases": bases, "check": check}[sys.argv[1]]()
+        {"bases": bases, "check": check, "imports": imports}[sys.argv[1]]()

@@ -216,9 +216,14 @@ fn mutate(
 
 /// Runs the mutants through CPython's unpicklers in one process; one JSON value each.
 pub(crate) fn run_oracle(inputs: &[Vec<u8>]) -> Vec<serde_json::Value> {
+    run_oracle_mode("check", inputs)
+}
+
+/// Runs `inputs` through `scan_oracle.py <mode>` in one process; one JSON value each.
+pub(crate) fn run_oracle_mode(mode: &str, inputs: &[Vec<u8>]) -> Vec<serde_json::Value> {
     let mut child = Command::new("python3")
         .arg(oracle())
-        .arg("check")
+        .arg(mode)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         // CPython prints "Exception ignored" notes for some mutants' buffers.

@@ -15,6 +15,7 @@ use assert_cmd::Command;
 use sha2::{Digest, Sha256};
 
 use crate::common;
+use crate::soundness::run_oracle_mode;
 
 /// A view that takes longer than this on a file of a few KB is hung, not slow.
 const VIEW_TIMEOUT: Duration = Duration::from_secs(60);
@@ -510,6 +511,102 @@ fn scan_finds_nothing_dangerous_in_the_zoo() {
         "{} false alarms:\n{}",
         alarms.len(),
         alarms.join("\n")
+    );
+}
+
+/// Whether a finding names a class of the zoo writers' own `models` module (pickled by
+/// reference, or compiled by TorchScript as `__torch__.models`): a user's class, rightly
+/// not on the allow list.
+fn writers_own_class(finding: &serde_json::Value) -> bool {
+    let module = finding["module"].as_str().unwrap_or_default();
+    ["models", "__torch__.models"]
+        .iter()
+        .any(|own| module == *own || module.starts_with(&format!("{own}.")))
+}
+
+/// The whole zoo folder scanned as a user scans a model folder: every file under it, what
+/// the libraries printed (`.txt`), the manifest (`.tsv`), the writers' sources (`.py`),
+/// the READMEs and the `.json` included. Only cloudpickle's and dill's files (they ship
+/// code) and the writers' own classes may be off the allow list. Every file called "not
+/// a pickle" is also loaded by both of CPython's unpicklers with their own `find_class`,
+/// with and without a `persistent_load` (`scan_oracle.py imports`): none reaches a module.
+#[test]
+fn scan_of_the_whole_zoo_folder_has_no_false_alarm_and_its_text_imports_nothing() {
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(zoo_dir())
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    let ships_code: Vec<PathBuf> = manifest()
+        .into_iter()
+        .filter(Entry::ships_code)
+        .map(|e| e.file())
+        .collect();
+    let output = run(&["scan", "--json"], &zoo_dir());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let reports: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&stdout)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(reports.len(), files.len(), "every file is scanned");
+    let (mut alarms, mut text) = (Vec::new(), Vec::new());
+    for report in &reports {
+        let file = PathBuf::from(report["file"].as_str().unwrap());
+        let verdict = report["verdict"].as_str().unwrap();
+        if verdict == "not-a-pickle" {
+            text.push(file);
+            continue;
+        }
+        if ships_code
+            .iter()
+            .any(|f| file.ends_with(f.strip_prefix(zoo_dir()).unwrap()))
+        {
+            continue;
+        }
+        let off_the_list: Vec<String> = report["pickles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["findings"].as_array().unwrap())
+            .chain(
+                report["other_readings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|r| r["findings"].as_array().unwrap()),
+            )
+            .filter(|f| matches!(f["judged"].as_str(), Some("dangerous" | "not-allowed")))
+            .filter(|f| !writers_own_class(f))
+            .map(|f| f["text"].to_string())
+            .collect();
+        if !off_the_list.is_empty() || !["clean", "not-allowed", "not-a-pickle"].contains(&verdict)
+        {
+            alarms.push(format!("{}: {verdict} {off_the_list:?}", file.display()));
+        }
+    }
+    assert!(
+        alarms.is_empty(),
+        "{} false alarms:\n{}",
+        alarms.len(),
+        alarms.join("\n")
+    );
+    assert!(
+        text.len() >= 300,
+        "only {} files are not a pickle",
+        text.len()
+    );
+    let inputs: Vec<Vec<u8>> = text.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let reached: Vec<String> = text
+        .iter()
+        .zip(run_oracle_mode("imports", &inputs))
+        .filter(|(_, result)| !result["reached"].as_array().unwrap().is_empty())
+        .map(|(file, result)| format!("{}: {}", file.display(), result["reached"]))
+        .collect();
+    assert!(
+        reached.is_empty(),
+        "CPython imports from \"not a pickle\":\n{}",
+        reached.join("\n")
     );
 }
 

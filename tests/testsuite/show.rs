@@ -551,3 +551,83 @@ fn blocks_read_as_tokens(pickle: &Pickle<'_>) {
         }
     }
 }
+
+/// A str or bytes too long for its line is cut into adjacent literals, one a line, as
+/// `pprint` cuts them: no line passes the width, and Python reads the text back as the
+/// very value the pickle holds (`ast.literal_eval` of the output, compared by CPython).
+#[test]
+fn long_literals_are_cut_into_lines_that_python_reads_back_as_the_value() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let make = r#"
+import pickle, sys
+words = 'the quick brown fox jumps over the lazy dog '
+value = {
+    'prose': words * 6,
+    'escapes': ''.join(map(chr, range(0, 300))),
+    'bytes': bytes(range(256)),
+    'nested': [words * 3, {'key ' * 30: b'\x00\xff' * 80, 'n': 1}, (words * 2,)],
+    'wide': '\U0001f600 \U0001d11e ' * 40,
+    'lines': 'line one\nline two\r\n\tindented\n' * 8,
+    'quotes': 'it\'s "quoted" ' * 12,
+    'bytearray': bytearray(b'\x01 abc ' * 40),
+}
+sys.stdout.buffer.write(pickle.dumps(value, protocol=4))
+"#;
+    let output = Command::new("python3")
+        .args(["-c", make])
+        .output()
+        .expect("python3 is on every machine; this test needs it");
+    assert!(output.status.success(), "{output:?}");
+    let data = output.stdout;
+    let pickle = load(&data).expect("loads");
+    for width in [40, 57, 80, 100] {
+        for blocks in [true, false] {
+            let mut options = ShowOptions::plain(width);
+            options.max_string = usize::MAX;
+            let text = match blocks {
+                true => to_text(&pickle, &options),
+                false => {
+                    let mut out = Vec::new();
+                    picklegraph::render::show::show_without_blocks(&pickle, &options, &mut out)
+                        .expect("writes to memory");
+                    String::from_utf8(out).expect("UTF-8")
+                }
+            };
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "over {width}: {line:?}\n{text}"
+                );
+            }
+            // CPython evaluates the text (bytearray is a call, given to eval by name)
+            // and compares it with the value it pickled.
+            let check = "import ast, pickle, sys\n\
+                size, rest = sys.stdin.buffer.read().split(b' ', 1)\n\
+                data, text = rest[:int(size)], rest[int(size):]\n\
+                value = eval(compile(ast.parse(text.decode(), mode='eval'), '<show>', 'eval'),\n\
+                    {'__builtins__': {'bytearray': bytearray}})\n\
+                print(value == pickle.loads(data))";
+            let mut python = Command::new("python3")
+                .args(["-c", check])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("python3 runs");
+            let mut stdin = python.stdin.take().expect("stdin");
+            stdin
+                .write_all(format!("{} ", data.len()).as_bytes())
+                .expect("writes");
+            stdin.write_all(&data).expect("writes");
+            stdin.write_all(text.as_bytes()).expect("writes");
+            drop(stdin);
+            let result = python.wait_with_output().expect("python3 runs");
+            assert_eq!(
+                String::from_utf8_lossy(&result.stdout).trim(),
+                "True",
+                "width {width}, blocks {blocks}: {}\n{text}",
+                String::from_utf8_lossy(&result.stderr)
+            );
+        }
+    }
+}

@@ -584,6 +584,20 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 let depth = top.depth;
                 let real = top.slots.real(slot);
                 let id = match self.slot_item(top.items, real, depth) {
+                    Item::Text(text, width, Style::Str)
+                        if top.mode != Mode::Flat && !pen.fits_literal(width) =>
+                    {
+                        // A literal near the end of its line may be cut (the printer
+                        // decides a token's alike): rare enough to copy.
+                        let text = text.to_owned();
+                        top.before(slot, Some(width), pen)?;
+                        let trailing = match top.is_key(slot) {
+                            true => self.key_trailing(top.items, real + 1, depth),
+                            false => 1,
+                        };
+                        pen.write_literal(&text, width, Style::Str, trailing)?;
+                        None
+                    }
                     Item::Text(text, width, style) => {
                         top.before(slot, Some(width), pen)?;
                         pen.write_text(text, width, style)?;
@@ -654,6 +668,16 @@ impl<'p, 'a> Blocks<'p, 'a> {
             Item::Text(_, width, _) => width + 1,
             Item::Int(v) => int_width(v) + 1,
             Item::Container(id) => self.head(id),
+        }
+    }
+
+    /// The columns after a dict's key on its line, as the printer measures what follows
+    /// a literal: `: ` and the head of the value at `index`, up to a literal.
+    fn key_trailing(&mut self, items: Items<'_>, index: usize, depth: usize) -> usize {
+        let value = items.get(index).unwrap_or(Value::None);
+        2 + match self.item(value, depth) {
+            Item::Text(_, _, Style::Str) => 0,
+            _ => self.head_of(value, depth),
         }
     }
 

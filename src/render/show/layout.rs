@@ -176,6 +176,14 @@ impl Layout {
     }
 }
 
+/// At most this many columns after a str or bytes literal are kept on its line when it is
+/// cut (see [`Pen::write_literal`]): its comma, closing brackets, a key's `: `.
+pub const LITERAL_SLACK: usize = 16;
+
+/// A literal that is cut starts a line of its own when fewer columns than this are left
+/// for its text on the line it would start on.
+const LITERAL_MIN_ROOM: usize = 8;
+
 /// A line break and up to this many less one columns of indentation are copied as one
 /// fixed-size chunk.
 const SHORT_BREAK: usize = 32;
@@ -349,6 +357,69 @@ impl<W: Write> Pen<W> {
         self.write_text(text, text_width(text), style)
     }
 
+    /// Whether a literal `width` columns wide fits on the line whatever follows it, so
+    /// that [`Pen::write_literal`] would write it as it is.
+    pub fn fits_literal(&self, width: usize) -> bool {
+        self.column + width + LITERAL_SLACK <= self.layout.width
+    }
+
+    /// Writes the text of a str or bytes literal, `width` columns wide: as it is when it
+    /// fits with the `trailing` columns that follow it on the line (at most
+    /// [`LITERAL_SLACK`] of them count), else cut into adjacent literals, one a line, each
+    /// after the first indented one step more (see [`super::literal`]).
+    ///
+    /// # Errors
+    /// The first write error.
+    pub fn write_literal(
+        &mut self,
+        text: &str,
+        width: usize,
+        style: Style,
+        trailing: usize,
+    ) -> io::Result<()> {
+        let trailing = trailing.min(LITERAL_SLACK);
+        let literal = match self.column + width + trailing > self.layout.width {
+            true => super::literal::Literal::parse(text),
+            false => None,
+        };
+        let Some(literal) = literal else {
+            return self.write_text(text, width, style);
+        };
+        self.indent();
+        // A literal that would start with only a few columns left begins a line.
+        let opening = text_width(literal.lead) + text_width(literal.open) + 1;
+        if self.column + opening + LITERAL_MIN_ROOM > self.layout.width && self.column > self.indent
+        {
+            // The space before the literal would end the line.
+            if self.buffer.last() == Some(&b' ') {
+                self.buffer.pop();
+            }
+            self.newline()?;
+        }
+        let lines = literal.lines(self.column, self.indent, self.layout.width, trailing);
+        if lines.len() < 2 {
+            self.dedent();
+            return self.write_text(text, width, style);
+        }
+        let quote = &literal.open[literal.open.len() - 1..];
+        let last = lines.len() - 1;
+        let mut line = String::new();
+        for (index, range) in lines.into_iter().enumerate() {
+            line.clear();
+            if index == 0 {
+                line.push_str(literal.lead);
+            } else {
+                self.newline()?;
+            }
+            line.push_str(literal.open);
+            line.push_str(&literal.body[range]);
+            line.push_str(if index == last { literal.close } else { quote });
+            self.write_text(&line, text_width(&line), style)?;
+        }
+        self.dedent();
+        Ok(())
+    }
+
     /// Indents the lines that follow one step more.
     pub fn indent(&mut self) {
         self.level += 1;
@@ -472,6 +543,10 @@ impl<W: Write> Printer<W> {
         let broken = self.broken();
         let pen = &mut self.pen;
         match token {
+            Token::Text(text, Style::Str) if broken && !pen.fits_literal(width) => {
+                let trailing = self.trailing(rest);
+                self.pen.write_literal(&text, width, Style::Str, trailing)?;
+            }
             Token::Text(text, style) => pen.write_text(&text, width, style)?,
             Token::Line if self.groups.last() == Some(&Group::Fill) => {
                 let room = pen.layout.width.saturating_sub(pen.column + 1);
@@ -515,6 +590,38 @@ impl<W: Write> Printer<W> {
             Token::Dedent => pen.dedent(),
         }
         Ok(())
+    }
+
+    /// The columns of text that follow a literal on its line, up to the next line break
+    /// or the next literal, at most one past [`LITERAL_SLACK`]: a group opened after it
+    /// counts up to its first break, a block its head (as [`Fit::After`] measures).
+    fn trailing(&mut self, rest: &mut impl Source) -> usize {
+        let mut total = 0;
+        let mut index = 0;
+        while total <= LITERAL_SLACK {
+            if index == self.lookahead.len() {
+                match rest.next() {
+                    Some(token) => {
+                        let width = width(&token);
+                        self.lookahead.push_back((token, width));
+                    }
+                    None => break,
+                }
+            }
+            match &self.lookahead[index].0 {
+                Token::Text(_, Style::Str) | Token::Line | Token::SoftLine | Token::HardLine => {
+                    break
+                }
+                Token::Text(..) | Token::IfBreak(_) => total += self.lookahead[index].1,
+                Token::Block(block) => {
+                    total += rest.block_head(*block);
+                    break;
+                }
+                Token::Begin | Token::BeginFill | Token::End | Token::Indent | Token::Dedent => {}
+            }
+            index += 1;
+        }
+        total
     }
 
     /// Whether what comes next fits in `room` columns, laid out flat (see [`Fit`]).

@@ -31,6 +31,7 @@ mod extra_repr;
 mod inert;
 pub mod layout;
 pub mod leaf;
+pub mod literal;
 pub mod models;
 mod modules;
 pub mod pandas;

@@ -7,7 +7,9 @@
 //! no value is null; bit `i` of byte `i / 8`, least significant first, set for a valid
 //! slot); a primitive array's buffer 1 holds its values, little-endian and fixed-width; a
 //! (large) string's buffer 1 holds `length + 1` int32 (int64) offsets into buffer 2, its
-//! UTF-8 data; a boolean's values are a bitmap too. Every slot is read at `offset + row`.
+//! UTF-8 data; a boolean's values are a bitmap too; a list's buffer 1 holds `length + 1`
+//! int32 offsets into its one child array; a struct's children are its fields, read at
+//! the struct's own slots. Every slot is read at `offset + row`.
 //!
 //! Only the slots asked for are read, and every offset is checked against its buffer: a
 //! hostile array gives an [`ArrowError`], never a panic or a large allocation.
@@ -16,7 +18,7 @@
 //! use picklegraph::python::arrow::{ArrowArray, ArrowValue};
 //! let offsets: Vec<u8> = [0i32, 5, 11].iter().flat_map(|o| o.to_le_bytes()).collect();
 //! let buffers = [Some(&[0b01][..]), Some(&offsets[..]), Some(&b"applebanana"[..])];
-//! let array = ArrowArray { type_name: "string", unit: None, dictionary: None, length: 2, offset: 0, buffers: buffers.to_vec() };
+//! let array = ArrowArray { type_name: "string", unit: None, tz: None, dictionary: None, children: vec![], null_count: 1, length: 2, offset: 0, buffers: buffers.to_vec() };
 //! assert_eq!(array.value(0), Ok(ArrowValue::Str("apple".into())));
 //! assert_eq!(array.value(1), Ok(ArrowValue::Null));
 //! ```
@@ -31,6 +33,18 @@ const TYPE_FOR_ALIAS: &[&str] = &["pyarrow.lib.type_for_alias"];
 const TIMESTAMP: &[&str] = &["pyarrow.lib.timestamp"];
 const DICTIONARY: &[&str] = &["pyarrow.lib.dictionary"];
 const PY_BUFFER: &[&str] = &["pyarrow.lib.py_buffer"];
+const LIST: &[&str] = &["pyarrow.lib.list_"];
+const LARGE_LIST: &[&str] = &["pyarrow.lib.large_list"];
+const STRUCT: &[&str] = &["pyarrow.lib.struct"];
+const FIELD: &[&str] = &["pyarrow.lib.field"];
+/// How deep types may nest (a list of structs of lists…): real frames nest once or
+/// twice; a hostile pickle may nest without end.
+const MAX_TYPE_DEPTH: u8 = 4;
+/// Most items of one list slot read: numpy prints a longer array as its first and last
+/// three items.
+pub const MAX_LIST_ITEMS: u64 = 1_000;
+/// The items read at each end of a longer list slot.
+pub const LIST_EDGE_ITEMS: u64 = 3;
 
 /// An Arrow array's type name, length, offset and buffers, borrowed from the pickle.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,8 +54,14 @@ pub struct ArrowArray<'p> {
     pub type_name: &'p str,
     /// A timestamp's unit (`s`, `ms`, `us`, `ns`); `None` for other types.
     pub unit: Option<&'p str>,
+    /// A timestamp's zone (`Europe/Paris`, `UTC`, `+01:00`); `None` when naive.
+    pub tz: Option<&'p str>,
     /// A `dictionary` type's index type and values; `None` for other types.
     pub dictionary: Option<Box<Dictionary<'p>>>,
+    /// A `list`'s one child (named `item`) or a `struct`'s fields, in order.
+    pub children: Vec<Child<'p>>,
+    /// How many slots are null, as pyarrow counted them.
+    pub null_count: u64,
     /// How many slots.
     pub length: u64,
     /// The first slot's position in the buffers.
@@ -61,6 +81,40 @@ pub struct Dictionary<'p> {
     pub values: ArrowArray<'p>,
 }
 
+/// A child array: a list's items or one field of a struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Child<'p> {
+    /// The field's name (`item` for a list's).
+    pub name: &'p str,
+    /// Its values.
+    pub array: ArrowArray<'p>,
+}
+
+/// One slot of a list: its length and the items read (all of them, or the first and
+/// last [`LIST_EDGE_ITEMS`] of more than [`MAX_LIST_ITEMS`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListValue<'p> {
+    /// How many items the slot holds.
+    pub len: u64,
+    /// The items read.
+    pub items: Vec<ArrowValue<'p>>,
+    /// The child array's type name (`int64`, `string`).
+    pub item_type: &'p str,
+    /// Whether the child array has nulls (pandas then reads ints as floats).
+    pub has_nulls: bool,
+}
+
+/// One field of a struct slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldValue<'p> {
+    /// The field's name.
+    pub name: &'p str,
+    /// Its value.
+    pub value: ArrowValue<'p>,
+    /// Whether the field's array has nulls (pandas then reads ints as floats).
+    pub has_nulls: bool,
+}
+
 /// One slot of an array.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArrowValue<'p> {
@@ -74,6 +128,10 @@ pub enum ArrowValue<'p> {
     Float(f64),
     /// A boolean.
     Bool(bool),
+    /// A list slot.
+    List(ListValue<'p>),
+    /// A struct slot: its fields in order.
+    Struct(Vec<FieldValue<'p>>),
 }
 
 /// Why a slot could not be read.
@@ -155,8 +213,79 @@ impl<'p> ArrowArray<'p> {
                 i64::from_le_bytes(self.fixed(slot)?).into(),
             )),
             "dictionary" => self.dictionary_value(row),
+            "list" => self.list_value(slot, 4),
+            "large_list" => self.list_value(slot, 8),
+            "struct" => Ok(ArrowValue::Struct(
+                self.children
+                    .iter()
+                    .map(|child| {
+                        Ok(FieldValue {
+                            name: child.name,
+                            value: child.array.value(slot)?,
+                            has_nulls: child.array.null_count > 0,
+                        })
+                    })
+                    .collect::<Result<_, ArrowError>>()?,
+            )),
             other => Err(ArrowError::Unsupported(other.to_string())),
         }
+    }
+
+    /// A list slot: its offsets (of `width` bytes) into its child's items.
+    fn list_value(&self, slot: u64, width: usize) -> Result<ArrowValue<'p>, ArrowError> {
+        let child = &self
+            .children
+            .first()
+            .ok_or_else(|| ArrowError::Unsupported("list without items".to_string()))?
+            .array;
+        let (start, end) = self.offsets(slot, width)?;
+        if end < start {
+            return Err(ArrowError::BadOffsets(slot));
+        }
+        let len = end - start;
+        let rows: Vec<u64> = if len > MAX_LIST_ITEMS {
+            (start..start + LIST_EDGE_ITEMS)
+                .chain(end - LIST_EDGE_ITEMS..end)
+                .collect()
+        } else {
+            (start..end).collect()
+        };
+        let items = rows
+            .into_iter()
+            .map(|row| child.value(row))
+            .collect::<Result<_, _>>()?;
+        Ok(ArrowValue::List(ListValue {
+            len,
+            items,
+            item_type: child.type_name,
+            has_nulls: child.null_count > 0,
+        }))
+    }
+
+    /// The offsets of slot `slot` and the next, each `width` bytes, from buffer 1.
+    fn offsets(&self, slot: u64, width: usize) -> Result<(u64, u64), ArrowError> {
+        let offsets = self.buffer(1)?;
+        let read = |index: u64| -> Result<u64, ArrowError> {
+            let short = ArrowError::ShortBuffer { buffer: 1, slot };
+            let start = usize::try_from(index)
+                .ok()
+                .and_then(|i| i.checked_mul(width))
+                .ok_or(short.clone())?;
+            let bytes = offsets
+                .get(start..start.checked_add(width).ok_or(short.clone())?)
+                .ok_or(short)?;
+            let mut raw = [0u8; 8];
+            raw[..width].copy_from_slice(bytes);
+            let value = match width {
+                4 => i64::from(i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]])),
+                _ => i64::from_le_bytes(raw),
+            };
+            u64::try_from(value).map_err(|_| ArrowError::BadOffsets(slot))
+        };
+        Ok((
+            read(slot)?,
+            read(slot.checked_add(1).ok_or(ArrowError::BadOffsets(slot))?)?,
+        ))
     }
 
     /// A dictionary slot: its index, read as the index type, into the values.
@@ -168,7 +297,10 @@ impl<'p> ArrowArray<'p> {
         let indices = ArrowArray {
             type_name: dictionary.index_type,
             unit: None,
+            tz: None,
             dictionary: None,
+            children: Vec::new(),
+            null_count: self.null_count,
             length: self.length,
             offset: self.offset,
             buffers: self.buffers.clone(),
@@ -214,23 +346,7 @@ impl<'p> ArrowArray<'p> {
 
     /// A string slot: its offsets (of `width` bytes) into the data buffer.
     fn string(&self, slot: u64, width: usize) -> Result<ArrowValue<'p>, ArrowError> {
-        let offsets = self.buffer(1)?;
-        let read = |index: u64| -> Result<u64, ArrowError> {
-            let short = ArrowError::ShortBuffer { buffer: 1, slot };
-            let start = usize::try_from(index)
-                .ok()
-                .and_then(|i| i.checked_mul(width))
-                .ok_or(short.clone())?;
-            let bytes = offsets.get(start..start + width).ok_or(short)?;
-            let mut raw = [0u8; 8];
-            raw[..width].copy_from_slice(bytes);
-            let value = match width {
-                4 => i64::from(i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]])),
-                _ => i64::from_le_bytes(raw),
-            };
-            u64::try_from(value).map_err(|_| ArrowError::BadOffsets(slot))
-        };
-        let (start, end) = (read(slot)?, read(slot + 1)?);
+        let (start, end) = self.offsets(slot, width)?;
         let data = self.buffers.get(2).copied().flatten().unwrap_or_default();
         let range = usize::try_from(start).ok().zip(usize::try_from(end).ok());
         let bytes = range
@@ -257,31 +373,34 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<ArrowArray<'p>>
     if !view::is_one_of(view::global(pickle, made.func), RESTORE_ARRAY) {
         return None;
     }
-    array_parts(pickle, made.args.first()?, true)
+    array_parts(pickle, made.args.first()?, 0)
 }
 
 /// An array's `(type, length, null_count, offset, buffers, children, dictionary)`; a
-/// dictionary's values are such a tuple too (read only when `dictionary_allowed`: a
-/// dictionary's values are never a dictionary, so a hostile nesting stops at one).
-fn array_parts<'p>(
-    pickle: &'p Pickle<'_>,
-    value: Value,
-    dictionary_allowed: bool,
-) -> Option<ArrowArray<'p>> {
+/// dictionary's values and a list's or struct's children are such tuples too, read
+/// `depth` deep (a dictionary's values are never a dictionary, and types nest at most
+/// [`MAX_TYPE_DEPTH`] deep, so a hostile nesting stops).
+fn array_parts<'p>(pickle: &'p Pickle<'_>, value: Value, depth: u8) -> Option<ArrowArray<'p>> {
+    if depth > MAX_TYPE_DEPTH {
+        return None;
+    }
     let parts = view::tuple(pickle, value)?;
-    let [kind, length, _nulls, offset, buffers] = [0, 1, 2, 3, 4].map(|i| parts.get(i));
+    let [kind, length, nulls, offset, buffers] = [0, 1, 2, 3, 4].map(|i| parts.get(i));
     let kind = view::made(pickle, kind?)?;
     let kind_global = view::global(pickle, kind.func);
     let mut dictionary = None;
+    let mut tz = None;
+    let mut names: Vec<&'p str> = Vec::new();
     let (type_name, unit) = if view::is_one_of(kind_global, TYPE_FOR_ALIAS) {
         (view::text(pickle, kind.args.first()?)?, None)
     } else if view::is_one_of(kind_global, TIMESTAMP) {
-        // `timestamp(unit, tz)`: a zone is not read (its values would be shown as UTC).
-        if kind.args.get(1).is_some_and(|tz| tz != Value::None) {
-            return None;
-        }
+        // `timestamp(unit, tz)`.
+        tz = match kind.args.get(1) {
+            None | Some(Value::None) => None,
+            Some(zone) => Some(view::text(pickle, zone)?),
+        };
         ("timestamp", Some(view::text(pickle, kind.args.first()?)?))
-    } else if dictionary_allowed && view::is_one_of(kind_global, DICTIONARY) {
+    } else if depth == 0 && view::is_one_of(kind_global, DICTIONARY) {
         // `dictionary(index_type, value_type, ordered)`, its values the tuple's seventh item.
         let index = view::made(pickle, kind.args.first()?)?;
         if !view::is_one_of(view::global(pickle, index.func), TYPE_FOR_ALIAS) {
@@ -290,11 +409,41 @@ fn array_parts<'p>(
         dictionary = Some(Box::new(Dictionary {
             index_type: view::text(pickle, index.args.first()?)?,
             ordered: matches!(kind.args.get(2), Some(Value::Bool(true))),
-            values: array_parts(pickle, parts.get(6)?, false)?,
+            values: array_parts(pickle, parts.get(6)?, depth + 1)?,
         }));
         ("dictionary", None)
+    } else if view::is_one_of(kind_global, LIST) || view::is_one_of(kind_global, LARGE_LIST) {
+        // `list_(field('item', type, nullable, metadata))`, its items the one child.
+        names.push(field_name(pickle, kind.args.first()?).unwrap_or("item"));
+        let large = view::is_one_of(kind_global, LARGE_LIST);
+        (if large { "large_list" } else { "list" }, None)
+    } else if view::is_one_of(kind_global, STRUCT) {
+        // `struct([field(name, type, …), …])`, a child per field.
+        for field in view::sequence(pickle, kind.args.first()?)?.iter() {
+            names.push(field_name(pickle, field)?);
+        }
+        ("struct", None)
     } else {
         return None;
+    };
+    let children = match type_name {
+        "list" | "large_list" | "struct" => {
+            let arrays = view::sequence(pickle, parts.get(5)?)?;
+            if arrays.len() != names.len() {
+                return None;
+            }
+            names
+                .iter()
+                .zip(arrays.iter())
+                .map(|(&name, child)| {
+                    Some(Child {
+                        name,
+                        array: array_parts(pickle, child, depth + 1)?,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?
+        }
+        _ => Vec::new(),
     };
     let buffers = view::sequence(pickle, buffers?)?
         .iter()
@@ -312,11 +461,53 @@ fn array_parts<'p>(
     Some(ArrowArray {
         type_name,
         unit,
+        tz,
         dictionary,
+        children,
+        null_count: nulls.and_then(view::count).unwrap_or(0),
         length: view::count(length?)?,
         offset: view::count(offset?)?,
         buffers,
     })
+}
+
+/// The name of `pyarrow.lib.field(name, type, nullable, metadata)`.
+fn field_name<'p>(pickle: &'p Pickle<'_>, field: Value) -> Option<&'p str> {
+    let made = view::made(pickle, field)?;
+    if !view::is_one_of(view::global(pickle, made.func), FIELD) {
+        return None;
+    }
+    view::text(pickle, made.args.first()?)
+}
+
+impl ArrowArray<'_> {
+    /// The type as pyarrow writes it (`str(type)`): `int64`, `timestamp[ns,
+    /// tz=Europe/Paris]`, `list<item: int64>`, `struct<a: int64, b: string>`.
+    pub fn type_text(&self) -> String {
+        let fields = || -> Vec<String> {
+            self.children
+                .iter()
+                .map(|c| format!("{}: {}", c.name, c.array.type_text()))
+                .collect()
+        };
+        match (self.type_name, self.unit, self.tz) {
+            (_, Some(unit), Some(tz)) => format!("timestamp[{unit}, tz={tz}]"),
+            (_, Some(unit), None) => format!("timestamp[{unit}]"),
+            ("list" | "large_list" | "struct", _, _) => {
+                format!("{}<{}>", self.type_name, fields().join(", "))
+            }
+            ("dictionary", _, _) => match self.dictionary.as_deref() {
+                Some(d) => format!(
+                    "dictionary<values={}, indices={}, ordered={}>",
+                    d.values.type_text(),
+                    d.index_type,
+                    u8::from(d.ordered)
+                ),
+                None => "dictionary".to_string(),
+            },
+            (name, _, _) => name.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -327,6 +518,9 @@ mod tests {
         ArrowArray {
             type_name: "large_string",
             unit: None,
+            tz: None,
+            children: Vec::new(),
+            null_count: 0,
             dictionary: None,
             length: 3,
             offset: 0,
@@ -399,6 +593,9 @@ mod tests {
         let array = ArrowArray {
             type_name: "int64",
             unit: None,
+            tz: None,
+            children: Vec::new(),
+            null_count: 0,
             dictionary: None,
             length: 2,
             offset: 0,
@@ -414,6 +611,9 @@ mod tests {
         let dates = ArrowArray {
             type_name: "date32[day]",
             unit: None,
+            tz: None,
+            children: Vec::new(),
+            null_count: 0,
             dictionary: None,
             length: 2,
             offset: 0,
@@ -424,6 +624,9 @@ mod tests {
         let stamps = ArrowArray {
             type_name: "timestamp",
             unit: Some("us"),
+            tz: None,
+            children: Vec::new(),
+            null_count: 0,
             dictionary: None,
             length: 2,
             offset: 0,
@@ -441,6 +644,9 @@ mod tests {
         let values = ArrowArray {
             type_name: "string",
             unit: None,
+            tz: None,
+            children: Vec::new(),
+            null_count: 0,
             dictionary: None,
             length: 2,
             offset: 0,
@@ -453,6 +659,9 @@ mod tests {
         let array = ArrowArray {
             type_name: "dictionary",
             unit: None,
+            tz: None,
+            children: Vec::new(),
+            null_count: 0,
             dictionary: Some(Box::new(Dictionary {
                 index_type: "int32",
                 ordered: false,
@@ -478,6 +687,9 @@ mod tests {
         let ints = ArrowArray {
             type_name: "int64",
             unit: None,
+            tz: None,
+            children: Vec::new(),
+            null_count: 0,
             dictionary: None,
             length: 2,
             offset: 1,
@@ -488,6 +700,9 @@ mod tests {
         let bools = ArrowArray {
             type_name: "bool",
             unit: None,
+            tz: None,
+            children: Vec::new(),
+            null_count: 0,
             dictionary: None,
             length: 3,
             offset: 0,
@@ -503,10 +718,10 @@ mod tests {
             ]
         );
         let odd = ArrowArray {
-            type_name: "list",
+            type_name: "map",
             ..ints.clone()
         };
-        assert_eq!(odd.value(0), Err(ArrowError::Unsupported("list".into())));
+        assert_eq!(odd.value(0), Err(ArrowError::Unsupported("map".into())));
         let bare = ArrowArray {
             type_name: "dictionary",
             ..ints
@@ -515,5 +730,112 @@ mod tests {
             bare.value(0),
             Err(ArrowError::Unsupported("dictionary without values".into()))
         );
+    }
+
+    fn ints(values: &[u8], length: u64) -> ArrowArray<'_> {
+        ArrowArray {
+            type_name: "int64",
+            unit: None,
+            tz: None,
+            dictionary: None,
+            children: Vec::new(),
+            null_count: 0,
+            length,
+            offset: 0,
+            buffers: vec![None, Some(values)],
+        }
+    }
+
+    #[test]
+    fn list_slots_read_their_items_and_lying_offsets_are_errors() {
+        let items = large(&[1, 2, 3]);
+        let offsets: Vec<u8> = [0i32, 2, 2, 3, 1, 99]
+            .iter()
+            .flat_map(|o| o.to_le_bytes())
+            .collect();
+        let list = ArrowArray {
+            type_name: "list",
+            unit: None,
+            tz: None,
+            dictionary: None,
+            children: vec![Child {
+                name: "item",
+                array: ints(&items, 3),
+            }],
+            null_count: 0,
+            length: 5,
+            offset: 0,
+            buffers: vec![None, Some(&offsets)],
+        };
+        let ArrowValue::List(first) = list.value(0).unwrap() else {
+            panic!("a list")
+        };
+        assert_eq!(first.items, [ArrowValue::Int(1), ArrowValue::Int(2)]);
+        assert!(matches!(
+            list.value(1),
+            Ok(ArrowValue::List(ListValue { len: 0, .. }))
+        ));
+        // Offsets going backwards, and past the items.
+        assert_eq!(list.value(3), Err(ArrowError::BadOffsets(3)));
+        assert_eq!(list.value(4), Err(ArrowError::RowOutOfRange(3)));
+        let orphan = ArrowArray {
+            children: Vec::new(),
+            ..list
+        };
+        assert!(matches!(orphan.value(0), Err(ArrowError::Unsupported(_))));
+    }
+
+    #[test]
+    fn a_huge_list_slot_reads_only_its_ends() {
+        let items = large(&(0..2_000).collect::<Vec<i64>>());
+        let offsets: Vec<u8> = [0i32, 2_000].iter().flat_map(|o| o.to_le_bytes()).collect();
+        let list = ArrowArray {
+            type_name: "list",
+            unit: None,
+            tz: None,
+            dictionary: None,
+            children: vec![Child {
+                name: "item",
+                array: ints(&items, 2_000),
+            }],
+            null_count: 0,
+            length: 1,
+            offset: 0,
+            buffers: vec![None, Some(&offsets)],
+        };
+        let Ok(ArrowValue::List(slot)) = list.value(0) else {
+            panic!("a list")
+        };
+        assert_eq!(slot.len, 2_000);
+        let read: Vec<_> = [0, 1, 2, 1997, 1998, 1999].map(ArrowValue::Int).to_vec();
+        assert_eq!(slot.items, read);
+    }
+
+    #[test]
+    fn struct_slots_read_each_field_at_the_structs_slot() {
+        let a = large(&[10, 20]);
+        let structs = ArrowArray {
+            type_name: "struct",
+            unit: None,
+            tz: None,
+            dictionary: None,
+            children: vec![Child {
+                name: "a",
+                array: ints(&a, 2),
+            }],
+            null_count: 1,
+            length: 2,
+            offset: 0,
+            buffers: vec![Some(&[0b10])],
+        };
+        assert_eq!(structs.value(0), Ok(ArrowValue::Null));
+        let Ok(ArrowValue::Struct(fields)) = structs.value(1) else {
+            panic!("a struct")
+        };
+        assert_eq!(
+            (fields[0].name, &fields[0].value),
+            ("a", &ArrowValue::Int(20))
+        );
+        assert_eq!(structs.type_text(), "struct<a: int64>");
     }
 }

@@ -67,11 +67,17 @@ pub enum Kind {
         /// How the bounds format.
         bounds: Box<Kind>,
     },
-    /// An Arrow `timestamp[unit]` without a zone: each value as `str(Timestamp)`.
+    /// An Arrow `timestamp[unit]` or `timestamp[unit, tz=zone]`: each value as
+    /// `str(Timestamp)`.
     ArrowTimestamp {
         /// The unit: `s`, `ms`, `us`, `ns`.
         unit: String,
+        /// The zone, when tz-aware.
+        tz: Option<Zone>,
     },
+    /// An Arrow `list<…>` or `struct<…>`: each value as pandas converts it to numpy
+    /// (a list as a numpy array, a struct as a dict).
+    ArrowNested,
     /// An Arrow `date32[day]` (a count of days) or `date64[ms]` (of milliseconds): each
     /// value as `str(date)`.
     ArrowDate {
@@ -127,6 +133,8 @@ pub enum Cell<'p> {
     None,
     /// Any other object, for the view to write.
     Object(Value),
+    /// A slot of an Arrow list or struct.
+    Arrow(ArrowValue<'p>),
     /// A value that could not be read, and why.
     Unread(String),
 }
@@ -259,6 +267,7 @@ impl<'p> Data<'p> {
                 Ok(ArrowValue::Int(n)) => Cell::Int(n),
                 Ok(ArrowValue::Float(f)) => Cell::Float(f),
                 Ok(ArrowValue::Bool(b)) => Cell::Bool(b),
+                Ok(value @ (ArrowValue::List(_) | ArrowValue::Struct(_))) => Cell::Arrow(value),
                 Err(error) => Cell::Unread(error.to_string()),
             },
             Data::Masked { data, mask } => match mask.cell(pickle, row) {
@@ -568,7 +577,9 @@ fn extension<'p>(pickle: &'p Pickle<'_>, value: Value, depth: u8) -> Option<Valu
                 Data::Arrow { array: a, .. } => match (a.type_name, a.unit) {
                     (_, Some(unit)) => Kind::ArrowTimestamp {
                         unit: unit.to_string(),
+                        tz: a.tz.map(Zone::named),
                     },
+                    ("list" | "large_list" | "struct", _) => Kind::ArrowNested,
                     ("date32[day]" | "date32", _) => Kind::ArrowDate {
                         unit: "D".to_string(),
                     },
@@ -629,21 +640,10 @@ fn string_na_is_nan(pickle: &Pickle<'_>, dtype: Value) -> bool {
     matches!(na, Some(Value::Float(f)) if f.is_nan())
 }
 
+/// An Arrow-backed column's dtype: pyarrow's type and `[pyarrow]`.
 fn arrow_dtype_name(pickle: &Pickle<'_>, array: Value) -> String {
     match arrow::array(pickle, array) {
-        Some(ArrowArray {
-            unit: Some(unit), ..
-        }) => format!("timestamp[{unit}][pyarrow]"),
-        Some(ArrowArray {
-            dictionary: Some(d),
-            ..
-        }) => format!(
-            "dictionary<values={}, indices={}, ordered={}>[pyarrow]",
-            d.values.type_name,
-            d.index_type,
-            u8::from(d.ordered)
-        ),
-        Some(a) => format!("{}[pyarrow]", a.type_name),
+        Some(array) => format!("{}[pyarrow]", array.type_text()),
         None => "object".to_string(),
     }
 }

@@ -35,6 +35,7 @@ pub mod literal;
 pub mod models;
 mod modules;
 pub mod pandas;
+mod pandas_arrow;
 mod pandas_format;
 mod pandas_repr;
 mod recognize;

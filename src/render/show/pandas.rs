@@ -70,12 +70,12 @@ impl Recognizer for PandasFrame {
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let era = self.era.get();
-        let Some(frame) = pandas::frame(pickle, id) else {
-            return other_object(pickle, id, era);
-        };
         let width = match self.width.get() {
             0 => super::DEFAULT_WIDTH,
             width => width,
+        };
+        let Some(frame) = pandas::frame(pickle, id) else {
+            return other_object(pickle, id, era, width);
         };
         let mut lines = vec![head(&frame, era)];
         if let Some(note) = unread_note(pickle, &frame) {
@@ -100,7 +100,9 @@ impl Recognizer for PandasFrame {
                 .collect();
             lines.extend(wrapped("dtypes: ", &dtypes, width));
         }
-        lines.extend(zone_notes(&frame));
+        for note in zone_notes(&frame) {
+            lines.extend(note_lines(&note, width));
+        }
         Some(lines_doc(lines, Style::Name))
     }
 }
@@ -179,7 +181,26 @@ fn zone_notes(frame: &Frame<'_>) -> Vec<String> {
             }
         }
     }
-    notes.into_iter().map(|note| format!("({note})")).collect()
+    notes
+}
+
+/// A note in parentheses, broken at spaces into lines of at most `width` characters
+/// (a word longer than a line has one of its own), continuation lines indented by one.
+fn note_lines(note: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = "(".to_string();
+    for word in note.split(' ') {
+        let fresh = line == "(" || line == " ";
+        if !fresh && line.chars().count() + 1 + word.chars().count() + 1 > width {
+            lines.push(std::mem::replace(&mut line, " ".to_string()));
+        } else if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    line.push(')');
+    lines.push(line);
+    lines
 }
 
 /// Lines as a document, the first in `first`'s style.
@@ -196,7 +217,7 @@ fn lines_doc(lines: Vec<String>, first: Style) -> Doc {
 }
 
 /// An index, a `Categorical` or a scalar, as its repr.
-fn other_object(pickle: &Pickle<'_>, id: NodeId, era: Era) -> Option<Doc> {
+fn other_object(pickle: &Pickle<'_>, id: NodeId, era: Era, width: usize) -> Option<Doc> {
     if let Some(scalar) = pandas::scalar(pickle, id) {
         let mut lines = vec![pandas_repr::scalar_repr(pickle, &scalar, era)];
         match &scalar {
@@ -206,13 +227,14 @@ fn other_object(pickle: &Pickle<'_>, id: NodeId, era: Era) -> Option<Doc> {
                         note: Some(note), ..
                     }),
                 ..
-            } => lines.push(format!("({note})")),
+            } => lines.extend(note_lines(note, width)),
             pandas::Scalar::Period { freq, .. } if era == Era::Unknown => {
                 if let Some(legacy) = pandas_era::legacy_freq(freq) {
-                    lines.push(format!(
-                        "(the pickle does not say which pandas wrote it: {freq} as pandas \
-                         2.2 and later spell it; before 2.2, {legacy})"
-                    ));
+                    let note = format!(
+                        "the pickle does not say which pandas wrote it: {freq} as pandas \
+                         2.2 and later spell it; before 2.2, {legacy}"
+                    );
+                    lines.extend(note_lines(&note, width));
                 }
             }
             _ => {}
@@ -684,7 +706,27 @@ pub fn frame_summary(pickle: &Pickle<'_>, frame: &Frame<'_>) -> String {
 
 #[cfg(test)]
 mod wrap_tests {
-    use super::wrapped;
+    use super::{note_lines, wrapped};
+
+    #[test]
+    fn a_note_breaks_at_spaces_within_the_width() {
+        let note = "tzlocal() is the zone of the machine that loads the pickle";
+        assert_eq!(note_lines(note, 80), [format!("({note})")]);
+        let lines = note_lines(note, 30);
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        assert_eq!(
+            lines
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            format!("({note})")
+        );
+        assert_eq!(
+            note_lines("a_very_long_word x", 5),
+            ["(a_very_long_word", " x)"]
+        );
+    }
 
     fn items(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| n.to_string()).collect()

@@ -7,6 +7,7 @@
 //! Each function takes the cells of the rows shown and gives their texts, right-justified
 //! to one width, as `format_array` does.
 
+use super::pandas_arrow;
 use crate::graph::Pickle;
 use crate::python::datetime64;
 use crate::python::pandas_values::{Cell, Kind};
@@ -39,19 +40,26 @@ pub fn format_column(pickle: &Pickle<'_>, kind: &Kind, cells: &[Cell<'_>]) -> Ve
         Kind::Category(inner) => format_column(pickle, inner, cells),
         // `str()` of each value, as pandas formats an object column: a Timestamp with its
         // time even at midnight, a date alone.
-        Kind::ArrowTimestamp { unit } => {
-            let naive = Kind::Datetime {
+        Kind::ArrowTimestamp { unit, tz } => {
+            let stamps = Kind::Datetime {
                 unit: unit.clone(),
-                tz: None,
+                tz: tz.clone(),
             };
             cells
                 .iter()
                 .map(|cell| match cell {
-                    Cell::Datetime(_) => format!(" {}", timestamp(&naive, cell)),
+                    Cell::Datetime(_) => format!(" {}", timestamp(&stamps, cell)),
                     other => format!(" {}", generic(pickle, other)),
                 })
                 .collect()
         }
+        Kind::ArrowNested => cells
+            .iter()
+            .map(|cell| match cell {
+                Cell::Arrow(value) => format!(" {}", pandas_arrow::numpy_text(value)),
+                other => format!(" {}", generic(pickle, other)),
+            })
+            .collect(),
         Kind::ArrowDate { unit } => cells
             .iter()
             .map(|cell| match cell {
@@ -133,6 +141,7 @@ pub fn generic(pickle: &Pickle<'_>, cell: &Cell<'_>) -> String {
         Cell::NaT => "NaT".to_string(),
         Cell::None => "None".to_string(),
         Cell::Object(value) => crate::render::repr::repr(pickle, *value, 200).0,
+        Cell::Arrow(value) => pandas_arrow::python(value),
         Cell::Datetime(n) | Cell::Timedelta(n) | Cell::Period(n) => n.to_string(),
         Cell::Interval(left, right) => {
             format!("({}, {}]", generic(pickle, left), generic(pickle, right))

@@ -62,6 +62,20 @@ fn index_items(
             .iter()
             .map(|cell| format!("'{}'", timestamp(&values.kind, cell)))
             .collect(),
+        Kind::ArrowTimestamp { unit, tz } => cells
+            .iter()
+            .map(|cell| match (cell, arrow_unit(unit)) {
+                (Cell::Datetime(count), Some(unit)) => {
+                    let stamp = Scalar::Timestamp {
+                        count: *count,
+                        unit,
+                        tz: tz.clone(),
+                    };
+                    scalar_repr(pickle, &stamp, Era::Unknown)
+                }
+                (other, _) => generic(pickle, other),
+            })
+            .collect(),
         Kind::Timedelta { .. } | Kind::Period { .. } => format_column(pickle, &values.kind, &cells)
             .into_iter()
             .map(|text| format!("'{}'", text.trim_start()))
@@ -231,6 +245,11 @@ fn summary_items(
         index_items(pickle, values, &head, dates_only),
         index_items(pickle, values, &tail, dates_only),
     )
+}
+
+/// An Arrow timestamp's unit as a `Timestamp` holds it.
+fn arrow_unit(unit: &str) -> Option<&'static str> {
+    ["s", "ms", "us", "ns"].into_iter().find(|&u| u == unit)
 }
 
 /// A frequency or a dtype as the pandas that wrote the pickle spells it.

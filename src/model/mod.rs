@@ -34,13 +34,16 @@ pub mod arrays;
 mod checkpoint;
 pub mod joblib;
 pub mod legacy;
+pub mod nested;
 
 pub use checkpoint::{Checkpoint, Weight};
 
 /// The storages' bytes for the tensors of `pickle`, read from `file` as
 /// [`crate::open`] labelled it (`label`): those of a PyTorch checkpoint's saved object
-/// (`archive/data.pkl`, or a legacy file's `legacy: saved object`); for any other
-/// pickle, why there are none.
+/// (`archive/data.pkl`, or a legacy file's `legacy: saved object`), and in any pickle
+/// those of the nested checkpoints that `pickle.dumps(tensor)` writes
+/// (`torch.storage._load_from_bytes(b'…')`, read by [`nested`]); for any other
+/// storage, why there are none.
 /// ```
 /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch/state_dict.pt");
 /// let bytes = std::fs::read(path).unwrap();
@@ -53,6 +56,17 @@ pub use checkpoint::{Checkpoint, Weight};
 /// assert!(bare.get("0").unwrap_err().contains("beside the pickle"));
 /// ```
 pub fn storage_bytes<'a>(
+    file: &'a [u8],
+    label: Option<&str>,
+    pickle: &'a crate::graph::Pickle<'_>,
+) -> crate::python::tensor_data::StorageBytes<'a> {
+    let mut storages = checkpoint_storages(file, label, pickle);
+    nested::read(pickle, &mut storages);
+    storages
+}
+
+/// The storages of a checkpoint's saved object, or why there are none.
+fn checkpoint_storages<'a>(
     file: &'a [u8],
     label: Option<&str>,
     pickle: &crate::graph::Pickle<'_>,

@@ -30,7 +30,8 @@
 
 use std::collections::HashMap;
 
-use super::torch::Tensor;
+use super::torch::{NestedStorage, NestedStorages, Tensor};
+use crate::graph::NodeId;
 
 /// torch's `PRINT_OPTS.threshold`: a tensor of more elements is summarized.
 pub const THRESHOLD: u64 = 1000;
@@ -40,12 +41,34 @@ pub const EDGE_ITEMS: u64 = 3;
 /// and a hostile tensor of stride 0 may have many.
 const MAX_READ: u64 = 100_000;
 
-/// The bytes of a file's storages, by key.
+/// The bytes of a file's storages, by key, and what the pickle's nested checkpoints
+/// (`torch.storage._load_from_bytes(b'…')`) hold.
 #[derive(Debug, Clone, Default)]
 pub struct StorageBytes<'a> {
-    records: HashMap<String, Result<&'a [u8], String>>,
+    records: HashMap<String, Record<'a>>,
     absent: Option<String>,
     little_endian: bool,
+    nested: NestedStorages,
+}
+
+/// What a nested checkpoint (`torch.storage._load_from_bytes(b'…')`) holds, as the
+/// container layer reads it.
+#[derive(Debug, Clone)]
+pub struct NestedBytes<'a> {
+    /// Its storage.
+    pub storage: NestedStorage,
+    /// The storage's bytes, or why they cannot be had.
+    pub bytes: Result<&'a [u8], String>,
+    /// Whether the checkpoint says they are little-endian.
+    pub little_endian: bool,
+}
+
+/// A storage's bytes (or why there are none), and their byte order when it is not the
+/// file's (a nested checkpoint says its own).
+#[derive(Debug, Clone)]
+struct Record<'a> {
+    bytes: Result<&'a [u8], String>,
+    little_endian: Option<bool>,
 }
 
 impl<'a> StorageBytes<'a> {
@@ -55,6 +78,7 @@ impl<'a> StorageBytes<'a> {
             records: HashMap::new(),
             absent: None,
             little_endian,
+            nested: NestedStorages::default(),
         }
     }
 
@@ -72,7 +96,30 @@ impl<'a> StorageBytes<'a> {
 
     /// Records the bytes of the storage `key`, or why they cannot be had.
     pub fn insert(&mut self, key: &str, bytes: Result<&'a [u8], String>) {
-        self.records.insert(key.to_string(), bytes);
+        let record = Record {
+            bytes,
+            little_endian: None,
+        };
+        self.records.insert(key.to_string(), record);
+    }
+
+    /// Records the storage a `_load_from_bytes` call loads: its description, and its
+    /// bytes in the byte order its own checkpoint gives.
+    pub fn insert_nested(&mut self, call: NodeId, storage: Result<NestedBytes<'a>, String>) {
+        let storage = storage.map(|nested| {
+            let record = Record {
+                bytes: nested.bytes,
+                little_endian: Some(nested.little_endian),
+            };
+            self.records.insert(nested.storage.key.clone(), record);
+            nested.storage
+        });
+        self.nested.insert(call, storage);
+    }
+
+    /// The storages of the pickle's `_load_from_bytes` calls.
+    pub fn nested(&self) -> &NestedStorages {
+        &self.nested
     }
 
     /// The bytes of the storage `key`, or why there are none.
@@ -80,18 +127,24 @@ impl<'a> StorageBytes<'a> {
     /// # Errors
     /// The reason the lookup was made without storages, or that the key has no record.
     pub fn get(&self, key: &str) -> Result<&'a [u8], String> {
-        if let Some(why) = &self.absent {
-            return Err(why.clone());
-        }
-        match self.records.get(key) {
-            Some(bytes) => bytes.clone(),
-            None => Err(format!("no storage record {key:?} in the file")),
+        match (self.records.get(key), &self.absent) {
+            (Some(record), _) => record.bytes.clone(),
+            (None, Some(why)) => Err(why.clone()),
+            (None, None) => Err(format!("no storage record {key:?} in the file")),
         }
     }
 
     /// Whether the storages are little-endian (all but a big-endian machine's).
     pub fn little_endian(&self) -> bool {
         self.little_endian
+    }
+
+    /// Whether the storage `key` is little-endian.
+    fn little_endian_of(&self, key: &str) -> bool {
+        self.records
+            .get(key)
+            .and_then(|record| record.little_endian)
+            .unwrap_or(self.little_endian)
     }
 }
 
@@ -153,6 +206,7 @@ pub fn elements(tensor: &Tensor<'_>, storages: &StorageBytes<'_>) -> Result<Elem
     let kind = Kind::of(tensor.dtype.name)
         .ok_or_else(|| format!("{} elements are not read", tensor.dtype.name))?;
     let bytes = storages.get(tensor.storage.key)?;
+    let little_endian = storages.little_endian_of(tensor.storage.key);
     let size = u64::from(tensor.dtype.size);
     let base = tensor
         .storage
@@ -196,7 +250,7 @@ pub fn elements(tensor: &Tensor<'_>, storages: &StorageBytes<'_>) -> Result<Elem
         let raw = bytes
             .get(start..start + size as usize)
             .ok_or_else(|| "an element past the storage".to_string())?;
-        values.push(kind.read(raw, storages.little_endian()));
+        values.push(kind.read(raw, little_endian));
         step(&mut index, &shown);
     }
     Ok(Elements {

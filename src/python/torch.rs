@@ -141,6 +141,10 @@ pub enum IdForm {
     /// `('storage', class, key, location, numel, view)`: the legacy format; the key is
     /// the storage's address when it was saved.
     Legacy,
+    /// `torch.storage._load_from_bytes(b'…')`: `pickle.dumps` of a tensor writes its
+    /// storage as a legacy checkpoint in bytes, which the container layer reads
+    /// ([`NestedStorages`]).
+    Nested,
 }
 
 /// A storage a tensor views, as its persistent id describes it.
@@ -174,7 +178,7 @@ impl Storage<'_> {
     pub fn name(&self) -> String {
         let mut name = match self.form {
             IdForm::Zip => format!("data/{}", self.key),
-            IdForm::Legacy => self.key.to_string(),
+            IdForm::Legacy | IdForm::Nested => self.key.to_string(),
         };
         if let Some((_, offset, numel)) = self.view {
             name.push_str(&format!("[{offset}:{}]", offset.saturating_add(numel)));
@@ -188,9 +192,92 @@ impl Storage<'_> {
     }
 }
 
+/// A storage that a `torch.storage._load_from_bytes(b'…')` call loads: the storage the
+/// nested legacy checkpoint saved, as the container layer read it from the bytes
+/// (`crate::model::storage_bytes`); the graph alone cannot say its dtype.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NestedStorage {
+    /// The key its bytes are found under in the [`crate::python::tensor_data::StorageBytes`]
+    /// it came with: the nested checkpoint's key, and the call's node, since two calls
+    /// load two storages.
+    pub key: String,
+    /// What one element is.
+    pub dtype: DType,
+    /// Whether it is an `UntypedStorage`.
+    pub untyped: bool,
+    /// Where it lived when saved.
+    pub location: String,
+    /// Its length in elements of `dtype`.
+    pub numel: u64,
+}
+
+/// The storages of the `_load_from_bytes` calls of a pickle, by call node, or why one
+/// could not be read (a malformed or hostile nested stream).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NestedStorages {
+    by_call: std::collections::HashMap<NodeId, Result<NestedStorage, String>>,
+}
+
+impl NestedStorages {
+    /// Records what the call `call` loads.
+    pub fn insert(&mut self, call: NodeId, storage: Result<NestedStorage, String>) {
+        self.by_call.insert(call, storage);
+    }
+
+    /// What the call `call` loads, if it is a recorded `_load_from_bytes` call.
+    pub fn get(&self, call: NodeId) -> Option<&Result<NestedStorage, String>> {
+        self.by_call.get(&call)
+    }
+
+    /// Whether no call was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.by_call.is_empty()
+    }
+}
+
+/// The bytes a `torch.storage._load_from_bytes(b'…')` call at `value` loads: one
+/// constant bytes argument.
+/// ```
+/// use picklegraph::python::torch::nested_load;
+/// // torch.storage._load_from_bytes(b'ab')
+/// let pickle = picklegraph::load(b"\x80\x04\x8c\rtorch.storage\x8c\x10_load_from_bytes\x93C\x02ab\x85R.")?;
+/// assert_eq!(nested_load(&pickle, pickle.root()), Some(&b"ab"[..]));
+/// # Ok::<(), picklegraph::Error>(())
+/// ```
+pub fn nested_load<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<&'p [u8]> {
+    let call = view::call(pickle, value)?;
+    if !view::is_global(pickle, call.func, "torch.storage", "_load_from_bytes") {
+        return None;
+    }
+    let [bytes] = call.args.array()?;
+    view::bytes(pickle, bytes)
+}
+
 /// Reads a persistent id `('storage', torch.FloatStorage, key, location, numel[, view])`.
 /// Python 2 files may spell the strs as bytes.
 pub fn storage<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Storage<'p>> {
+    storage_in(pickle, value, None)
+}
+
+/// [`storage`], or the storage a `_load_from_bytes` call loads when `nested` has read it.
+pub fn storage_in<'p>(
+    pickle: &'p Pickle<'_>,
+    value: Value,
+    nested: Option<&'p NestedStorages>,
+) -> Option<Storage<'p>> {
+    if let Some(nested) = nested.filter(|n| !n.is_empty()) {
+        if let Some(Ok(storage)) = value.node().and_then(|id| nested.get(id)) {
+            return Some(Storage {
+                key: &storage.key,
+                dtype: storage.dtype,
+                untyped: storage.untyped,
+                location: &storage.location,
+                numel: storage.numel,
+                form: IdForm::Nested,
+                view: None,
+            });
+        }
+    }
     let pid = match view::inert(pickle, value)?.kind {
         InertKind::Persistent { pid } => pid,
         _ => return None,
@@ -386,10 +473,20 @@ const FROM_TYPE: &[&str] = &["torch._tensor._rebuild_from_type_v2"];
 /// The tensor a node rebuilds, when it is one of torch's tensor or parameter patterns
 /// over a storage persistent id.
 pub fn tensor<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Tensor<'p>> {
+    tensor_in(pickle, id, None)
+}
+
+/// [`tensor`], over a storage persistent id or a `_load_from_bytes` call that `nested`
+/// has read.
+pub fn tensor_in<'p>(
+    pickle: &'p Pickle<'_>,
+    id: NodeId,
+    nested: Option<&'p NestedStorages>,
+) -> Option<Tensor<'p>> {
     let made = view::made(pickle, Value::Node(id))?;
     let global = view::global(pickle, made.func);
     if view::is_one_of(global, PARAMETER) {
-        let mut tensor = tensor(pickle, made.args.first()?.node()?)?;
+        let mut tensor = tensor_in(pickle, made.args.first()?.node()?, nested)?;
         tensor.kind = TensorKind::Parameter;
         tensor.requires_grad = view::boolean(made.args.get(1)?)?;
         return Some(tensor);
@@ -401,11 +498,11 @@ pub fn tensor<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Tensor<'p>> {
             return None;
         };
         let args = view::tuple(pickle, args)?;
-        let mut tensor = rebuilt(pickle, pickle.global_name(func), args)?;
+        let mut tensor = rebuilt(pickle, pickle.global_name(func), args, nested)?;
         tensor.class = pickle.global_name(class);
         return Some(tensor);
     }
-    rebuilt(pickle, global, made.args)
+    rebuilt(pickle, global, made.args, nested)
 }
 
 /// A tensor from a call of `_rebuild_tensor`, `_rebuild_tensor_v2` or `_v3`, given the
@@ -414,6 +511,7 @@ fn rebuilt<'p>(
     pickle: &'p Pickle<'_>,
     global: Option<(&str, &str)>,
     args: Items<'p>,
+    nested: Option<&'p NestedStorages>,
 ) -> Option<Tensor<'p>> {
     // The lengths are checked before each read: every argument read is there.
     let arg = |index: usize| args.get(index).unwrap_or(Value::None);
@@ -427,7 +525,7 @@ fn rebuilt<'p>(
     } else {
         return None;
     };
-    let storage = storage(pickle, arg(0))?;
+    let storage = storage_in(pickle, arg(0), nested)?;
     let dtype = dtype.unwrap_or(storage.dtype);
     let shape = view::counts(pickle, arg(2))?;
     let stride = view::counts(pickle, arg(3))?;
@@ -562,6 +660,15 @@ fn join(prefix: &str, part: &str) -> String {
 /// The entries of a state dict: a dict or `OrderedDict` with at least one item whose
 /// values are all tensors, keyed by strs.
 pub fn state_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p str, Tensor<'p>)>> {
+    state_dict_in(pickle, value, None)
+}
+
+/// [`state_dict`], its tensors read as [`tensor_in`] reads them.
+pub fn state_dict_in<'p>(
+    pickle: &'p Pickle<'_>,
+    value: Value,
+    nested: Option<&'p NestedStorages>,
+) -> Option<Vec<(&'p str, Tensor<'p>)>> {
     // `show` asks about every container: only a call (an OrderedDict) or a dict whose
     // first value is a call (a tensor) can be one, and the rest is turned away before
     // any item is copied out.
@@ -581,7 +688,12 @@ pub fn state_dict<'p>(pickle: &'p Pickle<'_>, value: Value) -> Option<Vec<(&'p s
     }
     items
         .iter()
-        .map(|&(key, item)| Some((view::str(pickle, key)?, tensor(pickle, item.node()?)?)))
+        .map(|&(key, item)| {
+            Some((
+                view::str(pickle, key)?,
+                tensor_in(pickle, item.node()?, nested)?,
+            ))
+        })
         .collect()
 }
 
@@ -601,7 +713,16 @@ pub struct StateDict<'p> {
 
 /// The state dict node `id` is, if it is one ([`state_dict`]).
 pub fn state_dict_at<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<StateDict<'p>> {
-    let entries = state_dict(pickle, Value::Node(id))?;
+    state_dict_at_in(pickle, id, None)
+}
+
+/// [`state_dict_at`], its tensors read as [`tensor_in`] reads them.
+pub fn state_dict_at_in<'p>(
+    pickle: &'p Pickle<'_>,
+    id: NodeId,
+    nested: Option<&'p NestedStorages>,
+) -> Option<StateDict<'p>> {
+    let entries = state_dict_in(pickle, Value::Node(id), nested)?;
     let plain_dict = matches!(pickle.node(id), Node::Dict(_));
     let class = match plain_dict {
         true => None,

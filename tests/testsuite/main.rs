@@ -30,3 +30,4 @@ mod values;
 mod weights_only;
 mod zoo;
 mod zoo_models;
+mod zoo_tensors;

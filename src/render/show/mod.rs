@@ -43,6 +43,7 @@ pub mod skeletons;
 pub mod sklearn_pprint;
 mod sparse;
 pub mod tensor_repr;
+mod tensors;
 mod walker;
 
 use std::io::{self, Write};

@@ -36,37 +36,190 @@ const LINE_WIDTH: usize = 80;
 /// # Ok::<(), picklegraph::Error>(())
 /// ```
 pub fn repr(tensor: &Tensor<'_>, elements: &Elements) -> String {
-    let prefix = match tensor.class {
-        Some((_, class)) if class != "Parameter" => format!("{class}("),
-        _ => "tensor(".to_string(),
-    };
-    let indent = prefix.chars().count();
-    let dtype = tensor.dtype.name;
-    let mut suffixes = Vec::new();
-    if tensor.storage.location != "cpu" {
-        suffixes.push(format!("device='{}'", tensor.storage.location));
+    Repr::new(tensor, elements).at(LINE_WIDTH)
+}
+
+/// The narrowest line width [`Repr::fitted`] lays a tensor out at before it gives up
+/// and writes one element a line.
+pub const MIN_LINE_WIDTH: usize = 20;
+
+/// A tensor's repr, its elements formatted once, to be laid out at any line width
+/// (torch's `linewidth` print option).
+pub struct Repr {
+    prefix: String,
+    indent: usize,
+    suffixes: Vec<String>,
+    parameter: bool,
+    /// `None` for a tensor without elements (`[]`).
+    body: Option<Body>,
+}
+
+/// The formatted elements, in row-major order over the dimensions shown.
+struct Body {
+    elements: Elements,
+    texts: Vec<String>,
+    element_length: usize,
+}
+
+impl Repr {
+    /// The repr of `tensor`, whose `elements` were read.
+    pub fn new(tensor: &Tensor<'_>, elements: &Elements) -> Repr {
+        let prefix = match tensor.class {
+            Some((_, class)) if class != "Parameter" => format!("{class}("),
+            _ => "tensor(".to_string(),
+        };
+        let dtype = tensor.dtype.name;
+        let mut suffixes = Vec::new();
+        if tensor.storage.location != "cpu" {
+            suffixes.push(format!("device='{}'", tensor.storage.location));
+        }
+        let body = if elements.values.is_empty() {
+            if elements.shape.len() != 1 {
+                suffixes.push(format!("size={}", size_tuple(&elements.shape)));
+            }
+            if dtype != "float32" {
+                suffixes.push(format!("dtype=torch.{dtype}"));
+            }
+            None
+        } else {
+            if !matches!(dtype, "float32" | "complex64" | "int64" | "bool") {
+                suffixes.push(format!("dtype=torch.{dtype}"));
+            }
+            Some(Body::new(elements))
+        };
+        if tensor.requires_grad {
+            suffixes.push("requires_grad=True".to_string());
+        }
+        Repr {
+            indent: prefix.chars().count(),
+            prefix,
+            suffixes,
+            parameter: tensor.kind == TensorKind::Parameter,
+            body,
+        }
     }
-    let body = if elements.values.is_empty() {
-        if elements.shape.len() != 1 {
-            suffixes.push(format!("size={}", size_tuple(&elements.shape)));
+
+    /// The repr as torch writes it at `linewidth` columns (torch's default is 80).
+    pub fn at(&self, linewidth: usize) -> String {
+        let body = match &self.body {
+            Some(body) => body.text(self.indent, linewidth),
+            None => "[]".to_string(),
+        };
+        let text = add_suffixes(
+            format!("{}{body}", self.prefix),
+            &self.suffixes,
+            self.indent,
+            linewidth,
+        );
+        match self.parameter {
+            true => format!("Parameter containing:\n{text}"),
+            false => text,
         }
-        if dtype != "float32" {
-            suffixes.push(format!("dtype=torch.{dtype}"));
-        }
-        "[]".to_string()
-    } else {
-        if !matches!(dtype, "float32" | "complex64" | "int64" | "bool") {
-            suffixes.push(format!("dtype=torch.{dtype}"));
-        }
-        body(elements, indent)
-    };
-    if tensor.requires_grad {
-        suffixes.push("requires_grad=True".to_string());
     }
-    let text = add_suffixes(format!("{prefix}{body}"), &suffixes, indent);
-    match tensor.kind {
-        TensorKind::Parameter => format!("Parameter containing:\n{text}"),
-        TensorKind::Tensor => text,
+
+    /// The repr at the widest line width up to torch's 80 at which its first line takes
+    /// at most `first` columns and every other at most `rest`: so torch's own layout
+    /// wherever it fits. Widths below [`MIN_LINE_WIDTH`] are not tried: then each row
+    /// is written one element a line, as torch writes it at a tiny line width.
+    /// ```
+    /// use picklegraph::python::{tensor_data::{elements, StorageBytes}, torch};
+    /// use picklegraph::render::show::tensor_repr::Repr;
+    /// let data = b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage\
+    /// ctorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x06tQK\x00K\x02K\x03\x86\
+    /// K\x03K\x01\x86\x89ccollections\nOrderedDict\n)RtR.";
+    /// let pickle = picklegraph::load(data)?;
+    /// let tensor = torch::tensor(&pickle, pickle.root().node().unwrap()).unwrap();
+    /// let bytes: Vec<u8> = [0.5f32, -1.0, 2.0, 3.0, 4.0, 5.0].iter().flat_map(|f| f.to_le_bytes()).collect();
+    /// let mut storages = StorageBytes::new(true);
+    /// storages.insert("0", Ok(&bytes));
+    /// let repr = Repr::new(&tensor, &elements(&tensor, &storages).unwrap());
+    /// let wide = repr.fitted(80, 80);
+    /// assert_eq!((wide.text, wide.linewidth, wide.fits), (repr.at(80), 80, true));
+    /// let narrow = repr.fitted(26, 26);
+    /// assert_eq!(narrow.text, "tensor([[ 0.5000, -1.0000,\n          2.0000],\n        [ 3.0000,  4.0000,\n          5.0000]])");
+    /// assert!(narrow.fits && narrow.linewidth < 80);
+    /// # Ok::<(), picklegraph::Error>(())
+    /// ```
+    pub fn fitted(&self, first: usize, rest: usize) -> Fitted {
+        let fits = |text: &str| {
+            text.lines()
+                .enumerate()
+                .all(|(i, line)| line.chars().count() <= if i == 0 { first } else { rest })
+        };
+        for linewidth in (MIN_LINE_WIDTH..=LINE_WIDTH).rev() {
+            let text = self.at(linewidth);
+            if fits(&text) {
+                return Fitted {
+                    text,
+                    linewidth,
+                    fits: true,
+                };
+            }
+        }
+        let text = self.at(0);
+        Fitted {
+            fits: fits(&text),
+            text,
+            linewidth: 0,
+        }
+    }
+}
+
+/// A repr laid out by [`Repr::fitted`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fitted {
+    /// The repr.
+    pub text: String,
+    /// The line width it was laid out at (0: one element a line).
+    pub linewidth: usize,
+    /// Whether its lines fit.
+    pub fits: bool,
+}
+
+impl Body {
+    fn new(elements: &Elements) -> Body {
+        let complex = matches!(elements.values.first(), Some(Element::Complex(..)));
+        let formatters = match complex {
+            true => {
+                let real: Vec<Element> = elements
+                    .values
+                    .iter()
+                    .map(|v| Element::Float(parts(v).0))
+                    .collect();
+                let imag: Vec<Element> = elements
+                    .values
+                    .iter()
+                    .map(|v| Element::Float(parts(v).1))
+                    .collect();
+                (Formatter::new(&real), Some(Formatter::new(&imag)))
+            }
+            false => (Formatter::new(&elements.values), None),
+        };
+        let mut element_length = formatters.0.width + 2;
+        if let Some(imag) = &formatters.1 {
+            element_length += imag.width + 1;
+        }
+        Body {
+            elements: elements.clone(),
+            texts: elements
+                .values
+                .iter()
+                .map(|value| element_text(value, &formatters))
+                .collect(),
+            element_length,
+        }
+    }
+
+    /// `_tensor_str`'s nesting, at `linewidth`.
+    fn text(&self, indent: usize, linewidth: usize) -> String {
+        let shown = self.elements.shown_shape();
+        let mut next = 0usize;
+        let at = Nesting {
+            body: self,
+            shown: &shown,
+            linewidth,
+        };
+        at.nested(0, indent, &mut next)
     }
 }
 
@@ -81,7 +234,7 @@ fn size_tuple(shape: &[u64]) -> String {
 
 /// torch's `_add_suffixes`: each suffix after a comma, on a new line when the last line
 /// would pass the line width.
-fn add_suffixes(text: String, suffixes: &[String], indent: usize) -> String {
+fn add_suffixes(text: String, suffixes: &[String], indent: usize, linewidth: usize) -> String {
     // torch measures from the last newline with `rfind`, which is -1 when there is none.
     let mut last_line = match text.rfind('\n') {
         Some(at) => text[at..].chars().count() + 1,
@@ -90,7 +243,7 @@ fn add_suffixes(text: String, suffixes: &[String], indent: usize) -> String {
     let mut out = text;
     for suffix in suffixes {
         let len = suffix.chars().count();
-        if last_line + len + 2 > LINE_WIDTH {
+        if last_line + len + 2 > linewidth {
             out.push_str(",\n");
             out.push_str(&" ".repeat(indent));
             last_line = indent + len;
@@ -104,30 +257,6 @@ fn add_suffixes(text: String, suffixes: &[String], indent: usize) -> String {
     out
 }
 
-/// `_tensor_str`: the formatters chosen over every element shown, then the nesting.
-fn body(elements: &Elements, indent: usize) -> String {
-    let complex = matches!(elements.values.first(), Some(Element::Complex(..)));
-    let formatters = match complex {
-        true => {
-            let real: Vec<Element> = elements
-                .values
-                .iter()
-                .map(|v| Element::Float(parts(v).0))
-                .collect();
-            let imag: Vec<Element> = elements
-                .values
-                .iter()
-                .map(|v| Element::Float(parts(v).1))
-                .collect();
-            (Formatter::new(&real), Some(Formatter::new(&imag)))
-        }
-        false => (Formatter::new(&elements.values), None),
-    };
-    let shown = elements.shown_shape();
-    let mut next = 0usize;
-    nested(elements, &shown, 0, indent, &formatters, &mut next)
-}
-
 fn parts(value: &Element) -> (f64, f64) {
     match *value {
         Element::Complex(re, im) => (re, im),
@@ -138,64 +267,57 @@ fn parts(value: &Element) -> (f64, f64) {
 
 type Formatters = (Formatter, Option<Formatter>);
 
-/// `_tensor_str_with_formatter` for dimension `dim` onwards; `next` is the index of the
-/// next element to write. Its depth is the tensor's number of dimensions, which a
-/// pickle gives as a tuple: bounded by the elements read (each dimension at least 1).
-fn nested(
-    elements: &Elements,
-    shown: &[u64],
-    dim: usize,
-    indent: usize,
-    formatters: &Formatters,
-    next: &mut usize,
-) -> String {
-    let rank = shown.len();
-    if rank == 0 {
-        *next += 1;
-        return element_text(&elements.values[0], formatters);
-    }
-    let cut = elements.is_cut(dim);
-    if dim + 1 == rank {
-        let count = shown[dim] as usize;
-        let values = &elements.values[*next..*next + count];
-        *next += count;
-        return vector(values, cut, indent, formatters);
-    }
-    let mut slices = Vec::new();
-    for i in 0..shown[dim] {
-        if cut && i == EDGE_ITEMS {
-            slices.push("...".to_string());
-        }
-        slices.push(nested(
-            elements,
-            shown,
-            dim + 1,
-            indent + 1,
-            formatters,
-            next,
-        ));
-    }
-    let separator = format!(",{}{}", "\n".repeat(rank - dim - 1), " ".repeat(indent + 1));
-    format!("[{}]", slices.join(&separator))
+/// The layout of a body at one line width.
+struct Nesting<'b> {
+    body: &'b Body,
+    shown: &'b [u64],
+    linewidth: usize,
 }
 
-/// `_vector_str`: the elements of the last dimension, as many to a line as fit.
-fn vector(values: &[Element], cut: bool, indent: usize, formatters: &Formatters) -> String {
-    let mut element_length = formatters.0.width + 2;
-    if let Some(imag) = &formatters.1 {
-        element_length += imag.width + 1;
-    }
-    let per_line = (LINE_WIDTH.saturating_sub(indent) / element_length).max(1);
-    let mut data: Vec<String> = Vec::with_capacity(values.len() + 1);
-    for (i, value) in values.iter().enumerate() {
-        if cut && i as u64 == EDGE_ITEMS {
-            data.push(" ...".to_string());
+impl Nesting<'_> {
+    /// `_tensor_str_with_formatter` for dimension `dim` onwards; `next` is the index of
+    /// the next element to write. Its depth is the tensor's number of dimensions, which
+    /// a pickle gives as a tuple: bounded by the elements read (each dimension at least
+    /// 1).
+    fn nested(&self, dim: usize, indent: usize, next: &mut usize) -> String {
+        let shown = self.shown;
+        let rank = shown.len();
+        if rank == 0 {
+            *next += 1;
+            return self.body.texts[0].clone();
         }
-        data.push(element_text(value, formatters));
+        let cut = self.body.elements.is_cut(dim);
+        if dim + 1 == rank {
+            let count = shown[dim] as usize;
+            let texts = &self.body.texts[*next..*next + count];
+            *next += count;
+            return self.vector(texts, cut, indent);
+        }
+        let mut slices = Vec::new();
+        for i in 0..shown[dim] {
+            if cut && i == EDGE_ITEMS {
+                slices.push("...".to_string());
+            }
+            slices.push(self.nested(dim + 1, indent + 1, next));
+        }
+        let separator = format!(",{}{}", "\n".repeat(rank - dim - 1), " ".repeat(indent + 1));
+        format!("[{}]", slices.join(&separator))
     }
-    let lines: Vec<String> = data.chunks(per_line).map(|line| line.join(", ")).collect();
-    let separator = format!(",\n{}", " ".repeat(indent + 1));
-    format!("[{}]", lines.join(&separator))
+
+    /// `_vector_str`: the elements of the last dimension, as many to a line as fit.
+    fn vector(&self, texts: &[String], cut: bool, indent: usize) -> String {
+        let per_line = (self.linewidth.saturating_sub(indent) / self.body.element_length).max(1);
+        let mut data: Vec<&str> = Vec::with_capacity(texts.len() + 1);
+        for (i, text) in texts.iter().enumerate() {
+            if cut && i as u64 == EDGE_ITEMS {
+                data.push(" ...");
+            }
+            data.push(text);
+        }
+        let lines: Vec<String> = data.chunks(per_line).map(|line| line.join(", ")).collect();
+        let separator = format!(",\n{}", " ".repeat(indent + 1));
+        format!("[{}]", lines.join(&separator))
+    }
 }
 
 /// One element: a complex one as `real+imagj`.

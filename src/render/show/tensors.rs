@@ -1,0 +1,393 @@
+//! `show`'s hooks for PyTorch tensors and state dicts: a state dict as a table with
+//! totals, then each tensor as torch's repr writes it with its elements, read from the
+//! storages that the container layer found (a checkpoint's records, or the nested
+//! checkpoints of `pickle.dumps(tensor)`).
+//!
+//! ```text
+//! state dict (collections.OrderedDict):
+//!   name            dtype    shape    size
+//!   encoder.weight  float32  [8, 16]  512 B
+//!   encoder.bias    float32  [8]      32 B
+//!   2 tensors, 136 parameters, 544 B (1 storage, 544 B)
+//!   'encoder.weight': tensor([[…]])
+//! ```
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::doc::Doc;
+use super::layout::text_width;
+use super::layout::Style;
+use super::tensor_repr::{Fitted, Repr};
+use super::Recognizer;
+use crate::graph::{Node, NodeId, Pickle};
+use crate::python::tensor_data::{self, Elements, StorageBytes};
+use crate::python::torch::{self, NestedStorages};
+
+/// The elements of each tensor of the pickle being shown, read from the storages once
+/// before `show` writes it, or why they cannot be; shared by the tensor and state dict
+/// recognizers.
+#[derive(Default, Clone)]
+pub(super) struct TensorValues(Rc<RefCell<Read>>);
+
+/// What [`TensorValues::read`] found.
+#[derive(Default)]
+struct Read {
+    elements: HashMap<NodeId, Result<Elements, String>>,
+    /// The storages of the pickle's `_load_from_bytes` calls, which make tensors of
+    /// calls the graph alone cannot read.
+    nested: NestedStorages,
+    /// Where each tensor and state dict is written ([`places`]).
+    places: HashMap<NodeId, Place>,
+    /// The width lines must fit in.
+    width: usize,
+}
+
+impl TensorValues {
+    /// Reads the elements of every tensor of `pickle` (a summarized one's first and
+    /// last), from `storages`.
+    fn read(&self, pickle: &Pickle<'_>, storages: &StorageBytes<'_>) {
+        let mut read = self.0.borrow_mut();
+        read.elements.clear();
+        read.nested = storages.nested().clone();
+        // Tensors are calls: plain data has none.
+        if pickle.inert_count() == 0 {
+            return;
+        }
+        let nested = Some(storages.nested());
+        for (index, node) in pickle.nodes().enumerate() {
+            if !matches!(node, Node::Inert(_)) {
+                continue;
+            }
+            let id = NodeId::from_index(index);
+            if let Some(tensor) = torch::tensor_in(pickle, id, nested) {
+                let elements = tensor_data::elements(&tensor, storages);
+                read.elements.insert(id, elements);
+            }
+        }
+        if !read.elements.is_empty() {
+            let read = &mut *read;
+            read.places = places(pickle, &read.elements, &read.nested);
+        }
+    }
+
+    /// Keeps the width lines must fit in.
+    fn fit_width(&self, width: usize) {
+        self.0.borrow_mut().width = width;
+    }
+
+    /// The columns left for a tensor written at `place`: on its first line, and on the
+    /// others.
+    fn room(&self, place: Place) -> (usize, usize) {
+        let width = self.0.borrow().width;
+        let indent = place.indent(width);
+        let rest = width.saturating_sub(indent);
+        (rest.saturating_sub(place.prefix), rest)
+    }
+
+    /// Where node `id` is written.
+    fn place(&self, id: NodeId) -> Place {
+        self.0.borrow().places.get(&id).copied().unwrap_or_default()
+    }
+
+    /// The storages of the pickle's `_load_from_bytes` calls.
+    fn nested(&self) -> std::cell::Ref<'_, NestedStorages> {
+        std::cell::Ref::map(self.0.borrow(), |read| &read.nested)
+    }
+
+    /// The repr of the tensor at `id`, laid out to fit `room` ([`Repr::fitted`]), or
+    /// why it cannot be written.
+    fn repr(
+        &self,
+        id: NodeId,
+        tensor: &torch::Tensor<'_>,
+        room: (usize, usize),
+    ) -> Result<Fitted, String> {
+        match self.0.borrow().elements.get(&id) {
+            Some(Ok(elements)) => Ok(Repr::new(tensor, elements).fitted(room.0, room.1)),
+            Some(Err(why)) => Err(why.clone()),
+            None => Err("no storage bytes were given to show".to_string()),
+        }
+    }
+}
+
+/// A dict or `OrderedDict` of tensors, as a table with totals, then each tensor's repr.
+pub(super) struct StateDict(pub(super) TensorValues);
+
+impl Recognizer for StateDict {
+    fn name(&self) -> &'static str {
+        "torch-state-dict"
+    }
+
+    /// A state dict's values are tensors, which are calls: plain data holds none.
+    fn claims_containers(&self, pickle: &Pickle<'_>) -> bool {
+        pickle.inert_count() > 0
+    }
+
+    fn prepare_storages(&self, pickle: &Pickle<'_>, storages: &StorageBytes<'_>) {
+        self.0.read(pickle, storages);
+    }
+
+    fn fit_width(&self, width: usize) {
+        self.0.fit_width(width);
+    }
+
+    fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+        let nested = self.0.nested();
+        let state_dict = torch::state_dict_at_in(pickle, id, Some(&nested))?;
+        let head = match (state_dict.plain_dict, state_dict.class) {
+            (true, _) => "dict of tensors:".to_string(),
+            (false, Some((m, n))) => format!("state dict ({m}.{n}):"),
+            (false, None) => "state dict:".to_string(),
+        };
+        let entries = &state_dict.entries;
+        let rows = torch::table(entries.iter().map(|(name, tensor)| (*name, tensor)));
+        let mut inner = Vec::new();
+        for row in rows {
+            inner.extend([Doc::HardLine, Doc::text(row)]);
+        }
+        self.values(pickle, id, &nested, &mut inner);
+        // A state dict's `_metadata` (and any other state) is set by BUILD: print it.
+        for state in state_dict.states {
+            inner.extend([
+                Doc::HardLine,
+                Doc::styled(".__setstate__", Style::Name),
+                Doc::text("("),
+                Doc::Value(state),
+                Doc::text(")"),
+            ]);
+        }
+        Some(Doc::Concat(vec![Doc::comment(head), Doc::Indent(inner)]))
+    }
+}
+
+impl StateDict {
+    /// Each tensor's repr under its key, as the dict's repr writes it (`'bias':
+    /// tensor([0.1000, 0.2000])`); when no tensor's elements can be read, one line that
+    /// says why.
+    fn values(
+        &self,
+        pickle: &Pickle<'_>,
+        id: NodeId,
+        nested: &NestedStorages,
+        inner: &mut Vec<Doc>,
+    ) {
+        let Some(items) = crate::python::view::mapping_items(pickle, crate::Value::Node(id)) else {
+            return;
+        };
+        let mut reprs = Vec::new();
+        let mut why = None;
+        // The entries are one level in from the state dict.
+        let place = self.0.place(id);
+        let entry = Place {
+            level: place.level + 1,
+            prefix: 0,
+        };
+        for (key, value) in items {
+            let (Some(name), Some(node)) = (crate::python::view::str(pickle, key), value.node())
+            else {
+                continue;
+            };
+            let Some(tensor) = torch::tensor_in(pickle, node, Some(nested)) else {
+                continue;
+            };
+            let mut key = String::new();
+            crate::text::scalar::write_str_repr(&mut key, &crate::PyStr::from_text(name));
+            let (first, rest) = self.0.room(Place {
+                prefix: text_width(&key) + 2,
+                ..entry
+            });
+            let mut repr = self.0.repr(node, &tensor, (first, rest));
+            if let Ok(after) = &repr {
+                // Under the key, one level in, when that gives it wider lines.
+                let (_, under) = self.0.room(Place {
+                    level: entry.level + 1,
+                    prefix: 0,
+                });
+                if let Ok(below) = self.0.repr(node, &tensor, (under, under)) {
+                    let wider = below.linewidth > after.linewidth;
+                    if (wider && below.fits) || !after.fits {
+                        repr = Ok(Fitted {
+                            text: format!("\n{}", below.text),
+                            ..below
+                        });
+                    }
+                }
+            }
+            if let Err(reason) = &repr {
+                why.get_or_insert(reason.clone());
+            }
+            reprs.push((key, repr));
+        }
+        if reprs.iter().all(|(_, repr)| repr.is_err()) {
+            if let Some(why) = why {
+                inner.extend([
+                    Doc::HardLine,
+                    Doc::comment(format!("# values not shown: {why}")),
+                ]);
+            }
+            return;
+        }
+        for (key, repr) in reprs {
+            inner.push(Doc::HardLine);
+            match repr {
+                Ok(Fitted { text, .. }) => match text.strip_prefix('\n') {
+                    Some(under) => inner.extend([
+                        Doc::text(format!("{key}:")),
+                        Doc::Indent(vec![Doc::HardLine, lines(under)]),
+                    ]),
+                    None => inner.push(lines(&format!("{key}: {text}"))),
+                },
+                Err(why) => inner.extend([
+                    Doc::text(format!("{key}: ")),
+                    Doc::comment(format!("# values not shown: {why}")),
+                ]),
+            }
+        }
+    }
+}
+
+/// A tensor or parameter, as torch's repr writes it with its elements (`tensor([[0., 1.],
+/// [2., 3.]])`); when they cannot be read, `Tensor(float32, [384, 1536], storage data/12
+/// at offset 0, 2.2 MiB)` and why.
+pub(super) struct Tensor(pub(super) TensorValues);
+
+impl Recognizer for Tensor {
+    fn name(&self) -> &'static str {
+        "torch-tensor"
+    }
+
+    /// It reads calls and instances only.
+    fn claims_containers(&self, _: &Pickle<'_>) -> bool {
+        false
+    }
+
+    fn prepare_storages(&self, pickle: &Pickle<'_>, storages: &StorageBytes<'_>) {
+        self.0.read(pickle, storages);
+    }
+
+    fn fit_width(&self, width: usize) {
+        self.0.fit_width(width);
+    }
+
+    fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+        let nested = self.0.nested();
+        let Some(tensor) = torch::tensor_in(pickle, id, Some(&nested)) else {
+            return unread_nested_load(pickle, id, &nested);
+        };
+        let room = self.0.room(self.0.place(id));
+        Some(match self.0.repr(id, &tensor, room) {
+            Ok(fitted) => lines(&fitted.text),
+            Err(why) => Doc::Concat(vec![
+                Doc::styled(tensor.to_string(), Style::Name),
+                Doc::comment(format!(" # values not shown: {why}")),
+            ]),
+        })
+    }
+}
+
+/// A `_load_from_bytes(b'…')` call whose nested checkpoint did not open: the call as
+/// the pickle holds it, and why.
+fn unread_nested_load(pickle: &Pickle<'_>, id: NodeId, nested: &NestedStorages) -> Option<Doc> {
+    let Err(why) = nested.get(id)? else {
+        return None;
+    };
+    let call = crate::python::view::call(pickle, crate::Value::Node(id))?;
+    let [bytes] = call.args.array()?;
+    Some(Doc::Concat(vec![
+        Doc::call(
+            Doc::styled("torch.storage._load_from_bytes", Style::Name),
+            vec![Doc::Value(bytes)],
+            0,
+        ),
+        Doc::comment(format!(" # not read: {why}")),
+    ]))
+}
+
+/// Lines of text, each at the current indentation.
+fn lines(text: &str) -> Doc {
+    Doc::lines(text.split('\n').map(str::to_string).collect::<Vec<_>>())
+}
+
+/// Where `show` writes a node: its level of indentation (the lines after its first
+/// start there), and the columns before it on its first line (a dict key).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Place {
+    level: usize,
+    prefix: usize,
+}
+
+impl Place {
+    /// The columns of indentation of the level at `width`, as the layout gives them:
+    /// two a level, capped at half the width ([`super::layout::Layout::new`]).
+    fn indent(self, width: usize) -> usize {
+        self.level.saturating_mul(2).min((width / 2).max(8))
+    }
+}
+
+/// Where each tensor of `tensors` and each state dict is written, found by a walk from
+/// the root that follows `show`'s nesting: a container's items one level in, a dict's
+/// values after their keys; a call's operands at its own level (its arguments' tuple
+/// adds the level). The walk is a heap queue over each node once, and stops at the
+/// tensors and state dicts, whose insides their recognizers lay out. A node shown only
+/// among the effects is not reached: it is taken to be at the top level.
+fn places(
+    pickle: &Pickle<'_>,
+    tensors: &HashMap<NodeId, Result<Elements, String>>,
+    nested: &NestedStorages,
+) -> HashMap<NodeId, Place> {
+    let mut places = HashMap::new();
+    let mut seen = vec![false; pickle.node_count()];
+    let mut queue = std::collections::VecDeque::from([(pickle.root(), Place::default())]);
+    while let Some((value, place)) = queue.pop_front() {
+        let Some(id) = value.node() else { continue };
+        if std::mem::replace(&mut seen[id.index()], true) {
+            continue;
+        }
+        if tensors.contains_key(&id) || torch::state_dict_at_in(pickle, id, Some(nested)).is_some()
+        {
+            places.insert(id, place);
+            continue;
+        }
+        let inner = Place {
+            level: place.level + 1,
+            prefix: 0,
+        };
+        match pickle.node(id) {
+            Node::Dict(entries) => {
+                for (key, item) in entries.iter() {
+                    let prefix = key_width(pickle, key) + 2;
+                    queue.push_back((item, Place { prefix, ..inner }));
+                }
+            }
+            Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+                queue.extend(items.iter().map(|item| (item, inner)));
+            }
+            node => {
+                let operand = Place {
+                    level: place.level,
+                    prefix: 0,
+                };
+                queue.extend(
+                    (0..node.child_count())
+                        .filter_map(|i| node.child(i))
+                        .map(|c| (c, operand)),
+                );
+            }
+        }
+    }
+    places
+}
+
+/// The columns a dict key takes: a str's or an int's repr; 0 for what is not measured.
+fn key_width(pickle: &Pickle<'_>, key: crate::Value) -> usize {
+    match key {
+        crate::Value::Int(i) => i.to_string().len(),
+        _ => pickle.as_str(key).map_or(0, |text| {
+            let mut repr = String::new();
+            crate::text::scalar::write_str_repr(&mut repr, &crate::PyStr::from_text(text));
+            text_width(&repr)
+        }),
+    }
+}

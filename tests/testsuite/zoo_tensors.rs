@@ -1,0 +1,224 @@
+//! Tensors that `show` prints with their elements beyond a checkpoint's own storages:
+//! those `pickle.dumps` writes, each storage a legacy checkpoint nested in bytes
+//! (`torch.storage._load_from_bytes(b'…')`), against what torch printed; and nested
+//! streams that are broken or hostile, which give a note.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use picklegraph::render::show::{self, ShowOptions};
+
+use crate::common;
+
+fn zoo_torch(name: &str) -> PathBuf {
+    common::fixtures().join("zoo/torch/torch").join(name)
+}
+
+/// `show --no-summary` of a file.
+fn shown(file: &Path, width: usize) -> String {
+    let output = Command::cargo_bin("picklegraph")
+        .unwrap()
+        .args(["show", "--no-summary", "--width", &width.to_string()])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", file.display());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn pickle_dumps_of_a_tensor_or_parameter_shows_what_torch_prints() {
+    for name in ["tensor_pickle_dumps", "parameter_pickle_dumps"] {
+        let file = zoo_torch(&format!("{name}.pkl"));
+        let expected = std::fs::read_to_string(file.with_extension("txt")).unwrap();
+        assert_eq!(shown(&file, 100), expected, "{name}");
+    }
+}
+
+/// `show` in process, with the storages the container layer finds, as the command
+/// passes them.
+fn show_bytes(bytes: &[u8]) -> String {
+    let pickle = picklegraph::load(bytes).unwrap();
+    let storages = picklegraph::model::storage_bytes(bytes, None, &pickle);
+    let mut out = Vec::new();
+    let options = ShowOptions {
+        summary: false,
+        ..ShowOptions::default()
+    };
+    show::show_with_storages(&pickle, &options, &storages, &mut { usize::MAX }, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// The zoo's `pickle.dumps(tensor)` and where its nested checkpoint lies in it.
+fn tensor_pickle() -> (Vec<u8>, std::ops::Range<usize>) {
+    let bytes = std::fs::read(zoo_torch("tensor_pickle_dumps.pkl")).unwrap();
+    let magic = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19.";
+    let start = bytes
+        .windows(magic.len())
+        .position(|w| w == magic)
+        .expect("a nested legacy checkpoint");
+    // BINBYTES: a four-byte length before the constant.
+    let len = u32::from_le_bytes(bytes[start - 4..start].try_into().unwrap()) as usize;
+    assert_eq!(len, 275);
+    (bytes.clone(), start..start + len)
+}
+
+#[test]
+fn a_nested_checkpoint_that_does_not_open_is_said_for_its_call() {
+    let (bytes, nested) = tensor_pickle();
+    // The magic number overwritten: no torch.save stream.
+    let mut no_magic = bytes.clone();
+    no_magic[nested.start + 5] ^= 0xff;
+    let text = show_bytes(&no_magic);
+    assert!(
+        text.contains("torch.storage._load_from_bytes(b'")
+            && text.contains(
+                "# not read: the nested checkpoint of 275 bytes: not a torch.save stream"
+            ),
+        "{text}"
+    );
+    // The storage's element count made huge: its bytes run past the stream's end.
+    let mut huge = bytes.clone();
+    let count = nested.end - 24 - 8;
+    huge[count + 6] = 0x7f;
+    let text = show_bytes(&huge);
+    assert!(text.contains("runs past the end of the file"), "{text}");
+    assert!(!text.contains("tensor(["), "{text}");
+}
+
+#[test]
+fn any_byte_of_a_nested_checkpoint_changed_never_panics() {
+    let (bytes, nested) = tensor_pickle();
+    for at in nested {
+        for value in [0x00, 0x01, 0x7f, 0x80, 0xff, b'(', b'.', b'Q'] {
+            let mut changed = bytes.clone();
+            changed[at] = value;
+            let text = show_bytes(&changed);
+            assert!(!text.is_empty(), "byte {at} = {value:#x}");
+        }
+    }
+}
+
+/// The zoo's dicts of tensors that torch also printed at narrower line widths
+/// (`<stem>.linewidth<N>.txt`, `torch.set_printoptions(linewidth=N)`).
+const NARROW_PRINTS: &[(&str, usize)] = &[
+    ("tensor_values", 20),
+    ("tensor_values", 40),
+    ("tensor_values", 60),
+    ("lstm_state_dict", 20),
+    ("lstm_state_dict", 40),
+    ("lstm_state_dict", 60),
+];
+
+#[test]
+fn tensors_laid_out_at_a_narrow_line_width_are_what_torch_prints_at_it() {
+    use picklegraph::python::{tensor_data, torch};
+    use picklegraph::render::show::tensor_repr::Repr;
+    for &(stem, linewidth) in NARROW_PRINTS {
+        let file = zoo_torch(&format!("{stem}.pt"));
+        let bytes = std::fs::read(&file).unwrap();
+        let checkpoint = picklegraph::model::Checkpoint::open(&bytes).unwrap();
+        let pickle = checkpoint.load().unwrap();
+        let storages = checkpoint.storage_bytes(&pickle).unwrap();
+        let root = pickle.root().node().unwrap();
+        let state_dict = torch::state_dict_at(&pickle, root).unwrap();
+        let entries: Vec<(String, String)> = state_dict
+            .entries
+            .iter()
+            .map(|(name, tensor)| {
+                let elements = tensor_data::elements(tensor, &storages).unwrap();
+                let repr = Repr::new(tensor, &elements).at(linewidth);
+                (format!("'{name}'"), repr)
+            })
+            .collect();
+        let printed = match state_dict.plain_dict {
+            true => {
+                let items: Vec<String> = entries.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                format!("{{{}}}\n", items.join(", "))
+            }
+            false => {
+                let items: Vec<String> =
+                    entries.iter().map(|(k, v)| format!("({k}, {v})")).collect();
+                format!("OrderedDict([{}])\n", items.join(", "))
+            }
+        };
+        let expected = std::fs::read_to_string(
+            file.with_file_name(format!("{stem}.linewidth{linewidth}.txt")),
+        )
+        .unwrap();
+        assert_eq!(printed, expected, "{stem} at linewidth {linewidth}");
+    }
+}
+
+/// The zoo's state dicts and checkpoints of tensors.
+const STATE_DICTS: &[&str] = &[
+    "torch/torch/adam_state.pt",
+    "torch/torch/cnn_state_dict.pt",
+    "torch/torch/layers_state_dict.pt",
+    "torch/torch/lstm_state_dict.pt",
+    "torch/torch/mlp_state_dict.pt",
+    "torch/torch/mlp_state_dict_legacy.pt",
+    "torch/torch/state_dict_pickle_dumps.pkl",
+    "torch/torch/tensor_values.pt",
+    "torch/torch/tensor_values_legacy.pt",
+    "torch/torch/tensors.pt",
+    "torch/torch/training_checkpoint.pth",
+    "torch/torch/transformer_state_dict.pt",
+    "torch/torch/transformer_state_dict_legacy.pt",
+    "torch/transformers/bert_state_dict.pt",
+];
+
+/// The lines of `show --full --no-summary --width W` of `file` longer than `W`.
+fn too_long(file: &Path, width: usize) -> Vec<String> {
+    let output = Command::cargo_bin("picklegraph")
+        .unwrap()
+        .args([
+            "show",
+            "--full",
+            "--no-summary",
+            "--width",
+            &width.to_string(),
+        ])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", file.display());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter(|line| line.chars().count() > width)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_line_of_a_state_dict_fits_the_width() {
+    for width in [80, 100, 120] {
+        for name in STATE_DICTS {
+            let long = too_long(&common::fixtures().join("zoo").join(name), width);
+            assert!(long.is_empty(), "{name} at {width}:\n{}", long.join("\n"));
+        }
+    }
+}
+
+#[test]
+fn tensor_rows_fit_a_narrow_width() {
+    // The table of names, dtypes and shapes is not wrapped: only the tensors' lines are
+    // held to the width, down to where a key alone fills it.
+    for width in [60, 72] {
+        for name in STATE_DICTS {
+            let long: Vec<String> = too_long(&common::fixtures().join("zoo").join(name), width)
+                .into_iter()
+                .filter(|line| {
+                    let text = line.trim_start();
+                    let key_alone = text.starts_with('\'') && text.ends_with("':");
+                    let table = text.contains("float32 ")
+                        || text.contains(" tensors, ")
+                        || text.ends_with("state dict (collections.OrderedDict):");
+                    !key_alone && !table && !text.starts_with("name ") && !text.contains("int64 ")
+                })
+                .collect();
+            assert!(long.is_empty(), "{name} at {width}:\n{}", long.join("\n"));
+        }
+    }
+}

@@ -232,7 +232,7 @@ fn each_view(
     source: Source,
     notes: bool,
     width: usize,
-    mut view: impl FnMut(&mut String, &Pickle<'_>) -> Flow,
+    mut view: impl FnMut(&mut String, &Pickle<'_>),
 ) -> PyResult<String> {
     let bytes = source.bytes()?;
     let mut text = String::new();
@@ -245,12 +245,7 @@ fn each_view(
         if let Some(label) = label {
             push_comment(&mut text, &format!("# {label}"), width);
         }
-        if let Flow::Stop(note) = view(&mut text, pickle) {
-            if index + 1 < pickles.len() {
-                text.push_str(&note);
-            }
-            break;
-        }
+        view(&mut text, pickle);
     }
     for note in trailing.iter().filter(|_| notes) {
         push_comment(&mut text, &format!("# note: {note}"), width);
@@ -299,28 +294,43 @@ fn show_text(
         options
     };
     let options = make_options();
+    let width = width.max(1);
+    let bytes = source.bytes()?;
+    let opened = picklegraph::open(&bytes);
+    let (pickles, trailing) = each_pickle(py, &opened)?;
+    let mut text = String::new();
+    if let Some(line) = opened.description().filter(|_| summary) {
+        push_comment(&mut text, &format!("# {line}"), width);
+    }
     // The byte budget is the file's, as the command's is.
     let mut left = options.max_bytes;
-    each_view(py, source, summary, width.max(1), |text, pickle| {
-        let mut out = Vec::new();
-        let _ = show::show_within(pickle, &options, &mut left, &mut out);
-        text.push_str(&String::from_utf8_lossy(&out));
-        match left {
-            0 => Flow::Stop(format!(
+    for (index, (label, pickle)) in pickles.iter().enumerate() {
+        if left == 0 {
+            text.push_str(&format!(
                 "\n{}\n",
                 show::others_not_shown_note(options.max_bytes)
-            )),
-            _ => Flow::Go,
+            ));
+            break;
         }
-    })
-}
-
-/// Whether [`each_view`] goes on to the next pickle, or stops, with a note to write if
-/// pickles are left.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Flow {
-    Go,
-    Stop(String),
+        if index > 0 {
+            text.push('\n');
+        }
+        if let Some(label) = label.as_deref().filter(|_| summary) {
+            push_comment(&mut text, &format!("# {label}"), width);
+        }
+        // The tensors' elements, from the storages beside the pickle, as the command
+        // reads them.
+        let storages = picklegraph::model::storage_bytes(opened.bytes(), label.as_deref(), pickle);
+        let mut out = Vec::new();
+        let _ = show::show_with_storages(pickle, &options, &storages, &mut left, &mut out);
+        text.push_str(&String::from_utf8_lossy(&out));
+    }
+    if summary {
+        for note in opened.notes().iter().chain(&trailing) {
+            push_comment(&mut text, &format!("# note: {note}"), width);
+        }
+    }
+    Ok(text)
 }
 
 /// `json`: the graph as JSON, one document per source, as the command writes it (less
@@ -393,7 +403,6 @@ fn repr_text(py: Python<'_>, source: Source) -> PyResult<String> {
     each_view(py, source, false, usize::MAX, |text, pickle| {
         text.push_str(&picklegraph::render::repr::to_repr(pickle, pickle.root()));
         text.push('\n');
-        Flow::Go
     })
 }
 

@@ -285,7 +285,8 @@ def stats(source: Source, *, largest: int = 10) -> List[Dict[str, Any]]:
 
 def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str] = (),
                deny: Iterable[str] = (), policy: Policy = None, encoding: str = "ASCII",
-               errors: str = "strict", buffers: Optional[Iterable[Any]] = None) -> Any:
+               errors: str = "strict", buffers: Optional[Iterable[Any]] = None,
+               map_location: Any = None, mmap_mode: Optional[str] = None) -> Any:
     """``pickle.loads`` for data that may not be trusted: the scan runs first (strict:
     every global must be on the allow list); only data that passes is then loaded by
     CPython's own unpickler, whose ``find_class`` hands out nothing the scan would not
@@ -295,13 +296,21 @@ def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str
     as that loader does once the scan passes it:
 
     - a PyTorch checkpoint (``torch.save``'s zip, or its legacy stream of pickles): each
-      storage built from the file's bytes as ``torch.load`` builds it, every tensor on
-      the CPU (torch must be installed; without it, ``ImportError`` says so). A
-      TorchScript archive is refused (``ValueError``): loading it runs its code.
+      storage built from the file's bytes as ``torch.load`` builds it, then restored as
+      ``torch.load(map_location=...)`` restores it: to the device it was saved from when
+      ``map_location`` is None, else to the device a str or ``torch.device`` names,
+      through a dict of locations, or by a callable ``(storage, location)`` whose None
+      falls back to the saved device (torch must be installed; without it,
+      ``ImportError`` says so). A TorchScript archive is refused (``ValueError``):
+      loading it runs its code.
     - a joblib file, compressed or not (joblib must be installed): joblib's own
-      unpickler, with this lock, arrays of objects included.
-    - an ``.npy`` file: ``numpy.load(allow_pickle=False)``, or for an array of objects,
-      its pickle through this lock; an ``.npz``: a dict of its arrays, each so loaded.
+      unpickler, with this lock, arrays of objects included; ``mmap_mode`` as
+      ``joblib.load`` takes it (bytes in memory cannot be mapped: joblib warns and
+      ignores it, as for a compressed file).
+    - an ``.npy`` file: ``numpy.load(allow_pickle=False, mmap_mode=...)``, or for an
+      array of objects, its pickle through this lock (``mmap_mode`` then raises
+      ``ValueError`` as numpy does; bytes in memory cannot be mapped, and numpy says
+      so); an ``.npz``: a dict of its arrays, each so loaded (numpy maps no ``.npz``).
 
     ``builtins.getattr``, ``builtins.type`` and ``torch.storage._load_from_bytes``, which
     the scan passes only for their arguments, are handed out as guards that check the
@@ -331,13 +340,33 @@ def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str
         not installed.
     """
     return _safe.safe_loads(bytes(_data(data)), list(allow), list(deny), _policy_text(policy),
-                            encoding=encoding, errors=errors, buffers=buffers)
+                            encoding=encoding, errors=errors, buffers=buffers,
+                            map_location=map_location, mmap_mode=mmap_mode)
 
 
-def safe_load(file: IO[bytes], *, allow: Iterable[str] = (), deny: Iterable[str] = (),
-              policy: Policy = None, encoding: str = "ASCII", errors: str = "strict",
-              buffers: Optional[Iterable[Any]] = None) -> Any:
-    """:func:`safe_loads` on the rest of a binary file (the scan reads all of it, since
-    ``pickle.load`` on the same file could go on to the pickles after the first)."""
-    return safe_loads(file.read(), allow=allow, deny=deny, policy=policy, encoding=encoding,
-                      errors=errors, buffers=buffers)
+def safe_load(file: Union[IO[bytes], str, "os.PathLike[str]"], *, allow: Iterable[str] = (),
+              deny: Iterable[str] = (), policy: Policy = None, encoding: str = "ASCII",
+              errors: str = "strict", buffers: Optional[Iterable[Any]] = None,
+              map_location: Any = None, mmap_mode: Optional[str] = None) -> Any:
+    """:func:`safe_loads` on the rest of a binary file, or on the file at a path (the
+    scan reads all of it, since ``pickle.load`` on the same file could go on to the
+    pickles after the first).
+
+    ``mmap_mode`` memory-maps the arrays of an ``.npy`` or of an uncompressed joblib file
+    as ``numpy.load(path, mmap_mode=...)`` and ``joblib.load(path, mmap_mode=...)`` do:
+    only for a file on disk, given by its path or opened from one (a file object's
+    ``name``); the arrays are mapped from the file the scan read.
+    """
+    if isinstance(file, (str, os.PathLike)):
+        with io.open(os.fspath(file), "rb") as handle:
+            return safe_load(handle, allow=allow, deny=deny, policy=policy,
+                             encoding=encoding, errors=errors, buffers=buffers,
+                             map_location=map_location, mmap_mode=mmap_mode)
+    data = file.read()
+    name = getattr(file, "name", None)
+    # A memory map needs the file's path, as numpy and joblib need it; a file object of
+    # memory (io.BytesIO) has none, and the libraries' own rules apply (see safe_loads).
+    path = name if isinstance(name, str) and mmap_mode is not None else None
+    return _safe.safe_loads(bytes(data), list(allow), list(deny), _policy_text(policy),
+                            encoding=encoding, errors=errors, buffers=buffers,
+                            map_location=map_location, mmap_mode=mmap_mode, path=path)

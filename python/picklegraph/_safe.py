@@ -54,8 +54,10 @@ class Judge:
     ``_load_from_bytes``). The same library ``Policy`` as the scan's."""
 
     def __init__(self, allow: List[str], deny: List[str], policy: Optional[str],
-                 depth: int = 0) -> None:
+                 depth: int = 0, map_location: Any = None) -> None:
         self.allow, self.deny, self.policy, self.depth = allow, deny, policy, depth
+        # torch.load's, kept for the checkpoints nested in this one.
+        self.map_location = map_location
         self._answers: Dict[Tuple[str, str], Optional[bool]] = {}
 
     def __call__(self, module: str, name: str) -> Optional[bool]:
@@ -93,14 +95,9 @@ class _Lookups:
         return found
 
     def _guard(self, module: str, name: str) -> Optional[Callable[..., Any]]:
-        builtin = module in ("builtins", "__builtin__")
-        if builtin and name == "getattr":
-            return self._getattr
-        if builtin and name == "type":
-            return _type_of_constant
-        if (module, name) == ("torch.storage", "_load_from_bytes"):
-            return self._load_from_bytes
-        return None
+        # The library's table says which names are judged by their arguments, and how.
+        checks = _native.argument_checks(module, name)
+        return _GUARDS[checks[0][2]](self) if checks else None
 
     def _getattr(self, *args: Any) -> Any:
         if len(args) != 2 or not isinstance(args[1], str):
@@ -124,7 +121,7 @@ class _Lookups:
             raise _refuse("torch.storage", "_load_from_bytes",
                           f"nests checkpoints more than {_MAX_NESTED} deep")
         return safe_loads(bytes(args[0]), judge.allow, judge.deny, judge.policy,
-                          judge.depth + 1)
+                          judge.depth + 1, map_location=judge.map_location)
 
 
 _CONSTANTS_WITH_TYPES = (None, Ellipsis, NotImplemented)
@@ -135,6 +132,19 @@ def _type_of_constant(*args: Any) -> type:
         return type(args[0])
     raise _refuse("builtins", "type",
                   "is allowed only as type(None), type(...) or type(NotImplemented)")
+
+
+# A guard for each check of the library's table of names judged by their arguments
+# (read through the bindings): a check this module has no guard for fails at import, so
+# the table and the guards cannot drift apart.
+_GUARDS: Dict[str, Callable[[_Lookups], Callable[..., Any]]] = {
+    "getattr": lambda lookups: lookups._getattr,
+    "type": lambda lookups: _type_of_constant,
+    "load_from_bytes": lambda lookups: lookups._load_from_bytes,
+}
+_UNGUARDED = {check for _, _, check in _native.argument_checks()} - set(_GUARDS)
+if _UNGUARDED:
+    raise ImportError(f"picklegraph: no safe_load guard for {sorted(_UNGUARDED)}")
 
 
 class AllowListUnpickler(pickle.Unpickler):
@@ -160,17 +170,20 @@ class _PurePythonAllowListUnpickler(pickle._Unpickler):  # type: ignore[name-def
 
 
 def safe_loads(data: bytes, allow: List[str], deny: List[str], policy: Optional[str],
-               depth: int = 0, **pickle_options: Any) -> Any:
+               depth: int = 0, *, map_location: Any = None, mmap_mode: Optional[str] = None,
+               path: Optional[str] = None, **pickle_options: Any) -> Any:
     """The scan (strict), then, only if it passes, the load with the same policy as the
-    lock on every global, as the writing library's loader reads the file."""
+    lock on every global, as the writing library's loader reads the file.
+    ``map_location`` is torch.load's, ``mmap_mode`` numpy.load's and joblib.load's;
+    ``path`` is where ``data`` was read from, for a memory map."""
     from . import scan  # the package's, which imports this module
 
     report = scan(data, allow=allow, deny=deny, policy=policy, strict=True)
     if not report.passed:
         raise UnsafePickleError(report)
-    lookups = _Lookups(Judge(allow, deny, policy, depth))
+    lookups = _Lookups(Judge(allow, deny, policy, depth, map_location))
     if data.startswith(_NPY_MAGIC):
-        return _load_npy(data, lookups, **pickle_options)
+        return _load_npy(data, lookups, mmap_mode, path, **pickle_options)
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _load_zip(data, lookups, **pickle_options)
     if data.startswith(_TORCH_LEGACY_PREFIX):
@@ -179,7 +192,7 @@ def safe_loads(data: bytes, allow: List[str], deny: List[str], policy: Optional[
     # file is joblib's too (pickle.load reads neither).
     joblib = any(f.name == _JOBLIB_WRAPPER for f in report.findings)
     if joblib or data.startswith(_COMPRESSED_PREFIXES):
-        return _load_joblib(data, lookups, **pickle_options)
+        return _load_joblib(data, lookups, mmap_mode, path, **pickle_options)
     return AllowListUnpickler(io.BytesIO(data), lookups, **pickle_options).load()
 
 
@@ -216,6 +229,34 @@ def _untyped_from(torch: Any, payload: bytes) -> Any:
     return torch.UntypedStorage.from_buffer(payload, dtype=torch.uint8)
 
 
+def _restore_location(torch: Any, map_location: Any) -> Callable[[Any, str], Any]:
+    """``torch.load``'s ``restore_location`` for ``map_location``: torch's own
+    (``torch.serialization._get_restore_location``), or the same rules where a torch
+    has none: None restores to the saved location, a str or ``torch.device`` names the
+    device, a dict maps locations, a callable's None falls back to the saved location."""
+    serialization = torch.serialization
+    get = getattr(serialization, "_get_restore_location", None)
+    if get is not None:
+        return get(map_location)
+    default = serialization.default_restore_location
+    if map_location is None:
+        return default
+    if isinstance(map_location, dict):
+        return lambda storage, location: default(storage, map_location.get(location, location))
+    if isinstance(map_location, (str, bytes, torch.device)):
+        return lambda storage, location: default(storage, str(map_location))
+
+    def restore(storage: Any, location: str) -> Any:
+        result = map_location(storage, location)
+        return default(storage, location) if result is None else result
+
+    return restore
+
+
+def _location(location: Any) -> str:
+    return location.decode("ascii") if isinstance(location, bytes) else str(location)
+
+
 def _storage_id(saved_id: Any) -> Tuple[str, Tuple[Any, ...]]:
     if not isinstance(saved_id, tuple) or not saved_id:
         raise pickle.UnpicklingError(f"picklegraph.safe_load: persistent id {saved_id!r} "
@@ -247,8 +288,9 @@ def _load_zip(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
         if byteorder not in ("little", "big"):
             raise ValueError(f"picklegraph.safe_load: unknown byte order {byteorder!r}")
     loaded: Dict[str, Any] = {}
+    restore = _restore_location(torch, lookups.judge.map_location)
 
-    def load_storage(dtype: Any, nbytes: int, key: str) -> Any:
+    def load_storage(dtype: Any, nbytes: int, key: str, location: str) -> Any:
         record = archive.read(f"{prefix}data/{key}")
         if len(record) < nbytes:
             raise pickle.UnpicklingError(f"picklegraph.safe_load: storage {key} holds "
@@ -256,26 +298,27 @@ def _load_zip(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
         untyped = _untyped_from(torch, record[:nbytes])
         if byteorder != sys.byteorder:
             untyped.byteswap(dtype)
-        return _typed_storage(torch, untyped, dtype)
+        return _typed_storage(torch, restore(untyped, location), dtype)
 
     def persistent_load(saved_id: Any) -> Any:
         typename, fields = _storage_id(saved_id)
         if typename != "storage" or len(fields) != 4:
             raise pickle.UnpicklingError(f"picklegraph.safe_load: persistent id "
                                          f"{saved_id!r} is not a storage")
-        storage_type, key, _location, numel = fields
+        storage_type, key, location, numel = fields
+        location = _location(location)
         dtype = _storage_dtype(torch, storage_type)
         nbytes = int(numel) * torch._utils._element_size(dtype)
         key = str(key)
         storage = loaded.get(key)
         if storage is None:
-            storage = loaded[key] = load_storage(dtype, nbytes, key)
+            storage = loaded[key] = load_storage(dtype, nbytes, key, location)
         elif storage.dtype != dtype:
             untyped = storage._untyped_storage
             if untyped.nbytes() == nbytes:
                 storage = _typed_storage(torch, untyped, dtype)
             else:
-                storage = load_storage(dtype, nbytes, key)
+                storage = load_storage(dtype, nbytes, key, location)
         return storage
 
     unpickler = AllowListUnpickler(io.BytesIO(archive.read(pickles[0])), lookups,
@@ -299,6 +342,7 @@ def _load_torch_legacy(data: bytes, lookups: _Lookups, **pickle_options: Any) ->
     next_pickle()  # the writer's byte order and type sizes; the storages are little-endian
     roots: Dict[str, Tuple[Any, Any, int]] = {}  # key -> (storage, dtype, nbytes)
     views: Dict[str, Any] = {}
+    restore = _restore_location(torch, lookups.judge.map_location)
 
     def persistent_load(saved_id: Any) -> Any:
         typename, fields = _storage_id(saved_id)
@@ -307,14 +351,15 @@ def _load_torch_legacy(data: bytes, lookups: _Lookups, **pickle_options: Any) ->
         if typename != "storage" or len(fields) != 5:
             raise pickle.UnpicklingError(f"picklegraph.safe_load: persistent id "
                                          f"{saved_id!r} is not a storage")
-        storage_type, root_key, _location, numel, view = fields
+        storage_type, root_key, location, numel, view = fields
         dtype = _storage_dtype(torch, storage_type)
         size = torch._utils._element_size(dtype)
         root_key = str(root_key)
         if root_key not in roots:
             nbytes = int(numel) * size
-            roots[root_key] = (_typed_storage(torch, torch.UntypedStorage(nbytes), dtype),
-                               dtype, nbytes)
+            # As torch.load: restored empty, its elements copied in after the pickle.
+            untyped = restore(torch.UntypedStorage(nbytes), _location(location))
+            roots[root_key] = (_typed_storage(torch, untyped, dtype), dtype, nbytes)
         storage = roots[root_key][0]
         if storage.dtype != dtype:
             storage = _typed_storage(torch, storage._untyped_storage, dtype)
@@ -356,7 +401,8 @@ def _read_exactly(stream: IO[bytes], count: int) -> bytes:
 # --- joblib ----------------------------------------------------------------------------
 
 
-def _load_joblib(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
+def _load_joblib(data: bytes, lookups: _Lookups, mmap_mode: Optional[str] = None,
+                 path: Optional[str] = None, **pickle_options: Any) -> Any:
     try:
         from joblib import numpy_pickle, numpy_pickle_utils
     except ImportError:
@@ -392,19 +438,35 @@ def _load_joblib(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
 
         dispatch[pickle.BUILD[0]] = load_build
 
-    stream = io.BytesIO(data)
-    opener = getattr(numpy_pickle_utils, "_validate_fileobject_and_memmap", None) \
-        or numpy_pickle_utils._read_fileobject
-    with opener(stream, "", None) as opened:
-        fobj = opened[0] if isinstance(opened, tuple) else opened
-        if isinstance(fobj, str):
-            raise ValueError("picklegraph.safe_load: a joblib file older than joblib 0.10 "
-                             "(its arrays in files beside it) is not read")
-        if takes_byte_order:
-            unpickler = Unpickler("", fobj, True)
-        else:
-            unpickler = Unpickler("", fobj)
-        return unpickler.load()
+    # A memory map is made from the file on disk, as joblib.load makes it, so the pickle
+    # is read from that file too, after a check that it holds the bytes the scan read.
+    with _stream(data, path if mmap_mode is not None else None) as stream:
+        opener = getattr(numpy_pickle_utils, "_validate_fileobject_and_memmap", None) \
+            or numpy_pickle_utils._read_fileobject
+        with opener(stream, path or "", mmap_mode) as opened:
+            fobj, mode = opened if isinstance(opened, tuple) else (opened, mmap_mode)
+            if isinstance(fobj, str):
+                raise ValueError("picklegraph.safe_load: a joblib file older than joblib "
+                                 "0.10 (its arrays in files beside it) is not read")
+            if takes_byte_order:
+                # joblib.load's "auto": native byte order unless arrays are mapped.
+                unpickler = Unpickler(path or "", fobj, mmap_mode is None, mmap_mode=mode)
+            else:
+                unpickler = Unpickler(path or "", fobj, mmap_mode=mode)
+            return unpickler.load()
+
+
+def _stream(data: bytes, path: Optional[str]) -> IO[bytes]:
+    """The bytes the scan read, as a file: the file at ``path`` when one is given (a
+    memory map needs it), refused if it no longer holds them."""
+    if path is None:
+        return io.BytesIO(data)
+    handle = io.open(path, "rb")
+    if handle.read() != data:
+        handle.close()
+        raise ValueError(f"picklegraph.safe_load: {path} changed after it was scanned")
+    handle.seek(0)
+    return handle
 
 
 # --- numpy -----------------------------------------------------------------------------
@@ -419,7 +481,8 @@ def _numpy() -> Any:
     return numpy
 
 
-def _load_npy(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
+def _load_npy(data: bytes, lookups: _Lookups, mmap_mode: Optional[str] = None,
+              path: Optional[str] = None, **pickle_options: Any) -> Any:
     np = _numpy()
     stream = io.BytesIO(data)
     version = np.lib.format.read_magic(stream)
@@ -429,6 +492,15 @@ def _load_npy(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
         _, _, dtype = np.lib.format.read_array_header_2_0(stream)
     else:
         dtype = None  # version 3.0 (a utf-8 header): numpy.load reads it below
+    if mmap_mode is not None:
+        if dtype is not None and dtype.hasobject:
+            raise ValueError("Array can't be memory-mapped: Python objects in dtype.")
+        # numpy maps only a file on disk, and says so for bytes in memory.
+        source = path if path is not None else io.BytesIO(data)
+        if path is not None:
+            with _stream(data, path):
+                pass
+        return np.load(source, allow_pickle=False, mmap_mode=mmap_mode)
     if dtype is None or not dtype.hasobject:
         try:
             return np.load(io.BytesIO(data), allow_pickle=False)
@@ -449,5 +521,5 @@ def _load_npz(archive: zipfile.ZipFile, lookups: _Lookups, **pickle_options: Any
     for member in archive.namelist():
         if member.endswith(".npy"):
             arrays[member[: -len(".npy")]] = _load_npy(archive.read(member), lookups,
-                                                      **pickle_options)
+                                                      None, None, **pickle_options)
     return arrays

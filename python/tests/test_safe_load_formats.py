@@ -5,6 +5,7 @@ committed fixtures, and each hostile variant refused having run nothing."""
 
 import importlib.util
 import io
+import os
 import pickle
 import zoneinfo
 
@@ -358,3 +359,184 @@ def test_is_allowed_answers_none_for_the_names_judged_by_arguments():
         assert _native.is_allowed(module, name, [], [dotted]) is False
     assert _native.is_allowed("zoneinfo", "ZoneInfo._unpickle") is True
     assert _native.is_allowed("zoneinfo", "ZoneInfo.clear_cache") is False
+
+
+def test_every_name_of_the_librarys_table_has_a_guard_and_no_other_name_does():
+    from picklegraph import _safe
+
+    table = _native.argument_checks()
+    assert {check for _, _, check in table} == {"getattr", "type", "load_from_bytes"}
+    lookups = _safe._Lookups(_safe.Judge([], [], None))
+    for module, name, check in table:
+        assert _native.is_allowed(module, name) is None, (module, name)
+        assert _native.argument_checks(module, name) == [(module, name, check)]
+        assert lookups._guard(module, name) is not None, (module, name)
+    # Python 2 spellings, mapped as the scan maps them.
+    assert _native.argument_checks("__builtin__", "type") == [("builtins", "type", "type")]
+    for module, name in [("os", "system"), ("builtins", "eval"), ("torch", "load")]:
+        assert _native.argument_checks(module, name) == []
+        assert lookups._guard(module, name) is None
+
+
+# --- map_location and mmap_mode (issue 23's leftovers) ----------------------------------
+
+# Each a factory: torch.device needs torch, imported only where torch is.
+MAP_LOCATIONS = {
+    "None": lambda torch: None,
+    "str": lambda torch: "cpu",
+    "str meta": lambda torch: "meta",
+    "device": lambda torch: torch.device("cpu"),
+    "device meta": lambda torch: torch.device("meta"),
+    "dict": lambda torch: {"cpu": "meta"},
+    "callable": lambda torch: (lambda storage, location: storage),
+    "callable None": lambda torch: (lambda storage, location: None),
+}
+TORCH_STATE_DICTS = [p for p in TORCH_FILES if p.name not in TORCH_USER_CLASSES
+                     and p.name != "mlp_torchscript.pt"]
+
+
+def _same_on_device(ours, theirs, path="root"):
+    """_same, with each tensor's device compared, and a meta tensor (no elements) by
+    dtype and shape."""
+    import torch
+
+    if isinstance(theirs, torch.Tensor):
+        assert ours.device == theirs.device, path
+        if theirs.device.type == "meta":
+            assert (ours.dtype, ours.shape, ours.stride()) == \
+                (theirs.dtype, theirs.shape, theirs.stride()), path
+        else:
+            _same(ours, theirs, path)
+    elif isinstance(theirs, dict):
+        assert list(ours) == list(theirs), path
+        for key in theirs:
+            _same_on_device(ours[key], theirs[key], f"{path}[{key!r}]")
+    elif isinstance(theirs, (list, tuple)):
+        assert len(ours) == len(theirs), path
+        for index, (a, b) in enumerate(zip(ours, theirs)):
+            _same_on_device(a, b, f"{path}[{index}]")
+    else:
+        _same(ours, theirs, path)
+
+
+@needs_torch
+@pytest.mark.parametrize("how", sorted(MAP_LOCATIONS))
+@pytest.mark.parametrize("path", TORCH_STATE_DICTS, ids=lambda p: p.name)
+def test_map_location_is_applied_as_torch_load_applies_it(path, how):
+    import torch
+
+    ours = picklegraph.safe_load(path, map_location=MAP_LOCATIONS[how](torch))
+    try:
+        theirs = torch.load(path, weights_only=True, map_location=MAP_LOCATIONS[how](torch))
+    except pickle.UnpicklingError:
+        # A whole module of torch's own classes, which weights_only refuses: torch's full
+        # loader on this committed fixture, compared by class and state dict.
+        theirs = torch.load(path, weights_only=False, map_location=MAP_LOCATIONS[how](torch))
+        assert type(ours) is type(theirs)
+        ours, theirs = ours.state_dict(), theirs.state_dict()
+    _same_on_device(ours, theirs)
+
+
+@needs_torch
+@pytest.mark.parametrize("legacy", [False, True])
+def test_a_map_location_callable_sees_the_locations_torch_load_gives_it(tmp_path, legacy):
+    import torch
+
+    value = {"w": torch.arange(6.0).reshape(2, 3), "view": torch.arange(8)[2:5]}
+    path = tmp_path / "model.pt"
+    torch.save(value, path, _use_new_zipfile_serialization=not legacy)
+    seen = {"ours": [], "theirs": []}
+
+    def recording(who):
+        return lambda storage, location: seen[who].append((location, storage.nbytes()))
+
+    ours = picklegraph.safe_load(path, map_location=recording("ours"))
+    theirs = torch.load(path, weights_only=True, map_location=recording("theirs"))
+    assert seen["ours"] == seen["theirs"] and seen["ours"]
+    _same_on_device(ours, theirs)
+
+
+@needs_torch
+def test_map_location_reaches_a_nested_checkpoint():
+    import torch
+
+    data = pickle.dumps({"t": torch.arange(3.0)})  # torch.storage._load_from_bytes inside
+    ours = picklegraph.safe_loads(data, map_location="meta")
+    assert ours["t"].device.type == "meta"
+
+
+def _outcome(load):
+    """What a load returns, or the ValueError or TypeError it raises (as its type and
+    message: numpy 2 refuses a map of bytes in memory with a TypeError)."""
+    try:
+        return load()
+    except (ValueError, TypeError) as error:
+        return f"{type(error).__name__}: {error}"
+
+
+@needs_numpy
+@pytest.mark.parametrize("path", [p for p in NUMPY_FILES if p.suffix == ".npy"],
+                         ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_mmap_mode_maps_an_npy_as_numpy_load(path):
+    import numpy as np
+
+    ours = _outcome(lambda: picklegraph.safe_load(path, mmap_mode="r"))
+    theirs = _outcome(lambda: np.load(path, mmap_mode="r", allow_pickle=True))
+    if isinstance(theirs, str):
+        assert ours == theirs  # an array of objects: numpy maps none
+        return
+    assert type(ours) is type(theirs) is np.memmap
+    assert (os.fspath(ours.filename), ours.mode, ours.offset) == \
+        (os.fspath(theirs.filename), theirs.mode, theirs.offset)
+    _same(np.asarray(ours), np.asarray(theirs))
+
+
+@needs_numpy
+def test_mmap_mode_of_bytes_in_memory_is_refused_as_numpy_refuses_it(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "a.npy"
+    np.save(path, np.arange(5))
+    data = path.read_bytes()
+    ours = _outcome(lambda: picklegraph.safe_loads(data, mmap_mode="r"))
+    theirs = _outcome(lambda: np.load(io.BytesIO(data), mmap_mode="r"))
+    assert isinstance(theirs, str) and ours == theirs
+    # An open file maps through its name.
+    with open(path, "rb") as file:
+        assert type(picklegraph.safe_load(file, mmap_mode="r")) is np.memmap
+
+
+@needs_numpy
+def test_a_file_changed_after_its_scan_is_not_mapped(tmp_path, monkeypatch):
+    import numpy as np
+
+    path = tmp_path / "a.npy"
+    np.save(path, np.arange(5))
+    scan = picklegraph.scan
+
+    def scan_then_change(data, **options):
+        report = scan(data, **options)
+        np.save(path, np.arange(6))
+        return report
+
+    monkeypatch.setattr(picklegraph, "scan", scan_then_change)
+    with pytest.raises(ValueError, match="changed after it was scanned"):
+        picklegraph.safe_load(path, mmap_mode="r")
+
+
+@needs_joblib
+@pytest.mark.parametrize("path", JOBLIB_FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_mmap_mode_maps_a_joblib_file_as_joblib_load(path):
+    import warnings
+
+    import joblib
+
+    with warnings.catch_warnings(record=True) as theirs_warned:
+        warnings.simplefilter("always")
+        theirs = _library_load(lambda p: joblib.load(p, mmap_mode="r"), path)
+    with warnings.catch_warnings(record=True) as ours_warned:
+        warnings.simplefilter("always")
+        ours = picklegraph.safe_load(path, mmap_mode="r")
+    # A compressed file: joblib warns that it maps nothing, and so does safe_load.
+    assert [str(w.message) for w in ours_warned] == [str(w.message) for w in theirs_warned]
+    _same(ours, theirs)

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::describe::Describer;
 use super::names::classify_global;
+use super::policy::ArgumentCheck;
 use super::{Class, Finding, FindingKind};
 use crate::graph::{Inert, InertKind, Mutation, Node, NodeId, Pickle, Value};
 use crate::opcode::Opcode;
@@ -24,15 +25,11 @@ pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
         describer: Describer::new(pickle),
         names: HashMap::new(),
         findings: Vec::new(),
-        constant_getattrs: HashSet::new(),
-        constant_types: HashSet::new(),
-        nested_loads: HashSet::new(),
+        judged: HashMap::new(),
         nested_judged: HashMap::new(),
         nested_calls: HashMap::new(),
     };
-    scanner.find_constant_getattrs();
-    scanner.find_constant_types();
-    scanner.find_nested_loads();
+    scanner.find_judged_by_arguments();
     for (index, node) in pickle.nodes().enumerate() {
         if let Node::Inert(inert) = node {
             scanner.inert(NodeId::from_index(index), inert);
@@ -58,18 +55,12 @@ struct Scanner<'p, 'a> {
     /// are classed once.
     names: HashMap<(String, String), (Class, String)>,
     findings: Vec<Finding>,
-    /// `builtins.getattr` globals whose every use is a call with a named global and a
-    /// constant attribute name: `getattr(zoneinfo.ZoneInfo, '_unpickle')`, an enum member
-    /// `getattr(Color, 'RED')`. Such a call is the attribute's lookup, judged by its name.
-    constant_getattrs: HashSet<NodeId>,
-    /// `builtins.type` globals whose every use is `type(None)`, `type(...)` or
-    /// `type(NotImplemented)`, as `pickle` writes those three types: each call gives a
-    /// builtin type and runs nothing.
-    constant_types: HashSet<NodeId>,
-    /// `torch.storage._load_from_bytes` globals whose every use is a call with one
-    /// constant bytes argument: each call is judged by the nested pickle it loads
-    /// ([`super::nested`]), and the reference itself is then harmless.
-    nested_loads: HashSet<NodeId>,
+    /// The globals judged by their arguments ([`ArgumentCheck`]) whose every use passes
+    /// their check: `getattr(zoneinfo.ZoneInfo, '_unpickle')` is the attribute's lookup,
+    /// judged by its name; `type(None)` gives a builtin type; each
+    /// `torch.storage._load_from_bytes(b'…')` is judged by the nested pickle it loads
+    /// ([`super::nested`]). The reference itself is then harmless.
+    judged: HashMap<NodeId, ArgumentCheck>,
     /// The judgement of each nested load, by the call's arguments: the reference is
     /// judged as the worst of its calls, so each nested scan is cached.
     nested_judged: HashMap<NodeId, (Class, String)>,
@@ -78,10 +69,13 @@ struct Scanner<'p, 'a> {
 }
 
 impl Scanner<'_, '_> {
-    /// The `builtins.getattr` globals whose every use in the arena is a constant lookup
-    /// ([`Scanner::constant_getattr`]); one used any other way (passed as an argument,
-    /// kept in a container, called with a computed name) is not among them.
-    fn find_constant_getattrs(&mut self) {
+    /// The globals of [`JUDGED_BY_ARGUMENTS`] whose every use in the arena is a call its
+    /// check passes ([`Scanner::passes`]), each with its check: one walk over every
+    /// node's children for all of them. A global used any other way (passed as an
+    /// argument, kept in a container, called with computed arguments) is not among them.
+    ///
+    /// [`JUDGED_BY_ARGUMENTS`]: super::policy::JUDGED_BY_ARGUMENTS
+    fn find_judged_by_arguments(&mut self) {
         let pickle = self.pickle;
         let mut other_use = HashSet::new();
         for node in pickle.nodes() {
@@ -89,57 +83,47 @@ impl Scanner<'_, '_> {
             while let Some(child) = node.child(child_index) {
                 child_index += 1;
                 let Some(id) = child.node() else { continue };
-                if pickle.global_name(child) != Some(("builtins", "getattr"))
-                    && pickle.global_name(child) != Some(("__builtin__", "getattr"))
-                {
+                let Some(check) = pickle
+                    .global_name(child)
+                    .and_then(|(module, name)| ArgumentCheck::of(module, name))
+                else {
                     continue;
-                }
-                let constant = match &node {
+                };
+                let args = match &node {
                     Node::Inert(Inert {
                         kind: InertKind::Call { func, args },
                         ..
-                    }) => *func == child && self.constant_lookup(*args).is_some(),
-                    _ => false,
+                    }) if *func == child => Some(*args),
+                    _ => None,
                 };
-                if constant {
-                    self.constant_getattrs.insert(id);
-                } else {
-                    other_use.insert(id);
+                match args.filter(|&args| self.passes(check, args)) {
+                    Some(args) => {
+                        self.judged.insert(id, check);
+                        if check == ArgumentCheck::NestedLoad {
+                            self.nested_calls.entry(id).or_default().push(args);
+                        }
+                    }
+                    None => {
+                        other_use.insert(id);
+                    }
                 }
             }
         }
-        self.constant_getattrs.retain(|id| !other_use.contains(id));
+        self.judged.retain(|id, _| !other_use.contains(id));
     }
 
-    /// The `builtins.type` globals whose every use in the arena is a call of one of the
-    /// three constants that `pickle` saves types of by calling `type`
-    /// ([`Scanner::is_type_of_constant`]).
-    fn find_constant_types(&mut self) {
-        let pickle = self.pickle;
-        let mut other_use = HashSet::new();
-        for node in pickle.nodes() {
-            let mut child_index = 0;
-            while let Some(child) = node.child(child_index) {
-                child_index += 1;
-                let Some(id) = child.node() else { continue };
-                if pickle.global_name(child) != Some(("builtins", "type")) {
-                    continue;
-                }
-                let constant = match &node {
-                    Node::Inert(Inert {
-                        kind: InertKind::Call { func, args },
-                        ..
-                    }) => *func == child && self.is_type_of_constant(*args),
-                    _ => false,
-                };
-                if constant {
-                    self.constant_types.insert(id);
-                } else {
-                    other_use.insert(id);
-                }
-            }
+    /// Whether a call with `args` is one that `check` passes.
+    fn passes(&self, check: ArgumentCheck, args: Value) -> bool {
+        match check {
+            ArgumentCheck::ConstantGetattr => self.constant_lookup(args).is_some(),
+            ArgumentCheck::TypeOfConstant => self.is_type_of_constant(args),
+            ArgumentCheck::NestedLoad => self.constant_bytes(args).is_some(),
         }
-        self.constant_types.retain(|id| !other_use.contains(id));
+    }
+
+    /// Whether the global `id` is judged by its arguments with `check`, every use passing.
+    fn judged_as(&self, id: NodeId, check: ArgumentCheck) -> bool {
+        self.judged.get(&id) == Some(&check)
     }
 
     /// Whether `args` is `(None,)`, `(Ellipsis,)` or `(NotImplemented,)`, the last two as
@@ -156,43 +140,6 @@ impl Scanner<'_, '_> {
                 self.pickle.global_name(item),
                 Some(("builtins", "Ellipsis" | "NotImplemented"))
             )
-    }
-
-    /// The `torch.storage._load_from_bytes` globals whose every use in the arena is a
-    /// call with one constant bytes argument ([`Scanner::nested_bytes`]).
-    fn find_nested_loads(&mut self) {
-        let pickle = self.pickle;
-        let mut other_use = HashSet::new();
-        for node in pickle.nodes() {
-            let mut child_index = 0;
-            while let Some(child) = node.child(child_index) {
-                child_index += 1;
-                let Some(id) = child.node() else { continue };
-                if pickle.global_name(child) != Some(("torch.storage", "_load_from_bytes")) {
-                    continue;
-                }
-                let constant = match &node {
-                    Node::Inert(Inert {
-                        kind: InertKind::Call { func, args },
-                        ..
-                    }) => *func == child && self.constant_bytes(*args).is_some(),
-                    _ => false,
-                };
-                if constant {
-                    self.nested_loads.insert(id);
-                    if let Node::Inert(Inert {
-                        kind: InertKind::Call { args, .. },
-                        ..
-                    }) = &node
-                    {
-                        self.nested_calls.entry(id).or_default().push(*args);
-                    }
-                } else {
-                    other_use.insert(id);
-                }
-            }
-        }
-        self.nested_loads.retain(|id| !other_use.contains(id));
     }
 
     /// The bytes of `args` when it is a tuple of one bytes constant.
@@ -213,7 +160,7 @@ impl Scanner<'_, '_> {
     /// A call of a constant-use `torch.storage._load_from_bytes`, judged by the nested
     /// pickle its bytes hold.
     fn nested_load(&mut self, func: Value, args: Value) -> Option<(Class, String)> {
-        if !self.nested_loads.contains(&func.node()?) {
+        if !self.judged_as(func.node()?, ArgumentCheck::NestedLoad) {
             return None;
         }
         let key = args.node()?;
@@ -246,8 +193,7 @@ impl Scanner<'_, '_> {
 
     /// A call of a constant-use `getattr`: the attribute it looks up.
     fn constant_getattr(&self, func: Value, args: Value) -> Option<(String, String)> {
-        let id = func.node()?;
-        if !self.constant_getattrs.contains(&id) {
+        if !self.judged_as(func.node()?, ArgumentCheck::ConstantGetattr) {
             return None;
         }
         self.constant_lookup(args)
@@ -348,15 +294,15 @@ impl Scanner<'_, '_> {
     /// A global, then every mutation applied to it.
     fn global(&mut self, id: NodeId, inert: &Inert) {
         let mut named = self.named(Value::Node(id));
-        if self.constant_getattrs.contains(&id) {
+        if self.judged_as(id, ArgumentCheck::ConstantGetattr) {
             named.class = Class::Safe;
             named.reason = "getattr, used only to look up a constant attribute of a named global: each lookup is judged by the attribute's name".to_string();
         }
-        if self.constant_types.contains(&id) {
+        if self.judged_as(id, ArgumentCheck::TypeOfConstant) {
             named.class = Class::Safe;
             named.reason = "type, used only as type(None), type(...) or type(NotImplemented): each gives a builtin type".to_string();
         }
-        if self.nested_loads.contains(&id) {
+        if self.judged_as(id, ArgumentCheck::NestedLoad) {
             let calls = self.nested_calls.get(&id).cloned().unwrap_or_default();
             let worst = calls
                 .iter()

@@ -348,22 +348,74 @@ impl Policy {
             Some(Action::Allow) => NameVerdict::Allowed,
             Some(Action::Deny) => NameVerdict::Refused,
             None if class == Class::Safe => NameVerdict::Allowed,
-            None if JUDGED_BY_ARGUMENTS.contains(&(module, name)) => NameVerdict::ByArguments,
+            None if ArgumentCheck::of_python3(module, name).is_some() => NameVerdict::ByArguments,
             None => NameVerdict::Refused,
         }
     }
 }
 
 /// The globals a strict scan passes only for the arguments of each of their uses, never
-/// by name alone: `getattr` of a named global and a constant attribute name (judged as
-/// the attribute's dotted name), `type` of `None`, `...` or `NotImplemented`, and
-/// `torch.storage._load_from_bytes` of constant bytes (judged by the nested checkpoint
-/// they hold). A loader hands each out as a guard that checks its arguments again.
-pub const JUDGED_BY_ARGUMENTS: &[(&str, &str)] = &[
-    ("builtins", "getattr"),
-    ("builtins", "type"),
-    ("torch.storage", "_load_from_bytes"),
+/// by name alone, each with its check: `getattr` of a named global and a constant
+/// attribute name (judged as the attribute's dotted name), `type` of `None`, `...` or
+/// `NotImplemented`, and `torch.storage._load_from_bytes` of constant bytes (judged by
+/// the nested checkpoint they hold). A loader hands each out as a guard that checks its
+/// arguments again. The one table: the scan's classifier, [`Policy::judge_name`] and the
+/// Python package's guards (through its bindings) all read it.
+pub const JUDGED_BY_ARGUMENTS: &[(&str, &str, ArgumentCheck)] = &[
+    ("builtins", "getattr", ArgumentCheck::ConstantGetattr),
+    ("builtins", "type", ArgumentCheck::TypeOfConstant),
+    (
+        "torch.storage",
+        "_load_from_bytes",
+        ArgumentCheck::NestedLoad,
+    ),
 ];
+
+/// How the scan judges a use of a global of [`JUDGED_BY_ARGUMENTS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArgumentCheck {
+    /// `getattr(a named global, 'attribute')`, the attribute no dunder: the lookup of the
+    /// attribute's dotted name (`zoneinfo.ZoneInfo._unpickle`), judged by that name.
+    ConstantGetattr,
+    /// `type(None)`, `type(...)` or `type(NotImplemented)`, as `pickle` saves those three
+    /// types: a builtin type, nothing run.
+    TypeOfConstant,
+    /// `torch.storage._load_from_bytes(b'…')`: the nested checkpoint, opened and scanned.
+    NestedLoad,
+}
+
+impl ArgumentCheck {
+    /// The check of the global `module.name` as a pickle spells it (Python 2 names mapped
+    /// as the scan maps them), when the scan judges it by its arguments.
+    /// ```
+    /// use picklegraph::scan::policy::ArgumentCheck;
+    /// assert_eq!(ArgumentCheck::of("__builtin__", "getattr"), Some(ArgumentCheck::ConstantGetattr));
+    /// assert_eq!(ArgumentCheck::of("os", "system"), None);
+    /// ```
+    pub fn of(module: &str, name: &str) -> Option<ArgumentCheck> {
+        let (module, name) = crate::graph::compat::python3_name(module, name);
+        ArgumentCheck::of_python3(module, name)
+    }
+
+    fn of_python3(module: &str, name: &str) -> Option<ArgumentCheck> {
+        JUDGED_BY_ARGUMENTS
+            .iter()
+            .find(|(m, n, _)| *m == module && *n == name)
+            .map(|&(_, _, check)| check)
+    }
+
+    /// How the Python package names the check (its guards are keyed by it).
+    /// ```
+    /// assert_eq!(picklegraph::scan::policy::ArgumentCheck::NestedLoad.name(), "load_from_bytes");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            ArgumentCheck::ConstantGetattr => "getattr",
+            ArgumentCheck::TypeOfConstant => "type",
+            ArgumentCheck::NestedLoad => "load_from_bytes",
+        }
+    }
+}
 
 /// What a policy says of a global by its name: [`Policy::judge_name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -191,6 +191,25 @@ fn is_allowed(
     })
 }
 
+/// The check `safe_load` guards a global with when the scan passes it only for its
+/// arguments (`"getattr"`, `"type"`, `"load_from_bytes"`), Python 2 names mapped as the
+/// scan maps them; None for any other name. With no arguments, every row of the
+/// library's table (`JUDGED_BY_ARGUMENTS`) as `(module, name, check)`.
+#[pyfunction]
+#[pyo3(signature = (module=None, name=None))]
+fn argument_checks(
+    module: Option<&str>,
+    name: Option<&str>,
+) -> Vec<(&'static str, &'static str, &'static str)> {
+    use picklegraph::scan::policy::{ArgumentCheck, JUDGED_BY_ARGUMENTS};
+    let asked = module.zip(name).map(|(m, n)| ArgumentCheck::of(m, n));
+    JUDGED_BY_ARGUMENTS
+        .iter()
+        .filter(|(_, _, check)| asked.is_none() || asked == Some(Some(*check)))
+        .map(|&(module, name, check)| (module, name, check.name()))
+        .collect()
+}
+
 /// The exception for an entry's problem.
 fn problem_error(py: Python<'_>, problem: &Problem<'_>) -> PyErr {
     match problem {
@@ -601,6 +620,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(dis_text, module)?)?;
     module.add_function(wrap_pyfunction!(cli_main, module)?)?;
     module.add_function(wrap_pyfunction!(is_allowed, module)?)?;
+    module.add_function(wrap_pyfunction!(argument_checks, module)?)?;
     module.add_function(wrap_pyfunction!(tensors, module)?)?;
     module.add_function(wrap_pyfunction!(stats, module)?)?;
     module.add_class::<ScanReport>()?;

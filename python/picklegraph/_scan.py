@@ -3,57 +3,24 @@
 from __future__ import annotations
 
 import json as _json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
+
+from . import _native
 
 
-class Finding:
-    """One global, call or instance a pickle would make, classed by the scanner."""
+Finding = _native.Finding
+"""One global, call or instance a pickle would make, classed by the scanner (a native
+class: ``report.findings`` makes one object per finding, no more).
 
-    __slots__ = ("name", "offset", "kind", "class_", "reason", "text", "label", "pickle", "allowed")
-
-    name: Optional[str]
-    """The dotted name of the global involved (``os.system``), when there is one."""
-    offset: int
-    """The byte offset of the opcode that made it, in its pickle's bytes."""
-    kind: str
-    """``global``, ``call``, ``instance``, ``global-mutation``, ``persistent``, ``extension``."""
-    class_: str
-    """The scanner's class (``safe``, ``unknown``, ``dangerous``, ...)."""
-    reason: str
-    """Why it is in its class."""
-    text: str
-    """The call as Python would spell it, arguments shortened: ``os.system('ls')``."""
-    label: Optional[str]
-    """The pickle's label inside a model file (``data.pkl``), None for a plain file."""
-    pickle: int
-    """Which pickle of the file, from 0."""
-    allowed: bool
-    """Whether the scan lets it pass (the library does not count it against the file)."""
-
-    def __init__(self, raw: Dict[str, Any], label: Optional[str], pickle: int,
-                 allowed: bool) -> None:
-        self.name = raw.get("name")
-        self.offset = raw["offset"]
-        self.kind = raw["kind"]
-        self.class_ = raw["class"]
-        self.reason = raw["reason"]
-        self.text = raw["text"]
-        self.label = label
-        self.pickle = pickle
-        self.allowed = allowed
-
-    @classmethod
-    def _of(cls, row: Tuple[Any, ...]) -> "Finding":
-        """A finding from the extension's row (name, offset, kind, class, reason, text,
-        label, pickle, allowed)."""
-        finding = cls.__new__(cls)
-        (finding.name, finding.offset, finding.kind, finding.class_, finding.reason,
-         finding.text, finding.label, finding.pickle, finding.allowed) = row
-        return finding
-
-    def __repr__(self) -> str:
-        return (f"Finding(name={self.name!r}, offset={self.offset}, kind={self.kind!r}, "
-                f"class_={self.class_!r}, reason={self.reason!r})")
+Its fields, read-only: ``name`` (the dotted name of the global involved, ``os.system``,
+or None), ``offset`` (of the opcode that made it, in its pickle's bytes), ``kind``
+(``global``, ``call``, ``instance``, ``global-mutation``, ``persistent``,
+``extension``), ``class_`` (the scanner's class: ``safe``, ``unknown``, ``dangerous``,
+...), ``reason`` (why it is in its class), ``text`` (the call as Python would spell it,
+arguments shortened: ``os.system('ls')``), ``label`` (the pickle's label inside a model
+file, ``data.pkl``, None for a plain file), ``pickle`` (which pickle of the file, from 0)
+and ``allowed`` (whether the scan lets it pass).
+"""
 
 
 class Report:
@@ -94,7 +61,7 @@ class Report:
     def findings(self) -> List[Finding]:
         """Every finding of every pickle, in file order."""
         if self._findings is None:
-            self._findings = [Finding._of(row) for row in self._native.findings()]
+            self._findings = self._native.findings()
         return self._findings
 
     @property

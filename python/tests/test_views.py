@@ -1,6 +1,7 @@
 """The views and the scan as strings: the same answer as the command."""
 
 import json
+import pickle
 import pickletools
 import io
 import subprocess
@@ -67,6 +68,31 @@ def test_scan_of_a_checkpoint_has_the_commands_verdict_and_findings(path):
     got = picklegraph.scan(path).to_dict()
     assert got["verdict"] == expected["verdict"]
     assert [p["findings"] for p in got["pickles"]] == [p["findings"] for p in expected["pickles"]]
+
+
+def test_findings_are_a_list_of_read_only_findings_that_outlive_their_report():
+    report = picklegraph.scan(b"cos\nsystem\n(S'ls'\ntR.")
+    findings = report.findings
+    assert type(findings) is list and len(findings) == 2
+    assert findings is report.findings  # made once
+    first, call = findings
+    del report
+    assert (first.name, first.offset, first.kind, first.class_) == ("os.system", 0, "global",
+                                                                    "dangerous")
+    assert (call.kind, call.text, call.label, call.pickle, call.allowed) == (
+        "call", "os.system('ls')", None, 0, False)
+    assert repr(first) == (f"Finding(name='os.system', offset=0, kind='global', "
+                           f"class_='dangerous', reason={first.reason!r})")
+    with pytest.raises(AttributeError):
+        first.name = "x"
+    copy = pickle.loads(pickle.dumps(call))
+    assert type(copy) is picklegraph.Finding
+    assert [getattr(copy, field) for field in FINDING_FIELDS] == [
+        getattr(call, field) for field in FINDING_FIELDS]
+
+
+FINDING_FIELDS = ("name", "offset", "kind", "class_", "reason", "text", "label", "pickle",
+                  "allowed")
 
 
 def test_allow_makes_a_finding_safe():

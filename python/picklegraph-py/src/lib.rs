@@ -624,6 +624,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(tensors, module)?)?;
     module.add_function(wrap_pyfunction!(stats, module)?)?;
     module.add_class::<ScanReport>()?;
+    module.add_class::<report::Finding>()?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -292,3 +292,25 @@ def test_deep_tuples_and_dicts_build_without_recursion():
             value = step(value)
             count += 1
         assert count == depth
+
+
+@pytest.mark.parametrize("data", [
+    b"\x80\x02}(]Nu0].",  # a dict keyed by a list, popped: made all the same
+    b"\x80\x02](\x8f(]\x90e.",  # a frozenset of a list, inside a list
+    b"\x80\x02](](]\x85\x85}(]Nuee.",  # a dict keyed by a list, deep in tuples
+])
+def test_unhashable_keys_raise_as_pickle_loads_raises(data):
+    with pytest.raises(TypeError) as expected:
+        pickle.loads(data)
+    with pytest.raises((TypeError, picklegraph.PickleError)) as got:
+        picklegraph.loads(data)
+    assert str(expected.value) in str(got.value)
+
+
+def test_leaves_shared_in_a_tree_of_containers_stay_shared():
+    name = "a field name"
+    records = [{name: i, "tags": (name, [name])} for i in range(3)]
+    got = picklegraph.loads(pickle.dumps(records, protocol=4))
+    assert got == records
+    keys = [next(iter(record)) for record in got]
+    assert keys[0] is keys[1] is keys[2] is got[2]["tags"][0] is got[1]["tags"][1][0]

@@ -91,6 +91,19 @@ impl<'a> Pickle<'a> {
         self.arena.inert_count()
     }
 
+    /// Whether a list, tuple, dict, set, bytearray or inert node may be referenced from
+    /// more than one place (one was pushed again, by a memo get or `DUP`). When false,
+    /// the containers form a tree: a builder need not look for shared containers or
+    /// cycles (strs, bytes and big ints may still be shared).
+    /// ```
+    /// assert!(!picklegraph::load(b"\x80\x04]\x94(]\x94]\x94e.")?.may_share());
+    /// assert!(picklegraph::load(b"\x80\x04]\x94(]\x94h\x01e.")?.may_share());
+    /// # Ok::<(), picklegraph::Error>(())
+    /// ```
+    pub fn may_share(&self) -> bool {
+        self.arena.may_share()
+    }
+
     /// The node with this id, as a view that borrows from the pickle.
     /// ```
     /// use picklegraph::{Node, Value};

@@ -78,26 +78,6 @@ impl Lent {
 }
 
 impl Objects {
-    /// A new reference to a scalar's object.
-    #[inline]
-    fn scalar(py: Python<'_>, value: Value) -> PyResult<*mut ffi::PyObject> {
-        // SAFETY: each call returns a new reference or null.
-        let object = unsafe {
-            match value {
-                Value::None => {
-                    let none = ffi::Py_None();
-                    ffi::Py_IncRef(none);
-                    none
-                }
-                Value::Bool(b) => ffi::PyBool_FromLong(i64::from(b) as std::os::raw::c_long),
-                Value::Int(i) => ffi::PyLong_FromLongLong(i),
-                Value::Float(f) => ffi::PyFloat_FromDouble(f),
-                Value::Node(_) => unreachable!("a node is no scalar"),
-            }
-        };
-        checked(py, object)
-    }
-
     /// Node `id`'s object, made already.
     #[inline]
     fn get(&self, id: NodeId) -> PyResult<*mut ffi::PyObject> {
@@ -113,7 +93,7 @@ impl Objects {
     #[inline]
     fn take(&self, py: Python<'_>, value: Value) -> PyResult<*mut ffi::PyObject> {
         let Value::Node(id) = value else {
-            return Objects::scalar(py, value);
+            return scalar(py, value);
         };
         let object = self.get(id)?;
         // SAFETY: a live object of ours.
@@ -131,7 +111,7 @@ impl Objects {
                 owned: false,
             },
             _ => Lent {
-                object: Objects::scalar(py, value)?,
+                object: scalar(py, value)?,
                 owned: true,
             },
         })
@@ -145,8 +125,28 @@ impl Objects {
     }
 }
 
+/// A new reference to a scalar's object.
+#[inline]
+pub(crate) fn scalar(py: Python<'_>, value: Value) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: each call returns a new reference or null.
+    let object = unsafe {
+        match value {
+            Value::None => {
+                let none = ffi::Py_None();
+                ffi::Py_IncRef(none);
+                none
+            }
+            Value::Bool(b) => ffi::PyBool_FromLong(i64::from(b) as std::os::raw::c_long),
+            Value::Int(i) => ffi::PyLong_FromLongLong(i),
+            Value::Float(f) => ffi::PyFloat_FromDouble(f),
+            Value::Node(_) => unreachable!("a node is no scalar"),
+        }
+    };
+    checked(py, object)
+}
+
 /// `object`, or the Python exception that made it null.
-fn checked(py: Python<'_>, object: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
+pub(crate) fn checked(py: Python<'_>, object: *mut ffi::PyObject) -> PyResult<*mut ffi::PyObject> {
     if object.is_null() {
         return Err(PyErr::fetch(py));
     }
@@ -207,6 +207,9 @@ pub fn to_python<'py>(
     pickle: &Pickle<'_>,
     classes: &Classes<'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(object) = crate::tree::to_python(py, pickle) {
+        return Ok(object);
+    }
     let count = pickle.node_count();
     let mut builder = Builder {
         py,
@@ -446,7 +449,7 @@ impl Builder<'_, '_, '_> {
 }
 
 /// A new reference to a leaf node's object (str, bytes, bytearray, big int).
-fn make(py: Python<'_>, node: &Node<'_>) -> PyResult<*mut ffi::PyObject> {
+pub(crate) fn make(py: Python<'_>, node: &Node<'_>) -> PyResult<*mut ffi::PyObject> {
     // SAFETY: each constructor reads only the slice it is given (pointer and length from
     // the same slice) and returns a new reference or null, which `checked` turns into
     // the Python exception.

@@ -8,6 +8,7 @@
 mod convert;
 mod report;
 mod source;
+mod tree;
 
 use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_pickles, DisOptions};

@@ -445,3 +445,49 @@ fn show_writes_blocks_with_container_keys_as_it_writes_tokens() {
     // Some widths break a key open, so the key's own fit was tested.
     assert!(broken_keys > 0);
 }
+
+/// A dict whose key is a literal near the end of its line, followed by a value wider
+/// than what the printer looks ahead at (found by the property test above, at width 21):
+/// blocks and tokens cut the key alike, or leave it whole alike, at every width and limit.
+#[test]
+fn show_cuts_a_literal_key_alike_in_blocks_and_tokens() {
+    use picklegraph::render::elision::ItemLimit;
+    use picklegraph::render::show::{default_recognizers, show, show_without_blocks, ShowOptions};
+    // pickle.dumps({'aa': 8.417900805432683e-264, 'a key of some length': b'x' * 30,
+    //   'k': 'a str value that is long enough to be cut'}, protocol=0)
+    let output = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import pickle, sys; sys.stdout.buffer.write(pickle.dumps({'aa': 8.417900805432683e-264, \
+             'a key of some length': b'x' * 30, 'k': 'a str value that is long enough to be cut'}, protocol=0))",
+        ])
+        .output()
+        .expect("python3 is on every machine; this test needs it");
+    let pickle = load(&output.stdout).unwrap();
+    for width in 1..=60 {
+        for depth in [1, usize::MAX] {
+            for items in [None, Some((0, 0)), Some((1, 1)), Some((3, 2))] {
+                for string in [None, Some(0), Some(3), Some(7)] {
+                    for color in [false, true] {
+                        let mut options = ShowOptions::plain(width);
+                        options.max_depth = depth;
+                        options.items =
+                            items.map_or(ItemLimit::ALL, |(max, shown)| ItemLimit { max, shown });
+                        options.max_string = string.unwrap_or(options.max_string);
+                        options.layout.color = color;
+                        options.summary = true;
+                        options.recognizers = default_recognizers();
+                        let (mut blocks, mut tokens) = (Vec::new(), Vec::new());
+                        show(&pickle, &options, &mut blocks).unwrap();
+                        show_without_blocks(&pickle, &options, &mut tokens).unwrap();
+                        assert_eq!(
+                            String::from_utf8_lossy(&blocks),
+                            String::from_utf8_lossy(&tokens),
+                            "width {width}, depth {depth}, items {items:?}, string {string:?}, color {color}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

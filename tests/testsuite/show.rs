@@ -507,7 +507,7 @@ fn the_default_options_stop_after_about_64_kib_and_say_so() {
     );
     let last = bounded.lines().last().unwrap();
     assert!(
-        last.starts_with("# … show stops here, past 64.0 KiB of output"),
+        last.starts_with("# … show stops here, past 64.0 KiB: "),
         "{last}"
     );
     // Every line before the note is whole: the last str is followed by its comma.

@@ -328,7 +328,7 @@ fn show_text(
         if left == 0 {
             text.push_str(&format!(
                 "\n{}\n",
-                show::others_not_shown_note(options.max_bytes)
+                show::others_not_shown_note(options.max_bytes, options.layout.width)
             ));
             break;
         }

@@ -123,7 +123,11 @@ pub fn run(args: &ShowArgs) -> u8 {
                 continue;
             }
             if left == 0 {
-                let _ = writeln!(out, "\n{}", show::others_not_shown_note(options.max_bytes));
+                let _ = writeln!(
+                    out,
+                    "\n{}",
+                    show::others_not_shown_note(options.max_bytes, options.layout.width)
+                );
                 break;
             }
             if shown > 0 {

@@ -584,23 +584,21 @@ impl<'p, 'a> Blocks<'p, 'a> {
                 let depth = top.depth;
                 let real = top.slots.real(slot);
                 let id = match self.slot_item(top.items, real, depth) {
-                    Item::Text(text, width, Style::Str)
-                        if top.mode != Mode::Flat && !pen.fits_literal(width) =>
-                    {
-                        // A literal near the end of its line may be cut (the printer
-                        // decides a token's alike): rare enough to copy.
-                        let text = text.to_owned();
-                        top.before(slot, Some(width), pen)?;
-                        let trailing = match top.is_key(slot) {
-                            true => self.key_trailing(top.items, real + 1, depth),
-                            false => 1,
-                        };
-                        pen.write_literal(&text, width, Style::Str, trailing)?;
-                        None
-                    }
                     Item::Text(text, width, style) => {
                         top.before(slot, Some(width), pen)?;
-                        pen.write_text(text, width, style)?;
+                        if style == Style::Str && top.mode != Mode::Flat && !pen.fits_literal(width)
+                        {
+                            // A literal near the end of its line may be cut (the printer
+                            // decides a token's alike): rare enough to copy.
+                            let text = text.to_owned();
+                            let trailing = match top.is_key(slot) {
+                                true => self.key_trailing(top.items, real + 1, depth),
+                                false => 1,
+                            };
+                            pen.write_literal(&text, width, style, trailing)?;
+                        } else {
+                            pen.write_text(text, width, style)?;
+                        }
                         None
                     }
                     Item::Int(v) => {

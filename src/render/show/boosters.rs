@@ -5,7 +5,6 @@
 //! ```
 
 use super::doc::Doc;
-use super::layout::Style;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle, Value};
 use crate::python::boosters;
@@ -49,6 +48,7 @@ impl Recognizer for Boosters {
         if let Some(problem) = &booster.problem {
             text.push_str(&format!("  # model unreadable: {problem}"));
         }
-        Some(Doc::styled(text, Style::Name))
+        // Broken at its commas when it does not fit the line.
+        Some(super::brackets::text(text))
     }
 }

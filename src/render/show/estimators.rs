@@ -344,7 +344,7 @@ fn sized(builder: &mut Builder<'_, '_>, name: &str, value: Value, len: usize) ->
     match len <= SMALL {
         true => {
             let pretty = builder.value(value, name, 0);
-            Doc::text(format!("{name}={}", pretty.one_line()))
+            super::brackets::text(format!("{name}={}", pretty.one_line()))
         }
         false => Doc::text(format!(
             "{name}: {} items",

@@ -24,6 +24,7 @@
 
 mod block;
 mod boosters;
+pub mod brackets;
 mod budget;
 pub mod doc;
 mod estimators;
@@ -489,26 +490,34 @@ fn write(
             usize::MAX => budget,
             limit => limit,
         };
-        return writeln!(capped.into_inner(), "{}", stopped_note(limit));
+        let note = stopped_note(limit, options.layout.width);
+        return writeln!(capped.into_inner(), "{note}");
     }
     printed
 }
 
 /// The note that ends the `show` of a file whose byte budget of `budget` bytes was spent
-/// before its last pickle.
-pub fn others_not_shown_note(budget: usize) -> String {
-    format!(
+/// before its last pickle, wrapped at `width` as every comment is.
+/// ```
+/// use picklegraph::render::show::others_not_shown_note;
+/// assert!(others_not_shown_note(64 << 10, 40).lines().all(|line| line.chars().count() <= 40));
+/// ```
+pub fn others_not_shown_note(budget: usize, width: usize) -> String {
+    let note = format!(
         "# … the file's other pickles are not shown: its output is past {}; --full shows everything",
         crate::text::quantity::size(budget as u64)
-    )
+    );
+    doc::wrap_comment(&note, width).join("\n")
 }
 
-/// The note that ends a `show` whose byte budget of `budget` bytes is spent.
-pub fn stopped_note(budget: usize) -> String {
-    format!(
-        "# … show stops here, past {} of output: --full shows everything, --max-items and --depth choose what",
+/// The note that ends a `show` whose byte budget of `budget` bytes is spent, wrapped at
+/// `width`.
+pub fn stopped_note(budget: usize, width: usize) -> String {
+    let note = format!(
+        "# … show stops here, past {}: --full shows everything, --max-items and --depth choose what",
         crate::text::quantity::size(budget as u64)
-    )
+    );
+    doc::wrap_comment(&note, width).join("\n")
 }
 
 /// `# protocol 4, 123 nodes, 2 effects, 5 globals: myclass.SubClass, …`, the globals in

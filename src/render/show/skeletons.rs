@@ -310,14 +310,21 @@ fn std_value_doc(pickle: &Pickle<'_>, std_value: &StdValue) -> Option<Doc> {
                     .to_string(),
             }),
         ]),
-        _ => Doc::Concat(
-            render_values::parts(pickle, std_value, usize::MAX)?
-                .into_iter()
-                .map(|part| match part {
-                    Part::Text(text) => Doc::text(text),
-                    Part::Child(child) => value(child),
-                })
-                .collect(),
-        ),
+        _ => {
+            // Grouped at its brackets, so that a long repr breaks at its commas.
+            let parts = render_values::parts(pickle, std_value, usize::MAX)?;
+            match super::brackets::grouped(parts.clone()) {
+                Some(doc) => doc,
+                None => Doc::Concat(
+                    parts
+                        .into_iter()
+                        .map(|part| match part {
+                            Part::Text(text) => Doc::text(text),
+                            Part::Child(child) => value(child),
+                        })
+                        .collect(),
+                ),
+            }
+        }
     })
 }

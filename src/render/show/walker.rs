@@ -439,33 +439,73 @@ fn native_item(
 
 /// A document's items with each `# …` comment wider than the line cut into lines
 /// ([`super::doc::wrap_comment`]): a recognizer's footer (`# 521 parameters …: conv1d 8,
-/// …`) fits the width as the summary lines do.
+/// …`) fits the width as the summary lines do. A comment after code on its line (`<lambda>
+/// = lambda x: ...  # closure …`) that would pass the width goes on lines of its own
+/// above the code, at the code's indentation, as Python comments go.
 fn wrap_comments(items: Vec<Item>, options: &ShowOptions) -> Vec<Item> {
+    use super::layout::text_width;
     let width = options.layout.width;
+    let trailing = |text: &str| text.starts_with(' ') && text.trim_start().starts_with("# ");
     let wide = |item: &Item| {
         matches!(item, Item::Token(Token::Text(text, Style::Comment))
-            if text.starts_with("# ") && super::layout::text_width(text) > width)
+            if (text.starts_with("# ") && text_width(text) > width) || trailing(text))
     };
     if !items.iter().any(wide) {
         return items;
     }
+    let comment_lines = |text: &str, indent: usize| -> Vec<Item> {
+        let mut lines = Vec::new();
+        for (i, line) in super::doc::wrap_comment(text, width.saturating_sub(indent))
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                lines.push(Item::Token(Token::HardLine));
+            }
+            if indent > 0 {
+                lines.push(Item::Token(Token::text(" ".repeat(indent))));
+            }
+            lines.push(Item::Token(Token::Text(line.into(), Style::Comment)));
+        }
+        lines
+    };
     let mut out = Vec::with_capacity(items.len() + 8);
+    // Where the current line starts in `out`, and its columns when only texts are on it.
+    let mut line_start = 0;
+    let mut column = Some(0);
     for item in items {
         match item {
             Item::Token(Token::Text(text, Style::Comment))
-                if text.starts_with("# ") && super::layout::text_width(&text) > width =>
+                if text.starts_with("# ") && text_width(&text) > width =>
             {
-                for (i, line) in super::doc::wrap_comment(&text, width)
-                    .into_iter()
-                    .enumerate()
-                {
-                    if i > 0 {
-                        out.push(Item::Token(Token::HardLine));
-                    }
-                    out.push(Item::Token(Token::Text(line.into(), Style::Comment)));
-                }
+                out.extend(comment_lines(&text, 0));
+                column = None;
             }
-            item => out.push(item),
+            Item::Token(Token::Text(text, Style::Comment))
+                if trailing(&text)
+                    && column.is_some_and(|column| column + text_width(&text) > width) =>
+            {
+                let indent = match out.get(line_start) {
+                    Some(Item::Token(Token::Text(code, _))) => code.len() - code.trim_start().len(),
+                    _ => 0,
+                };
+                let mut above = comment_lines(text.trim_start(), indent);
+                above.push(Item::Token(Token::HardLine));
+                out.splice(line_start..line_start, above);
+            }
+            Item::Token(Token::HardLine) => {
+                out.push(item);
+                line_start = out.len();
+                column = Some(0);
+            }
+            Item::Token(Token::Text(ref text, _)) => {
+                column = column.map(|column| column + text_width(text));
+                out.push(item);
+            }
+            item => {
+                column = None;
+                out.push(item);
+            }
         }
     }
     out

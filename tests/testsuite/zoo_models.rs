@@ -145,13 +145,25 @@ fn show_of_every_zoo_module_prints_the_tree_print_model_prints() {
         let file = common::fixtures().join("zoo").join(name);
         let expected = std::fs::read_to_string(file.with_extension("txt")).unwrap();
         let expected: Vec<&str> = expected.trim_end_matches('\n').lines().collect();
+        // Wide enough for torch's own lines: at 100, a layer whose arguments pass the
+        // width breaks at its commas (checked below).
         let output = Command::cargo_bin("picklegraph")
+            .unwrap()
+            .args(["show", "--width", "200"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        let narrow = Command::cargo_bin("picklegraph")
             .unwrap()
             .args(["show", "--width", "100"])
             .arg(&file)
             .output()
             .unwrap();
-        let text = String::from_utf8(output.stdout).unwrap();
+        let narrow = String::from_utf8(narrow.stdout).unwrap();
+        for line in narrow.lines() {
+            assert!(line.chars().count() <= 100, "{name}: {line}");
+        }
         let lines: Vec<&str> = text.lines().collect();
         let start = lines.iter().position(|line| *line == expected[0]);
         let shown = start.map(|at| &lines[at..(at + expected.len()).min(lines.len())]);

@@ -47,12 +47,29 @@ impl Recognizer for Modules {
             printed: 0,
         };
         let text = printer.repr(&root, 0);
-        let mut parts = vec![Doc::lines(
-            text.lines().map(str::to_string).collect::<Vec<_>>(),
-        )];
+        let mut parts = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            if index > 0 {
+                parts.push(Doc::HardLine);
+            }
+            parts.push(tree_line(line));
+        }
         parts.extend([Doc::HardLine, Doc::comment(footer(pickle, &root))]);
         Some(Doc::Concat(parts))
     }
+}
+
+/// A line of the tree, as `print(model)` writes it when it fits; a layer whose arguments
+/// do not fit the width breaks at its commas, its arguments indented one step past the
+/// line's own indentation.
+fn tree_line(line: &str) -> Doc {
+    let code = line.trim_start();
+    let spaces = line.len() - code.len();
+    let mut doc = super::brackets::text(code.to_string());
+    for _ in 0..spaces / 2 {
+        doc = Doc::Indent(vec![doc]);
+    }
+    Doc::Concat(vec![Doc::text(" ".repeat(spaces)), doc])
 }
 
 struct TreePrinter<'p, 'a> {

@@ -9,6 +9,30 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The bytes a hex string spells (`"8004"` is `[0x80, 0x04]`): how CPython's answers
+/// reach the tests.
+pub fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex digits"))
+        .collect()
+}
+
+/// What `python3 -c script` writes on standard output; the test fails, with Python's
+/// error, when the script does.
+pub fn python3_stdout(script: &str) -> Vec<u8> {
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .output()
+        .expect("python3 is on every machine; the differential tests need it");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
 /// The fixtures directory.
 pub fn fixtures() -> PathBuf {
     repo().join("tests/fixtures")

@@ -381,10 +381,7 @@ fn random_standard_library_values_repr_exactly_as_cpython() {
     for line in String::from_utf8(output.stdout).unwrap().lines() {
         let record: (String, u8, String, String) = serde_json::from_str(line).unwrap();
         let (kind, protocol, hex, expected) = record;
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+        let bytes: Vec<u8> = crate::common::unhex(&hex);
         let ours = match load(&bytes) {
             Ok(pickle) => to_repr(&pickle, pickle.root()),
             Err(err) => format!("<error: {err}>"),
@@ -435,23 +432,11 @@ fn standard_library_enum_classes_repr_as_cpython_writes_them() {
         for cls in [uuid.SafeUUID, re.RegexFlag, http.HTTPStatus, ssl.Options, ssl.VerifyMode, inspect._ParameterKind]:\n\
         \x20   for protocol in range(6):\n\
         \x20       print(pickle.dumps(cls, protocol).hex(), repr(cls))";
-    let output = Command::new("python3")
-        .args(["-c", script])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = String::from_utf8(crate::common::python3_stdout(script)).unwrap();
     let mut compared = 0;
     for line in text.lines() {
         let (hex, expected) = line.split_once(' ').unwrap();
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+        let bytes: Vec<u8> = crate::common::unhex(hex);
         let pickle = load(&bytes).unwrap();
         assert_eq!(to_repr(&pickle, pickle.root()), expected, "{hex}");
         compared += 1;

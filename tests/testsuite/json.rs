@@ -100,7 +100,7 @@ impl<'p, 'a> Checker<'p, 'a> {
             Node::Str(text) => match text.as_str() {
                 Some(text) => assert_eq!(json.as_str(), Some(text), "{at}"),
                 None => assert_eq!(
-                    json["str_surrogatepass"].as_str().map(unhex),
+                    json["str_surrogatepass"].as_str().map(crate::common::unhex),
                     Some(text.as_bytes().to_vec()),
                     "{at}"
                 ),
@@ -230,13 +230,6 @@ impl<'p, 'a> Checker<'p, 'a> {
             assert_eq!(json["opcode"].as_str(), Some(effect.opcode.name()));
         }
     }
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 fn unbase64(text: &str) -> Vec<u8> {

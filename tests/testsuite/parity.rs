@@ -548,10 +548,7 @@ fn canned_with_trailing_bytes() -> Vec<(String, Vec<u8>)> {
     let mut cases = Vec::new();
     for line in table.lines().skip(1) {
         let fields: Vec<&str> = line.split('\t').collect();
-        let bytes: Vec<u8> = (0..fields[1].len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&fields[1][i..i + 2], 16).unwrap())
-            .collect();
+        let bytes: Vec<u8> = crate::common::unhex(fields[1]);
         let ends_early = picklegraph::load(&bytes).is_ok_and(|p| p.span().1 < bytes.len());
         if fields[2].starts_with("ok: ") && ends_early {
             cases.push((format!("{} {}", fields[0], fields[1]), bytes));

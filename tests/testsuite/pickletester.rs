@@ -75,13 +75,6 @@ fn is_stream_error(result: &str) -> bool {
     .any(|kind| result.starts_with(&format!("err: {kind}")))
 }
 
-fn hex_decode(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 #[test]
 fn inputs_cpython_rejects_as_malformed_are_rejected() {
     let table = std::fs::read_to_string(fixtures().join("pickletester/bad_inputs.tsv")).unwrap();
@@ -92,7 +85,7 @@ fn inputs_cpython_rejects_as_malformed_are_rejected() {
         let [method, hex, c_result, _py_result] = fields[..] else {
             panic!("bad row {line}")
         };
-        let bytes = hex_decode(hex);
+        let bytes = crate::common::unhex(hex);
         // CPython's limit on decimal digits applies; the C unpickler is the reference.
         let outcome = load_with(&bytes, &LoadOptions::default());
         // Whether a global is a type is only known by importing it, which picklegraph never

@@ -455,15 +455,11 @@ fn show_cuts_a_literal_key_alike_in_blocks_and_tokens() {
     use picklegraph::render::show::{default_recognizers, show, show_without_blocks, ShowOptions};
     // pickle.dumps({'aa': 8.417900805432683e-264, 'a key of some length': b'x' * 30,
     //   'k': 'a str value that is long enough to be cut'}, protocol=0)
-    let output = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import pickle, sys; sys.stdout.buffer.write(pickle.dumps({'aa': 8.417900805432683e-264, \
+    let data = crate::common::python3_stdout(
+        "import pickle, sys; sys.stdout.buffer.write(pickle.dumps({'aa': 8.417900805432683e-264, \
              'a key of some length': b'x' * 30, 'k': 'a str value that is long enough to be cut'}, protocol=0))",
-        ])
-        .output()
-        .expect("python3 is on every machine; this test needs it");
-    let pickle = load(&output.stdout).unwrap();
+    );
+    let pickle = load(&data).unwrap();
     for width in 1..=60 {
         for depth in [1, usize::MAX] {
             for items in [None, Some((0, 0)), Some((1, 1)), Some((3, 2))] {

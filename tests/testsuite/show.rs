@@ -574,12 +574,7 @@ value = {
 }
 sys.stdout.buffer.write(pickle.dumps(value, protocol=4))
 "#;
-    let output = Command::new("python3")
-        .args(["-c", make])
-        .output()
-        .expect("python3 is on every machine; this test needs it");
-    assert!(output.status.success(), "{output:?}");
-    let data = output.stdout;
+    let data = crate::common::python3_stdout(make);
     let pickle = load(&data).expect("loads");
     for width in [40, 57, 80, 100] {
         for blocks in [true, false] {

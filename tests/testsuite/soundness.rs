@@ -69,10 +69,7 @@ fn bases() -> Vec<Base> {
         .lines()
         .map(|line| {
             let (hex, ops) = line.split_once(' ').unwrap();
-            let bytes = (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-                .collect();
+            let bytes = crate::common::unhex(hex);
             let ops = ops
                 .split(',')
                 .map(|op| {

@@ -156,3 +156,33 @@ fn a_list_of_pandas_scalars_wraps_at_80_columns_each_item_its_repr() {
         );
     }
 }
+
+/// pandas before 3 joins an index's attributes on one line whatever its length; where that
+/// line is wider than `--width`, `show` breaks before an attribute as pandas 3 does,
+/// indented under the class's name. Rejoined, the lines are pandas' line.
+#[test]
+fn an_index_line_wider_than_the_width_breaks_before_an_attribute() {
+    for path in [
+        "old/pandas/datetime_index_freq_micro.pkl",
+        "pandas1/pandas/datetime_index_freq_milli.pkl",
+        "pandas1/pandas/datetime_index_freq_quarter_end.pkl",
+    ] {
+        let printed = std::fs::read_to_string(zoo(path).with_extension("txt")).unwrap();
+        let printed = printed.trim_end();
+        assert_eq!(printed.lines().count(), 1, "{path}: pandas wrote one line");
+        let long = printed.chars().count();
+        // At pandas' own width, pandas' line; narrower, broken lines that rejoin to it.
+        assert!(show_at(path, long).lines().any(|l| l == printed), "{path}");
+        for width in [long - 1, 80, 72] {
+            let shown = show_at(path, width);
+            let start = shown
+                .lines()
+                .position(|l| l.starts_with("DatetimeIndex("))
+                .unwrap_or_else(|| panic!("{path} at {width}:\n{shown}"));
+            let lines: Vec<&str> = shown.lines().skip(start).take(2).collect();
+            assert!(lines.iter().all(|l| l.chars().count() <= width), "{shown}");
+            assert!(lines[1].starts_with(&" ".repeat("DatetimeIndex(".len())));
+            assert_eq!(format!("{} {}", lines[0], lines[1].trim_start()), printed);
+        }
+    }
+}

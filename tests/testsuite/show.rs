@@ -285,6 +285,29 @@ fn inert_calls_print_as_module_name_with_arguments() {
     );
 }
 
+/// A call's only argument hugs its parentheses when it is in brackets (`f({` … `})`),
+/// never when it is a name or a call: a chain of calls hugging each other could not break.
+#[test]
+fn a_call_whose_only_argument_is_a_call_breaks_before_it() {
+    // outer.module.long_function_name(middle.module.other_function(inner.module.Klass))
+    let pickle = b"couter.module\nlong_function_name\n(cmiddle.module\nother_function\n\
+(cinner.module\nKlass\ntRtR.";
+    let flat =
+        "outer.module.long_function_name(middle.module.other_function(inner.module.Klass))\n";
+    assert_eq!(shown(pickle, 100), flat);
+    assert_eq!(
+        shown(pickle, 40),
+        "outer.module.long_function_name(\n  middle.module.other_function(\n    \
+inner.module.Klass,\n  ),\n)\n"
+    );
+    // From the width of the longest part that cannot break, `outer…long_function_name(`.
+    for width in 32..100 {
+        let text = shown(pickle, width);
+        let over: Vec<&str> = text.lines().filter(|l| l.len() > width).collect();
+        assert!(over.is_empty(), "width {width}:\n{text}");
+    }
+}
+
 #[test]
 fn instances_show_class_arguments_and_state() {
     // NEWOBJ of m.C with (1,), then BUILD {'a': 2}

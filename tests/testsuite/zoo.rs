@@ -447,6 +447,62 @@ fn show_folds_the_trees_of_a_forest_and_full_shows_them() {
     assert!(!full.contains("of the same shape"));
 }
 
+/// `--width` holds on every line `show` writes for the zoo, at 80 and 100 columns: a
+/// library's repr breaks at its commas where its own line would pass the width, a call
+/// breaks before an argument that is a call, a long path in a comment after a `/`.
+#[test]
+fn every_line_show_writes_for_the_zoo_fits_80_and_100_columns() {
+    let mut over = Vec::new();
+    for entry in committed() {
+        for width in [80, 100] {
+            let output = run(&["show", "--width", &width.to_string()], &entry.file());
+            let text = String::from_utf8_lossy(&output.stdout);
+            over.extend(
+                text.lines()
+                    .filter(|line| line.chars().count() > width)
+                    .map(|line| format!("{} at {width}: {line}", entry.path)),
+            );
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "{} lines:\n{}",
+        over.len(),
+        over.join("\n")
+    );
+}
+
+/// A scikit-learn parameter that is a function shipped by value prints as the name the
+/// definitions above give it, as `show` refers to it anywhere else, not as its code; an
+/// object whose rebuilding is too long for a repr prints by its class.
+#[test]
+fn an_estimator_names_its_function_shipped_by_value_and_summarizes_long_objects() {
+    let zoo = common::repo().join("tests/fixtures/zoo");
+    let output = run(
+        &["show"],
+        &zoo.join("current/cloudpickle/function_transformer.pkl"),
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let defined = text
+        .lines()
+        .find_map(|line| line.strip_suffix(" = lambda X: ..."))
+        .unwrap_or_else(|| panic!("a lambda defined by value:\n{text}"));
+    assert!(
+        text.lines()
+            .any(|l| l == format!("FunctionTransformer(func={defined})")),
+        "{text}"
+    );
+    let output = run(&["show"], &zoo.join("old/sklearn/column_transformer.pkl"));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(
+            "_remainder=('remainder', 'drop', \
+             sklearn.compose._column_transformer._RemainderColsList(…))"
+        ),
+        "{text}"
+    );
+}
+
 // ------------------------------------------------------------------ scan: no false alarm
 
 /// Every zoo file a library wrote passes the default scan (exit 0, or 1 for a file the

@@ -209,13 +209,15 @@ pub fn more_items(count: usize) -> String {
 /// A `# …` comment line cut into lines of at most `width` columns where it is longer:
 /// at the spaces after its commas (a list of names stays one name a piece) and before a
 /// parenthesis, and at other spaces inside a piece too long for a line; each line after
-/// the first starts `#   `.
-/// A word longer than a line (a long dotted name) is left whole.
+/// the first starts `#   `. A word longer than a line is cut after a `/` when it is a path
+/// (a pickle's label in a zip); a long dotted name is left whole.
 /// ```
 /// use picklegraph::render::show::doc::wrap_comment;
 /// let lines = wrap_comment("# by name: class a.Bbbbb, class c.Ddddd, e.f", 30);
 /// assert_eq!(lines, ["# by name: class a.Bbbbb,", "#   class c.Ddddd, e.f"]);
 /// assert_eq!(wrap_comment("# short", 30), ["# short"]);
+/// let lines = wrap_comment("# archive/code/__torch__/torch/nn/modules/linear.py.debug_pkl", 40);
+/// assert_eq!(lines, ["# archive/code/__torch__/torch/nn/", "#   modules/linear.py.debug_pkl"]);
 /// ```
 pub fn wrap_comment(text: &str, width: usize) -> Vec<String> {
     use super::layout::text_width;
@@ -224,23 +226,31 @@ pub fn wrap_comment(text: &str, width: usize) -> Vec<String> {
         return vec![text.to_string()];
     }
     let room = width.saturating_sub(NEXT.len());
+    // Each atom, and whether a space comes before it on a line.
     let atoms = pieces(text).into_iter().flat_map(|part| {
         let words: Vec<&str> = match text_width(part) > room {
             true => part.split(' ').collect(),
             false => vec![part],
         };
-        words
+        words.into_iter().flat_map(move |word| {
+            let cuts: Vec<&str> = match text_width(word) > room {
+                true => word.split_inclusive('/').collect(),
+                false => vec![word],
+            };
+            cuts.into_iter().enumerate().map(|(i, cut)| (cut, i == 0))
+        })
     });
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut columns = 0;
-    for atom in atoms.filter(|atom| !atom.is_empty()) {
+    for (atom, spaced) in atoms.filter(|(atom, _)| !atom.is_empty()) {
         let atom_width = text_width(atom);
+        let space = usize::from(spaced);
         let starts = line.is_empty() || line == NEXT;
-        if !starts && columns + 1 + atom_width > width {
+        if !starts && columns + space + atom_width > width {
             lines.push(std::mem::replace(&mut line, NEXT.to_string()));
             columns = NEXT.len();
-        } else if !starts {
+        } else if !starts && spaced {
             line.push(' ');
             columns += 1;
         }

@@ -13,6 +13,8 @@
 //!     mean_: ndarray float64 (4,) [-0.035, …]
 //! ```
 
+use std::rc::Rc;
+
 use super::doc::Doc;
 use super::sklearn_pprint::{self, Pretty};
 use super::Recognizer;
@@ -27,6 +29,8 @@ use crate::render::repr::Renderer;
 const MAX_DEPTH: usize = 16;
 /// Values read into one repr at most; the rest print as `...`.
 const MAX_VALUES: usize = 5_000;
+/// A parameter's value whose repr is longer than this prints by its class alone.
+const ATOM_BYTES: usize = 200;
 /// Nested estimators whose fitted attributes are listed, at most.
 const MAX_SECTIONS: usize = 32;
 /// Attributes listed per estimator, at most.
@@ -38,7 +42,20 @@ const SMALL: usize = 8;
 const ARRAY_VALUES: usize = 4;
 
 /// The recognizer.
-pub struct Estimators;
+#[derive(Default)]
+pub struct Estimators {
+    /// What names the definitions a pickle ships (the skeletons): a parameter that is a
+    /// function sent by value prints as the name `show` gives it above
+    /// (`FunctionTransformer(func=<lambda>)`), where its repr would be its whole code.
+    names: Option<Rc<dyn Recognizer>>,
+}
+
+impl Estimators {
+    /// Estimators whose parameters are named by `names` where it knows them.
+    pub fn naming_with(names: Rc<dyn Recognizer>) -> Estimators {
+        Estimators { names: Some(names) }
+    }
+}
 
 impl Recognizer for Estimators {
     fn name(&self) -> &'static str {
@@ -52,13 +69,18 @@ impl Recognizer for Estimators {
 
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let estimator = sklearn::estimator(pickle, Value::Node(id))?;
-        let mut builder = Builder::new(pickle);
+        let mut builder = Builder::new(pickle, self.names.as_deref());
         builder.path.push(id);
         let pretty = builder.estimator(&estimator, "", 0);
         let text = sklearn_pprint::repr(&pretty);
-        let mut parts = vec![Doc::lines(
-            text.lines().map(str::to_string).collect::<Vec<_>>(),
-        )];
+        // scikit-learn breaks its repr at 79 columns from the left margin; one written on a
+        // line of its own is grouped at its brackets, so that where `show` indents it (a
+        // forest's trees) it breaks at its commas rather than pass the width.
+        let repr = match text.contains('\n') {
+            true => Doc::lines(text.lines().map(str::to_string).collect::<Vec<_>>()),
+            false => super::brackets::text(text),
+        };
+        let mut parts = vec![repr];
         let mut below = vec![Doc::HardLine, Doc::comment(origin(&estimator))];
         below.extend(fitted(pickle, &mut builder, &estimator));
         // Sections found while listing sections are listed too, up to the bound.
@@ -113,6 +135,8 @@ fn origin(estimator: &Estimator<'_>) -> String {
 struct Builder<'p, 'a> {
     pickle: &'p Pickle<'a>,
     renderer: Renderer<'p, 'a>,
+    /// What names the pickle's definitions, if anything.
+    names: Option<&'p dyn Recognizer>,
     /// The nodes being read, to print a cycle as Python's `pprint` does.
     path: Vec<NodeId>,
     /// Values read so far.
@@ -122,10 +146,11 @@ struct Builder<'p, 'a> {
 }
 
 impl<'p, 'a> Builder<'p, 'a> {
-    fn new(pickle: &'p Pickle<'a>) -> Builder<'p, 'a> {
+    fn new(pickle: &'p Pickle<'a>, names: Option<&'p dyn Recognizer>) -> Builder<'p, 'a> {
         Builder {
             pickle,
             renderer: Renderer::new(pickle),
+            names,
             path: Vec::new(),
             values: 0,
             sections: Vec::new(),
@@ -249,7 +274,9 @@ impl<'p, 'a> Builder<'p, 'a> {
     }
 
     /// A value printed by its repr: a class as Python writes one (`<class
-    /// 'numpy.float64'>`, a default of `OneHotEncoder`), an array by its summary.
+    /// 'numpy.float64'>`, a default of `OneHotEncoder`), an array by its summary, a
+    /// definition the pickle ships by the name `show` gives it, another object by its
+    /// rebuilding expression or, when that is long, its class (`module.Class(…)`).
     fn atom(&mut self, value: Value) -> Pretty {
         let pickle = self.pickle;
         if let Some((module, name)) = view::global(pickle, value) {
@@ -263,7 +290,15 @@ impl<'p, 'a> Builder<'p, 'a> {
                 return Pretty::Atom(scalar.to_string());
             }
         }
-        Pretty::Atom(self.renderer.render(value, 200).0)
+        let named = (self.names.zip(value.node())).and_then(|(names, id)| names.leaf(pickle, id));
+        if let Some(name) = named {
+            return Pretty::Atom(name);
+        }
+        let (text, cut) = self.renderer.render(value, ATOM_BYTES);
+        match cut {
+            true => Pretty::Atom(class_only(pickle, value).unwrap_or(text)),
+            false => Pretty::Atom(text),
+        }
     }
 }
 
@@ -326,16 +361,25 @@ fn attribute(pickle: &Pickle<'_>, builder: &mut Builder<'_, '_>, name: &str, val
         // Private state (a random generator, a loss object) by its class alone; a
         // booster, which `show` summarizes, in full.
         Node::Inert(_) if name.starts_with('_') && !name.ends_with("Booster") => {
-            let class = sklearn::object_state(pickle, value)
-                .and_then(|(class, _)| view::global(pickle, class))
-                .or_else(|| view::call(pickle, value).and_then(|c| view::global(pickle, c.func)));
-            match class {
-                Some((module, class)) => Doc::text(format!("{name}: {module}.{class}(…)")),
+            match class_only(pickle, value) {
+                Some(class) => Doc::text(format!("{name}: {class}")),
                 None => Doc::text(format!("{name}: …")),
             }
         }
         _ => Doc::Concat(vec![Doc::text(format!("{name}=")), Doc::Value(value)]),
     }
+}
+
+/// An object by its class alone, `module.Class(…)`: private state, or a parameter whose
+/// rebuilding expression is too long to be read in a repr.
+fn class_only(pickle: &Pickle<'_>, value: Value) -> Option<String> {
+    if !matches!(pickle.get(value), Some(Node::Inert(_))) {
+        return None;
+    }
+    let (module, class) = sklearn::object_state(pickle, value)
+        .and_then(|(class, _)| view::global(pickle, class))
+        .or_else(|| view::call(pickle, value).and_then(|c| view::global(pickle, c.func)))?;
+    Some(format!("{module}.{class}(…)"))
 }
 
 /// A small container as the repr prints it (estimators as scikit-learn writes them,
@@ -415,7 +459,7 @@ mod tests {
     fn shown(data: &[u8]) -> String {
         let pickle = crate::load(data).unwrap();
         let mut options = ShowOptions::plain(100);
-        options.recognizers.push(Box::new(Estimators));
+        options.recognizers.push(Box::new(Estimators::default()));
         to_text(&pickle, &options)
     }
 

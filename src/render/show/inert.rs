@@ -32,6 +32,17 @@ impl Context<'_, '_> {
         }
     }
 
+    /// Whether a value prints in brackets of its own: a container (a shared one as `&1 [`
+    /// … or as the short `*1`).
+    fn in_brackets(&self, value: Value) -> bool {
+        matches!(
+            self.pickle.get(value),
+            Some(
+                Node::List(_) | Node::Tuple(_) | Node::Dict(_) | Node::Set(_) | Node::FrozenSet(_)
+            )
+        )
+    }
+
     fn shared(&self, value: Value) -> bool {
         value.node().is_some_and(|id| self.counts[id.index()] > 1)
     }
@@ -66,6 +77,9 @@ impl Context<'_, '_> {
                 // value would print as Python prints it (`<class 'object'>`).
                 Chunk::Class(value) | Chunk::Value(value) => match self.plain_global(value) {
                     Some(name) => Doc::styled(name, Style::Name),
+                    None if self.in_brackets(value) => {
+                        return builder.push_bracketed(Doc::Value(value))
+                    }
                     None => Doc::Value(value),
                 },
                 leaf => leaf_doc(leaf),
@@ -129,8 +143,11 @@ impl DocBuilder {
                 self.open.push(List::new(Shape::Brackets(open, close)));
             }
             Chunk::Close(_) | Chunk::CloseBrackets(_) => {
-                let doc = self.open.pop().expect("a list to close").into_doc();
+                let closed = self.open.pop().expect("a list to close");
+                let call = matches!(closed.shape, Shape::Call(_));
+                let doc = closed.into_doc();
                 let outer = self.open.last_mut().expect("the whole sequence stays open");
+                outer.hugs &= !call;
                 outer.current.push(doc);
                 if let Chunk::Close(close) = chunk {
                     if !close.after().is_empty() {
@@ -160,8 +177,19 @@ impl DocBuilder {
         None
     }
 
-    /// Writes the document of a name or a value where the spelling has reached.
+    /// Writes the document of a name or a value where the spelling has reached: a call
+    /// whose only argument it is does not hug it (see [`DocBuilder::push_bracketed`]).
     pub fn push(&mut self, doc: Doc) {
+        let list = self.open.last_mut().expect("the whole sequence stays open");
+        list.hugs = false;
+        list.current.push(doc);
+    }
+
+    /// Writes a value that prints in brackets of its own (a list, a dict): a call whose
+    /// only argument it is hugs it, `f({` … `})`. Any other argument, a name or a call,
+    /// goes on a line of its own when the call does not fit, or a chain of calls hugging
+    /// each other (`f(g(h(…)))`) would be one line however long.
+    pub fn push_bracketed(&mut self, doc: Doc) {
         let list = self.open.last_mut().expect("the whole sequence stays open");
         list.current.push(doc);
     }
@@ -191,6 +219,9 @@ struct List {
     current: Vec<Doc>,
     /// Where items were left out, and how many.
     more: (usize, usize),
+    /// Whether a single item would hug the call's parentheses: nothing in it but
+    /// brackets (and a keyword).
+    hugs: bool,
 }
 
 impl List {
@@ -200,6 +231,7 @@ impl List {
             items: Vec::new(),
             current: Vec::new(),
             more: (0, 0),
+            hugs: true,
         }
     }
 
@@ -212,8 +244,8 @@ impl List {
         }
     }
 
-    /// The items in their brackets; a call's single argument hugs its parentheses
-    /// (`f({` … `})`).
+    /// The items in their brackets; a call's single argument in brackets hugs its
+    /// parentheses (`f({` … `})`).
     fn into_doc(mut self) -> Doc {
         if let Shape::Sequence = self.shape {
             return Doc::Concat(self.current);
@@ -232,6 +264,9 @@ impl List {
                 Doc::Concat(vec![Doc::text("("), list, Doc::text(")")])
             }
             Shape::Brackets(open, close) => Doc::bracketed(open, self.items, more, close),
+            Shape::Call(None) | Shape::Sequence if !self.hugs => {
+                Doc::bracketed("(", self.items, more, ")")
+            }
             Shape::Call(None) | Shape::Sequence => {
                 Doc::call(Doc::Concat(Vec::new()), self.items, more)
             }

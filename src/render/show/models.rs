@@ -12,6 +12,8 @@
 //! ```
 
 use super::doc::Doc;
+use std::rc::Rc;
+
 use super::layout::Style;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle};
@@ -19,11 +21,16 @@ use crate::python::numpy::{self, ArrayData};
 
 pub use super::pandas::frame_summary;
 
-/// The recognizers of this module, most specific first.
-pub fn recognizers() -> Vec<Box<dyn Recognizer>> {
+/// The recognizers of this module, most specific first. `names`, when given, names what
+/// the pickle defines (the skeletons' [`Recognizer::leaf`]), for the estimators' parameters.
+pub fn recognizers(names: Option<Rc<dyn Recognizer>>) -> Vec<Box<dyn Recognizer>> {
     let values = super::tensors::TensorValues::default();
+    let estimators = match names {
+        Some(names) => super::estimators::Estimators::naming_with(names),
+        None => super::estimators::Estimators::default(),
+    };
     vec![
-        Box::new(super::estimators::Estimators),
+        Box::new(estimators),
         Box::new(super::modules::Modules),
         Box::new(super::sparse::SparseMatrices),
         Box::new(super::boosters::Boosters),

@@ -243,7 +243,7 @@ fn other_object(pickle: &Pickle<'_>, id: NodeId, era: Era, width: usize) -> Opti
     }
     if let Some(index) = pandas::index(pickle, Value::Node(id)) {
         return Some(lines_doc(
-            pandas_repr::index_repr(pickle, &index, era)?,
+            pandas_repr::index_repr(pickle, &index, era, width)?,
             Style::Plain,
         ));
     }

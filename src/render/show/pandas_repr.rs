@@ -94,6 +94,8 @@ fn index_items(
 /// An index's repr: `format_object_summary`'s items in brackets on lines of at most 80
 /// columns, indented under the class's name, then the attributes: joined by `, ` before
 /// pandas 3; pandas 3 breaks a line before an attribute that would pass the width.
+/// Where the joined line would pass `width` (`show`'s), the attributes break as pandas 3
+/// breaks them, at that width: pandas before 3 wrote such a line whatever its length.
 fn object_summary(
     name: &str,
     head: Vec<String>,
@@ -101,11 +103,21 @@ fn object_summary(
     justify: bool,
     attrs: &[String],
     era: Era,
+    width: usize,
 ) -> String {
     let mut summary = bracketed(Some(name.len()), head, tail, justify);
-    if era != Era::Pandas3 {
-        return format!("{name}({summary}{})", attrs.join(", "));
-    }
+    // pandas does not count the closing parenthesis against its width; `show` must.
+    let limit = match era {
+        Era::Pandas3 => DISPLAY_WIDTH.min(width.saturating_sub(1)),
+        _ => {
+            let joined = format!("{name}({summary}{})", attrs.join(", "));
+            let last = joined.rsplit('\n').next().unwrap_or_default();
+            if last.chars().count() <= width {
+                return joined;
+            }
+            width.saturating_sub(1)
+        }
+    };
     let indent = name.chars().count() + 1;
     let mut line_len = match summary.rsplit_once('\n') {
         Some((_, last)) => last.chars().count(),
@@ -116,7 +128,7 @@ fn object_summary(
         let attr_len = attr.chars().count();
         let comma = usize::from(i + 1 < attrs.len());
         let sep = if i == 0 { "" } else { ", " };
-        if line_len + sep.len() + attr_len + comma > DISPLAY_WIDTH {
+        if line_len + sep.len() + attr_len + comma > limit {
             let break_after = if i == 0 { "" } else { "," };
             attrs_text += &format!("{break_after}\n{}{attr}", " ".repeat(indent));
             line_len = indent + attr_len;
@@ -274,7 +286,14 @@ fn dates_only(pickle: &Pickle<'_>, values: &Values<'_>, len: u64) -> bool {
 }
 
 /// An index's repr, as its lines.
-pub fn index_repr(pickle: &Pickle<'_>, index: &Index<'_>, era: Era) -> Option<Vec<String>> {
+///
+/// `width` is `show`'s: an index's attributes break where they would pass it.
+pub fn index_repr(
+    pickle: &Pickle<'_>,
+    index: &Index<'_>,
+    era: Era,
+    width: usize,
+) -> Option<Vec<String>> {
     match index {
         Index::Range {
             start,
@@ -320,7 +339,7 @@ pub fn index_repr(pickle: &Pickle<'_>, index: &Index<'_>, era: Era) -> Option<Ve
                 }
                 None => {}
             }
-            let text = object_summary(class, head, tail, justify, &attrs, era);
+            let text = object_summary(class, head, tail, justify, &attrs, era, width);
             Some(text.lines().map(str::to_string).collect())
         }
         Index::Multi { names, .. } => {

@@ -93,12 +93,54 @@ pub trait Recognizer {
     }
 }
 
+/// A recognizer shared with another that asks it for names (the skeletons, whose
+/// [`Recognizer::leaf`] names what the pickle defines, shared with the estimators, which
+/// print a parameter by that name): each call goes to the one recognizer.
+impl<R: Recognizer + ?Sized> Recognizer for std::rc::Rc<R> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+
+    fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
+        (**self).recognize(pickle, id)
+    }
+
+    fn claims_containers(&self, pickle: &Pickle<'_>) -> bool {
+        (**self).claims_containers(pickle)
+    }
+
+    fn prepare(&self, pickle: &Pickle<'_>) {
+        (**self).prepare(pickle)
+    }
+
+    fn prepare_storages(&self, pickle: &Pickle<'_>, storages: &StorageBytes<'_>) {
+        (**self).prepare_storages(pickle, storages)
+    }
+
+    fn fit_width(&self, width: usize) {
+        (**self).fit_width(width)
+    }
+
+    fn preamble(&self, pickle: &Pickle<'_>) -> Option<Doc> {
+        (**self).preamble(pickle)
+    }
+
+    fn leaf(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<String> {
+        (**self).leaf(pickle, id)
+    }
+
+    fn explains_effect(&self, pickle: &Pickle<'_>, index: usize) -> bool {
+        (**self).explains_effect(pickle, index)
+    }
+}
+
 /// The recognizers `show` asks unless `--raw` is given: those of model data first (torch
 /// state dicts and tensors, numpy, pandas; see [`super::models`]), whose objects are
 /// instances the others would print generically, then those of [`crate::python`]
 /// (cloudpickle, dill and the standard library's machinery).
 pub fn default_recognizers() -> Vec<Box<dyn Recognizer>> {
-    let mut recognizers = super::models::recognizers();
-    recognizers.push(Box::new(super::skeletons::Skeletons::default()));
+    let skeletons = std::rc::Rc::new(super::skeletons::Skeletons::default());
+    let mut recognizers = super::models::recognizers(Some(skeletons.clone()));
+    recognizers.push(Box::new(skeletons));
     recognizers
 }

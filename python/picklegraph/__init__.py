@@ -228,9 +228,37 @@ def show(source: Source, *, width: int = 100, depth: Optional[int] = None,
 
     >>> print(show(b"\\x80\\x04]\\x94(h\\x00h\\x00e.", summary=False), end="")
     &1 [*1, *1]
+
+    A file the command exits 1 on (a malformed pickle, a part that cannot be opened)
+    raises, as the command fails, with what the command printed in ``.text``: what had
+    been rebuilt when the error struck, then the rest of the file. ``.problems`` lists
+    every problem as the command writes it to stderr (less the file's name).
+
+    >>> try:
+    ...     show(b"(K\\x01K\\x02l\\x94K\\x03", summary=False)
+    ... except PickleError as error:
+    ...     print(error.text, end="")
+    ...     print(error.problems)
+    # malformed pickle: what had been rebuilt when the error struck,
+    #   at offset 9 (no opcode): pickle data was truncated (needed 1 more bytes)
+    stack[0] = &1 [1, 2]
+    stack[1] = 3
+    memo[0] = *1
+    ['offset 9 (no opcode): pickle data was truncated (needed 1 more bytes)']
+
+    :raises PickleError: the first pickle that is malformed (``MalformedPickleError``,
+        ``TruncatedPickleError``, ...), or :raises ValueError: the first part that
+        cannot be opened (not a pickle, an unsupported container); either carries
+        ``text`` (the command's standard output, byte for byte) and ``problems``.
     """
-    return _native.show_text(_source(source), width, depth, max_items, max_string, raw, summary,
-                             max_bytes, full)
+    text, problems = _native.show_text(_source(source), width, depth, max_items, max_string,
+                                       raw, summary, max_bytes, full)
+    if problems:
+        error = problems[0][1]
+        error.text = text
+        error.problems = [message for message, _ in problems]
+        raise error
+    return text
 
 
 def dis(source: Source, *, annotate: bool = False, indentlevel: int = 4) -> str:

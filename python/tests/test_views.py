@@ -217,3 +217,49 @@ def test_scan_takes_the_commands_policy(tmp_path):
     with pytest.raises(ValueError, match="line 1"):
         picklegraph.scan(data, policy='allow = ["mypkg"]')
     assert picklegraph.scan(data, deny_only=True).passed
+
+
+def _malformed_inputs():
+    """Files the command exits 1 on: truncated and mutated fixtures (a checkpoint, a
+    joblib file, a stream), the fuzzers' crashes, text, and the fixtures whose ints pass
+    the digit limit."""
+    import random
+    rng = random.Random(15)
+    seeds = [FIXTURES / "torch" / "state_dict.pt", FIXTURES / "torch" / "training_legacy.pth",
+             ROOT / "examples" / "seed_main.pkl"] + fixture_files(".pkl")[::40]
+    inputs = [(f"{p.name}[:{n}]", p.read_bytes()[:n]) for p in seeds
+              for n in (1, len(p.read_bytes()) // 2, len(p.read_bytes()) - 1)]
+    for index in range(40):
+        data = bytearray(rng.choice(seeds).read_bytes())
+        for _ in range(rng.randint(1, 6)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        inputs.append((f"mutated{index}", bytes(data)))
+    regressions = ROOT / "tests" / "testsuite" / "fuzz_regressions"
+    inputs += [(p.name, p.read_bytes()) for p in sorted(regressions.iterdir())]
+    inputs += [(p.name, p.read_bytes()) for p in fixture_files(".pkl")
+               if "int_5000_digits" in p.name]
+    inputs.append(("text", b"chat_template: x\n"))
+    inputs.append(("two streams, the second cut", b"K\x01.(K\x02l\x94K\x03"))
+    return inputs
+
+
+@pytest.mark.parametrize("name,data", _malformed_inputs(), ids=lambda v: v if isinstance(v, str)
+                         else "")
+@pytest.mark.parametrize("summary", [True, False])
+def test_show_of_a_malformed_file_is_the_commands_text_and_its_errors(name, data, summary,
+                                                                      tmp_path):
+    path = tmp_path / "input.pkl"
+    path.write_bytes(data)
+    flags = [] if summary else ["--no-summary"]
+    done = run_command("show", *flags, str(path), env={"COLUMNS": "100", "NO_COLOR": "1"})
+    assert done.returncode in (0, 1), done.stderr
+    if done.returncode == 0:
+        assert picklegraph.show(path, summary=summary) == done.stdout.decode()
+        return
+    with pytest.raises((picklegraph.PickleError, ValueError)) as raised:
+        picklegraph.show(path, summary=summary)
+    assert raised.value.text == done.stdout.decode("utf-8", "replace")
+    problems = [line for line in done.stderr.decode().splitlines()
+                if line.startswith(f"{path}: ")]
+    assert [f"{path}: {problem}" for problem in raised.value.problems] == problems
+    assert str(raised.value) in problems[0]

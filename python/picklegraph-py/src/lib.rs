@@ -298,59 +298,94 @@ fn show_text(
     summary: bool,
     max_bytes: Option<usize>,
     full: bool,
-) -> PyResult<String> {
-    let make_options = || {
-        let mut options = show::ShowOptions::plain(width.max(1)).limited(&show::Limits {
-            depth,
-            max_items,
-            max_bytes,
-            max_string,
-            full,
-        });
-        options.summary = summary;
-        if !raw {
-            options.recognizers = show::default_recognizers();
-        }
-        options
-    };
-    let options = make_options();
-    let width = width.max(1);
+) -> PyResult<ShownText> {
+    let mut options = show::ShowOptions::plain(width.max(1)).limited(&show::Limits {
+        depth,
+        max_items,
+        max_bytes,
+        max_string,
+        full,
+    });
+    options.summary = summary;
+    if !raw {
+        options.recognizers = show::default_recognizers();
+    }
     let bytes = source.bytes()?;
-    let opened = picklegraph::open(&bytes);
-    let (pickles, trailing) = each_pickle(py, &opened)?;
+    Ok(show_opened(py, &picklegraph::open(&bytes), &options))
+}
+
+/// What `show` printed, and each problem as the command reports it on stderr (less the
+/// file's name), with the exception for the first: `(text, [(message, exception)])`.
+type ShownText = (String, Vec<(String, PyObject)>);
+
+/// The command's `show` of one opened file, entry by entry as `picklegraph show` loops
+/// over them: a malformed pickle shows what had been rebuilt (`show_failure_within`), a
+/// part that could not be opened only its label; the problems are returned, not raised,
+/// so that the caller can hand the text over with the error.
+fn show_opened(py: Python<'_>, opened: &picklegraph::Opened<'_>, options: &show::ShowOptions) -> ShownText {
+    let width = options.layout.width;
     let mut text = String::new();
-    if let Some(line) = opened.description().filter(|_| summary) {
+    if let Some(line) = opened.description().filter(|_| options.summary) {
         push_comment(&mut text, &format!("# {line}"), width);
     }
     // The byte budget is the file's, as the command's is.
     let mut left = options.max_bytes;
-    for (index, (label, pickle)) in pickles.iter().enumerate() {
+    let mut trailing = Vec::new();
+    let mut problems = Vec::new();
+    let mut shown = 0;
+    for Entry { label, result, .. } in opened.pickles() {
+        if let Err(problem @ Problem::Trailing { .. }) = &result {
+            trailing.push(labelled(label.as_deref(), problem));
+            continue;
+        }
         if left == 0 {
             text.push_str(&format!(
                 "\n{}\n",
-                show::others_not_shown_note(options.max_bytes, options.layout.width)
+                show::others_not_shown_note(options.max_bytes, width)
             ));
             break;
         }
-        if index > 0 {
+        if shown > 0 {
             text.push('\n');
         }
-        if let Some(label) = label.as_deref().filter(|_| summary) {
+        shown += 1;
+        if let Some(label) = label.as_deref().filter(|_| options.summary) {
             push_comment(&mut text, &format!("# {label}"), width);
         }
-        // The tensors' elements, from the storages beside the pickle, as the command
-        // reads them.
-        let storages = picklegraph::model::storage_bytes(opened.bytes(), label.as_deref(), pickle);
         let mut out = Vec::new();
-        let _ = show::show_with_storages(pickle, &options, &storages, &mut left, &mut out);
+        match &result {
+            Ok(pickle) => {
+                // The tensors' elements, from the storages beside the pickle, as the
+                // command reads them.
+                let storages =
+                    picklegraph::model::storage_bytes(opened.bytes(), label.as_deref(), pickle);
+                let _ = show::show_with_storages(pickle, options, &storages, &mut left, &mut out);
+            }
+            Err(Problem::Malformed(failure)) => {
+                let _ = show::show_failure_within(failure, options, &mut left, &mut out);
+            }
+            Err(Problem::Unopened(_) | Problem::Trailing { .. }) => {}
+        }
         text.push_str(&String::from_utf8_lossy(&out));
+        if let Err(problem) = &result {
+            let error = problem_error(py, problem).into_value(py).into_any();
+            problems.push((labelled(label.as_deref(), problem), error));
+        }
     }
-    if summary {
+    if options.summary {
         for note in opened.notes().iter().chain(&trailing) {
             push_comment(&mut text, &format!("# note: {note}"), width);
         }
     }
-    Ok(text)
+    (text, problems)
+}
+
+/// `LABEL: problem`, or the problem alone for a file's only part.
+fn labelled(label: Option<&str>, problem: &Problem<'_>) -> String {
+    match label {
+        Some(label) => format!("{label}: {problem}"),
+        None => problem.to_string(),
+    }
 }
 
 /// `json`: the graph as JSON, one document per source, as the command writes it (less

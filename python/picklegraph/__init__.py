@@ -314,7 +314,8 @@ def stats(source: Source, *, largest: int = 10) -> List[Dict[str, Any]]:
 def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str] = (),
                deny: Iterable[str] = (), policy: Policy = None, encoding: str = "ASCII",
                errors: str = "strict", buffers: Optional[Iterable[Any]] = None,
-               map_location: Any = None, mmap_mode: Optional[str] = None) -> Any:
+               map_location: Any = None, mmap_mode: Optional[str] = None,
+               mmap: Optional[bool] = None) -> Any:
     """``pickle.loads`` for data that may not be trusted: the scan runs first (strict:
     every global must be on the allow list); only data that passes is then loaded by
     CPython's own unpickler, whose ``find_class`` hands out nothing the scan would not
@@ -330,7 +331,9 @@ def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str
       through a dict of locations, or by a callable ``(storage, location)`` whose None
       falls back to the saved device (torch must be installed; without it,
       ``ImportError`` says so). A TorchScript archive is refused (``ValueError``):
-      loading it runs its code.
+      loading it runs its code. ``mmap=True`` is ``torch.load``'s: only for a zip
+      checkpoint given to :func:`safe_load` by its path (bytes raise torch's
+      ``ValueError``; any other file torch's ``RuntimeError``).
     - a joblib file, compressed or not (joblib must be installed): joblib's own
       unpickler, with this lock, arrays of objects included; ``mmap_mode`` as
       ``joblib.load`` takes it (bytes in memory cannot be mapped: joblib warns and
@@ -369,13 +372,14 @@ def safe_loads(data: Union[bytes, bytearray, memoryview], *, allow: Iterable[str
     """
     return _safe.safe_loads(bytes(_data(data)), list(allow), list(deny), _policy_text(policy),
                             encoding=encoding, errors=errors, buffers=buffers,
-                            map_location=map_location, mmap_mode=mmap_mode)
+                            map_location=map_location, mmap_mode=mmap_mode, mmap=mmap)
 
 
 def safe_load(file: Union[IO[bytes], str, "os.PathLike[str]"], *, allow: Iterable[str] = (),
               deny: Iterable[str] = (), policy: Policy = None, encoding: str = "ASCII",
               errors: str = "strict", buffers: Optional[Iterable[Any]] = None,
-              map_location: Any = None, mmap_mode: Optional[str] = None) -> Any:
+              map_location: Any = None, mmap_mode: Optional[str] = None,
+              mmap: Optional[bool] = None) -> Any:
     """:func:`safe_loads` on the rest of a binary file, or on the file at a path (the
     scan reads all of it, since ``pickle.load`` on the same file could go on to the
     pickles after the first).
@@ -384,12 +388,23 @@ def safe_load(file: Union[IO[bytes], str, "os.PathLike[str]"], *, allow: Iterabl
     as ``numpy.load(path, mmap_mode=...)`` and ``joblib.load(path, mmap_mode=...)`` do:
     only for a file on disk, given by its path or opened from one (a file object's
     ``name``); the arrays are mapped from the file the scan read.
+
+    ``mmap=True`` maps the storages of a PyTorch zip checkpoint from the file, as
+    ``torch.load(path, mmap=True)`` does (``torch.serialization``'s default mmap options:
+    private pages unless ``set_default_mmap_options(MAP_SHARED)``; ``mmap=None`` takes
+    ``torch.utils.serialization.config.load.mmap``, as torch does): only when ``file`` is
+    a path, and torch's own errors otherwise (a file object: ``ValueError``; a legacy
+    checkpoint or any file that is no zip: ``RuntimeError``). The pickle is the one the
+    scan read; the file is checked to hold those bytes before it is mapped.
     """
     if isinstance(file, (str, os.PathLike)):
-        with io.open(os.fspath(file), "rb") as handle:
-            return safe_load(handle, allow=allow, deny=deny, policy=policy,
-                             encoding=encoding, errors=errors, buffers=buffers,
-                             map_location=map_location, mmap_mode=mmap_mode)
+        path = os.fspath(file)
+        with io.open(path, "rb") as handle:
+            data = handle.read()
+        return _safe.safe_loads(data, list(allow), list(deny), _policy_text(policy),
+                                encoding=encoding, errors=errors, buffers=buffers,
+                                map_location=map_location, mmap_mode=mmap_mode, path=path,
+                                mmap=mmap, mmap_path=file)
     data = file.read()
     name = getattr(file, "name", None)
     # A memory map needs the file's path, as numpy and joblib need it; a file object of
@@ -397,4 +412,5 @@ def safe_load(file: Union[IO[bytes], str, "os.PathLike[str]"], *, allow: Iterabl
     path = name if isinstance(name, str) and mmap_mode is not None else None
     return _safe.safe_loads(bytes(data), list(allow), list(deny), _policy_text(policy),
                             encoding=encoding, errors=errors, buffers=buffers,
-                            map_location=map_location, mmap_mode=mmap_mode, path=path)
+                            map_location=map_location, mmap_mode=mmap_mode, path=path,
+                            mmap=mmap)

@@ -24,6 +24,7 @@ through ``safe_loads`` itself).
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import struct
 import sys
@@ -171,21 +172,28 @@ class _PurePythonAllowListUnpickler(pickle._Unpickler):  # type: ignore[name-def
 
 def safe_loads(data: bytes, allow: List[str], deny: List[str], policy: Optional[str],
                depth: int = 0, *, map_location: Any = None, mmap_mode: Optional[str] = None,
-               path: Optional[str] = None, **pickle_options: Any) -> Any:
+               path: Optional[str] = None, mmap: Optional[bool] = None,
+               mmap_path: Any = None, **pickle_options: Any) -> Any:
     """The scan (strict), then, only if it passes, the load with the same policy as the
     lock on every global, as the writing library's loader reads the file.
-    ``map_location`` is torch.load's, ``mmap_mode`` numpy.load's and joblib.load's;
-    ``path`` is where ``data`` was read from, for a memory map."""
+    ``map_location`` and ``mmap`` are torch.load's, ``mmap_mode`` numpy.load's and
+    joblib.load's; ``path`` is where ``data`` was read from, for a memory map and for
+    joblib's files beside it; ``mmap_path`` the path ``safe_load`` was given, a str or
+    an ``os.PathLike`` (torch maps only a file named by its path, and names it in its
+    error only when it is a str)."""
     from . import scan  # the package's, which imports this module
 
     report = scan(data, allow=allow, deny=deny, policy=policy, strict=True)
     if not report.passed:
         raise UnsafePickleError(report)
     lookups = _Lookups(Judge(allow, deny, policy, depth, map_location))
+    is_zip = data.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+    if mmap and not is_zip:
+        raise _mmap_refused(mmap_path)
     if data.startswith(_NPY_MAGIC):
         return _load_npy(data, lookups, mmap_mode, path, **pickle_options)
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _load_zip(data, lookups, **pickle_options)
+    if is_zip:
+        return _load_zip(data, lookups, mmap, mmap_path, **pickle_options)
     if data.startswith(_TORCH_LEGACY_PREFIX):
         return _load_torch_legacy(data, lookups, **pickle_options)
     # joblib writes arrays after their wrapper, inside the pickle's stream; a compressed
@@ -267,11 +275,65 @@ def _storage_id(saved_id: Any) -> Tuple[str, Tuple[Any, ...]]:
     return typename, saved_id[1:]
 
 
-def _load_zip(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
+def _mmap_refused(path: Any) -> Exception:
+    """torch.load's error for ``mmap=True`` on a file that is no zip checkpoint."""
+    named = f"{path}, " if isinstance(path, str) else ""
+    return RuntimeError("mmap can only be used with files saved with "
+                        f"`torch.save({named}_use_new_zipfile_serialization=True), "
+                        "please torch.save your checkpoint with this option in order to "
+                        "use mmap.")
+
+
+def _mapped_file(torch: Any, data: bytes, mmap: Optional[bool],
+                 path: Any) -> Optional[Any]:
+    """The whole file as one storage mapped from disk, as ``torch.load(mmap=True)`` maps
+    it (each storage is then a slice of it), or None without ``mmap``; torch's config
+    decides when ``mmap`` is None, and torch's error when there is no path."""
+    if mmap is None:
+        config = getattr(getattr(torch.utils, "serialization", None), "config", None)
+        mmap = bool(getattr(getattr(config, "load", None), "mmap", False))
+    if not mmap:
+        return None
+    if path is None:
+        raise ValueError("f must be a file path in order to use the mmap argument")
+    # The pickle is the one the scan read: the file must still hold those bytes, so that
+    # the storages mapped from it are the ones that pickle names.
+    path = os.fspath(path)
+    with _stream(data, path):
+        pass
+    shared = False
+    options = getattr(torch.serialization, "get_default_mmap_options", None)
+    if options is not None and sys.platform != "win32":
+        import mmap as mmap_module
+        shared = options() == mmap_module.MAP_SHARED
+    return torch.UntypedStorage.from_file(path, shared, len(data))
+
+
+def _record_offset(archive: zipfile.ZipFile, data: bytes, name: str) -> int:
+    """Where a stored record's bytes start in the file: after its local header, whose
+    name and extra field lengths may differ from the directory's."""
+    info = archive.getinfo(name)
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError(f"picklegraph.safe_load: {name} is compressed, and a memory map "
+                         "needs its bytes as they are (torch.save stores them)")
+    header = data[info.header_offset:info.header_offset + 30]
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise ValueError(f"picklegraph.safe_load: {name} has no local header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = info.header_offset + 30 + name_len + extra_len
+    if start + info.file_size > len(data):
+        raise ValueError(f"picklegraph.safe_load: {name} runs past the end of the file")
+    return start
+
+
+def _load_zip(data: bytes, lookups: _Lookups, mmap: Optional[bool] = None,
+              mmap_path: Any = None, **pickle_options: Any) -> Any:
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = archive.namelist()
     pickles = [n for n in names if n.endswith("data.pkl") and n.count("/") <= 1]
     if not pickles:
+        if mmap:
+            raise _mmap_refused(mmap_path)
         if any(n.endswith(".npy") for n in names):
             return _load_npz(archive, lookups, **pickle_options)
         raise ValueError("picklegraph.safe_load: a zip file that is neither a PyTorch "
@@ -282,6 +344,7 @@ def _load_zip(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
                          "loading it runs its compiled code; use torch.jit.load if you "
                          "trust it")
     torch = _torch()
+    mapped = _mapped_file(torch, data, mmap, mmap_path)
     byteorder = "little"
     if prefix + "byteorder" in names:
         byteorder = archive.read(prefix + "byteorder").decode("ascii", "replace")
@@ -291,11 +354,20 @@ def _load_zip(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
     restore = _restore_location(torch, lookups.judge.map_location)
 
     def load_storage(dtype: Any, nbytes: int, key: str, location: str) -> Any:
-        record = archive.read(f"{prefix}data/{key}")
-        if len(record) < nbytes:
+        name = f"{prefix}data/{key}"
+        if mapped is not None:
+            size = archive.getinfo(name).file_size
+            start = _record_offset(archive, data, name)
+        else:
+            record = archive.read(name)
+            size = len(record)
+        if size < nbytes:
             raise pickle.UnpicklingError(f"picklegraph.safe_load: storage {key} holds "
-                                         f"{len(record)} bytes, {nbytes} expected")
-        untyped = _untyped_from(torch, record[:nbytes])
+                                         f"{size} bytes, {nbytes} expected")
+        if mapped is not None:
+            untyped = mapped[start:start + nbytes]
+        else:
+            untyped = _untyped_from(torch, record[:nbytes])
         if byteorder != sys.byteorder:
             untyped.byteswap(dtype)
         return _typed_storage(torch, restore(untyped, location), dtype)

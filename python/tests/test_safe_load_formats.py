@@ -113,6 +113,84 @@ def test_a_torch_checkpoint_loads_as_torch_load(path, monkeypatch):
     _same(ours, theirs)
 
 
+def _storage_pointers(value, found):
+    """Each tensor's storage's address, depth first in the order torch.load builds them."""
+    import torch
+    if isinstance(value, torch.Tensor):
+        found.append(value.untyped_storage().data_ptr())
+    elif isinstance(value, dict):
+        for item in value.values():
+            _storage_pointers(item, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _storage_pointers(item, found)
+    return found
+
+
+@needs_torch
+@pytest.mark.parametrize("path", [p for p in TORCH_FILES if p.name not in TORCH_USER_CLASSES
+                                  and p.name != "mlp_torchscript.pt"], ids=lambda p: p.name)
+def test_mmap_maps_a_zip_checkpoints_storages_as_torch_load_does(path):
+    import torch
+
+    legacy = not path.read_bytes().startswith(b"PK")
+    if legacy:
+        # torch refuses, and says why; so does safe_load, with torch's error.
+        with pytest.raises(RuntimeError) as theirs:
+            torch.load(path, mmap=True, weights_only=True)
+        with pytest.raises(RuntimeError) as ours:
+            picklegraph.safe_load(path, mmap=True)
+        assert str(ours.value) == str(theirs.value)
+        return
+    ours = picklegraph.safe_load(path, mmap=True)
+    try:
+        theirs = torch.load(path, mmap=True, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:
+        # A whole module of torch's own layers (committed, written by the zoo): torch's
+        # full loader, compared by class and state dict.
+        theirs = torch.load(path, mmap=True, weights_only=False, map_location="cpu")
+        assert type(ours) is type(theirs)
+        ours, theirs = ours.state_dict(), theirs.state_dict()
+    _same(ours, theirs)
+    # Mapped, not read: each storage lies inside one mapping of the file, at the same
+    # offsets from its start as torch's storages lie from theirs.
+    size = path.stat().st_size
+    for found in (_storage_pointers(ours, []), _storage_pointers(theirs, [])):
+        assert found and max(found) - min(found) < size
+    ours_at, theirs_at = _storage_pointers(ours, []), _storage_pointers(theirs, [])
+    assert [p - min(ours_at) for p in ours_at] == [p - min(theirs_at) for p in theirs_at]
+    # Only for a path, as torch.load: a file object or bytes raise torch's ValueError.
+    with open(path, "rb") as file:
+        with pytest.raises(ValueError, match="f must be a file path"):
+            torch.load(file, mmap=True, weights_only=True)
+        file.seek(0)
+        with pytest.raises(ValueError, match="f must be a file path"):
+            picklegraph.safe_load(file, mmap=True)
+    with pytest.raises(ValueError, match="f must be a file path"):
+        picklegraph.safe_loads(path.read_bytes(), mmap=True)
+
+
+@needs_torch
+def test_mmap_refuses_a_file_that_changed_after_the_scan(tmp_path, monkeypatch):
+    import torch
+
+    path = tmp_path / "model.pt"
+    torch.save({"w": torch.arange(4.0)}, path)
+    real_open = io.open
+    calls = []
+
+    def changed_after_first_read(file, *args, **kwargs):
+        # The first read is the scan's; the check before mapping reads it again.
+        calls.append(file)
+        if len(calls) == 2:
+            torch.save({"w": torch.arange(5.0)}, path)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", changed_after_first_read)
+    with pytest.raises(ValueError, match="changed after it was scanned"):
+        picklegraph.safe_load(path, mmap=True)
+
+
 def test_every_zoo_state_dict_is_among_the_checkpoints_tested():
     names = {p.name for p in TORCH_FILES}
     for name in ["mlp_state_dict.pt", "mlp_state_dict_legacy.pt", "adam_state.pt",

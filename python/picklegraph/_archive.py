@@ -89,8 +89,8 @@ class Archive:
 
     path: str
     format: str
-    """``torch-zip``, ``torch-legacy``, ``npy``, ``npz``, ``joblib``, ``pickle``, or the
-    compressor's name."""
+    """``torch-zip``, ``torch-legacy``, ``torch-tar`` (torch < 0.4), ``npy``, ``npz``,
+    ``joblib``, ``pickle``, or the compressor's name."""
 
     def __init__(self, path: Union[str, "os.PathLike[str]"]) -> None:
         self.path = os.fsdecode(path)
@@ -157,7 +157,7 @@ class Archive:
 
 
 def open(path: Union[str, "os.PathLike[str]"]) -> Archive:  # noqa: A001 - the API's name
-    """Opens a model file (a PyTorch checkpoint, zip or legacy; a numpy ``.npy`` or
+    """Opens a model file (a PyTorch checkpoint, zip, legacy or tar; a numpy ``.npy`` or
     ``.npz``; a joblib file) or a pickle without running it: :attr:`Archive.format`,
     :meth:`Archive.tensors` (name, dtype, shape, strides, byte range) and
     :meth:`Archive.array` (numpy, memory-mapped)."""

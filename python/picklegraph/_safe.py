@@ -196,6 +196,8 @@ def safe_loads(data: bytes, allow: List[str], deny: List[str], policy: Optional[
         return _load_zip(data, lookups, mmap, mmap_path, **pickle_options)
     if data.startswith(_TORCH_LEGACY_PREFIX):
         return _load_torch_legacy(data, lookups, **pickle_options)
+    if data[257:262] == b"ustar":
+        return _load_torch_tar(data, lookups, **pickle_options)
     # joblib writes arrays after their wrapper, inside the pickle's stream; a compressed
     # file is joblib's too (pickle.load reads neither).
     joblib = any(f.name == _JOBLIB_WRAPPER for f in report.findings)
@@ -461,6 +463,87 @@ def _load_torch_legacy(data: bytes, lookups: _Lookups, **pickle_options: Any) ->
             payload.byteswap(dtype)
         storage._untyped_storage.copy_(payload)
     return result
+
+
+def _load_torch_tar(data: bytes, lookups: _Lookups, **pickle_options: Any) -> Any:
+    """torch < 0.4's tar checkpoint, as ``torch.load`` reads it: the storages (each a
+    pickle of (key, location, storage class), its element count and bytes, then a
+    pickle of the views), the tensors (each a pickle of (key, storage key, class) and
+    its sizes, strides and offset), then the saved object, whose persistent ids are
+    those keys. Nothing is extracted to disk."""
+    import tarfile
+
+    torch = _torch()
+    restore = _restore_location(torch, lookups.judge.map_location)
+    objects: Dict[Any, Any] = {}
+
+    def next_pickle(stream: IO[bytes]) -> Any:
+        return AllowListUnpickler(stream, lookups, **pickle_options).load()
+
+    def count_in(stream: IO[bytes], what: str) -> int:
+        count = next_pickle(stream)
+        if type(count) is not int or count < 0:
+            raise pickle.UnpicklingError(f"picklegraph.safe_load: the {what} count is no "
+                                         "int")
+        return count
+
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        def member(name: str) -> IO[bytes]:
+            try:
+                found = tar.extractfile(name)
+            except KeyError:
+                found = None
+            if found is None:
+                raise pickle.UnpicklingError(f"picklegraph.safe_load: the tar checkpoint "
+                                             f"has no file {name!r}, which torch.load reads")
+            return io.BytesIO(found.read())
+
+        storages = member("storages")
+        for _ in range(count_in(storages, "storage")):
+            row = next_pickle(storages)
+            if not isinstance(row, tuple) or len(row) != 3:
+                raise pickle.UnpicklingError("picklegraph.safe_load: a storage is not "
+                                             "(key, location, storage class)")
+            key, location, storage_type = row
+            dtype = _storage_dtype(torch, storage_type)
+            (numel,) = struct.unpack("<q", _read_exactly(storages, 8))
+            if numel < 0:
+                raise pickle.UnpicklingError("picklegraph.safe_load: a negative element count")
+            payload = _untyped_from(torch, _read_exactly(
+                storages, numel * torch._utils._element_size(dtype)))
+            if sys.byteorder != "little":
+                payload.byteswap(dtype)
+            objects[key] = _typed_storage(torch, restore(payload, _location(location)), dtype)
+        for view_key, root_key, offset, numel in next_pickle(storages):
+            root = objects[root_key]
+            size = torch._utils._element_size(root.dtype)
+            objects[view_key] = _typed_storage(
+                torch, root._untyped_storage[offset * size:(offset + numel) * size], root.dtype)
+        tensors = member("tensors")
+        for _ in range(count_in(tensors, "tensor")):
+            row = next_pickle(tensors)
+            if not isinstance(row, tuple) or len(row) != 3:
+                raise pickle.UnpicklingError("picklegraph.safe_load: a tensor is not "
+                                             "(key, storage key, tensor class)")
+            key, storage_key, _tensor_class = row
+            storage = objects[storage_key]
+            (ndim,) = struct.unpack("<i4x", _read_exactly(tensors, 8))
+            if ndim < 0:
+                raise pickle.UnpicklingError("picklegraph.safe_load: a negative number of "
+                                             "dimensions")
+            numbers = struct.unpack(f"<{2 * ndim + 1}q", _read_exactly(tensors, 16 * ndim + 8))
+            sizes, strides, offset = numbers[:ndim], numbers[ndim:2 * ndim], numbers[-1]
+            objects[key] = torch.empty((0,), dtype=storage.dtype).set_(
+                storage._untyped_storage, offset, sizes, strides)
+
+        def persistent_load(saved_id: Any) -> Any:
+            if isinstance(saved_id, tuple):
+                return saved_id[0]  # a module record: the class, handed out by find_class
+            return objects[int(saved_id)]
+
+        unpickler = AllowListUnpickler(member("pickle"), lookups, **pickle_options)
+        unpickler.persistent_load = persistent_load  # type: ignore[assignment]
+        return unpickler.load()
 
 
 def _read_exactly(stream: IO[bytes], count: int) -> bytes:

@@ -1,9 +1,11 @@
 //! Telling what bytes are, by content alone, and what parts they hold: the one place
-//! where a format is chosen (the tar refusal included).
+//! where a format is chosen.
 
 use super::walk::{Pending, Place, Stream, Unopened};
 use super::{npy, sniff, zip, Codec, OpenError, Opened};
 use crate::model::legacy::TorchLegacy;
+use crate::model::tar::TorchTar;
+use crate::model::ModelError;
 use crate::python::torch::{human_size, thousands};
 use crate::LoadOptions;
 
@@ -33,11 +35,7 @@ impl Opened<'_> {
             };
         }
         if bytes.get(257..262) == Some(b"ustar") {
-            let what = "a tar archive (PyTorch < 0.4 wrote checkpoints as tar archives)";
-            return (
-                Some(what.into()),
-                failed(place, OpenError::Unsupported(what.into())),
-            );
+            return tar_parts(bytes, place);
         }
         if bytes.starts_with(b"7z\xbc\xaf\x27\x1c") {
             return (
@@ -323,4 +321,66 @@ fn legacy_parts<'s>(bytes: &'s [u8], place: &Place) -> Result<Parts<'s>, OpenErr
         })
         .collect();
     Ok((Some(description), parts))
+}
+
+/// A tar checkpoint's pickles (see [`crate::model::tar`]), each at its place in its
+/// member; what could not be read after them is a failed part, so the file is never
+/// taken for whole. A tar archive that is not torch's is not read.
+fn tar_parts<'s>(bytes: &'s [u8], place: Place) -> Parts<'s> {
+    let (tar, error) = TorchTar::read_all(bytes);
+    if tar.pickles.is_empty() && matches!(error, Some(ModelError::Layout { .. })) {
+        // No header could be read, or a member torch.load reads is missing.
+        let what = format!(
+            "a tar archive that is not a PyTorch checkpoint ({})",
+            error.map(|e| e.to_string()).unwrap_or_default()
+        );
+        let failed = Pending::Failed(Unopened {
+            label: place.label,
+            error: OpenError::Unsupported(what),
+        });
+        return (Some("tar archive".into()), vec![failed]);
+    }
+    let roots = tar.storages.values().filter(|s| s.view_of.is_none());
+    let total: u64 = roots.clone().map(|s| s.data.end - s.data.start).sum();
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let (tensors, storages) = (tar.tensors.len(), roots.count());
+    let views = tar.storages.len() - storages;
+    let description = format!(
+        "PyTorch tar checkpoint (torch < 0.4): {tensors} tensor{}, {storages} storage{} ({}){}",
+        plural(tensors),
+        plural(storages),
+        human_size(total),
+        match views {
+            0 => String::new(),
+            n => format!(", {n} storage view{}", plural(n)),
+        }
+    );
+    let mut parts: Vec<Pending<'s>> = tar
+        .pickles
+        .iter()
+        .map(|found| {
+            Pending::Ready(Stream {
+                label: Some(super::walk::join(place.label.as_deref(), &found.label)),
+                bytes: &bytes[found.member.clone()],
+                start: found.start,
+                single: true,
+                origin: place.origin.map(|o| o + found.member.start as u64),
+                numbered: false,
+                tentative: false,
+            })
+        })
+        .collect();
+    if let Some(error) = error {
+        // A pickle that failed is one of the parts already: its load says why.
+        if !matches!(error, ModelError::Pickle { .. }) {
+            parts.push(Pending::Failed(Unopened {
+                label: Some(super::walk::join(place.label.as_deref(), "tar")),
+                error: OpenError::Corrupt {
+                    what: "PyTorch tar checkpoint",
+                    detail: error.to_string(),
+                },
+            }));
+        }
+    }
+    (Some(description), parts)
 }

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use super::archive::TorchZip;
 use super::legacy::{Storages, TorchLegacy};
+use super::tar::TorchTar;
 use super::{detect, Format, ModelError};
 use crate::graph::Pickle;
 use crate::python::tensor_data::StorageBytes;
@@ -15,6 +16,7 @@ use crate::LoadOptions;
 enum Layout<'a> {
     Zip(TorchZip<'a>),
     Legacy(TorchLegacy),
+    Tar(TorchTar),
 }
 
 /// A PyTorch checkpoint: its layout, and the pickle that describes its tensors.
@@ -61,11 +63,7 @@ impl<'a> Checkpoint<'a> {
         let layout = match detect(bytes) {
             Format::Zip => Layout::Zip(TorchZip::open(bytes)?),
             Format::TorchLegacy => Layout::Legacy(TorchLegacy::open(bytes)?),
-            Format::TorchTar => {
-                return Err(ModelError::NotACheckpoint(
-                    "a tar checkpoint of PyTorch < 0.4, not read",
-                ))
-            }
+            Format::TorchTar => Layout::Tar(TorchTar::open(bytes)?),
             _ => {
                 return Err(ModelError::NotACheckpoint(
                     "neither a zip archive nor the legacy magic number",
@@ -75,11 +73,20 @@ impl<'a> Checkpoint<'a> {
         Ok(Checkpoint { bytes, layout })
     }
 
-    /// [`Format::Zip`] or [`Format::TorchLegacy`].
+    /// [`Format::Zip`], [`Format::TorchLegacy`] or [`Format::TorchTar`].
     pub fn format(&self) -> Format {
         match self.layout {
             Layout::Zip(_) => Format::Zip,
             Layout::Legacy(_) => Format::TorchLegacy,
+            Layout::Tar(_) => Format::TorchTar,
+        }
+    }
+
+    /// The tar checkpoint's members, for a tar checkpoint.
+    pub fn tar(&self) -> Option<&TorchTar> {
+        match &self.layout {
+            Layout::Tar(tar) => Some(tar),
+            _ => None,
         }
     }
 
@@ -87,7 +94,7 @@ impl<'a> Checkpoint<'a> {
     pub fn archive(&self) -> Option<&TorchZip<'a>> {
         match &self.layout {
             Layout::Zip(zip) => Some(zip),
-            Layout::Legacy(_) => None,
+            Layout::Legacy(_) | Layout::Tar(_) => None,
         }
     }
 
@@ -95,16 +102,21 @@ impl<'a> Checkpoint<'a> {
     pub fn legacy(&self) -> Option<&TorchLegacy> {
         match &self.layout {
             Layout::Legacy(legacy) => Some(legacy),
-            Layout::Zip(_) => None,
+            Layout::Zip(_) | Layout::Tar(_) => None,
         }
     }
 
     /// The bytes that hold the saved object's pickle, and where in them it starts:
-    /// `data.pkl` (borrowed from the file, or inflated), or the whole legacy file.
+    /// `data.pkl` (borrowed from the file, or inflated), the whole legacy file, or the
+    /// tar's `pickle` member.
     pub fn pickle_bytes(&self) -> (&[u8], usize) {
         match &self.layout {
             Layout::Zip(zip) => (zip.data_pkl(), 0),
             Layout::Legacy(legacy) => (self.bytes, legacy.main_start()),
+            Layout::Tar(tar) => (
+                self.bytes.get(tar.saved_object.clone()).unwrap_or_default(),
+                0,
+            ),
         }
     }
 
@@ -136,11 +148,13 @@ impl<'a> Checkpoint<'a> {
     pub fn weights(&self, pickle: &Pickle<'_>) -> Result<Vec<Weight>, ModelError> {
         let legacy = match &self.layout {
             Layout::Legacy(legacy) => Some(legacy.storages(self.bytes, pickle)?),
+            Layout::Tar(tar) => return Ok(tar.weights(self.bytes, pickle)),
             Layout::Zip(_) => None,
         };
         let little_endian = match &self.layout {
             Layout::Zip(zip) => zip.byteorder() != Some("big"),
             Layout::Legacy(legacy) => legacy.little_endian(),
+            Layout::Tar(tar) => tar.little_endian,
         };
         let weights = torch::find_tensors(pickle)
             .into_iter()
@@ -159,7 +173,7 @@ impl<'a> Checkpoint<'a> {
     pub fn legacy_storages(&self, pickle: &Pickle<'_>) -> Result<Option<Storages>, ModelError> {
         match &self.layout {
             Layout::Legacy(legacy) => legacy.storages(self.bytes, pickle).map(Some),
-            Layout::Zip(_) => Ok(None),
+            Layout::Zip(_) | Layout::Tar(_) => Ok(None),
         }
     }
 
@@ -204,6 +218,7 @@ impl<'a> Checkpoint<'a> {
                 }
                 Ok(storages)
             }
+            Layout::Tar(tar) => Ok(tar.storage_bytes(bytes, pickle)),
         }
     }
 
@@ -217,6 +232,7 @@ impl<'a> Checkpoint<'a> {
                 let storage = legacy?.storages.get(tensor.storage.key)?;
                 (storage.data.clone(), tensor.storage.view_offset())
             }
+            Layout::Tar(tar) => (tar.storages.get(tensor.storage.key)?.data.clone(), 0),
         };
         let size = u64::from(tensor.storage.dtype.size);
         let start = storage

@@ -35,6 +35,7 @@ mod checkpoint;
 pub mod joblib;
 pub mod legacy;
 pub mod nested;
+pub mod tar;
 
 pub use checkpoint::{Checkpoint, Weight};
 
@@ -73,7 +74,7 @@ fn checkpoint_storages<'a>(
 ) -> crate::python::tensor_data::StorageBytes<'a> {
     use crate::python::tensor_data::StorageBytes;
     let checkpoint = match detect(file) {
-        Format::Zip | Format::TorchLegacy => Checkpoint::open(file),
+        Format::Zip | Format::TorchLegacy | Format::TorchTar => Checkpoint::open(file),
         _ => {
             return StorageBytes::absent(
                 "a pickle alone holds no tensor data: torch.save writes it beside the pickle",
@@ -84,9 +85,10 @@ fn checkpoint_storages<'a>(
         Ok(checkpoint) => checkpoint,
         Err(error) => return StorageBytes::absent(format!("the checkpoint's storages: {error}")),
     };
-    let saved_object = match checkpoint.archive() {
-        Some(zip) => label == Some(format!("{}data.pkl", zip.prefix()).as_str()),
-        None => label == Some("legacy: saved object"),
+    let saved_object = match (checkpoint.archive(), checkpoint.format()) {
+        (Some(zip), _) => label == Some(format!("{}data.pkl", zip.prefix()).as_str()),
+        (None, Format::TorchTar) => label == Some(tar::SAVED_OBJECT),
+        (None, _) => label == Some("legacy: saved object"),
     };
     if !saved_object {
         return StorageBytes::absent("not the checkpoint's saved object");
@@ -103,8 +105,7 @@ pub enum Format {
     Zip,
     /// PyTorch's legacy format: the pickled magic number comes first.
     TorchLegacy,
-    /// PyTorch's oldest format, a tar archive (before 0.4), which picklegraph does not
-    /// read.
+    /// PyTorch's oldest format, a tar archive (before 0.4; see [`tar`]).
     TorchTar,
     /// A compressed joblib file (zlib, gzip, bz2, xz or lz4), which picklegraph does not
     /// decompress; the name says which.

@@ -117,6 +117,11 @@ impl<'a> StorageBytes<'a> {
         self.nested.insert(call, storage);
     }
 
+    /// Records the tensor a persistent id stands for (a tar checkpoint's).
+    pub fn insert_tensor(&mut self, node: NodeId, tensor: super::torch::PersistentTensor) {
+        self.nested.insert_tensor(node, tensor);
+    }
+
     /// The storages of the pickle's `_load_from_bytes` calls.
     pub fn nested(&self) -> &NestedStorages {
         &self.nested

@@ -145,6 +145,9 @@ pub enum IdForm {
     /// storage as a legacy checkpoint in bytes, which the container layer reads
     /// ([`NestedStorages`]).
     Nested,
+    /// A tar checkpoint's (torch < 0.4): the storage's key in its `storages` member
+    /// ([`PersistentTensor`]).
+    Tar,
 }
 
 /// A storage a tensor views, as its persistent id describes it.
@@ -178,7 +181,7 @@ impl Storage<'_> {
     pub fn name(&self) -> String {
         let mut name = match self.form {
             IdForm::Zip => format!("data/{}", self.key),
-            IdForm::Legacy | IdForm::Nested => self.key.to_string(),
+            IdForm::Legacy | IdForm::Nested | IdForm::Tar => self.key.to_string(),
         };
         if let Some((_, offset, numel)) = self.view {
             name.push_str(&format!("[{offset}:{}]", offset.saturating_add(numel)));
@@ -211,14 +214,41 @@ pub struct NestedStorage {
     pub numel: u64,
 }
 
+/// A tensor that a persistent id of a tar checkpoint's saved object stands for, as the
+/// checkpoint's `tensors` member describes it (`crate::model::tar`): the graph holds
+/// only its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersistentTensor {
+    /// The storage it views (a storage view's own key, its bytes its part of the root).
+    pub storage: NestedStorage,
+    /// The size of each dimension.
+    pub shape: Vec<u64>,
+    /// The step between elements of each dimension, in elements.
+    pub stride: Vec<u64>,
+    /// Where its first element lies in the storage, in elements.
+    pub offset: u64,
+}
+
 /// The storages of the `_load_from_bytes` calls of a pickle, by call node, or why one
-/// could not be read (a malformed or hostile nested stream).
+/// could not be read (a malformed or hostile nested stream); and the tensors that
+/// persistent ids stand for, by persistent-id node, where the container says so.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NestedStorages {
     by_call: std::collections::HashMap<NodeId, Result<NestedStorage, String>>,
+    by_id: std::collections::HashMap<NodeId, PersistentTensor>,
 }
 
 impl NestedStorages {
+    /// Records the tensor the persistent id `node` stands for.
+    pub fn insert_tensor(&mut self, node: NodeId, tensor: PersistentTensor) {
+        self.by_id.insert(node, tensor);
+    }
+
+    /// The tensor the persistent id `node` stands for, when the container said so.
+    pub fn tensor(&self, node: NodeId) -> Option<&PersistentTensor> {
+        self.by_id.get(&node)
+    }
+
     /// Records what the call `call` loads.
     pub fn insert(&mut self, call: NodeId, storage: Result<NestedStorage, String>) {
         self.by_call.insert(call, storage);
@@ -232,6 +262,11 @@ impl NestedStorages {
     /// Whether no call was recorded.
     pub fn is_empty(&self) -> bool {
         self.by_call.is_empty()
+    }
+
+    /// Whether no persistent id was said to stand for a tensor.
+    pub fn has_no_tensors(&self) -> bool {
+        self.by_id.is_empty()
     }
 }
 
@@ -483,6 +518,9 @@ pub fn tensor_in<'p>(
     id: NodeId,
     nested: Option<&'p NestedStorages>,
 ) -> Option<Tensor<'p>> {
+    if let Some(found) = nested.and_then(|n| n.tensor(id)) {
+        return Some(persistent_tensor(found));
+    }
     let made = view::made(pickle, Value::Node(id))?;
     let global = view::global(pickle, made.func);
     if view::is_one_of(global, PARAMETER) {
@@ -503,6 +541,28 @@ pub fn tensor_in<'p>(
         return Some(tensor);
     }
     rebuilt(pickle, global, made.args, nested)
+}
+
+fn persistent_tensor(found: &PersistentTensor) -> Tensor<'_> {
+    let storage = &found.storage;
+    Tensor {
+        kind: TensorKind::Tensor,
+        class: None,
+        dtype: storage.dtype,
+        shape: found.shape.clone(),
+        stride: found.stride.clone(),
+        offset: found.offset,
+        storage: Storage {
+            key: &storage.key,
+            dtype: storage.dtype,
+            untyped: storage.untyped,
+            location: &storage.location,
+            numel: storage.numel,
+            form: IdForm::Tar,
+            view: None,
+        },
+        requires_grad: false,
+    }
 }
 
 /// A tensor from a call of `_rebuild_tensor`, `_rebuild_tensor_v2` or `_v3`, given the

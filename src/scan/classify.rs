@@ -16,6 +16,23 @@ use crate::text::scalar::escape_nonprintable;
 /// The arena holds every node the machine built, reachable or not, so a call hidden in
 /// a popped tuple or a memo slot that is never read again is found all the same.
 pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
+    scan_in(pickle, Context::Pickle)
+}
+
+/// Where a pickle was found, when that changes what its persistent ids are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// Anywhere: a persistent id means whatever the loading application decides.
+    Pickle,
+    /// The saved object of a PyTorch tar checkpoint (`crate::model::tar`), which
+    /// `torch.load` reads with a `persistent_load` of its own: an id that is a tuple
+    /// resolves to its first item (a class, judged on its own), any other id is a key
+    /// looked up among the tensors and storages the checkpoint holds.
+    TorchTarObject,
+}
+
+/// [`scan`], for a pickle found in `context`.
+pub fn scan_in(pickle: &Pickle<'_>, context: Context) -> Vec<Finding> {
     if pickle.inert_count() == 0 {
         // Every finding is made from an inert node; plain data has none.
         return Vec::new();
@@ -28,6 +45,7 @@ pub fn scan(pickle: &Pickle<'_>) -> Vec<Finding> {
         judged: HashMap::new(),
         nested_judged: HashMap::new(),
         nested_calls: HashMap::new(),
+        context,
     };
     scanner.find_judged_by_arguments();
     for (index, node) in pickle.nodes().enumerate() {
@@ -66,6 +84,8 @@ struct Scanner<'p, 'a> {
     nested_judged: HashMap<NodeId, (Class, String)>,
     /// The arguments of every constant call of each `_load_from_bytes` global.
     nested_calls: HashMap<NodeId, Vec<Value>>,
+    /// Where the pickle was found.
+    context: Context,
 }
 
 impl Scanner<'_, '_> {
@@ -504,6 +524,11 @@ impl Scanner<'_, '_> {
     }
 
     fn persistent(&mut self, pid: Value) -> Named {
+        if self.context == Context::TorchTarObject {
+            if let Some(named) = self.tar_persistent(pid) {
+                return named;
+            }
+        }
         if self.torch_module_record(pid).is_some() {
             return Named {
                 name: None,
@@ -532,6 +557,37 @@ impl Scanner<'_, '_> {
             class: Class::Unknown,
             reason: "resolved by the loading application's persistent_load, whatever it does"
                 .to_string(),
+        }
+    }
+}
+
+impl Scanner<'_, '_> {
+    /// An id of a tar checkpoint's saved object, as torch's `persistent_load` for that
+    /// format reads it: a tuple gives back its first item (a class the scan judges where
+    /// the pickle names it), an int or a str is the key of one of the file's tensors or
+    /// storages (`int(saved_id)`, a dict lookup). Anything else is judged as anywhere.
+    fn tar_persistent(&self, pid: Value) -> Option<Named> {
+        let safe = |reason: &str| Named {
+            name: None,
+            module: None,
+            class: Class::Safe,
+            reason: reason.to_string(),
+        };
+        if let Value::Int(_) = pid {
+            return Some(safe(
+                "a tensor or storage of the same tar checkpoint, looked up by its key",
+            ));
+        }
+        match self.pickle.get(pid)? {
+            Node::Tuple(items) => {
+                let class = items.iter().next()?;
+                self.pickle.global_name(class)?;
+                Some(safe("a tar checkpoint's module record: torch.load resolves it to its class, a global judged on its own"))
+            }
+            Node::BigInt(_) | Node::Str(_) | Node::Bytes(_) => Some(safe(
+                "a tensor or storage of the same tar checkpoint, looked up by its key",
+            )),
+            _ => None,
         }
     }
 }

@@ -4,9 +4,11 @@
 
 use super::policy::Policy;
 use super::report::{FileScan, PickleScan};
-use super::Mode;
+use super::{Context, Mode};
 use crate::container::{OpenError, Opened, Problem};
 use crate::error::{Error, ErrorKind};
+use crate::model::tar::SAVED_OBJECT;
+use crate::model::Format;
 use crate::LoadOptions;
 
 /// Opens `bytes` and scans every pickle they hold; a part that could not be opened (a
@@ -33,6 +35,10 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
     let options = LoadOptions::scanning();
     // The runs of pickles read on from their first byte, each with its pickles' indices.
     let mut parts: Vec<(&[u8], Option<String>, Vec<usize>)> = Vec::new();
+    // A tar checkpoint's saved object is read with torch's persistent_load for that
+    // format; the label is the file's own (a tar inside another container is no
+    // checkpoint torch.load reads).
+    let tar = crate::model::detect(opened.bytes()) == Format::TorchTar;
     for (index, entry) in opened.pickles_with(&options, buffers).enumerate() {
         if entry.read_on {
             let same = |part: &&mut (&[u8], Option<String>, Vec<usize>)| {
@@ -44,8 +50,12 @@ pub fn scan_opened<'s>(opened: &'s Opened<'_>, buffers: &[&'s [u8]], strict: boo
             }
         }
         let label = entry.label;
+        let context = match tar && label.as_deref() == Some(SAVED_OBJECT) {
+            true => Context::TorchTarObject,
+            false => Context::Pickle,
+        };
         pickles.push(match entry.result {
-            Ok(pickle) => PickleScan::of_pickle(index, label, &pickle),
+            Ok(pickle) => PickleScan::of_pickle_in(index, label, &pickle, context),
             Err(Problem::Malformed(failure)) => {
                 let end = failure.error.offset() as usize;
                 let scan = PickleScan::of_failure(index, label, *failure, end);

@@ -45,7 +45,7 @@ mod text_file;
 mod union;
 pub mod weights_only;
 
-pub use classify::scan;
+pub use classify::{scan, scan_in, Context};
 pub use file::{scan_file, scan_opened};
 pub use policy::Policy;
 pub use report::{Counts, FileScan, PickleScan, Verdict};

@@ -46,13 +46,23 @@ impl PickleScan {
         label: Option<String>,
         pickle: &Pickle<'_>,
     ) -> PickleScan {
+        PickleScan::of_pickle_in(index, label, pickle, super::Context::Pickle)
+    }
+
+    /// [`PickleScan::of_pickle`], for a pickle found in `context`.
+    pub(crate) fn of_pickle_in(
+        index: usize,
+        label: Option<String>,
+        pickle: &Pickle<'_>,
+        context: super::Context,
+    ) -> PickleScan {
         PickleScan {
             index,
             label,
             start: pickle.span().0,
             end: pickle.span().1,
             protocol: pickle.protocol(),
-            findings: scan(pickle),
+            findings: super::scan_in(pickle, context),
             error: None,
             trailing: false,
             stopped_inside_frame: pickle.stopped_inside_frame(),

@@ -53,7 +53,15 @@ fn describe_checkpoint(path: &Path) -> String {
             bytes.len()
         );
     }
-    let tensors = torch::find_tensors(&pickle);
+    // A tar checkpoint's tensors are its persistent ids, which the checkpoint's
+    // `tensors` member describes.
+    let storages = checkpoint.storage_bytes(&pickle).unwrap();
+    let tensors: Vec<_> = torch::find_named(&pickle, |id| {
+        torch::tensor_in(&pickle, id, Some(storages.nested()))
+    })
+    .into_iter()
+    .map(|(name, node, tensor)| torch::NamedTensor { name, node, tensor })
+    .collect();
     for line in torch::table(tensors.iter().map(|t| (t.name.as_str(), &t.tensor))) {
         let _ = writeln!(out, "  {line}");
     }
@@ -169,8 +177,9 @@ fn weights_byte_ranges_hold_the_values_the_generator_wrote() {
     }
     // state_dict (zip, legacy), training (zip, legacy), views_legacy and new_dtypes; deflated.pth
     // reads only the tensors whose storage is stored; sparse (its indices and values are
-    // plain tensors), quantized (its plain neighbour only) and complex128 (20 elements).
-    assert_eq!(checked, 1008, "elements checked");
+    // plain tensors), quantized (its plain neighbour only) and complex128 (20 elements);
+    // model_tar (42 elements, one tensor on a storage view).
+    assert_eq!(checked, 1050, "elements checked");
 }
 
 #[test]
@@ -850,4 +859,48 @@ fn dis_lists_the_pickles_inside_checkpoints() {
     let expected =
         std::fs::read_to_string(common::fixtures().join("numpy/array_float64.p4.dis")).unwrap();
     assert_eq!(plain, expected);
+}
+
+#[test]
+fn a_tar_checkpoint_cut_or_corrupted_anywhere_never_panics_and_is_never_clean() {
+    let bytes = fixture("torch/model_tar.pt");
+    let whole = picklegraph::scan::scan_file(&bytes, true);
+    assert_eq!(whole.verdict(), picklegraph::scan::Verdict::Clean);
+    // The storages member ends at byte 4539; the rest is tar padding, which a cut may
+    // drop from a file that stays whole.
+    let data_end = 4539;
+    let show = |bytes: &[u8]| {
+        let opened = picklegraph::open(bytes);
+        for entry in opened.pickles() {
+            if let Ok(pickle) = entry.result {
+                let storages = model::storage_bytes(bytes, entry.label.as_deref(), &pickle);
+                let options = picklegraph::render::show::ShowOptions::plain(80);
+                let mut out = Vec::new();
+                let _ = picklegraph::render::show::show_with_storages(
+                    &pickle,
+                    &options,
+                    &storages,
+                    &mut usize::MAX.clone(),
+                    &mut out,
+                );
+            }
+        }
+        if let Ok(checkpoint) = Checkpoint::open(bytes) {
+            if let Ok(pickle) = checkpoint.load() {
+                let _ = checkpoint.weights(&pickle);
+            }
+        }
+    };
+    for cut in (0..data_end).step_by(37) {
+        let part = &bytes[..cut];
+        let verdict = picklegraph::scan::scan_file(part, true).verdict();
+        assert_ne!(verdict, picklegraph::scan::Verdict::Clean, "cut at {cut}");
+        show(part);
+    }
+    for at in (0..data_end).step_by(11) {
+        let mut corrupt = bytes.clone();
+        corrupt[at] ^= 0x5a;
+        let _ = picklegraph::scan::scan_file(&corrupt, true);
+        show(&corrupt);
+    }
 }

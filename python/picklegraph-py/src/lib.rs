@@ -322,7 +322,11 @@ type ShownText = (String, Vec<(String, PyObject)>);
 /// over them: a malformed pickle shows what had been rebuilt (`show_failure_within`), a
 /// part that could not be opened only its label; the problems are returned, not raised,
 /// so that the caller can hand the text over with the error.
-fn show_opened(py: Python<'_>, opened: &picklegraph::Opened<'_>, options: &show::ShowOptions) -> ShownText {
+fn show_opened(
+    py: Python<'_>,
+    opened: &picklegraph::Opened<'_>,
+    options: &show::ShowOptions,
+) -> ShownText {
     let width = options.layout.width;
     let mut text = String::new();
     if let Some(line) = opened.description().filter(|_| options.summary) {
@@ -558,7 +562,7 @@ fn tensors(py: Python<'_>, source: Source) -> PyResult<(String, Vec<TensorRow>)>
             |error: picklegraph::model::ModelError| PyValueError::new_err(error.to_string());
         let format = picklegraph::model::detect(&bytes);
         let checkpoint = match format {
-            Format::Zip | Format::TorchLegacy => Some(Checkpoint::open(&bytes)),
+            Format::Zip | Format::TorchLegacy | Format::TorchTar => Some(Checkpoint::open(&bytes)),
             _ => None,
         };
         let mut failed = None;
@@ -585,6 +589,7 @@ fn tensors(py: Python<'_>, source: Source) -> PyResult<(String, Vec<TensorRow>)>
                     .collect();
                 let name = match format {
                     Format::Zip => "torch-zip",
+                    Format::TorchTar => "torch-tar",
                     _ => "torch-legacy",
                 };
                 return Ok((name.to_string(), rows));

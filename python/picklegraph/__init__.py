@@ -407,9 +407,10 @@ def safe_load(file: Union[IO[bytes], str, "os.PathLike[str]"], *, allow: Iterabl
                                 mmap=mmap, mmap_path=file)
     data = file.read()
     name = getattr(file, "name", None)
-    # A memory map needs the file's path, as numpy and joblib need it; a file object of
-    # memory (io.BytesIO) has none, and the libraries' own rules apply (see safe_loads).
-    path = name if isinstance(name, str) and mmap_mode is not None else None
+    # A memory map needs the file's path, as numpy and joblib need it, and so do the
+    # files joblib < 0.10 wrote beside the pickle; a file object of memory (io.BytesIO)
+    # has none, and the libraries' own rules apply (see safe_loads).
+    path = name if isinstance(name, str) else None
     return _safe.safe_loads(bytes(data), list(allow), list(deny), _policy_text(policy),
                             encoding=encoding, errors=errors, buffers=buffers,
                             map_location=map_location, mmap_mode=mmap_mode, path=path,

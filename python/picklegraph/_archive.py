@@ -81,6 +81,10 @@ class Tensor(NamedTuple):
     descr: Optional[str] = None
     """For a numpy or joblib array, numpy's description of its dtype (``<f8``, or a
     structured dtype's list as the ``.npy`` header writes it); None for a tensor."""
+    file: Optional[str] = None
+    """For an array joblib < 0.10 kept in a file beside the pickle, that file's name
+    (``model.pkl_01.npy``; ``byte_range`` is then that file's, or None for a Z-file
+    ``.npy.z``, which is compressed); None when the array is in the file itself."""
 
 
 class Archive:
@@ -96,9 +100,9 @@ class Archive:
         self.path = os.fsdecode(path)
         self.format, rows = _native.tensors(self.path)
         self._tensors = [Tensor(name, dtype, tuple(shape), tuple(strides), span, little,
-                                storage, offset, descr)
-                         for name, dtype, shape, strides, span, little, storage, offset, descr
-                         in rows]
+                                storage, offset, descr, file)
+                         for name, dtype, shape, strides, span, little, storage, offset, descr,
+                         file in rows]
         self._by_name: Dict[str, Tensor] = {t.name: t for t in self._tensors}
 
     def tensors(self) -> List[Tensor]:
@@ -146,7 +150,11 @@ class Archive:
             empty = np.empty(tensor.shape, dtype=dtype)
             empty.flags.writeable = False
             return empty
-        base = np.memmap(self.path, dtype=np.uint8, mode="r", offset=start, shape=(end - start,))
+        path = self.path
+        if tensor.file is not None:
+            # A plain name, checked by the library, in the folder of this file.
+            path = os.path.join(os.path.dirname(self.path), os.path.basename(tensor.file))
+        base = np.memmap(path, dtype=np.uint8, mode="r", offset=start, shape=(end - start,))
         strides = tuple(step * dtype.itemsize for step in tensor.strides)
         view = np.lib.stride_tricks.as_strided(base.view(dtype), shape=tensor.shape,
                                                strides=strides, writeable=False)

@@ -45,6 +45,12 @@ _COMPRESSED_PREFIXES = (b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00\x0
                         b"\x04\x22\x4d\x18")
 _NPY_MAGIC = b"\x93NUMPY"
 _JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
+# joblib < 0.10's array headers: the array is in a file beside the pickle.
+_OLD_JOBLIB_WRAPPERS = ("joblib.numpy_pickle.NDArrayWrapper",
+                        "joblib.numpy_pickle.ZNDArrayWrapper")
+# joblib < 0.10's Z-file: b"ZF", the length as hex() padded to 19 bytes, then zlib.
+_ZFILE_PREFIX = b"ZF"
+_ZFILE_LENGTH = 19
 # How deep torch.storage._load_from_bytes may nest: the scan opens four levels.
 _MAX_NESTED = 4
 
@@ -200,6 +206,9 @@ def safe_loads(data: bytes, allow: List[str], deny: List[str], policy: Optional[
         return _load_torch_tar(data, lookups, **pickle_options)
     # joblib writes arrays after their wrapper, inside the pickle's stream; a compressed
     # file is joblib's too (pickle.load reads neither).
+    if data.startswith(_ZFILE_PREFIX) or any(f.name in _OLD_JOBLIB_WRAPPERS
+                                              for f in report.findings):
+        return _load_old_joblib(data, lookups, mmap_mode, path, **pickle_options)
     joblib = any(f.name == _JOBLIB_WRAPPER for f in report.findings)
     if joblib or data.startswith(_COMPRESSED_PREFIXES):
         return _load_joblib(data, lookups, mmap_mode, path, **pickle_options)
@@ -609,6 +618,136 @@ def _load_joblib(data: bytes, lookups: _Lookups, mmap_mode: Optional[str] = None
             else:
                 unpickler = Unpickler(path or "", fobj, mmap_mode=mode)
             return unpickler.load()
+
+
+class _OldWrapper:
+    """joblib < 0.10's ``NDArrayWrapper`` / ``ZNDArrayWrapper``, as data: what the
+    pickle gives it (``filename``, and ``subclass`` and ``allow_mmap``, or ``init_args``
+    and ``state``) is read by :func:`_side_array`, never by joblib's own ``read``."""
+
+    compressed = False
+
+    def __init__(self, *args: Any) -> None:  # protocol 0/1 instances pass no arguments
+        pass
+
+
+class _OldZWrapper(_OldWrapper):
+    compressed = True
+
+
+_OLD_WRAPPER_CLASSES = {("joblib.numpy_pickle", "NDArrayWrapper"): _OldWrapper,
+                        ("joblib.numpy_pickle", "ZNDArrayWrapper"): _OldZWrapper}
+
+
+def _read_zfile(data: bytes, what: str) -> bytes:
+    """A Z-file's bytes, as joblib's ``read_zfile`` reads them: the stated length (hex,
+    padded with blanks; one blank more from joblib <= 0.8.4 on Python 2), then zlib,
+    inflated to exactly that length and no more."""
+    import zlib
+
+    header = data[len(_ZFILE_PREFIX):len(_ZFILE_PREFIX) + _ZFILE_LENGTH]
+    try:
+        length = int(header, 16)
+    except ValueError:
+        raise ValueError(f"picklegraph.safe_load: {what} is no Z-file (no length after ZF)") \
+            from None
+    start = len(_ZFILE_PREFIX) + _ZFILE_LENGTH
+    if data[start:start + 1] == b" ":
+        start += 1
+    inflate = zlib.decompressobj()
+    try:
+        out = inflate.decompress(data[start:], length)
+    except zlib.error as error:
+        raise ValueError(f"picklegraph.safe_load: {what}: {error}") from None
+    if len(out) != length or inflate.unconsumed_tail:
+        raise ValueError(f"picklegraph.safe_load: {what} does not inflate to the "
+                         f"{length} bytes it states")
+    return out
+
+
+def _side_file(directory: Optional[str], name: Any) -> str:
+    """The path of a file named in the pickle, refused unless it is a plain name of a
+    file in ``directory`` (no separator, no ``..``, no link out of the folder)."""
+    if directory is None:
+        raise ValueError("picklegraph.safe_load: this joblib file (joblib < 0.10) keeps its "
+                         "arrays in files beside it: give safe_load its path")
+    if not isinstance(name, str) or name in ("", ".", "..") \
+            or any(c in name for c in ("\0", "/", "\\", os.sep, os.altsep or "/")):
+        raise ValueError(f"picklegraph.safe_load: the array file {name!r} is not a plain "
+                         "name in the pickle's folder; nothing outside it is read")
+    folder = os.path.realpath(directory)
+    path = os.path.realpath(os.path.join(folder, name))
+    if os.path.dirname(path) != folder:
+        raise ValueError(f"picklegraph.safe_load: the array file {name!r} leads outside "
+                         "the pickle's folder; nothing outside it is read")
+    return path
+
+
+def _side_array(np: Any, wrapper: _OldWrapper, directory: Optional[str],
+                mmap_mode: Optional[str]) -> Any:
+    """The array an old wrapper stands for, read as joblib's compat ``read`` reads it,
+    but with numpy's ``allow_pickle=False``: an array of objects there would be a pickle
+    that no scan has seen."""
+    state = vars(wrapper)
+    path = _side_file(directory, state.get("filename"))
+    core = np._core if hasattr(np, "_core") else np.core  # numpy 2, numpy 1
+    reconstruct = core.multiarray._reconstruct
+    if wrapper.compressed:
+        init_args, array_state = state.get("init_args"), state.get("state")
+        if not isinstance(init_args, tuple) or not isinstance(array_state, tuple) \
+                or len(array_state) != 4 or getattr(array_state[2], "hasobject", True):
+            raise ValueError("picklegraph.safe_load: a ZNDArrayWrapper that is not "
+                             "(subclass, shape, dtype) of an array of numbers")
+        with io.open(path, "rb") as handle:
+            raw = _read_zfile(handle.read(), state["filename"])
+        array = reconstruct(*init_args)
+        array.__setstate__(array_state + (raw,))
+        return array
+    allow_mmap = state.get("allow_mmap", True)
+    try:
+        array = np.load(path, allow_pickle=False,
+                        mmap_mode=mmap_mode if allow_mmap else None)
+    except ValueError as error:
+        raise ValueError(f"picklegraph.safe_load: {state['filename']}: {error}") from None
+    if sys.byteorder == "big" and array.dtype.byteorder == "<":
+        array = array.byteswap().view(array.dtype.newbyteorder("="))
+    subclass = state.get("subclass")
+    if hasattr(array, "__array_prepare__") and subclass not in (np.ndarray, np.memmap):
+        return reconstruct(subclass, (0,), "b").__array_prepare__(array)
+    return array
+
+
+def _load_old_joblib(data: bytes, lookups: _Lookups, mmap_mode: Optional[str] = None,
+                     path: Optional[str] = None, **pickle_options: Any) -> Any:
+    """A joblib file of joblib < 0.10, as ``joblib.load`` reads it today
+    (``numpy_pickle_compat``): the pickle (inflated from its Z-file when compressed), in
+    which each wrapper becomes the array read from the file it names beside the pickle.
+    Only files in the pickle's own folder are read; numpy and not joblib reads them."""
+    np = _numpy()
+    if data.startswith(_ZFILE_PREFIX):
+        data = _read_zfile(data, "the pickle")
+        mmap_mode = None  # joblib maps nothing of a compressed file
+    directory = os.path.dirname(os.path.abspath(path)) if path is not None else None
+
+    class Unpickler(_PurePythonAllowListUnpickler):
+        dispatch = _PurePythonAllowListUnpickler.dispatch.copy()
+
+        def find_class(self, module: str, name: str) -> Any:
+            stand_in = _OLD_WRAPPER_CLASSES.get((module, name))
+            if stand_in is None:
+                return super().find_class(module, name)
+            if lookups.judge(module, name) is not True:
+                raise _refuse(module, name)
+            return stand_in
+
+        def load_build(self) -> None:
+            pickle._Unpickler.load_build(self)  # type: ignore[attr-defined]
+            if isinstance(self.stack[-1], _OldWrapper):
+                self.stack[-1] = _side_array(np, self.stack[-1], directory, mmap_mode)
+
+        dispatch[pickle.BUILD[0]] = load_build
+
+    return Unpickler(io.BytesIO(data), lookups, **pickle_options).load()
 
 
 def _stream(data: bytes, path: Optional[str]) -> IO[bytes]:

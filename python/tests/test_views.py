@@ -105,8 +105,11 @@ def test_allow_makes_a_finding_safe():
 
 # int_5000_digits: the command now reads through the library's open(), whose load options
 # differ from the bindings' dis on ints past 4300 digits (left for the next session).
+# A compressed file (joblib < 0.10's Z-file) is listed by the command from what it
+# decompresses, by dis() as pickletools lists the file's own bytes.
 @pytest.mark.parametrize("path", [p for p in PICKLES if "joblib" not in p.parts
-                                  and "int_5000_digits" not in p.name],
+                                  and "int_5000_digits" not in p.name
+                                  and not p.read_bytes().startswith(b"ZF")],
                          ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_dis_is_the_commands_dis(path):
     # The command's listing is pickletools' (tests/testsuite compares it with the

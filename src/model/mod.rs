@@ -35,6 +35,7 @@ mod checkpoint;
 pub mod joblib;
 pub mod legacy;
 pub mod nested;
+pub mod old_joblib;
 pub mod tar;
 
 pub use checkpoint::{Checkpoint, Weight};

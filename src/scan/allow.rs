@@ -405,6 +405,13 @@ pub(super) const SAFE: &[(&str, &[&str])] = &[
         &["_timedelta_unpickle", "Timedelta"],
     ),
     ("pandas._libs.tslibs.nattype", &["__nat_unpickle"]),
+    // joblib < 0.10's array headers, which no installable joblib writes any more (so the
+    // generated list cannot have them): plain objects holding a file name and how to
+    // rebuild the array from it (tests/fixtures/containers/joblib_0.9*.pkl).
+    (
+        "joblib.numpy_pickle",
+        &["NDArrayWrapper", "ZNDArrayWrapper"],
+    ),
 ];
 
 /// scikit-learn's Cython loss classes and their pickle helpers.

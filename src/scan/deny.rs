@@ -566,6 +566,14 @@ pub(super) const PLAIN_DATA_IN_DENIED_MODULES: &[(&str, &[&str], Option<&str>)] 
         &["NumpyArrayWrapper"],
         Some("joblib's array header: joblib.load reads the raw bytes after it, or an object array's own pickle, which is scanned as the next pickle"),
     ),
+    // joblib < 0.10 put each array in a file beside the pickle: the wrapper holds its
+    // name; joblib.load reads that file (numpy.load of an .npy, which the scan of that
+    // file judges; or a Z-file of raw bytes), so the wrapper itself runs nothing.
+    (
+        "joblib.numpy_pickle",
+        &["NDArrayWrapper", "ZNDArrayWrapper"],
+        Some("joblib < 0.10's array header: joblib.load reads the array from the file beside the pickle that it names (an .npy, judged by its own scan, or a zlib file of raw bytes)"),
+    ),
 ];
 
 /// Why a builtin is dangerous, for the builtins that are known to be.

@@ -550,12 +550,22 @@ type TensorRow = (
     String,
     u64,
     Option<String>,
+    Option<String>,
 );
 
 /// `open`: the file's format and, for a checkpoint, an `.npy`, an `.npz` or a joblib
 /// file, its tensors or arrays.
 #[pyfunction]
 fn tensors(py: Python<'_>, source: Source) -> PyResult<(String, Vec<TensorRow>)> {
+    let folder = match &source {
+        Source::Path(path) => Some(
+            std::path::Path::new(path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+        ),
+        Source::Data(_) => None,
+    };
     let bytes = source.bytes()?;
     py.allow_threads(|| {
         let model_error =
@@ -584,6 +594,7 @@ fn tensors(py: Python<'_>, source: Source) -> PyResult<(String, Vec<TensorRow>)>
                             weight.storage,
                             weight.offset,
                             None,
+                            None,
                         )
                     })
                     .collect();
@@ -596,6 +607,17 @@ fn tensors(py: Python<'_>, source: Source) -> PyResult<(String, Vec<TensorRow>)>
             }
             Some(Err(error)) => failed = Some(error),
             None => {}
+        }
+        if let Some(arrays) = picklegraph::model::old_joblib::side_arrays(&bytes) {
+            let rows = arrays
+                .into_iter()
+                .map(|array| side_array_row(folder.as_deref(), array))
+                .collect::<PyResult<_>>()?;
+            let name = match format {
+                Format::Compressed(how) => how,
+                _ => "joblib",
+            };
+            return Ok((name.to_string(), rows));
         }
         if let Some((name, arrays)) =
             picklegraph::model::arrays::stored_arrays(&bytes).map_err(model_error)?
@@ -640,7 +662,83 @@ fn array_row(array: picklegraph::model::arrays::StoredArray) -> TensorRow {
         String::new(),
         0,
         Some(array.descr),
+        None,
     )
+}
+
+/// The row of an array joblib < 0.10 kept beside the pickle: an `.npy` file's header read
+/// for its dtype and shape, its byte range that file's; a Z-file's from the pickle, with
+/// no byte range (compressed). The file must be a plain name in the pickle's folder, and
+/// stay there once links are followed: nothing outside the folder is opened.
+fn side_array_row(
+    folder: Option<&std::path::Path>,
+    array: picklegraph::model::old_joblib::SideArray,
+) -> PyResult<TensorRow> {
+    use picklegraph::model::old_joblib::side_file_name;
+    let file = side_file_name(&array.file)
+        .map_err(|why| PyValueError::new_err(format!("{}: {why}", array.name)))?
+        .to_string();
+    let stored = |descr: String, dtype: String, shape: Vec<u64>, fortran, data| {
+        picklegraph::model::arrays::StoredArray {
+            name: array.name.clone(),
+            descr,
+            dtype,
+            shape,
+            fortran,
+            objects: false,
+            data,
+        }
+    };
+    let mut row = match (array.compressed, folder) {
+        (true, _) | (false, None) => {
+            let (descr, dtype) = array.dtype.clone().unwrap_or_default();
+            array_row(stored(
+                descr,
+                dtype,
+                array.shape.clone().unwrap_or_default(),
+                array.fortran,
+                None,
+            ))
+        }
+        (false, Some(folder)) => {
+            let path = inside_folder(folder, &file)?;
+            let mut head = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::fs::File::open(&path)?, 1 << 20),
+                &mut head,
+            )?;
+            let header = picklegraph::container::npy::header(&head)
+                .map_err(|error| PyValueError::new_err(format!("{file}: {error}")))?;
+            let len = std::fs::metadata(&path)?.len();
+            let (_, mut arrays) = picklegraph::model::arrays::stored_arrays(&head)
+                .ok()
+                .flatten()
+                .ok_or_else(|| PyValueError::new_err(format!("{file}: not an .npy file")))?;
+            let mut found = arrays.remove(0);
+            found.name = array.name.clone();
+            found.data = (!header.has_objects).then_some(header.data_start as u64..len);
+            array_row(found)
+        }
+    };
+    row.9 = Some(file);
+    Ok(row)
+}
+
+/// `folder/name`, refused when links lead it out of the folder.
+fn inside_folder(folder: &std::path::Path, name: &str) -> PyResult<std::path::PathBuf> {
+    let folder = if folder.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        folder
+    };
+    let real_folder = folder.canonicalize()?;
+    let path = real_folder.join(name).canonicalize()?;
+    if path.parent() != Some(real_folder.as_path()) {
+        return Err(PyValueError::new_err(format!(
+            "the array file {name:?} leads outside the pickle's folder; nothing outside it is read"
+        )));
+    }
+    Ok(path)
 }
 
 /// The `picklegraph` command on `argv` (program name first); its exit status.

@@ -756,7 +756,15 @@ def _stream(data: bytes, path: Optional[str]) -> IO[bytes]:
     if path is None:
         return io.BytesIO(data)
     handle = io.open(path, "rb")
-    if handle.read() != data:
+    # Compared a chunk at a time: a second copy of the file would undo what a memory map
+    # saves.
+    view, at = memoryview(data), 0
+    while True:
+        chunk = handle.read(1 << 20)
+        if not chunk or view[at:at + len(chunk)] != chunk:
+            break
+        at += len(chunk)
+    if chunk or at != len(data):
         handle.close()
         raise ValueError(f"picklegraph.safe_load: {path} changed after it was scanned")
     handle.seek(0)

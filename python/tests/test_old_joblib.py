@@ -70,6 +70,9 @@ def test_show_is_the_commands_and_names_each_arrays_file(path):
     assert done.returncode == 0 and text == done.stdout.decode()
     for index in (1, 2, 3):
         assert f"{path.name}_{index:02}.npy" in text
+    if "zlib" in path.name:  # a ZNDArrayWrapper's pickle says dtype and shape
+        assert f"'ids': ndarray(\n    int64,\n    (2, 3),\n    Fortran order,\n    48 B,\n" \
+            f"  ) data in the file \"{path.name}_02.npy.z\"" in text
 
 
 @needs_joblib

@@ -42,6 +42,7 @@ const FROMBUFFER: &[&str] = &[
 ];
 const DTYPE: &[&str] = &["numpy.dtype"];
 const JOBLIB_WRAPPER: &[&str] = &["joblib.numpy_pickle.NumpyArrayWrapper"];
+const OLD_JOBLIB_Z_WRAPPER: &[&str] = &["joblib.numpy_pickle.ZNDArrayWrapper"];
 const SCALAR: &[&str] = &[
     "numpy.core.multiarray.scalar",
     "numpy._core.multiarray.scalar",
@@ -297,6 +298,9 @@ pub enum ArrayData<'p> {
     /// In a joblib file, right after the `NumpyArrayWrapper` in the stream (see
     /// [`crate::model::joblib`]): not in the graph.
     Joblib,
+    /// In the file beside the pickle that joblib < 0.10's `ZNDArrayWrapper` names (a
+    /// Z-file of the raw bytes; see [`crate::model::old_joblib`]): not in the graph.
+    Beside(&'p str),
     /// Something else (a str with a code point above U+00FF, a hostile value).
     Other(Value),
 }
@@ -410,6 +414,7 @@ impl Array<'_> {
         match &self.data {
             ArrayData::OutOfBand(index) => Some(format!("data in out-of-band buffer {index}")),
             ArrayData::Joblib => Some("data after it in the joblib stream".to_string()),
+            ArrayData::Beside(file) => Some(format!("data in the file {file:?}")),
             ArrayData::Objects { items, .. } => Some(format!("{} objects", items.len())),
             ArrayData::Other(_) => Some("data not bytes".to_string()),
             ArrayData::Bytes(_) => None,
@@ -463,6 +468,9 @@ pub fn array<'p>(pickle: &'p Pickle<'_>, id: NodeId) -> Option<Array<'p>> {
     if view::is_one_of(global, JOBLIB_WRAPPER) {
         return joblib_wrapper(pickle, &made);
     }
+    if view::is_one_of(global, OLD_JOBLIB_Z_WRAPPER) {
+        return old_joblib_wrapper(pickle, &made);
+    }
     if view::is_one_of(global, RECONSTRUCT) {
         let class = pickle.global_name(made.args.first()?);
         let state = view::tuple(pickle, made.state()?)?;
@@ -510,6 +518,27 @@ fn joblib_wrapper<'p>(pickle: &'p Pickle<'_>, made: &view::CallView<'p>) -> Opti
         dtype: dtype_value(pickle, field("dtype")?)?,
         fortran: field("order").and_then(|o| view::text(pickle, o)) == Some("F"),
         data: ArrayData::Joblib,
+    })
+}
+
+/// The array a joblib < 0.10 `ZNDArrayWrapper`'s state `{'filename', 'init_args':
+/// (subclass, (0,), 'b'), 'state': (1, shape, dtype, fortran)}` describes, its bytes in
+/// the file it names.
+fn old_joblib_wrapper<'p>(pickle: &'p Pickle<'_>, made: &view::CallView<'p>) -> Option<Array<'p>> {
+    let state = made.state()?;
+    let field = |key| view::dict_field(pickle, state, key);
+    let file = view::text(pickle, field("filename")?)?;
+    let layout = view::tuple(pickle, field("state")?)?;
+    let [_, shape, dtype, fortran] = layout.array()?;
+    let class = field("init_args")
+        .and_then(|args| view::tuple(pickle, args))
+        .and_then(|args| pickle.global_name(args.first()?));
+    Some(Array {
+        class: class.filter(|&c| c != ("numpy", "ndarray")),
+        shape: view::counts(pickle, shape)?,
+        dtype: dtype_value(pickle, dtype)?,
+        fortran: view::boolean(fortran)?,
+        data: ArrayData::Beside(file),
     })
 }
 

@@ -415,7 +415,9 @@ const PLAIN_REBUILDS: &[&str] = &[
 /// one dense storage, with its name and why safetensors cannot hold it.
 fn first_not_plain(pickle: &Pickle<'_>) -> Option<(String, String)> {
     let picked = torch::find_named(pickle, |id| {
-        if torch::tensor(pickle, id).is_some() {
+        // A quantized tensor is read as a tensor of its integers, which safetensors
+        // would hold without their scales: it is not plain.
+        if torch::tensor(pickle, id).is_some_and(|t| t.quantizer.is_none()) {
             return Some(None);
         }
         not_plain_rebuild(pickle, id).map(Some)

@@ -41,6 +41,7 @@ pub mod sparse;
 mod stdlib;
 pub mod tensor_data;
 pub mod torch;
+pub mod torch_kinds;
 pub mod values;
 pub mod view;
 

@@ -30,7 +30,8 @@
 
 use std::collections::HashMap;
 
-use super::torch::{NestedStorage, NestedStorages, Tensor};
+use super::torch::{NestedStorage, NestedStorages, Quantizer, Tensor};
+use super::torch_kinds::{SparseLayout, SparseTensor};
 use crate::graph::NodeId;
 
 /// torch's `PRINT_OPTS.threshold`: a tensor of more elements is summarized.
@@ -202,14 +203,188 @@ fn shown_shape(shape: &[u64], summarized: bool) -> Vec<u64> {
         .collect()
 }
 
-/// Reads the elements of `tensor` that torch prints from its storage's bytes.
+/// Reads the elements of `tensor` that torch prints from its storage's bytes: for a
+/// quantized tensor, its real values (`dequantize()`), as float32.
 ///
 /// # Errors
 /// Why they cannot be read: no bytes for the storage, a dtype whose elements are not
-/// numbers read here (quantized, float8), or a tensor that reaches past its storage.
+/// numbers read here (packed quantized ints, bits), quantizer parameters torch would
+/// refuse, or a tensor that reaches past its storage.
 pub fn elements(tensor: &Tensor<'_>, storages: &StorageBytes<'_>) -> Result<Elements, String> {
     let kind = Kind::of(tensor.dtype.name)
         .ok_or_else(|| format!("{} elements are not read", tensor.dtype.name))?;
+    match &tensor.quantizer {
+        None => Ok(read(tensor, storages, kind, None, true)?.0),
+        Some(quantizer) => dequantized(tensor, storages, kind, quantizer),
+    }
+}
+
+/// A quantized tensor's real values, computed as torch's CPU kernels compute them (the
+/// zoo's prints agree bit for bit): per tensor in float32, `(q - zero_point) * scale`;
+/// per channel in float64, then rounded to float32.
+fn dequantized(
+    tensor: &Tensor<'_>,
+    storages: &StorageBytes<'_>,
+    kind: Kind,
+    quantizer: &Quantizer<'_>,
+) -> Result<Elements, String> {
+    let (scale, zero_point, axis) = match quantizer {
+        Quantizer::Unread(why) => return Err(why.clone()),
+        Quantizer::PerTensor { scale, zero_point } => {
+            let (mut read, _) = read(tensor, storages, kind, None, true)?;
+            for value in &mut read.values {
+                let q = int_of(*value) as f32;
+                *value = Element::Float(f64::from((q - *zero_point as f32) * *scale as f32));
+            }
+            return Ok(read);
+        }
+        Quantizer::PerChannel {
+            scales,
+            zero_points,
+            axis,
+        } => (&scales.1, &zero_points.1, *axis),
+    };
+    let channels = usize::try_from(axis)
+        .ok()
+        .and_then(|axis| tensor.shape.get(axis))
+        .copied()
+        .ok_or_else(|| {
+            format!(
+                "its axis {axis} is past its {} dimensions",
+                tensor.shape.len()
+            )
+        })?;
+    for (part, what) in [(scale, "scales"), (zero_point, "zero points")] {
+        if part.numel() != channels {
+            return Err(format!("{} {what} for {channels} channels", part.numel()));
+        }
+    }
+    let whole = |part: &Tensor<'_>| -> Result<Vec<Element>, String> {
+        let kind = Kind::of(part.dtype.name)
+            .ok_or_else(|| format!("{} scales are not read", part.dtype.name))?;
+        Ok(read(part, storages, kind, None, false)?.0.values)
+    };
+    let (scales, zero_points) = (whole(scale)?, whole(zero_point)?);
+    let (mut read, channel_of) = read(tensor, storages, kind, Some(axis as usize), true)?;
+    for (value, &channel) in read.values.iter_mut().zip(&channel_of) {
+        let channel = channel as usize;
+        let q = int_of(*value);
+        let zero = int_of(zero_points[channel]);
+        let scale = float_of(scales[channel]);
+        *value = Element::Float(f64::from((q.wrapping_sub(zero) as f64 * scale) as f32));
+    }
+    Ok(read)
+}
+
+fn int_of(value: Element) -> i64 {
+    match value {
+        Element::Int(i) => i,
+        Element::UInt(u) => u as i64,
+        Element::Bool(b) => i64::from(b),
+        Element::Float(f) => f as i64,
+        Element::Complex(re, _) => re as i64,
+    }
+}
+
+fn float_of(value: Element) -> f64 {
+    match value {
+        Element::Float(f) => f,
+        Element::Complex(re, _) => re,
+        other => int_of(other) as f64,
+    }
+}
+
+/// Every element of a 1-dimensional tensor of ints (a sparse tensor's indices), or
+/// `None` when there are more than [`MAX_CHECKED`].
+pub fn all_ints(
+    tensor: &Tensor<'_>,
+    storages: &StorageBytes<'_>,
+) -> Result<Option<Vec<i64>>, String> {
+    if tensor.numel() > MAX_CHECKED {
+        return Ok(None);
+    }
+    let kind = Kind::of(tensor.dtype.name)
+        .ok_or_else(|| format!("{} indices are not read", tensor.dtype.name))?;
+    let (read, _) = read(tensor, storages, kind, None, false)?;
+    Ok(Some(read.values.into_iter().map(int_of).collect()))
+}
+
+/// What is wrong with a sparse tensor that torch's checks would refuse (`weights_only`
+/// loads validate every sparse tensor): parts whose shapes disagree, or indices past its
+/// size. Indices are checked when there are at most [`MAX_CHECKED`].
+pub fn sparse_problem(sparse: &SparseTensor<'_>, storages: &StorageBytes<'_>) -> Option<String> {
+    if let Some(problem) = sparse.shape_problem() {
+        return Some(problem);
+    }
+    let ints = |part: usize| {
+        all_ints(&sparse.parts[part].tensor, storages)
+            .ok()
+            .flatten()
+    };
+    match sparse.layout {
+        SparseLayout::Coo => {
+            let indices = ints(0)?;
+            let nnz = usize::try_from(sparse.nnz()).ok()?;
+            for (dim, row) in indices.chunks(nnz.max(1)).enumerate() {
+                let size = sparse.size.get(dim).copied().unwrap_or(0);
+                if let Some(bad) = row.iter().find(|&&i| i < 0 || i as u64 >= size) {
+                    return Some(format!(
+                        "index {bad} of dimension {dim} is out of range for size {size}"
+                    ));
+                }
+            }
+            None
+        }
+        layout => {
+            // Compressed along rows (CSR, BSR) or columns (CSC, BSC); blocks divide the size.
+            let (compressed_dim, plain_dim) = match layout {
+                SparseLayout::Csr | SparseLayout::Bsr => (0, 1),
+                _ => (1, 0),
+            };
+            let batch = sparse.size.len().saturating_sub(2);
+            let blocks = sparse
+                .values()
+                .shape
+                .get(1..3)
+                .filter(|_| matches!(layout, SparseLayout::Bsr | SparseLayout::Bsc));
+            let block = |dim: usize| blocks.and_then(|b| b.get(dim).copied()).unwrap_or(1).max(1);
+            let size = |dim: usize| sparse.size.get(batch + dim).copied().unwrap_or(0) / block(dim);
+            let compressed = ints(0)?;
+            let plain = ints(1)?;
+            let rows = size(compressed_dim);
+            let nnz = sparse.nnz() as i64;
+            if compressed.len() as u64 != rows.saturating_add(1)
+                || compressed.first() != Some(&0)
+                || compressed.last() != Some(&nnz)
+                || compressed.windows(2).any(|w| w[0] > w[1])
+            {
+                return Some(format!(
+                    "its compressed indices do not run from 0 to nnz={nnz} over {rows} rows"
+                ));
+            }
+            let columns = size(plain_dim);
+            if let Some(bad) = plain.iter().find(|&&i| i < 0 || i as u64 >= columns) {
+                return Some(format!(
+                    "plain index {bad} is out of range for size {columns}"
+                ));
+            }
+            None
+        }
+    }
+}
+
+/// The most indices of a sparse tensor checked against its size.
+const MAX_CHECKED: u64 = 1_000_000;
+
+/// The elements of `tensor` in row-major order (a summarized tensor's first and last of
+/// each dimension, when `summarize` allows), and for each the index along `axis`.
+fn read(
+    tensor: &Tensor<'_>,
+    storages: &StorageBytes<'_>,
+    kind: Kind,
+    axis: Option<usize>,
+    summarize: bool,
+) -> Result<(Elements, Vec<u64>), String> {
     let bytes = storages.get(tensor.storage.key)?;
     let little_endian = storages.little_endian_of(tensor.storage.key);
     let size = u64::from(tensor.dtype.size);
@@ -225,22 +400,23 @@ pub fn elements(tensor: &Tensor<'_>, storages: &StorageBytes<'_>) -> Result<Elem
             bytes.len()
         ));
     }
-    let summarized = numel > THRESHOLD;
+    let summarized = summarize && numel > THRESHOLD;
     let shown = shown_shape(&tensor.shape, summarized);
     let count = shown.iter().fold(1u64, |n, &d| n.saturating_mul(d));
+    let mut elements = Elements {
+        shape: tensor.shape.clone(),
+        summarized,
+        values: Vec::new(),
+    };
     if numel == 0 {
-        return Ok(Elements {
-            shape: tensor.shape.clone(),
-            summarized,
-            values: Vec::new(),
-        });
+        return Ok((elements, Vec::new()));
     }
-    if count > MAX_READ {
-        return Err(format!(
-            "{count} elements to summarize: too many dimensions"
-        ));
+    let limit = if summarize { MAX_READ } else { MAX_CHECKED };
+    if count > limit {
+        return Err(format!("{count} elements to read: too many"));
     }
     let mut values = Vec::with_capacity(count as usize);
+    let mut channels = Vec::with_capacity(if axis.is_some() { count as usize } else { 0 });
     let mut index = vec![0u64; shown.len()];
     for _ in 0..count {
         let mut at = base;
@@ -249,6 +425,9 @@ pub fn elements(tensor: &Tensor<'_>, storages: &StorageBytes<'_>) -> Result<Elem
                 true => tensor.shape[dim] - 2 * EDGE_ITEMS + i,
                 false => i,
             };
+            if axis == Some(dim) {
+                channels.push(real);
+            }
             at = at.saturating_add(real.saturating_mul(tensor.stride[dim]).saturating_mul(size));
         }
         let start = usize::try_from(at).map_err(|_| "offset past memory".to_string())?;
@@ -258,11 +437,8 @@ pub fn elements(tensor: &Tensor<'_>, storages: &StorageBytes<'_>) -> Result<Elem
         values.push(kind.read(raw, little_endian));
         step(&mut index, &shown);
     }
-    Ok(Elements {
-        shape: tensor.shape.clone(),
-        summarized,
-        values,
-    })
+    elements.values = values;
+    Ok((elements, channels))
 }
 
 /// The next row-major index within `shape`.
@@ -287,6 +463,26 @@ enum Kind {
     Bool,
     Complex,
     ComplexHalf,
+    /// An 8-bit float of this many exponent bits, with this bias, and how it spells NaN
+    /// and infinity.
+    Float8 {
+        exponent_bits: u32,
+        bias: i32,
+        form: Float8Form,
+    },
+    /// `float8_e8m0fnu`: an exponent alone, `2^(e - 127)`; `0xff` is NaN.
+    Exponent8,
+}
+
+/// How an 8-bit float spells what is not a finite number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Float8Form {
+    /// As IEEE 754 does (`e5m2`): the top exponent is infinity or NaN.
+    Ieee,
+    /// `fn`: no infinity, the all-ones pattern (either sign) is NaN.
+    Finite,
+    /// `fnuz`: no infinity and no negative zero; `0x80` is NaN.
+    FiniteUnsignedZero,
 }
 
 impl Kind {
@@ -300,8 +496,23 @@ impl Kind {
             "bool" => Kind::Bool,
             "complex128" | "complex64" => Kind::Complex,
             "complex32" => Kind::ComplexHalf,
+            "qint8" | "qint32" => Kind::Int,
+            "quint8" => Kind::UInt,
+            "float8_e4m3fn" => Kind::float8(4, 7, Float8Form::Finite),
+            "float8_e4m3fnuz" => Kind::float8(4, 8, Float8Form::FiniteUnsignedZero),
+            "float8_e5m2" => Kind::float8(5, 15, Float8Form::Ieee),
+            "float8_e5m2fnuz" => Kind::float8(5, 16, Float8Form::FiniteUnsignedZero),
+            "float8_e8m0fnu" => Kind::Exponent8,
             _ => return None,
         })
+    }
+
+    fn float8(exponent_bits: u32, bias: i32, form: Float8Form) -> Kind {
+        Kind::Float8 {
+            exponent_bits,
+            bias,
+            form,
+        }
     }
 
     fn read(self, raw: &[u8], little_endian: bool) -> Element {
@@ -338,10 +549,70 @@ impl Kind {
                 f64::from(f32::from_bits(low as u32)),
                 f64::from(f32::from_bits((low >> 32) as u32)),
             ),
+            (
+                Kind::Float8 {
+                    exponent_bits,
+                    bias,
+                    form,
+                },
+                _,
+            ) => Element::Float(float8(low as u8, exponent_bits, bias, form)),
+            (Kind::Exponent8, _) => Element::Float(match low as u8 {
+                0xff => f64::NAN,
+                e => 2f64.powi(i32::from(e) - 127),
+            }),
             (Kind::ComplexHalf, _) => Element::Complex(
                 super::numpy::f16_to_f64(low as u16),
                 super::numpy::f16_to_f64((low >> 16) as u16),
             ),
         }
+    }
+}
+
+/// An 8-bit float's value: a sign bit, `exponent_bits`, the rest mantissa.
+fn float8(bits: u8, exponent_bits: u32, bias: i32, form: Float8Form) -> f64 {
+    let mantissa_bits = 7 - exponent_bits;
+    let top = (1u8 << exponent_bits) - 1;
+    let exponent = (bits >> mantissa_bits) & top;
+    let mantissa = bits & ((1u8 << mantissa_bits) - 1);
+    let magnitude_bits = bits & 0x7f;
+    match form {
+        Float8Form::Ieee if exponent == top => {
+            return match mantissa {
+                0 if bits & 0x80 != 0 => f64::NEG_INFINITY,
+                0 => f64::INFINITY,
+                _ => f64::NAN,
+            }
+        }
+        Float8Form::Finite if magnitude_bits == 0x7f => return f64::NAN,
+        Float8Form::FiniteUnsignedZero if bits == 0x80 => return f64::NAN,
+        _ => {}
+    }
+    let scale = f64::from(1u32 << mantissa_bits);
+    let magnitude = match exponent {
+        0 => f64::from(mantissa) / scale * 2f64.powi(1 - bias),
+        _ => (1.0 + f64::from(mantissa) / scale) * 2f64.powi(i32::from(exponent) - bias),
+    };
+    match bits & 0x80 {
+        0 => magnitude,
+        _ => -magnitude,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float8_kinds_read_their_largest_and_smallest_values() {
+        // torch.finfo(...).max and .smallest_normal, and the subnormal steps.
+        assert_eq!(float8(0x7e, 4, 7, Float8Form::Finite), 448.0);
+        assert!(float8(0xff, 4, 7, Float8Form::Finite).is_nan());
+        assert_eq!(float8(0x01, 4, 7, Float8Form::Finite), 2f64.powi(-9));
+        assert_eq!(float8(0x7b, 5, 15, Float8Form::Ieee), 57344.0);
+        assert_eq!(float8(0xfc, 5, 15, Float8Form::Ieee), f64::NEG_INFINITY);
+        assert_eq!(float8(0x7f, 4, 8, Float8Form::FiniteUnsignedZero), 240.0);
+        assert!(float8(0x80, 5, 16, Float8Form::FiniteUnsignedZero).is_nan());
+        assert_eq!(float8(0x7f, 5, 16, Float8Form::FiniteUnsignedZero), 57344.0);
     }
 }

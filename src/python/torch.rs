@@ -24,6 +24,7 @@
 
 use std::fmt;
 
+pub use super::torch_kinds::Quantizer;
 use super::view;
 use crate::graph::{InertKind, Items, Mutation, Node, NodeId, Pickle, Value};
 
@@ -391,6 +392,8 @@ pub struct Tensor<'p> {
     pub storage: Storage<'p>,
     /// Whether it records gradients.
     pub requires_grad: bool,
+    /// For a quantized tensor (`_rebuild_qtensor`), how its integers map to real values.
+    pub quantizer: Option<Quantizer<'p>>,
 }
 
 impl Tensor<'_> {
@@ -504,6 +507,7 @@ const PARAMETER: &[&str] = &[
     "torch._utils._rebuild_parameter_with_state",
 ];
 const FROM_TYPE: &[&str] = &["torch._tensor._rebuild_from_type_v2"];
+const QTENSOR: &[&str] = &["torch._utils._rebuild_qtensor"];
 
 /// The tensor a node rebuilds, when it is one of torch's tensor or parameter patterns
 /// over a storage persistent id.
@@ -575,8 +579,13 @@ fn rebuilt<'p>(
 ) -> Option<Tensor<'p>> {
     // The lengths are checked before each read: every argument read is there.
     let arg = |index: usize| args.get(index).unwrap_or(Value::None);
+    let mut quantizer = None;
     let (requires_grad, dtype) = if view::is_one_of(global, TENSOR_V2) && args.len() >= 6 {
         (view::boolean(arg(4))?, None)
+    } else if view::is_one_of(global, QTENSOR) && args.len() >= 7 {
+        // (storage, offset, size, stride, quantizer_params, requires_grad, hooks)
+        quantizer = Some(super::torch_kinds::quantizer(pickle, arg(4), nested));
+        (view::boolean(arg(5))?, None)
     } else if view::is_one_of(global, TENSOR_V3) && args.len() >= 7 {
         let (_, name) = pickle.global_name(arg(6))?;
         (view::boolean(arg(4))?, Some(DType::named(name)?))
@@ -601,6 +610,7 @@ fn rebuilt<'p>(
         offset: view::count(arg(1))?,
         storage,
         requires_grad,
+        quantizer,
     })
 }
 

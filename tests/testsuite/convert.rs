@@ -69,6 +69,17 @@ fn zoo_checkpoints_read_back_equal_to_their_tensors() {
             Ok(written) => written,
             // TorchScript's classes (`__torch__.…`) are code: refused by the scan.
             Err(ConvertError::Refused(_)) if name.contains("torchscript") => continue,
+            // Sparse and quantized tensors are more than one dense storage each.
+            Err(error)
+                if name.starts_with("sparse_tensors") || name.starts_with("tensor_kinds") =>
+            {
+                let text = error.to_string();
+                assert!(
+                    text.contains("a sparse tensor") || text.contains("a quantized tensor"),
+                    "{name}: {text}"
+                );
+                continue;
+            }
             Err(error) => panic!("{name}: {error}"),
         };
         let (_, metadata) = SafeTensors::read_metadata(&written).unwrap();

@@ -232,6 +232,8 @@ const TENSOR_FILES: &[&str] = &[
     "torch/torch/tensors.pt",
     "torch/torch/tensor_values.pt",
     "torch/torch/tensor_values_legacy.pt",
+    "torch/torch/tensor_kinds.pt",
+    "torch/torch/tensor_kinds_legacy.pt",
     "torch/torch/cnn_state_dict.pt",
     "torch/torch/lstm_state_dict.pt",
     "torch/torch/layers_state_dict.pt",

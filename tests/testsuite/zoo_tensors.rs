@@ -28,7 +28,14 @@ fn shown(file: &Path, width: usize) -> String {
 
 #[test]
 fn pickle_dumps_of_a_tensor_or_parameter_shows_what_torch_prints() {
-    for name in ["tensor_pickle_dumps", "parameter_pickle_dumps"] {
+    for name in [
+        "tensor_pickle_dumps",
+        "parameter_pickle_dumps",
+        "qint8_pickle_dumps",
+        "quantized_pickle_dumps",
+        "float8_pickle_dumps",
+        "sparse_pickle_dumps",
+    ] {
         let file = zoo_torch(&format!("{name}.pkl"));
         let expected = std::fs::read_to_string(file.with_extension("txt")).unwrap();
         assert_eq!(shown(&file, 100), expected, "{name}");
@@ -108,6 +115,9 @@ const NARROW_PRINTS: &[(&str, usize)] = &[
     ("lstm_state_dict", 20),
     ("lstm_state_dict", 40),
     ("lstm_state_dict", 60),
+    ("tensor_kinds", 20),
+    ("tensor_kinds", 40),
+    ("tensor_kinds", 60),
 ];
 
 #[test]
@@ -122,12 +132,17 @@ fn tensors_laid_out_at_a_narrow_line_width_are_what_torch_prints_at_it() {
         let storages = checkpoint.storage_bytes(&pickle).unwrap();
         let root = pickle.root().node().unwrap();
         let state_dict = torch::state_dict_at(&pickle, root).unwrap();
+        // A per-channel quantized tensor's scales and zero points are tensors of their own.
+        let parts = |node| {
+            let tensor = torch::tensor(&pickle, node)?;
+            tensor_data::elements(&tensor, &storages).ok()
+        };
         let entries: Vec<(String, String)> = state_dict
             .entries
             .iter()
             .map(|(name, tensor)| {
                 let elements = tensor_data::elements(tensor, &storages).unwrap();
-                let repr = Repr::new(tensor, &elements).at(linewidth);
+                let repr = Repr::with_parts(tensor, &elements, &parts).at(linewidth);
                 (format!("'{name}'"), repr)
             })
             .collect();
@@ -161,6 +176,9 @@ const STATE_DICTS: &[&str] = &[
     "torch/torch/state_dict_pickle_dumps.pkl",
     "torch/torch/tensor_values.pt",
     "torch/torch/tensor_values_legacy.pt",
+    "torch/torch/tensor_kinds.pt",
+    "torch/torch/tensor_kinds_legacy.pt",
+    "torch/torch/sparse_tensors.pt",
     "torch/torch/tensors.pt",
     "torch/torch/training_checkpoint.pth",
     "torch/torch/transformer_state_dict.pt",

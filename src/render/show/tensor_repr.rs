@@ -6,8 +6,10 @@
 //! for all the elements shown chooses integer, fixed or scientific notation and a common
 //! width; `dtype=` is written for all but float32, complex64, int64 and bool.
 
+use crate::graph::NodeId;
 use crate::python::tensor_data::{Element, Elements, EDGE_ITEMS};
-use crate::python::torch::{Tensor, TensorKind};
+use crate::python::torch::{Quantizer, Tensor, TensorKind};
+use crate::python::torch_kinds::{SparseLayout, SparseTensor};
 
 /// torch's `PRINT_OPTS.precision`.
 const PRECISION: usize = 4;
@@ -48,10 +50,21 @@ pub const MIN_LINE_WIDTH: usize = 20;
 pub struct Repr {
     prefix: String,
     indent: usize,
-    suffixes: Vec<String>,
+    suffixes: Vec<Suffix>,
     parameter: bool,
-    /// `None` for a tensor without elements (`[]`).
-    body: Option<Body>,
+    content: Content,
+    /// torch puts a sparse COO tensor's first suffix on a line of its own.
+    force_newline: bool,
+}
+
+/// What is written between the prefix and the suffixes.
+enum Content {
+    /// `[]`: a tensor without elements.
+    Empty,
+    /// The elements.
+    Dense(Body),
+    /// A sparse tensor's parts, one a line: `indices=tensor([[0, 1]]),`.
+    Parts(Vec<Part>),
 }
 
 /// The formatted elements, in row-major order over the dimensions shown.
@@ -61,55 +74,151 @@ struct Body {
     element_length: usize,
 }
 
+/// One part of a sparse tensor: `values=tensor(` and its elements.
+struct Part {
+    prefix: String,
+    body: Option<Body>,
+    /// The part's shape, written after `[]` when it has no elements.
+    shape: Vec<u64>,
+}
+
+/// A suffix: text, or a tensor's repr laid out at the same line width (a per-channel
+/// quantized tensor's `scale=tensor([…])`).
+enum Suffix {
+    Text(String),
+    Tensor(&'static str, Box<Repr>),
+}
+
+impl Suffix {
+    fn at(&self, linewidth: usize) -> String {
+        match self {
+            Suffix::Text(text) => text.clone(),
+            Suffix::Tensor(label, repr) => format!("{label}{}", repr.at(linewidth)),
+        }
+    }
+}
+
+/// The elements of a part of a tensor (a sparse tensor's indices and values, a
+/// per-channel quantized tensor's scales and zero points), looked up by node.
+pub type PartElements<'e> = &'e dyn Fn(NodeId) -> Option<Elements>;
+
 impl Repr {
     /// The repr of `tensor`, whose `elements` were read.
     pub fn new(tensor: &Tensor<'_>, elements: &Elements) -> Repr {
+        Repr::with_parts(tensor, elements, &|_| None)
+    }
+
+    /// The repr of `tensor`, whose `elements` were read; `parts` gives the elements of a
+    /// per-channel quantized tensor's scales and zero points (`scale=?` without them).
+    pub fn with_parts(tensor: &Tensor<'_>, elements: &Elements, parts: PartElements<'_>) -> Repr {
         let prefix = match tensor.class {
             Some((_, class)) if class != "Parameter" => format!("{class}("),
             _ => "tensor(".to_string(),
         };
+        let indent = prefix.chars().count();
         let dtype = tensor.dtype.name;
         let mut suffixes = Vec::new();
         if tensor.storage.location != "cpu" {
-            suffixes.push(format!("device='{}'", tensor.storage.location));
+            suffixes.push(Suffix::Text(format!(
+                "device='{}'",
+                tensor.storage.location
+            )));
         }
-        let body = if elements.values.is_empty() {
+        let content = if let Some(quantizer) = &tensor.quantizer {
+            suffixes.push(Suffix::Text(format!(
+                "size={}",
+                size_tuple(&elements.shape)
+            )));
+            suffixes.push(Suffix::Text(format!("dtype=torch.{dtype}")));
+            quantizer_suffixes(quantizer, parts, &mut suffixes);
+            Content::of(elements)
+        } else if elements.values.is_empty() {
             if elements.shape.len() != 1 {
-                suffixes.push(format!("size={}", size_tuple(&elements.shape)));
+                suffixes.push(Suffix::Text(format!(
+                    "size={}",
+                    size_tuple(&elements.shape)
+                )));
             }
             if dtype != "float32" {
-                suffixes.push(format!("dtype=torch.{dtype}"));
+                suffixes.push(Suffix::Text(format!("dtype=torch.{dtype}")));
             }
-            None
+            Content::Empty
         } else {
-            if !matches!(dtype, "float32" | "complex64" | "int64" | "bool") {
-                suffixes.push(format!("dtype=torch.{dtype}"));
+            if !has_default_dtype(dtype) {
+                suffixes.push(Suffix::Text(format!("dtype=torch.{dtype}")));
             }
-            Some(Body::new(elements))
+            Content::of(elements)
         };
         if tensor.requires_grad {
-            suffixes.push("requires_grad=True".to_string());
+            suffixes.push(Suffix::Text("requires_grad=True".to_string()));
         }
         Repr {
-            indent: prefix.chars().count(),
+            indent,
             prefix,
             suffixes,
             parameter: tensor.kind == TensorKind::Parameter,
-            body,
+            content,
+            force_newline: false,
         }
+    }
+
+    /// The repr of a sparse tensor, whose parts' elements `parts` gives (the parts'
+    /// order, [`SparseTensor::parts`]).
+    ///
+    /// # Errors
+    /// The first part whose elements are missing.
+    pub fn sparse(sparse: &SparseTensor<'_>, parts: PartElements<'_>) -> Result<Repr, String> {
+        let prefix = "tensor(".to_string();
+        let indent = prefix.len();
+        let mut written = Vec::new();
+        for part in &sparse.parts {
+            let elements =
+                parts(part.node).ok_or_else(|| format!("its {} are not read", part.name))?;
+            written.push(Part {
+                prefix: format!("{}=tensor(", part.name),
+                body: (!elements.values.is_empty()).then(|| Body::new(&elements)),
+                shape: elements.shape,
+            });
+        }
+        let values = sparse.values();
+        let mut suffixes = vec![
+            Suffix::Text(format!("size={}", size_tuple(&sparse.size))),
+            Suffix::Text(format!("nnz={}", sparse.nnz())),
+        ];
+        if !has_default_dtype(values.dtype.name) {
+            suffixes.push(Suffix::Text(format!("dtype=torch.{}", values.dtype.name)));
+        }
+        suffixes.push(Suffix::Text(format!("layout={}", sparse.layout.name())));
+        Ok(Repr {
+            prefix,
+            indent,
+            suffixes,
+            parameter: false,
+            content: Content::Parts(written),
+            force_newline: sparse.layout == SparseLayout::Coo,
+        })
     }
 
     /// The repr as torch writes it at `linewidth` columns (torch's default is 80).
     pub fn at(&self, linewidth: usize) -> String {
-        let body = match &self.body {
-            Some(body) => body.text(self.indent, linewidth),
-            None => "[]".to_string(),
+        let body = match &self.content {
+            Content::Dense(body) => body.text(self.indent, linewidth),
+            Content::Empty => "[]".to_string(),
+            Content::Parts(parts) => {
+                let texts: Vec<String> = parts
+                    .iter()
+                    .map(|part| part.text(self.indent, linewidth))
+                    .collect();
+                texts.join(&format!(",\n{}", " ".repeat(self.indent)))
+            }
         };
+        let suffixes: Vec<String> = self.suffixes.iter().map(|s| s.at(linewidth)).collect();
         let text = add_suffixes(
             format!("{}{body}", self.prefix),
-            &self.suffixes,
+            &suffixes,
             self.indent,
             linewidth,
+            self.force_newline,
         );
         match self.parameter {
             true => format!("Parameter containing:\n{text}"),
@@ -223,6 +332,61 @@ impl Body {
     }
 }
 
+impl Content {
+    fn of(elements: &Elements) -> Content {
+        match elements.values.is_empty() {
+            true => Content::Empty,
+            false => Content::Dense(Body::new(elements)),
+        }
+    }
+}
+
+impl Part {
+    /// `_tensor_str` of the part, indented past its prefix; `, size=` after `[]`.
+    fn text(&self, indent: usize, linewidth: usize) -> String {
+        let body = match &self.body {
+            Some(body) => body.text(indent + self.prefix.len(), linewidth),
+            None => format!("[], size={}", size_tuple(&self.shape)),
+        };
+        format!("{}{body})", self.prefix)
+    }
+}
+
+/// Whether torch leaves `dtype=` out for elements of `dtype` (the default float, its
+/// complex, int64 and bool).
+fn has_default_dtype(dtype: &str) -> bool {
+    matches!(dtype, "float32" | "complex64" | "int64" | "bool")
+}
+
+/// `quantization_scheme=`, `scale=`, `zero_point=` and, per channel, `axis=`.
+fn quantizer_suffixes(quantizer: &Quantizer<'_>, parts: PartElements<'_>, out: &mut Vec<Suffix>) {
+    if let Some(scheme) = quantizer.scheme() {
+        out.push(Suffix::Text(format!("quantization_scheme={scheme}")));
+    }
+    match quantizer {
+        Quantizer::PerTensor { scale, zero_point } => {
+            let scale = crate::text::scalar::float_repr(*scale);
+            out.push(Suffix::Text(format!("scale={scale}")));
+            out.push(Suffix::Text(format!("zero_point={zero_point}")));
+        }
+        Quantizer::PerChannel {
+            scales,
+            zero_points,
+            axis,
+        } => {
+            for (label, (node, tensor)) in [("scale=", &**scales), ("zero_point=", &**zero_points)]
+            {
+                out.push(match parts(*node) {
+                    Some(elements) => Suffix::Tensor(label, Box::new(Repr::new(tensor, &elements))),
+                    None => Suffix::Text(format!("{label}?")),
+                });
+            }
+            out.push(Suffix::Text(format!("axis={axis}")));
+        }
+        Quantizer::Unread(_) => {}
+    }
+}
+
 /// `(0, 3)`, as Python writes a tuple of the shape.
 fn size_tuple(shape: &[u64]) -> String {
     let parts: Vec<String> = shape.iter().map(u64::to_string).collect();
@@ -233,8 +397,14 @@ fn size_tuple(shape: &[u64]) -> String {
 }
 
 /// torch's `_add_suffixes`: each suffix after a comma, on a new line when the last line
-/// would pass the line width.
-fn add_suffixes(text: String, suffixes: &[String], indent: usize, linewidth: usize) -> String {
+/// would pass the line width (the first one always, when `force_newline`).
+fn add_suffixes(
+    text: String,
+    suffixes: &[String],
+    indent: usize,
+    linewidth: usize,
+    mut force_newline: bool,
+) -> String {
     // torch measures from the last newline with `rfind`, which is -1 when there is none.
     let mut last_line = match text.rfind('\n') {
         Some(at) => text[at..].chars().count() + 1,
@@ -243,10 +413,11 @@ fn add_suffixes(text: String, suffixes: &[String], indent: usize, linewidth: usi
     let mut out = text;
     for suffix in suffixes {
         let len = suffix.chars().count();
-        if last_line + len + 2 > linewidth {
+        if force_newline || last_line + len + 2 > linewidth {
             out.push_str(",\n");
             out.push_str(&" ".repeat(indent));
             last_line = indent + len;
+            force_newline = false;
         } else {
             out.push_str(", ");
             last_line += len + 2;

@@ -24,6 +24,7 @@ use super::Recognizer;
 use crate::graph::{Node, NodeId, Pickle};
 use crate::python::tensor_data::{self, Elements, StorageBytes};
 use crate::python::torch::{self, NestedStorages};
+use crate::python::torch_kinds::{self, SparseTensor};
 
 /// The elements of each tensor of the pickle being shown, read from the storages once
 /// before `show` writes it, or why they cannot be; shared by the tensor and state dict
@@ -38,6 +39,8 @@ struct Read {
     /// The storages of the pickle's `_load_from_bytes` calls, which make tensors of
     /// calls the graph alone cannot read.
     nested: NestedStorages,
+    /// The sparse tensors, and what is wrong with each that torch would refuse.
+    sparse: HashMap<NodeId, Option<String>>,
     /// Where each tensor and state dict is written ([`places`]).
     places: HashMap<NodeId, Place>,
     /// The width lines must fit in.
@@ -50,6 +53,7 @@ impl TensorValues {
     fn read(&self, pickle: &Pickle<'_>, storages: &StorageBytes<'_>) {
         let mut read = self.0.borrow_mut();
         read.elements.clear();
+        read.sparse.clear();
         read.nested = storages.nested().clone();
         // Tensors are calls: plain data has none.
         if pickle.inert_count() == 0 {
@@ -64,11 +68,16 @@ impl TensorValues {
             if let Some(tensor) = torch::tensor_in(pickle, id, nested) {
                 let elements = tensor_data::elements(&tensor, storages);
                 read.elements.insert(id, elements);
+            } else if let Some(sparse) = torch_kinds::sparse_tensor(pickle, id, nested) {
+                let problem = tensor_data::sparse_problem(&sparse, storages);
+                read.sparse.insert(id, problem);
             }
         }
         if !read.elements.is_empty() {
             let read = &mut *read;
-            read.places = places(pickle, &read.elements, &read.nested);
+            let stops =
+                |id: NodeId| read.elements.contains_key(&id) || read.sparse.contains_key(&id);
+            read.places = places(pickle, &stops, &read.nested);
         }
     }
 
@@ -104,11 +113,36 @@ impl TensorValues {
         tensor: &torch::Tensor<'_>,
         room: (usize, usize),
     ) -> Result<Fitted, String> {
-        match self.0.borrow().elements.get(&id) {
-            Some(Ok(elements)) => Ok(Repr::new(tensor, elements).fitted(room.0, room.1)),
+        let read = self.0.borrow();
+        let parts = |node: NodeId| read.elements.get(&node)?.as_ref().ok().cloned();
+        match read.elements.get(&id) {
+            Some(Ok(elements)) => {
+                Ok(Repr::with_parts(tensor, elements, &parts).fitted(room.0, room.1))
+            }
             Some(Err(why)) => Err(why.clone()),
             None => Err("no storage bytes were given to show".to_string()),
         }
+    }
+
+    /// The repr of the sparse tensor at `id`, laid out to fit `room`, or why it cannot
+    /// be written.
+    fn sparse_repr(
+        &self,
+        id: NodeId,
+        sparse: &SparseTensor<'_>,
+        room: (usize, usize),
+    ) -> Result<Fitted, String> {
+        let read = self.0.borrow();
+        if let Some(Some(problem)) = read.sparse.get(&id) {
+            return Err(problem.clone());
+        }
+        let parts = |node: NodeId| read.elements.get(&node)?.as_ref().ok().cloned();
+        for part in &sparse.parts {
+            if let Some(Err(why)) = read.elements.get(&part.node) {
+                return Err(format!("its {}: {why}", part.name));
+            }
+        }
+        Ok(Repr::sparse(sparse, &parts)?.fitted(room.0, room.1))
     }
 }
 
@@ -274,6 +308,9 @@ impl Recognizer for Tensor {
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let nested = self.0.nested();
         let Some(tensor) = torch::tensor_in(pickle, id, Some(&nested)) else {
+            if let Some(sparse) = torch_kinds::sparse_tensor(pickle, id, Some(&nested)) {
+                return Some(self.sparse(id, &sparse));
+            }
             return unread_nested_load(pickle, id, &nested);
         };
         let room = self.0.room(self.0.place(id));
@@ -284,6 +321,30 @@ impl Recognizer for Tensor {
                 Doc::comment(format!(" # values not shown: {why}")),
             ]),
         })
+    }
+}
+
+impl Tensor {
+    /// A sparse tensor as torch's repr writes it; when it cannot be,
+    /// `SparseTensor(sparse_coo, float32, [3, 4], nnz=3)` and why.
+    fn sparse(&self, id: NodeId, sparse: &SparseTensor<'_>) -> Doc {
+        let room = self.0.room(self.0.place(id));
+        match self.0.sparse_repr(id, sparse, room) {
+            Ok(fitted) => lines(&fitted.text),
+            Err(why) => {
+                let layout = sparse.layout.name().trim_start_matches("torch.");
+                let what = format!(
+                    "SparseTensor({layout}, {}, {}, nnz={})",
+                    sparse.values().dtype.name,
+                    torch::shape_list(&sparse.size),
+                    sparse.nnz()
+                );
+                Doc::Concat(vec![
+                    Doc::styled(what, Style::Name),
+                    Doc::comment(format!(" # values not shown: {why}")),
+                ])
+            }
+        }
     }
 }
 
@@ -334,7 +395,7 @@ impl Place {
 /// among the effects is not reached: it is taken to be at the top level.
 fn places(
     pickle: &Pickle<'_>,
-    tensors: &HashMap<NodeId, Result<Elements, String>>,
+    tensors: &dyn Fn(NodeId) -> bool,
     nested: &NestedStorages,
 ) -> HashMap<NodeId, Place> {
     let mut places = HashMap::new();
@@ -345,8 +406,7 @@ fn places(
         if std::mem::replace(&mut seen[id.index()], true) {
             continue;
         }
-        if tensors.contains_key(&id) || torch::state_dict_at_in(pickle, id, Some(nested)).is_some()
-        {
+        if tensors(id) || torch::state_dict_at_in(pickle, id, Some(nested)).is_some() {
             places.insert(id, place);
             continue;
         }

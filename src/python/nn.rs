@@ -5,7 +5,7 @@
 //!
 //! [`module`] reads one such node; the tree is read a level at a time by the view.
 
-use super::torch::{self, Tensor};
+use super::torch::{self, NestedStorages, Tensor};
 use super::view;
 use crate::graph::{NodeId, Pickle, Value};
 
@@ -39,13 +39,19 @@ impl<'p> Module<'p> {
         view::field(&self.parameters, name).is_some_and(|v| v != Value::None)
     }
 
-    /// The parameters that are tensors, with their nodes.
-    pub fn tensors(&self, pickle: &'p Pickle<'_>) -> Vec<(NodeId, Tensor<'p>)> {
+    /// The parameters that are tensors, with their nodes; `nested` holds the storages
+    /// of a module pickled with `pickle.dumps` (`_load_from_bytes` calls), which the
+    /// container layer reads (`crate::model::storage_bytes`).
+    pub fn tensors(
+        &self,
+        pickle: &'p Pickle<'_>,
+        nested: Option<&'p NestedStorages>,
+    ) -> Vec<(NodeId, Tensor<'p>)> {
         self.parameters
             .iter()
             .filter_map(|&(_, value)| {
                 let id = value.node()?;
-                Some((id, torch::tensor(pickle, id)?))
+                Some((id, torch::tensor_in(pickle, id, nested)?))
             })
             .collect()
     }

@@ -127,6 +127,7 @@ fn a_forest_shows_its_first_tree_and_counts_the_others() {
 const MODULE_FILES: &[&str] = &[
     "torch/torch/mlp_module.pt",
     "torch/torch/mlp_module_legacy.pt",
+    "torch/torch/mlp_module_pickle_dumps.pkl",
     "torch/torch/sequential_module.pt",
     "torch/torch/sequential_module_legacy.pt",
     "torch/torch/transformer_module.pt",
@@ -175,6 +176,29 @@ fn show_of_every_zoo_module_prints_the_tree_print_model_prints() {
         assert!(!text.contains("_forward_hooks"), "{name}: {text}");
     }
     assert!(differ.is_empty(), "{}", differ.join("\n\n"));
+}
+
+#[test]
+fn a_module_pickled_with_pickle_dumps_counts_the_parameters_torch_save_does() {
+    // The same TinyMLP: its storages nested as `_load_from_bytes(b'…')` in one, zip
+    // records in the other.
+    let footer = |name: &str| {
+        let file = common::fixtures().join("zoo/torch/torch").join(name);
+        let output = Command::cargo_bin("picklegraph")
+            .unwrap()
+            .args(["show", "--no-summary"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        text.lines().last().unwrap().to_string()
+    };
+    let dumped = footer("mlp_module_pickle_dumps.pkl");
+    assert_eq!(dumped, footer("mlp_module.pt"));
+    assert!(
+        dumped.starts_with("# 58 parameters (float32, 232 B)"),
+        "{dumped}"
+    );
 }
 
 #[test]

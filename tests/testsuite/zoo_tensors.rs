@@ -240,3 +240,177 @@ fn tensor_rows_fit_a_narrow_width() {
         }
     }
 }
+
+/// `bytes` with the last occurrence of `from` replaced by `to`, of the same length.
+fn replace_last(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let at = bytes
+        .windows(from.len())
+        .rposition(|w| w == from)
+        .unwrap_or_else(|| panic!("{from:?} is not in the file"));
+    let mut changed = bytes.to_vec();
+    changed[at..at + to.len()].copy_from_slice(to);
+    changed
+}
+
+#[test]
+fn quantized_sparse_and_float8_tensors_torch_would_refuse_get_a_note() {
+    let read = |name: &str| std::fs::read(zoo_torch(&format!("{name}.pkl"))).unwrap();
+    // (file, bytes of the outer pickle, replaced by, the note)
+    let cases: &[(&str, &[u8], &[u8], &str)] = &[
+        // The scale 0.1 (BINFLOAT) made a str of the same length (BINUNICODE 'abcd').
+        (
+            "qint8_pickle_dumps",
+            b"G?\xb9\x99\x99\x99\x99\x99\x9a",
+            b"X\x04\x00\x00\x00abcd",
+            "its scale is not a number",
+        ),
+        // The zero point 10 made the str ''.
+        (
+            "qint8_pickle_dumps",
+            b"K\x0a\x87",
+            b"\x8c\x00\x87",
+            "its zero point is not an int",
+        ),
+        // The channel axis 0 made 5, past the two dimensions.
+        (
+            "quantized_pickle_dumps",
+            b"K\x00t\x94\x89",
+            b"K\x05t\x94\x89",
+            "its axis 5 is past its 2 dimensions",
+        ),
+        // The zero points' shape (2,) made (1,): one for two channels.
+        (
+            "quantized_pickle_dumps",
+            b"K\x00K\x02\x85\x94K\x01\x85\x94\x89",
+            b"K\x00K\x01\x85\x94K\x01\x85\x94\x89",
+            "1 zero points for 2 channels",
+        ),
+        // The dense size (3, 4) made (3, 2): the column indices 2 and 3 are past it.
+        (
+            "sparse_pickle_dumps",
+            b"\x93\x94K\x03K\x04\x86",
+            b"\x93\x94K\x03K\x02\x86",
+            "index 2 of dimension 1 is out of range for size 2",
+        ),
+        // The values' shape (3,) made (2,): nnz does not match the indices.
+        (
+            "sparse_pickle_dumps",
+            b"K\x00K\x03\x85\x94K\x01\x85\x94\x89",
+            b"K\x00K\x02\x85\x94K\x01\x85\x94\x89",
+            "3 indices for 2 values: nnz does not match",
+        ),
+        // The float8 tensor's shape (7,) made (9,): past its 7-byte storage.
+        (
+            "float8_pickle_dumps",
+            b"K\x00K\x07\x85\x94",
+            b"K\x00K\x09\x85\x94",
+            "the storage holds 7 bytes, fewer than the tensor reaches",
+        ),
+    ];
+    for (name, from, to, note) in cases {
+        let changed = replace_last(&read(name), from, to);
+        let text = show_bytes(&changed);
+        assert!(
+            text.contains(&format!("# values not shown: {note}")),
+            "{name}: {text}"
+        );
+        assert!(!text.contains("tensor(["), "{name}: {text}");
+    }
+}
+
+#[test]
+fn any_byte_of_a_quantized_or_sparse_pickle_changed_never_panics() {
+    for name in ["quantized_pickle_dumps", "sparse_pickle_dumps"] {
+        let bytes = std::fs::read(zoo_torch(&format!("{name}.pkl"))).unwrap();
+        // The outer pickle's bytes after the last nested checkpoint: the parameters.
+        let tail = bytes.len().saturating_sub(120);
+        for at in tail..bytes.len() {
+            for value in [0x00, 0x01, 0x7f, 0x80, 0xff, b'K', b'G', b'N'] {
+                let mut changed = bytes.clone();
+                changed[at] = value;
+                if let Ok(pickle) = picklegraph::load(&changed) {
+                    let storages = picklegraph::model::storage_bytes(&changed, None, &pickle);
+                    let mut out = Vec::new();
+                    let options = ShowOptions::default();
+                    let shown = show::show_with_storages(
+                        &pickle,
+                        &options,
+                        &storages,
+                        &mut { usize::MAX },
+                        &mut out,
+                    );
+                    assert!(shown.is_ok(), "{name}: byte {at} = {value:#x}");
+                }
+            }
+        }
+    }
+}
+
+/// The printed dict `{'k': v, …}` from `show`'s lines of a dict whose values are
+/// written by the tensor recognizer: one entry a key, its lines one level in.
+fn dict_repr(shown: &str) -> String {
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!((lines[0], lines[lines.len() - 1]), ("{", "}"), "{shown}");
+    let mut entries: Vec<String> = Vec::new();
+    for line in &lines[1..lines.len() - 1] {
+        let text = line.strip_prefix("  ").unwrap_or(line.trim_end());
+        match text.starts_with('\'') {
+            true => entries.push(text.to_string()),
+            false => {
+                let last = entries.last_mut().unwrap();
+                last.push('\n');
+                last.push_str(text.trim_end());
+            }
+        }
+    }
+    let entries: Vec<&str> = entries.iter().map(|e| e.trim_end_matches(',')).collect();
+    format!("{{{}}}\n", entries.join(", "))
+}
+
+#[test]
+fn sparse_tensors_show_as_torch_prints_them() {
+    let file = zoo_torch("sparse_tensors.pt");
+    let expected = std::fs::read_to_string(file.with_extension("txt")).unwrap();
+    assert_eq!(dict_repr(&shown(&file, 200)), expected);
+    for width in [60, 80, 100, 120] {
+        let long = too_long(&file, width);
+        assert!(long.is_empty(), "at {width}:\n{}", long.join("\n"));
+    }
+}
+
+#[test]
+fn sparse_tensors_laid_out_at_a_narrow_line_width_are_what_torch_prints_at_it() {
+    use picklegraph::python::{tensor_data, torch, torch_kinds, view};
+    use picklegraph::render::show::tensor_repr::Repr;
+    let file = zoo_torch("sparse_tensors.pt");
+    let bytes = std::fs::read(&file).unwrap();
+    let checkpoint = picklegraph::model::Checkpoint::open(&bytes).unwrap();
+    let pickle = checkpoint.load().unwrap();
+    let storages = checkpoint.storage_bytes(&pickle).unwrap();
+    let parts = |node| tensor_data::elements(&torch::tensor(&pickle, node)?, &storages).ok();
+    for linewidth in [20, 40, 60] {
+        let entries: Vec<String> = view::dict(&pickle, pickle.root())
+            .unwrap()
+            .iter()
+            .map(|(key, value)| {
+                let sparse = torch_kinds::sparse_tensor(&pickle, value.node().unwrap(), None);
+                let repr = Repr::sparse(&sparse.unwrap(), &parts).unwrap();
+                format!(
+                    "'{}': {}",
+                    view::str(&pickle, key).unwrap(),
+                    repr.at(linewidth)
+                )
+            })
+            .collect();
+        let expected = std::fs::read_to_string(
+            file.with_file_name(format!("sparse_tensors.linewidth{linewidth}.txt")),
+        )
+        .unwrap();
+        assert_eq!(
+            format!("{{{}}}\n", entries.join(", ")),
+            expected,
+            "{linewidth}"
+        );
+    }
+}

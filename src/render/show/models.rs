@@ -31,7 +31,7 @@ pub fn recognizers(names: Option<Rc<dyn Recognizer>>) -> Vec<Box<dyn Recognizer>
     };
     vec![
         Box::new(estimators),
-        Box::new(super::modules::Modules),
+        Box::new(super::modules::Modules::default()),
         Box::new(super::sparse::SparseMatrices),
         Box::new(super::boosters::Boosters),
         Box::new(super::tensors::StateDict(values.clone())),

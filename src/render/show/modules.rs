@@ -11,12 +11,15 @@
 //! # 58 parameters (float32): hidden 40, out 18
 //! ```
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 use super::doc::Doc;
 use super::Recognizer;
 use crate::graph::{NodeId, Pickle, Value};
 use crate::python::nn::{self, Module};
+use crate::python::tensor_data::StorageBytes;
+use crate::python::torch::NestedStorages;
 use crate::render::repr::Renderer;
 use crate::text::quantity::thousands;
 
@@ -25,8 +28,11 @@ const MAX_DEPTH: usize = 64;
 /// Modules printed in one tree at most; the rest print as `…`.
 const MAX_MODULES: usize = 20_000;
 
-/// The recognizer.
-pub struct Modules;
+/// The recognizer. It keeps the storages of the pickle's `_load_from_bytes` calls: a
+/// whole module pickled with `pickle.dumps` holds its parameters' storages nested in
+/// bytes, and its parameter counts need them.
+#[derive(Default)]
+pub struct Modules(RefCell<NestedStorages>);
 
 impl Recognizer for Modules {
     fn name(&self) -> &'static str {
@@ -38,8 +44,13 @@ impl Recognizer for Modules {
         false
     }
 
+    fn prepare_storages(&self, _: &Pickle<'_>, storages: &StorageBytes<'_>) {
+        *self.0.borrow_mut() = storages.nested().clone();
+    }
+
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let root = nn::module(pickle, Value::Node(id))?;
+        let nested = self.0.borrow();
         let mut printer = TreePrinter {
             pickle,
             renderer: Renderer::new(pickle),
@@ -54,7 +65,7 @@ impl Recognizer for Modules {
             }
             parts.push(tree_line(line));
         }
-        parts.extend([Doc::HardLine, Doc::comment(footer(pickle, &root))]);
+        parts.extend([Doc::HardLine, Doc::comment(footer(pickle, &root, &nested))]);
         Some(Doc::Concat(parts))
     }
 }
@@ -177,10 +188,10 @@ fn add_indent(text: &str, spaces: usize) -> String {
 
 /// `# 58 parameters (float32, 232 B): hidden 40, out 18`: every parameter tensor of the
 /// tree once (a shared one is counted once), and those of each top-level child.
-fn footer(pickle: &Pickle<'_>, root: &Module<'_>) -> String {
+fn footer<'p>(pickle: &'p Pickle<'_>, root: &Module<'p>, nested: &'p NestedStorages) -> String {
     let mut seen = HashSet::new();
     let mut dtypes: Vec<&str> = Vec::new();
-    let (total, bytes) = count(pickle, root, &mut seen, &mut dtypes);
+    let (total, bytes) = count(pickle, root, nested, &mut seen, &mut dtypes);
     let mut text = format!("# {} parameters", thousands(total));
     if !dtypes.is_empty() {
         let size = crate::python::torch::human_size(bytes);
@@ -190,7 +201,7 @@ fn footer(pickle: &Pickle<'_>, root: &Module<'_>) -> String {
     let mut seen_children = HashSet::new();
     for &(name, value) in root.children.iter().take(32) {
         if let Some(child) = nn::module(pickle, value) {
-            let (n, _) = count(pickle, &child, &mut seen_children, &mut Vec::new());
+            let (n, _) = count(pickle, &child, nested, &mut seen_children, &mut Vec::new());
             per_child.push(format!("{name} {}", thousands(n)));
         }
     }
@@ -209,6 +220,7 @@ fn footer(pickle: &Pickle<'_>, root: &Module<'_>) -> String {
 fn count<'p>(
     pickle: &'p Pickle<'_>,
     root: &Module<'p>,
+    nested: &'p NestedStorages,
     seen: &mut HashSet<NodeId>,
     dtypes: &mut Vec<&'static str>,
 ) -> (u64, u64) {
@@ -217,7 +229,7 @@ fn count<'p>(
     let mut visited: HashSet<NodeId> = HashSet::new();
     let mut stack: Vec<Module<'p>> = vec![root.clone()];
     while let Some(module) = stack.pop() {
-        for (id, tensor) in module.tensors(pickle) {
+        for (id, tensor) in module.tensors(pickle, Some(nested)) {
             if seen.insert(id) {
                 total = total.saturating_add(tensor.numel());
                 bytes = bytes.saturating_add(tensor.nbytes());
@@ -251,7 +263,7 @@ mod tests {
 X\x01\x00\x00\x00wNsX\x08\x00\x00\x00_modules}(X\x02\x00\x00\x00meh\x00X\x04\x00\x00\x00noneNuub.";
         let pickle = crate::load(data).unwrap();
         let mut options = ShowOptions::plain(100);
-        options.recognizers.push(Box::new(Modules));
+        options.recognizers.push(Box::new(Modules::default()));
         assert_eq!(
             to_text(&pickle, &options),
             "&1 Loop(\n  (me): …\n  (none): None\n)\n# 0 parameters: me 0\n"

@@ -250,10 +250,23 @@ impl Repr {
     /// # Ok::<(), picklegraph::Error>(())
     /// ```
     pub fn fitted(&self, first: usize, rest: usize) -> Fitted {
+        self.fitted_before(first, rest, 0)
+    }
+
+    /// [`Repr::fitted`], with `trailing` columns kept free after the last line (the
+    /// comma after a container's item).
+    pub fn fitted_before(&self, first: usize, rest: usize, trailing: usize) -> Fitted {
         let fits = |text: &str| {
-            text.lines()
-                .enumerate()
-                .all(|(i, line)| line.chars().count() <= if i == 0 { first } else { rest })
+            let last = text.lines().count().saturating_sub(1);
+            text.lines().enumerate().all(|(i, line)| {
+                let room = if i == 0 { first } else { rest };
+                let room = if i == last {
+                    room.saturating_sub(trailing)
+                } else {
+                    room
+                };
+                line.chars().count() <= room
+            })
         };
         for linewidth in (MIN_LINE_WIDTH..=LINE_WIDTH).rev() {
             let text = self.at(linewidth);

@@ -88,11 +88,11 @@ impl TensorValues {
 
     /// The columns left for a tensor written at `place`: on its first line, and on the
     /// others.
-    fn room(&self, place: Place) -> (usize, usize) {
+    fn room(&self, place: Place) -> Room {
         let width = self.0.borrow().width;
         let indent = place.indent(width);
         let rest = width.saturating_sub(indent);
-        (rest.saturating_sub(place.prefix), rest)
+        (rest.saturating_sub(place.prefix), rest, place.trailing)
     }
 
     /// Where node `id` is written.
@@ -107,18 +107,13 @@ impl TensorValues {
 
     /// The repr of the tensor at `id`, laid out to fit `room` ([`Repr::fitted`]), or
     /// why it cannot be written.
-    fn repr(
-        &self,
-        id: NodeId,
-        tensor: &torch::Tensor<'_>,
-        room: (usize, usize),
-    ) -> Result<Fitted, String> {
+    fn repr(&self, id: NodeId, tensor: &torch::Tensor<'_>, room: Room) -> Result<Fitted, String> {
         let read = self.0.borrow();
         let parts = |node: NodeId| read.elements.get(&node)?.as_ref().ok().cloned();
         match read.elements.get(&id) {
-            Some(Ok(elements)) => {
-                Ok(Repr::with_parts(tensor, elements, &parts).fitted(room.0, room.1))
-            }
+            Some(Ok(elements)) => Ok(
+                Repr::with_parts(tensor, elements, &parts).fitted_before(room.0, room.1, room.2)
+            ),
             Some(Err(why)) => Err(why.clone()),
             None => Err("no storage bytes were given to show".to_string()),
         }
@@ -130,7 +125,7 @@ impl TensorValues {
         &self,
         id: NodeId,
         sparse: &SparseTensor<'_>,
-        room: (usize, usize),
+        room: Room,
     ) -> Result<Fitted, String> {
         let read = self.0.borrow();
         if let Some(Some(problem)) = read.sparse.get(&id) {
@@ -142,7 +137,7 @@ impl TensorValues {
                 return Err(format!("its {}: {why}", part.name));
             }
         }
-        Ok(Repr::sparse(sparse, &parts)?.fitted(room.0, room.1))
+        Ok(Repr::sparse(sparse, &parts)?.fitted_before(room.0, room.1, room.2))
     }
 }
 
@@ -216,7 +211,7 @@ impl StateDict {
         let place = self.0.place(id);
         let entry = Place {
             level: place.level + 1,
-            prefix: 0,
+            ..Place::default()
         };
         for (key, value) in items {
             let (Some(name), Some(node)) = (crate::python::view::str(pickle, key), value.node())
@@ -228,18 +223,18 @@ impl StateDict {
             };
             let mut key = String::new();
             crate::text::scalar::write_str_repr(&mut key, &crate::PyStr::from_text(name));
-            let (first, rest) = self.0.room(Place {
+            let room = self.0.room(Place {
                 prefix: text_width(&key) + 2,
                 ..entry
             });
-            let mut repr = self.0.repr(node, &tensor, (first, rest));
+            let mut repr = self.0.repr(node, &tensor, room);
             if let Ok(after) = &repr {
                 // Under the key, one level in, when that gives it wider lines.
-                let (_, under) = self.0.room(Place {
+                let (_, under, _) = self.0.room(Place {
                     level: entry.level + 1,
-                    prefix: 0,
+                    ..Place::default()
                 });
-                if let Ok(below) = self.0.repr(node, &tensor, (under, under)) {
+                if let Ok(below) = self.0.repr(node, &tensor, (under, under, 0)) {
                     let wider = below.linewidth > after.linewidth;
                     if (wider && below.fits) || !after.fits {
                         repr = Ok(Fitted {
@@ -377,7 +372,13 @@ fn lines(text: &str) -> Doc {
 struct Place {
     level: usize,
     prefix: usize,
+    /// The columns written after its last line: the comma after a container's item.
+    trailing: usize,
 }
+
+/// The columns for a tensor: on its first line, on the others, and those kept free
+/// after its last.
+type Room = (usize, usize, usize);
 
 impl Place {
     /// The columns of indentation of the level at `width`, as the layout gives them:
@@ -413,6 +414,7 @@ fn places(
         let inner = Place {
             level: place.level + 1,
             prefix: 0,
+            trailing: 1,
         };
         match pickle.node(id) {
             Node::Dict(entries) => {
@@ -427,7 +429,7 @@ fn places(
             node => {
                 let operand = Place {
                     level: place.level,
-                    prefix: 0,
+                    ..Place::default()
                 };
                 queue.extend(
                     (0..node.child_count())

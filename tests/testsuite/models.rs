@@ -177,9 +177,9 @@ fn weights_byte_ranges_hold_the_values_the_generator_wrote() {
     }
     // state_dict (zip, legacy), training (zip, legacy), views_legacy and new_dtypes; deflated.pth
     // reads only the tensors whose storage is stored; sparse (its indices and values are
-    // plain tensors), quantized (its plain neighbour only) and complex128 (20 elements);
-    // model_tar (42 elements, one tensor on a storage view).
-    assert_eq!(checked, 1050, "elements checked");
+    // plain tensors), quantized (its integers and its plain neighbour) and complex128 (20
+    // elements); model_tar (42 elements, one tensor on a storage view).
+    assert_eq!(checked, 1054, "elements checked");
 }
 
 #[test]

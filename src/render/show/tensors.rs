@@ -171,7 +171,12 @@ impl Recognizer for StateDict {
             (false, None) => "state dict:".to_string(),
         };
         let entries = &state_dict.entries;
-        let rows = torch::table(entries.iter().map(|(name, tensor)| (*name, tensor)));
+        let place = self.0.place(id);
+        let (_, room, _) = self.0.room(Place {
+            level: place.level + 1,
+            ..Place::default()
+        });
+        let rows = table(entries, room);
         let mut inner = Vec::new();
         for row in rows {
             inner.extend([Doc::HardLine, Doc::text(row)]);
@@ -189,6 +194,48 @@ impl Recognizer for StateDict {
         }
         Some(Doc::Concat(vec![Doc::comment(head), Doc::Indent(inner)]))
     }
+}
+
+/// The table of a state dict's tensors ([`torch::table`]) when it fits in `room`
+/// columns; else each name on a line of its own, its dtype, shape and size aligned under
+/// it one step in, and the totals line cut before its storages.
+fn table(entries: &[(&str, torch::Tensor<'_>)], room: usize) -> Vec<String> {
+    let rows = torch::table(entries.iter().map(|(name, tensor)| (*name, tensor)));
+    if rows.iter().all(|row| text_width(row) <= room) {
+        return rows;
+    }
+    let mut cells = vec![["dtype".to_string(), "shape".to_string(), "size".to_string()]];
+    for (_, tensor) in entries {
+        cells.push([
+            tensor.dtype.name.to_string(),
+            torch::shape_list(&tensor.shape),
+            torch::human_size(tensor.nbytes()),
+        ]);
+    }
+    let mut widths = [0usize; 3];
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text_width(cell));
+        }
+    }
+    let names = std::iter::once("name").chain(entries.iter().map(|(name, _)| *name));
+    let mut lines = Vec::new();
+    for (name, row) in names.zip(&cells) {
+        lines.push(name.to_string());
+        let mut line = "    ".to_string();
+        for (cell, width) in row.iter().zip(widths) {
+            line.push_str(&format!("{cell:<width$}  "));
+        }
+        lines.push(line.trim_end().to_string());
+    }
+    let totals = torch::totals_line(&torch::totals(entries.iter().map(|(_, t)| t)));
+    match totals.split_once(" (") {
+        Some((tensors, storages)) if text_width(&totals) > room => {
+            lines.extend([tensors.to_string(), format!("({storages}")]);
+        }
+        _ => lines.push(totals),
+    }
+    lines
 }
 
 impl StateDict {

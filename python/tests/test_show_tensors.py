@@ -22,9 +22,14 @@ def test_show_of_a_zoo_torch_file_is_the_commands(path, width):
     assert picklegraph.show(path, width=width) == done.stdout.decode()
 
 
-def test_show_of_pickle_dumps_of_a_tensor_prints_its_values():
-    path = ZOO_TORCH / "torch" / "tensor_pickle_dumps.pkl"
+@pytest.mark.parametrize("stem", ["tensor_pickle_dumps", "qint8_pickle_dumps",
+                                  "quantized_pickle_dumps", "float8_pickle_dumps",
+                                  "sparse_pickle_dumps"])
+def test_show_of_pickle_dumps_of_a_tensor_prints_its_values(stem):
+    # What torch printed for the tensor: float8, quantized (dequantized, with its scales)
+    # and sparse (indices and values) included.
+    path = ZOO_TORCH / "torch" / (stem + ".pkl")
     if not path.exists():
         pytest.skip("the torch zoo is absent")
-    expected = (ZOO_TORCH / "torch" / "tensor_pickle_dumps.txt").read_text()
+    expected = (ZOO_TORCH / "torch" / (stem + ".txt")).read_text()
     assert picklegraph.show(path, summary=False) == expected

@@ -566,6 +566,7 @@ fn persistent_tensor(found: &PersistentTensor) -> Tensor<'_> {
             view: None,
         },
         requires_grad: false,
+        quantizer: None,
     }
 }
 

@@ -42,6 +42,7 @@ pub use graph::{
     Value,
 };
 pub use limits::{DecodeErrors, LoadOptions, StringEncoding};
+pub use machine::direct::{load_into, Build, BuildError, Built};
 pub use machine::Failure;
 pub use opcode::{ArgKind, Opcode, StackItem};
 

@@ -13,6 +13,7 @@
 mod budget;
 mod calls;
 mod containers;
+pub(crate) mod direct;
 mod keys;
 mod memo;
 mod runs;

@@ -207,9 +207,6 @@ pub fn to_python<'py>(
     pickle: &Pickle<'_>,
     classes: &Classes<'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(object) = crate::tree::to_python(py, pickle) {
-        return Ok(object);
-    }
     let count = pickle.node_count();
     let mut builder = Builder {
         py,

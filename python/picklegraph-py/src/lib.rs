@@ -6,16 +6,18 @@
 //! made are Python's own data types and the package's inert classes.
 
 mod convert;
+mod direct;
 mod report;
 mod source;
-mod tree;
 
 use picklegraph::model::{Checkpoint, Format};
 use picklegraph::render::dis::{dis_pickles, DisOptions};
 use picklegraph::render::{json, show};
 use picklegraph::scan::Mode;
-use picklegraph::{DecodeErrors, Entry, Error, LoadOptions, Pickle, Problem, StringEncoding};
-use pyo3::exceptions::{PyOSError, PyValueError};
+use picklegraph::{
+    DecodeErrors, Entry, Error, ErrorKind, LoadOptions, Pickle, Problem, StringEncoding,
+};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -104,6 +106,11 @@ fn loads<'py>(
     limits: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(Bound<'py, PyAny>, usize)> {
     let options = load_options(encoding, errors, limits)?;
+    // Plain data is made as the opcodes run; anything else (and any error but one the
+    // objects raise, as an unhashable key's `TypeError`) is the graph's to decide.
+    if let Some(built) = direct::load(py, data, &options)? {
+        return Ok(built);
+    }
     let (global, call, persistent, extension, buffer, read_only) = classes;
     // The graph records only which buffer each NEXT_BUFFER takes; the objects come from
     // the caller's list itself.
@@ -112,7 +119,12 @@ fn loads<'py>(
         Some(_) => picklegraph::load_with_buffers(data, &empty, &options),
         None => picklegraph::load_with(data, &options),
     };
-    let pickle = loaded.map_err(|error| load_error(py, &error))?;
+    let pickle = loaded.map_err(|error| match error.kind() {
+        // What `pickle.loads` raises for a list as a dict key, here too where the
+        // pickle's globals made the graph build it.
+        ErrorKind::Unhashable(_) => PyTypeError::new_err(error.kind().to_string()),
+        _ => load_error(py, &error),
+    })?;
     let classes = convert::Classes {
         global,
         call,

@@ -314,3 +314,158 @@ def test_leaves_shared_in_a_tree_of_containers_stay_shared():
     assert got == records
     keys = [next(iter(record)) for record in got]
     assert keys[0] is keys[1] is keys[2] is got[2]["tags"][0] is got[1]["tags"][1][0]
+
+
+# The direct build: plain data made as the opcodes run, each case beside what CPython makes.
+
+def _both(data, **options):
+    """picklegraph's objects and CPython's for `data`, compared as the fixtures are."""
+    got, expected = picklegraph.loads(data, **options), pickle.loads(data, **options)
+    assert repr(got) == repr(expected)
+    _same_shape(got, expected)
+    return got, expected
+
+
+@pytest.mark.parametrize("data", [
+    # MEMOIZE of a list after its APPENDS: the memo holds the filled list.
+    b"\x80\x04](K\x01K\x02e\x94h\x00h\x00\x87.",
+    # POP of a memoized object: the memo keeps it.
+    b"\x80\x04]\x94K\x01a0h\x00h\x00\x86.",
+    # DUP: the same object twice, then filled through one of them.
+    b"\x80\x02]2K\x07a\x86.",
+    # A dict that holds itself through its value, set by SETITEM.
+    b"\x80\x02}q\x00U\x01kh\x00s.",
+    # A list in a tuple in the list (a cycle through a tuple), protocol 0 and 2.
+    b"(lp0\n(g0\ntp1\na.",
+    b"\x80\x02]q\x00h\x00\x85q\x01a.",
+    # Equal keys merged, the first kept with the last value: 1, 1.0 and True.
+    b"\x80\x02}(K\x01U\x01aG?\xf0\x00\x00\x00\x00\x00\x00U\x01b\x88U\x01cu.",
+    # A set and a frozenset with equal members merged, a bytearray.
+    b"\x80\x05\x8f(K\x01G?\xf0\x00\x00\x00\x00\x00\x00\x88\x90(K\x02K\x02\x91\x96\x03\x00\x00\x00\x00\x00\x00\x00abc\x87.",
+    # Memo keys with gaps, put out of order, and replaced.
+    b"\x80\x02K\x01r\x00\x00\x01\x00K\x02q\x05K\x03q\x05h\x05j\x00\x00\x01\x00\x86.",
+    # Big ints: LONG1, LONG4, protocol 0's L line, and INT's bools.
+    b"\x80\x02\x8a\t\x00\x00\x00\x00\x00\x00\x00\x00\x01\x8b\x10\x00\x00\x00" + b"\xff" * 16
+    + b"L-123456789012345678901234567890L\nI01\nI00\n(t\x87\x86.",
+    # Protocol 0 strings: STRING with escapes, UNICODE with raw-unicode-escape.
+    b"(S'a\\'b\\x41\\n'\np0\nVcaf\\u00e9 \\U0001f600\np1\ng0\nt.",
+    # A str with a lone surrogate, as CPython writes it.
+    pickle.dumps("\ud800x", protocol=4),
+    # STOP with values below the root: the root is the top.
+    b"K\x01K\x02.",
+    # POP with nothing above a mark removes the mark.
+    b"\x80\x02](K\x01(0e.",
+])
+def test_the_direct_build_makes_what_pickle_loads_makes(data):
+    _both(data)
+
+
+def test_memoize_after_appends_shares_the_filled_list():
+    got, _ = _both(b"\x80\x04](K\x01K\x02e\x94h\x00h\x00\x87.")
+    assert got[0] is got[1] is got[2] and got[0] == [[1, 2], [1, 2], [1, 2]][0]
+
+
+def test_popped_memoized_and_duplicated_objects_stay_one_object():
+    got, _ = _both(b"\x80\x04]\x94K\x01a0h\x00h\x00\x86.")
+    assert got[0] is got[1] and got[0] == [1]
+    got, _ = _both(b"\x80\x02]2K\x07a\x86.")
+    assert got[0] is got[1] and got[0] == [7]
+
+
+def test_python2_strings_with_encoding_and_errors_as_pickle_loads():
+    data = b"\x80\x02U\x03\xe9t\xffq\x00h\x00\x86."
+    for encoding, errors in [("latin1", "strict"), ("bytes", "strict"), ("ASCII", "replace"),
+                             ("ASCII", "surrogateescape"), ("utf-8", "ignore"),
+                             ("cp1252", "backslashreplace")]:
+        got, _ = _both(data, encoding=encoding, errors=errors)
+        assert got[0] is got[1]
+
+
+def test_unhashable_members_raise_type_error_with_pickle_loads_message():
+    for data in [b"\x80\x02}(]Nu.", b"\x80\x02}]K\x01s.", b"\x80\x04\x8f(]\x90.",
+                 b"\x80\x04(}\x91.", b"\x80\x02}(}K\x01u."]:
+        with pytest.raises(TypeError) as expected:
+            pickle.loads(data)
+        with pytest.raises(TypeError) as got:
+            picklegraph.loads(data)
+        assert str(got.value) == str(expected.value)
+
+
+def test_an_unhashable_key_beside_a_global_raises_type_error_too():
+    data = b"\x80\x02cbuiltins\nlist\n}(]Nu\x86."
+    with pytest.raises(TypeError, match="unhashable type: 'list'"):
+        picklegraph.loads(data)
+
+
+def test_persistent_ids_are_left_to_the_graph_and_call_nothing(marker):
+    data = f"(S'touch {marker}'\nPpid\nt.".encode()
+    got = picklegraph.loads(data)
+    assert isinstance(got, tuple) and isinstance(got[1], picklegraph.PersistentId)
+    assert got[0] == f"touch {marker}"
+    with pytest.raises(pickle.UnpicklingError):
+        pickle.loads(data)  # CPython refuses a persistent id without persistent_load
+
+
+def test_plain_data_after_a_global_is_still_built(marker):
+    data = pickle.dumps([{"k": [1, 2.5, "x"]}, {1, 2}, Shared], protocol=4)
+    got = picklegraph.loads(data)
+    assert got[:2] == [{"k": [1, 2.5, "x"]}, {1, 2}]
+    assert got[2] == picklegraph.Global(__name__, "Shared")
+
+
+@pytest.mark.parametrize("data, cls, offset, opcode", [
+    # A truncated list: the data ends inside its items.
+    (pickle.dumps(list(range(300)), protocol=4)[:-40], picklegraph.TruncatedPickleError,
+     None, None),
+    # A memo get of a key never put, past a gap.
+    (b"\x80\x02K\x01q\x03h\x02.", picklegraph.MalformedPickleError, 6, "BINGET"),
+    # APPENDS with no mark, on a dict, and SETITEMS on a list.
+    (b"\x80\x02]K\x01e.", picklegraph.MalformedPickleError, 5, "APPENDS"),
+    (b"\x80\x02}(K\x01e.", picklegraph.MalformedPickleError, 6, "APPENDS"),
+    (b"\x80\x02](K\x01K\x02u.", picklegraph.MalformedPickleError, 8, "SETITEMS"),
+    # An odd number of items for a dict; a tuple from an empty stack.
+    (b"\x80\x02(K\x01d.", picklegraph.MalformedPickleError, 5, "DICT"),
+    (b"\x80\x02\x86.", picklegraph.MalformedPickleError, 2, "TUPLE2"),
+    # A str that is no UTF-8, a protocol past 5.
+    (b"\x80\x02X\x01\x00\x00\x00\xff.", picklegraph.MalformedPickleError, 2, "BINUNICODE"),
+    (b"\x80\x06N.", picklegraph.MalformedPickleError, 0, "PROTO"),
+])
+def test_malformed_plain_data_errors_say_where(data, cls, offset, opcode):
+    with pytest.raises(cls) as raised:
+        picklegraph.loads(data)
+    if offset is not None:
+        assert (raised.value.offset, raised.value.opcode) == (offset, opcode)
+    with pytest.raises(Exception):
+        pickle.loads(data)
+
+
+def test_every_truncation_of_plain_data_is_refused_clearly():
+    data = pickle.dumps([{"a": (1, 2.0, b"x" * 300)}, "s" * 70, 10**30, {3}], protocol=5)
+    for end in range(len(data)):
+        with pytest.raises(picklegraph.PickleError):
+            picklegraph.loads(data[:end])
+
+
+def test_limits_hold_in_the_direct_build():
+    data = pickle.dumps([[i] for i in range(1000)], protocol=4)
+    with pytest.raises(picklegraph.LimitExceededError):
+        picklegraph.loads(data, max_nodes=100)
+    with pytest.raises(picklegraph.LimitExceededError):
+        picklegraph.loads(data, max_alloc_bytes=10_000)
+    with pytest.raises(picklegraph.LimitExceededError):
+        picklegraph.loads(b"\x80\x02K\x01r\x00\x00\x00\x01.", max_memo_key=1000)
+    with pytest.raises(picklegraph.LimitExceededError):
+        picklegraph.loads(b"\x80\x02" + b"]" * 100 + b".", max_stack=50)
+    with pytest.raises(picklegraph.PickleError):
+        picklegraph.loads(b"L" + b"9" * 5000 + b"L\n.", max_int_digits=4300)
+    assert picklegraph.loads(data) == pickle.loads(data)
+
+
+def test_deep_nesting_is_built_or_refused_without_a_crash():
+    depth = 1_000_000
+    lists = picklegraph.loads(b"\x80\x02" + b"]" * depth + b"a" * (depth - 1) + b".")
+    assert isinstance(lists, list)
+    with pytest.raises(picklegraph.PickleError):
+        picklegraph.loads(b"\x80\x02" + b"(" * depth + b".")
+    with pytest.raises(picklegraph.PickleError):
+        picklegraph.loads(b"\x80\x02" + b"]" * depth + b"a" * depth + b".")

@@ -703,10 +703,13 @@ impl<B: Build> Direct<'_, '_, B> {
         if self.stack.len() < fence + count {
             return Err(ErrorKind::StackUnderflow.into());
         }
+        if count == 0 {
+            self.check_room()?;
+        }
         self.admit(count as u64 * DIRECT_SLOT_COST)?;
         let start = self.stack.len() - count;
         let object = make(&mut *self.builder, self.stack.drain(start..)).map_err(Halt::Build)?;
-        // The items came off, so the container has room.
+        // Room was checked, or items came off.
         self.stack.push(object);
         Ok(())
     }

@@ -7,6 +7,7 @@ mod cli;
 mod containers;
 mod convert;
 mod differential;
+mod direct;
 mod dis;
 mod errors;
 mod json;

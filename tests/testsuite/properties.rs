@@ -9,7 +9,7 @@ use proptest::test_runner::FileFailurePersistence;
 /// A value as the writer knows it: plain data, with `Shared` standing for a reference
 /// to one of a few lists that may appear several times.
 #[derive(Debug, Clone, PartialEq)]
-enum Model {
+pub(super) enum Model {
     None,
     Bool(bool),
     Int(i64),
@@ -22,7 +22,7 @@ enum Model {
     Shared(usize),
 }
 
-fn model() -> impl Strategy<Value = Model> {
+pub(super) fn model() -> impl Strategy<Value = Model> {
     let leaf = prop_oneof![
         Just(Model::None),
         any::<bool>().prop_map(Model::Bool),
@@ -47,7 +47,7 @@ fn model() -> impl Strategy<Value = Model> {
 }
 
 /// A minimal pickler for [`Model`], written from the opcode semantics, per protocol.
-struct Writer {
+pub(super) struct Writer {
     protocol: u8,
     out: Vec<u8>,
     next_memo: u32,
@@ -56,7 +56,7 @@ struct Writer {
 }
 
 impl Writer {
-    fn pickle(value: &Model, shared: &[Model; 3], protocol: u8) -> Vec<u8> {
+    pub(super) fn pickle(value: &Model, shared: &[Model; 3], protocol: u8) -> Vec<u8> {
         let mut writer = Writer {
             protocol,
             out: Vec::new(),
@@ -308,7 +308,7 @@ fn unload_items(
 }
 
 /// Shared lists hold only scalars here, so that no shared list contains itself.
-fn shared_lists() -> impl Strategy<Value = [Model; 3]> {
+pub(super) fn shared_lists() -> impl Strategy<Value = [Model; 3]> {
     let list = proptest::collection::vec(
         prop_oneof![
             any::<i64>().prop_map(Model::Int),

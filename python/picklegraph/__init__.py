@@ -95,6 +95,8 @@ def loads(data: Union[bytes, bytearray, memoryview], *, encoding: str = "ASCII",
 
     :raises PickleError: (a subclass) with ``offset`` and ``opcode`` for a malformed or
         truncated pickle, or one past a limit.
+    :raises TypeError: an unhashable dict key or set member (a list), as ``pickle.loads``
+        raises it.
     """
     return _loads(data, encoding, errors, buffers,
                   _limits(max_nodes, max_stack, max_memo_key, max_alloc_bytes, max_int_digits))[0]

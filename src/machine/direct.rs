@@ -244,8 +244,20 @@ const DENSE_SLACK: u64 = 64;
 
 impl<O> DirectMemo<O> {
     /// Stores `value` under `key`; true if the key is new.
-    #[inline]
+    // The next key (every `MEMOIZE`) inline, the rest out of line: a call for each put
+    // cost 5% of `loads` of nested.x0.1 (callgrind: 174 M instructions, 164.5 M inlined).
+    #[inline(always)]
     fn put(&mut self, key: u64, value: O) -> bool {
+        if key == self.dense.len() as u64 && self.sparse.is_empty() {
+            self.dense.push(Some(value));
+            self.len += 1;
+            return true;
+        }
+        self.put_any(key, value)
+    }
+
+    #[inline(never)]
+    fn put_any(&mut self, key: u64, value: O) -> bool {
         let index = key as usize;
         if key < self.dense.len() as u64 {
             let new = self.dense[index].is_none()

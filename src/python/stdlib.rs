@@ -115,22 +115,19 @@ fn attribute(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<Recognized> {
     view::is_identifier(view::str(pickle, name)?).then_some(Recognized::Attribute { object, name })
 }
 
-/// `functools.partial(func)`, then `BUILD` with `(func, args, keywords, dict)`, which
-/// `partial.__setstate__` requires to be a 4-tuple of a callable, a tuple, and two dicts
-/// or `None`s. Without the state the partial binds nothing.
+/// `functools.partial(func)`, then `BUILD` with `(func, args, keywords, dict)` (see
+/// [`super::values::partial_parts`]), keywords and namespace each a dict of str keys or
+/// `None`. Without the state the partial binds nothing.
 fn partial(context: &Context<'_, '_>, call: &CallView<'_>) -> Option<Recognized> {
-    let pickle = context.pickle;
-    let [func] = call.args.array()?;
-    let Some(state) = build_state(call.mutations)? else {
+    let parts = super::values::partial_parts(context.pickle, call)?;
+    let Some([func, args, keywords, namespace]) = parts.state else {
         return Some(Recognized::Partial(PartialDef {
-            func,
+            func: parts.func,
             args: Value::None,
             keywords: Value::None,
             namespace: Value::None,
         }));
     };
-    let [func, args, keywords, namespace] = view::tuple(pickle, state)?.array()?;
-    view::tuple(pickle, args)?;
     Context::check(context.is_str_dict_or_none(keywords))?;
     Context::check(context.is_str_dict_or_none(namespace))?;
     Some(Recognized::Partial(PartialDef {

@@ -231,6 +231,12 @@ const MODULE_CLASSES: &[(&str, &[&str])] = &[
     ("uuid", &["UUID"]),
 ];
 
+/// Whether `builtins.name` is a class (an exception, or one of the aliases `IOError` and
+/// `EnvironmentError`): the names dill's `_load_type` looks up in `builtins`.
+pub(crate) fn is_builtin_class(name: &str) -> bool {
+    matches!(name, "IOError" | "EnvironmentError") || BUILTIN_CLASSES.contains(&name)
+}
+
 /// The object a global names, when its repr is known exactly.
 pub(super) fn named(module: &str, name: &str) -> Option<BuiltinObject> {
     let find = |names: &[&'static str]| names.iter().copied().find(|&n| n == name);

@@ -27,6 +27,7 @@ mod numbers;
 mod paths;
 mod pattern;
 
+pub(crate) use builtin_objects::is_builtin_class;
 pub use builtin_objects::BuiltinObject;
 pub use collections::Counter;
 pub use datetime::{Date, Time, TimeDelta};
@@ -283,17 +284,41 @@ fn reconstructed(pickle: &Pickle<'_>, name: &str, call: &CallView<'_>) -> Option
     numbers::uuid(pickle, call.mutations)
 }
 
+/// `functools.partial(func)` and its `BUILD` state, as `partial.__setstate__` reads it:
+/// the one argument, and the state's callable, arguments (a tuple), keywords and
+/// namespace. `state` is `None` for a partial without `BUILD`, which binds nothing. Both
+/// this module's repr and the skeletons' layout start from these parts.
+pub(crate) struct PartialParts {
+    /// The argument of `partial(func)`.
+    pub func: Value,
+    /// `(func, args, keywords, namespace)` from the `BUILD`; `args` is a tuple.
+    pub state: Option<[Value; 4]>,
+}
+
+/// The parts of a `functools.partial(func)` call: one argument, and no mutation or one
+/// `BUILD` of a 4-tuple whose second item is a tuple.
+pub(crate) fn partial_parts(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<PartialParts> {
+    let [func] = call.args.array()?;
+    let state = match call.mutations {
+        [] => None,
+        [Mutation::Build(state)] => {
+            let state: [Value; 4] = view::tuple(pickle, *state)?.array()?;
+            view::tuple(pickle, state[1])?;
+            Some(state)
+        }
+        _ => return None,
+    };
+    Some(PartialParts { func, state })
+}
+
 /// `functools.partial(func)` and its `BUILD` state, checked as `partial.__setstate__`
 /// checks it: a 4-tuple of a callable (only something the pickle makes can be one), a
 /// tuple of arguments, a dict of keywords or `None`, and a namespace. Keywords with keys
 /// that are not strs are left to the raw form.
 fn partial(pickle: &Pickle<'_>, call: &CallView<'_>) -> Option<StdValue> {
-    let [first] = call.args.array()?;
-    view::inert(pickle, first)?;
-    let [Mutation::Build(state)] = call.mutations else {
-        return None;
-    };
-    let [func, args, keywords, namespace] = view::tuple(pickle, *state)?.array()?;
+    let parts = partial_parts(pickle, call)?;
+    view::inert(pickle, parts.func)?;
+    let [func, args, keywords, namespace] = parts.state?;
     view::inert(pickle, func)?;
     let args = view::tuple(pickle, args)?.to_vec();
     let keywords = match keywords {

@@ -186,3 +186,86 @@ fn an_index_line_wider_than_the_width_breaks_before_an_attribute() {
         }
     }
 }
+
+/// The zoo stack's python, where its virtual environment was made
+/// (`tests/fixtures/zoo/generate.py`: `$PICKLEGRAPH_ZOO_VENVS/<stack>`, by default under
+/// `~/.cache/picklegraph-zoo`); CI never makes them.
+fn zoo_python(stack: &str) -> Option<PathBuf> {
+    let venvs = match std::env::var_os("PICKLEGRAPH_ZOO_VENVS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".cache/picklegraph-zoo"),
+    };
+    let python = venvs.join(stack).join("bin/python");
+    venvs
+        .join(stack)
+        .join("zoo-stamp")
+        .exists()
+        .then_some(python)
+}
+
+/// pandas' reprs at a `display.width` narrower than 80, asked of pandas 3 itself: for
+/// every pandas file of the current stack but frames, what pandas prints at widths 50
+/// and 60 is in what `show` prints at that width. (A frame `show` fits to the width
+/// with `...` as pandas fits one to a terminal; printed to no terminal, pandas does not.)
+/// Runs where the zoo's `current` environment exists; elsewhere (CI) it says so and
+/// checks nothing.
+#[test]
+fn pandas_reprs_narrower_than_80_columns_are_what_pandas_prints_at_that_width() {
+    let Some(python) = zoo_python("current") else {
+        eprintln!(
+            "skipped: no zoo environment `current` (tests/fixtures/zoo/generate.py makes it)"
+        );
+        return;
+    };
+    const ASK: &str = r#"
+import json, pickle, sys
+import pandas as pd
+out = {}
+for path in sys.argv[1:]:
+    with open(path, "rb") as f:
+        obj = pickle.load(f)
+    if isinstance(obj, pd.DataFrame):
+        continue
+    for width in (50, 60):
+        pd.set_option("display.width", width)
+        out["%s %d" % (path, width)] = repr(obj)
+print(json.dumps(out))
+"#;
+    let files: Vec<String> = pandas_files()
+        .into_iter()
+        .filter(|f| f.starts_with("current/"))
+        .collect();
+    let output = std::process::Command::new(python)
+        .arg("-c")
+        .arg(ASK)
+        .args(files.iter().map(|f| zoo(f)))
+        .output()
+        .expect("the zoo's python runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&output.stdout).expect("pandas' reprs as JSON");
+    assert!(printed.len() > 60, "{} reprs", printed.len());
+    let mut differ = Vec::new();
+    for (key, text) in &printed {
+        let (file, width) = key.rsplit_once(' ').expect("path and width");
+        let path = file
+            .split_once("tests/fixtures/zoo/")
+            .map_or(file, |(_, path)| path);
+        let want: Vec<&str> = text.as_str().unwrap_or_default().lines().collect();
+        let widest = want.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        let width: usize = width.parse().expect("a width");
+        let shown = show_at(path, width.max(widest));
+        let lines: Vec<&str> = shown.lines().collect();
+        if !lines.windows(want.len()).any(|w| w == want.as_slice()) {
+            differ.push(format!(
+                "{path} at {width}: pandas\n{}\nshow\n{shown}",
+                want.join("\n")
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n\n"));
+}

@@ -44,6 +44,8 @@ const ARRAY_VALUES: usize = 4;
 /// The recognizer.
 #[derive(Default)]
 pub struct Estimators {
+    /// `show`'s width, when narrower than scikit-learn's 80 (0: not told).
+    width: std::cell::Cell<usize>,
     /// What names the definitions a pickle ships (the skeletons): a parameter that is a
     /// function sent by value prints as the name `show` gives it above
     /// (`FunctionTransformer(func=<lambda>)`), where its repr would be its whole code.
@@ -53,7 +55,10 @@ pub struct Estimators {
 impl Estimators {
     /// Estimators whose parameters are named by `names` where it knows them.
     pub fn naming_with(names: Rc<dyn Recognizer>) -> Estimators {
-        Estimators { names: Some(names) }
+        Estimators {
+            names: Some(names),
+            ..Estimators::default()
+        }
     }
 }
 
@@ -67,12 +72,21 @@ impl Recognizer for Estimators {
         false
     }
 
+    /// Narrower than 80 columns, the repr is laid out as scikit-learn would lay it out
+    /// at that width.
+    fn fit_width(&self, width: usize) {
+        self.width.set(width);
+    }
+
     fn recognize(&self, pickle: &Pickle<'_>, id: NodeId) -> Option<Doc> {
         let estimator = sklearn::estimator(pickle, Value::Node(id))?;
         let mut builder = Builder::new(pickle, self.names.as_deref());
         builder.path.push(id);
         let pretty = builder.estimator(&estimator, "", 0);
-        let text = sklearn_pprint::repr(&pretty);
+        let text = match self.width.get() {
+            0 => sklearn_pprint::repr(&pretty),
+            width => sklearn_pprint::repr_at(&pretty, width),
+        };
         // scikit-learn breaks its repr at 79 columns from the left margin; one written on a
         // line of its own is grouped at its brackets, so that where `show` indents it (a
         // forest's trees) it breaks at its commas rather than pass the width.

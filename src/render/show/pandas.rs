@@ -250,7 +250,7 @@ fn other_object(pickle: &Pickle<'_>, id: NodeId, era: Era, width: usize) -> Opti
     let values = pandas_values::array(pickle, Value::Node(id))?;
     let lines = match pandas_values::array_class(pickle, Value::Node(id))? {
         "Categorical" => pandas_repr::categorical_repr(pickle, &values)?,
-        class => pandas_repr::array_repr(pickle, class, &values, era)?,
+        class => pandas_repr::array_repr(pickle, class, &values, era, width)?,
     };
     Some(lines_doc(lines, Style::Plain))
 }

@@ -105,7 +105,8 @@ fn object_summary(
     era: Era,
     width: usize,
 ) -> String {
-    let mut summary = bracketed(Some(name.len()), head, tail, justify);
+    let display = DISPLAY_WIDTH.min(width);
+    let mut summary = bracketed(Some(name.len()), (head, tail), justify, (display, era));
     // pandas does not count the closing parenthesis against its width; `show` must.
     let limit = match era {
         Era::Pandas3 => DISPLAY_WIDTH.min(width.saturating_sub(1)),
@@ -145,12 +146,14 @@ fn object_summary(
 
 /// The bracketed items of `format_object_summary`, continuation lines indented under a
 /// name of `name_len` characters (or by one space, `indent_for_name=False`), ending in
-/// `, ` or the line break that separates them from what follows.
+/// `, ` or the line break that separates them from what follows. `display` is pandas'
+/// `display.width`: 80, or `show`'s width where that is narrower. Before pandas 3, two
+/// items are written on one line whatever its length.
 fn bracketed(
     name_len: Option<usize>,
-    head: Vec<String>,
-    tail: Vec<String>,
+    (head, tail): (Vec<String>, Vec<String>),
     justify: bool,
+    (display, era): (usize, Era),
 ) -> String {
     let (space1, space2) = match name_len {
         Some(len) => (
@@ -164,10 +167,10 @@ fn bracketed(
     match count {
         0 => "[], ".to_string(),
         1 if !truncated => format!("[{}], ", tail[0]),
-        2 if !truncated => format!("[{}, {}], ", tail[0], tail[1]),
+        2 if !truncated && era != Era::Pandas3 => format!("[{}, {}], ", tail[0], tail[1]),
         _ => {
             let (mut head, mut tail) = (head, tail);
-            let fits = |items: &[String]| items.join(", ").len() < DISPLAY_WIDTH;
+            let fits = |items: &[String]| items.join(", ").len() < display;
             if justify && (truncated || !(fits(&head) && fits(&tail))) {
                 let longest = head.iter().chain(&tail).map(String::len).max().unwrap_or(0);
                 for item in head.iter_mut().chain(tail.iter_mut()) {
@@ -184,7 +187,7 @@ fn bracketed(
             let mut summary = String::new();
             let mut line = space2.clone();
             for item in &head {
-                extend(&mut summary, &mut line, &format!("{item}, "), DISPLAY_WIDTH);
+                extend(&mut summary, &mut line, &format!("{item}, "), display);
             }
             if truncated {
                 summary.push_str(line.trim_end());
@@ -196,12 +199,12 @@ fn bracketed(
                 .split_last()
                 .map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
             for item in rest {
-                extend(&mut summary, &mut line, &format!("{item}, "), DISPLAY_WIDTH);
+                extend(&mut summary, &mut line, &format!("{item}, "), display);
             }
-            extend(&mut summary, &mut line, last, DISPLAY_WIDTH - 2);
+            extend(&mut summary, &mut line, last, display - 2);
             summary.push_str(&line);
             summary.push_str("],");
-            summary.push_str(if summary.len() > DISPLAY_WIDTH {
+            summary.push_str(if summary.len() > display {
                 &space1
             } else {
                 " "
@@ -214,15 +217,19 @@ fn bracketed(
 /// The repr of one of pandas' extension arrays: `<IntegerArray>`, its items as
 /// `format_object_summary` writes them (ten at each end of more than a hundred), and
 /// `Length: 3, dtype: Int64`.
+///
+/// `width` is `show`'s: narrower than 80, the items wrap at it as pandas wraps them at a
+/// `display.width` that narrow.
 pub fn array_repr(
     pickle: &Pickle<'_>,
     class: &str,
     values: &Values<'_>,
     era: Era,
+    width: usize,
 ) -> Option<Vec<String>> {
     let len = values.len()?;
-    let (head, tail) = summary_items(pickle, values, len, false);
-    let summary = bracketed(None, head, tail, true);
+    let items = summary_items(pickle, values, len, false);
+    let summary = bracketed(None, items, true, (DISPLAY_WIDTH.min(width), era));
     let data = summary.trim_end_matches([',', ' ', '\n']);
     let mut lines = vec![format!("<{class}>")];
     lines.extend(data.lines().map(str::to_string));

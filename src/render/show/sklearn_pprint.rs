@@ -110,9 +110,25 @@ fn chars(text: &str) -> isize {
 /// assert_eq!(repr(&scaler), "StandardScaler()");
 /// ```
 pub fn repr(value: &Pretty) -> String {
+    repr_at(value, WIDTH)
+}
+
+/// The repr as `BaseEstimator.__repr__` would write it with `pprint`'s width `width`
+/// (at most 80, scikit-learn's): how `show` fits an estimator into a narrower line.
+/// ```
+/// use picklegraph::render::show::sklearn_pprint::{repr_at, Pretty};
+/// let param = |v: &str| Pretty::Atom(v.to_string());
+/// let model = Pretty::Estimator {
+///     name: "LogisticRegression".into(),
+///     params: vec![("C".into(), param("0.5")), ("max_iter".into(), param("1000"))],
+/// };
+/// assert_eq!(repr_at(&model, 80), "LogisticRegression(C=0.5, max_iter=1000)");
+/// assert_eq!(repr_at(&model, 30), "LogisticRegression(C=0.5,\n                   max_iter=1000)");
+/// ```
+pub fn repr_at(value: &Pretty, width: usize) -> String {
     let mut printer = Printer {
         out: String::new(),
-        width: WIDTH as isize,
+        width: width.min(WIDTH) as isize,
     };
     printer.format(value, 0, 0);
     ellipsize(printer.out)

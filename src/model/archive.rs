@@ -91,6 +91,26 @@ impl<'a> TorchZip<'a> {
         Ok(zip)
     }
 
+    /// The bytes of the record `name` under the folder (`data/0`): borrowed when stored, inflated (at most `max`
+    /// bytes) when compressed.
+    ///
+    /// # Errors
+    /// A record missing from the directory, larger than `max`, or that does not inflate.
+    pub fn contents(
+        &self,
+        bytes: &'a [u8],
+        name: &str,
+        max: u64,
+    ) -> Result<Cow<'a, [u8]>, ModelError> {
+        let record = self.record(name).ok_or_else(|| ModelError::Record {
+            name: name.to_string(),
+            detail: "missing from the directory".to_string(),
+        })?;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|e| ModelError::Zip(e.to_string()))?;
+        contents(&mut archive, bytes, record, max)
+    }
+
     /// Every record, in the order of the directory.
     pub fn records(&self) -> &[Record] {
         &self.records

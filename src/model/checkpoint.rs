@@ -1,6 +1,7 @@
 //! [`Checkpoint`]: a PyTorch checkpoint, zip or legacy, and its tensors' [`Weight`]s.
 //! Every pickle of a checkpoint, labelled, comes from [`crate::open`].
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::archive::TorchZip;
@@ -220,6 +221,23 @@ impl<'a> Checkpoint<'a> {
             }
             Layout::Tar(tar) => Ok(tar.storage_bytes(bytes, pickle)),
         }
+    }
+
+    /// The bytes of the storage `key` of a zip checkpoint whose record is compressed,
+    /// inflated (at most `max` bytes); `None` for any other storage or layout.
+    pub fn inflated_storage(&self, key: &str, max: u64) -> Option<Result<Cow<'a, [u8]>, String>> {
+        let Layout::Zip(zip) = &self.layout else {
+            return None;
+        };
+        let record = zip.storage(key)?;
+        if record.range().is_some() {
+            return None;
+        }
+        let name = format!("data/{key}");
+        Some(
+            zip.contents(self.bytes, &name, max)
+                .map_err(|e| e.to_string()),
+        )
     }
 
     /// The file bytes of a tensor's data: its storage's place, plus its offset, for its

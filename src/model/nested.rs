@@ -12,6 +12,7 @@
 //! and at most [`MAX_NESTED`] are opened. A stream that does not open is said, for the
 //! call that loads it, instead of values.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{detect, Checkpoint, Format};
@@ -22,6 +23,11 @@ use crate::python::torch::{self, NestedStorage};
 /// How many distinct nested checkpoints one pickle may have opened: a state dict of a
 /// large model holds a few thousand storages.
 pub const MAX_NESTED: usize = 100_000;
+
+/// Most bytes inflated from the compressed records of all the nested zips of one pickle
+/// (torch writes stored records; another writer may deflate them, a hostile one to make
+/// a bomb): beyond it a storage is said to be too large.
+pub const MAX_NESTED_INFLATED: u64 = 256 << 20;
 
 /// What one nested checkpoint holds, or why it does not open.
 type Opened<'a> = Result<NestedBytes<'a>, String>;
@@ -49,6 +55,7 @@ pub fn read<'a>(pickle: &'a Pickle<'_>, storages: &mut StorageBytes<'a>) {
         return;
     }
     let mut opened: HashMap<(usize, usize), Opened<'a>> = HashMap::new();
+    let mut inflate_budget = MAX_NESTED_INFLATED;
     for (index, node) in pickle.nodes().enumerate() {
         if !matches!(node, Node::Inert(_)) {
             continue;
@@ -66,7 +73,7 @@ pub fn read<'a>(pickle: &'a Pickle<'_>, storages: &mut StorageBytes<'a>) {
                 "more than {MAX_NESTED} nested checkpoints: not opened"
             )),
             None => {
-                let result = open(bytes);
+                let result = open(bytes, &mut inflate_budget);
                 opened.insert(identity, result.clone());
                 result
             }
@@ -81,7 +88,7 @@ pub fn read<'a>(pickle: &'a Pickle<'_>, storages: &mut StorageBytes<'a>) {
 }
 
 /// Opens one nested checkpoint and finds its storage.
-fn open(bytes: &[u8]) -> Opened<'_> {
+fn open<'a>(bytes: &'a [u8], inflate_budget: &mut u64) -> Opened<'a> {
     let what = |detail: String| format!("the nested checkpoint of {} bytes: {detail}", bytes.len());
     if !matches!(detect(bytes), Format::TorchLegacy | Format::Zip) {
         return Err(what("not a torch.save stream".to_string()));
@@ -93,19 +100,35 @@ fn open(bytes: &[u8]) -> Opened<'_> {
     let all = checkpoint
         .storage_bytes(&main)
         .map_err(|e| what(e.to_string()))?;
+    let whole = |key: &str| match checkpoint.inflated_storage(key, *inflate_budget) {
+        Some(inflated) => inflated,
+        None => all.get_cow(key),
+    };
     let data = match storage.view {
-        None => all.get(storage.key),
-        Some((viewed, offset, numel)) => all.get(viewed).and_then(|data| {
+        None => whole(storage.key),
+        Some((viewed, offset, numel)) => whole(viewed).and_then(|data| {
             let size = u64::from(storage.dtype.size);
             let start = offset.saturating_mul(size);
             let end = start.saturating_add(numel.saturating_mul(size));
-            usize::try_from(start)
-                .ok()
-                .zip(usize::try_from(end).ok())
-                .and_then(|(start, end)| data.get(start..end))
-                .ok_or_else(|| "a view past the end of its storage".to_string())
+            let range = usize::try_from(start).ok().zip(usize::try_from(end).ok());
+            let view = |data: &[u8]| {
+                range
+                    .and_then(|(start, end)| data.get(start..end))
+                    .is_some()
+            };
+            if !view(&data) {
+                return Err("a view past the end of its storage".to_string());
+            }
+            let (start, end) = range.unwrap_or_default();
+            Ok(match data {
+                Cow::Borrowed(data) => Cow::Borrowed(&data[start..end]),
+                Cow::Owned(data) => Cow::Owned(data[start..end].to_vec()),
+            })
         }),
     };
+    if let Ok(Cow::Owned(inflated)) = &data {
+        *inflate_budget = inflate_budget.saturating_sub(inflated.len() as u64);
+    }
     let nested = NestedStorage {
         key: storage.key.to_string(),
         dtype: storage.dtype,

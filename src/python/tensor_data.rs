@@ -28,6 +28,7 @@
 //! # Ok::<(), picklegraph::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::torch::{NestedStorage, NestedStorages, Quantizer, Tensor};
@@ -58,8 +59,9 @@ pub struct StorageBytes<'a> {
 pub struct NestedBytes<'a> {
     /// Its storage.
     pub storage: NestedStorage,
-    /// The storage's bytes, or why they cannot be had.
-    pub bytes: Result<&'a [u8], String>,
+    /// The storage's bytes (borrowed from the pickle, or inflated from a compressed
+    /// record of a nested zip), or why they cannot be had.
+    pub bytes: Result<Cow<'a, [u8]>, String>,
     /// Whether the checkpoint says they are little-endian.
     pub little_endian: bool,
 }
@@ -68,7 +70,7 @@ pub struct NestedBytes<'a> {
 /// file's (a nested checkpoint says its own).
 #[derive(Debug, Clone)]
 struct Record<'a> {
-    bytes: Result<&'a [u8], String>,
+    bytes: Result<Cow<'a, [u8]>, String>,
     little_endian: Option<bool>,
 }
 
@@ -98,7 +100,7 @@ impl<'a> StorageBytes<'a> {
     /// Records the bytes of the storage `key`, or why they cannot be had.
     pub fn insert(&mut self, key: &str, bytes: Result<&'a [u8], String>) {
         let record = Record {
-            bytes,
+            bytes: bytes.map(Cow::Borrowed),
             little_endian: None,
         };
         self.records.insert(key.to_string(), record);
@@ -132,7 +134,19 @@ impl<'a> StorageBytes<'a> {
     ///
     /// # Errors
     /// The reason the lookup was made without storages, or that the key has no record.
-    pub fn get(&self, key: &str) -> Result<&'a [u8], String> {
+    pub fn get(&self, key: &str) -> Result<&[u8], String> {
+        match (self.records.get(key), &self.absent) {
+            (Some(record), _) => record.bytes.as_deref().map_err(String::clone),
+            (None, Some(why)) => Err(why.clone()),
+            (None, None) => Err(format!("no storage record {key:?} in the file")),
+        }
+    }
+
+    /// [`StorageBytes::get`], as the bytes themselves: borrowed ones stay borrowed.
+    ///
+    /// # Errors
+    /// As [`StorageBytes::get`].
+    pub fn get_cow(&self, key: &str) -> Result<Cow<'a, [u8]>, String> {
         match (self.records.get(key), &self.absent) {
             (Some(record), _) => record.bytes.clone(),
             (None, Some(why)) => Err(why.clone()),

@@ -411,3 +411,61 @@ fn sparse_tensors_laid_out_at_a_narrow_line_width_are_what_torch_prints_at_it() 
         );
     }
 }
+
+/// `pickle.dumps` of a 2x3 float tensor as another writer could make it: its storage a
+/// torch zip checkpoint in bytes (torch nests legacy ones), its records written with
+/// `method`.
+fn dumps_over_a_nested_zip(method: zip::CompressionMethod) -> Vec<u8> {
+    use std::io::Write;
+    // ('storage', torch.FloatStorage, '0', 'cpu', 6), as a persistent id.
+    let data_pkl = b"\x80\x02(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000\
+X\x03\x00\x00\x00cpuK\x06tQ.";
+    let elements: Vec<u8> = [0.5f32, -1.0, 2.0, 3.0, 4.0, 5.0]
+        .iter()
+        .flat_map(|f| f.to_le_bytes())
+        .collect();
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, bytes) in [
+        ("archive/data.pkl", &data_pkl[..]),
+        ("archive/byteorder", b"little"),
+        ("archive/data/0", &elements),
+    ] {
+        writer.start_file(name, options).unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    let nested = writer.finish().unwrap().into_inner();
+    let mut pickle =
+        b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n(ctorch.storage\n_load_from_bytes\nB".to_vec();
+    pickle.extend((nested.len() as u32).to_le_bytes());
+    pickle.extend(&nested);
+    pickle.extend(b"\x85RK\x00K\x02K\x03\x86K\x03K\x01\x86\x89ccollections\nOrderedDict\n)RtR.");
+    pickle
+}
+
+#[test]
+fn a_nested_zip_whose_records_are_deflated_is_inflated() {
+    let expected = "tensor([[ 0.5000, -1.0000,  2.0000],\n        [ 3.0000,  4.0000,  5.0000]])\n";
+    for method in [
+        zip::CompressionMethod::Stored,
+        zip::CompressionMethod::Deflated,
+    ] {
+        let text = show_bytes(&dumps_over_a_nested_zip(method));
+        assert_eq!(text, expected, "{method:?}");
+    }
+}
+
+#[test]
+fn any_byte_of_a_deflated_nested_zip_changed_never_panics() {
+    let bytes = dumps_over_a_nested_zip(zip::CompressionMethod::Deflated);
+    let start = 60;
+    for at in start..bytes.len() {
+        for value in [0x00, 0x01, 0x7f, 0xff] {
+            let mut changed = bytes.clone();
+            changed[at] = value;
+            if picklegraph::load(&changed).is_ok() {
+                assert!(!show_bytes(&changed).is_empty(), "byte {at} = {value:#x}");
+            }
+        }
+    }
+}

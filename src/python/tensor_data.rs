@@ -309,7 +309,7 @@ fn float_of(value: Element) -> f64 {
 }
 
 /// Every element of a 1-dimensional tensor of ints (a sparse tensor's indices), or
-/// `None` when there are more than [`MAX_CHECKED`].
+/// `None` when there are more than a million (`MAX_CHECKED`).
 pub fn all_ints(
     tensor: &Tensor<'_>,
     storages: &StorageBytes<'_>,
@@ -325,7 +325,7 @@ pub fn all_ints(
 
 /// What is wrong with a sparse tensor that torch's checks would refuse (`weights_only`
 /// loads validate every sparse tensor): parts whose shapes disagree, or indices past its
-/// size. Indices are checked when there are at most [`MAX_CHECKED`].
+/// size. Indices are checked when there are at most a million (`MAX_CHECKED`).
 pub fn sparse_problem(sparse: &SparseTensor<'_>, storages: &StorageBytes<'_>) -> Option<String> {
     if let Some(problem) = sparse.shape_problem() {
         return Some(problem);

@@ -668,17 +668,7 @@ impl<B: Build> Direct<'_, '_, B> {
 
     fn op_string(&mut self) -> Step<B::Error> {
         let line = self.reader.line()?;
-        let quoted =
-            line.len() >= 2 && line[0] == line[line.len() - 1] && matches!(line[0], b'"' | b'\'');
-        if !quoted {
-            return Err(ErrorKind::MalformedText {
-                what: "STRING",
-                detail: "the STRING opcode argument must be quoted".to_string(),
-            }
-            .into());
-        }
-        let bytes = text::escape_decode(&line[1..line.len() - 1]).map_err(malformed("STRING"))?;
-        self.push_8bit(Cow::Owned(bytes))
+        self.push_8bit(Cow::Owned(super::scalars::string_argument(line)?))
     }
 
     /// A Python 2 8-bit string, decoded as the options say.

@@ -120,17 +120,7 @@ impl<'a> Machine<'a, '_> {
 
     pub(super) fn op_string(&mut self) -> Result<(), ErrorKind> {
         let line = self.reader.line()?;
-        let quoted =
-            line.len() >= 2 && line[0] == line[line.len() - 1] && matches!(line[0], b'"' | b'\'');
-        if !quoted {
-            return Err(ErrorKind::MalformedText {
-                what: "STRING",
-                detail: "the STRING opcode argument must be quoted".to_string(),
-            });
-        }
-        let bytes =
-            text::escape_decode(&line[1..line.len() - 1]).map_err(Self::malformed("STRING"))?;
-        self.push_8bit(Cow::Owned(bytes))
+        self.push_8bit(Cow::Owned(string_argument(line)?))
     }
 
     pub(super) fn op_binstring(&mut self) -> Result<(), ErrorKind> {
@@ -238,4 +228,18 @@ impl<'a> Machine<'a, '_> {
         let bytes = self.reader.take_len(len)?;
         self.push_utf8(bytes)
     }
+}
+
+/// The bytes of a `STRING` opcode's line: quoted alike at both ends (`'…'` or `"…"`), its
+/// escapes decoded as Python 2's `string-escape` decodes them. Both machines read it here.
+pub(super) fn string_argument(line: &[u8]) -> Result<Vec<u8>, ErrorKind> {
+    let quoted =
+        line.len() >= 2 && line[0] == line[line.len() - 1] && matches!(line[0], b'"' | b'\'');
+    if !quoted {
+        return Err(ErrorKind::MalformedText {
+            what: "STRING",
+            detail: "the STRING opcode argument must be quoted".to_string(),
+        });
+    }
+    text::escape_decode(&line[1..line.len() - 1]).map_err(Machine::malformed("STRING"))
 }
